@@ -1,0 +1,27 @@
+# Compiler flags shared by every imsguard target, applied through an interface library so
+# third-party code found by find_package is not affected.
+add_library(imsguard_flags INTERFACE)
+target_compile_options(imsguard_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+  -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual -Wno-missing-field-initializers)
+if(IMSGUARD_WERROR)
+  target_compile_options(imsguard_flags INTERFACE -Werror)
+endif()
+target_include_directories(imsguard_flags INTERFACE ${CMAKE_SOURCE_DIR}/src)
+
+if(IMSGUARD_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(IMSGUARD_FUZZ)
+  # Coverage instrumentation for everything; the fuzzer main is linked by fuzz/ only.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# imsguard_library(NAME SOURCES... [DEPS ...]): one static library per src/ folder.
+function(imsguard_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC imsguard_flags ${ARG_DEPS})
+endfunction()

@@ -1,0 +1,27 @@
+#pragma once
+// Subcommands register themselves here, so adding one is adding one file to src/cli/
+// (the files are compiled straight into the binary, so static registration is kept).
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace imsguard::cli {
+
+// Adds one subcommand (with its options and callback) to the application.
+using CommandInstaller = std::function<void(CLI::App& app)>;
+
+std::vector<CommandInstaller>& command_installers();
+
+// A file-scope `CommandRegistration reg{[](CLI::App& app) {...}};` adds a subcommand.
+struct CommandRegistration {
+  explicit CommandRegistration(CommandInstaller installer) {
+    command_installers().push_back(std::move(installer));
+  }
+};
+
+// Exit status of a command is returned through this exception-free channel: callbacks set
+// it, main returns it. 0 ok, 1 runtime failure, 2 bad usage / bad input.
+int& exit_status();
+
+}  // namespace imsguard::cli
