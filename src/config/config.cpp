@@ -1,0 +1,407 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace imsguard::config {
+
+extern const std::string_view kDefaultConfigYaml;
+
+std::string_view transport_name(Transport t) {
+  switch (t) {
+    case Transport::kUdp: return "udp";
+    case Transport::kTcp: return "tcp";
+    case Transport::kTls: return "tls";
+  }
+  return "udp";
+}
+
+std::string_view srtp_policy_name(SrtpPolicy p) {
+  switch (p) {
+    case SrtpPolicy::kOff: return "off";
+    case SrtpPolicy::kOptional: return "optional";
+    case SrtpPolicy::kMandatory: return "mandatory";
+  }
+  return "optional";
+}
+
+bool Config::has_role(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool Config::has_listener(Transport t) const {
+  return std::any_of(sip.listen.begin(), sip.listen.end(),
+                     [t](const Listener& l) { return l.transport == t; });
+}
+
+std::string ConfigError::to_string() const {
+  std::string out = path.empty() ? std::string("config") : path;
+  if (line > 0) out += " (line " + std::to_string(line) + ")";
+  out += ": " + message;
+  if (!hint.empty()) out += " (hint: " + hint + ")";
+  return out;
+}
+
+std::string_view default_yaml() { return kDefaultConfigYaml; }
+
+namespace {
+
+// Walks a YAML tree into the typed Config, collecting every error instead of stopping at the
+// first, so an operator fixes a file in one pass.
+class Reader {
+ public:
+  explicit Reader(std::vector<ConfigError>& errors) : errors_(errors) {}
+
+  void error(const YAML::Node& node, const std::string& path, std::string message, std::string hint = {}) {
+    int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    errors_.push_back({path, line, std::move(message), std::move(hint)});
+  }
+
+  // A mapping section: reports keys that are not in `known`.
+  bool section(const YAML::Node& node, const std::string& path, std::initializer_list<std::string_view> known) {
+    if (!node.IsDefined() || node.IsNull()) return false;
+    if (!node.IsMap()) {
+      error(node, path, "must be a mapping");
+      return false;
+    }
+    for (const auto& kv : node) {
+      std::string key = kv.first.as<std::string>("");
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        error(kv.first, join(path, key), "unknown key", "known keys here: " + list);
+      }
+    }
+    return true;
+  }
+
+  void get(const YAML::Node& parent, const std::string& path, const char* key, bool& out) {
+    YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    std::string s = n.IsScalar() ? n.Scalar() : "";
+    if (s == "true" || s == "yes" || s == "on") out = true;
+    else if (s == "false" || s == "no" || s == "off") out = false;
+    else error(n, join(path, key), "must be true or false");
+  }
+
+  void get(const YAML::Node& parent, const std::string& path, const char* key, std::string& out) {
+    YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsScalar()) {
+      error(n, join(path, key), "must be a string");
+      return;
+    }
+    out = n.Scalar();
+  }
+
+  template <typename Int>
+  void get(const YAML::Node& parent, const std::string& path, const char* key, Int& out, uint64_t min,
+           uint64_t max) {
+    YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
+    uint64_t v = 0;
+    bool ok = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) v = std::stoull(s);
+    if (!ok || v < min || v > max) {
+      error(n, join(path, key), "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
+            s.empty() ? "" : "got '" + s + "'");
+      return;
+    }
+    out = static_cast<Int>(v);
+  }
+
+  void get(const YAML::Node& parent, const std::string& path, const char* key, std::vector<std::string>& out) {
+    YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsSequence()) {
+      error(n, join(path, key), "must be a list", "write [a, b] or one '- item' per line");
+      return;
+    }
+    out.clear();
+    for (const auto& item : n) {
+      if (!item.IsScalar()) {
+        error(item, join(path, key), "list items must be strings");
+        continue;
+      }
+      out.push_back(item.Scalar());
+    }
+  }
+
+  void get(const YAML::Node& parent, const std::string& path, const char* key, Endpoint& out) {
+    YAML::Node n = parent[key];
+    std::string p = join(path, key);
+    if (!section(n, p, {"address", "port"})) return;
+    get(n, p, "address", out.address);
+    get(n, p, "port", out.port, 1, 65535);
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+ private:
+  std::vector<ConfigError>& errors_;
+};
+
+template <typename T>
+bool one_of(std::string_view v, std::initializer_list<T> allowed) {
+  return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+}
+
+void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
+  YAML::Node n = root["guards"];
+  if (!r.section(n, "guards", {"order", "banlist", "flood", "size", "parse", "sanity", "scanner", "ratelimit",
+                               "auth", "bruteforce", "identity", "overload"}))
+    return;
+  r.get(n, "guards", "order", g.order);
+  static const std::set<std::string> kKnown{"banlist", "flood", "size", "parse", "sanity", "scanner",
+                                            "ratelimit", "auth", "bruteforce", "identity", "overload"};
+  std::set<std::string> seen;
+  for (const auto& name : g.order) {
+    if (!kKnown.count(name)) r.error(n["order"], "guards.order", "unknown guard '" + name + "'",
+                                     "guards: banlist flood size parse sanity scanner ratelimit auth bruteforce identity overload");
+    if (!seen.insert(name).second) r.error(n["order"], "guards.order", "guard '" + name + "' listed twice");
+  }
+  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
+  auto sw = [&](const char* key, SwitchGuard& s) {
+    std::string p = std::string("guards.") + key;
+    if (r.section(n[key], p, {"enabled"})) r.get(n[key], p, "enabled", s.enabled);
+  };
+  if (r.section(n["banlist"], "guards.banlist", {"enabled", "default_ttl_s"})) {
+    r.get(n["banlist"], "guards.banlist", "enabled", g.banlist.enabled);
+    r.get(n["banlist"], "guards.banlist", "default_ttl_s", g.banlist.default_ttl_s, 1, kMax);
+  }
+  if (YAML::Node f = n["flood"]; r.section(f, "guards.flood", {"enabled", "window_s", "max_per_source", "max_per_prefix",
+                                                               "ban_ttl_s", "memory_budget_kb", "allowlist"})) {
+    const std::string p = "guards.flood";
+    r.get(f, p, "enabled", g.flood.enabled);
+    r.get(f, p, "window_s", g.flood.window_s, 1, 3600);
+    r.get(f, p, "max_per_source", g.flood.max_per_source, 1, kMax);
+    r.get(f, p, "max_per_prefix", g.flood.max_per_prefix, 1, kMax);
+    r.get(f, p, "ban_ttl_s", g.flood.ban_ttl_s, 1, kMax);
+    r.get(f, p, "memory_budget_kb", g.flood.memory_budget_kb, 64, 1u << 22);
+    r.get(f, p, "allowlist", g.flood.allowlist);
+  }
+  sw("size", g.size);
+  sw("parse", g.parse);
+  sw("sanity", g.sanity);
+  sw("auth", g.auth);
+  sw("identity", g.identity);
+  if (YAML::Node s = n["scanner"]; r.section(s, "guards.scanner", {"enabled", "ban_ttl_s", "max_distinct_users", "window_s"})) {
+    r.get(s, "guards.scanner", "enabled", g.scanner.enabled);
+    r.get(s, "guards.scanner", "ban_ttl_s", g.scanner.ban_ttl_s, 1, kMax);
+    r.get(s, "guards.scanner", "max_distinct_users", g.scanner.max_distinct_users, 1, kMax);
+    r.get(s, "guards.scanner", "window_s", g.scanner.window_s, 1, 86400);
+  }
+  if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps", "burst"})) {
+    r.get(s, "guards.ratelimit", "enabled", g.ratelimit.enabled);
+    r.get(s, "guards.ratelimit", "per_source_rps", g.ratelimit.per_source_rps, 1, kMax);
+    r.get(s, "guards.ratelimit", "per_impi_rps", g.ratelimit.per_impi_rps, 1, kMax);
+    r.get(s, "guards.ratelimit", "burst", g.ratelimit.burst, 1, kMax);
+  }
+  if (YAML::Node s = n["bruteforce"]; r.section(s, "guards.bruteforce", {"enabled", "max_failures", "window_s", "lockout_s",
+                                                                         "backoff_factor", "max_lockout_s", "per_impi_distributed"})) {
+    const std::string p = "guards.bruteforce";
+    r.get(s, p, "enabled", g.bruteforce.enabled);
+    r.get(s, p, "max_failures", g.bruteforce.max_failures, 1, 1000);
+    r.get(s, p, "window_s", g.bruteforce.window_s, 1, 86400);
+    r.get(s, p, "lockout_s", g.bruteforce.lockout_s, 1, 86400);
+    r.get(s, p, "backoff_factor", g.bruteforce.backoff_factor, 1, 16);
+    r.get(s, p, "max_lockout_s", g.bruteforce.max_lockout_s, 1, 7 * 86400);
+    r.get(s, p, "per_impi_distributed", g.bruteforce.per_impi_distributed, 1, 100000);
+  }
+  if (YAML::Node s = n["overload"]; r.section(s, "guards.overload", {"enabled", "max_inflight", "retry_after_s"})) {
+    r.get(s, "guards.overload", "enabled", g.overload.enabled);
+    r.get(s, "guards.overload", "max_inflight", g.overload.max_inflight, 1, kMax);
+    r.get(s, "guards.overload", "retry_after_s", g.overload.retry_after_s, 1, 3600);
+  }
+}
+
+void read_config(Reader& r, const YAML::Node& root, Config& c) {
+  if (!r.section(root, "", {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections", "auth",
+                            "registrar", "identity", "guards", "core", "servicebox", "media", "admin"})) {
+    r.error(root, "", "the configuration must be a YAML mapping");
+    return;
+  }
+  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
+  r.get(root, "", "roles", c.roles);
+  for (const auto& role : c.roles)
+    if (!one_of<std::string_view>(role, {"edge", "core", "servicebox"}))
+      r.error(root["roles"], "roles", "unknown role '" + role + "'", "roles: edge, core, servicebox");
+  r.get(root, "", "data_dir", c.data_dir);
+  if (c.data_dir.empty()) r.error(root["data_dir"], "data_dir", "must not be empty");
+  r.get(root, "", "state", c.state);
+  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0)
+    r.error(root["state"], "state", "unknown state backend '" + c.state + "'", "sqlite | memory | redis://host:port/db");
+
+  if (r.section(root["log"], "log", {"level"})) r.get(root["log"], "log", "level", c.log_level);
+  if (!one_of<std::string_view>(c.log_level, {"trace", "debug", "info", "warn", "error"}))
+    r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
+  if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
+
+  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits"})) {
+    r.get(s, "sip", "domain", c.sip.domain);
+    r.get(s, "sip", "workers", c.sip.workers, 0, 64);
+    if (YAML::Node l = s["listen"]; l.IsDefined()) {
+      if (!l.IsSequence()) {
+        r.error(l, "sip.listen", "must be a list of {transport, address, port}");
+      } else {
+        c.sip.listen.clear();
+        for (size_t i = 0; i < l.size(); ++i) {
+          std::string p = "sip.listen[" + std::to_string(i) + "]";
+          Listener li;
+          if (!r.section(l[i], p, {"transport", "address", "port"})) continue;
+          std::string t = "udp";
+          r.get(l[i], p, "transport", t);
+          if (t == "udp") li.transport = Transport::kUdp;
+          else if (t == "tcp") li.transport = Transport::kTcp;
+          else if (t == "tls") li.transport = Transport::kTls;
+          else r.error(l[i]["transport"], p + ".transport", "unknown transport '" + t + "'", "udp | tcp | tls");
+          r.get(l[i], p, "address", li.address);
+          r.get(l[i], p, "port", li.port, 1, 65535);
+          c.sip.listen.push_back(li);
+        }
+      }
+    }
+    if (YAML::Node m = s["limits"]; r.section(m, "sip.limits", {"max_message_bytes", "max_headers", "max_header_bytes", "max_via"})) {
+      r.get(m, "sip.limits", "max_message_bytes", c.sip.limits.max_message_bytes, 512, 1u << 20);
+      r.get(m, "sip.limits", "max_headers", c.sip.limits.max_headers, 8, 4096);
+      r.get(m, "sip.limits", "max_header_bytes", c.sip.limits.max_header_bytes, 128, 1u << 20);
+      r.get(m, "sip.limits", "max_via", c.sip.limits.max_via, 1, 1024);
+    }
+  }
+  if (YAML::Node s = root["tls"]; r.section(s, "tls", {"ca", "cert", "key", "min_version"})) {
+    r.get(s, "tls", "ca", c.tls.ca);
+    r.get(s, "tls", "cert", c.tls.cert);
+    r.get(s, "tls", "key", c.tls.key);
+    r.get(s, "tls", "min_version", c.tls.min_version);
+    if (!one_of<std::string_view>(c.tls.min_version, {"1.2", "1.3"}))
+      r.error(s["min_version"], "tls.min_version", "unsupported TLS version '" + c.tls.min_version + "'",
+              "\"1.2\" or \"1.3\"; older versions are refused");
+  }
+  if (YAML::Node s = root["connections"]; r.section(s, "connections", {"max_per_source", "max_total", "idle_timeout_s", "message_deadline_s"})) {
+    r.get(s, "connections", "max_per_source", c.connections.max_per_source, 1, kMax);
+    r.get(s, "connections", "max_total", c.connections.max_total, 1, kMax);
+    r.get(s, "connections", "idle_timeout_s", c.connections.idle_timeout_s, 1, 86400);
+    r.get(s, "connections", "message_deadline_s", c.connections.message_deadline_s, 1, 3600);
+  }
+  if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
+                                                         "nonce_secret_rotation_s", "aka", "digest"})) {
+    r.get(s, "auth", "realm", c.auth.realm);
+    r.get(s, "auth", "digest_algorithms", c.auth.digest_algorithms);
+    for (const auto& a : c.auth.digest_algorithms)
+      if (!one_of<std::string_view>(a, {"SHA-256", "MD5", "SHA-512-256"}))
+        r.error(s["digest_algorithms"], "auth.digest_algorithms", "unknown algorithm '" + a + "'", "SHA-256, SHA-512-256, MD5");
+    if (c.auth.digest_algorithms.empty()) r.error(s["digest_algorithms"], "auth.digest_algorithms", "must name at least one algorithm");
+    r.get(s, "auth", "qop", c.auth.qop);
+    if (!one_of<std::string_view>(c.auth.qop, {"auth", "auth-int", "auth,auth-int"}))
+      r.error(s["qop"], "auth.qop", "unknown qop '" + c.auth.qop + "'", "auth | auth-int | \"auth,auth-int\"");
+    r.get(s, "auth", "nonce_lifetime_s", c.auth.nonce_lifetime_s, 5, 3600);
+    r.get(s, "auth", "nonce_secret_rotation_s", c.auth.nonce_secret_rotation_s, 60, 7 * 86400);
+    r.get(s, "auth", "aka", c.auth.aka);
+    r.get(s, "auth", "digest", c.auth.digest);
+  }
+  if (YAML::Node s = root["registrar"]; r.section(s, "registrar", {"min_expires_s", "max_expires_s", "default_expires_s"})) {
+    r.get(s, "registrar", "min_expires_s", c.registrar.min_expires_s, 1, 86400);
+    r.get(s, "registrar", "max_expires_s", c.registrar.max_expires_s, 1, 7 * 86400);
+    r.get(s, "registrar", "default_expires_s", c.registrar.default_expires_s, 1, 7 * 86400);
+  }
+  if (c.registrar.min_expires_s > c.registrar.max_expires_s)
+    r.error(root["registrar"], "registrar", "min_expires_s is larger than max_expires_s");
+  if (YAML::Node s = root["identity"]; r.section(s, "identity", {"strip_client_asserted", "assert_authenticated", "topology_hiding"})) {
+    r.get(s, "identity", "strip_client_asserted", c.identity.strip_client_asserted);
+    r.get(s, "identity", "assert_authenticated", c.identity.assert_authenticated);
+    r.get(s, "identity", "topology_hiding", c.identity.topology_hiding);
+  }
+  read_guards(r, root, c.guards);
+  if (YAML::Node s = root["core"]; r.section(s, "core", {"scscf", "sign_assertions"})) {
+    r.get(s, "core", "scscf", c.core.scscf);
+    r.get(s, "core", "sign_assertions", c.core.sign_assertions);
+  }
+  if (YAML::Node s = root["servicebox"]; r.section(s, "servicebox", {"sip_listen", "https_listen", "require_mtls",
+                                                                     "require_signed_assertion", "token_lifetime_s", "services"})) {
+    r.get(s, "servicebox", "sip_listen", c.servicebox.sip_listen);
+    r.get(s, "servicebox", "https_listen", c.servicebox.https_listen);
+    r.get(s, "servicebox", "require_mtls", c.servicebox.require_mtls);
+    r.get(s, "servicebox", "require_signed_assertion", c.servicebox.require_signed_assertion);
+    r.get(s, "servicebox", "token_lifetime_s", c.servicebox.token_lifetime_s, 10, 86400);
+    if (YAML::Node l = s["services"]; l.IsDefined()) {
+      if (!l.IsSequence()) {
+        r.error(l, "servicebox.services", "must be a list of {name, method}");
+      } else {
+        c.servicebox.services.clear();
+        for (size_t i = 0; i < l.size(); ++i) {
+          std::string p = "servicebox.services[" + std::to_string(i) + "]";
+          if (!r.section(l[i], p, {"name", "method"})) continue;
+          Service svc;
+          r.get(l[i], p, "name", svc.name);
+          r.get(l[i], p, "method", svc.method);
+          if (svc.name.empty()) r.error(l[i], p + ".name", "a service needs a name");
+          c.servicebox.services.push_back(svc);
+        }
+      }
+    }
+  }
+  if (YAML::Node s = root["media"]; r.section(s, "media", {"srtp_policy", "sdes_requires_tls", "crypto_suites"})) {
+    std::string policy = std::string(srtp_policy_name(c.media.srtp_policy));
+    r.get(s, "media", "srtp_policy", policy);
+    if (policy == "off") c.media.srtp_policy = SrtpPolicy::kOff;
+    else if (policy == "optional") c.media.srtp_policy = SrtpPolicy::kOptional;
+    else if (policy == "mandatory") c.media.srtp_policy = SrtpPolicy::kMandatory;
+    else r.error(s["srtp_policy"], "media.srtp_policy", "unknown policy '" + policy + "'", "off | optional | mandatory");
+    r.get(s, "media", "sdes_requires_tls", c.media.sdes_requires_tls);
+    r.get(s, "media", "crypto_suites", c.media.crypto_suites);
+  }
+  if (YAML::Node s = root["admin"]; r.section(s, "admin", {"listen", "token"})) {
+    r.get(s, "admin", "listen", c.admin.listen);
+    r.get(s, "admin", "token", c.admin.token);
+  }
+  if (c.sip.listen.empty() && c.has_role("edge"))
+    r.error(root["sip"], "sip.listen", "the edge role needs at least one listener");
+}
+
+}  // namespace
+
+LoadResult load_string(std::string_view yaml, std::string_view origin) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    result.errors.push_back({std::string(origin), e.mark.line + 1, "YAML syntax error: " + e.msg, "check indentation and quoting"});
+    return result;
+  }
+  Config config;
+  config.sip.listen.clear();
+  try {
+    Reader reader(result.errors);
+    read_config(reader, root, config);
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back({std::string(origin), e.mark.line + 1, e.what(), ""});
+  }
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_default() { return load_string(default_yaml(), "<embedded default>"); }
+
+LoadResult load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({path, 0, "cannot read the file", "check the path and its permissions"});
+    return result;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_string(buffer.str(), path);
+}
+
+}  // namespace imsguard::config

@@ -1,0 +1,205 @@
+#pragma once
+// The imsguard configuration: one typed tree that mirrors config/imsguard.yaml key for key.
+// Loading is strict: an unknown key, a wrong type or a value out of range is an error with
+// its key path and a hint, because a typo in a security product's config must never
+// silently fall back to a weaker default.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imsguard::config {
+
+enum class Transport { kUdp, kTcp, kTls };
+std::string_view transport_name(Transport t);
+
+struct Endpoint {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+};
+
+struct Listener {
+  Transport transport = Transport::kUdp;
+  std::string address = "127.0.0.1";
+  uint16_t port = 5060;
+};
+
+struct SipLimits {
+  uint32_t max_message_bytes = 65535;
+  uint32_t max_headers = 128;
+  uint32_t max_header_bytes = 8192;
+  uint32_t max_via = 32;
+};
+
+struct Sip {
+  std::string domain = "ims.local";
+  uint32_t workers = 0;
+  std::vector<Listener> listen;
+  SipLimits limits;
+};
+
+struct Tls {
+  std::string ca, cert, key;
+  std::string min_version = "1.2";
+};
+
+struct Connections {
+  uint32_t max_per_source = 64;
+  uint32_t max_total = 10000;
+  uint32_t idle_timeout_s = 300;
+  uint32_t message_deadline_s = 10;
+};
+
+struct Auth {
+  std::string realm = "ims.local";
+  std::vector<std::string> digest_algorithms{"SHA-256", "MD5"};
+  std::string qop = "auth";
+  uint32_t nonce_lifetime_s = 30;
+  uint32_t nonce_secret_rotation_s = 3600;
+  bool aka = true;
+  bool digest = true;
+};
+
+struct Registrar {
+  uint32_t min_expires_s = 60;
+  uint32_t max_expires_s = 7200;
+  uint32_t default_expires_s = 3600;
+};
+
+struct Identity {
+  bool strip_client_asserted = true;
+  bool assert_authenticated = true;
+  bool topology_hiding = true;
+};
+
+struct BanlistGuard { bool enabled = true; uint32_t default_ttl_s = 3600; };
+struct FloodGuard {
+  bool enabled = true;
+  uint32_t window_s = 2;
+  uint32_t max_per_source = 1500;
+  uint32_t max_per_prefix = 6000;
+  uint32_t ban_ttl_s = 300;
+  uint32_t memory_budget_kb = 4096;
+  std::vector<std::string> allowlist;
+};
+struct SwitchGuard { bool enabled = true; };
+struct ScannerGuard {
+  bool enabled = true;
+  uint32_t ban_ttl_s = 3600;
+  uint32_t max_distinct_users = 20;
+  uint32_t window_s = 60;
+};
+struct RateLimitGuard {
+  bool enabled = true;
+  uint32_t per_source_rps = 200;
+  uint32_t per_impi_rps = 20;
+  uint32_t burst = 50;
+};
+struct BruteForceGuard {
+  bool enabled = true;
+  uint32_t max_failures = 5;
+  uint32_t window_s = 300;
+  uint32_t lockout_s = 60;
+  uint32_t backoff_factor = 2;
+  uint32_t max_lockout_s = 3600;
+  uint32_t per_impi_distributed = 20;
+};
+struct OverloadGuard {
+  bool enabled = true;
+  uint32_t max_inflight = 5000;
+  uint32_t retry_after_s = 5;
+};
+
+struct Guards {
+  std::vector<std::string> order{"banlist", "flood", "size", "parse", "sanity", "scanner",
+                                 "ratelimit", "auth", "bruteforce", "identity", "overload"};
+  BanlistGuard banlist;
+  FloodGuard flood;
+  SwitchGuard size, parse, sanity, auth, identity;
+  ScannerGuard scanner;
+  RateLimitGuard ratelimit;
+  BruteForceGuard bruteforce;
+  OverloadGuard overload;
+};
+
+struct Core {
+  std::string scscf = "embedded";
+  bool sign_assertions = true;
+};
+
+struct Service {
+  std::string name;
+  std::string method;
+};
+
+struct ServiceBox {
+  Endpoint sip_listen{"127.0.0.1", 5070};
+  Endpoint https_listen{"127.0.0.1", 8443};
+  bool require_mtls = true;
+  bool require_signed_assertion = true;
+  uint32_t token_lifetime_s = 300;
+  std::vector<Service> services;
+};
+
+enum class SrtpPolicy { kOff, kOptional, kMandatory };
+std::string_view srtp_policy_name(SrtpPolicy p);
+
+struct Media {
+  SrtpPolicy srtp_policy = SrtpPolicy::kOptional;
+  bool sdes_requires_tls = true;
+  std::vector<std::string> crypto_suites;
+};
+
+struct Admin {
+  Endpoint listen{"127.0.0.1", 9090};
+  std::string token;
+};
+
+struct Config {
+  std::vector<std::string> roles{"edge", "core", "servicebox"};
+  std::string data_dir = "./imsguard-data";
+  std::string state = "sqlite";
+  std::string log_level = "info";
+  std::string events_output = "stdout";
+  Sip sip;
+  Tls tls;
+  Connections connections;
+  Auth auth;
+  Registrar registrar;
+  Identity identity;
+  Guards guards;
+  Core core;
+  ServiceBox servicebox;
+  Media media;
+  Admin admin;
+
+  bool has_role(std::string_view role) const;
+  bool has_listener(Transport t) const;
+};
+
+// One problem found while loading: where (key path like "guards.flood.window_s", and the
+// line in the file when known) and what to do about it.
+struct ConfigError {
+  std::string path;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string message;
+  std::string hint;
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set only when errors is empty
+  std::vector<ConfigError> errors;
+  bool ok() const { return config.has_value(); }
+};
+
+// The YAML text compiled into the binary (config/imsguard.yaml).
+std::string_view default_yaml();
+
+LoadResult load_default();
+LoadResult load_file(const std::string& path);
+// `origin` names the text in messages (a file name or "<embedded default>").
+LoadResult load_string(std::string_view yaml, std::string_view origin);
+
+}  // namespace imsguard::config
