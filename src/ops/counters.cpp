@@ -1,0 +1,45 @@
+#include "ops/counters.h"
+
+#include <set>
+
+namespace imsguard::ops {
+
+Counter& CounterRegistry::get(std::string_view name, std::string_view help) {
+  std::lock_guard lock(mutex_);
+  for (auto& e : entries_)
+    if (e.name == name) return e.counter;
+  auto& e = entries_.emplace_back();
+  e.name = std::string(name);
+  e.help = std::string(help);
+  return e.counter;
+}
+
+std::vector<std::pair<std::string, uint64_t>> CounterRegistry::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.emplace_back(e.name, e.counter.value());
+  return out;
+}
+
+std::string CounterRegistry::prometheus_text() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  std::set<std::string> described;
+  for (const auto& e : entries_) {
+    std::string family = e.name.substr(0, e.name.find('{'));
+    if (described.insert(family).second) {
+      if (!e.help.empty()) out += "# HELP " + family + " " + e.help + "\n";
+      out += "# TYPE " + family + " counter\n";
+    }
+    out += e.name + " " + std::to_string(e.counter.value()) + "\n";
+  }
+  return out;
+}
+
+CounterRegistry& counters() {
+  static CounterRegistry registry;
+  return registry;
+}
+
+}  // namespace imsguard::ops

@@ -1,0 +1,52 @@
+#pragma once
+// Named counters every module increments on its hot path and operators read (logs on
+// shutdown, the metrics endpoint later). A counter is registered once and then is a plain
+// relaxed atomic: no lock, no lookup, no allocation per increment.
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace imsguard::ops {
+
+class Counter {
+ public:
+  void inc(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+// Owns the counters. Names follow Prometheus conventions: "imsguard_sip_requests_total"
+// with labels written into the name ("...{method=\"REGISTER\"}") by the caller.
+class CounterRegistry {
+ public:
+  // Returns the counter with this name, creating it on first use. The reference stays valid
+  // for the registry's lifetime (deque storage never moves elements).
+  Counter& get(std::string_view name, std::string_view help = {});
+
+  // Snapshot of (name, value) in registration order.
+  std::vector<std::pair<std::string, uint64_t>> snapshot() const;
+
+  // Prometheus text exposition format.
+  std::string prometheus_text() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    std::string help;
+    Counter counter;
+  };
+  mutable std::mutex mutex_;
+  std::deque<Entry> entries_;
+};
+
+// The process-wide registry.
+CounterRegistry& counters();
+
+}  // namespace imsguard::ops

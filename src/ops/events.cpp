@@ -1,0 +1,92 @@
+#include "ops/events.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+namespace imsguard::ops {
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string EventSink::open(const std::string& output) {
+  std::lock_guard lock(mutex_);
+  if (owns_ && out_) std::fclose(out_);
+  out_ = nullptr;
+  owns_ = false;
+  if (output == "none" || output.empty()) return {};
+  if (output == "stdout") {
+    out_ = stdout;
+    return {};
+  }
+  int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot open event log '" + output + "': " + std::strerror(errno);
+  out_ = ::fdopen(fd, "a");
+  owns_ = true;
+  return {};
+}
+
+void EventSink::emit(const SecurityEvent& e) {
+  std::string line;
+  line.reserve(160);
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char ts[64];
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  line += "{\"time\":\"";
+  line += ts;
+  line += "\",\"event\":\"security\",\"guard\":";
+  append_json_string(line, e.guard);
+  line += ",\"source\":";
+  append_json_string(line, e.source);
+  line += ",\"identity\":";
+  append_json_string(line, e.identity);
+  line += ",\"action\":";
+  append_json_string(line, e.action);
+  line += ",\"reason\":";
+  append_json_string(line, e.reason);
+  line += "}\n";
+  std::lock_guard lock(mutex_);
+  ++emitted_;
+  if (!out_) return;
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+EventSink::~EventSink() {
+  if (owns_ && out_) std::fclose(out_);
+}
+
+EventSink& events() {
+  static EventSink sink;
+  return sink;
+}
+
+}  // namespace imsguard::ops

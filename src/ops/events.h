@@ -1,0 +1,43 @@
+#pragma once
+// Security events: one JSON line per action a guard or the authentication layer takes
+// (time, guard, source, identity if known, action, reason), so a SIEM can ingest them
+// without scraping free-form logs.
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace imsguard::ops {
+
+struct SecurityEvent {
+  std::string_view guard;     // "flood", "auth", "parse", ...
+  std::string_view source;    // "udp:127.0.0.1:5062"
+  std::string_view identity;  // IMPI/IMPU when known, else empty
+  std::string_view action;    // "reject", "drop", "ban", "challenge", "accept", "lockout"
+  std::string_view reason;    // human readable, stable wording
+};
+
+// Writes events to stdout, to a file (appended, created 0600), or nowhere.
+class EventSink {
+ public:
+  // output: "stdout", "none", or a file path. Returns an error message when a file cannot
+  // be opened, in which case events go nowhere.
+  std::string open(const std::string& output);
+  void emit(const SecurityEvent& event);
+  uint64_t emitted() const { return emitted_; }
+  ~EventSink();
+
+ private:
+  std::mutex mutex_;
+  std::FILE* out_ = nullptr;
+  bool owns_ = false;
+  uint64_t emitted_ = 0;
+};
+
+// The process-wide sink (none until opened).
+EventSink& events();
+
+// JSON string escaping for event fields and other JSON lines built by hand on hot paths.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace imsguard::ops
