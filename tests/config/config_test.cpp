@@ -1,0 +1,88 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace imsguard::config;
+
+TEST(Config, EmbeddedDefaultLoadsWithSecureDefaults) {
+  auto r = load_default();
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  const Config& c = *r.config;
+  EXPECT_TRUE(c.has_role("edge"));
+  EXPECT_TRUE(c.has_listener(Transport::kUdp));
+  EXPECT_TRUE(c.has_listener(Transport::kTcp));
+  EXPECT_TRUE(c.has_listener(Transport::kTls));
+  for (const auto& l : c.sip.listen) EXPECT_EQ(l.address, "127.0.0.1");
+  EXPECT_EQ(c.auth.digest_algorithms.front(), "SHA-256");
+  EXPECT_EQ(c.tls.min_version, "1.2");
+  EXPECT_TRUE(c.servicebox.require_mtls);
+  EXPECT_EQ(c.media.srtp_policy, SrtpPolicy::kOptional);
+  EXPECT_EQ(c.guards.order.size(), 11u);
+  EXPECT_EQ(c.servicebox.services.size(), 3u);
+}
+
+TEST(Config, UnknownKeyIsAnErrorWithPathAndLine) {
+  auto r = load_string("roles: [edge]\nsip:\n  listen: [{transport: udp, port: 5060}]\n  limts: {}\n", "t.yaml");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].path, "sip.limts");
+  EXPECT_EQ(r.errors[0].line, 4);
+  EXPECT_NE(r.errors[0].hint.find("limits"), std::string::npos);
+}
+
+TEST(Config, EveryErrorIsReportedNotJustTheFirst) {
+  auto r = load_string(
+      "roles: [edge, bogus]\n"
+      "sip:\n  listen: [{transport: sctp, port: 70000}]\n"
+      "tls: {min_version: '1.0'}\n"
+      "media: {srtp_policy: sometimes}\n",
+      "t.yaml");
+  ASSERT_FALSE(r.ok());
+  std::vector<std::string> paths;
+  for (const auto& e : r.errors) paths.push_back(e.path);
+  auto has = [&](const std::string& p) { return std::find(paths.begin(), paths.end(), p) != paths.end(); };
+  EXPECT_TRUE(has("roles"));
+  EXPECT_TRUE(has("sip.listen[0].transport"));
+  EXPECT_TRUE(has("sip.listen[0].port"));
+  EXPECT_TRUE(has("tls.min_version"));
+  EXPECT_TRUE(has("media.srtp_policy"));
+}
+
+TEST(Config, SyntaxErrorHasLine) {
+  auto r = load_string("roles: [edge\nsip: {", "bad.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_GT(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(Config, WrongTypesAreRefused) {
+  auto r = load_string(
+      "roles: edge\n"
+      "sip:\n  listen: [{transport: udp, port: 5060}]\n  workers: many\n"
+      "identity: {topology_hiding: maybe}\n",
+      "t.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_GE(r.errors.size(), 3u);
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  auto r = load_file("/nonexistent/imsguard.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors[0].message.find("cannot read"), std::string::npos);
+}
+
+TEST(Config, GuardOrderRejectsUnknownAndDuplicates) {
+  auto r = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\nguards: {order: [flood, flood, magic]}\n", "t");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors.size(), 2u);
+}
+
+TEST(Config, GarbageNeverCrashes) {
+  const char* inputs[] = {"", "[]", "- - -", "{a: [}", "\x01\x02\x03", "roles: {x: 1}", "sip: [1,2]", "~"};
+  for (const char* in : inputs) {
+    auto r = load_string(in, "g");
+    EXPECT_FALSE(r.ok()) << in;
+  }
+}
