@@ -1,0 +1,299 @@
+// `imsguard subscriber add|import|list|show|remove|bar|unbar`: provisioning of the HSS-lite
+// store in <data-dir>/imsguard.db. Passwords become HA1 values before they reach the store;
+// K, OPc and HA1 are never printed.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "cli/command.h"
+#include "crypto/hex.h"
+#include "store/provisioning.h"
+#include "store/sqlite_subscriber_store.h"
+#include "store/state.h"
+
+namespace {
+
+using imsguard::store::StoreErrc;
+using imsguard::store::StoreError;
+using imsguard::store::Subscriber;
+using imsguard::store::SubscriberStore;
+
+struct Common {
+  std::string data_dir = "./imsguard-data";
+  std::string realm = "ims.local";
+};
+
+// Unknown IMPI, duplicates and malformed input are the operator's to fix (2); a database
+// that cannot be opened or written is a runtime failure (1).
+void fail(const std::string& what, const StoreError& e) {
+  std::cerr << "imsguard subscriber " << what << ": " << e.message << "\n";
+  imsguard::cli::exit_status() = e.code == StoreErrc::kUnavailable ? 1 : 2;
+}
+
+void add_data_dir(CLI::App* cmd, Common& c) {
+  cmd->add_option("--data-dir", c.data_dir, "directory holding imsguard.db (created 0700 if absent)")
+      ->capture_default_str();
+}
+
+void add_realm(CLI::App* cmd, Common& c) {
+  cmd->add_option("--realm", c.realm, "realm of the subscribers (part of the digest HA1)")->capture_default_str();
+}
+
+// Opens the store. `create`: make the data directory and database if absent (add/import);
+// otherwise a missing database is reported instead of silently creating an empty one.
+std::unique_ptr<SubscriberStore> open_store(const std::string& what, const Common& c, bool create) {
+  std::string path = imsguard::store::database_path(c.data_dir);
+  if (create) {
+    if (auto r = imsguard::store::ensure_private_dir(c.data_dir); !r) {
+      fail(what, r.error());
+      return nullptr;
+    }
+  } else {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      fail(what, imsguard::store::invalid("no subscriber database at " + path + " (check --data-dir)"));
+      return nullptr;
+    }
+  }
+  auto store = imsguard::store::SqliteSubscriberStore::open(path);
+  if (!store) {
+    fail(what, store.error());
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+std::string sqn_hex(uint64_t sqn) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(sqn));
+  return buf;
+}
+
+void print_summary(const Subscriber& s) {
+  std::cout << s.impi << " scheme=" << imsguard::store::auth_scheme_name(s.scheme) << " realm=" << s.realm
+            << " impus=" << join(s.impus, ",") << " barred=" << (s.barred ? "yes" : "no")
+            << " services=" << join(s.services, ";") << "\n";
+}
+
+void print_details(const Subscriber& s) {
+  std::cout << "impi=" << s.impi << "\n";
+  for (const auto& impu : s.impus) std::cout << "impu=" << impu << "\n";
+  std::cout << "realm=" << s.realm << "\n";
+  std::cout << "scheme=" << imsguard::store::auth_scheme_name(s.scheme) << "\n";
+  if (s.scheme == imsguard::store::AuthScheme::kAka) {
+    std::cout << "k=<set>\n";
+    std::cout << "opc=<set>\n";
+    std::cout << "amf=" << imsguard::crypto::to_hex(s.amf) << "\n";
+    std::cout << "sqn=" << sqn_hex(s.sqn) << "\n";
+  } else {
+    std::vector<std::string> algs;
+    if (!s.ha1_md5.empty()) algs.push_back("MD5");
+    if (!s.ha1_sha256.empty()) algs.push_back("SHA-256");
+    if (!s.ha1_sha512_256.empty()) algs.push_back("SHA-512-256");
+    std::cout << "ha1=<set> (" << join(algs, ", ") << ")\n";
+  }
+  std::cout << "barred=" << (s.barred ? "yes" : "no") << "\n";
+  std::cout << "services=" << join(s.services, ";") << "\n";
+}
+
+void install_add(CLI::App* parent) {
+  struct Opts {
+    Common common;
+    imsguard::store::SubscriberSpec spec;
+    bool password_stdin = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent->add_subcommand("add", "Add one subscriber (digest: --password; AKA: --k and --opc)");
+  add_data_dir(cmd, o->common);
+  add_realm(cmd, o->common);
+  cmd->add_option("--impi", o->spec.impi, "private identity (also the digest username)")->required();
+  cmd->add_option("--impu", o->spec.impus, "public identity URI (sip:, sips:, tel:); repeatable")->required();
+  auto* password = cmd->add_option("--password", o->spec.password, "digest password (only its HA1 is stored)");
+  cmd->add_flag("--password-stdin", o->password_stdin, "read the digest password from the first line of stdin")
+      ->excludes(password);
+  cmd->add_option("--k", o->spec.k, "AKA subscriber key K, 32 hex digits");
+  cmd->add_option("--opc", o->spec.opc, "AKA OPc, 32 hex digits");
+  cmd->add_option("--amf", o->spec.amf, "AKA AMF, 4 hex digits (default 0000)");
+  cmd->add_option("--sqn", o->spec.sqn, "AKA initial SQN in hex, up to 12 digits (default 0)");
+  cmd->add_option("--service", o->spec.services, "a service this subscriber may use; repeatable");
+  cmd->callback([o] {
+    if (o->password_stdin) {
+      std::getline(std::cin, o->spec.password);
+      if (!o->spec.password.empty() && o->spec.password.back() == '\r') o->spec.password.pop_back();
+      if (o->spec.password.empty()) {
+        fail("add", imsguard::store::invalid("no password on stdin"));
+        return;
+      }
+    }
+    imsguard::store::ProvisioningOptions options;
+    options.realm = o->common.realm;
+    auto subscriber = imsguard::store::build_subscriber(o->spec, options);
+    o->spec.password.assign(o->spec.password.size(), '\0');  // do not keep it around
+    if (!subscriber) {
+      fail("add", subscriber.error());
+      return;
+    }
+    auto store = open_store("add", o->common, true);
+    if (!store) return;
+    if (auto r = store->add(subscriber.value()); !r) {
+      fail("add", r.error());
+      return;
+    }
+    std::cout << "added " << subscriber->impi << " ("
+              << imsguard::store::auth_scheme_name(subscriber->scheme) << ", " << subscriber->impus.size()
+              << " IMPU" << (subscriber->impus.size() == 1 ? "" : "s") << ")\n";
+  });
+}
+
+void install_import(CLI::App* parent) {
+  struct Opts {
+    Common common;
+    std::string file;
+    bool skip_bad = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent->add_subcommand("import", "Import subscribers from CSV (nothing is imported if a line is bad)");
+  add_data_dir(cmd, o->common);
+  add_realm(cmd, o->common);
+  cmd->add_option("file", o->file, "CSV file ('-' for stdin)")->required();
+  cmd->add_flag("--skip-bad", o->skip_bad, "import the good lines even if some are bad");
+  cmd->callback([o] {
+    std::string text;
+    if (o->file == "-") {
+      std::ostringstream buf;
+      buf << std::cin.rdbuf();
+      text = buf.str();
+    } else {
+      std::ifstream in(o->file, std::ios::binary);
+      if (!in) {
+        fail("import", imsguard::store::invalid("cannot read " + o->file));
+        return;
+      }
+      std::ostringstream buf;
+      buf << in.rdbuf();
+      text = buf.str();
+    }
+    auto store = open_store("import", o->common, true);
+    if (!store) return;
+    imsguard::store::ProvisioningOptions options;
+    options.realm = o->common.realm;
+    auto started = std::chrono::steady_clock::now();
+    auto report = imsguard::store::import_subscriber_csv(text, options, o->skip_bad, *store);
+    if (!report) {
+      fail("import", report.error());
+      return;
+    }
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (const auto& e : report->errors) std::cerr << o->file << ":" << e.line << ": " << e.reason << "\n";
+    if (!report->errors.empty() && !o->skip_bad) {
+      std::cerr << "nothing imported: " << report->errors.size()
+                << " bad line(s); fix them or use --skip-bad to import the good ones\n";
+      imsguard::cli::exit_status() = 2;
+      return;
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f", elapsed);
+    std::cout << "imported " << report->imported << " subscriber(s) in " << seconds << " s";
+    if (!report->errors.empty()) std::cout << ", skipped " << report->errors.size() << " bad line(s)";
+    std::cout << "\n";
+  });
+}
+
+void install_list(CLI::App* parent) {
+  struct Opts {
+    Common common;
+    std::size_t offset = 0;
+    std::size_t limit = std::numeric_limits<std::size_t>::max();
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent->add_subcommand("list", "List subscribers, one per line (no keys or HA1)");
+  add_data_dir(cmd, o->common);
+  cmd->add_option("--offset", o->offset, "skip this many (ordered by IMPI)");
+  cmd->add_option("--limit", o->limit, "show at most this many");
+  cmd->callback([o] {
+    auto store = open_store("list", o->common, false);
+    if (!store) return;
+    // Page through the store so a large database is not loaded at once.
+    constexpr std::size_t kPage = 1000;
+    std::size_t offset = o->offset;
+    std::size_t remaining = o->limit;
+    while (remaining > 0) {
+      auto page = store->list(offset, std::min(kPage, remaining));
+      if (!page) {
+        fail("list", page.error());
+        return;
+      }
+      for (const auto& s : page.value()) print_summary(s);
+      if (page->size() < std::min(kPage, remaining)) break;
+      offset += page->size();
+      remaining -= page->size();
+    }
+  });
+}
+
+// show / remove / bar / unbar: one IMPI each.
+void install_by_impi(CLI::App* parent, const std::string& name, const std::string& help,
+                     std::function<void(SubscriberStore&, const std::string&)> action) {
+  struct Opts {
+    Common common;
+    std::string impi;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent->add_subcommand(name, help);
+  add_data_dir(cmd, o->common);
+  cmd->add_option("impi,--impi", o->impi, "private identity")->required();
+  cmd->callback([o, name, action] {
+    auto store = open_store(name, o->common, false);
+    if (!store) return;
+    action(*store, o->impi);
+  });
+}
+
+imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
+  auto* sub = app.add_subcommand("subscriber", "Provision subscribers (HSS-lite)");
+  sub->require_subcommand(1);
+  install_add(sub);
+  install_import(sub);
+  install_list(sub);
+  install_by_impi(sub, "show", "Show one subscriber (K, OPc and HA1 are shown as <set>)",
+                  [](SubscriberStore& store, const std::string& impi) {
+                    auto s = store.find(impi);
+                    if (!s) return fail("show", s.error());
+                    if (!s.value()) {
+                      return fail("show", imsguard::store::not_found("no subscriber with IMPI '" + impi + "'"));
+                    }
+                    print_details(*s.value());
+                  });
+  install_by_impi(sub, "remove", "Remove a subscriber and its IMPUs",
+                  [](SubscriberStore& store, const std::string& impi) {
+                    if (auto r = store.remove(impi); !r) return fail("remove", r.error());
+                    std::cout << "removed " << impi << "\n";
+                  });
+  install_by_impi(sub, "bar", "Bar a subscriber (registration is refused)",
+                  [](SubscriberStore& store, const std::string& impi) {
+                    if (auto r = store.set_barred(impi, true); !r) return fail("bar", r.error());
+                    std::cout << "barred " << impi << "\n";
+                  });
+  install_by_impi(sub, "unbar", "Lift the bar on a subscriber", [](SubscriberStore& store, const std::string& impi) {
+    if (auto r = store.set_barred(impi, false); !r) return fail("unbar", r.error());
+    std::cout << "unbarred " << impi << "\n";
+  });
+}};
+
+}  // namespace

@@ -1,0 +1,62 @@
+#include "store/state.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "store/memory_binding_store.h"
+#include "store/memory_subscriber_store.h"
+#include "store/sqlite_binding_store.h"
+#include "store/sqlite_subscriber_store.h"
+
+namespace imsguard::store {
+
+StoreResult<void> ensure_private_dir(const std::string& dir) {
+  if (dir.empty()) return invalid("data directory is empty");
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return invalid(dir + " exists and is not a directory");
+    return {};
+  }
+  if (errno != ENOENT) return unavailable("cannot stat " + dir + ": " + std::strerror(errno));
+  // Parents first (0755 like mkdir -p), then the directory itself 0700.
+  for (std::size_t pos = dir.find('/', 1); pos != std::string::npos; pos = dir.find('/', pos + 1)) {
+    std::string parent = dir.substr(0, pos);
+    if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
+      return unavailable("cannot create " + parent + ": " + std::strerror(errno));
+    }
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return unavailable("cannot create " + dir + ": " + std::strerror(errno));
+  }
+  // mkdir applies the umask, which can only remove bits; make the mode exact.
+  if (::chmod(dir.c_str(), 0700) != 0) return unavailable("cannot chmod " + dir + ": " + std::strerror(errno));
+  return {};
+}
+
+std::string database_path(const std::string& data_dir) {
+  if (!data_dir.empty() && data_dir.back() == '/') return data_dir + "imsguard.db";
+  return data_dir + "/imsguard.db";
+}
+
+StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir) {
+  StateStores stores;
+  if (kind == "memory") {
+    stores.subscribers = std::make_unique<MemorySubscriberStore>();
+    stores.bindings = std::make_unique<MemoryBindingStore>();
+    return stores;
+  }
+  if (kind != "sqlite") return invalid("unknown state backend '" + std::string(kind) + "' (sqlite, memory)");
+  if (auto r = ensure_private_dir(data_dir); !r) return r.error();
+  std::string path = database_path(data_dir);
+  auto subscribers = SqliteSubscriberStore::open(path);
+  if (!subscribers) return subscribers.error();
+  auto bindings = SqliteBindingStore::open(path);
+  if (!bindings) return bindings.error();
+  stores.subscribers = std::move(subscribers).value();
+  stores.bindings = std::move(bindings).value();
+  return stores;
+}
+
+}  // namespace imsguard::store

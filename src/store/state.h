@@ -1,0 +1,29 @@
+#pragma once
+// One entry point that turns the config's `state:` and `data_dir:` into stores, so the
+// runtime, the CLI and tests open state the same way (and a Redis backend slots in here).
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/binding_store.h"
+#include "store/subscriber_store.h"
+
+namespace imsguard::store {
+
+struct StateStores {
+  std::unique_ptr<SubscriberStore> subscribers;
+  std::unique_ptr<BindingStore> bindings;
+};
+
+// Creates `dir` (and missing parents) if absent; the last component gets mode 0700 because it
+// holds the key database. An existing directory is left as it is.
+StoreResult<void> ensure_private_dir(const std::string& dir);
+
+// <data_dir>/imsguard.db
+std::string database_path(const std::string& data_dir);
+
+// kind "sqlite": both stores on <data_dir>/imsguard.db (data_dir created 0700 if absent).
+// kind "memory": in-process stores, data_dir unused. Anything else: kInvalid.
+StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir);
+
+}  // namespace imsguard::store
