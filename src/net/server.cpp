@@ -1,0 +1,249 @@
+#include "net/server.h"
+
+#include "net/stream_connection.h"
+#include "ops/counters.h"
+
+#include <asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace imsguard::net {
+
+namespace {
+
+struct NetCounters {
+  ops::Counter& udp_datagrams = ops::counters().get("imsguard_net_udp_datagrams_total", "UDP datagrams received");
+  ops::Counter& udp_send_errors = ops::counters().get("imsguard_net_udp_send_errors_total", "UDP sends that failed");
+  ops::Counter& conn_accepted = ops::counters().get("imsguard_net_connections_accepted_total", "stream connections accepted");
+  ops::Counter& conn_refused_source = ops::counters().get(
+      "imsguard_net_connections_refused_total{reason=\"per_source_limit\"}", "stream connections refused");
+  ops::Counter& conn_refused_total = ops::counters().get("imsguard_net_connections_refused_total{reason=\"total_limit\"}");
+};
+
+NetCounters& net_counters() {
+  static NetCounters c;
+  return c;
+}
+
+// Replies on a UDP socket to the datagram's sender.
+class UdpResponder final : public Responder {
+ public:
+  UdpResponder(asio::ip::udp::socket& socket, const asio::ip::udp::endpoint& to) : socket_(socket), to_(to) {}
+  void send(std::string_view bytes) override {
+    std::error_code ec;
+    socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to_, 0, ec);
+    if (ec) net_counters().udp_send_errors.inc();
+  }
+
+ private:
+  asio::ip::udp::socket& socket_;
+  const asio::ip::udp::endpoint& to_;
+};
+
+}  // namespace
+
+// One event loop and its thread.
+struct Server::Worker {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+};
+
+// One UDP socket of one worker; receives into a buffer that lives as long as the socket.
+struct Server::UdpSocket {
+  explicit UdpSocket(asio::io_context& io) : socket(io) {}
+  asio::ip::udp::socket socket;
+  asio::ip::udp::endpoint sender;
+  std::array<char, 65536> buffer{};
+  Flow flow;
+};
+
+struct Server::Acceptor {
+  Acceptor(asio::io_context& io, config::Transport t) : acceptor(io), transport(t) {}
+  asio::ip::tcp::acceptor acceptor;
+  config::Transport transport;
+};
+
+Server::Server(ServerOptions options, MessageHandler& handler) : options_(std::move(options)), handler_(handler) {
+  if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
+  net_counters();
+}
+
+Server::~Server() { stop(); }
+
+uint16_t Server::bound_port(size_t listener_index) const {
+  return listener_index < bound_ports_.size() ? bound_ports_[listener_index] : 0;
+}
+
+std::string Server::start() {
+  if (started_) return "server already started";
+  for (uint32_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Worker>());
+  bound_ports_.assign(options_.listeners.size(), 0);
+  try {
+    for (size_t i = 0; i < options_.listeners.size(); ++i) {
+      const auto& l = options_.listeners[i];
+      if (l.transport == config::Transport::kUdp) start_udp(l, i);
+      else start_stream(l, i);
+    }
+  } catch (const std::system_error& e) {
+    std::string msg = e.what();
+    udp_sockets_.clear();
+    acceptors_.clear();
+    workers_.clear();
+    return msg;
+  } catch (const std::runtime_error& e) {
+    std::string msg = e.what();
+    udp_sockets_.clear();
+    acceptors_.clear();
+    workers_.clear();
+    return msg;
+  }
+  for (auto& w : workers_) threads_.emplace_back([&io = w->io] { io.run(); });
+  started_ = true;
+  return {};
+}
+
+void Server::stop() {
+  if (!started_) return;
+  started_ = false;
+  for (auto& w : workers_) w->io.stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  udp_sockets_.clear();
+  acceptors_.clear();
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.clear();
+  }
+  workers_.clear();
+}
+
+void Server::start_udp(const config::Listener& l, size_t index) {
+  auto address = asio::ip::make_address(l.address);
+  uint16_t port = l.port;
+  for (auto& w : workers_) {
+    auto sock = std::make_unique<UdpSocket>(w->io);
+    asio::ip::udp::endpoint ep(address, port);
+    sock->socket.open(ep.protocol());
+    sock->socket.set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    ::setsockopt(sock->socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    sock->socket.set_option(asio::socket_base::receive_buffer_size(4 << 20));
+    sock->socket.bind(ep);
+    // With port 0 the first socket picks a port; the others must join that same port.
+    port = sock->socket.local_endpoint().port();
+    sock->flow.transport = config::Transport::kUdp;
+    sock->flow.local_port = port;
+    UdpSocket* raw = sock.get();
+    udp_sockets_.push_back(std::move(sock));
+    receive_udp(raw);
+  }
+  bound_ports_[index] = port;
+}
+
+void Server::receive_udp(UdpSocket* sock) {
+  sock->socket.async_receive_from(asio::buffer(sock->buffer), sock->sender, [this, sock](std::error_code ec, size_t n) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      net_counters().udp_datagrams.inc();
+      sock->flow.address = sock->sender.address();
+      sock->flow.port = sock->sender.port();
+      UdpResponder responder(sock->socket, sock->sender);
+      handler_.on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
+    }
+    receive_udp(sock);
+  });
+}
+
+void Server::start_stream(const config::Listener& l, size_t index) {
+  if (l.transport == config::Transport::kTls && !options_.tls)
+    throw std::runtime_error("a TLS listener needs certificates (tls.cert / tls.key)");
+  auto& w = *workers_[0];
+  auto acc = std::make_unique<Acceptor>(w.io, l.transport);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(l.address), l.port);
+  acc->acceptor.open(ep.protocol());
+  acc->acceptor.set_option(asio::socket_base::reuse_address(true));
+  acc->acceptor.bind(ep);
+  acc->acceptor.listen(1024);
+  bound_ports_[index] = acc->acceptor.local_endpoint().port();
+  Acceptor* raw = acc.get();
+  acceptors_.push_back(std::move(acc));
+  accept_next(*raw);
+}
+
+void Server::accept_next(Acceptor& acceptor) {
+  auto& target = *workers_[next_worker_++ % workers_.size()];
+  acceptor.acceptor.async_accept(target.io, [this, &acceptor, &target](std::error_code ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      std::error_code ep_ec;
+      auto remote = socket.remote_endpoint(ep_ec);
+      if (!ep_ec && admit_connection(remote.address())) {
+        net_counters().conn_accepted.inc();
+        uint64_t id = next_connection_id();
+        auto conn = StreamConnection::create(*this, target.io, std::move(socket), acceptor.transport, id, remote,
+                                             acceptor.acceptor.local_endpoint().port());
+        register_connection(id, conn);
+        conn->start();
+      } else {
+        socket.close(ep_ec);
+      }
+    }
+    accept_next(acceptor);
+  });
+}
+
+bool Server::admit_connection(const asio::ip::address& source) {
+  std::lock_guard lock(connections_mutex_);
+  if (total_connections_ >= options_.connections.max_total) {
+    net_counters().conn_refused_total.inc();
+    return false;
+  }
+  auto& per = connections_per_source_[source.to_string()];
+  if (per >= options_.connections.max_per_source) {
+    net_counters().conn_refused_source.inc();
+    return false;
+  }
+  ++per;
+  ++total_connections_;
+  return true;
+}
+
+void Server::release_connection(const asio::ip::address& source, uint64_t id) {
+  std::lock_guard lock(connections_mutex_);
+  auto it = connections_per_source_.find(source.to_string());
+  if (it != connections_per_source_.end() && it->second > 0 && --it->second == 0) connections_per_source_.erase(it);
+  if (total_connections_ > 0) --total_connections_;
+  connections_.erase(id);
+}
+
+void Server::register_connection(uint64_t id, const std::shared_ptr<StreamConnection>& conn) {
+  std::lock_guard lock(connections_mutex_);
+  connections_[id] = conn;
+}
+
+bool Server::send_to(const Flow& flow, std::string_view bytes) {
+  if (flow.transport == config::Transport::kUdp) {
+    // Any worker's socket bound to the flow's local port can send; use the first match.
+    for (auto& s : udp_sockets_) {
+      if (s->flow.local_port != flow.local_port) continue;
+      std::error_code ec;
+      s->socket.send_to(asio::buffer(bytes.data(), bytes.size()), asio::ip::udp::endpoint(flow.address, flow.port), 0, ec);
+      if (ec) net_counters().udp_send_errors.inc();
+      return !ec;
+    }
+    return false;
+  }
+  std::shared_ptr<StreamConnection> conn;
+  {
+    std::lock_guard lock(connections_mutex_);
+    auto it = connections_.find(flow.connection_id);
+    if (it != connections_.end()) conn = it->second.lock();
+  }
+  if (!conn) return false;
+  conn->post_send(std::string(bytes));
+  return true;
+}
+
+}  // namespace imsguard::net

@@ -1,0 +1,85 @@
+#pragma once
+// The SIP transport server: UDP, TCP and TLS listeners served by a pool of worker threads,
+// each with its own event loop. UDP sockets are opened once per worker with SO_REUSEPORT,
+// so the kernel spreads datagrams across cores without a shared queue; stream connections
+// are accepted once and handed to workers round-robin. Connection limits (per source,
+// total, idle, message deadline) are enforced here, before any SIP parsing.
+#include "config/config.h"
+#include "net/flow.h"
+
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace imsguard::net {
+
+class StreamConnection;
+
+struct ServerOptions {
+  std::vector<config::Listener> listeners;
+  config::Connections connections;
+  config::SipLimits limits;
+  uint32_t workers = 1;
+  std::shared_ptr<asio::ssl::context> tls;  // required when a TLS listener is configured
+};
+
+class Server final : public FlowSender {
+ public:
+  Server(ServerOptions options, MessageHandler& handler);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener and starts the workers. Returns an error message (port in use,
+  // bad address, missing TLS context) and starts nothing on failure.
+  std::string start();
+  // Stops the workers and closes every socket. Idempotent.
+  void stop();
+
+  bool send_to(const Flow& flow, std::string_view bytes) override;
+
+  // The port actually bound for the n-th listener (useful with port 0 in tests).
+  uint16_t bound_port(size_t listener_index) const;
+
+  // Connection bookkeeping, used by StreamConnection.
+  bool admit_connection(const asio::ip::address& source);
+  void release_connection(const asio::ip::address& source, uint64_t id);
+  void register_connection(uint64_t id, const std::shared_ptr<StreamConnection>& conn);
+  uint64_t next_connection_id() { return ++last_connection_id_; }
+  const ServerOptions& options() const { return options_; }
+  MessageHandler& handler() { return handler_; }
+
+ private:
+  struct Worker;
+  struct UdpSocket;
+  struct Acceptor;
+
+  void start_udp(const config::Listener& listener, size_t index);
+  void start_stream(const config::Listener& listener, size_t index);
+  void receive_udp(UdpSocket* sock);
+  void accept_next(Acceptor& acceptor);
+
+  ServerOptions options_;
+  MessageHandler& handler_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<UdpSocket>> udp_sockets_;
+  std::vector<std::unique_ptr<Acceptor>> acceptors_;
+  std::vector<uint16_t> bound_ports_;
+  std::vector<std::thread> threads_;
+  std::atomic<size_t> next_worker_{0};
+  std::atomic<uint64_t> last_connection_id_{0};
+  std::mutex connections_mutex_;
+  std::unordered_map<std::string, uint32_t> connections_per_source_;
+  std::unordered_map<uint64_t, std::weak_ptr<StreamConnection>> connections_;
+  uint32_t total_connections_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace imsguard::net

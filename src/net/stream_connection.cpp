@@ -1,0 +1,220 @@
+#include "net/stream_connection.h"
+
+#include "net/server.h"
+#include "ops/counters.h"
+#include "net/limits.h"
+#include "sip/stream_framer.h"
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <array>
+#include <deque>
+
+namespace imsguard::net {
+
+namespace {
+
+struct StreamCounters {
+  ops::Counter& messages = ops::counters().get("imsguard_net_stream_messages_total", "SIP messages framed on TCP/TLS");
+  ops::Counter& keepalives = ops::counters().get("imsguard_net_stream_keepalives_total", "RFC 5626 CRLF keep-alives");
+  ops::Counter& framing_errors = ops::counters().get("imsguard_net_stream_framing_errors_total", "stream framing errors (connection closed)");
+  ops::Counter& idle_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"idle\"}", "stream connections closed by us");
+  ops::Counter& deadline_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"message_deadline\"}");
+  ops::Counter& tls_handshake_failed = ops::counters().get("imsguard_net_tls_handshake_failures_total", "TLS handshakes that failed");
+};
+
+StreamCounters& stream_counters() {
+  static StreamCounters c;
+  return c;
+}
+
+asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
+asio::ip::tcp::socket& lowest(asio::ssl::stream<asio::ip::tcp::socket>& s) { return s.next_layer(); }
+
+// The connection over a plain socket or a TLS stream; the template keeps one code path.
+template <typename Stream>
+class Connection final : public StreamConnection {
+ public:
+  template <typename... Args>
+  Connection(Server& server, asio::io_context& io, config::Transport transport, uint64_t id,
+             const asio::ip::tcp::endpoint& remote, uint16_t local_port, Args&&... stream_args)
+      : server_(server),
+        io_(io),
+        stream_(std::forward<Args>(stream_args)...),
+        idle_timer_(io),
+        deadline_timer_(io),
+        framer_(to_sip_limits(server.options().limits)) {
+    flow_.transport = transport;
+    flow_.address = remote.address();
+    flow_.port = remote.port();
+    flow_.connection_id = id;
+    flow_.local_port = local_port;
+  }
+
+  void start() override {
+    arm_idle();
+    if constexpr (std::is_same_v<Stream, asio::ssl::stream<asio::ip::tcp::socket>>) {
+      // The handshake must also finish within the message deadline.
+      arm_deadline();
+      auto self = shared_from_this();
+      stream_.async_handshake(asio::ssl::stream_base::server, [this, self](std::error_code ec) {
+        deadline_timer_.cancel();
+        if (ec) {
+          stream_counters().tls_handshake_failed.inc();
+          close();
+          return;
+        }
+        read();
+      });
+    } else {
+      read();
+    }
+  }
+
+  void post_send(std::string bytes) override {
+    auto self = shared_from_this();
+    asio::post(io_, [this, self, b = std::move(bytes)]() mutable { queue(std::move(b)); });
+  }
+
+ private:
+  // Replies from the handler run on this connection's thread: queue directly.
+  class DirectResponder final : public Responder {
+   public:
+    explicit DirectResponder(Connection& c) : c_(c) {}
+    void send(std::string_view bytes) override { c_.queue(std::string(bytes)); }
+
+   private:
+    Connection& c_;
+  };
+
+  void read() {
+    auto self = shared_from_this();
+    stream_.async_read_some(asio::buffer(chunk_), [this, self](std::error_code ec, size_t n) {
+      if (ec || closed_) {
+        close();
+        return;
+      }
+      arm_idle();
+      if (in_.empty()) arm_deadline();
+      in_.append(chunk_.data(), n);
+      if (!drain()) return;
+      if (in_.empty()) deadline_timer_.cancel();
+      read();
+    });
+  }
+
+  // Frames and dispatches every complete message in the buffer. false when the connection
+  // was closed because of a framing error.
+  bool drain() {
+    size_t offset = 0;
+    DirectResponder responder(*this);
+    while (offset < in_.size()) {
+      std::string_view view(in_.data() + offset, in_.size() - offset);
+      sip::FrameResult frame = framer_.next(view);
+      if (frame.kind == sip::FrameKind::kNeedMore) break;
+      if (frame.kind == sip::FrameKind::kError) {
+        stream_counters().framing_errors.inc();
+        server_.handler().on_stream_error(flow_, frame.code, frame.reason, responder);
+        close_after_writes_ = true;
+        in_.clear();
+        if (out_.empty()) close();
+        return false;
+      }
+      if (frame.kind == sip::FrameKind::kKeepAlive) {
+        stream_counters().keepalives.inc();
+        if (frame.pong_needed) queue("\r\n");
+      } else {
+        stream_counters().messages.inc();
+        // A new message starts after this one: its deadline starts now.
+        server_.handler().on_message(flow_, view.substr(0, frame.length), responder);
+        if (closed_) return false;
+      }
+      offset += frame.length;
+    }
+    in_.erase(0, offset);
+    return true;
+  }
+
+  void queue(std::string bytes) {
+    if (closed_) return;
+    out_.push_back(std::move(bytes));
+    if (out_.size() == 1) write();
+  }
+
+  void write() {
+    auto self = shared_from_this();
+    asio::async_write(stream_, asio::buffer(out_.front()), [this, self](std::error_code ec, size_t) {
+      if (ec) {
+        close();
+        return;
+      }
+      out_.pop_front();
+      if (!out_.empty()) write();
+      else if (close_after_writes_) close();
+    });
+  }
+
+  void arm_idle() {
+    idle_timer_.expires_after(std::chrono::seconds(server_.options().connections.idle_timeout_s));
+    auto self = shared_from_this();
+    idle_timer_.async_wait([this, self](std::error_code ec) {
+      if (ec || closed_) return;
+      stream_counters().idle_closed.inc();
+      close();
+    });
+  }
+
+  void arm_deadline() {
+    deadline_timer_.expires_after(std::chrono::seconds(server_.options().connections.message_deadline_s));
+    auto self = shared_from_this();
+    deadline_timer_.async_wait([this, self](std::error_code ec) {
+      if (ec || closed_) return;
+      stream_counters().deadline_closed.inc();
+      close();
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    std::error_code ec;
+    idle_timer_.cancel();
+    deadline_timer_.cancel();
+    lowest(stream_).shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    lowest(stream_).close(ec);
+    server_.release_connection(flow_.address, flow_.connection_id);
+  }
+
+  Server& server_;
+  asio::io_context& io_;
+  Stream stream_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer deadline_timer_;
+  sip::StreamFramer framer_;
+  Flow flow_;
+  std::array<char, 16384> chunk_{};
+  std::string in_;
+  std::deque<std::string> out_;
+  bool closed_ = false;
+  bool close_after_writes_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<StreamConnection> StreamConnection::create(Server& server, asio::io_context& io,
+                                                           asio::ip::tcp::socket socket, config::Transport transport,
+                                                           uint64_t id, const asio::ip::tcp::endpoint& remote,
+                                                           uint16_t local_port) {
+  stream_counters();
+  std::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (transport == config::Transport::kTls) {
+    return std::make_shared<Connection<asio::ssl::stream<asio::ip::tcp::socket>>>(
+        server, io, transport, id, remote, local_port, std::move(socket), *server.options().tls);
+  }
+  return std::make_shared<Connection<asio::ip::tcp::socket>>(server, io, transport, id, remote, local_port,
+                                                             std::move(socket));
+}
+
+}  // namespace imsguard::net

@@ -1,0 +1,30 @@
+#pragma once
+// Hardened TLS contexts for SIP over TLS (I-C) and the mutual-TLS hops of I-S: TLS 1.2 and
+// 1.3 only, ECDHE key exchange, AEAD ciphers, no compression, no renegotiation, no session
+// tickets that outlive a key rotation. One place, so every listener and client agrees.
+#include <asio/ssl/context.hpp>
+
+#include <memory>
+#include <string>
+
+namespace imsguard::net {
+
+struct TlsFiles {
+  std::string ca;    // CA bundle that verifies the peer (required for mutual TLS)
+  std::string cert;  // our certificate chain (PEM)
+  std::string key;   // our private key (PEM)
+  std::string min_version = "1.2";
+};
+
+struct TlsContextResult {
+  std::shared_ptr<asio::ssl::context> context;
+  std::string error;  // set when context is null
+};
+
+enum class TlsRole { kServer, kClient };
+
+// `require_peer_cert`: servers demand and verify a client certificate (mTLS); clients
+// always verify the server against `ca` when it is given.
+TlsContextResult make_tls_context(const TlsFiles& files, TlsRole role, bool require_peer_cert);
+
+}  // namespace imsguard::net

@@ -1,0 +1,184 @@
+// The transports on loopback with a recording handler: datagrams and framed stream messages
+// reach the handler whole, replies go back on the same flow, and the connection limits and
+// deadlines cut off what they must.
+#include "net/pki.h"
+#include "net/server.h"
+#include "net/tls_context.h"
+#include "process.h"
+#include "sip_socket.h"
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+using namespace imsguard;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Echoes every message back, prefixed by the flow, and records what it saw.
+class EchoHandler final : public net::MessageHandler {
+ public:
+  void on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) override {
+    {
+      std::lock_guard lock(mutex);
+      messages.emplace_back(bytes);
+      flows.push_back(flow.to_string());
+    }
+    reply.send(std::string(bytes));
+  }
+  void on_stream_error(const net::Flow&, int code, std::string_view, net::Responder&) override {
+    errors.fetch_add(1);
+    last_error_code = code;
+  }
+  std::mutex mutex;
+  std::vector<std::string> messages;
+  std::vector<std::string> flows;
+  std::atomic<int> errors{0};
+  std::atomic<int> last_error_code{0};
+};
+
+const std::string kOptions =
+    "OPTIONS sip:edge@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK1\r\n"
+    "Call-ID: a\r\nCSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nbody";
+
+net::ServerOptions options(std::vector<config::Listener> listeners) {
+  net::ServerOptions o;
+  o.listeners = std::move(listeners);
+  o.workers = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
+  EchoHandler h;
+  net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(s.start(), "");
+  testkit::UdpPeer peer;
+  ASSERT_TRUE(peer.send("hello", s.bound_port(0)));
+  auto reply = peer.receive(2000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, "hello");
+  std::lock_guard lock(h.mutex);
+  ASSERT_EQ(h.flows.size(), 1u);
+  EXPECT_EQ(h.flows[0], "udp:127.0.0.1:" + std::to_string(peer.local_port()));
+}
+
+TEST(Server, TcpFramesByContentLengthAcrossSegments) {
+  EchoHandler h;
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(s.start(), "");
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  // Two messages, the first split mid-header, plus a keep-alive in between.
+  ASSERT_TRUE(peer.send(kOptions.substr(0, 20)));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(peer.send(kOptions.substr(20) + "\r\n\r\n" + kOptions));
+  auto first = peer.receive_message(3000ms);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, kOptions);
+  ASSERT_TRUE(testkit::eventually([&] { std::lock_guard l(h.mutex); return h.messages.size() == 2; }, 3000ms));
+  std::lock_guard lock(h.mutex);
+  EXPECT_EQ(h.messages[0], kOptions);
+  EXPECT_EQ(h.messages[1], kOptions);
+}
+
+TEST(Server, TcpFramingErrorClosesTheConnection) {
+  EchoHandler h;
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(s.start(), "");
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nContent-Length: -5\r\n\r\n"));
+  EXPECT_TRUE(peer.closed_by_peer(3000ms));
+  EXPECT_EQ(h.errors.load(), 1);
+}
+
+TEST(Server, PerSourceConnectionLimitRefusesTheExtraConnection) {
+  EchoHandler h;
+  auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
+  o.connections.max_per_source = 2;
+  net::Server s(o, h);
+  ASSERT_EQ(s.start(), "");
+  testkit::TcpPeer a, b, c;
+  ASSERT_TRUE(a.connect(s.bound_port(0)));
+  ASSERT_TRUE(b.connect(s.bound_port(0)));
+  ASSERT_TRUE(c.connect(s.bound_port(0)));  // the kernel accepts; the server closes it
+  EXPECT_TRUE(c.closed_by_peer(3000ms));
+  ASSERT_TRUE(a.send(kOptions));
+  EXPECT_TRUE(a.receive_message(3000ms));
+}
+
+TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
+  EchoHandler h;
+  auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
+  o.connections.message_deadline_s = 1;
+  net::Server s(o, h);
+  ASSERT_EQ(s.start(), "");
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/TCP x"));
+  // The rest never comes: the connection must be closed, and the handler never called.
+  EXPECT_TRUE(peer.closed_by_peer(5000ms));
+  std::lock_guard lock(h.mutex);
+  EXPECT_TRUE(h.messages.empty());
+}
+
+TEST(Server, TlsHandshakeThenFramedMessages) {
+  std::string dir = testkit::make_temp_dir("imsguard-tls");
+  ASSERT_TRUE(net::pki_init(dir).ok);
+  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok);
+  auto server_ctx = net::make_tls_context({dir + "/ca.crt", dir + "/edge.crt", dir + "/edge.key"}, net::TlsRole::kServer, false);
+  ASSERT_TRUE(server_ctx.context) << server_ctx.error;
+  EchoHandler h;
+  auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
+  o.tls = server_ctx.context;
+  net::Server s(o, h);
+  ASSERT_EQ(s.start(), "");
+
+  auto client_ctx = net::make_tls_context({dir + "/ca.crt", "", ""}, net::TlsRole::kClient, false);
+  ASSERT_TRUE(client_ctx.context) << client_ctx.error;
+  asio::io_context io;
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, *client_ctx.context);
+  stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), s.bound_port(0)});
+  stream.handshake(asio::ssl::stream_base::client);
+  EXPECT_GE(SSL_version(stream.native_handle()), TLS1_2_VERSION);
+  asio::write(stream, asio::buffer(kOptions));
+  std::string got(kOptions.size(), '\0');
+  asio::read(stream, asio::buffer(got));
+  EXPECT_EQ(got, kOptions);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Server, TlsRefusesAPlainTextClient) {
+  std::string dir = testkit::make_temp_dir("imsguard-tls");
+  ASSERT_TRUE(net::pki_init(dir).ok);
+  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok);
+  auto ctx = net::make_tls_context({dir + "/ca.crt", dir + "/edge.crt", dir + "/edge.key"}, net::TlsRole::kServer, false);
+  EchoHandler h;
+  auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
+  o.tls = ctx.context;
+  net::Server s(o, h);
+  ASSERT_EQ(s.start(), "");
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  ASSERT_TRUE(peer.send(kOptions));
+  EXPECT_TRUE(peer.closed_by_peer(5000ms));
+  std::lock_guard lock(h.mutex);
+  EXPECT_TRUE(h.messages.empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Server, PortInUseIsAClearStartError) {
+  EchoHandler h;
+  net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(a.start(), "");
+  net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}), h);
+  // SO_REUSEADDR does not allow two listeners on one TCP port.
+  EXPECT_NE(b.start(), "");
+}

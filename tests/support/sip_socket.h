@@ -1,0 +1,47 @@
+#pragma once
+// Test support: a plain UDP or TCP SIP peer on loopback that sends raw bytes and reads
+// answers with a timeout, so end-to-end tests see exactly what an attacker or a phone sees.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace imsguard::testkit {
+
+class UdpPeer {
+ public:
+  explicit UdpPeer(const std::string& bind_address = "127.0.0.1");
+  ~UdpPeer();
+  bool send(const std::string& bytes, uint16_t port, const std::string& address = "127.0.0.1");
+  // The next datagram, or nullopt after `timeout`.
+  std::optional<std::string> receive(std::chrono::milliseconds timeout);
+  uint16_t local_port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+class TcpPeer {
+ public:
+  ~TcpPeer();
+  bool connect(uint16_t port, const std::string& address = "127.0.0.1");
+  bool send(const std::string& bytes);
+  // Reads until one complete SIP message (by Content-Length) arrives, or timeout.
+  std::optional<std::string> receive_message(std::chrono::milliseconds timeout);
+  // True when the server closed the connection (read returns 0) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+  uint16_t local_port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::string buffer_;
+};
+
+// The status code of a SIP response (0 if not a response).
+int status_of(const std::string& response);
+// The first value of a header (case-insensitive name, compact forms not expanded).
+std::string header_of(const std::string& message, const std::string& name);
+
+}  // namespace imsguard::testkit
