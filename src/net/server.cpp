@@ -225,9 +225,12 @@ void Server::register_connection(uint64_t id, const std::shared_ptr<StreamConnec
 
 bool Server::send_to(const Flow& flow, std::string_view bytes) {
   if (flow.transport == config::Transport::kUdp) {
-    // Any worker's socket bound to the flow's local port can send; use the first match.
+    // Any worker's socket bound to the flow's local port can send; without a known local
+    // port (a binding restored from the store) the first UDP socket does.
+    bool known = std::any_of(udp_sockets_.begin(), udp_sockets_.end(),
+                             [&](const auto& s) { return s->flow.local_port == flow.local_port; });
     for (auto& s : udp_sockets_) {
-      if (s->flow.local_port != flow.local_port) continue;
+      if (known && s->flow.local_port != flow.local_port) continue;
       std::error_code ec;
       s->socket.send_to(asio::buffer(bytes.data(), bytes.size()), asio::ip::udp::endpoint(flow.address, flow.port), 0, ec);
       if (ec) net_counters().udp_send_errors.inc();

@@ -1,0 +1,143 @@
+#include "edge/edge.h"
+
+#include "edge/proxy.h"
+#include "edge/registrar.h"
+#include "ops/counters.h"
+#include "ops/events.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+
+#include <spdlog/spdlog.h>
+
+namespace imsguard::edge {
+
+// Counters of the edge's own decisions; the guards and transports count theirs.
+struct EdgeCounters {
+  ops::Counter& parsed = ops::counters().get("imsguard_edge_messages_total{outcome=\"parsed\"}", "messages by outcome");
+  ops::Counter& rejected_parse = ops::counters().get("imsguard_edge_messages_total{outcome=\"rejected_parse\"}");
+  ops::Counter& dropped_parse = ops::counters().get("imsguard_edge_messages_total{outcome=\"dropped_parse\"}");
+  ops::Counter& rejected_sanity = ops::counters().get("imsguard_edge_messages_total{outcome=\"rejected_sanity\"}");
+  ops::Counter& responses_absorbed = ops::counters().get("imsguard_edge_messages_total{outcome=\"response_absorbed\"}");
+  ops::Counter& options = ops::counters().get("imsguard_edge_requests_total{method=\"OPTIONS\"}", "requests answered by method");
+  ops::Counter& register_ = ops::counters().get("imsguard_edge_requests_total{method=\"REGISTER\"}");
+  ops::Counter& ack = ops::counters().get("imsguard_edge_requests_total{method=\"ACK\"}");
+  ops::Counter& other = ops::counters().get("imsguard_edge_requests_total{method=\"other\"}");
+  ops::Counter& unregistered = ops::counters().get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
+  ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total", "stream framing errors answered");
+};
+
+namespace {
+
+EdgeCounters& edge_counters() {
+  static EdgeCounters c;
+  return c;
+}
+
+constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO";
+
+}  // namespace
+
+Edge::Edge(const config::Config& config, Registrar* registrar)
+    : config_(config), registrar_(registrar), counters_(edge_counters()) {
+  limits_.max_message_bytes = config.sip.limits.max_message_bytes;
+  limits_.max_headers = config.sip.limits.max_headers;
+  limits_.max_header_bytes = config.sip.limits.max_header_bytes;
+  limits_.max_via = config.sip.limits.max_via;
+  proxy_policy_.role = sip::Role::kProxy;
+  registrar_policy_.role = sip::Role::kRegistrar;
+  allow_ = std::string(kAllow);
+  if (registrar_) proxy_ = std::make_unique<Proxy>(config, *registrar_);
+}
+
+Edge::~Edge() = default;
+
+void Edge::respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
+                   std::span<const std::pair<std::string_view, std::string_view>> extra) {
+  reply.send(sip::make_response(request, code, reason, extra));
+}
+
+void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) {
+  thread_local sip::Message msg;
+  sip::ParseResult parsed = flow.transport == config::Transport::kUdp ? sip::parse_datagram(bytes, limits_, msg)
+                                                                      : sip::parse_stream_message(bytes, limits_, msg);
+  if (parsed.status == sip::ParseStatus::kDrop) {
+    counters_.dropped_parse.inc();
+    return;
+  }
+  if (parsed.status == sip::ParseStatus::kReject) {
+    counters_.rejected_parse.inc();
+    std::string src = flow.to_string();
+    ops::events().emit({"parse", src, "", "reject", parsed.reason});
+    // A request we could not parse may still carry enough (Via, Call-ID, CSeq) to be
+    // answered; make_response copies whatever is there.
+    if (msg.is_request()) respond(msg, parsed.code, parsed.reason, reply);
+    return;
+  }
+  counters_.parsed.inc();
+  if (!msg.is_request()) {
+    // Answers to requests we relayed go back through our Via; anything else is absorbed.
+    if (proxy_) proxy_->forward_response(flow, msg);
+    else counters_.responses_absorbed.inc();
+    return;
+  }
+  handle_request(flow, msg, reply);
+}
+
+void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+  const auto& policy = msg.method() == sip::Method::kRegister ? registrar_policy_ : proxy_policy_;
+  if (auto verdict = sip::check_request(msg, policy)) {
+    counters_.rejected_sanity.inc();
+    std::string src = flow.to_string();
+    ops::events().emit({"sanity", src, "", "reject", verdict->reason});
+    std::vector<std::pair<std::string_view, std::string_view>> extra;
+    for (const auto& [name, value] : verdict->headers) extra.emplace_back(name, value);
+    respond(msg, verdict->code, verdict->reason, reply, extra);
+    return;
+  }
+  switch (msg.method()) {
+    case sip::Method::kAck:
+      counters_.ack.inc();
+      return;
+    case sip::Method::kOptions: {
+      counters_.options.inc();
+      const std::pair<std::string_view, std::string_view> extra[] = {
+          {"Allow", allow_}, {"Accept", "application/sdp"}, {"Supported", "path, outbound"}};
+      respond(msg, 200, "OK", reply, extra);
+      return;
+    }
+    case sip::Method::kRegister:
+      counters_.register_.inc();
+      if (!registrar_) {
+        const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "30"}};
+        respond(msg, 503, "Service Unavailable (no registrar configured)", reply, extra);
+        return;
+      }
+      registrar_->handle_register(flow, msg, reply);
+      return;
+    default:
+      break;
+  }
+  counters_.other.inc();
+  if (registrar_) {
+    if (auto identity = registrar_->identity_for(flow, msg)) {
+      proxy_->forward_request(flow, *identity, msg, reply);
+      return;
+    }
+  }
+  counters_.unregistered.inc();
+  std::string src = flow.to_string();
+  ops::events().emit({"edge", src, "", "reject", "request from a flow that is not registered"});
+  respond(msg, 403, "Forbidden (register first)", reply);
+}
+
+void Edge::on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) {
+  counters_.stream_errors.inc();
+  std::string src = flow.to_string();
+  ops::events().emit({"framing", src, "", "close", reason});
+  // Without a parsed request there is no Via to answer to: a bare status line would be
+  // unroutable, so the connection is just closed (RFC 4475 3.1.2.2 / 3.1.2.3 for streams).
+  (void)code;
+  (void)reply;
+}
+
+}  // namespace imsguard::edge

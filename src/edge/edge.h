@@ -1,0 +1,47 @@
+#pragma once
+// The I-C security edge (P-CSCF position): every datagram or framed message from a client
+// enters here. It parses strictly, refuses what RFC 3261 says must be refused (with the
+// status and a reason phrase that says why), and answers or routes the rest. The handler is
+// stateless per message except through the registrar and the stores, so every worker
+// thread calls it concurrently.
+#include "config/config.h"
+#include "net/flow.h"
+#include "sip/message.h"
+#include "sip/parser.h"
+#include "sip/validation.h"
+
+#include <memory>
+#include <string>
+
+namespace imsguard::edge {
+
+class Registrar;
+class Proxy;
+
+struct EdgeCounters;
+
+class Edge final : public net::MessageHandler {
+ public:
+  // `registrar` may be null: REGISTER is then refused with 503 (no core configured).
+  Edge(const config::Config& config, Registrar* registrar);
+  ~Edge() override;
+
+  void on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) override;
+  void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
+
+ private:
+  void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+  void respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
+               std::span<const std::pair<std::string_view, std::string_view>> extra = {});
+
+  const config::Config& config_;
+  Registrar* registrar_;
+  std::unique_ptr<Proxy> proxy_;
+  sip::Limits limits_;
+  sip::ValidationPolicy proxy_policy_;
+  sip::ValidationPolicy registrar_policy_;
+  std::string allow_;
+  EdgeCounters& counters_;
+};
+
+}  // namespace imsguard::edge

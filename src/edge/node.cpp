@@ -1,0 +1,161 @@
+#include "edge/node.h"
+
+#include "crypto/hex.h"
+#include "edge/edge.h"
+#include "edge/registrar.h"
+#include "net/pki.h"
+#include "net/server.h"
+#include "net/tls_context.h"
+#include "ops/counters.h"
+#include "ops/events.h"
+#include "store/provisioning.h"
+#include "store/state.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <sstream>
+
+namespace imsguard::edge {
+
+struct Node::Impl {
+  config::Config config;
+  store::StateStores state;
+  std::unique_ptr<Registrar> registrar;
+  std::unique_ptr<Edge> edge;
+  std::unique_ptr<net::Server> server;
+  std::string demo_file;
+  std::vector<std::string> demo_lines;
+};
+
+namespace {
+
+std::string random_hex(size_t bytes) {
+  std::vector<uint8_t> buf(bytes);
+  RAND_bytes(buf.data(), static_cast<int>(buf.size()));
+  return crypto::to_hex(buf);
+}
+
+// First start only: one digest and one AKA subscriber with random secrets, written to a 0600
+// file in the data directory (never to the log), so a newcomer can register at once.
+std::string seed_demo_subscribers(Node::Impl& n) {
+  auto count = n.state.subscribers->count();
+  if (!count.ok()) return "cannot read the subscriber store: " + count.message();
+  n.demo_file = n.config.data_dir + "/demo-subscribers.txt";
+  if (count.value() > 0) return {};
+  const std::string& realm = n.config.auth.realm;
+  const std::string& domain = n.config.sip.domain;
+  store::ProvisioningOptions opts;
+  opts.realm = realm;
+
+  store::SubscriberSpec digest;
+  digest.impi = "alice@" + domain;
+  digest.impus = {"sip:alice@" + domain};
+  digest.password = random_hex(8);
+  digest.services = {"messaging", "media", "content"};
+
+  store::SubscriberSpec aka;
+  aka.impi = "bob@" + domain;
+  aka.impus = {"sip:bob@" + domain};
+  aka.k = random_hex(16);
+  aka.opc = random_hex(16);
+  aka.amf = "0000";
+  aka.sqn = "0";
+  aka.services = {"messaging", "media"};
+
+  for (const auto* spec : {&digest, &aka}) {
+    auto sub = store::build_subscriber(*spec, opts);
+    if (!sub.ok()) return "cannot build demo subscriber: " + sub.message();
+    auto added = n.state.subscribers->add(sub.value());
+    if (!added.ok()) return "cannot add demo subscriber: " + added.message();
+  }
+  std::ostringstream text;
+  text << "# imsguard demo subscribers (created on first start; secrets are random)\n"
+       << "digest impi=" << digest.impi << " impu=" << digest.impus[0] << " realm=" << realm
+       << " password=" << digest.password << "\n"
+       << "aka impi=" << aka.impi << " impu=" << aka.impus[0] << " realm=" << realm << " k=" << aka.k
+       << " opc=" << aka.opc << " amf=" << aka.amf << "\n";
+  int fd = ::open(n.demo_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write " + n.demo_file;
+  std::string s = text.str();
+  bool ok = ::write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+  ::close(fd);
+  if (!ok) return "cannot write " + n.demo_file;
+  return {};
+}
+
+}  // namespace
+
+Node::Node(config::Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+
+Node::~Node() { stop(); }
+
+std::string Node::start() {
+  auto& n = *impl_;
+  auto& c = n.config;
+  if (auto err = ops::events().open(c.events_output); !err.empty()) return err;
+
+  auto dir = store::ensure_private_dir(c.data_dir);
+  if (!dir.ok()) return "data_dir: " + dir.message();
+  auto state = store::open_state(c.state, c.data_dir);
+  if (!state.ok()) return "state: " + state.message();
+  n.state = std::move(state.value());
+  if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
+
+  net::ServerOptions opts;
+  opts.listeners = c.sip.listen;
+  opts.connections = c.connections;
+  opts.limits = c.sip.limits;
+  opts.workers = c.sip.workers;
+  if (c.has_listener(config::Transport::kTls)) {
+    net::TlsFiles files{c.tls.ca, c.tls.cert, c.tls.key, c.tls.min_version};
+    if (files.cert.empty()) {
+      // Out of the box: a private CA and an edge certificate under data_dir/pki.
+      std::string pki = c.data_dir + "/pki";
+      if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
+      if (!net::file_exists(pki + "/edge.crt")) {
+        if (auto r = net::pki_issue(pki, "edge", {"127.0.0.1", "::1", "localhost", c.sip.domain}, false); !r.ok)
+          return "pki: " + r.error;
+      }
+      files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
+    }
+    auto tls = net::make_tls_context(files, net::TlsRole::kServer, false);
+    if (!tls.context) return "tls: " + tls.error;
+    opts.tls = tls.context;
+  }
+
+  n.registrar = std::make_unique<Registrar>(c, *n.state.subscribers, *n.state.bindings);
+  n.edge = std::make_unique<Edge>(c, n.registrar.get());
+  n.server = std::make_unique<net::Server>(opts, *n.edge);
+  n.registrar->set_sender(n.server.get());
+  if (auto err = n.server->start(); !err.empty()) return "cannot listen: " + err;
+  return {};
+}
+
+void Node::stop() {
+  if (impl_ && impl_->server) impl_->server->stop();
+}
+
+std::string Node::banner() const {
+  std::ostringstream out;
+  const auto& c = impl_->config;
+  for (size_t i = 0; i < c.sip.listen.size(); ++i) {
+    const auto& l = c.sip.listen[i];
+    out << "listening: " << config::transport_name(l.transport) << " " << l.address << ":"
+        << (impl_->server ? impl_->server->bound_port(i) : l.port) << "\n";
+  }
+  out << "domain " << c.sip.domain << ", realm " << c.auth.realm << ", state " << c.state << " in " << c.data_dir << "\n";
+  if (!impl_->demo_file.empty())
+    out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";
+  return out.str();
+}
+
+std::string Node::counters_summary() const {
+  std::ostringstream out;
+  for (const auto& [name, value] : ops::counters().snapshot())
+    if (value) out << name << " " << value << "\n";
+  return out.str();
+}
+
+}  // namespace imsguard::edge

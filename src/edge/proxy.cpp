@@ -1,0 +1,228 @@
+#include "edge/proxy.h"
+
+#include "crypto/ct.h"
+#include "crypto/hex.h"
+#include "ops/counters.h"
+#include "ops/events.h"
+#include "sip/response.h"
+#include "sip/uri.h"
+#include "sip/writer.h"
+
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+namespace imsguard::edge {
+
+struct ProxyCounters {
+  ops::Counter& forwarded = ops::counters().get("imsguard_proxy_requests_total{outcome=\"forwarded\"}", "requests relayed between registered users");
+  ops::Counter& unavailable = ops::counters().get("imsguard_proxy_requests_total{outcome=\"target_unavailable\"}");
+  ops::Counter& pai_stripped = ops::counters().get("imsguard_identity_stripped_total", "client-asserted P-Asserted-Identity headers removed");
+  ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
+  ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
+};
+
+namespace {
+
+ProxyCounters& proxy_counters() {
+  static ProxyCounters c;
+  return c;
+}
+
+constexpr std::string_view kFlowParam = "igf";
+
+std::optional<config::Transport> parse_transport(std::string_view t) {
+  if (t == "udp") return config::Transport::kUdp;
+  if (t == "tcp") return config::Transport::kTcp;
+  if (t == "tls") return config::Transport::kTls;
+  return std::nullopt;
+}
+
+// "ip:port" or "[v6]:port" -> Flow address and port.
+bool parse_source(std::string_view source, net::Flow& flow) {
+  size_t colon = source.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string host(source.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::error_code ec;
+  flow.address = asio::ip::make_address(host, ec);
+  if (ec) return false;
+  int port = 0;
+  for (char c : source.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+    port = port * 10 + (c - '0');
+    if (port > 65535) return false;
+  }
+  flow.port = static_cast<uint16_t>(port);
+  return true;
+}
+
+std::optional<net::Flow> flow_of(const store::Binding& b) {
+  net::Flow f;
+  auto t = parse_transport(b.transport);
+  if (!t || !parse_source(b.source, f)) return std::nullopt;
+  f.transport = *t;
+  if (!b.flow_id.empty()) f.connection_id = std::stoull(b.flow_id);
+  return f;
+}
+
+}  // namespace
+
+Proxy::Proxy(const config::Config& config, Registrar& registrar)
+    : config_(config), registrar_(registrar), counters_(proxy_counters()) {
+  RAND_bytes(key_.data(), static_cast<int>(key_.size()));
+}
+
+std::string Proxy::encode_flow(const net::Flow& flow) const {
+  std::string plain = std::string(config::transport_name(flow.transport)) + "/" + flow.address.to_string() + "/" +
+                      std::to_string(flow.port) + "/" + std::to_string(flow.connection_id) + "/" +
+                      std::to_string(flow.local_port);
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(plain.data()),
+       plain.size(), mac, &len);
+  return crypto::to_hex(plain) + "." + crypto::to_hex(std::span<const uint8_t>(mac, 10));
+}
+
+std::optional<net::Flow> Proxy::decode_flow(std::string_view token) const {
+  size_t dot = token.find('.');
+  if (dot == std::string_view::npos || token.size() > 512) return std::nullopt;
+  auto plain = crypto::from_hex(token.substr(0, dot));
+  if (!plain) return std::nullopt;
+  std::string text(plain->begin(), plain->end());
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(text.data()),
+       text.size(), mac, &len);
+  if (!crypto::constant_time_equal(crypto::to_hex(std::span<const uint8_t>(mac, 10)), token.substr(dot + 1)))
+    return std::nullopt;
+  // transport/address/port/connection/local_port
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '/') {
+      parts.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (parts.size() != 5) return std::nullopt;
+  net::Flow f;
+  auto t = parse_transport(parts[0]);
+  std::error_code ec;
+  f.address = asio::ip::make_address(parts[1], ec);
+  if (!t || ec) return std::nullopt;
+  f.transport = *t;
+  f.port = static_cast<uint16_t>(std::stoul(parts[2]));
+  f.connection_id = std::stoull(parts[3]);
+  f.local_port = static_cast<uint16_t>(std::stoul(parts[4]));
+  return f;
+}
+
+std::optional<net::Flow> Proxy::target_for(const sip::Message& msg, std::string& aor_out) {
+  std::string_view ruri = msg.request_uri();
+  aor_out = Registrar::normalise_aor(ruri);
+  if (aor_out.empty()) return std::nullopt;
+  for (const auto& b : registrar_.lookup(aor_out))
+    if (auto f = flow_of(b)) return f;
+  // In-dialog requests target a registered Contact rather than an AoR.
+  if (auto b = registrar_.binding_for_contact(ruri)) return flow_of(*b);
+  return std::nullopt;
+}
+
+std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5060;
+  for (const auto& l : config_.sip.listen) {
+    if (l.transport == target.transport) {
+      host = l.address;
+      port = l.port;
+      break;
+    }
+  }
+  // Deterministic branch (RFC 3261 16.11): the same request (a retransmission, or the CANCEL
+  // of an INVITE) gets the same branch, so stateless forwarding stays consistent.
+  auto top = msg.top_via();
+  std::string seed = top && top->branch ? std::string(*top->branch) : std::string(msg.call_id());
+  if (msg.method() == sip::Method::kCancel || msg.method() == sip::Method::kAck) seed += "|invite";
+  else seed += "|" + std::string(msg.method_name());
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(seed.data()),
+       seed.size(), mac, &len);
+  std::string transport(config::transport_name(target.transport));
+  std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
+  return "SIP/2.0/" + transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
+         crypto::to_hex(std::span<const uint8_t>(mac, 8)) + ";" + std::string(kFlowParam) + "=" + encode_flow(origin);
+}
+
+std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const {
+  // P-Preferred-Identity may choose among the subscriber's own IMPUs only (RFC 3325 9.2).
+  if (auto ppis = msg.p_preferred_identities()) {
+    for (const auto& ppi : *ppis) {
+      std::string aor = Registrar::normalise_aor(ppi.uri.raw);
+      if (std::find(identity.impus.begin(), identity.impus.end(), aor) != identity.impus.end()) return aor;
+    }
+  }
+  if (auto from = msg.from()) {
+    std::string aor = Registrar::normalise_aor(from->uri.raw);
+    if (std::find(identity.impus.begin(), identity.impus.end(), aor) != identity.impus.end()) return aor;
+  }
+  return identity.impus.empty() ? std::string() : identity.impus.front();
+}
+
+void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
+                            net::Responder& reply) {
+  std::string aor;
+  auto target = target_for(msg, aor);
+  if (!target || !registrar_.sender()) {
+    counters_.unavailable.inc();
+    // The same answer for an unknown and an unregistered user: no enumeration via MESSAGE.
+    reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+    return;
+  }
+  sip::MessageWriter w(msg);
+  w.prepend_via(via_for(*target, msg, flow));
+  uint32_t mf = msg.max_forwards().value_or(71);
+  w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
+  if (msg.has(sip::HeaderId::kPAssertedIdentity)) {
+    counters_.pai_stripped.inc();
+    ops::events().emit({"identity", flow.to_string(), identity.impi, "strip", "client sent P-Asserted-Identity"});
+  }
+  w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  w.remove_all(sip::HeaderId::kPPreferredIdentity);
+  bool privacy_id = false;
+  msg.for_each_value(sip::HeaderId::kPrivacy, [&](std::string_view v) {
+    if (v == "id" || v == "header" || v == "user") privacy_id = true;
+  });
+  // Toward a client (an untrusted destination) the asserted identity is withheld when the
+  // caller asked for privacy (RFC 3323 / RFC 3325 section 7).
+  if (config_.identity.assert_authenticated && !privacy_id)
+    w.add_header("P-Asserted-Identity", "<" + asserted_identity(identity, msg) + ">");
+  std::string bytes = w.str();
+  if (!registrar_.sender()->send_to(*target, bytes)) {
+    counters_.unavailable.inc();
+    reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+    return;
+  }
+  counters_.forwarded.inc();
+}
+
+void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
+  auto top = msg.top_via();
+  std::optional<net::Flow> origin;
+  if (top) {
+    if (auto token = top->param(kFlowParam)) origin = decode_flow(*token);
+  }
+  if (!origin || !registrar_.sender()) {
+    counters_.responses_dropped.inc();
+    (void)flow;
+    return;
+  }
+  sip::MessageWriter w(msg);
+  w.remove_top_via();
+  if (registrar_.sender()->send_to(*origin, w.str())) counters_.responses.inc();
+  else counters_.responses_dropped.inc();
+}
+
+}  // namespace imsguard::edge

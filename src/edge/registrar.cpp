@@ -1,0 +1,305 @@
+#include "edge/registrar.h"
+
+#include "ops/counters.h"
+#include "ops/events.h"
+#include "sip/response.h"
+#include "sip/uri.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+
+namespace imsguard::edge {
+
+struct RegistrarCounters {
+  ops::Counter& challenged = ops::counters().get("imsguard_auth_total{result=\"challenged\"}", "authentications by result");
+  ops::Counter& failed = ops::counters().get("imsguard_auth_total{result=\"failed\"}");
+  ops::Counter& ok_digest = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"digest\"}");
+  ops::Counter& ok_aka = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"aka\"}");
+  ops::Counter& unavailable = ops::counters().get("imsguard_auth_total{result=\"store_unavailable\"}");
+  ops::Counter& registered = ops::counters().get("imsguard_registrar_bindings_total{action=\"upsert\"}", "binding changes");
+  ops::Counter& unregistered = ops::counters().get("imsguard_registrar_bindings_total{action=\"remove\"}");
+  ops::Counter& too_brief = ops::counters().get("imsguard_registrar_rejected_total{reason=\"interval_too_brief\"}", "REGISTERs refused after authentication");
+  ops::Counter& bad_aor = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_aor\"}");
+  ops::Counter& bad_contact = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_contact\"}");
+};
+
+namespace {
+
+RegistrarCounters& registrar_counters() {
+  static RegistrarCounters c;
+  return c;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::optional<uint32_t> parse_u32(std::string_view s) {
+  if (s.empty() || s.size() > 10) return std::nullopt;
+  uint64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  if (v > 0xffffffffULL) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
+}  // namespace
+
+std::string local_tag(const sip::Message& msg) {
+  // Stable per Call-ID, so retransmitted answers carry the same tag.
+  uint64_t h = std::hash<std::string_view>{}(msg.call_id()) ^ 0x9e3779b97f4a7c15ULL;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "ig";
+  for (int i = 0; i < 12; ++i) tag.push_back(kHex[(h >> (i * 4)) & 0xf]);
+  return tag;
+}
+
+Registrar::Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings)
+    : config_(config), subscribers_(subscribers), bindings_(bindings), counters_(registrar_counters()) {
+  std::string error;
+  auth_ = Authenticator::create(Authenticator::options_from(config), subscribers, error);
+  if (!auth_) spdlog::error("registrar: {}", error);
+  load_flows();
+}
+
+Registrar::~Registrar() = default;
+
+std::string Registrar::normalise_aor(std::string_view text) {
+  auto uri = sip::parse_uri(text);
+  if (!uri || !uri->is_sip() || uri->host.empty()) return {};
+  std::string aor = uri->scheme_id == sip::UriScheme::kSips ? "sips:" : "sip:";
+  if (uri->has_user) aor += uri->user_unescaped() + "@";
+  aor += lower(uri->host);
+  return aor;
+}
+
+std::string Registrar::flow_key(const net::Flow& flow) {
+  std::string key(config::transport_name(flow.transport));
+  key += '|';
+  key += flow.source();
+  key += '|';
+  if (flow.connection_id) key += std::to_string(flow.connection_id);
+  return key;
+}
+
+void Registrar::load_flows() {
+  auto all = bindings_.list(unix_now());
+  if (!all.ok()) return;
+  std::unique_lock lock(flows_mutex_);
+  for (const auto& b : all.value()) {
+    auto sub = subscribers_.find(b.impi);
+    if (!sub.ok() || !sub.value() || sub.value()->barred) continue;
+    std::string key = b.transport + "|" + b.source + "|" + b.flow_id;
+    auto& f = flows_[key];
+    f.impi = b.impi;
+    f.impus = sub.value()->impus;
+    f.expires_at = std::max(f.expires_at, b.expires_at);
+  }
+}
+
+void Registrar::remember_flow(const net::Flow& flow, const store::Subscriber& sub, int64_t expires_at) {
+  std::unique_lock lock(flows_mutex_);
+  auto& f = flows_[flow_key(flow)];
+  f.impi = sub.impi;
+  f.impus = sub.impus;
+  f.expires_at = expires_at;
+}
+
+void Registrar::forget_flow(const net::Flow& flow) {
+  std::unique_lock lock(flows_mutex_);
+  flows_.erase(flow_key(flow));
+}
+
+std::optional<FlowIdentity> Registrar::identity_for(const net::Flow& flow, const sip::Message& msg) {
+  auto from = msg.from();
+  if (!from) return std::nullopt;
+  std::string claimed = normalise_aor(from->uri.raw);
+  std::shared_lock lock(flows_mutex_);
+  auto it = flows_.find(flow_key(flow));
+  if (it == flows_.end() || it->second.expires_at <= unix_now()) return std::nullopt;
+  const auto& impus = it->second.impus;
+  if (std::find(impus.begin(), impus.end(), claimed) == impus.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<store::Binding> Registrar::lookup(std::string_view aor) {
+  auto r = bindings_.lookup(aor, unix_now());
+  return r.ok() ? r.value() : std::vector<store::Binding>{};
+}
+
+std::optional<store::Binding> Registrar::binding_for_contact(std::string_view contact) {
+  auto all = bindings_.list(unix_now());
+  if (!all.ok()) return std::nullopt;
+  for (auto& b : all.value())
+    if (b.contact == contact) return b;
+  return std::nullopt;
+}
+
+void Registrar::send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply) {
+  std::vector<std::pair<std::string_view, std::string_view>> extra;
+  for (const auto& v : challenge.www_authenticate) extra.emplace_back("WWW-Authenticate", v);
+  reply.send(sip::make_response(msg, 401, "Unauthorized", extra, local_tag(msg)));
+}
+
+void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+  auto to = msg.to();
+  std::string aor = to ? normalise_aor(to->uri.raw) : std::string();
+  if (aor.empty()) {
+    counters_.bad_aor.inc();
+    reply.send(sip::make_response(msg, 400, "Bad Request (To must be a sip or sips URI)"));
+    return;
+  }
+  if (!auth_) {
+    reply.send(sip::make_response(msg, 500, "Server Internal Error (authentication not configured)"));
+    return;
+  }
+  std::string client_ip = flow.address.to_string();
+  AuthResult r = auth_->authenticate(msg, aor, client_ip);
+  std::string src = flow.to_string();
+  switch (r.outcome) {
+    case AuthOutcome::kChallenge:
+      counters_.challenged.inc();
+      send_challenge(msg, r.challenge, reply);
+      return;
+    case AuthOutcome::kFailed:
+      counters_.failed.inc();
+      ops::events().emit({"auth", src, r.impi, "reject", r.reason});
+      send_challenge(msg, r.challenge, reply);
+      return;
+    case AuthOutcome::kUnavailable: {
+      counters_.unavailable.inc();
+      ops::events().emit({"auth", src, r.impi, "reject", r.reason});
+      spdlog::warn("registrar: {}", r.reason);
+      const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
+      reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));
+      return;
+    }
+    case AuthOutcome::kAuthenticated:
+      (r.scheme == "aka" ? counters_.ok_aka : counters_.ok_digest).inc();
+      update_bindings(flow, msg, *r.subscriber, aor, reply);
+      return;
+  }
+}
+
+void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
+                                const std::string& aor, net::Responder& reply) {
+  const auto& rc = config_.registrar;
+  int64_t now = unix_now();
+  auto contacts = msg.contacts();
+  if (!contacts && msg.has(sip::HeaderId::kContact)) {
+    counters_.bad_contact.inc();
+    reply.send(sip::make_response(msg, 400, "Bad Request (malformed Contact)"));
+    return;
+  }
+  std::optional<uint32_t> header_expires = msg.expires();
+  auto cseq = msg.cseq();
+  std::string transport(config::transport_name(flow.transport));
+  std::string source = flow.source();
+  std::string flow_id = flow.connection_id ? std::to_string(flow.connection_id) : std::string();
+
+  if (contacts) {
+    // Contact: * removes every binding, and only with Expires: 0 (RFC 3261 10.3 step 6).
+    bool wildcard = std::any_of(contacts->begin(), contacts->end(), [](const sip::NameAddr& c) { return c.wildcard; });
+    if (wildcard) {
+      if (contacts->size() != 1 || header_expires.value_or(1) != 0) {
+        counters_.bad_contact.inc();
+        reply.send(sip::make_response(msg, 400, "Bad Request (Contact: * needs Expires: 0 and no other Contact)"));
+        return;
+      }
+      auto removed = bindings_.remove_all(aor);
+      if (!removed.ok()) {
+        reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+        return;
+      }
+      counters_.unregistered.inc(removed.value());
+      forget_flow(flow);
+    } else {
+      // Validate every Contact before changing anything (the request is atomic).
+      for (const auto& c : *contacts) {
+        uint32_t expires = rc.default_expires_s;
+        if (auto p = c.param("expires")) {
+          auto v = parse_u32(*p);
+          if (!v) {
+            counters_.bad_contact.inc();
+            reply.send(sip::make_response(msg, 400, "Bad Request (invalid expires parameter)"));
+            return;
+          }
+          expires = *v;
+        } else if (header_expires) {
+          expires = *header_expires;
+        }
+        if (expires != 0 && expires < rc.min_expires_s) {
+          counters_.too_brief.inc();
+          std::string min = std::to_string(rc.min_expires_s);
+          const std::pair<std::string_view, std::string_view> extra[] = {{"Min-Expires", min}};
+          reply.send(sip::make_response(msg, 423, "Interval Too Brief", extra));
+          return;
+        }
+      }
+      for (const auto& c : *contacts) {
+        uint32_t expires = rc.default_expires_s;
+        if (auto p = c.param("expires")) expires = *parse_u32(*p);
+        else if (header_expires) expires = *header_expires;
+        std::string contact(c.uri.raw);
+        if (expires == 0) {
+          auto removed = bindings_.remove(aor, contact);
+          if (removed.ok() && removed.value()) counters_.unregistered.inc();
+          continue;
+        }
+        expires = std::min(expires, rc.max_expires_s);
+        store::Binding b;
+        b.aor = aor;
+        b.contact = contact;
+        b.impi = sub.impi;
+        b.transport = transport;
+        b.source = source;
+        b.flow_id = flow_id;
+        b.call_id = std::string(msg.call_id());
+        b.cseq = cseq ? cseq->number : 0;
+        b.expires_at = now + expires;
+        auto up = bindings_.upsert(b);
+        if (!up.ok()) {
+          reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+          return;
+        }
+        counters_.registered.inc();
+      }
+    }
+  }
+
+  auto live = bindings_.lookup(aor, now);
+  if (!live.ok()) {
+    reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+    return;
+  }
+  int64_t latest = 0;
+  std::string contact_list;
+  for (const auto& b : live.value()) {
+    if (!contact_list.empty()) contact_list += ", ";
+    contact_list += "<" + b.contact + ">;expires=" + std::to_string(std::max<int64_t>(0, b.expires_at - now));
+    if (b.transport == transport && b.source == source && b.flow_id == flow_id) latest = std::max(latest, b.expires_at);
+  }
+  if (latest > 0) remember_flow(flow, sub, latest);
+  else forget_flow(flow);
+
+  std::string associated;
+  for (const auto& impu : sub.impus) associated += (associated.empty() ? "<" : ", <") + impu + ">";
+  std::vector<std::pair<std::string_view, std::string_view>> extra;
+  if (!contact_list.empty()) extra.emplace_back("Contact", contact_list);
+  extra.emplace_back("P-Associated-URI", associated);
+  reply.send(sip::make_response(msg, 200, "OK", extra, local_tag(msg)));
+}
+
+}  // namespace imsguard::edge

@@ -1,0 +1,82 @@
+#pragma once
+// The embedded core's registrar (S-CSCF-lite) behind the edge: challenges REGISTER with IMS
+// AKA or SIP Digest as the subscriber record says, verifies the answer, keeps bindings per
+// flow, and tells the edge which identities a flow may use. Unknown, barred and wrongly
+// answered users all get the same challenge and the same final answer, so nothing about
+// who exists leaks to the network.
+#include "config/config.h"
+#include "edge/authenticator.h"
+#include "net/flow.h"
+#include "sip/message.h"
+#include "store/binding_store.h"
+#include "store/subscriber_store.h"
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace imsguard::edge {
+
+struct RegistrarCounters;
+
+// The To tag of responses this element creates: stable per Call-ID.
+std::string local_tag(const sip::Message& msg);
+
+// The identities a registered flow may use (the subscriber's implicit registration set).
+struct FlowIdentity {
+  std::string impi;
+  std::vector<std::string> impus;
+  int64_t expires_at = 0;
+};
+
+class Registrar {
+ public:
+  Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings);
+  ~Registrar();
+
+  // Where requests for registered users are delivered (set once the transports exist).
+  void set_sender(net::FlowSender* sender) { sender_ = sender; }
+
+  void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+
+  // The registration of this flow if the request's From is one of its IMPUs; nullopt when
+  // the flow is not registered or claims an identity that is not its own.
+  std::optional<FlowIdentity> identity_for(const net::Flow& flow, const sip::Message& msg);
+  bool is_registered_flow(const net::Flow& flow, const sip::Message& msg) { return identity_for(flow, msg).has_value(); }
+
+  // Live bindings of an AoR (normalised "sip:user@host").
+  std::vector<store::Binding> lookup(std::string_view aor);
+
+  // The live binding whose Contact is exactly this URI (in-dialog requests target it).
+  std::optional<store::Binding> binding_for_contact(std::string_view contact);
+
+  net::FlowSender* sender() const { return sender_; }
+  Authenticator& authenticator() { return *auth_; }
+
+  // "sip:user@host" from a sip/sips URI (scheme kept, no port or params), or "" if not SIP.
+  static std::string normalise_aor(std::string_view uri);
+  static std::string flow_key(const net::Flow& flow);
+
+ private:
+  void send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply);
+  void update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
+                       const std::string& aor, net::Responder& reply);
+  void remember_flow(const net::Flow& flow, const store::Subscriber& sub, int64_t expires_at);
+  void forget_flow(const net::Flow& flow);
+  void load_flows();
+
+  const config::Config& config_;
+  store::SubscriberStore& subscribers_;
+  store::BindingStore& bindings_;
+  std::unique_ptr<Authenticator> auth_;
+  net::FlowSender* sender_ = nullptr;
+  RegistrarCounters& counters_;
+
+  std::shared_mutex flows_mutex_;
+  std::unordered_map<std::string, FlowIdentity> flows_;
+};
+
+}  // namespace imsguard::edge
