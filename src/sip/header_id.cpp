@@ -1,6 +1,8 @@
 #include "sip/header_id.h"
 
 #include <array>
+#include <cstring>
+#include <string>
 
 #include "sip/lex.h"
 
@@ -118,13 +120,35 @@ HeaderId compact(char c) {
   }
 }
 
+// Case-insensitive compare of a token against a lower-case canonical name, 8 bytes at a
+// time: OR-ing 0x20 lower-cases letters, and for token characters it maps nothing else
+// onto a letter, '-' or a digit (the only characters of canonical names).
+bool token_equals_lower(std::string_view token, const std::string& lower) {
+  size_t n = token.size();
+  const char* a = token.data();
+  const char* b = lower.data();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if ((x | 0x2020202020202020ULL) != y) return false;
+  }
+  for (; i < n; ++i) {
+    if (static_cast<char>(a[i] | 0x20) != b[i]) return false;
+  }
+  return true;
+}
+
 // Buckets of ids by the lower-cased first letter, so a lookup compares a handful of
 // names at most.
 struct Index {
   std::array<std::array<uint8_t, 16>, 26> ids{};
   std::array<uint8_t, 26> sizes{};
+  std::array<std::string, kHeaderIdCount> lower;
   Index() {
     for (size_t i = 1; i < kHeaderIdCount; ++i) {
+      for (char ch : kNames[i]) lower[i].push_back(to_lower(ch));
       char c = to_lower(kNames[i][0]);
       size_t b = static_cast<size_t>(c - 'a');
       if (sizes[b] < ids[b].size()) ids[b][sizes[b]++] = static_cast<uint8_t>(i);
@@ -148,7 +172,9 @@ HeaderId lookup_header(std::string_view name) {
   size_t b = static_cast<size_t>(c - 'a');
   for (size_t k = 0; k < idx.sizes[b]; ++k) {
     uint8_t id = idx.ids[b][k];
-    if (iequals(kNames[id], name)) return static_cast<HeaderId>(id);
+    if (kNames[id].size() == name.size() && token_equals_lower(name, idx.lower[id])) {
+      return static_cast<HeaderId>(id);
+    }
   }
   return HeaderId::kOther;
 }

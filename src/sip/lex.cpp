@@ -2,17 +2,6 @@
 
 namespace imsguard::sip {
 
-bool is_token_char(char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_':
-    case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {

@@ -21,8 +21,23 @@ inline bool is_hex(char c) {
 inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 // LWS inside a header value: blanks plus the CRLF of a folded line.
 inline bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+namespace detail {
 // token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-bool is_token_char(char c);
+struct TokenTable {
+  bool t[256] = {};
+  constexpr TokenTable() {
+    for (int c = '0'; c <= '9'; ++c) t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (char c : {'-', '.', '!', '%', '*', '_', '+', '`', '\'', '~'}) {
+      t[static_cast<unsigned char>(c)] = true;
+    }
+  }
+};
+inline constexpr TokenTable kTokenTable{};
+}  // namespace detail
+
+inline bool is_token_char(char c) { return detail::kTokenTable.t[static_cast<unsigned char>(c)]; }
 bool is_token(std::string_view s);
 char to_lower(char c);
 bool iequals(std::string_view a, std::string_view b);

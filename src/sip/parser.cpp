@@ -1,5 +1,8 @@
 #include "sip/parser.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "sip/lex.h"
 #include "sip/uri.h"
 
@@ -33,6 +36,9 @@ class MessageParser {
   size_t parse_headers(size_t pos);
   void finish_field(HeaderField& f);
   void frame_body(size_t body_start);
+  // Cheap upper bound on the Via element count (lines + commas), so the exact
+  // quote-aware split only runs when the limit could be crossed.
+  bool via_elements_may_exceed() const;
 
   std::string_view s_;
   const Limits& limits_;
@@ -45,20 +51,21 @@ class MessageParser {
 };
 
 size_t MessageParser::line_end(size_t pos, bool& bad) const {
-  const char* p = s_.data();
-  size_t n = s_.size();
-  for (size_t i = pos; i < n; ++i) {
-    char c = p[i];
-    if (c == '\r') {
-      if (i + 1 < n && p[i + 1] == '\n') return i;
-      if (i + 1 < n) bad = true;
-      return npos;
-    }
-    if (c == '\n') {
-      bad = true;
-      return npos;
-    }
+  // memchr is vectorised; the line ends at the first CR, which must be followed by LF,
+  // and no LF may come before it.
+  if (pos >= s_.size()) return npos;
+  const char* base = s_.data();
+  size_t n = s_.size() - pos;
+  const void* cr = std::memchr(base + pos, '\r', n);
+  size_t limit = cr ? static_cast<size_t>(static_cast<const char*>(cr) - (base + pos)) : n;
+  if (std::memchr(base + pos, '\n', limit) != nullptr) {
+    bad = true;
+    return npos;
   }
+  if (!cr) return npos;
+  size_t i = pos + limit;
+  if (i + 1 < s_.size() && base[i + 1] == '\n') return i;
+  if (i + 1 < s_.size()) bad = true;
   return npos;
 }
 
@@ -262,6 +269,18 @@ void MessageParser::frame_body(size_t body_start) {
   consumed_ = body_start + out_.body_.size();
 }
 
+bool MessageParser::via_elements_may_exceed() const {
+  size_t lines = out_.count(HeaderId::kVia);
+  if (lines == 0) return false;
+  size_t bound = lines;
+  const HeaderField* fields = out_.fields();
+  for (size_t i = 0; i < out_.size_ && bound <= limits_.max_via; ++i) {
+    if (fields[i].id != HeaderId::kVia) continue;
+    bound += static_cast<size_t>(std::count(fields[i].value.begin(), fields[i].value.end(), ','));
+  }
+  return bound > limits_.max_via;
+}
+
 ParseResult MessageParser::run() {
   out_.clear();
   size_t pos = 0;
@@ -289,7 +308,7 @@ ParseResult MessageParser::run() {
     size_t body_start = parse_headers(eol + 2);
     out_.head_ = s_.substr(pos, body_start - pos);
     frame_body(body_start);
-    if (out_.count_values(HeaderId::kVia) > limits_.max_via) {
+    if (via_elements_may_exceed() && out_.count_values(HeaderId::kVia) > limits_.max_via) {
       fault(400, "Too Many Via Header Field Values");
     }
   }

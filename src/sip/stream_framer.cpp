@@ -31,7 +31,7 @@ std::optional<uint64_t> head_content_length(std::string_view head, bool& bad) {
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view name = trim_lws(line.substr(0, colon));
-    if (lookup_header(name) != HeaderId::kContentLength) continue;
+    if (!is_token(name) || lookup_header(name) != HeaderId::kContentLength) continue;
     auto v = parse_decimal(trim_lws(line.substr(colon + 1)), 0xffffffffULL);
     if (!v || (length && *length != *v)) {
       bad = true;
