@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstring>
-#include <string>
 
 #include "sip/lex.h"
 
@@ -123,10 +122,10 @@ HeaderId compact(char c) {
 // Case-insensitive compare of a token against a lower-case canonical name, 8 bytes at a
 // time: OR-ing 0x20 lower-cases letters, and for token characters it maps nothing else
 // onto a letter, '-' or a digit (the only characters of canonical names).
-bool token_equals_lower(std::string_view token, const std::string& lower) {
+bool token_equals_lower(std::string_view token, const char* lower) {
   size_t n = token.size();
   const char* a = token.data();
-  const char* b = lower.data();
+  const char* b = lower;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t x, y;
@@ -145,10 +144,11 @@ bool token_equals_lower(std::string_view token, const std::string& lower) {
 struct Index {
   std::array<std::array<uint8_t, 16>, 26> ids{};
   std::array<uint8_t, 26> sizes{};
-  std::array<std::string, kHeaderIdCount> lower;
+  // Lower-cased names in fixed storage: building the index must not allocate.
+  std::array<std::array<char, 32>, kHeaderIdCount> lower{};
   Index() {
     for (size_t i = 1; i < kHeaderIdCount; ++i) {
-      for (char ch : kNames[i]) lower[i].push_back(to_lower(ch));
+      for (size_t k = 0; k < kNames[i].size() && k < 31; ++k) lower[i][k] = to_lower(kNames[i][k]);
       char c = to_lower(kNames[i][0]);
       size_t b = static_cast<size_t>(c - 'a');
       if (sizes[b] < ids[b].size()) ids[b][sizes[b]++] = static_cast<uint8_t>(i);
@@ -172,7 +172,7 @@ HeaderId lookup_header(std::string_view name) {
   size_t b = static_cast<size_t>(c - 'a');
   for (size_t k = 0; k < idx.sizes[b]; ++k) {
     uint8_t id = idx.ids[b][k];
-    if (kNames[id].size() == name.size() && token_equals_lower(name, idx.lower[id])) {
+    if (kNames[id].size() == name.size() && token_equals_lower(name, idx.lower[id].data())) {
       return static_cast<HeaderId>(id);
     }
   }
