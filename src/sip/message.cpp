@@ -173,6 +173,38 @@ std::optional<std::vector<NameAddr>> Message::p_preferred_identities() const {
   return name_addrs(HeaderId::kPPreferredIdentity);
 }
 
+std::optional<std::vector<AuthValue>> Message::auth_values(HeaderId id) const {
+  std::vector<AuthValue> out;
+  bool has_scheme = id != HeaderId::kAuthenticationInfo;
+  for (const HeaderField& f : headers()) {
+    if (f.id != id) continue;
+    auto a = parse_auth_value(f.value, has_scheme);
+    if (!a) return std::nullopt;
+    out.push_back(*a);
+  }
+  return out;
+}
+
+std::optional<std::vector<SecurityMechanism>> Message::security_mechanisms(HeaderId id) const {
+  std::vector<SecurityMechanism> out;
+  bool ok = true;
+  ok = for_each_value(id, [&](std::string_view v) {
+    auto m = parse_security_mechanism(v);
+    if (m) {
+      out.push_back(*m);
+    } else {
+      ok = false;
+    }
+  }) && ok;
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::string_view Message::user_agent() const {
+  const HeaderField* f = find(HeaderId::kUserAgent);
+  return f ? f->value : std::string_view{};
+}
+
 std::string_view Message::content_type() const {
   const HeaderField* f = find(HeaderId::kContentType);
   if (!f) return {};

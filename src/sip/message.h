@@ -16,10 +16,12 @@
 #include <string_view>
 #include <vector>
 
+#include "sip/auth.h"
 #include "sip/header_id.h"
 #include "sip/lex.h"
 #include "sip/method.h"
 #include "sip/name_addr.h"
+#include "sip/security_agreement.h"
 #include "sip/via.h"
 
 namespace imsguard::sip {
@@ -65,8 +67,9 @@ class Message {
   bool has(HeaderId id) const { return count(id) != 0; }
 
   // Every comma-separated element of every line with this id, in order (for list
-  // headers; other headers give one element per line). fn(std::string_view) returns
-  // nothing. Returns false when a quoted string or <> is left open.
+  // headers; other headers give one element per line; Privacy is split at ';' and ','
+  // into its priv-values). fn(std::string_view) returns nothing. Returns false when a
+  // quoted string or <> is left open.
   template <class Fn>
   bool for_each_value(HeaderId id, Fn&& fn) const;
   std::vector<std::string_view> values(HeaderId id) const;
@@ -90,6 +93,14 @@ class Message {
   // Any list of name-addr elements (Path, Service-Route, ...).
   std::optional<std::vector<NameAddr>> name_addrs(HeaderId id) const;
   std::optional<uint32_t> expires() const;
+  // Authorization / Proxy-Authorization / WWW-Authenticate / Proxy-Authenticate (one value
+  // per line, never comma-split) and Authentication-Info; nullopt when any is malformed.
+  std::optional<std::vector<AuthValue>> auth_values(HeaderId id) const;
+  // Security-Client / Security-Server / Security-Verify elements (RFC 3329).
+  std::optional<std::vector<SecurityMechanism>> security_mechanisms(HeaderId id) const;
+  // Privacy priv-values (RFC 3323: "id", "header", "none", ...), in order.
+  std::vector<std::string_view> privacy() const { return values(HeaderId::kPrivacy); }
+  std::string_view user_agent() const;  // empty when absent
   // The Content-Length the message declared; nullopt when absent.
   std::optional<size_t> content_length() const { return content_length_; }
   // The media type without parameters ("application/sdp"); empty when absent.
@@ -137,7 +148,16 @@ bool Message::for_each_value(HeaderId id, Fn&& fn) const {
   const HeaderField* f = fields();
   for (size_t i = first_[static_cast<size_t>(id)]; i < size_; ++i) {
     if (f[i].id != id) continue;
-    if (is_list_header(id)) {
+    if (id == HeaderId::kPrivacy) {
+      std::string_view v = f[i].value;
+      size_t start = 0;
+      for (size_t k = 0; k <= v.size(); ++k) {
+        if (k == v.size() || v[k] == ';' || v[k] == ',') {
+          fn(trim_lws(v.substr(start, k - start)));
+          start = k + 1;
+        }
+      }
+    } else if (is_list_header(id)) {
       ok = split_list(f[i].value, fn) && ok;
     } else {
       fn(f[i].value);

@@ -55,6 +55,20 @@ bool exercise(const std::string& input) {
       (void)m.record_routes();
       (void)m.p_asserted_identities();
       (void)m.content_type();
+      (void)m.auth_values(HeaderId::kAuthorization);
+      (void)m.auth_values(HeaderId::kAuthenticationInfo);
+      (void)m.security_mechanisms(HeaderId::kSecurityClient);
+      (void)m.privacy();
+      if (auto vias = m.vias()) {
+        for (const Via& v : *vias) (void)v.has_rfc3261_branch();
+      }
+      if (auto contacts = m.contacts()) {
+        for (const NameAddr& c : *contacts) {
+          (void)c.display_name_text();
+          (void)c.uri.user_unescaped();
+          (void)c.uri.param("transport");
+        }
+      }
       if (m.is_request()) {
         for (Role role : {Role::kProxy, Role::kRegistrar, Role::kUserAgent}) {
           ValidationPolicy policy;
