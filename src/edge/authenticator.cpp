@@ -185,13 +185,14 @@ AuthResult Authenticator::challenge_for(std::string_view aor, std::string_view i
   }
   r.impi = sub ? sub->impi : std::string(impi_hint.empty() ? aor : impi_hint);
   bool aka;
-  if (sub && !sub->barred) {
+  if (sub) {
     aka = sub->scheme == store::AuthScheme::kAka;
+    // A barred user keeps looking like what it was, but never consumes a real SQN.
+    if (sub->barred) sub.reset();
   } else {
-    // Unknown or barred: look like a known user of the scheme the name hashes to (or that
-    // the client asked for), and never touch a real SQN.
+    // Unknown: look like a known user of the scheme the name hashes to (or that the client
+    // asked for), the same one every time.
     aka = want_aka ? options_.aka_enabled : unknown_looks_like_aka(aor);
-    sub.reset();
   }
   if (aka && !options_.aka_enabled) aka = false;
   std::string error;
@@ -230,7 +231,7 @@ AuthResult Authenticator::authenticate(const sip::Message& msg, std::string_view
   CredentialsView view{std::move(*ours)};
   bool aka = view.creds.algorithm.aka != crypto::DigestAka::kNone;
   // IMS initial REGISTER: empty nonce and response announce the identity only (TS 24.229).
-  if (view.creds.nonce.empty() || view.creds.response.empty())
+  if (view.creds.nonce.empty() || (view.creds.response.empty() && !view.creds.has_auts))
     return challenge_for(aor, view.creds.username, aka, client_address, false, AuthOutcome::kChallenge, "no answer yet");
   if (aka) {
     if (!options_.aka_enabled)

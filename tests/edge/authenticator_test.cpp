@@ -1,0 +1,254 @@
+// The authenticator in process against an in-memory store: Digest and IMS AKA success, and
+// every way to fail (wrong answer, unknown or barred user, replayed nc, foreign or stale
+// nonce, AKA resynchronisation), with the anti-enumeration property checked on the wire form.
+#include "crypto/aka.h"
+#include "crypto/digest.h"
+#include "crypto/digest_aka.h"
+#include "crypto/digest_header.h"
+#include "crypto/hash.h"
+#include "crypto/hex.h"
+#include "edge/authenticator.h"
+#include "sip/parser.h"
+#include "store/provisioning.h"
+#include "store/state.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace imsguard;
+using namespace imsguard::edge;
+
+namespace {
+
+constexpr const char* kRealm = "ims.local";
+constexpr const char* kK = "465b5ce8b199b49faa5f0a2ee238a6bc";
+constexpr const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto state = store::open_state("memory", "");
+    ASSERT_TRUE(state.ok());
+    stores_ = std::move(state.value());
+    store::ProvisioningOptions po;
+    po.realm = kRealm;
+    add({.impi = "alice@ims.local", .impus = {"sip:alice@ims.local"}, .password = "secret"}, po);
+    add({.impi = "mallory@ims.local", .impus = {"sip:mallory@ims.local"}, .password = "secret"}, po);
+    ASSERT_TRUE(stores_.subscribers->set_barred("mallory@ims.local", true).ok());
+    add({.impi = "bob@ims.local", .impus = {"sip:bob@ims.local"}, .k = kK, .opc = kOpc, .amf = "0000", .sqn = "0"}, po);
+
+    AuthenticatorOptions o;
+    o.realm = kRealm;
+    o.digest_order = crypto::default_algorithm_order(false);
+    o.clock = [this] { return now_ms_; };
+    std::string error;
+    auth_ = Authenticator::create(o, *stores_.subscribers, error);
+    ASSERT_TRUE(auth_) << error;
+  }
+
+  void add(const store::SubscriberSpec& spec, const store::ProvisioningOptions& po) {
+    auto s = store::build_subscriber(spec, po);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(stores_.subscribers->add(s.value()).ok());
+  }
+
+  // REGISTER for `user` with an optional Authorization value.
+  AuthResult send(const std::string& user, const std::string& authorization, const std::string& ip = "127.0.0.5") {
+    ++n_;
+    text_ = "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:5070;branch=z9hG4bK" + std::to_string(n_) +
+            "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user + ">;tag=1\r\nTo: <sip:" + user + ">\r\nCall-ID: c" +
+            std::to_string(n_) + "\r\nCSeq: " + std::to_string(n_) + " REGISTER\r\nContact: <sip:u@127.0.0.5:5070>\r\n" +
+            (authorization.empty() ? "" : "Authorization: " + authorization + "\r\n") + "Content-Length: 0\r\n\r\n";
+    sip::Limits limits;
+    auto r = sip::parse_datagram(text_, limits, msg_);
+    EXPECT_EQ(r.status, sip::ParseStatus::kOk) << r.reason;
+    return auth_->authenticate(msg_, "sip:" + user, ip);
+  }
+
+  static crypto::DigestChallenge first_challenge(const AuthResult& r) {
+    EXPECT_FALSE(r.challenge.www_authenticate.empty());
+    auto c = crypto::parse_digest_challenge(r.challenge.www_authenticate.at(0));
+    EXPECT_TRUE(c.ok()) << c.error;
+    return *c.value;
+  }
+
+  // The Authorization a correct Digest client sends for this challenge.
+  static std::string digest_answer(const std::string& user, const std::string& password,
+                                   const crypto::DigestChallenge& c, const std::string& nc = "00000001") {
+    std::string ha1 = crypto::digest_ha1(c.algorithm.hash, user, kRealm, password);
+    crypto::DigestInput in;
+    in.algorithm = c.algorithm;
+    in.ha1 = ha1;
+    in.method = "REGISTER";
+    in.uri = "sip:ims.local";
+    in.nonce = c.nonce;
+    in.nc = nc;
+    in.cnonce = "0a4f113b";
+    in.qop = "auth";
+    auto resp = crypto::digest_response(in);
+    EXPECT_TRUE(resp.ok());
+    return "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"" + c.nonce +
+           "\", uri=\"sip:ims.local\", response=\"" + *resp.value + "\", algorithm=" +
+           crypto::digest_algorithm_name(c.algorithm) + ", qop=auth, nc=" + nc + ", cnonce=\"0a4f113b\"";
+  }
+
+  static std::string shape(const std::string& header) {
+    // The challenge with the nonce's value blanked: what an observer can compare.
+    return std::regex_replace(header, std::regex("nonce=\"[^\"]*\""), "nonce=\"\"");
+  }
+
+  store::StateStores stores_;
+  std::unique_ptr<Authenticator> auth_;
+  int64_t now_ms_ = 1'800'000'000'000;
+  int n_ = 0;
+  std::string text_;
+  sip::Message msg_;
+};
+
+}  // namespace
+
+TEST_F(AuthenticatorTest, DigestSha256FirstThenSuccess) {
+  auto r = send("alice@ims.local", "");
+  ASSERT_EQ(r.outcome, AuthOutcome::kChallenge);
+  ASSERT_EQ(r.challenge.www_authenticate.size(), 2u);
+  auto c = first_challenge(r);
+  EXPECT_EQ(c.algorithm.hash, crypto::HashAlgorithm::kSha256);
+  auto ok = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c));
+  ASSERT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << ok.reason;
+  EXPECT_EQ(ok.subscriber->impi, "alice@ims.local");
+}
+
+TEST_F(AuthenticatorTest, WrongPasswordUnknownAndBarredLookTheSame) {
+  // What a wrong answer looks like for a known user of each scheme.
+  auto c = first_challenge(send("alice@ims.local", ""));
+  auto wrong_digest = send("alice@ims.local", digest_answer("alice@ims.local", "guess", c));
+  auto cb = first_challenge(send("bob@ims.local", ""));
+  auto wrong_aka = send("bob@ims.local", "Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + cb.nonce +
+                                             "\", uri=\"sip:ims.local\", response=\"00000000000000000000000000000000\", "
+                                             "algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"x\"");
+  ASSERT_EQ(wrong_digest.outcome, AuthOutcome::kFailed);
+  ASSERT_EQ(wrong_aka.outcome, AuthOutcome::kFailed);
+  // Unknown names look like a known user of one scheme (the same one every time); barred
+  // users keep looking like what they were.
+  for (const std::string user : {"nobody@ims.local", "ghost@ims.local", "x1@ims.local", "mallory@ims.local"}) {
+    auto first = send(user, "");
+    auto cc = first_challenge(first);
+    std::string answer = first.scheme == "aka"
+                             ? "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"" + cc.nonce +
+                                   "\", uri=\"sip:ims.local\", response=\"00000000000000000000000000000000\", "
+                                   "algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"x\""
+                             : digest_answer(user, "secret", cc);
+    auto r = send(user, answer);
+    const auto& like = first.scheme == "aka" ? wrong_aka : wrong_digest;
+    EXPECT_EQ(r.outcome, AuthOutcome::kFailed) << user;
+    EXPECT_EQ(r.scheme, first.scheme) << user;
+    ASSERT_EQ(r.challenge.www_authenticate.size(), like.challenge.www_authenticate.size()) << user;
+    for (size_t i = 0; i < r.challenge.www_authenticate.size(); ++i)
+      EXPECT_EQ(shape(r.challenge.www_authenticate[i]), shape(like.challenge.www_authenticate[i])) << user;
+  }
+  EXPECT_EQ(send("mallory@ims.local", "").scheme, "digest");
+}
+
+TEST_F(AuthenticatorTest, ReplayedNonceCountIsRefused) {
+  auto c = first_challenge(send("alice@ims.local", ""));
+  std::string answer = digest_answer("alice@ims.local", "secret", c);
+  ASSERT_EQ(send("alice@ims.local", answer).outcome, AuthOutcome::kAuthenticated);
+  auto replay = send("alice@ims.local", answer);
+  EXPECT_EQ(replay.outcome, AuthOutcome::kFailed);
+  EXPECT_EQ(replay.reason, "nonce count replayed");
+  EXPECT_EQ(send("alice@ims.local", digest_answer("alice@ims.local", "secret", c, "00000002")).outcome,
+            AuthOutcome::kAuthenticated);
+}
+
+TEST_F(AuthenticatorTest, NonceFromAnotherClientAddressIsRefused) {
+  auto c = first_challenge(send("alice@ims.local", "", "127.0.0.5"));
+  auto r = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c), "127.0.0.6");
+  EXPECT_EQ(r.outcome, AuthOutcome::kFailed);
+}
+
+TEST_F(AuthenticatorTest, ExpiredNonceGetsStaleChallenge) {
+  auto c = first_challenge(send("alice@ims.local", ""));
+  now_ms_ += 31'000;
+  auto r = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c));
+  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge);
+  EXPECT_TRUE(first_challenge(r).stale);
+}
+
+TEST_F(AuthenticatorTest, CredentialsWithoutQopAreRefused) {
+  auto c = first_challenge(send("alice@ims.local", ""));
+  std::string ha1 = crypto::digest_ha1(c.algorithm.hash, "alice@ims.local", kRealm, "secret");
+  crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "", "", "", ""};
+  auto resp = crypto::digest_response(in);
+  ASSERT_TRUE(resp.ok());
+  auto r = send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
+                                       "\", uri=\"sip:ims.local\", response=\"" + *resp.value + "\", algorithm=SHA-256");
+  EXPECT_EQ(r.outcome, AuthOutcome::kFailed);
+}
+
+TEST_F(AuthenticatorTest, AkaChallengeVerifiesAtTheClientAndTheAnswerAuthenticates) {
+  auto r = send("bob@ims.local", "");
+  ASSERT_EQ(r.outcome, AuthOutcome::kChallenge);
+  auto c = first_challenge(r);
+  EXPECT_EQ(c.algorithm.aka, crypto::DigestAka::kAkav1);
+  auto nonce = crypto::split_aka_nonce(c.nonce);
+  ASSERT_TRUE(nonce.ok());
+  auto k = *crypto::from_hex(kK);
+  auto opc = *crypto::from_hex(kOpc);
+  crypto::Key kk, oo;
+  std::copy(k.begin(), k.end(), kk.begin());
+  std::copy(opc.begin(), opc.end(), oo.begin());
+  auto m = crypto::Milenage::from_opc(kk, oo);
+  ASSERT_TRUE(m);
+  crypto::SqnWindow window;
+  auto client = crypto::client_authenticate(*m, nonce.value->rand, nonce.value->autn, window);
+  ASSERT_EQ(client.status, crypto::AutnStatus::kOk);  // the network proved itself
+  auto ha1 = crypto::aka_ha1(crypto::DigestAka::kAkav1, "bob@ims.local", kRealm, client.res, client.ik, client.ck);
+  ASSERT_TRUE(ha1);
+  crypto::DigestInput in{c.algorithm, *ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "abc", "auth", ""};
+  auto resp = crypto::digest_response(in);
+  ASSERT_TRUE(resp.ok());
+  std::string answer = "Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
+                       "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
+                       "\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"abc\"";
+  auto ok = send("bob@ims.local", answer);
+  EXPECT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << ok.reason;
+
+  // The SQN was reserved durably and moves forward with every challenge.
+  auto before = stores_.subscribers->find("bob@ims.local").value()->sqn;
+  send("bob@ims.local", "");
+  EXPECT_GT(stores_.subscribers->find("bob@ims.local").value()->sqn, before);
+}
+
+TEST_F(AuthenticatorTest, AkaResyncWithAutsMovesTheNetworkSqn) {
+  // The USIM has seen a much higher SQN than the network (e.g. after a restore).
+  auto k = *crypto::from_hex(kK);
+  auto opc = *crypto::from_hex(kOpc);
+  crypto::Key kk, oo;
+  std::copy(k.begin(), k.end(), kk.begin());
+  std::copy(opc.begin(), opc.end(), oo.begin());
+  auto m = crypto::Milenage::from_opc(kk, oo);
+  crypto::SqnWindow window;
+  for (uint64_t ind = 0; ind < 32; ++ind) window.accept(crypto::make_sqn(5000 + ind, ind));
+  auto c = first_challenge(send("bob@ims.local", ""));
+  auto nonce = crypto::split_aka_nonce(c.nonce);
+  auto client = crypto::client_authenticate(*m, nonce.value->rand, nonce.value->autn, window);
+  ASSERT_EQ(client.status, crypto::AutnStatus::kSyncFailure);
+  std::string answer = "Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
+                       "\", uri=\"sip:ims.local\", response=\"\", algorithm=AKAv1-MD5, auts=\"" +
+                       crypto::encode_auts(client.auts) + "\"";
+  auto r = send("bob@ims.local", answer);
+  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge) << r.reason;
+  auto c2 = first_challenge(r);
+  auto n2 = crypto::split_aka_nonce(c2.nonce);
+  auto again = crypto::client_authenticate(*m, n2.value->rand, n2.value->autn, window);
+  EXPECT_EQ(again.status, crypto::AutnStatus::kOk) << crypto::autn_status_name(again.status);
+}
+
+TEST_F(AuthenticatorTest, UnknownUserNeverTouchesARealSqnAndGetsAConsistentScheme) {
+  auto a = send("ghost@ims.local", "");
+  auto b = send("ghost@ims.local", "");
+  EXPECT_EQ(a.scheme, b.scheme);  // the same unknown name always looks like the same kind of user
+  EXPECT_EQ(a.challenge.www_authenticate.size(), b.challenge.www_authenticate.size());
+  EXPECT_EQ(stores_.subscribers->find("bob@ims.local").value()->sqn, 0u);
+}
