@@ -347,7 +347,7 @@ class Parser {
     if (sdp.media.size() >= limits_.max_media) {
       return fail(cat("more than ", std::to_string(limits_.max_media), " media sections"));
     }
-    if (!level_done()) return false;
+    if (!level_done(sdp)) return false;
     auto f = split(v, ' ');
     if (f.size() < 4) return fail("m= needs <media> <port> <proto> <fmt> ...");
     SdpMedia m;
@@ -431,23 +431,33 @@ class Parser {
   }
 
   // Checks that close a level (session, or a media section) before the next one.
-  bool level_done() {
+  // Checks that close a media section, before the next m= or at the end.
+  bool level_done(const Sdp& sdp) {
     crypto_tags_.clear();
+    if (in_media_ && !sdp.connection && sdp.media.back().connections.empty()) {
+      // RFC 8866 5.7: without a session c=, every media section needs its own.
+      line_no_ = media_line_no_;
+      return fail("media section has no c= and there is no session-level c=");
+    }
+    media_line_no_ = line_no_;
     return true;
   }
 
-  void finish(Sdp& sdp) {
-    line_no_ = 0;
+  void finish(const Sdp& sdp) {
     if (rank_ < 2 && !in_media_) {
+      line_no_ = 0;
       fail("incomplete SDP: needs v=, o=, s= and t=");
     } else if (!seen_timing_) {
+      line_no_ = 0;
       fail("no t= line");
+    } else {
+      level_done(sdp);
     }
-    (void)sdp;
   }
 
   const SdpLimits& limits_;
   size_t line_no_ = 0;
+  size_t media_line_no_ = 0;
   size_t error_line_ = 0;
   std::string error_;
   bool in_media_ = false;

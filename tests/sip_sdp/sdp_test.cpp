@@ -224,12 +224,12 @@ TEST(SdpTest, FullOfferRoundTripsWithTypedViews) {
 }
 
 TEST(SdpTest, BareLfInputIsWrittenWithCrlf) {
-  std::string lf = "v=0\no=- 1 1 IN IP6 ::1\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
+  std::string lf = "v=0\no=- 1 1 IN IP6 ::1\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP6 ::1\n";
   auto r = parse_sdp(lf);
   ASSERT_TRUE(r) << r.error;
   auto w = write_sdp(*r.sdp);
   ASSERT_TRUE(w);
-  std::string crlf = "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+  std::string crlf = "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP6 ::1\r\n";
   EXPECT_EQ(w.text, crlf);
   // Missing final line end and trailing empty lines are tolerated too.
   auto r2 = parse_sdp("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=x\r\nt=0 0\r\n\r\n");
@@ -263,6 +263,9 @@ TEST(SdpTest, StrictErrorsCarryLineNumbers) {
       {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nx=1\r\n", 5, "unknown"},
       {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n\r\na=x\r\n", 5, "empty line"},
       {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nnot a line\r\n", 5, "<type>=<value>"},
+      {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\nc=IN IP4 1.2.3.4\r\n"
+       "m=video 2 RTP/AVP 0\r\na=x\r\n", 7, "no c="},
+      {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\nm=video 2 RTP/AVP 0\r\n", 5, "no c="},
       {"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=a\rb\r\nt=0 0\r\n", 3, "control character"},
   };
   for (const auto& c : cases) {
@@ -330,7 +333,8 @@ TEST(SdpTest, StrictErrorsCarryLineNumbers) {
 
 TEST(SdpTest, CryptoTagsAreScopedPerMediaSection) {
   const std::string crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
-  std::string text = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 1 RTP/SAVP 0\r\n" + crypto +
+  std::string text = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 1 RTP/SAVP 0\r\n" +
+                     crypto +
                      "m=video 2 RTP/SAVP 96\r\n" + crypto;
   round_trip(text);
 }
@@ -345,17 +349,17 @@ TEST(SdpTest, NulByteIsRefused) {
 }
 
 TEST(SdpTest, LimitsAreEnforced) {
-  std::string text = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+  std::string text = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n";
   for (int i = 0; i < 5; ++i) text += "m=audio " + std::to_string(1000 + i) + " RTP/AVP 0\r\n";
   SdpLimits limits;
   limits.max_media = 4;
   auto r = parse_sdp(text, limits);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error_line, 9u);
+  EXPECT_EQ(r.error_line, 10u);
   EXPECT_NE(r.error.find("media sections"), std::string::npos);
   limits.max_media = 5;
   EXPECT_TRUE(parse_sdp(text, limits));
-  limits.max_lines = 8;
+  limits.max_lines = 9;
   EXPECT_FALSE(parse_sdp(text, limits));
   limits.max_lines = 4096;
   limits.max_bytes = text.size() - 1;
@@ -451,7 +455,14 @@ TEST(SdpTest, DefaultSdpWritesAParseableDescription) {
   auto w = write_sdp(s);
   ASSERT_TRUE(w) << w.error;
   EXPECT_EQ(w.text, "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n");
-  EXPECT_TRUE(parse_sdp(w.text));
+  // Written as asked, but a reader refuses media without any c= (RFC 8866 5.7).
+  auto no_c = parse_sdp(w.text);
+  EXPECT_FALSE(no_c);
+  EXPECT_EQ(no_c.error_line, 5u);
+  s.connection = SdpConnection{"IN", "IP4", "127.0.0.1"};
+  auto w2 = write_sdp(s);
+  ASSERT_TRUE(w2) << w2.error;
+  EXPECT_TRUE(parse_sdp(w2.text));
 }
 
 TEST(SdpTest, Base64IsStrict) {
