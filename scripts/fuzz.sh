@@ -32,10 +32,11 @@ for src in fuzz/fuzz_*.cpp; do
   targets+=("$(basename "$src" .cpp)")
 done
 
+mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DIMSGUARD_FUZZ=ON -DIMSGUARD_TESTS=OFF -DIMSGUARD_WERROR=ON \
-  -DIMSGUARD_TESTDATA_DIR="$testdata" >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log" >&2; echo "fuzz.sh: configure failed" >&2; exit 1; }
+  -DIMSGUARD_TESTDATA_DIR="$testdata" >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log" >&2; echo "fuzz.sh: configure failed" >&2; exit 1; }
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
 # Seeds: one file per message, per URI and per SDP body found in the torture messages.
