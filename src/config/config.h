@@ -29,7 +29,7 @@ struct SipLimits {
   uint32_t max_message_bytes = 65535;
   uint32_t max_headers = 128;
   uint32_t max_header_bytes = 8192;
-  uint32_t max_via = 32;
+  uint32_t max_via = 64;
 };
 
 struct Sip {

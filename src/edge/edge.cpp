@@ -6,6 +6,7 @@
 #include "ops/events.h"
 #include "sip/parser.h"
 #include "sip/response.h"
+#include "sip/uri.h"
 
 #include <spdlog/spdlog.h>
 
@@ -99,6 +100,10 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       counters_.ack.inc();
       return;
     case sip::Method::kOptions: {
+      // OPTIONS for a user is routed like any request; only OPTIONS for the edge itself
+      // (no user part: a keep-alive or capability query) is answered here.
+      auto ruri = sip::parse_uri(msg.request_uri());
+      if (ruri && ruri->has_user) break;
       counters_.options.inc();
       const std::pair<std::string_view, std::string_view> extra[] = {
           {"Allow", allow_}, {"Accept", "application/sdp"}, {"Supported", "path, outbound"}};

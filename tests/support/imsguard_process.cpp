@@ -1,0 +1,58 @@
+#include "imsguard_process.h"
+
+#include "sip_socket.h"
+
+#include <sstream>
+
+#ifndef IMSGUARD_BIN
+#error "IMSGUARD_BIN must name the imsguard binary"
+#endif
+
+namespace imsguard::testkit {
+
+bool ImsguardProcess::start(const ImsguardOptions& o) {
+  data_dir_ = o.data_dir.empty() ? make_temp_dir("imsguard-e2e") : o.data_dir;
+  sip_port_ = free_port();
+  tls_port_ = free_port();
+  std::ostringstream y;
+  y << "roles: " << o.roles << "\n"
+    << "data_dir: " << data_dir_ << "\n"
+    << "state: sqlite\n"
+    << "events: { output: " << data_dir_ << "/events.jsonl }\n"
+    << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
+    << "    - { transport: udp, address: 127.0.0.1, port: " << sip_port_ << " }\n"
+    << "    - { transport: tcp, address: 127.0.0.1, port: " << sip_port_ << " }\n";
+  if (o.tls) y << "    - { transport: tls, address: 127.0.0.1, port: " << tls_port_ << " }\n";
+  y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.extra_yaml;
+  config_path_ = data_dir_ + "/imsguard.yaml";
+  write_file(config_path_, y.str());
+  if (!process_.start({IMSGUARD_BIN, "run", "--config", config_path_}, data_dir_ + "/imsguard.log")) return false;
+  // Ready when it answers OPTIONS over UDP.
+  UdpPeer peer;
+  return eventually(
+      [&] {
+        if (!process_.running()) return true;
+        peer.send("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(peer.local_port()) +
+                      ";branch=z9hG4bKready\r\nFrom: <sip:probe@ims.local>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
+                      "Call-ID: ready\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+                  sip_port_);
+        return peer.receive(std::chrono::milliseconds(200)).has_value();
+      },
+      std::chrono::seconds(20)) &&
+         process_.running();
+}
+
+std::string ImsguardProcess::demo(const std::string& scheme, const std::string& field) const {
+  std::istringstream in(read_file(data_dir_ + "/demo-subscribers.txt"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(scheme + " ", 0) != 0) continue;
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w)
+      if (w.rfind(field + "=", 0) == 0) return w.substr(field.size() + 1);
+  }
+  return {};
+}
+
+}  // namespace imsguard::testkit

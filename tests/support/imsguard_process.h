@@ -1,0 +1,44 @@
+#pragma once
+// Test support: a real `imsguard run` on free loopback ports with its own data directory,
+// started from the built binary and stopped by its PID.
+#include "process.h"
+
+#include <chrono>
+#include <string>
+
+namespace imsguard::testkit {
+
+struct ImsguardOptions {
+  std::string roles = "[edge, core]";
+  bool tls = true;
+  std::string digest_algorithms = "[SHA-256, MD5]";
+  std::string extra_yaml;  // appended verbatim (top-level sections)
+  std::string data_dir;    // empty: a fresh temp dir
+};
+
+class ImsguardProcess {
+ public:
+  ~ImsguardProcess() { stop(); }
+  // Writes the config, starts the process and waits until it answers OPTIONS over UDP.
+  bool start(const ImsguardOptions& options = {});
+  int stop() { return process_.stop(); }
+  void kill_hard() { process_.kill_hard(); }
+  uint16_t sip_port() const { return sip_port_; }  // UDP and TCP
+  uint16_t tls_port() const { return tls_port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& config_path() const { return config_path_; }
+  std::string events() const { return read_file(data_dir_ + "/events.jsonl"); }
+  std::string log() const { return process_.log(); }
+  pid_t pid() const { return process_.pid(); }
+  // A demo credential from <data_dir>/demo-subscribers.txt ("password", "k", "opc", ...).
+  std::string demo(const std::string& scheme, const std::string& field) const;
+
+ private:
+  ChildProcess process_;
+  uint16_t sip_port_ = 0;
+  uint16_t tls_port_ = 0;
+  std::string data_dir_;
+  std::string config_path_;
+};
+
+}  // namespace imsguard::testkit
