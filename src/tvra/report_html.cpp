@@ -1,0 +1,306 @@
+// The HTML report: one self-contained file (inline CSS and SVG, no scripts, no external
+// resources) so it can be mailed, attached to a ticket or archived by CI and still open.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "tvra/report.h"
+
+namespace imsguard::tvra {
+
+namespace {
+
+std::string esc(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Colours by risk class: strong for lines and badges, light for heat-map cells.
+struct Palette {
+  const char* strong;
+  const char* light;
+  const char* text;
+};
+Palette colour(const std::string& risk_class) {
+  if (risk_class == "critical") return {"#c62828", "#f8c9c5", "#ffffff"};
+  if (risk_class == "major") return {"#ef6c00", "#fde0bf", "#ffffff"};
+  if (risk_class == "minor") return {"#c9a400", "#fbf1b8", "#1f2328"};
+  return {"#2e7d32", "#d4ecd5", "#ffffff"};
+}
+
+std::string badge(const Tables& t, const std::string& risk_class, const std::string& text = "") {
+  Palette p = colour(risk_class);
+  return std::string("<span class=\"badge\" style=\"background:") + p.strong + ";color:" + p.text + "\">" +
+         esc(text.empty() ? risk_label(t, risk_class) : text) + "</span>";
+}
+
+std::string score_cell(const Tables& t, const Score& s) {
+  std::string ap = s.attack_potential ? std::to_string(*s.attack_potential) : "&infin;";
+  const Band* band = nullptr;
+  for (const auto& b : t.bands)
+    if (b.id == s.ap_class) band = &b;
+  std::string cls = band ? band->label : "not feasible";
+  return "<td class=\"num\">" + ap + "</td><td>" + esc(cls) + "</td><td class=\"num\">" + std::to_string(s.likelihood) +
+         "&times;" + std::to_string(s.impact) + "</td><td>" + badge(t, s.risk_class, std::to_string(s.risk) + " " + risk_label(t, s.risk_class)) + "</td>";
+}
+
+// Likelihood (rows, most likely on top) x impact (columns) with the threats in each cell.
+std::string heat_map(const Tables& t, const Analysis& a, bool residual) {
+  std::map<std::pair<int, int>, std::vector<std::string>> cells;
+  std::vector<std::string> infeasible;
+  for (const auto& tr : a.threats) {
+    const Score& s = residual ? tr.residual : tr.inherent;
+    if (s.likelihood == 0) infeasible.push_back(tr.threat->id);
+    else cells[{s.likelihood, s.impact}].push_back(tr.threat->id);
+  }
+  std::ostringstream o;
+  o << "<table class=\"heat\"><caption>" << (residual ? "After countermeasures (residual)" : "Before countermeasures (inherent)")
+    << "</caption><tr><th class=\"axis\">likelihood &darr; / impact &rarr;</th>";
+  for (const auto& g : t.asset_impact) o << "<th>" << esc(g.label) << " (" << g.value << ")</th>";
+  o << "</tr>";
+  for (auto lk = t.likelihood.rbegin(); lk != t.likelihood.rend(); ++lk) {
+    o << "<tr><th>" << esc(lk->label) << " (" << lk->value << ")</th>";
+    for (const auto& im : t.asset_impact) {
+      int risk = lk->value * im.value;
+      const RiskClass* rc = t.risk_class(risk);
+      std::string cls = rc ? rc->id : "none";
+      const auto& ids = cells[{lk->value, im.value}];
+      Palette p = colour(cls);
+      o << "<td style=\"background:" << p.light << ";border-color:" << p.strong << "\"><div class=\"cellhead\"><b>"
+        << ids.size() << "</b> <span>risk " << risk << " &middot; " << esc(risk_label(t, cls)) << "</span></div><div class=\"ids\">";
+      for (const auto& id : ids) o << "<span>" << esc(id) << "</span> ";
+      o << "</div></td>";
+    }
+    o << "</tr>";
+  }
+  o << "</table>";
+  o << "<p class=\"note\">Not feasible (a factor is &laquo;not practical&raquo; or has no window): ";
+  if (infeasible.empty()) o << "none";
+  for (size_t k = 0; k < infeasible.size(); ++k) o << (k ? ", " : "") << esc(infeasible[k]);
+  o << "</p>";
+  return o.str();
+}
+
+struct Box {
+  double x, y, w, h;
+  int col, row;
+};
+
+// Components in columns by zone (in order of first appearance), interfaces as lines coloured by
+// residual risk; an interface that would cross other boxes arcs over them.
+std::string diagram(const Model& m, const Analysis& a) {
+  std::vector<std::string> zones;
+  std::map<std::string, int> rows_in_zone;
+  std::map<std::string, Box> boxes;
+  const double bw = 180, bh = 64, colw = 300, rowh = 130, top = 170, left = 20;
+  for (const auto& c : m.components) {
+    auto it = std::find(zones.begin(), zones.end(), c.zone);
+    int col = static_cast<int>(it - zones.begin());
+    if (it == zones.end()) zones.push_back(c.zone);
+    int row = rows_in_zone[c.zone]++;
+    boxes[c.id] = {left + col * colw + (colw - bw) / 2, top + row * rowh, bw, bh, col, row};
+  }
+  int max_rows = 1;
+  for (const auto& [z, n] : rows_in_zone) max_rows = std::max(max_rows, n);
+  double width = left * 2 + static_cast<double>(zones.size()) * colw;
+  double height = top + max_rows * rowh + 10;
+  std::map<std::string, const InterfaceResult*> by_id;
+  for (const auto& ir : a.interfaces) by_id[ir.interface->id] = &ir;
+
+  std::ostringstream o;
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << width << " " << height << "\" width=\"" << width
+    << "\" style=\"max-width:100%;height:auto\" height=\"" << height << "\" role=\"img\" aria-label=\"Components and interfaces coloured by residual risk\">";
+  o << "<style>text{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}</style>";
+  for (size_t z = 0; z < zones.size(); ++z) {
+    double x = left + static_cast<double>(z) * colw + 6;
+    o << "<rect x=\"" << x << "\" y=\"20\" width=\"" << colw - 12 << "\" height=\"" << height - 30
+      << "\" rx=\"14\" fill=\"" << (z % 2 ? "#f3f5f8" : "#eef2f7") << "\"/>";
+    o << "<text x=\"" << x + (colw - 12) / 2 << "\" y=\"44\" text-anchor=\"middle\" font-size=\"13\" fill=\"#57606a\" "
+      << "letter-spacing=\"1.5\">" << esc(zones[z].empty() ? "zone" : zones[z]) << "</text>";
+  }
+  // Lines first so boxes and labels sit on top.
+  std::ostringstream labels;
+  int arc = 0;
+  for (const auto& itf : m.interfaces) {
+    if (!boxes.count(itf.a) || !boxes.count(itf.b)) continue;
+    const Box& p = boxes[itf.a];
+    const Box& q = boxes[itf.b];
+    const InterfaceResult* ir = by_id[itf.id];
+    std::string cls = ir ? ir->risk.residual_class : "none";
+    Palette col = colour(cls);
+    const char* dash = itf.exposure == Exposure::kPublic ? "" : itf.exposure == Exposure::kFiltered ? "10 6" : "3 6";
+    double sw = itf.exposure == Exposure::kPublic ? 7 : 4;
+    double lx, ly;
+    std::ostringstream path;
+    if (p.row == q.row && std::abs(p.col - q.col) > 1) {
+      double x1 = p.x + p.w / 2, x2 = q.x + q.w / 2, y = p.y;
+      double lift = 95 + 22 * arc++;
+      path << "M" << x1 << "," << y << " C" << x1 << "," << y - lift << " " << x2 << "," << y - lift << " " << x2 << "," << y;
+      lx = (x1 + x2) / 2;
+      ly = y - lift * 0.75;
+    } else {
+      double x1 = p.x + p.w / 2, y1 = p.y + p.h / 2, x2 = q.x + q.w / 2, y2 = q.y + q.h / 2;
+      path << "M" << x1 << "," << y1 << " L" << x2 << "," << y2;
+      lx = (x1 + x2) / 2;
+      ly = (y1 + y2) / 2;
+      if (p.row == q.row) ly -= 26;  // above a horizontal line, clear of both boxes
+    }
+    o << "<path d=\"" << path.str() << "\" fill=\"none\" stroke=\"" << col.strong << "\" stroke-width=\"" << sw
+      << "\" stroke-linecap=\"round\"" << (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") << "><title>"
+      << esc(itf.id + ": " + itf.name) << "</title></path>";
+    std::string inh = ir ? std::to_string(ir->risk.inherent_max) : "0";
+    std::string res = ir ? std::to_string(ir->risk.residual_max) : "0";
+    std::string text = itf.id + "  " + inh + " \u2192 " + res;
+    double lw = 18 + 7.6 * static_cast<double>(text.size());
+    labels << "<g><title>" << esc(itf.name + " (" + std::string(exposure_name(itf.exposure)) + "): highest risk " + inh +
+                                  " before, " + res + " after countermeasures")
+           << "</title><rect x=\"" << lx - lw / 2 << "\" y=\"" << ly - 14 << "\" width=\"" << lw
+           << "\" height=\"28\" rx=\"14\" fill=\"#ffffff\" stroke=\"" << col.strong << "\" stroke-width=\"2.5\"/>"
+           << "<text x=\"" << lx << "\" y=\"" << ly + 5 << "\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"600\" fill=\"#1f2328\">"
+           << esc(text) << "</text></g>";
+  }
+  for (const auto& c : m.components) {
+    const Box& b = boxes[c.id];
+    o << "<g><title>" << esc(c.id + ": " + c.name) << "</title><rect x=\"" << b.x << "\" y=\"" << b.y << "\" width=\"" << b.w
+      << "\" height=\"" << b.h << "\" rx=\"10\" fill=\"#ffffff\" stroke=\"#24292f\" stroke-width=\"1.5\"/>";
+    // Long names wrap onto two lines at the last space before ~24 characters.
+    std::string name = c.name, l1 = name, l2;
+    if (name.size() > 21) {
+      auto cut = name.rfind(' ', 21);
+      if (cut != std::string::npos) {
+        l1 = name.substr(0, cut);
+        l2 = name.substr(cut + 1);
+      }
+    }
+    double ty = b.y + (l2.empty() ? b.h / 2 + 5 : b.h / 2 - 4);
+    o << "<text x=\"" << b.x + b.w / 2 << "\" y=\"" << ty << "\" text-anchor=\"middle\" font-size=\"13.5\" font-weight=\"600\" fill=\"#1f2328\">"
+      << esc(l1) << "</text>";
+    if (!l2.empty())
+      o << "<text x=\"" << b.x + b.w / 2 << "\" y=\"" << ty + 17 << "\" text-anchor=\"middle\" font-size=\"12.5\" fill=\"#424a53\">"
+        << esc(l2) << "</text>";
+    o << "</g>";
+  }
+  o << labels.str() << "</svg>";
+  return o.str();
+}
+
+const char* kCss = R"CSS(
+:root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#ffffff;--panel:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:28px 36px 20px;border-bottom:1px solid var(--line);background:linear-gradient(180deg,#f6f8fa,#fff)}
+h1{margin:0 0 4px;font-size:26px} h2{margin:34px 0 10px;font-size:20px} .sub{color:var(--muted)}
+main{padding:0 36px 40px;max-width:1280px}
+.cards{display:flex;gap:14px;flex-wrap:wrap;margin-top:18px}
+.card{flex:1 1 0;border:1px solid var(--line);border-radius:10px;padding:12px 16px;min-width:150px;background:#fff}
+.card .big{font-size:26px;font-weight:700} .card .lbl{color:var(--muted);font-size:13px}
+.badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12.5px;font-weight:600;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-size:13.5px}
+th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+th{background:var(--panel);font-weight:600} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.heats{display:flex;gap:26px;flex-wrap:wrap} .heats>div{flex:1 1 520px}
+table.heat{table-layout:fixed} table.heat caption{text-align:left;font-weight:600;padding:4px 0 8px}
+table.heat td{height:92px;border:2px solid;border-radius:6px} table.heat th{text-align:center}
+table.heat th.axis{font-size:12px;color:var(--muted);font-weight:500}
+.cellhead b{font-size:22px} .cellhead span{color:var(--muted);font-size:12px;margin-left:4px}
+.ids span{display:inline-block;font-size:11.5px;background:rgba(255,255,255,.75);border-radius:4px;padding:0 4px;margin:1px}
+.note{color:var(--muted);font-size:13px}
+.legend{display:flex;gap:18px;flex-wrap:wrap;font-size:13px;color:var(--muted);margin:8px 0 0}
+.legend i{display:inline-block;width:26px;height:0;border-top:6px solid;vertical-align:middle;margin-right:6px}
+.diagram{overflow-x:auto;border:1px solid var(--line);border-radius:10px;padding:8px;background:#fff}
+code{font-size:12.5px;background:var(--panel);padding:1px 4px;border-radius:4px}
+footer{color:var(--muted);font-size:12.5px;padding:20px 36px;border-top:1px solid var(--line)}
+)CSS";
+
+}  // namespace
+
+std::string render_html(const Model& m, const Tables& t, const Analysis& a) {
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    << "<title>TVRA: " << esc(m.name) << "</title><style>" << kCss << "</style></head><body>";
+  auto critical = a.interfaces_with_inherent("critical");
+  std::string crit_list;
+  for (size_t k = 0; k < critical.size(); ++k) crit_list += (k ? ", " : "") + critical[k];
+  o << "<header><h1>Threat, vulnerability and risk analysis</h1><div class=\"sub\">" << esc(m.name) << " &middot; "
+    << esc(t.standard + " " + t.version) << " &middot; model <code>" << esc(file_basename(m.origin)) << "</code></div>";
+  o << "<div class=\"cards\">";
+  o << "<div class=\"card\"><div class=\"big\">" << a.threats.size() << "</div><div class=\"lbl\">threats analysed</div></div>";
+  o << "<div class=\"card\"><div class=\"big\">" << a.count_inherent("critical") << " &rarr; " << a.count_residual("critical")
+    << "</div><div class=\"lbl\">critical risks, before &rarr; after countermeasures</div></div>";
+  o << "<div class=\"card\"><div class=\"big\">" << a.inherent_total << " &rarr; " << a.residual_total
+    << "</div><div class=\"lbl\">total risk (sum of likelihood &times; impact)</div></div>";
+  o << "<div class=\"card\"><div class=\"big\">" << esc(crit_list.empty() ? "none" : crit_list)
+    << "</div><div class=\"lbl\">critical interfaces (before countermeasures)</div></div>";
+  o << "<div class=\"card\"><div class=\"big\">" << a.applied.size() << " / " << m.countermeasures.size()
+    << "</div><div class=\"lbl\">countermeasures applied</div></div>";
+  o << "</div></header><main>";
+
+  o << "<h2>Interfaces by residual risk</h2><div class=\"diagram\">" << diagram(m, a) << "</div>";
+  o << "<div class=\"legend\"><span><i style=\"border-color:" << colour("critical").strong << "\"></i>critical</span>"
+    << "<span><i style=\"border-color:" << colour("major").strong << "\"></i>major</span>"
+    << "<span><i style=\"border-color:" << colour("minor").strong << "\"></i>minor</span>"
+    << "<span><i style=\"border-color:" << colour("none").strong << "\"></i>no remaining risk</span>"
+    << "<span>thick solid: public &middot; dashed: filtered &middot; dotted: private</span>"
+    << "<span>label: interface, highest risk before &rarr; after countermeasures</span></div>";
+
+  o << "<h2>Likelihood &times; impact</h2><div class=\"heats\"><div>" << heat_map(t, a, false) << "</div><div>"
+    << heat_map(t, a, true) << "</div></div>";
+
+  o << "<h2>Interface ranking</h2><table><tr><th>#</th><th>Interface</th><th>Between</th><th>Exposure</th><th>Threats</th>"
+    << "<th>Before (max / total)</th><th>After (max / total)</th></tr>";
+  for (const auto& ir : a.interfaces) {
+    const Interface& i = *ir.interface;
+    o << "<tr><td class=\"num\">" << ir.rank << "</td><td><b>" << esc(i.id) << "</b> " << esc(i.name) << "</td><td>"
+      << esc(i.a) << " &harr; " << esc(i.b) << "</td><td>" << esc(std::string(exposure_name(i.exposure))) << "</td><td class=\"num\">"
+      << ir.risk.threats << "</td><td>" << badge(t, ir.risk.inherent_class, std::to_string(ir.risk.inherent_max) + " " + risk_label(t, ir.risk.inherent_class))
+      << " / " << ir.risk.inherent_total << "</td><td>"
+      << badge(t, ir.risk.residual_class, std::to_string(ir.risk.residual_max) + " " + risk_label(t, ir.risk.residual_class))
+      << " / " << ir.risk.residual_total << "</td></tr>";
+  }
+  o << "</table>";
+
+  o << "<h2>Threats by residual risk</h2><table><tr><th rowspan=\"2\">Threat</th><th rowspan=\"2\">Interface</th>"
+    << "<th rowspan=\"2\">STRIDE</th><th colspan=\"4\">Before countermeasures</th><th colspan=\"4\">After countermeasures</th>"
+    << "<th rowspan=\"2\">Countermeasures applied</th></tr><tr><th>AP</th><th>class</th><th>L&times;I</th><th>risk</th>"
+    << "<th>AP</th><th>class</th><th>L&times;I</th><th>risk</th></tr>";
+  for (const auto& tr : a.threats) {
+    const Threat& th = *tr.threat;
+    o << "<tr><td><b>" << esc(th.id) << "</b><br>" << esc(th.name) << "</td><td>" << esc(th.interface.empty() ? "-" : th.interface)
+      << "</td><td>" << esc(th.stride) << "</td>" << score_cell(t, tr.inherent) << score_cell(t, tr.residual) << "<td>";
+    for (size_t k = 0; k < tr.countermeasures.size(); ++k) o << (k ? ", " : "") << esc(tr.countermeasures[k]);
+    if (tr.countermeasures.empty()) o << "&mdash;";
+    o << "</td></tr>";
+  }
+  o << "</table>";
+
+  o << "<h2>Countermeasures</h2><table><tr><th>Countermeasure</th><th>Applied</th><th>Addresses</th><th>Enabled by</th></tr>";
+  for (const auto& c : m.countermeasures) {
+    bool on = a.applied.count(c.id) > 0;
+    o << "<tr><td><b>" << esc(c.id) << "</b><br>" << esc(c.name) << "</td><td>"
+      << badge(t, on ? "none" : "major", on ? "applied" : "not applied") << "</td><td>";
+    for (size_t k = 0; k < c.addresses.size(); ++k) o << (k ? ", " : "") << esc(c.addresses[k]);
+    o << "</td><td><code>" << esc(c.config) << "</code></td></tr>";
+  }
+  o << "</table></main>";
+  o << "<footer>Method: " << esc(t.standard + " " + t.version)
+    << ". Attack potential = sum of elapsed time, expertise, knowledge, window of opportunity and equipment; its class gives "
+       "the likelihood; impact = asset impact + intensity (capped at "
+    << t.impact_cap
+    << "); risk = likelihood &times; impact. Combined countermeasures take, per factor, the level that makes the attack "
+       "least likely, and the lowest impact. Generated by imsguard tvra.</footer></body></html>\n";
+  return o.str();
+}
+
+}  // namespace imsguard::tvra
