@@ -3,8 +3,9 @@
 # Usage: scripts/fuzz.sh smoke          each target ~20 s (about a minute in all); part of scripts/test.sh
 #        scripts/fuzz.sh long [SECONDS] each target SECONDS (default 600), corpus kept in build/fuzz/corpus
 # Seed corpora are built at run time from the RFC 4475 torture messages (whole messages,
-# their Request-URIs and name-addr URIs, their SDP bodies). Exits non-zero if a target
-# crashes, leaks, hits UBSan, or fails to build; crash inputs land in build/fuzz/artifacts/.
+# their Request-URIs and name-addr URIs, their SDP bodies), with fuzz/<target>.dict as the
+# dictionary when present. Exits non-zero if a target crashes, leaks, hits UBSan, or fails
+# to build; crash inputs land in build/fuzz/artifacts/.
 # Env: JOBS (build parallelism, default nproc), TESTDATA (default ../shared/testdata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,9 +99,11 @@ for t in "${targets[@]}"; do
   seed_dir=$seeds/$kind
   mkdir -p "$seed_dir" "$work/$t"
   log=$build/$t.log
+  dict=()
+  if [ -f "fuzz/$t.dict" ]; then dict=(-dict="fuzz/$t.dict"); fi
   status=0
-  "$build/fuzz/$t" "$work/$t" "$seed_dir" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-    -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" >"$log" 2>&1 || status=$?
+  "$build/fuzz/$t" "$work/$t" "$seed_dir" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" >"$log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   corp=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
