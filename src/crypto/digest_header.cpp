@@ -96,6 +96,15 @@ void append_quoted(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
+// The scheme is checked before the params so another scheme (e.g. Basic with a token68) gets
+// a "not Digest" answer rather than a syntax error.
+bool has_digest_scheme(std::string_view value, std::string& scheme) {
+  Scanner sc(value);
+  sc.skip_ws();
+  scheme = std::string(sc.token());
+  return iequals(scheme, "Digest");
+}
+
 }  // namespace
 
 const AuthParam* AuthHeader::find(std::string_view lowercase_name) const {
@@ -143,6 +152,8 @@ Result<AuthHeader> parse_auth_header(std::string_view value) {
 
 Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
   using R = Result<DigestCredentials>;
+  std::string scheme;
+  if (!has_digest_scheme(value, scheme)) return R::failure("scheme is '" + scheme + "', not Digest");
   auto parsed = parse_auth_header(value);
   if (!parsed.ok()) return R::failure(parsed.error);
   const AuthHeader& h = *parsed.value;
@@ -186,6 +197,8 @@ Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
 
 Result<DigestChallenge> parse_digest_challenge(std::string_view value) {
   using R = Result<DigestChallenge>;
+  std::string scheme;
+  if (!has_digest_scheme(value, scheme)) return R::failure("scheme is '" + scheme + "', not Digest");
   auto parsed = parse_auth_header(value);
   if (!parsed.ok()) return R::failure(parsed.error);
   const AuthHeader& h = *parsed.value;

@@ -1,0 +1,121 @@
+#include "crypto/nonce.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+
+namespace imsguard::crypto {
+namespace {
+
+// A clock the test moves by hand.
+struct FakeClock {
+  std::shared_ptr<int64_t> now = std::make_shared<int64_t>(1'700'000'000'000);
+  MillisClock clock() const {
+    auto n = now;
+    return [n] { return *n; };
+  }
+  void advance(int64_t ms) const { *now += ms; }
+};
+
+std::unique_ptr<NonceAuthority> authority(const FakeClock& c, int64_t lifetime_ms = 30'000,
+                                          int64_t rotation_ms = 3'600'000) {
+  NonceOptions o;
+  o.lifetime_ms = lifetime_ms;
+  o.rotation_ms = rotation_ms;
+  o.clock = c.clock();
+  return NonceAuthority::create(o);
+}
+
+constexpr std::string_view kRealm = "example.com";
+constexpr std::string_view kClient = "127.0.0.1";
+
+TEST(Nonce, FixedSizeUniqueAndValid) {
+  FakeClock c;
+  auto a = authority(c);
+  ASSERT_NE(a, nullptr);
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string n = a->make(kRealm, kClient);
+    ASSERT_EQ(n.size(), NonceAuthority::kNonceChars);
+    EXPECT_EQ(n.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
+    seen.insert(n);
+    auto check = a->verify(n, kRealm, kClient);
+    EXPECT_EQ(check.status, NonceStatus::kValid);
+    EXPECT_EQ(check.issued_at_ms, *c.now);
+  }
+  EXPECT_EQ(seen.size(), 100u);  // same client, same millisecond: still distinct
+}
+
+TEST(Nonce, ExpiresToStaleNotForged) {
+  FakeClock c;
+  auto a = authority(c, 30'000);
+  ASSERT_NE(a, nullptr);
+  std::string n = a->make(kRealm, kClient);
+  c.advance(30'000);
+  EXPECT_EQ(a->verify(n, kRealm, kClient).status, NonceStatus::kValid);  // exactly the lifetime
+  c.advance(1);
+  EXPECT_EQ(a->verify(n, kRealm, kClient).status, NonceStatus::kStale);
+}
+
+TEST(Nonce, ForgedTamperedOrForeign) {
+  FakeClock c;
+  auto a = authority(c);
+  ASSERT_NE(a, nullptr);
+  std::string n = a->make(kRealm, kClient);
+  EXPECT_EQ(a->verify(n, kRealm, "127.0.0.2").status, NonceStatus::kForged);  // other client
+  EXPECT_EQ(a->verify(n, "other.example", kClient).status, NonceStatus::kForged);
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string t = n;
+    t[i] = t[i] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(a->verify(t, kRealm, kClient).status, NonceStatus::kForged) << i;
+  }
+  EXPECT_EQ(a->verify("", kRealm, kClient).status, NonceStatus::kForged);
+  EXPECT_EQ(a->verify(n.substr(1), kRealm, kClient).status, NonceStatus::kForged);
+  EXPECT_EQ(a->verify(n + "A", kRealm, kClient).status, NonceStatus::kForged);
+  EXPECT_EQ(a->verify(std::string(43, '='), kRealm, kClient).status, NonceStatus::kForged);
+  // Another authority (another secret) did not issue it.
+  auto b = authority(c);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->verify(n, kRealm, kClient).status, NonceStatus::kForged);
+}
+
+TEST(Nonce, PreviousSecretStaysValidAcrossOneRotation) {
+  FakeClock c;
+  auto a = authority(c, 30'000, 60'000);
+  ASSERT_NE(a, nullptr);
+  std::string old_nonce = a->make(kRealm, kClient);
+  uint8_t gen = a->generation();
+  c.advance(60'000);  // rotation due: the next call rotates
+  std::string fresh = a->make(kRealm, kClient);
+  EXPECT_NE(a->generation(), gen);
+  EXPECT_EQ(a->verify(fresh, kRealm, kClient).status, NonceStatus::kValid);
+  EXPECT_EQ(a->verify(old_nonce, kRealm, kClient).status, NonceStatus::kStale);  // authentic, expired
+  // Two rotations later its secret is gone: it can no longer be told from a forgery.
+  ASSERT_TRUE(a->rotate());
+  EXPECT_EQ(a->verify(old_nonce, kRealm, kClient).status, NonceStatus::kForged);
+  EXPECT_EQ(a->verify(fresh, kRealm, kClient).status, NonceStatus::kValid);
+}
+
+TEST(Nonce, ForcedRotationKeepsJustIssuedNoncesValid) {
+  FakeClock c;
+  auto a = authority(c);
+  ASSERT_NE(a, nullptr);
+  std::string n = a->make(kRealm, kClient);
+  ASSERT_TRUE(a->rotate());
+  EXPECT_EQ(a->verify(n, kRealm, kClient).status, NonceStatus::kValid);
+}
+
+TEST(Nonce, FutureTimestampIsRefused) {
+  FakeClock c;
+  auto a = authority(c);
+  ASSERT_NE(a, nullptr);
+  c.advance(60'000);
+  std::string from_future = a->make(kRealm, kClient);
+  *c.now -= 60'000;  // the clock stepped back a minute
+  EXPECT_EQ(a->verify(from_future, kRealm, kClient).status, NonceStatus::kForged);
+}
+
+}  // namespace
+}  // namespace imsguard::crypto
