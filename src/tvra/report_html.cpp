@@ -175,10 +175,12 @@ std::string diagram(const Model& m, const Analysis& a) {
     const Box& b = boxes[c.id];
     o << "<g><title>" << esc(c.id + ": " + c.name) << "</title><rect x=\"" << b.x << "\" y=\"" << b.y << "\" width=\"" << b.w
       << "\" height=\"" << b.h << "\" rx=\"10\" fill=\"#ffffff\" stroke=\"#24292f\" stroke-width=\"1.5\"/>";
-    // Long names wrap onto two lines at the last space before ~24 characters.
+    // Long names wrap onto two lines: before a parenthesis if there is one, else at the last
+    // space that keeps the first line within the box.
     std::string name = c.name, l1 = name, l2;
     if (name.size() > 21) {
-      auto cut = name.rfind(' ', 21);
+      auto cut = name.find(" (");
+      if (cut == std::string::npos) cut = name.rfind(' ', 21);
       if (cut != std::string::npos) {
         l1 = name.substr(0, cut);
         l2 = name.substr(cut + 1);

@@ -147,6 +147,22 @@ TEST(Model, WrongTypesAreErrorsNotCrashes) {
   EXPECT_NE(r.errors.front().message.find("exactly two"), std::string::npos);
 }
 
+TEST(Model, TruncatedAndMangledModelsGiveErrorsNotCrashes) {
+  // Bad input must always end in diagnostics (ASan/UBSan watch the rest).
+  const std::string yaml(embedded_model_yaml());
+  int failures = 0;
+  for (size_t n = 0; n < yaml.size(); n += 211) {
+    auto r = load(yaml.substr(0, n));
+    EXPECT_TRUE(r.ok() || !r.errors.empty()) << "prefix " << n;
+    failures += !r.ok();
+    std::string mangled = yaml;
+    mangled[n] = mangled[n] == ':' ? '[' : ':';
+    auto m = load(mangled);
+    EXPECT_TRUE(m.ok() || !m.errors.empty()) << "mangled at " << n;
+  }
+  EXPECT_GT(failures, 0);
+}
+
 TEST(Model, EmbeddedDefaultLoads) {
   Tables t = tables();
   auto r = load_embedded_model(t);
