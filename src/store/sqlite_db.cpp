@@ -64,20 +64,23 @@ std::string errno_text(const std::string& what, const std::string& path) {
 // Creates the file with mode 0600 if absent (SQLite would use 0644 minus umask) and tightens
 // an existing one: the file holds K and OPc. SQLite gives its -wal and -shm files the mode of
 // the database file; existing ones are tightened too.
+//
+// An existing file is never opened here: closing a descriptor of a database file releases
+// every POSIX lock this process holds on it, including those of SQLite connections already
+// open (another store on the same file), which lets a second process corrupt the database
+// (sqlite.org/howtocorrupt.html 2.2). An existing file is checked and tightened by path.
 StoreResult<void> create_private_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return unavailable(errno_text("cannot open", path));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return unavailable(path + " is not a regular file");
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) == 0) {
+    if (!S_ISREG(existing.st_mode)) return unavailable(path + " is not a regular file");
+    if ((existing.st_mode & 0077) != 0 && ::chmod(path.c_str(), 0600) != 0)
+      return unavailable(errno_text("cannot chmod 0600", path));
+  } else {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    // EEXIST: another process created it between lstat and open; SQLite opens it as it is.
+    if (fd < 0 && errno != EEXIST) return unavailable(errno_text("cannot create", path));
+    if (fd >= 0) ::close(fd);  // nobody can hold SQLite locks on a file that did not exist
   }
-  if ((st.st_mode & 0077) != 0 && ::fchmod(fd, 0600) != 0) {
-    std::string e = errno_text("cannot chmod 0600", path);
-    ::close(fd);
-    return unavailable(e);
-  }
-  ::close(fd);
   for (const char* suffix : {"-wal", "-shm"}) {
     std::string side = path + suffix;
     struct stat side_st {};
