@@ -10,16 +10,6 @@ bool is_token(std::string_view s) {
   return true;
 }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view trim_left_lws(std::string_view s) {
   size_t b = 0;
   while (b < s.size() && is_lws(s[b])) ++b;

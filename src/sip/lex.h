@@ -39,8 +39,14 @@ inline constexpr TokenTable kTokenTable{};
 
 inline bool is_token_char(char c) { return detail::kTokenTable.t[static_cast<unsigned char>(c)]; }
 bool is_token(std::string_view s);
-char to_lower(char c);
-bool iequals(std::string_view a, std::string_view b);
+inline char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
+}
 
 std::string_view trim_lws(std::string_view s);
 std::string_view trim_left_lws(std::string_view s);
@@ -58,12 +64,27 @@ std::string unquote(std::string_view quoted);
 // fn(element) for every element, trimmed of LWS; empty elements are passed too so the
 // caller can refuse them. Returns false (after calling fn for what was seen) when a quote
 // or '<' is left open.
+namespace detail {
+// The octets split_list must look at; everything else is skipped in a tight loop.
+struct ListTable {
+  bool special[256] = {};
+  constexpr ListTable() {
+    for (char c : {'"', '<', '>', ','}) special[static_cast<unsigned char>(c)] = true;
+  }
+};
+inline constexpr ListTable kListTable{};
+}  // namespace detail
+
 template <class Fn>
 bool split_list(std::string_view value, Fn&& fn) {
   size_t start = 0;
   bool in_angle = false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
+  const size_t n = value.size();
+  const char* p = value.data();
+  for (size_t i = 0; i < n; ++i) {
+    while (i < n && !detail::kListTable.special[static_cast<unsigned char>(p[i])]) ++i;
+    if (i == n) break;
+    char c = p[i];
     if (c == '"') {
       size_t close = find_closing_quote(value, i);
       if (close == std::string_view::npos) {
@@ -75,7 +96,7 @@ bool split_list(std::string_view value, Fn&& fn) {
       in_angle = true;
     } else if (c == '>') {
       in_angle = false;
-    } else if (c == ',' && !in_angle) {
+    } else if (!in_angle) {  // ','
       fn(trim_lws(value.substr(start, i - start)));
       start = i + 1;
     }

@@ -1,6 +1,5 @@
 #include "sip/parser.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "sip/lex.h"
@@ -276,7 +275,15 @@ bool MessageParser::via_elements_may_exceed() const {
   const HeaderField* fields = out_.fields();
   for (size_t i = 0; i < out_.size_ && bound <= limits_.max_via; ++i) {
     if (fields[i].id != HeaderId::kVia) continue;
-    bound += static_cast<size_t>(std::count(fields[i].value.begin(), fields[i].value.end(), ','));
+    std::string_view v = fields[i].value;
+    const char* p = v.data();
+    const char* end = p + v.size();
+    while (p < end && bound <= limits_.max_via) {
+      const void* comma = std::memchr(p, ',', static_cast<size_t>(end - p));
+      if (!comma) break;
+      ++bound;
+      p = static_cast<const char*>(comma) + 1;
+    }
   }
   return bound > limits_.max_via;
 }

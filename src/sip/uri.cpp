@@ -63,24 +63,45 @@ bool all_escaped(std::string_view s, Pred pred) {
   return true;
 }
 
+// Character classes for hostnames and URI text, as tables: these loops run on every
+// URI of every name-addr the edge reads.
+struct CharTables {
+  bool host[256] = {};     // alphanum / "-"
+  bool uri_bad[256] = {};  // octets no URI grammar admits unescaped
+  constexpr CharTables() {
+    for (int c = '0'; c <= '9'; ++c) host[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) host[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) host[c] = true;
+    host[static_cast<unsigned char>('-')] = true;
+    for (int c = 0; c <= 0x20; ++c) uri_bad[c] = true;
+    for (int c = 0x7f; c < 256; ++c) uri_bad[c] = true;
+    uri_bad[static_cast<unsigned char>('<')] = true;
+    uri_bad[static_cast<unsigned char>('>')] = true;
+    uri_bad[static_cast<unsigned char>('"')] = true;
+  }
+};
+constexpr CharTables kTables{};
+
 bool is_domain(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   if (s.empty()) return false;
-  if (s.back() == '.') s.remove_suffix(1);
-  if (s.empty()) return false;
+  // hostname = *( domainlabel "." ) toplabel; labels of alphanum and inner '-'; the top
+  // label starts with a letter (an all-numeric name must be an IPv4 address).
+  size_t n = s.size();
   size_t label_start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      std::string_view label = s.substr(label_start, i - label_start);
-      if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '.') {
+      if (i == label_start || s[i - 1] == '-') return false;
       label_start = i + 1;
-    } else if (!is_alnum(s[i]) && s[i] != '-') {
+    } else if (!kTables.host[c]) {
+      return false;
+    } else if (c == '-' && i == label_start) {
       return false;
     }
   }
-  // The top label starts with a letter; an all-numeric name must be an IPv4 address.
-  size_t last_dot = s.rfind('.');
-  std::string_view top = last_dot == std::string_view::npos ? s : s.substr(last_dot + 1);
-  return is_alpha(top.front());
+  if (label_start == n || s[n - 1] == '-') return false;
+  return is_alpha(s[label_start]);
 }
 
 // Parses "host[:port]"; text is the hostport part only.
@@ -217,6 +238,8 @@ UriResult parse_tel(std::string_view rest, Uri& uri) {
 }  // namespace
 
 bool is_ipv4(std::string_view text) {
+  // Cheap rejection of hostnames: an IPv4 address starts and ends with a digit.
+  if (text.empty() || !is_digit(text.front()) || !is_digit(text.back())) return false;
   int parts = 0;
   size_t start = 0;
   while (true) {
@@ -297,10 +320,7 @@ UriResult parse_uri_checked(std::string_view text) {
   if (rest.empty()) return fail("empty URI");
   for (char c : rest) {
     // No URI grammar admits blanks, controls, quotes or angle brackets unescaped.
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"') {
-      return fail("bad character in URI");
-    }
+    if (kTables.uri_bad[static_cast<unsigned char>(c)]) return fail("bad character in URI");
   }
   if (iequals(uri.scheme, "sip")) {
     uri.scheme_id = UriScheme::kSip;

@@ -88,17 +88,22 @@ ViaResult parse_via_checked(std::string_view text) {
   std::string_view rest = trim_lws(text.substr(c.pos));
   if (!rest.empty() && rest.front() != ';') return fail("unexpected text in Via");
   bool ok = for_each_param(rest, [&](const Param& p) {
-    if (iequals(p.name, "branch")) {
-      if (!via.branch) via.branch = p.value;
-    } else if (iequals(p.name, "received")) {
-      if (!via.received) via.received = p.value;
-    } else if (iequals(p.name, "rport")) {
-      if (!via.rport) via.rport = p.value;
-    } else if (iequals(p.name, "maddr")) {
-      if (!via.maddr) via.maddr = p.value;
-    } else if (iequals(p.name, "ttl")) {
-      if (!via.ttl) via.ttl = p.value;
+    // Dispatch on length first: most parameters are compared against one name at most.
+    std::optional<std::string_view>* slot = nullptr;
+    switch (p.name.size()) {
+      case 3: if (iequals(p.name, "ttl")) slot = &via.ttl; break;
+      case 5:
+        if (iequals(p.name, "rport")) {
+          slot = &via.rport;
+        } else if (iequals(p.name, "maddr")) {
+          slot = &via.maddr;
+        }
+        break;
+      case 6: if (iequals(p.name, "branch")) slot = &via.branch; break;
+      case 8: if (iequals(p.name, "received")) slot = &via.received; break;
+      default: break;
     }
+    if (slot && !*slot) *slot = p.value;
   });
   if (!ok) return fail("bad Via parameter");
   if (via.branch && via.branch->empty()) return fail("empty Via branch");
