@@ -118,6 +118,8 @@ std::optional<Via> Message::top_via() const {
 
 std::optional<std::vector<Via>> Message::vias() const {
   std::vector<Via> out;
+  // One allocation for the usual one or two elements per line.
+  if (size_t lines = count(HeaderId::kVia)) out.reserve(lines < 2 ? 2 : lines);
   bool ok = true;
   ok = for_each_value(HeaderId::kVia, [&](std::string_view v) {
     auto via = parse_via(v);
@@ -143,6 +145,7 @@ std::optional<NameAddr> Message::to() const {
 
 std::optional<std::vector<NameAddr>> Message::name_addrs(HeaderId id) const {
   std::vector<NameAddr> out;
+  if (size_t lines = count(id)) out.reserve(lines < 2 ? 2 : lines);
   bool ok = true;
   bool wildcard_ok = id == HeaderId::kContact;
   ok = for_each_value(id, [&](std::string_view v) {

@@ -53,14 +53,15 @@ NameAddrResult parse_name_addr_checked(std::string_view text, bool allow_wildcar
       while (pos < text.size() && is_lws(text[pos])) ++pos;
       if (pos >= text.size() || text[pos] != '<') return fail("display name without <URI>");
     } else {
-      size_t lt = text.find('<');
-      if (lt != std::string_view::npos) {
-        std::string_view dn = trim_lws(text.substr(0, lt));
-        for (char c : dn) {
-          if (!is_token_char(c) && !is_lws(c)) return fail("bad character in display name");
-        }
-        na.display_name = dn;
+      // A display name is tokens and LWS only; if that run ends at '<' it was one,
+      // otherwise this is an addr-spec (whose params may hold a quoted '<').
+      size_t lt = 0;
+      while (lt < text.size() && (is_token_char(text[lt]) || is_lws(text[lt]))) ++lt;
+      if (lt < text.size() && text[lt] == '<') {
+        na.display_name = trim_lws(text.substr(0, lt));
         pos = lt;
+      } else if (text.find('<') != std::string_view::npos && text.find(':') > lt) {
+        return fail("bad character in display name");
       }
     }
     if (pos < text.size() && text[pos] == '<') {

@@ -40,6 +40,16 @@ TEST(NameAddrTest, AddrSpecParamsBelongToTheHeader) {
   EXPECT_FALSE(inside->param("unknownparam").has_value());
 }
 
+TEST(NameAddrTest, AddrSpecWithQuotedAngleInParams) {
+  auto na = parse_name_addr("sip:a@example.com;+sip.instance=\"<urn:uuid:1234>\";reg-id=1");
+  ASSERT_TRUE(na);
+  EXPECT_FALSE(na->has_brackets);
+  EXPECT_TRUE(na->display_name.empty());
+  EXPECT_EQ(na->uri.host, "example.com");
+  EXPECT_EQ(na->param("+sip.instance").value_or(""), "\"<urn:uuid:1234>\"");
+  EXPECT_EQ(na->param("reg-id").value_or(""), "1");
+}
+
 TEST(NameAddrTest, Refusals) {
   EXPECT_FALSE(parse_name_addr(""));
   EXPECT_FALSE(parse_name_addr(R"("Mr. J. User <sip:j.user@example.com>)"));  // quotbal
@@ -50,6 +60,7 @@ TEST(NameAddrTest, Refusals) {
   EXPECT_FALSE(parse_name_addr("<sip:joe@example.org> junk"));
   EXPECT_FALSE(parse_name_addr("Bell. <sip:a@b>x"));
   EXPECT_FALSE(parse_name_addr("*"));
+  EXPECT_FALSE(parse_name_addr("@bad <sip:a@b>"));
   auto star = parse_name_addr("*", true);
   ASSERT_TRUE(star);
   EXPECT_TRUE(star->wildcard);
