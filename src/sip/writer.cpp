@@ -16,41 +16,56 @@ MessageWriter::MessageWriter(const Message& message) : message_(message) {
   for (const HeaderField& f : message.headers()) {
     Line l;
     l.original = &f;
+    l.id = f.id;
     lines_.push_back(std::move(l));
   }
 }
 
-std::string MessageWriter::make_line(std::string_view name, std::string_view value) {
-  std::string s;
-  s.reserve(name.size() + value.size() + 2);
-  append_clean(s, name);
-  s += ": ";
-  append_clean(s, value);
-  return s;
+MessageWriter::Line MessageWriter::make_line(std::string_view name, std::string_view value) {
+  Line l;
+  append_clean(l.name, name);
+  l.id = lookup_header(l.name);
+  l.text.reserve(name.size() + value.size() + 2);
+  l.text = l.name;
+  l.text += ": ";
+  append_clean(l.text, value);
+  return l;
+}
+
+std::string_view MessageWriter::line_name(const Line& l) const {
+  return l.original ? l.original->name : std::string_view(l.name);
+}
+
+// Known headers match by id (so compact and long forms are the same header); unknown ones
+// by case-insensitive name.
+bool MessageWriter::same_header(const Line& l, HeaderId id, std::string_view name) {
+  if (l.removed) return false;
+  if (id != HeaderId::kOther) return l.id == id;
+  if (l.id != HeaderId::kOther) return false;
+  return iequals(l.original ? l.original->name : std::string_view(l.name), name);
 }
 
 MessageWriter& MessageWriter::prepend_via(std::string_view value) {
-  Line l;
-  l.text = make_line("Via", value);
   size_t at = 0;
   for (size_t i = 0; i < lines_.size(); ++i) {
-    if (!lines_[i].removed && lines_[i].original && lines_[i].original->id == HeaderId::kVia) {
+    if (same_header(lines_[i], HeaderId::kVia, {})) {
       at = i;
       break;
     }
   }
-  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(at), std::move(l));
+  lines_.insert(lines_.begin() + static_cast<std::ptrdiff_t>(at), make_line("Via", value));
   return *this;
 }
 
 MessageWriter& MessageWriter::remove_top_via() {
   for (Line& l : lines_) {
-    if (l.removed) continue;
-    bool is_via = l.original ? l.original->id == HeaderId::kVia
-                             : (l.text.size() > 4 && iequals(l.text.substr(0, 4), "Via:"));
-    if (!is_via) continue;
-    std::string_view value =
-        l.original ? l.original->value : trim_lws(std::string_view(l.text).substr(4));
+    if (!same_header(l, HeaderId::kVia, {})) continue;
+    std::string_view value;
+    if (l.original) {
+      value = l.original->value;
+    } else {
+      value = trim_lws(std::string_view(l.text).substr(l.name.size() + 1));
+    }
     std::vector<std::string_view> elements;
     split_list(value, [&](std::string_view e) { elements.push_back(e); });
     if (elements.size() <= 1) {
@@ -61,9 +76,9 @@ MessageWriter& MessageWriter::remove_top_via() {
         if (i > 1) rest += ", ";
         rest += elements[i];
       }
-      std::string_view name = l.original ? l.original->name : std::string_view("Via");
-      l.text = make_line(name, rest);
-      l.original = nullptr;
+      // Build before assigning: rest views into the line being replaced.
+      Line replacement = make_line(line_name(l), rest);
+      l = std::move(replacement);
     }
     break;
   }
@@ -71,26 +86,25 @@ MessageWriter& MessageWriter::remove_top_via() {
 }
 
 MessageWriter& MessageWriter::remove_all(HeaderId id) {
+  if (id == HeaderId::kOther) return *this;
   for (Line& l : lines_) {
-    if (l.original && l.original->id == id) l.removed = true;
+    if (same_header(l, id, {})) l.removed = true;
   }
   return *this;
 }
 
 MessageWriter& MessageWriter::remove_all(std::string_view name) {
   HeaderId id = lookup_header(name);
-  if (id != HeaderId::kOther) return remove_all(id);
   for (Line& l : lines_) {
-    if (l.original && l.original->id == HeaderId::kOther && iequals(l.original->name, name)) {
-      l.removed = true;
-    }
+    if (same_header(l, id, name)) l.removed = true;
   }
   return *this;
 }
 
 MessageWriter& MessageWriter::remove_first(HeaderId id) {
+  if (id == HeaderId::kOther) return *this;
   for (Line& l : lines_) {
-    if (!l.removed && l.original && l.original->id == id) {
+    if (same_header(l, id, {})) {
       l.removed = true;
       break;
     }
@@ -99,32 +113,34 @@ MessageWriter& MessageWriter::remove_first(HeaderId id) {
 }
 
 MessageWriter& MessageWriter::add_header(std::string_view name, std::string_view value) {
-  Line l;
-  l.text = make_line(name, value);
-  lines_.push_back(std::move(l));
+  lines_.push_back(make_line(name, value));
   return *this;
 }
 
 MessageWriter& MessageWriter::prepend_header(std::string_view name, std::string_view value) {
-  Line l;
-  l.text = make_line(name, value);
-  lines_.insert(lines_.begin(), std::move(l));
+  lines_.insert(lines_.begin(), make_line(name, value));
   return *this;
 }
 
 MessageWriter& MessageWriter::replace_header(HeaderId id, std::string_view value) {
+  if (id == HeaderId::kOther) return *this;
+  return replace_header(header_name(id), value);
+}
+
+MessageWriter& MessageWriter::replace_header(std::string_view name, std::string_view value) {
+  HeaderId id = lookup_header(name);
+  std::string_view canonical = id == HeaderId::kOther ? name : header_name(id);
   bool placed = false;
   for (Line& l : lines_) {
-    if (l.removed || !l.original || l.original->id != id) continue;
+    if (!same_header(l, id, name)) continue;
     if (!placed) {
-      l.text = make_line(header_name(id), value);
-      l.original = nullptr;
+      l = make_line(canonical, value);
       placed = true;
     } else {
       l.removed = true;
     }
   }
-  if (!placed) add_header(header_name(id), value);
+  if (!placed) add_header(canonical, value);
   return *this;
 }
 
@@ -139,18 +155,13 @@ MessageWriter& MessageWriter::set_body(std::string_view content_type, std::strin
   body_.assign(body);
   body_set_ = true;
   remove_all(HeaderId::kContentType);
-  for (Line& l : lines_) {
-    if (!l.original && l.text.size() > 13 && iequals(l.text.substr(0, 13), "Content-Type:")) {
-      l.removed = true;
-    }
-  }
   if (!content_type.empty()) add_header("Content-Type", content_type);
   return *this;
 }
 
 std::string MessageWriter::str() const {
   std::string_view body = body_set_ ? std::string_view(body_) : message_.body();
-  // Keep the original Content-Length lines only when they still describe the body.
+  // Keep the original Content-Length line only when it still describes the body.
   bool keep_length = !body_set_ && message_.content_length() &&
                      *message_.content_length() == body.size();
   std::string out;
@@ -168,11 +179,12 @@ std::string MessageWriter::str() const {
   bool wrote_length = false;
   for (const Line& l : lines_) {
     if (l.removed) continue;
+    if (l.id == HeaderId::kContentLength) {
+      // Exactly one Content-Length, always true to the body.
+      if (!keep_length || wrote_length || !l.original) continue;
+      wrote_length = true;
+    }
     if (l.original) {
-      if (l.original->id == HeaderId::kContentLength) {
-        if (!keep_length || wrote_length) continue;
-        wrote_length = true;
-      }
       out += l.original->raw;
     } else {
       out += l.text;

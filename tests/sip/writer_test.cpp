@@ -93,6 +93,9 @@ TEST(WriterTest, EditsAndInjectionSafety) {
                         .replace_header(HeaderId::kMaxForwards, "69")
                         .add_header("X-Evil", "a\r\nInjected: yes")
                         .prepend_header("Route", "<sip:edge.example.com;lr>")
+                        .replace_header("X-Unknown", "first")
+                        .replace_header("X-Unknown", "second")
+                        .replace_header("call-id", "new-call-id")
                         .str();
   Message again;
   ASSERT_EQ(parse_datagram(out, Limits{}, again).status, ParseStatus::kOk);
@@ -101,6 +104,10 @@ TEST(WriterTest, EditsAndInjectionSafety) {
   EXPECT_EQ(again.max_forwards().value_or(0), 69u);
   EXPECT_EQ(again.find("Injected"), nullptr);
   EXPECT_EQ(again.headers()[0].id, HeaderId::kRoute);
+  ASSERT_NE(again.find("x-unknown"), nullptr);
+  EXPECT_EQ(again.find("x-unknown")->value, "second");
+  EXPECT_EQ(again.call_id(), "new-call-id");
+  EXPECT_EQ(again.count(HeaderId::kCallId), 1u);
 
   // remove_top_via on a combined line keeps the remaining elements.
   const std::string combined =
@@ -113,6 +120,19 @@ TEST(WriterTest, EditsAndInjectionSafety) {
   ASSERT_EQ(parse_datagram(fwd, Limits{}, fwd_msg).status, ParseStatus::kOk);
   ASSERT_EQ(fwd_msg.count_values(HeaderId::kVia), 1u);
   EXPECT_EQ(fwd_msg.top_via()->host, "b");
+
+  // Edits see generated lines too; a hand-made Content-Length never reaches the wire.
+  std::string twice = MessageWriter(resp)
+                          .prepend_via("SIP/2.0/TCP mine;branch=z9hG4bKm")
+                          .remove_top_via()
+                          .add_header("l", "999")
+                          .remove_all("via")
+                          .str();
+  Message twice_msg;
+  ASSERT_EQ(parse_datagram(twice, Limits{}, twice_msg).status, ParseStatus::kOk);
+  EXPECT_EQ(twice_msg.count(HeaderId::kVia), 0u);
+  EXPECT_EQ(twice_msg.count(HeaderId::kContentLength), 1u);
+  EXPECT_EQ(twice_msg.content_length().value_or(1), 0u);
 }
 
 }  // namespace
