@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "config/config.h"
 #include "tvra/audit.h"
+#include "tvra/report.h"
 #include "tvra/run.h"
 
 namespace {
@@ -55,6 +56,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string report;
     if (*format == Format::kText) report = render_audit_text(result, *loaded.model, *loaded.tables, origin);
     else if (*format == Format::kJson) report = render_audit_json(result, *loaded.model, *loaded.tables, origin);
+    else if (*format == Format::kHtml)
+      report = render_html(*loaded.model, *loaded.tables, result.analysis, "countermeasures as enabled by " + origin);
     else report = render(*format, *loaded.model, *loaded.tables, result.analysis);
     if (opt->output.empty()) {
       std::cout << report << std::flush;

@@ -17,7 +17,9 @@ inline constexpr const char* kJsonSchema = "imsguard.tvra/1";
 std::string render_text(const Model& model, const Tables& tables, const Analysis& analysis);
 std::string render_json(const Model& model, const Tables& tables, const Analysis& analysis);
 std::string render_sarif(const Model& model, const Tables& tables, const Analysis& analysis);
-std::string render_html(const Model& model, const Tables& tables, const Analysis& analysis);
+// `context`, when not empty, is shown under the title (e.g. which config an audit read).
+std::string render_html(const Model& model, const Tables& tables, const Analysis& analysis,
+                        const std::string& context = {});
 
 // Shared naming helpers.
 std::string risk_label(const Tables& tables, const std::string& risk_class);  // "Critical", "None"

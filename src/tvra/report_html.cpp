@@ -228,7 +228,7 @@ footer{color:var(--muted);font-size:12.5px;padding:20px 36px;border-top:1px soli
 
 }  // namespace
 
-std::string render_html(const Model& m, const Tables& t, const Analysis& a) {
+std::string render_html(const Model& m, const Tables& t, const Analysis& a, const std::string& context) {
   std::ostringstream o;
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
     << "<title>TVRA: " << esc(m.name) << "</title><style>" << kCss << "</style></head><body>";
@@ -236,7 +236,7 @@ std::string render_html(const Model& m, const Tables& t, const Analysis& a) {
   std::string crit_list;
   for (size_t k = 0; k < critical.size(); ++k) crit_list += (k ? ", " : "") + critical[k];
   o << "<header><h1>Threat, vulnerability and risk analysis</h1><div class=\"sub\">" << esc(m.name) << " &middot; "
-    << esc(t.standard + " " + t.version) << " &middot; model <code>" << esc(file_basename(m.origin)) << "</code></div>";
+    << esc(t.standard + " " + t.version) << " &middot; model <code>" << esc(file_basename(m.origin)) << "</code>" << (context.empty() ? "" : " &middot; " + esc(context)) << "</div>";
   o << "<div class=\"cards\">";
   o << "<div class=\"card\"><div class=\"big\">" << a.threats.size() << "</div><div class=\"lbl\">threats analysed</div></div>";
   o << "<div class=\"card\"><div class=\"big\">" << a.count_inherent("critical") << " &rarr; " << a.count_residual("critical")
