@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Authenticated registrations per second (REGISTER, 401, REGISTER, 200) driven by sipp over
+# UDP on loopback, against imsguard and against Kamailio with the same 10,000 subscribers, in
+# the same run, one after the other on the same machine. Prints a RESULT line per server and
+# the ratio. Everything runs on 127.0.0.1 and stops by itself (sipp -m / timeout).
+#
+# Usage: bench/edge/register_bench.sh            (DURATION=20 LIMIT=100 USERS=10000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+DURATION=${DURATION:-20}      # seconds of closed-loop load per server
+LIMIT=${LIMIT:-100}           # registrations in flight (sipp -l)
+USERS=${USERS:-10000}
+work=/tmp/imsguard-kam
+mkdir -p "$work"
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+[ -x build/release/imsguard ] || scripts/build.sh release >/dev/null
+command -v kamailio >/dev/null || { echo "kamailio missing: run scripts/install-deps.sh" >&2; exit 2; }
+
+# --- subscribers: user0000..userNNNN, password pw-userNNNN, realm ims.local
+csv=$work/sipp-users.csv
+if [ ! -s "$work/subscribers.sqlite" ] || [ "$(wc -l < "$csv" 2>/dev/null || echo 0)" -ne $((USERS + 1)) ]; then
+  rm -f "$work/subscribers.sqlite" "$csv" "$work/imsguard.csv"
+  echo SEQUENTIAL > "$csv"
+  echo "impi,impu,password" > "$work/imsguard.csv"
+  sql=$work/subscribers.sql
+  {
+    echo "BEGIN;"
+    echo "CREATE TABLE version (table_name VARCHAR(32) PRIMARY KEY, table_version INTEGER DEFAULT 0 NOT NULL);"
+    echo "INSERT INTO version VALUES ('subscriber', 7);"
+    echo "CREATE TABLE subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL);"
+    echo "CREATE UNIQUE INDEX subscriber_idx ON subscriber (username, domain);"
+    for i in $(seq -f "%04g" 0 $((USERS - 1))); do
+      echo "INSERT INTO subscriber (username, domain, password) VALUES ('user$i', 'ims.local', 'pw-user$i');"
+      echo "user$i;pw-user$i;ims.local" >> "$csv"
+      echo "user$i,sip:user$i@ims.local,pw-user$i" >> "$work/imsguard.csv"
+    done
+    echo "COMMIT;"
+  } > "$sql"
+  sqlite3 "$work/subscribers.sqlite" < "$sql"
+fi
+
+# --- sipp closed loop: rate = successful calls / elapsed, latency from per-call RTD samples
+run_sipp() {  # name port -> prints "rate p50 p99 failed retrans"
+  local name=$1 port=$2 out=$work/sipp-$1
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$out" && timeout $((DURATION + 30)) sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$csv" \
+      "127.0.0.1:$port" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
+      -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 \
+      -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
+  python3 - "$out" "$DURATION" <<'PY'
+import csv, glob, sys
+out, duration = sys.argv[1], float(sys.argv[2])
+rows = list(csv.reader(open(glob.glob(out + "/*stat.csv")[0]), delimiter=";"))
+head, last = rows[0], rows[-1]
+col = lambda name: float(last[head.index(name)])
+ok = col("SuccessfulCall(C)"); failed = col("FailedCall(C)")
+retrans = col("Retransmissions(C)") if "Retransmissions(C)" in head else 0
+samples = []
+for f in glob.glob(out + "/*rtt.csv"):
+    for r in csv.reader(open(f), delimiter=";"):
+        try: samples.append(float(r[1]))
+        except (ValueError, IndexError): pass
+samples.sort()
+pct = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] if samples else float("nan")
+print(f"{ok / duration:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {int(failed)} {int(retrans)} {len(samples)}")
+PY
+}
+
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# --- imsguard
+rm -rf "$work/imsguard-data"; mkdir -p "$work/imsguard-data"
+build/release/imsguard subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
+cat > "$work/imsguard.yaml" <<YAML
+roles: [edge, core]
+data_dir: $work/imsguard-data
+events: { output: $work/imsguard-events.jsonl }
+sip:
+  workers: 2
+  listen:
+    - { transport: udp, address: 127.0.0.1, port: 15062 }
+auth:
+  digest_algorithms: [MD5, SHA-256]   # sipp 3.6.1 takes only MD5 or AKAv1-MD5 first
+# One load generator registers 10,000 users from one address: to the per-source guards it
+# looks like a scanner or a flood. As Kamailio's pike is set not to trip below, the
+# generator's source is exempt here; the guards themselves are measured in bench/flood.
+guards:
+  scanner: { enabled: false }
+  ratelimit: { enabled: false }
+  flood: { allowlist: [127.0.0.1] }
+YAML
+build/release/imsguard run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
+ig=$!; pids+=("$ig"); sleep 1
+c0=$(cpu_of "$ig")
+read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(run_sipp imsguard 15062)
+ig_cpu=$(( ($(cpu_of "$ig") - c0) * 100 / $(getconf CLK_TCK) / DURATION ))
+kill "$ig"; wait "$ig" 2>/dev/null || true
+
+# --- Kamailio
+sed -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
+  bench/edge/kamailio-register.cfg > "$work/kamailio.cfg"
+kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
+km=$!; pids+=("$km"); sleep 2
+kc0=0; for p in $(pgrep -P "$km") "$km"; do kc0=$((kc0 + $(cpu_of "$p"))); done
+read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(run_sipp kamailio 15060)
+kc1=0; for p in $(pgrep -P "$km") "$km"; do kc1=$((kc1 + $(cpu_of "$p"))); done
+km_cpu=$(( (kc1 - kc0) * 100 / $(getconf CLK_TCK) / DURATION ))
+kill "$km"; wait "$km" 2>/dev/null || true
+
+echo "RESULT imsguard register_auth regs_per_s=$ig_rate p50_ms=$ig_p50 p99_ms=$ig_p99 failed=$ig_failed retrans=$ig_retrans cpu=${ig_cpu}% samples=$ig_n"
+echo "RESULT kamailio register_auth regs_per_s=$km_rate p50_ms=$km_p50 p99_ms=$km_p99 failed=$km_failed retrans=$km_retrans cpu=${km_cpu}% samples=$km_n"
+python3 -c "print('RATIO imsguard/kamailio regs_per_s=%.2f' % ($ig_rate / max(1, $km_rate)))"
