@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "crypto/hex.h"
+#include "crypto/milenage.h"
 #include "store/provisioning.h"
 #include "store/sqlite_subscriber_store.h"
 #include "store/state.h"
@@ -35,6 +36,16 @@ struct Common {
 void fail(const std::string& what, const StoreError& e) {
   std::cerr << "imsguard subscriber " << what << ": " << e.message << "\n";
   imsguard::cli::exit_status() = e.code == StoreErrc::kUnavailable ? 1 : 2;
+}
+
+// OPc from OP needs Milenage (TS 35.206): OPc = OP xor E_K(OP).
+imsguard::store::ProvisioningOptions provisioning(const Common& c) {
+  imsguard::store::ProvisioningOptions options;
+  options.realm = c.realm;
+  options.opc_from_op = [](const std::array<uint8_t, 16>& k, const std::array<uint8_t, 16>& op) {
+    return imsguard::crypto::Milenage::compute_opc(k, op);
+  };
+  return options;
 }
 
 void add_data_dir(CLI::App* cmd, Common& c) {
@@ -119,7 +130,7 @@ void install_add(CLI::App* parent) {
     bool password_stdin = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = parent->add_subcommand("add", "Add one subscriber (digest: --password; AKA: --k and --opc)");
+  auto* cmd = parent->add_subcommand("add", "Add one subscriber (digest: --password; AKA: --k and --opc or --op)");
   add_data_dir(cmd, o->common);
   add_realm(cmd, o->common);
   cmd->add_option("--impi", o->spec.impi, "private identity (also the digest username)")->required();
@@ -128,7 +139,9 @@ void install_add(CLI::App* parent) {
   cmd->add_flag("--password-stdin", o->password_stdin, "read the digest password from the first line of stdin")
       ->excludes(password);
   cmd->add_option("--k", o->spec.k, "AKA subscriber key K, 32 hex digits");
-  cmd->add_option("--opc", o->spec.opc, "AKA OPc, 32 hex digits");
+  auto* opc = cmd->add_option("--opc", o->spec.opc, "AKA OPc, 32 hex digits");
+  cmd->add_option("--op", o->spec.op, "AKA operator key OP, 32 hex digits (OPc is computed and stored)")
+      ->excludes(opc);
   cmd->add_option("--amf", o->spec.amf, "AKA AMF, 4 hex digits (default 0000)");
   cmd->add_option("--sqn", o->spec.sqn, "AKA initial SQN in hex, up to 12 digits (default 0)");
   cmd->add_option("--service", o->spec.services, "a service this subscriber may use; repeatable");
@@ -141,8 +154,7 @@ void install_add(CLI::App* parent) {
         return;
       }
     }
-    imsguard::store::ProvisioningOptions options;
-    options.realm = o->common.realm;
+    auto options = provisioning(o->common);
     auto subscriber = imsguard::store::build_subscriber(o->spec, options);
     o->spec.password.assign(o->spec.password.size(), '\0');  // do not keep it around
     if (!subscriber) {
@@ -191,8 +203,7 @@ void install_import(CLI::App* parent) {
     }
     auto store = open_store("import", o->common, true);
     if (!store) return;
-    imsguard::store::ProvisioningOptions options;
-    options.realm = o->common.realm;
+    auto options = provisioning(o->common);
     auto started = std::chrono::steady_clock::now();
     auto report = imsguard::store::import_subscriber_csv(text, options, o->skip_bad, *store);
     if (!report) {

@@ -292,11 +292,31 @@ StoreResult<std::size_t> SqliteSubscriberStore::count() {
 }
 
 StoreResult<uint64_t> SqliteSubscriberStore::reserve_sqn(std::string_view impi, const SqnAdvance& next) {
-  std::lock_guard lock(mu_);
-  // IMMEDIATE: the write lock is held from the read to the commit, so two processes sharing
-  // the file cannot both hand out the same SQN.
-  SqliteTransaction tx(*db_);
-  if (auto r = tx.begin(); !r) return r.error();
+  // Group commit: whoever finds no batch running becomes the leader, takes every waiting
+  // request and commits them together; the others sleep until their result is set. A result
+  // is only published after its transaction committed (fsync'd), never before.
+  SqnRequest request{impi, &next, std::nullopt};
+  std::unique_lock lock(batch_mu_);
+  pending_.push_back(&request);
+  while (!request.result) {
+    if (batch_running_) {
+      batch_cv_.wait(lock);
+      continue;
+    }
+    batch_running_ = true;
+    std::vector<SqnRequest*> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    std::vector<StoreResult<uint64_t>> results = run_sqn_batch(batch);
+    lock.lock();
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result.emplace(std::move(results[i]));
+    batch_running_ = false;
+    batch_cv_.notify_all();
+  }
+  return std::move(*request.result);
+}
+
+StoreResult<uint64_t> SqliteSubscriberStore::reserve_one_locked(std::string_view impi, const SqnAdvance& next) {
   uint64_t current = 0;
   {
     auto q = db_->prepare("SELECT sqn FROM subscribers WHERE impi = ?1");
@@ -312,15 +332,34 @@ StoreResult<uint64_t> SqliteSubscriberStore::reserve_sqn(std::string_view impi, 
     return invalid("SQN advance from " + std::to_string(current) + " to " + std::to_string(candidate) +
                    " does not move forward within 48 bits");
   }
-  {
-    auto up = db_->prepare("UPDATE subscribers SET sqn = ?2 WHERE impi = ?1");
-    if (!up) return up.error();
-    up->bind(1, impi);
-    up->bind(2, static_cast<int64_t>(candidate));
-    if (int rc = up->step(); rc != SQLITE_DONE) return step_error(*db_, rc, "cannot store SQN");
-  }
-  if (auto r = tx.commit(); !r) return r.error();
+  auto up = db_->prepare("UPDATE subscribers SET sqn = ?2 WHERE impi = ?1");
+  if (!up) return up.error();
+  up->bind(1, impi);
+  up->bind(2, static_cast<int64_t>(candidate));
+  if (int rc = up->step(); rc != SQLITE_DONE) return step_error(*db_, rc, "cannot store SQN");
   return candidate;
+}
+
+std::vector<StoreResult<uint64_t>> SqliteSubscriberStore::run_sqn_batch(const std::vector<SqnRequest*>& batch) {
+  auto fail_all = [&](const StoreError& e) {
+    return std::vector<StoreResult<uint64_t>>(batch.size(), StoreResult<uint64_t>(e));
+  };
+  std::lock_guard lock(mu_);
+  // IMMEDIATE: the write lock is held from the read to the commit, so two processes sharing
+  // the file cannot both hand out the same SQN.
+  SqliteTransaction tx(*db_);
+  if (auto r = tx.begin(); !r) return fail_all(r.error());
+  std::vector<StoreResult<uint64_t>> results;
+  results.reserve(batch.size());
+  for (const SqnRequest* request : batch) {
+    auto r = reserve_one_locked(request->impi, *request->next);
+    // Unknown IMPI or a bad advance concerns that caller only; a database failure voids the
+    // whole transaction, so nobody may use a value from it.
+    if (!r && r.code() == StoreErrc::kUnavailable) return fail_all(r.error());
+    results.push_back(std::move(r));
+  }
+  if (auto r = tx.commit(); !r) return fail_all(r.error());
+  return results;
 }
 
 StoreResult<void> SqliteSubscriberStore::set_sqn(std::string_view impi, uint64_t sqn) {

@@ -1,7 +1,10 @@
 #pragma once
 // SubscriberStore on SQLite: the embedded default, so subscribers and their SQNs survive a
 // restart on a single machine. The connection runs with synchronous=FULL because an SQN
-// reservation must be on disk before the challenge that carries it leaves the process.
+// reservation must be on disk before the challenge that carries it leaves the process; to keep
+// that fsync from capping AKA throughput, concurrent reserve_sqn calls are group-committed
+// (one transaction and one fsync for all reservations waiting at that moment).
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,8 +39,23 @@ class SqliteSubscriberStore final : public SubscriberStore {
   StoreResult<void> insert_impus(const Subscriber& s);
   StoreResult<void> check_impus_free(const Subscriber& s);
 
-  std::mutex mu_;
+  // One reserve_sqn call waiting for a group commit.
+  struct SqnRequest {
+    std::string_view impi;
+    const SqnAdvance* next;
+    std::optional<StoreResult<uint64_t>> result;  // set under batch_mu_ once committed
+  };
+  // Reserves for every request in one transaction; one result per request, in order.
+  std::vector<StoreResult<uint64_t>> run_sqn_batch(const std::vector<SqnRequest*>& batch);
+  StoreResult<uint64_t> reserve_one_locked(std::string_view impi, const SqnAdvance& next);
+
+  std::mutex mu_;  // guards db_
   std::unique_ptr<SqliteDb> db_;
+
+  std::mutex batch_mu_;  // guards pending_, batch_running_ and SqnRequest::result
+  std::condition_variable batch_cv_;
+  std::vector<SqnRequest*> pending_;
+  bool batch_running_ = false;
 };
 
 }  // namespace imsguard::store

@@ -7,6 +7,10 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "crypto/hex.h"
+#include "store/sqlite_subscriber_store.h"
 #include "temp_dir.h"
 
 namespace {
@@ -215,6 +219,41 @@ TEST_F(SubscriberCliTest, ImportMissingFileAndBadHeader) {
   CliRun header = run("subscriber import " + csv + data());
   EXPECT_EQ(header.status, 2);
   EXPECT_NE(header.output.find(":1: bad header: unknown column 'pasword'"), std::string::npos) << header.output;
+}
+
+// The four Milenage test sets (TS 35.208): `add --op` and a CSV `op` column must store the
+// OPc the spec gives for that K and OP.
+TEST_F(SubscriberCliTest, OpIsTurnedIntoOpcWithMilenage) {
+  std::ifstream in(std::string(IMSGUARD_TESTDATA) + "/milenage/test_sets_1_4.json");
+  ASSERT_TRUE(in) << "missing Milenage test sets";
+  auto sets = nlohmann::json::parse(in);
+  ASSERT_GE(sets.size(), 4u);
+  std::string csv_text = "impi,impu,k,op,amf,sqn\n";
+  for (const auto& set : sets) {
+    std::string n = "set" + std::to_string(set["set"].get<int>());
+    csv_text += "csv" + n + "@ims.local,sip:csv" + n + "@ims.local," + set["k"].get<std::string>() + "," +
+                set["op"].get<std::string>() + "," + set["amf"].get<std::string>() + "," +
+                set["sqn"].get<std::string>() + "\n";
+    CliRun r = run("subscriber add" + data() + " --impi " + n + "@ims.local --impu sip:" + n + "@ims.local --k " +
+                   set["k"].get<std::string>() + " --op " + set["op"].get<std::string>());
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+  CliRun imported = run("subscriber import " + write_file("op.csv", csv_text) + data());
+  ASSERT_EQ(imported.status, 0) << imported.output;
+
+  auto store = imsguard::store::SqliteSubscriberStore::open(dir_.file("data") + "/imsguard.db");
+  ASSERT_TRUE(store.ok()) << store.message();
+  for (const auto& set : sets) {
+    std::string n = "set" + std::to_string(set["set"].get<int>());
+    for (const std::string& impi : {n + "@ims.local", "csv" + n + "@ims.local"}) {
+      auto s = store.value()->find(impi);
+      ASSERT_TRUE(s.ok() && s.value().has_value()) << impi;
+      EXPECT_EQ(imsguard::crypto::to_hex(s.value()->opc), set["opc"].get<std::string>()) << impi;
+    }
+  }
+  CliRun both = run("subscriber add" + data() + " --impi x@ims.local --impu sip:x@ims.local --k " +
+                    std::string(kK) + " --opc " + kOpc + " --op " + kOpc);
+  EXPECT_EQ(both.status, 2);
 }
 
 }  // namespace

@@ -308,5 +308,35 @@ TYPED_TEST(SubscriberStoreTest, ConcurrentReservationsAreUnique) {
   EXPECT_EQ(this->store_->find("bob@ims.local").value()->sqn, 0x20u + kThreads * kEach);
 }
 
+// Reservations that share a (group-committed) transaction still fail or succeed on their own.
+TYPED_TEST(SubscriberStoreTest, ConcurrentReservationsFailIndividually) {
+  ASSERT_TRUE(this->store_->add(aka_user("bob")).ok());
+  ASSERT_TRUE(this->store_->add(aka_user("carol")).ok());
+  constexpr int kThreads = 6;
+  constexpr int kEach = 10;
+  std::vector<int> ok(kThreads, 0), not_found(kThreads, 0), invalid_advance(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &ok, &not_found, &invalid_advance] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string impi = t % 3 == 0 ? "bob@ims.local" : t % 3 == 1 ? "carol@ims.local" : "ghost@ims.local";
+        bool backwards = t == 1 && i % 2 == 0;
+        auto r = this->store_->reserve_sqn(impi, [backwards](uint64_t c) { return backwards ? c : c + 1; });
+        if (r.ok()) ++ok[t];
+        else if (r.code() == StoreErrc::kNotFound) ++not_found[t];
+        else if (r.code() == StoreErrc::kInvalid) ++invalid_advance[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int bob_ok = ok[0] + ok[3], carol_ok = ok[1] + ok[4];
+  EXPECT_EQ(bob_ok, 2 * kEach);
+  EXPECT_EQ(carol_ok, 2 * kEach - kEach / 2);
+  EXPECT_EQ(invalid_advance[1], kEach / 2);
+  EXPECT_EQ(not_found[2] + not_found[5], 2 * kEach);
+  EXPECT_EQ(this->store_->find("bob@ims.local").value()->sqn, 0x20u + static_cast<uint64_t>(bob_ok));
+  EXPECT_EQ(this->store_->find("carol@ims.local").value()->sqn, 0x20u + static_cast<uint64_t>(carol_ok));
+}
+
 }  // namespace
 }  // namespace imsguard::store
