@@ -297,8 +297,8 @@ void install_request(CLI::App* parent, const std::string& method) {
                                     is_message ? o->text : std::string());
     if (r.status != 0) std::cout << method << " " << target << ": " << r.status << " " << r.reason << std::endl;
     if (!r.ok) fail(r.error);
-    int status = imsguard::cli::exit_status();
-    if (keep_and_unregister(*s->ua, o->keep_s) && status != 0) imsguard::cli::exit_status() = status;
+    // Un-register even after a failed request: the client is leaving, its flow with it.
+    keep_and_unregister(*s->ua, o->keep_s);
   });
 }
 
