@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace imsguard::edge {
 
@@ -63,7 +64,11 @@ std::optional<net::Flow> flow_of(const store::Binding& b) {
   auto t = parse_transport(b.transport);
   if (!t || !parse_source(b.source, f)) return std::nullopt;
   f.transport = *t;
-  if (!b.flow_id.empty()) f.connection_id = std::stoull(b.flow_id);
+  if (!b.flow_id.empty()) {
+    // A row from the store is input like any other: a bad id skips the binding.
+    auto [end, ec] = std::from_chars(b.flow_id.data(), b.flow_id.data() + b.flow_id.size(), f.connection_id);
+    if (ec != std::errc() || end != b.flow_id.data() + b.flow_id.size()) return std::nullopt;
+  }
   return f;
 }
 
@@ -113,9 +118,17 @@ std::optional<net::Flow> Proxy::decode_flow(std::string_view token) const {
   f.address = asio::ip::make_address(parts[1], ec);
   if (!t || ec) return std::nullopt;
   f.transport = *t;
-  f.port = static_cast<uint16_t>(std::stoul(parts[2]));
-  f.connection_id = std::stoull(parts[3]);
-  f.local_port = static_cast<uint16_t>(std::stoul(parts[4]));
+  // The token verified, so these are our own numbers; still parse without exceptions.
+  auto number = [](const std::string& text, uint64_t max, uint64_t& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size() && out <= max;
+  };
+  uint64_t port = 0, conn = 0, local = 0;
+  if (!number(parts[2], 65535, port) || !number(parts[3], UINT64_MAX, conn) || !number(parts[4], 65535, local))
+    return std::nullopt;
+  f.port = static_cast<uint16_t>(port);
+  f.connection_id = conn;
+  f.local_port = static_cast<uint16_t>(local);
   return f;
 }
 
