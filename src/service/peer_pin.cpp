@@ -1,0 +1,48 @@
+#include "service/peer_pin.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace imsguard::service {
+
+std::optional<CertFingerprint> certificate_fingerprint(const std::string& pem_path, std::string* error) {
+  FILE* f = std::fopen(pem_path.c_str(), "rb");
+  if (!f) {
+    if (error) *error = "cannot open certificate " + pem_path;
+    return std::nullopt;
+  }
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!cert) {
+    if (error) *error = pem_path + ": not a PEM certificate";
+    return std::nullopt;
+  }
+  CertFingerprint fp{};
+  unsigned int len = 0;
+  bool ok = X509_digest(cert, EVP_sha256(), fp.data(), &len) == 1 && len == fp.size();
+  X509_free(cert);
+  if (!ok) {
+    if (error) *error = pem_path + ": cannot hash certificate";
+    return std::nullopt;
+  }
+  return fp;
+}
+
+void pin_peer_certificate(asio::ssl::context& ctx, const CertFingerprint& expected) {
+  ctx.set_verify_callback([expected](bool preverified, asio::ssl::verify_context& vctx) {
+    if (!preverified) return false;
+    X509_STORE_CTX* store = vctx.native_handle();
+    if (X509_STORE_CTX_get_error_depth(store) != 0) return true;  // CA levels: chain check only
+    X509* leaf = X509_STORE_CTX_get_current_cert(store);
+    CertFingerprint fp{};
+    unsigned int len = 0;
+    if (!leaf || X509_digest(leaf, EVP_sha256(), fp.data(), &len) != 1 || len != fp.size()) return false;
+    return std::memcmp(fp.data(), expected.data(), fp.size()) == 0;
+  });
+}
+
+}  // namespace imsguard::service
