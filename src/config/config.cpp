@@ -200,14 +200,17 @@ void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
     r.get(s, "guards.scanner", "max_distinct_users", g.scanner.max_distinct_users, 1, kMax);
     r.get(s, "guards.scanner", "window_s", g.scanner.window_s, 1, 86400);
   }
-  if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps", "burst"})) {
+  if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps",
+                                                                       "per_method_rps", "burst"})) {
     r.get(s, "guards.ratelimit", "enabled", g.ratelimit.enabled);
     r.get(s, "guards.ratelimit", "per_source_rps", g.ratelimit.per_source_rps, 1, kMax);
     r.get(s, "guards.ratelimit", "per_impi_rps", g.ratelimit.per_impi_rps, 1, kMax);
+    r.get(s, "guards.ratelimit", "per_method_rps", g.ratelimit.per_method_rps, 1, kMax);
     r.get(s, "guards.ratelimit", "burst", g.ratelimit.burst, 1, kMax);
   }
   if (YAML::Node s = n["bruteforce"]; r.section(s, "guards.bruteforce", {"enabled", "max_failures", "window_s", "lockout_s",
-                                                                         "backoff_factor", "max_lockout_s", "per_impi_distributed"})) {
+                                                                         "backoff_factor", "max_lockout_s", "per_impi_distributed",
+                                                                         "max_challenges_per_impi", "max_resyncs"})) {
     const std::string p = "guards.bruteforce";
     r.get(s, p, "enabled", g.bruteforce.enabled);
     r.get(s, p, "max_failures", g.bruteforce.max_failures, 1, 1000);
@@ -216,10 +219,13 @@ void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
     r.get(s, p, "backoff_factor", g.bruteforce.backoff_factor, 1, 16);
     r.get(s, p, "max_lockout_s", g.bruteforce.max_lockout_s, 1, 7 * 86400);
     r.get(s, p, "per_impi_distributed", g.bruteforce.per_impi_distributed, 1, 100000);
+    r.get(s, p, "max_challenges_per_impi", g.bruteforce.max_challenges_per_impi, 1, 100000);
+    r.get(s, p, "max_resyncs", g.bruteforce.max_resyncs, 1, 1000);
   }
-  if (YAML::Node s = n["overload"]; r.section(s, "guards.overload", {"enabled", "max_inflight", "retry_after_s"})) {
+  if (YAML::Node s = n["overload"]; r.section(s, "guards.overload", {"enabled", "max_inflight", "max_rps", "retry_after_s"})) {
     r.get(s, "guards.overload", "enabled", g.overload.enabled);
     r.get(s, "guards.overload", "max_inflight", g.overload.max_inflight, 1, kMax);
+    r.get(s, "guards.overload", "max_rps", g.overload.max_rps, 0, kMax);
     r.get(s, "guards.overload", "retry_after_s", g.overload.retry_after_s, 1, 3600);
   }
 }

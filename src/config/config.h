@@ -94,6 +94,7 @@ struct RateLimitGuard {
   bool enabled = true;
   uint32_t per_source_rps = 200;
   uint32_t per_impi_rps = 20;
+  uint32_t per_method_rps = 100;  // per source and method
   uint32_t burst = 50;
 };
 struct BruteForceGuard {
@@ -104,10 +105,13 @@ struct BruteForceGuard {
   uint32_t backoff_factor = 2;
   uint32_t max_lockout_s = 3600;
   uint32_t per_impi_distributed = 20;
+  uint32_t max_challenges_per_impi = 30;  // unauthenticated REGISTERs per IMPI per window (HSS protection)
+  uint32_t max_resyncs = 3;               // AKA resynchronisations per IMPI per window
 };
 struct OverloadGuard {
   bool enabled = true;
   uint32_t max_inflight = 5000;
+  uint32_t max_rps = 0;  // requests per second the edge serves before shedding; 0 = no rate cap
   uint32_t retry_after_s = 5;
 };
 

@@ -2,6 +2,7 @@
 
 #include "edge/proxy.h"
 #include "edge/registrar.h"
+#include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "sip/parser.h"
@@ -58,6 +59,14 @@ void Edge::respond(const sip::Message& request, int code, std::string_view reaso
 }
 
 void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) {
+  // Guard hook 1: raw bytes, before any parsing (ban list, flood).
+  std::optional<guard::Chain::Inflight> inflight;
+  std::optional<guard::Context> guard_ctx;
+  if (guards_) {
+    inflight.emplace(guards_->load_tracker());
+    guard_ctx.emplace(guards_->context(flow));
+    if (guards_->on_raw(*guard_ctx, bytes).stops()) return;
+  }
   thread_local sip::Message msg;
   sip::ParseResult parsed = flow.transport == config::Transport::kUdp ? sip::parse_datagram(bytes, limits_, msg)
                                                                       : sip::parse_stream_message(bytes, limits_, msg);
@@ -81,10 +90,11 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     else counters_.responses_absorbed.inc();
     return;
   }
-  handle_request(flow, msg, reply);
+  handle_request(flow, msg, reply, guard_ctx ? &*guard_ctx : nullptr);
 }
 
-void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
+                          const guard::Context* guard_ctx) {
   const auto& policy = msg.method() == sip::Method::kRegister ? registrar_policy_ : proxy_policy_;
   if (auto verdict = sip::check_request(msg, policy)) {
     counters_.rejected_sanity.inc();
@@ -94,6 +104,17 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
     for (const auto& [name, value] : verdict->headers) extra.emplace_back(name, value);
     respond(msg, verdict->code, verdict->reason, reply, extra);
     return;
+  }
+  // Guard hook 2: a well-formed request (scanner, rate limits, lockout, overload).
+  if (guards_ && guard_ctx) {
+    guard::Verdict v = guards_->on_request(*guard_ctx, msg);
+    if (v.action == guard::Action::kDrop) return;
+    if (v.action == guard::Action::kReject) {
+      std::string retry = std::to_string(v.retry_after_s);
+      const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", retry}};
+      respond(msg, v.code, v.reason, reply, v.retry_after_s ? std::span(extra) : std::span(extra).first(0));
+      return;
+    }
   }
   switch (msg.method()) {
     case sip::Method::kAck:

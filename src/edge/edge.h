@@ -13,6 +13,11 @@
 #include <memory>
 #include <string>
 
+namespace imsguard::guard {
+class Chain;
+struct Context;
+}  // namespace imsguard::guard
+
 namespace imsguard::edge {
 
 class Registrar;
@@ -28,9 +33,12 @@ class Edge final : public net::MessageHandler {
 
   void on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) override;
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
+  // The defence chain (guard/chain.h); null: no guards.
+  void set_guards(guard::Chain* guards) { guards_ = guards; }
 
  private:
-  void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+  void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
+                      const guard::Context* guard_ctx = nullptr);
   void respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                std::span<const std::pair<std::string_view, std::string_view>> extra = {});
 
@@ -42,6 +50,7 @@ class Edge final : public net::MessageHandler {
   sip::ValidationPolicy registrar_policy_;
   std::string allow_;
   EdgeCounters& counters_;
+  guard::Chain* guards_ = nullptr;
 };
 
 }  // namespace imsguard::edge

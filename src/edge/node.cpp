@@ -3,6 +3,7 @@
 #include "crypto/hex.h"
 #include "edge/edge.h"
 #include "edge/registrar.h"
+#include "guard/chain.h"
 #include "net/pki.h"
 #include "net/server.h"
 #include "net/tls_context.h"
@@ -22,6 +23,7 @@ namespace imsguard::edge {
 struct Node::Impl {
   config::Config config;
   store::StateStores state;
+  std::unique_ptr<guard::Chain> guards;  // outlives the edge and the transports that call it
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Edge> edge;
   std::unique_ptr<net::Server> server;
@@ -127,6 +129,12 @@ std::string Node::start() {
 
   n.registrar = std::make_unique<Registrar>(c, *n.state.subscribers, *n.state.bindings);
   n.edge = std::make_unique<Edge>(c, n.registrar.get());
+  std::string guard_error;
+  n.guards = guard::Chain::create(c, guard_error);
+  if (!n.guards) return "guards: " + guard_error;
+  if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty()) return err;
+  n.edge->set_guards(n.guards.get());
+  n.registrar->set_guards(n.guards.get());
   n.server = std::make_unique<net::Server>(opts, *n.edge);
   n.registrar->set_sender(n.server.get());
   if (auto err = n.server->start(); !err.empty()) return "cannot listen: " + err;
@@ -135,6 +143,7 @@ std::string Node::start() {
 
 void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
+  if (impl_ && impl_->guards) impl_->guards->stop_control();
 }
 
 std::string Node::banner() const {

@@ -1,5 +1,6 @@
 #include "edge/registrar.h"
 
+#include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "sip/response.h"
@@ -167,6 +168,13 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
   }
   std::string client_ip = flow.address.to_string();
   AuthResult r = auth_->authenticate(msg, aor, client_ip);
+  if (guards_) {  // Guard hook 3: the authentication result.
+    guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, r.reason};
+    if (r.outcome == AuthOutcome::kAuthenticated) info.event = guard::AuthEvent::kAuthenticated;
+    else if (r.outcome == AuthOutcome::kFailed) info.event = guard::AuthEvent::kFailed;
+    else if (r.outcome == AuthOutcome::kChallenge && r.reason == "SQN resynchronised") info.event = guard::AuthEvent::kResync;
+    if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(guards_->context(flow), msg, info);
+  }
   std::string src = flow.to_string();
   switch (r.outcome) {
     case AuthOutcome::kChallenge:

@@ -18,6 +18,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace imsguard::guard {
+class Chain;
+}
+
 namespace imsguard::edge {
 
 struct RegistrarCounters;
@@ -39,6 +43,8 @@ class Registrar {
 
   // Where requests for registered users are delivered (set once the transports exist).
   void set_sender(net::FlowSender* sender) { sender_ = sender; }
+  // The defence chain learns every authentication result (brute force, HSS protection).
+  void set_guards(guard::Chain* guards) { guards_ = guards; }
 
   void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
 
@@ -73,6 +79,7 @@ class Registrar {
   store::BindingStore& bindings_;
   std::unique_ptr<Authenticator> auth_;
   net::FlowSender* sender_ = nullptr;
+  guard::Chain* guards_ = nullptr;
   RegistrarCounters& counters_;
 
   std::shared_mutex flows_mutex_;

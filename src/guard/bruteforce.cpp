@@ -1,0 +1,138 @@
+#include "guard/bruteforce.h"
+
+#include "guard/impi.h"
+#include "ops/events.h"
+
+#include <algorithm>
+
+namespace imsguard::guard {
+
+BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config)
+    : config_(config),
+      sources_(1 << 15),
+      impis_(1 << 15),
+      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
+      rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
+      lockouts_(ops::counters().get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
+      hss_capped_(ops::counters().get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")) {}
+
+uint64_t BruteForceGuard::source_key(const Context& ctx) const {
+  return ctx.registered ? ctx.flow_hash : hash_address(ctx.address, 0xbf);
+}
+
+void BruteForceGuard::roll(State& s, int64_t now_ms) const {
+  if (now_ms - s.window_start_ms >= static_cast<int64_t>(config_.window_s) * 1000) {
+    s.window_start_ms = now_ms;
+    s.failures = s.challenges = s.resyncs = 0;
+  }
+}
+
+int64_t BruteForceGuard::lock(State& s, int64_t now_ms) const {
+  int64_t ms = static_cast<int64_t>(config_.lockout_s) * 1000;
+  const int64_t max_ms = static_cast<int64_t>(config_.max_lockout_s) * 1000;
+  for (uint32_t i = 0; i < s.lockouts && ms < max_ms; ++i) ms *= config_.backoff_factor;
+  ms = std::min(ms, max_ms);
+  ++s.lockouts;
+  s.locked_until_ms = now_ms + ms;
+  s.window_start_ms = now_ms;
+  s.failures = s.challenges = s.resyncs = 0;
+  return ms;
+}
+
+Verdict BruteForceGuard::on_request(const Context& ctx, const sip::Message& msg) {
+  if (msg.method() != sip::Method::kRegister) return Verdict::pass();
+  bool source_locked = sources_.with(source_key(ctx), ctx.now_ms, [&](State& s, bool) { return s.locked_until_ms > ctx.now_ms; });
+  if (source_locked) {
+    dropped_.inc();
+    return Verdict::drop("bruteforce", "source locked out");
+  }
+  ClaimedImpi impi = claimed_impi(msg);
+  if (impi.empty()) return Verdict::pass();
+  enum class Outcome { kPass, kLocked, kCapped } outcome;
+  const bool has_credentials = impi.from_credentials;
+  const uint32_t cap = config_.max_challenges_per_impi;
+  outcome = impis_.with(impi.hash(), ctx.now_ms, [&](State& s, bool) {
+    // A flow that authenticated before keeps its way in: the attacker cannot lock a phone out.
+    if (ctx.registered) return Outcome::kPass;
+    if (s.locked_until_ms > ctx.now_ms) return Outcome::kLocked;
+    roll(s, ctx.now_ms);
+    if (!has_credentials && s.challenges >= cap) return Outcome::kCapped;
+    return Outcome::kPass;
+  });
+  if (outcome == Outcome::kLocked) {
+    rejected_.inc();
+    return Verdict::reject("bruteforce", 403, "Forbidden (locked out)");
+  }
+  if (outcome == Outcome::kCapped) {
+    hss_capped_.inc();
+    dropped_.inc();
+    return Verdict::drop("bruteforce", "unauthenticated REGISTERs for this identity over the cap");
+  }
+  return Verdict::pass();
+}
+
+void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) {
+  const int64_t now = ctx.now_ms;
+  ClaimedImpi claimed = claimed_impi(msg);
+  uint64_t impi_key = claimed.hash();
+  if (info.event == AuthEvent::kAuthenticated) {
+    sources_.with(source_key(ctx), now, [&](State& s, bool) { s.failures = 0; s.lockouts = 0; });
+    impis_.with(impi_key, now, [&](State& s, bool) { s.challenges = 0; s.resyncs = 0; });
+    return;
+  }
+  std::string_view why;
+  int64_t source_lock_ms = 0, impi_lock_ms = 0;
+  if (info.event == AuthEvent::kFailed) {
+    source_lock_ms = sources_.with(source_key(ctx), now, [&](State& s, bool) -> int64_t {
+      roll(s, now);
+      if (++s.failures >= config_.max_failures) return lock(s, now);
+      return 0;
+    });
+  }
+  impi_lock_ms = impis_.with(impi_key, now, [&](State& s, bool) -> int64_t {
+    roll(s, now);
+    ++s.challenges;  // every answer but success carries a fresh challenge
+    if (info.event == AuthEvent::kFailed && ++s.failures >= config_.per_impi_distributed) {
+      why = "failed authentications for this identity from all sources";
+      return lock(s, now);
+    }
+    if (info.event == AuthEvent::kResync && ++s.resyncs > config_.max_resyncs) {
+      why = "too many AKA resynchronisations";
+      return lock(s, now);
+    }
+    return 0;
+  });
+  if (source_lock_ms || impi_lock_ms) {
+    std::string src = ctx.flow.to_string();
+    std::string impi = info.impi.empty() ? claimed.to_string() : std::string(info.impi);
+    if (source_lock_ms) {
+      lockouts_.inc();
+      std::string reason = std::to_string(config_.max_failures) + " failed authentications from this source within " +
+                           std::to_string(config_.window_s) + " s; locked for " + std::to_string(source_lock_ms / 1000) + " s";
+      ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+    }
+    if (impi_lock_ms) {
+      lockouts_.inc();
+      std::string reason = std::string(why) + "; identity locked for " + std::to_string(impi_lock_ms / 1000) + " s";
+      ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+    }
+  }
+}
+
+int64_t BruteForceGuard::source_locked_ms(const Context& ctx) const {
+  return sources_.with(source_key(ctx), ctx.now_ms,
+                       [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - ctx.now_ms); });
+}
+
+int64_t BruteForceGuard::impi_locked_ms(std::string_view impi, int64_t now_ms) const {
+  ClaimedImpi c;
+  if (auto at = impi.find('@'); at != std::string_view::npos) {
+    c.user = impi.substr(0, at);
+    c.host = impi.substr(at + 1);
+  } else {
+    c.user = impi;
+  }
+  return impis_.with(c.hash(), now_ms, [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - now_ms); });
+}
+
+}  // namespace imsguard::guard

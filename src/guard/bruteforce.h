@@ -1,0 +1,50 @@
+#pragma once
+// Password guessing and HSS exhaustion. Failed authentications are counted per source (per
+// flow once it authenticated) and per claimed IMPI across all sources, so a slow attack
+// spread over many addresses against one user is caught too. Past the threshold the source
+// or the IMPI is locked out, each time for longer (lockout_s x backoff_factor^n, capped).
+// The same per-IMPI state caps unauthenticated REGISTERs (each one makes the core build a
+// challenge, for AKA a fresh vector and SQN) and AKA resynchronisations, so a flood cannot
+// force endless vector generation. Unknown users are locked like real ones: a lockout says
+// nothing about who exists.
+#include "config/config.h"
+#include "guard/guard.h"
+#include "guard/slot_table.h"
+
+namespace imsguard::guard {
+
+class BruteForceGuard final : public Guard {
+ public:
+  explicit BruteForceGuard(const config::BruteForceGuard& config);
+  std::string_view name() const override { return "bruteforce"; }
+  Verdict on_request(const Context& ctx, const sip::Message& msg) override;
+  void on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) override;
+  size_t memory_bytes() const override { return sources_.memory_bytes() + impis_.memory_bytes(); }
+
+  // For tests and `ban list`-style views: remaining lockout in ms (0 when not locked).
+  int64_t source_locked_ms(const Context& ctx) const;
+  int64_t impi_locked_ms(std::string_view impi, int64_t now_ms) const;
+
+ private:
+  struct State {
+    int64_t window_start_ms = 0;
+    uint32_t failures = 0;
+    uint32_t challenges = 0;
+    uint32_t resyncs = 0;
+    uint32_t lockouts = 0;
+    int64_t locked_until_ms = 0;
+  };
+  uint64_t source_key(const Context& ctx) const;
+  void roll(State& s, int64_t now_ms) const;
+  int64_t lock(State& s, int64_t now_ms) const;
+
+  config::BruteForceGuard config_;
+  mutable SlotTable<State> sources_;
+  mutable SlotTable<State> impis_;
+  ops::Counter& dropped_;
+  ops::Counter& rejected_;
+  ops::Counter& lockouts_;
+  ops::Counter& hss_capped_;
+};
+
+}  // namespace imsguard::guard

@@ -1,0 +1,48 @@
+#include "guard/flood.h"
+
+#include "ops/events.h"
+
+namespace imsguard::guard {
+
+FloodGuard::FloodGuard(const config::FloodGuard& config, BanList& bans)
+    : config_(config),
+      bans_(bans),
+      per_source_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
+      per_prefix_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
+      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"flood\"}")),
+      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"flood\"}", "bans by guard")) {}
+
+void FloodGuard::ban(const Context& ctx, bool prefix, uint32_t count) {
+  std::string reason = std::to_string(count) + " messages in " + std::to_string(config_.window_s) + " s from the " +
+                       (prefix ? "prefix" : ctx.registered ? "flow" : "address") + " (limit " +
+                       std::to_string(prefix ? config_.max_per_prefix : config_.max_per_source) + ")";
+  Prefix p = prefix ? Prefix{ctx.address.counting_prefix(), ctx.address.counting_prefix_bits()} : Prefix{ctx.address, 128};
+  uint16_t port = (!prefix && ctx.registered) ? ctx.flow.port : 0;
+  if (bans_.ban(p, port, config_.ban_ttl_s, reason, "flood", true, ctx.now_ms)) {
+    banned_.inc();
+    std::string src = prefix ? p.to_string() : ctx.flow.to_string();
+    ops::events().emit({"flood", src, "", "ban", reason});
+  }
+}
+
+Verdict FloodGuard::on_raw(const Context& ctx, std::string_view) {
+  if (ctx.allowlisted) return Verdict::pass();
+  uint64_t key = ctx.registered ? ctx.flow_hash : hash_address(ctx.address);
+  uint32_t n = per_source_.add(key, ctx.now_ms);
+  if (n > config_.max_per_source) {
+    if (!bans_.banned(ctx.address, ctx.flow.port, ctx.registered, ctx.now_ms, false)) ban(ctx, false, n);
+    dropped_.inc();
+    return Verdict::drop("flood", "source over its flood limit");
+  }
+  // Authenticated flows never count toward their prefix: a busy NAT of real phones is not a flood.
+  if (ctx.registered) return Verdict::pass();
+  uint32_t p = per_prefix_.add(hash_address(ctx.address.counting_prefix(), 0x7f), ctx.now_ms);
+  if (p > config_.max_per_prefix) {
+    if (!bans_.banned(ctx.address, ctx.flow.port, false, ctx.now_ms, false)) ban(ctx, true, p);
+    dropped_.inc();
+    return Verdict::drop("flood", "prefix over its flood limit");
+  }
+  return Verdict::pass();
+}
+
+}  // namespace imsguard::guard

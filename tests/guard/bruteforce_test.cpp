@@ -1,0 +1,128 @@
+#include "guard/bruteforce.h"
+
+#include "helpers.h"
+
+namespace imsguard::guard {
+namespace {
+
+using testing::ctx_at;
+using testing::digest;
+using testing::flow;
+using testing::request;
+
+config::BruteForceGuard limits() {
+  config::BruteForceGuard c;
+  c.max_failures = 5;
+  c.window_s = 300;
+  c.lockout_s = 60;
+  c.backoff_factor = 2;
+  c.max_lockout_s = 3600;
+  c.per_impi_distributed = 20;
+  c.max_challenges_per_impi = 30;
+  c.max_resyncs = 3;
+  return c;
+}
+
+void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
+  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
+  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong"});
+}
+
+Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now, bool registered = false) {
+  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
+  return g.on_request(ctx_at(f, now, registered), r->msg);
+}
+
+TEST(BruteForceGuard, SourceIsLockedOutAfterMaxFailures) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.1");
+  for (int i = 0; i < 4; ++i) {
+    fail(g, f, "alice", 1000 + i);
+    EXPECT_FALSE(attempt(g, f, "alice", 1000 + i).stops()) << i;
+  }
+  fail(g, f, "alice", 1010);
+  Verdict v = attempt(g, f, "alice", 1011);
+  EXPECT_EQ(v.action, Action::kDrop);
+  EXPECT_EQ(g.source_locked_ms(ctx_at(f, 1010)), 60'000);
+  // Another source is not affected (the IMPI is below its distributed threshold).
+  EXPECT_FALSE(attempt(g, flow("192.0.2.2"), "alice", 1012).stops());
+  // The lockout ends.
+  EXPECT_FALSE(attempt(g, f, "alice", 1010 + 60'000).stops());
+}
+
+TEST(BruteForceGuard, LockoutGrowsEachTimeUpToTheCap) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.3");
+  int64_t now = 1000;
+  std::vector<int64_t> lockouts;
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < 5; ++i) fail(g, f, "u" + std::to_string(round), now);
+    int64_t ms = g.source_locked_ms(ctx_at(f, now));
+    lockouts.push_back(ms);
+    now += ms;
+  }
+  EXPECT_EQ(lockouts[0], 60'000);
+  EXPECT_EQ(lockouts[1], 120'000);
+  EXPECT_EQ(lockouts[2], 240'000);
+  EXPECT_EQ(lockouts.back(), 3'600'000);
+}
+
+TEST(BruteForceGuard, SlowAttackFromManySourcesLocksTheIdentity) {
+  BruteForceGuard g(limits());
+  for (int i = 0; i < 20; ++i) fail(g, flow("10.1.0." + std::to_string(i)), "alice", 1000 + i * 1000);
+  EXPECT_GT(g.impi_locked_ms("alice@ims.local", 30'000), 0);
+  Verdict v = attempt(g, flow("10.1.1.1"), "alice", 30'000);
+  EXPECT_EQ(v.action, Action::kReject);
+  EXPECT_EQ(v.code, 403);
+  // The real phone, on the flow it registered from, keeps its way in.
+  EXPECT_FALSE(attempt(g, flow("192.0.2.50"), "alice", 30'000, true).stops());
+  // Other identities are not affected.
+  EXPECT_FALSE(attempt(g, flow("10.1.1.1"), "bob", 30'000).stops());
+}
+
+TEST(BruteForceGuard, UnknownUsersAreLockedLikeRealOnes) {
+  BruteForceGuard g(limits());
+  for (int i = 0; i < 20; ++i) fail(g, flow("10.2.0." + std::to_string(i)), "nobody", 1000);
+  EXPECT_EQ(attempt(g, flow("10.2.1.1"), "nobody", 2000).code, 403);
+}
+
+TEST(BruteForceGuard, UnauthenticatedRegistersPerImpiAreCappedForTheHss) {
+  BruteForceGuard g(limits());
+  int passed = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto f = flow("10.3." + std::to_string(i / 250) + "." + std::to_string(i % 250));
+    auto r = request("REGISTER", "bob");  // no credentials: each one costs an AKA vector
+    Verdict v = g.on_request(ctx_at(f, 1000 + i), r->msg);
+    if (!v.stops()) {
+      ++passed;
+      g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kChallenged, "bob@ims.local", ""});
+    }
+  }
+  EXPECT_EQ(passed, 30);
+  // A window later the cap resets.
+  auto r = request("REGISTER", "bob");
+  EXPECT_FALSE(g.on_request(ctx_at(flow("10.3.9.9"), 1000 + 301'000), r->msg).stops());
+}
+
+TEST(BruteForceGuard, RepeatedResyncsLockTheIdentity) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.9");
+  for (int i = 0; i < 4; ++i) {
+    auto r = request("REGISTER", "bob", "x", digest("bob@ims.local"));
+    g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kResync, "bob@ims.local", "SQN resynchronised"});
+  }
+  EXPECT_GT(g.impi_locked_ms("bob@ims.local", 2000), 0);
+}
+
+TEST(BruteForceGuard, SuccessClearsTheSourceFailures) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.4");
+  for (int i = 0; i < 4; ++i) fail(g, f, "alice", 1000);
+  auto ok = request("REGISTER", "alice", "x", digest("alice@ims.local"));
+  g.on_auth(ctx_at(f, 1001), ok->msg, AuthInfo{AuthEvent::kAuthenticated, "alice@ims.local", ""});
+  for (int i = 0; i < 4; ++i) fail(g, f, "alice", 1002);
+  EXPECT_FALSE(attempt(g, f, "alice", 1003).stops());
+}
+
+}  // namespace
+}  // namespace imsguard::guard

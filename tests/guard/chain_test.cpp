@@ -1,0 +1,107 @@
+#include "guard/chain.h"
+
+#include "guard/control.h"
+#include "helpers.h"
+
+#include <unistd.h>
+
+namespace imsguard::guard {
+namespace {
+
+using testing::flow;
+using testing::request;
+
+TEST(Chain, FollowsTheConfiguredOrderAndSwitches) {
+  config::Config cfg;
+  cfg.guards.order = {"overload", "scanner", "banlist", "flood", "ratelimit", "bruteforce"};
+  cfg.guards.ratelimit.enabled = false;
+  std::string error;
+  auto chain = Chain::create(cfg, error);
+  ASSERT_TRUE(chain) << error;
+  auto names = chain->names();
+  std::vector<std::string_view> expected{"overload", "scanner", "banlist", "flood", "bruteforce"};
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(chain->find("ratelimit"), nullptr);
+}
+
+TEST(Chain, BadAllowlistIsAnError) {
+  config::Config cfg;
+  cfg.guards.flood.allowlist = {"10.0.0.0/8", "300.1.1.1"};
+  std::string error;
+  EXPECT_FALSE(Chain::create(cfg, error));
+  EXPECT_NE(error.find("guards.flood.allowlist"), std::string::npos) << error;
+}
+
+TEST(Chain, AllowlistedSourceIsNeverBanned) {
+  config::Config cfg;
+  cfg.guards.flood.allowlist = {"192.0.2.0/24"};
+  cfg.guards.flood.max_per_source = 10;
+  std::string error;
+  auto chain = Chain::create(cfg, error);
+  ASSERT_TRUE(chain) << error;
+  auto f = flow("192.0.2.5");
+  for (int i = 0; i < 100; ++i) ASSERT_FALSE(chain->on_raw(chain->context(f, 1000), "x").stops());
+  auto r = request("OPTIONS", "x", "friendly-scanner");
+  EXPECT_FALSE(chain->on_request(chain->context(f, 1000), r->msg).stops());
+}
+
+TEST(Chain, ScannerBanIsEnforcedOnRawBytesAndAuthenticationMarksTheFlow) {
+  config::Config cfg;
+  std::string error;
+  auto chain = Chain::create(cfg, error);
+  ASSERT_TRUE(chain) << error;
+  auto scanner = flow("192.0.2.66"), phone = flow("192.0.2.66", 7000);
+  auto r = request("OPTIONS", "100", "friendly-scanner");
+  EXPECT_EQ(chain->on_request(chain->context(scanner, 1000), r->msg).action, Action::kDrop);
+  EXPECT_EQ(chain->on_raw(chain->context(scanner, 1001), "x").action, Action::kDrop);
+  // A phone behind the same address that authenticates is told apart from the scanner.
+  auto reg = request("REGISTER", "alice", "Linphone", testing::digest("alice@ims.local"));
+  EXPECT_FALSE(chain->context(phone, 1002).registered);
+  chain->on_auth(chain->context(phone, 1002), reg->msg, AuthInfo{AuthEvent::kAuthenticated, "alice@ims.local", ""});
+  EXPECT_TRUE(chain->context(phone, 1003).registered);
+  EXPECT_FALSE(chain->on_raw(chain->context(phone, 1003), "x").stops());
+}
+
+TEST(Control, BanAddListRemove) {
+  BanList bans;
+  std::string out = handle_control_line(bans, 3600, "ban add 192.0.2.9 120 brute force from the lab", 0);
+  EXPECT_EQ(out, "banned 192.0.2.9 for 120 s\nOK\n");
+  out = handle_control_line(bans, 3600, "ban add 198.51.100.0/24 - 42 is the reason", 0);
+  EXPECT_EQ(out, "banned 198.51.100.0/24 for 3600 s\nOK\n");
+  out = handle_control_line(bans, 3600, "ban list", 1000);
+  EXPECT_NE(out.find("192.0.2.9 ttl=119s hits=0 by=admin reason=\"brute force from the lab\""), std::string::npos) << out;
+  EXPECT_NE(out.find("198.51.100.0/24 ttl=3599s hits=0 by=admin reason=\"42 is the reason\""), std::string::npos) << out;
+  EXPECT_EQ(handle_control_line(bans, 3600, "ban remove 192.0.2.9", 0), "removed 192.0.2.9\nOK\n");
+  EXPECT_EQ(handle_control_line(bans, 3600, "ban remove 192.0.2.9", 0).rfind("ERROR no ban", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, 3600, "ban add nonsense", 0).rfind("ERROR not an IP", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, 3600, "ban add 10.0.0.1 0", 0).rfind("ERROR ttl", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, 3600, "shutdown", 0).rfind("ERROR expected", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, 3600, "", 0).rfind("ERROR", 0), 0u);
+}
+
+TEST(Control, SocketRoundTrip) {
+  char dir[] = "/tmp/imsguard-control-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/control.sock";
+  BanList bans;
+  {
+    ControlServer server(bans, 600);
+    ASSERT_EQ(server.start(path), "");
+    auto added = control_request(path, "ban add 203.0.113.7 - test");
+    EXPECT_TRUE(added.ok) << added.text;
+    EXPECT_TRUE(bans.banned(Address::from(asio::ip::make_address("203.0.113.7")), 1, false, Chain::now_ms()));
+    auto listed = control_request(path, "ban list");
+    EXPECT_TRUE(listed.ok);
+    EXPECT_NE(listed.text.find("203.0.113.7"), std::string::npos) << listed.text;
+    auto bad = control_request(path, "ban remove 203.0.113.8");
+    EXPECT_FALSE(bad.ok);
+    EXPECT_NE(bad.text.find("no ban"), std::string::npos) << bad.text;
+  }
+  auto gone = control_request(path, "ban list");
+  EXPECT_FALSE(gone.ok);
+  EXPECT_NE(gone.text.find("cannot reach"), std::string::npos);
+  ::rmdir(dir);
+}
+
+}  // namespace
+}  // namespace imsguard::guard
