@@ -119,9 +119,9 @@ std::optional<net::Flow> Proxy::decode_flow(std::string_view token) const {
   if (!t || ec) return std::nullopt;
   f.transport = *t;
   // The token verified, so these are our own numbers; still parse without exceptions.
-  auto number = [](const std::string& text, uint64_t max, uint64_t& out) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && out <= max;
+  auto number = [](const std::string& digits, uint64_t max, uint64_t& out) {
+    auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return err == std::errc() && end == digits.data() + digits.size() && out <= max;
   };
   uint64_t port = 0, conn = 0, local = 0;
   if (!number(parts[2], 65535, port) || !number(parts[3], UINT64_MAX, conn) || !number(parts[4], 65535, local))
