@@ -9,14 +9,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
+struct ToolRun {
   int rc = -1;
   std::string output;
 };
 
-Run run(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds limit = 90s) {
+ToolRun run(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds limit = 90s) {
   ChildProcess p;
-  Run r;
+  ToolRun r;
   if (!p.start(argv, log)) return r;
   r.rc = p.wait(limit);
   if (r.rc == -2) p.kill_hard();
@@ -39,7 +39,7 @@ class Sipvicious : public ::testing::Test {
     for (const char* u : {"1005", "1500", "1999"})
       provisioning += std::string(u) + "@ims.local,sip:" + u + "@ims.local," + password_ + "\n";
     write_file(dir_ + "/subscribers.csv", provisioning);
-    Run p = run({IMSGUARD_BIN, "subscriber", "import", "--data-dir", dir_, dir_ + "/subscribers.csv"}, dir_ + "/provision.log");
+    ToolRun p = run({IMSGUARD_BIN, "subscriber", "import", "--data-dir", dir_, dir_ + "/subscribers.csv"}, dir_ + "/provision.log");
     ASSERT_EQ(p.rc, 0) << p.output;
     ImsguardOptions o;
     o.data_dir = dir_;
@@ -58,7 +58,7 @@ class Sipvicious : public ::testing::Test {
 
 TEST_F(Sipvicious, SvmapLearnsNothingAndItsSourceIsBanned) {
   start("");
-  Run r = run({"/usr/bin/svmap", target(), "-p", port(), "--timeout", "0.5"}, dir_ + "/svmap.log", 60s);
+  ToolRun r = run({"/usr/bin/svmap", target(), "-p", port(), "--timeout", "0.5"}, dir_ + "/svmap.log", 60s);
   ASSERT_NE(r.rc, -2) << "svmap did not finish";
   // svmap prints one table row per SIP device found; the edge never answers it.
   EXPECT_EQ(r.output.find(target() + ":" + port()), std::string::npos) << r.output;
@@ -67,21 +67,21 @@ TEST_F(Sipvicious, SvmapLearnsNothingAndItsSourceIsBanned) {
   EXPECT_NE(events.find("\"action\":\"ban\""), std::string::npos) << events;
   EXPECT_NE(events.find("friendly-scanner"), std::string::npos) << events;
   // The ban is visible through the admin command, with its reason.
-  Run list = run({IMSGUARD_BIN, "ban", "list", "--data-dir", dir_}, dir_ + "/ban-list.log", 20s);
+  ToolRun list = run({IMSGUARD_BIN, "ban", "list", "--data-dir", dir_}, dir_ + "/ban-list.log", 20s);
   EXPECT_EQ(list.rc, 0) << list.output;
   EXPECT_NE(list.output.find("127.0.0.1 ttl="), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("by=scanner"), std::string::npos) << list.output;
   // ... and can be lifted without a restart.
-  Run rm = run({IMSGUARD_BIN, "ban", "remove", "127.0.0.1", "--data-dir", dir_}, dir_ + "/ban-rm.log", 20s);
+  ToolRun rm = run({IMSGUARD_BIN, "ban", "remove", "127.0.0.1", "--data-dir", dir_}, dir_ + "/ban-rm.log", 20s);
   EXPECT_EQ(rm.rc, 0) << rm.output;
-  Run again = run({IMSGUARD_BIN, "ban", "list", "--data-dir", dir_}, dir_ + "/ban-list2.log", 20s);
+  ToolRun again = run({IMSGUARD_BIN, "ban", "list", "--data-dir", dir_}, dir_ + "/ban-list2.log", 20s);
   EXPECT_EQ(again.output.find("127.0.0.1 ttl="), std::string::npos) << again.output;
 }
 
 // With the fingerprint guard on, svwar is dropped at its first request.
 TEST_F(Sipvicious, SvwarOverAThousandExtensionsFindsNone) {
   start("");
-  Run r = run({"/usr/bin/svwar", "-e1000-1999", "-m", "REGISTER", "-p", port(), "--timeout", "0.2",
+  ToolRun r = run({"/usr/bin/svwar", "-e1000-1999", "-m", "REGISTER", "-p", port(), "--timeout", "0.2",
                "--maximumtime", "10", "--force", target()},
               dir_ + "/svwar.log", 120s);
   ASSERT_NE(r.rc, -2) << "svwar did not finish";
@@ -95,7 +95,7 @@ TEST_F(Sipvicious, SvwarOverAThousandExtensionsFindsNone) {
 // the same challenge.
 TEST_F(Sipvicious, SvwarFindsNoneWithTheScannerGuardOff) {
   start("guards:\n  scanner: { enabled: false }\n  ratelimit: { enabled: false }\n");
-  Run r = run({"/usr/bin/svwar", "-e1000-1999", "-m", "REGISTER", "-p", port(), "--timeout", "0.2",
+  ToolRun r = run({"/usr/bin/svwar", "-e1000-1999", "-m", "REGISTER", "-p", port(), "--timeout", "0.2",
                "--maximumtime", "10", "--force", target()},
               dir_ + "/svwar.log", 120s);
   ASSERT_NE(r.rc, -2) << "svwar did not finish";
@@ -112,7 +112,7 @@ TEST_F(Sipvicious, SvcrackNeverFindsThePasswordAndIsLockedOut) {
   for (int i = 0; i < 60; ++i) dict += "guess" + std::to_string(i) + "\n";
   dict += password_ + "\n";
   write_file(dir_ + "/dict.txt", dict);
-  Run r = run({"/usr/bin/svcrack", "-u", "1005", "-d", dir_ + "/dict.txt", "-p", port(), "--timeout", "0.2",
+  ToolRun r = run({"/usr/bin/svcrack", "-u", "1005", "-d", dir_ + "/dict.txt", "-p", port(), "--timeout", "0.2",
                "--maximumtime", "10", "--domain", "ims.local", target()},
               dir_ + "/svcrack.log", 120s);
   ASSERT_NE(r.rc, -2) << "svcrack did not finish";
