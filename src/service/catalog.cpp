@@ -16,6 +16,10 @@ ServiceCatalog::ServiceCatalog(const config::ServiceBox& box, std::string_view d
   }
 }
 
+std::string_view ServiceEntry::sip_method() const {
+  return method == "GET" ? std::string_view("MESSAGE") : std::string_view(method);
+}
+
 const ServiceEntry* ServiceCatalog::find(std::string_view name) const {
   for (const auto& e : entries_)
     if (e.name == name) return &e;
@@ -40,8 +44,8 @@ std::string ServiceCatalog::validate() const {
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
         return "servicebox.services: name '" + e.name + "' must be letters, digits, '-' or '_'";
     if (!seen.insert(e.name).second) return "servicebox.services: '" + e.name + "' listed twice";
-    if (e.method != "INVITE" && e.method != "MESSAGE" && e.method != "OPTIONS")
-      return "servicebox.services." + e.name + ": method '" + e.method + "' is not INVITE, MESSAGE or OPTIONS";
+    if (e.method != "INVITE" && e.method != "MESSAGE" && e.method != "OPTIONS" && e.method != "GET")
+      return "servicebox.services." + e.name + ": method '" + e.method + "' is not INVITE, MESSAGE, OPTIONS or GET";
   }
   return {};
 }

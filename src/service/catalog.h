@@ -13,12 +13,18 @@ namespace imsguard::service {
 
 struct ServiceEntry {
   std::string name;    // "media", "messaging", "content"
-  std::string method;  // the SIP method it answers: "INVITE", "MESSAGE"
+  // The SIP method it answers ("INVITE", "MESSAGE", "OPTIONS"), or "GET" for content served
+  // over HTTPS: a SIP MESSAGE to such a service is a token request the core answers itself.
+  std::string method;
   // The only identity the service may assert back (P-Asserted-Identity in its answers):
   // its own service URI. Anything else is removed by the core and counted.
   std::string identity;
   // Headers the service may set in answers beyond the RFC 3261 dialog headers.
   std::vector<std::string> allowed_headers;
+
+  bool is_content() const { return method == "GET"; }
+  // The SIP method a subscriber uses toward the service (MESSAGE for a content service).
+  std::string_view sip_method() const;
 };
 
 class ServiceCatalog {
@@ -33,7 +39,7 @@ class ServiceCatalog {
   // provisioning a service that does not exist is a configuration mistake worth stopping on.
   std::string unknown_services(const std::vector<std::string>& profile) const;
 
-  // Config checks: names unique and non-empty, methods INVITE/MESSAGE/OPTIONS.
+  // Config checks: names unique and non-empty, methods INVITE/MESSAGE/OPTIONS/GET.
   std::string validate() const;
 
  private:

@@ -1,4 +1,8 @@
+// The same feature macros as the Debian build of libcpp-httplib (its pkg-config Cflags), so
+// the declarations match the compiled library we link.
 #define CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wpedantic"
@@ -20,7 +24,8 @@ ContentServer::ContentServer(const ServiceCatalog& catalog, Es256Key core_cert_k
 ContentServer::~ContentServer() { stop(); }
 
 std::pair<int, std::string> ContentServer::fetch(std::string_view service, std::string_view authorization) const {
-  if (!catalog_.find(service)) return {404, "no such service\n"};
+  const ServiceEntry* entry = catalog_.find(service);
+  if (!entry || !entry->is_content()) return {404, "no such content service\n"};
   constexpr std::string_view kBearer = "Bearer ";
   std::string_view token;
   if (authorization.size() > kBearer.size() && authorization.substr(0, kBearer.size()) == kBearer)

@@ -38,7 +38,8 @@ std::string ServiceBox::handle(const sip::Message& req) {
   std::string name = ruri->user_unescaped();
   const ServiceEntry* entry = catalog_.find(name);
   if (!entry) return refuse(req, 404, "Not Found", "unknown service " + name);
-  if (req.method_name() != entry->method) return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
+  // A content service is reached over HTTPS; its SIP token requests end at the core.
+  if (entry->is_content() || req.method_name() != entry->method) return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
 
   const auto* identity = req.find("Identity");
   auto pai = req.p_asserted_identities();

@@ -39,9 +39,9 @@ GateDecision ServiceGate::authorize(const std::vector<std::string>& profile, boo
     ++refused_;
     return {false, 403, "service not in subscriber profile"};
   }
-  if (method != entry->method) {
+  if (method != entry->sip_method()) {
     ++refused_;
-    return {false, 405, "service answers " + entry->method + " only"};
+    return {false, 405, "service answers " + std::string(entry->sip_method()) + " only"};
   }
   return {true, 0, {}};
 }

@@ -12,7 +12,9 @@ config::ServiceBox box(std::vector<config::Service> services) {
 }
 
 TEST(ServiceCatalog, FindsServicesAndTheirIdentity) {
-  ServiceCatalog cat(box({{"media", "INVITE"}, {"messaging", "MESSAGE"}}), "ims.local");
+  ServiceCatalog cat(box({{"media", "INVITE"}, {"messaging", "MESSAGE"}, {"content", "GET"}}), "ims.local");
+  ASSERT_TRUE(cat.find("content") && cat.find("content")->is_content());
+  EXPECT_EQ(cat.find("content")->sip_method(), "MESSAGE");
   ASSERT_NE(cat.find("media"), nullptr);
   EXPECT_EQ(cat.find("media")->identity, "sip:media@services.ims.local");
   EXPECT_EQ(cat.find("nope"), nullptr);

@@ -14,7 +14,7 @@ constexpr int64_t kNow = 1'800'000'000;
 struct Gate : ::testing::Test {
   config::ServiceBox box = [] {
     config::ServiceBox b;
-    b.services = {{"media", "INVITE"}, {"content", "MESSAGE"}};
+    b.services = {{"media", "INVITE"}, {"content", "GET"}};
     return b;
   }();
   ServiceCatalog catalog{box, "ims.local"};
@@ -30,7 +30,9 @@ TEST_F(Gate, ProfileDecides) {
   EXPECT_EQ(gate.authorize({"media"}, true, "media", "INVITE").code, 403);
   EXPECT_EQ(gate.authorize({"media"}, false, "gaming", "INVITE").code, 404);
   EXPECT_EQ(gate.authorize({"media"}, false, "media", "MESSAGE").code, 405);
-  EXPECT_EQ(gate.refused(), 4u);
+  EXPECT_TRUE(gate.authorize({"content"}, false, "content", "MESSAGE").allowed);  // token request
+  EXPECT_EQ(gate.authorize({"content"}, false, "content", "GET").code, 405);
+  EXPECT_EQ(gate.refused(), 5u);
 }
 
 TEST_F(Gate, SignedAssertionVerifiesWithTheCoreKey) {

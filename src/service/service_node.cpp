@@ -1,0 +1,125 @@
+#include "service/service_node.h"
+
+#include <sstream>
+
+#include "net/pki.h"
+#include "net/server.h"
+#include "net/tls_context.h"
+#include "service/catalog.h"
+#include "service/content_server.h"
+#include "service/peer_pin.h"
+#include "service/revocation.h"
+#include "service/service_box.h"
+#include "store/state.h"
+
+namespace imsguard::service {
+
+struct ServiceNode::Impl {
+  config::Config config;
+  ServiceNodeFiles files;
+  store::StateStores state;
+  std::unique_ptr<ServiceCatalog> catalog;
+  std::unique_ptr<ServiceBox> box;
+  std::unique_ptr<net::Server> sip;
+  std::unique_ptr<ContentServer> content;
+};
+
+ServiceNodeFiles default_service_files(const std::string& pki) {
+  return {pki + "/ca.crt", pki + "/servicebox.crt", pki + "/servicebox.key", pki + "/core.crt"};
+}
+
+std::string ensure_service_pki(const std::string& pki) {
+  if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
+  for (const char* name : {"core", "servicebox"}) {
+    if (net::file_exists(pki + "/" + name + ".crt")) continue;
+    if (auto r = net::pki_issue(pki, name, {"127.0.0.1", "::1", "localhost"}, false); !r.ok) return "pki: " + r.error;
+  }
+  return {};
+}
+
+ServiceNode::ServiceNode(config::Config config, ServiceNodeFiles files) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->files = std::move(files);
+}
+
+ServiceNode::~ServiceNode() { stop(); }
+
+std::string ServiceNode::start() {
+  auto& n = *impl_;
+  const auto& sb = n.config.servicebox;
+  n.catalog = std::make_unique<ServiceCatalog>(sb, n.config.sip.domain);
+  if (auto err = n.catalog->validate(); !err.empty()) return err;
+  for (const auto* path : {&n.files.ca, &n.files.cert, &n.files.key, &n.files.core_cert}) {
+    if (!net::file_exists(*path))
+      return "servicebox: missing certificate file " + *path +
+             " (create it with `imsguard pki init` / `imsguard pki issue`, or point --pki-dir at it)";
+  }
+  std::string error;
+  auto core_key = Es256Key::load_certificate(n.files.core_cert, &error);
+  if (!core_key) return "servicebox: core certificate: " + error;
+  auto pin = certificate_fingerprint(n.files.core_cert, &error);
+  if (!pin) return "servicebox: " + error;
+
+  auto state = store::open_state(n.config.state, n.config.data_dir);
+  if (!state.ok()) return "state: " + state.message();
+  n.state = std::move(state.value());
+  // Every service a subscriber may use must exist: a typo in a profile would otherwise be
+  // found only when that subscriber is refused.
+  for (size_t offset = 0;; offset += 500) {
+    auto page = n.state.subscribers->list(offset, 500);
+    if (!page.ok()) return "state: " + page.message();
+    for (const auto& s : page.value()) {
+      if (auto err = n.catalog->unknown_services(s.services); !err.empty())
+        return "subscriber " + s.impi + ": " + err + " (servicebox.services lists the known ones)";
+    }
+    if (page.value().size() < 500) break;
+  }
+
+  auto tls = net::make_tls_context({n.files.ca, n.files.cert, n.files.key, n.config.tls.min_version},
+                                   net::TlsRole::kServer, sb.require_mtls);
+  if (!tls.context) return "servicebox tls: " + tls.error;
+  if (sb.require_mtls) pin_peer_certificate(*tls.context, *pin);
+
+  ServiceBoxOptions box_opts;
+  box_opts.require_signed_assertion = sb.require_signed_assertion;
+  box_opts.domain = n.config.sip.domain;
+  n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts);
+  net::ServerOptions opts;
+  opts.listeners = {config::Listener{config::Transport::kTls, sb.sip_listen.address, sb.sip_listen.port}};
+  opts.connections = n.config.connections;
+  opts.limits = n.config.sip.limits;
+  opts.tls = tls.context;
+  n.sip = std::make_unique<net::Server>(opts, *n.box);
+  if (auto err = n.sip->start(); !err.empty()) return "servicebox sip: " + err;
+
+  n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
+                                              store_revocation_view(*n.state.subscribers, *n.state.bindings));
+  ContentServerOptions copts{sb.https_listen.address, sb.https_listen.port, n.files.cert, n.files.key};
+  if (auto err = n.content->start(copts); !err.empty()) {
+    n.sip->stop();
+    return err;
+  }
+  return {};
+}
+
+void ServiceNode::stop() {
+  if (!impl_) return;
+  if (impl_->content) impl_->content->stop();
+  if (impl_->sip) impl_->sip->stop();
+}
+
+uint16_t ServiceNode::sip_port() const { return impl_->sip ? impl_->sip->bound_port(0) : 0; }
+uint16_t ServiceNode::https_port() const { return impl_->content ? impl_->content->port() : 0; }
+
+std::string ServiceNode::banner() const {
+  std::ostringstream out;
+  const auto& sb = impl_->config.servicebox;
+  out << "servicebox sip: tls " << sb.sip_listen.address << ":" << sip_port()
+      << (sb.require_mtls ? " (mutual TLS, core certificate pinned)" : " (no client certificate required)") << "\n"
+      << "servicebox https: " << sb.https_listen.address << ":" << https_port() << "\n services:";
+  for (const auto& e : impl_->catalog->entries()) out << " " << e.name << "(" << e.method << ")";
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace imsguard::service

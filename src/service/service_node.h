@@ -1,0 +1,48 @@
+#pragma once
+// The servicebox role assembled: SIP application server behind mutual TLS that accepts only
+// the core's certificate, and the HTTPS content server, both over the state stores of
+// data_dir for the revocation view. `imsguard servicebox` runs it alone; `imsguard run`
+// runs it next to the edge/core when the config names the servicebox role.
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+
+namespace imsguard::service {
+
+struct ServiceNodeFiles {
+  std::string ca;           // private CA (verifies the core and signs our certificate)
+  std::string cert, key;    // the service box's certificate (TLS server for SIP and HTTPS)
+  std::string core_cert;    // the only certificate accepted as the core (pinned); its key signs assertions
+};
+
+// <pki>/ca.crt, <pki>/servicebox.{crt,key}, <pki>/core.crt
+ServiceNodeFiles default_service_files(const std::string& pki_dir);
+
+// Creates the CA, core and servicebox certificates in <pki_dir> when missing (one-process
+// deployments, where the core and the box share the data directory).
+std::string ensure_service_pki(const std::string& pki_dir);
+
+class ServiceNode {
+ public:
+  ServiceNode(config::Config config, ServiceNodeFiles files);
+  ~ServiceNode();
+  ServiceNode(const ServiceNode&) = delete;
+  ServiceNode& operator=(const ServiceNode&) = delete;
+
+  // Checks the config (catalogue, certificates, every subscriber profile names known
+  // services), opens state, binds both listeners. An error message and nothing running on
+  // failure.
+  std::string start();
+  void stop();
+  uint16_t sip_port() const;
+  uint16_t https_port() const;
+  std::string banner() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace imsguard::service
