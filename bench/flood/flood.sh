@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A flood against imsguard while a legitimate sipp registers (loopback only, bounded by -m
+# and timeout). Prints one RESULT line. NADDR=1 (default): one flood source 127.0.0.2;
+# NADDR=256: sources 127.0.1.0-255, one per call round robin (sipp -t ui -ip_field 3).
+#   legit : 127.0.0.3, bench/sipp/register_auth.xml, LEGIT_RATE/s for TOTAL s
+#   flood : 127.0.0.2, flood_register.xml (unauthenticated REGISTER, no retransmissions),
+#           FLOOD_RATE/s for FLOOD_DURATION s starting at FLOOD_START
+# Usage: bench/flood/flood_single.sh [path/to/imsguard]
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${1:-$ROOT/build/release/imsguard}
+LEGIT_RATE=${LEGIT_RATE:-50} TOTAL=${TOTAL:-20} FLOOD_RATE=${FLOOD_RATE:-5000}
+FLOOD_START=${FLOOD_START:-3} FLOOD_DURATION=${FLOOD_DURATION:-10} NUSERS=${NUSERS:-100}
+PORT=${PORT:-25060} NADDR=${NADDR:-1}
+OUT=$(mktemp -d /tmp/imsguard-flood-XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+{ echo "impi,impu,password"; for ((i = 0; i < NUSERS; i++)); do echo "user$i,sip:user$i@ims.local,pw-$i"; done; } >"$OUT/subs.csv"
+{ echo SEQUENTIAL; for ((i = 0; i < NUSERS; i++)); do echo "user$i;pw-$i;ims.local"; done; } >"$OUT/users.csv"
+{ echo SEQUENTIAL; for ((i = 0; i < 1024; i++)); do echo "u$((i % 997));x;ims.local;127.0.1.$((i % 256))"; done; } >"$OUT/flood.csv"
+if (( NADDR > 1 )); then FLOOD_NET=(-inf "$OUT/flood.csv" -t ui -ip_field 3 -max_socket 512); else FLOOD_NET=(-inf "$OUT/users.csv" -i 127.0.0.2); fi
+"$BIN" subscriber import --data-dir "$OUT" "$OUT/subs.csv" >"$OUT/import.log"
+cat >"$OUT/imsguard.yaml" <<YAML
+roles: [edge, core]
+data_dir: $OUT
+state: sqlite
+events: { output: $OUT/events.jsonl }
+sip:
+  domain: ims.local
+  workers: 2
+  listen:
+    - { transport: udp, address: 127.0.0.1, port: $PORT }
+auth:
+  realm: ims.local
+  digest_algorithms: [MD5, SHA-256]
+YAML
+"$BIN" run --config "$OUT/imsguard.yaml" >"$OUT/imsguard.log" 2>&1 &
+IG=$!; PIDS+=("$IG")
+sleep 2
+(cd "$OUT" && exec timeout $((TOTAL + 40)) sipp 127.0.0.1:$PORT -sf "$ROOT/bench/sipp/register_auth.xml" -inf "$OUT/users.csv" \
+  -i 127.0.0.3 -p 16003 -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l 200 -timeout $((TOTAL + 30))s -nostdin \
+  -trace_stat -stf legit-stat.csv -fd 1 >legit.screen 2>&1) &
+LP=$!; PIDS+=("$LP")
+sleep "$FLOOD_START"
+(cd "$OUT" && exec timeout $((FLOOD_DURATION + 20)) sipp 127.0.0.1:$PORT -sf "$HERE/flood_register.xml" "${FLOOD_NET[@]}" \
+  -p 17000 -r "$FLOOD_RATE" -m $((FLOOD_RATE * FLOOD_DURATION)) -l $((FLOOD_RATE * 2)) -nr \
+  -timeout $((FLOOD_DURATION + 10))s -nostdin -trace_stat -stf flood-stat.csv -fd 1 >flood.screen 2>&1) &
+FP=$!; PIDS+=("$FP")
+CPU0=$(awk '{print $14+$15}' /proc/$IG/stat)
+wait "$FP" || true
+wait "$LP" || true
+CPU1=$(awk '{print $14+$15}' /proc/$IG/stat)
+kill "$IG"; wait "$IG" 2>/dev/null || true
+col() { awk -F';' -v n="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==n) c=i; next} {v=$c} END{print v}' "$1"; }
+l_created=$(col "$OUT/legit-stat.csv" TotalCallCreated); l_ok=$(col "$OUT/legit-stat.csv" "SuccessfulCall(C)")
+l_rtx=$(col "$OUT/legit-stat.csv" "Retransmissions(C)"); l_rt=$(col "$OUT/legit-stat.csv" "ResponseTimereg(C)")
+f_sent=$(col "$OUT/flood-stat.csv" TotalCallCreated); f_seen=$(col "$OUT/flood-stat.csv" "SuccessfulCall(C)")
+# p95 from the response-time repartition buckets of the legit run
+l_p95=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) if($i ~ /^ResponseTimeRepartitionreg_/){n++; c[n]=i; b=$i; sub(/^ResponseTimeRepartitionreg_/,"",b); name[n]=b}; next}
+  {for(j=1;j<=n;j++) v[j]=$c[j]} END{t=0; for(j=1;j<=n;j++) t+=v[j]; a=0; for(j=1;j<=n;j++){a+=v[j]; if(t>0 && a>=0.95*t){print name[j]; exit}} print "NA"}' "$OUT/legit-stat.csv")
+ticks=$(getconf CLK_TCK)
+ratio=$(awk -v o="$l_ok" -v c="$l_created" 'BEGIN { if (c > 0) printf "%.4f", o / c; else print 0 }')
+echo "RESULT imsguard flood naddr=$NADDR legit_success=$ratio legit_ok=$l_ok/$l_created legit_rtt_avg=$l_rt legit_rtt_p95_bucket_ms=$l_p95 legit_retrans=$l_rtx flood_sent=$f_sent flood_answers_seen=$f_seen imsguard_cpu_ticks=$((CPU1 - CPU0)) ticks_per_s=$ticks out=$OUT"
+grep -o '"guard":"[a-z]*","source":"[^"]*","identity":"[^"]*","action":"[a-z]*"' "$OUT/events.jsonl" | sort | uniq -c | sort -rn | head -5
