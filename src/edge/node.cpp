@@ -2,6 +2,7 @@
 
 #include "crypto/hex.h"
 #include "edge/edge.h"
+#include "edge/proxy.h"
 #include "edge/registrar.h"
 #include "guard/chain.h"
 #include "net/pki.h"
@@ -29,6 +30,7 @@ struct Node::Impl {
   std::unique_ptr<net::Server> server;
   std::string demo_file;
   std::vector<std::string> demo_lines;
+  std::unique_ptr<ServiceRoles> service_roles;  // servicebox / core I-S routing, when linked in
 };
 
 namespace {
@@ -127,6 +129,11 @@ std::string Node::start() {
     opts.tls = tls.context;
   }
 
+  if (const auto& start_services = service_role_starter(); start_services && (c.has_role("servicebox") || c.has_role("core"))) {
+    std::string service_error;
+    n.service_roles = start_services(c, *n.state.subscribers, *n.state.bindings, service_error);
+    if (!n.service_roles) return service_error;
+  }
   n.registrar = std::make_unique<Registrar>(c, *n.state.subscribers, *n.state.bindings);
   n.edge = std::make_unique<Edge>(c, n.registrar.get());
   std::string guard_error;
@@ -143,6 +150,7 @@ std::string Node::start() {
 
 void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
+  if (impl_ && impl_->service_roles) impl_->service_roles->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();
 }
 
@@ -157,6 +165,7 @@ std::string Node::banner() const {
   out << "domain " << c.sip.domain << ", realm " << c.auth.realm << ", state " << c.state << " in " << c.data_dir << "\n";
   if (!impl_->demo_file.empty())
     out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";
+  if (impl_->service_roles) out << impl_->service_roles->banner();
   return out.str();
 }
 

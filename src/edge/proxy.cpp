@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 
 namespace imsguard::edge {
@@ -184,8 +185,23 @@ std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Me
   return identity.impus.empty() ? std::string() : identity.impus.front();
 }
 
+namespace {
+std::atomic<ServiceRouter*> g_service_router{nullptr};
+}  // namespace
+
+void set_service_router(ServiceRouter* router) { g_service_router.store(router); }
+ServiceRouter* service_router() { return g_service_router.load(); }
+
+static ServiceRoleStarter& starter_slot() {
+  static ServiceRoleStarter starter;
+  return starter;
+}
+void set_service_role_starter(ServiceRoleStarter starter) { starter_slot() = std::move(starter); }
+const ServiceRoleStarter& service_role_starter() { return starter_slot(); }
+
 void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
                             net::Responder& reply) {
+  if (auto* router = service_router(); router && router->route(flow, identity, msg, reply)) return;
   std::string aor;
   auto target = target_for(msg, aor);
   if (!target || !registrar_.sender()) {

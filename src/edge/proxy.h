@@ -10,12 +10,45 @@
 #include "sip/message.h"
 
 #include <array>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace imsguard::edge {
 
 struct ProxyCounters;
+
+// The I-S routing hook: requests addressed to a service URI (sip:<service>@services.<domain>)
+// go to the service layer instead of a registered user. The interface lives here and the
+// implementation in src/service (set by the core role), so the edge does not link it.
+class ServiceRouter {
+ public:
+  virtual ~ServiceRouter() = default;
+  // true when the request was for a service and has been answered (or refused) through
+  // `reply`; false to relay it as usual.
+  virtual bool route(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
+                     net::Responder& reply) = 0;
+};
+
+// The process-wide router (null: no service routing). Set before the transports start.
+void set_service_router(ServiceRouter* router);
+ServiceRouter* service_router();
+
+// The I-S roles of `imsguard run` (servicebox, the core's service routing) are built outside
+// the edge library; the binary that links them installs a starter, which Node calls once
+// the state stores are open.
+class ServiceRoles {
+ public:
+  virtual ~ServiceRoles() = default;
+  virtual void stop() = 0;
+  virtual std::string banner() const = 0;
+};
+using ServiceRoleStarter = std::function<std::unique_ptr<ServiceRoles>(
+    const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,
+    std::string& error)>;
+void set_service_role_starter(ServiceRoleStarter starter);
+const ServiceRoleStarter& service_role_starter();
 
 class Proxy {
  public:

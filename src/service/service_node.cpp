@@ -44,7 +44,7 @@ ServiceNode::ServiceNode(config::Config config, ServiceNodeFiles files) : impl_(
 
 ServiceNode::~ServiceNode() { stop(); }
 
-std::string ServiceNode::start() {
+std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store::BindingStore* shared_bindings) {
   auto& n = *impl_;
   const auto& sb = n.config.servicebox;
   n.catalog = std::make_unique<ServiceCatalog>(sb, n.config.sip.domain);
@@ -60,13 +60,17 @@ std::string ServiceNode::start() {
   auto pin = certificate_fingerprint(n.files.core_cert, &error);
   if (!pin) return "servicebox: " + error;
 
-  auto state = store::open_state(n.config.state, n.config.data_dir);
-  if (!state.ok()) return "state: " + state.message();
-  n.state = std::move(state.value());
+  if (!shared_subscribers || !shared_bindings) {
+    auto state = store::open_state(n.config.state, n.config.data_dir);
+    if (!state.ok()) return "state: " + state.message();
+    n.state = std::move(state.value());
+    shared_subscribers = n.state.subscribers.get();
+    shared_bindings = n.state.bindings.get();
+  }
   // Every service a subscriber may use must exist: a typo in a profile would otherwise be
   // found only when that subscriber is refused.
   for (size_t offset = 0;; offset += 500) {
-    auto page = n.state.subscribers->list(offset, 500);
+    auto page = shared_subscribers->list(offset, 500);
     if (!page.ok()) return "state: " + page.message();
     for (const auto& s : page.value()) {
       if (auto err = n.catalog->unknown_services(s.services); !err.empty())
@@ -93,7 +97,7 @@ std::string ServiceNode::start() {
   if (auto err = n.sip->start(); !err.empty()) return "servicebox sip: " + err;
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
-                                              store_revocation_view(*n.state.subscribers, *n.state.bindings));
+                                              store_revocation_view(*shared_subscribers, *shared_bindings));
   ContentServerOptions copts{sb.https_listen.address, sb.https_listen.port, n.files.cert, n.files.key};
   if (auto err = n.content->start(copts); !err.empty()) {
     n.sip->stop();

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "config/config.h"
+#include "store/binding_store.h"
+#include "store/subscriber_store.h"
 
 namespace imsguard::service {
 
@@ -33,7 +35,9 @@ class ServiceNode {
   // Checks the config (catalogue, certificates, every subscriber profile names known
   // services), opens state, binds both listeners. An error message and nothing running on
   // failure.
-  std::string start();
+  // With `subscribers`/`bindings` given (one process with the core), those stores are used
+  // instead of opening data_dir's state a second time.
+  std::string start(store::SubscriberStore* subscribers = nullptr, store::BindingStore* bindings = nullptr);
   void stop();
   uint16_t sip_port() const;
   uint16_t https_port() const;

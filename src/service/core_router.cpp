@@ -1,0 +1,126 @@
+#include "service/core_router.h"
+
+#include <chrono>
+
+#include "ops/counters.h"
+#include "ops/events.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+#include "sip/uri.h"
+#include "sip/writer.h"
+
+namespace imsguard::service {
+namespace {
+
+struct RouterCounters {
+  ops::Counter& refused = ops::counters().get("imsguard_service_requests_total{outcome=\"refused\"}",
+                                              "requests to a service refused by the core (profile, barred, method)");
+  ops::Counter& tokens = ops::counters().get("imsguard_service_requests_total{outcome=\"token_issued\"}",
+                                             "content tokens issued over signaling");
+  ops::Counter& relayed = ops::counters().get("imsguard_service_requests_total{outcome=\"relayed\"}");
+  ops::Counter& failed = ops::counters().get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
+  ops::Counter& policed = ops::counters().get("imsguard_service_assertions_policed_total",
+                                              "identities or headers a service asserted that it may not");
+};
+
+RouterCounters& counters() {
+  static RouterCounters c;
+  return c;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& subscribers)
+    : config_(config), subscribers_(subscribers), services_host_("services." + config.sip.domain) {}
+
+std::unique_ptr<CoreRouter> CoreRouter::create(const config::Config& config, const ServiceNodeFiles& files,
+                                               const std::string& core_key, store::SubscriberStore& subscribers,
+                                               std::string& error) {
+  std::unique_ptr<CoreRouter> r(new CoreRouter(config, subscribers));
+  r->catalog_ = std::make_unique<ServiceCatalog>(config.servicebox, config.sip.domain);
+  if (error = r->catalog_->validate(); !error.empty()) return nullptr;
+  auto key = Es256Key::load_private(core_key, &error);
+  if (!key) return nullptr;
+  r->gate_ = std::make_unique<ServiceGate>(*r->catalog_, *key, "https://" + config.sip.domain + "/core.crt",
+                                           config.servicebox.token_lifetime_s);
+  r->client_ = ServiceClient::create(files, core_key, config.servicebox.sip_listen, error);
+  if (!r->client_) return nullptr;
+  return r;
+}
+
+bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity, const sip::Message& msg,
+                       net::Responder& reply) {
+  auto ruri = sip::parse_uri(msg.request_uri());
+  if (!ruri || !ruri->is_sip() || ruri->host != services_host_) return false;
+  if (msg.method_name() == "ACK") return true;  // stateless: nothing to answer
+  std::string service = ruri->user_unescaped();
+  std::string source = flow.to_string();
+
+  auto sub = subscribers_.find(identity.impi);
+  std::vector<std::string> profile;
+  bool barred = true;  // unknown or unreadable subscriber: fail closed
+  if (sub.ok() && sub.value().has_value()) {
+    profile = sub.value()->services;
+    barred = sub.value()->barred;
+  }
+  auto decision = gate_->authorize(profile, barred, service, msg.method_name());
+  if (!decision.allowed) {
+    counters().refused.inc();
+    ops::events().emit({"service", source, identity.impi, "reject", decision.reason + " (" + service + ")"});
+    reply.send(sip::make_response(msg, decision.code, sip::default_reason(decision.code), {}, "core"));
+    return true;
+  }
+  std::string impu = identity.impus.empty() ? "sip:" + identity.impi : identity.impus.front();
+  const ServiceEntry* entry = catalog_->find(service);
+  if (entry->is_content()) {
+    // The token goes back on the flow the subscriber registered (TLS for a protected path).
+    std::string token = gate_->issue_token(impu, service, unix_now());
+    counters().tokens.inc();
+    sip::HeaderPair extra[] = {{kContentTokenHeader, token}};
+    reply.send(sip::make_response(msg, 200, "OK", extra, "core"));
+    return true;
+  }
+
+  auto assertion = gate_->sign(impu, entry->identity, service, unix_now());
+  sip::MessageWriter w(msg);
+  w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  w.remove_all(sip::HeaderId::kPPreferredIdentity);
+  w.remove_all("Identity");
+  uint32_t mf = msg.max_forwards().value_or(71);
+  w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
+  w.add_header("P-Asserted-Identity", assertion.asserted);
+  w.add_header("Identity", assertion.identity);
+  auto result = client_->exchange(w.str());
+  if (!result.error.empty()) {
+    counters().failed.inc();
+    ops::events().emit({"service", source, identity.impi, "reject", "servicebox: " + result.error});
+    reply.send(sip::make_response(msg, 503, "Service Unavailable", {}, "core"));
+    return true;
+  }
+  sip::Message answer;
+  if (sip::parse_stream_message(result.response, {}, answer).status != sip::ParseStatus::kOk ||
+      answer.is_request()) {
+    counters().failed.inc();
+    reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
+    return true;
+  }
+  auto policing = gate_->police_response(service, answer);
+  sip::MessageWriter out(answer);
+  for (const auto& name : policing.removed) out.remove_all(name);
+  if (policing.identity_rewritten || !policing.removed.empty()) {
+    counters().policed.inc();
+    ops::events().emit({"service", "servicebox", service, "strip", "service asserted identity/headers it may not"});
+  }
+  out.remove_all(sip::HeaderId::kPAssertedIdentity);
+  out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
+  counters().relayed.inc();
+  reply.send(out.str());
+  return true;
+}
+
+}  // namespace imsguard::service
