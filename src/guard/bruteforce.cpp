@@ -82,7 +82,10 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   }
   std::string_view why;
   int64_t source_lock_ms = 0, impi_lock_ms = 0;
-  if (info.event == AuthEvent::kFailed) {
+  // A replayed nonce count is a retransmission of an answer already checked (a slow reply
+  // under load), not a new password guess: counting it would lock real phones out.
+  const bool guess = info.event == AuthEvent::kFailed && info.reason.find("replay") == std::string_view::npos;
+  if (guess) {
     source_lock_ms = sources_.with(source_key(ctx), now, [&](State& s, bool) -> int64_t {
       roll(s, now);
       if (++s.failures >= config_.max_failures) return lock(s, now);
@@ -92,7 +95,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   impi_lock_ms = impis_.with(impi_key, now, [&](State& s, bool) -> int64_t {
     roll(s, now);
     ++s.challenges;  // every answer but success carries a fresh challenge
-    if (info.event == AuthEvent::kFailed && ++s.failures >= config_.per_impi_distributed) {
+    if (guess && ++s.failures >= config_.per_impi_distributed) {
       why = "failed authentications for this identity from all sources";
       return lock(s, now);
     }

@@ -124,5 +124,17 @@ TEST(BruteForceGuard, SuccessClearsTheSourceFailures) {
   EXPECT_FALSE(attempt(g, f, "alice", 1003).stops());
 }
 
+TEST(BruteForceGuard, ReplayedNonceCountsAreRetransmissionsNotGuesses) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.5");
+  for (int i = 0; i < 10; ++i) {
+    auto r = request("REGISTER", "alice", "x", digest("alice@ims.local"));
+    g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "nonce count replayed"});
+  }
+  EXPECT_FALSE(attempt(g, f, "alice", 2000).stops());
+  fail(g, f, "alice", 2001);
+  EXPECT_EQ(g.source_locked_ms(ctx_at(f, 2002)), 0);
+}
+
 }  // namespace
 }  // namespace imsguard::guard
