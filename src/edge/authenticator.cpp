@@ -45,6 +45,28 @@ std::string_view ha1_for(const store::Subscriber& s, crypto::HashAlgorithm h) {
   return {};
 }
 
+AuthResult unavailable(std::string reason) {
+  AuthResult r;
+  r.outcome = AuthOutcome::kUnavailable;
+  r.reason = std::move(reason);
+  return r;
+}
+
+// What the response is computed over: the request as the client sent it, and our HA1.
+crypto::DigestInput digest_input(const sip::Message& msg, const crypto::DigestCredentials& c, std::string_view ha1) {
+  crypto::DigestInput in;
+  in.algorithm = c.algorithm;
+  in.ha1 = ha1;
+  in.method = msg.method_name();
+  in.uri = c.uri;
+  in.nonce = c.nonce;
+  in.nc = c.nc;
+  in.cnonce = c.cnonce;
+  in.qop = c.qop;
+  in.body = msg.body();
+  return in;
+}
+
 }  // namespace
 
 AuthenticatorOptions Authenticator::options_from(const config::Config& c) {
@@ -89,6 +111,13 @@ std::unique_ptr<Authenticator> Authenticator::create(AuthenticatorOptions option
 Authenticator::Authenticator(AuthenticatorOptions options, store::SubscriberStore& subscribers,
                              std::unique_ptr<crypto::NonceAuthority> nonces)
     : options_(std::move(options)), subscribers_(subscribers), nonces_(std::move(nonces)), nc_(options_.nc_capacity) {}
+
+crypto::NcTracker::Verdict Authenticator::record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms) {
+  auto nc = crypto::NcTracker::parse_nc(c.nc);
+  if (!nc) return crypto::NcTracker::Verdict::kReplay;
+  std::lock_guard lock(nc_mutex());
+  return nc_.check_and_record(c.nonce, issued_at_ms, *nc);
+}
 
 bool Authenticator::unknown_looks_like_aka(std::string_view aor) const {
   if (!options_.aka_enabled) return false;
@@ -259,10 +288,7 @@ AuthResult Authenticator::verify_digest(const sip::Message& msg, const Credentia
 
   auto found = subscribers_.find(c.username);
   if (!found.ok()) {
-    AuthResult r;
-    r.outcome = AuthOutcome::kUnavailable;
-    r.reason = "subscriber store: " + found.message();
-    return r;
+    return unavailable("subscriber store: " + found.message());
   }
   const auto& sub = found.value();
   // Unknown, barred or AKA-only users go through the same computation with a decoy HA1, so
@@ -271,28 +297,14 @@ AuthResult Authenticator::verify_digest(const sip::Message& msg, const Credentia
   bool usable = sub && !sub->barred && sub->scheme == store::AuthScheme::kDigest &&
                 !ha1_for(*sub, c.algorithm.hash).empty();
   std::string_view ha1 = usable ? ha1_for(*sub, c.algorithm.hash) : std::string_view(kDecoyHa1);
-  crypto::DigestInput in;
-  in.algorithm = c.algorithm;
-  in.ha1 = ha1;
-  in.method = msg.method_name();
-  in.uri = c.uri;
-  in.nonce = c.nonce;
-  in.nc = c.nc;
-  in.cnonce = c.cnonce;
-  in.qop = c.qop;
-  in.body = msg.body();
+  crypto::DigestInput in = digest_input(msg, c, ha1);
   bool ok = crypto::digest_verify(in, c.response) && usable;
   bool identity_ok = usable && std::find(sub->impus.begin(), sub->impus.end(), aor) != sub->impus.end();
   if (!ok || !identity_ok) {
     return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed,
                          !ok ? "wrong credentials" : "To is not an identity of this user");
   }
-  auto nc = crypto::NcTracker::parse_nc(c.nc);
-  crypto::NcTracker::Verdict verdict;
-  {
-    std::lock_guard lock(nc_mutex());
-    verdict = nc ? nc_.check_and_record(c.nonce, check.issued_at_ms, *nc) : crypto::NcTracker::Verdict::kReplay;
-  }
+  crypto::NcTracker::Verdict verdict = record_nc(c, check.issued_at_ms);
   if (verdict == crypto::NcTracker::Verdict::kReplay)
     return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed, "nonce count replayed");
   if (verdict == crypto::NcTracker::Verdict::kForgotten)
@@ -319,10 +331,7 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsV
 
   auto found = subscribers_.find(c.username);
   if (!found.ok()) {
-    AuthResult r;
-    r.outcome = AuthOutcome::kUnavailable;
-    r.reason = "subscriber store: " + found.message();
-    return r;
+    return unavailable("subscriber store: " + found.message());
   }
   const auto& sub = found.value();
   bool usable = sub && !sub->barred && sub->scheme == store::AuthScheme::kAka;
@@ -330,10 +339,7 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsV
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "wrong credentials");
   auto m = crypto::Milenage::from_opc(sub->k, sub->opc);
   if (!m) {
-    AuthResult r;
-    r.outcome = AuthOutcome::kUnavailable;
-    r.reason = "milenage failed";
-    return r;
+    return unavailable("milenage failed");
   }
   if (c.has_auts) {
     // The USIM refused our SQN as not fresh: recover its SQN_MS, continue from there.
@@ -360,33 +366,16 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsV
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "credentials without qop");
   auto f = m->f2345(nonce.rand);
   if (!f) {
-    AuthResult r;
-    r.outcome = AuthOutcome::kUnavailable;
-    r.reason = "milenage failed";
-    return r;
+    return unavailable("milenage failed");
   }
   auto ha1 = crypto::aka_ha1(c.algorithm.aka, c.username, options_.realm, f->res, f->ik, f->ck);
-  crypto::DigestInput in;
-  in.algorithm = c.algorithm;
-  in.ha1 = ha1 ? std::string_view(*ha1) : std::string_view();
-  in.method = msg.method_name();
-  in.uri = c.uri;
-  in.nonce = c.nonce;
-  in.nc = c.nc;
-  in.cnonce = c.cnonce;
-  in.qop = c.qop;
-  in.body = msg.body();
+  crypto::DigestInput in = digest_input(msg, c, ha1 ? std::string_view(*ha1) : std::string_view());
   bool ok = ha1 && crypto::digest_verify(in, c.response);
   bool identity_ok = std::find(sub->impus.begin(), sub->impus.end(), aor) != sub->impus.end();
   if (!ok || !identity_ok)
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed,
                          !ok ? "wrong credentials" : "To is not an identity of this user");
-  auto nc = crypto::NcTracker::parse_nc(c.nc);
-  crypto::NcTracker::Verdict verdict;
-  {
-    std::lock_guard lock(nc_mutex());
-    verdict = nc ? nc_.check_and_record(c.nonce, check.issued_at_ms, *nc) : crypto::NcTracker::Verdict::kReplay;
-  }
+  crypto::NcTracker::Verdict verdict = record_nc(c, check.issued_at_ms);
   if (verdict != crypto::NcTracker::Verdict::kAccepted)
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "nonce count replayed");
   AuthResult r;

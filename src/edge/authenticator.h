@@ -7,6 +7,7 @@
 // The only durable write per challenge is the AKA SQN, reserved before the nonce leaves.
 #include "config/config.h"
 #include "crypto/digest.h"
+#include "crypto/digest_header.h"
 #include "crypto/nc_tracker.h"
 #include "crypto/nonce.h"
 #include "sip/message.h"
@@ -80,6 +81,8 @@ class Authenticator {
   std::optional<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view client_address, bool stale,
                                          std::string& error);
   bool unknown_looks_like_aka(std::string_view aor) const;
+  // Records the nonce count of verified credentials; kReplay for a missing or repeated nc.
+  crypto::NcTracker::Verdict record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms);
 
   AuthenticatorOptions options_;
   store::SubscriberStore& subscribers_;
