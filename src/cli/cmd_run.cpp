@@ -34,11 +34,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     if (!opts->data_dir.empty()) config.data_dir = opts->data_dir;
 
     // Block the stop signals in every thread; this thread waits for them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t stop_signals = imsguard::cli::block_stop_signals();
 
     imsguard::edge::Node node(std::move(config));
     if (auto err = node.start(); !err.empty()) {
@@ -47,13 +43,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       return;
     }
     std::cerr << "imsguard running (Ctrl-C stops)\n" << node.banner() << std::flush;
-    if (opts->duration_s > 0) {
-      timespec timeout{static_cast<time_t>(opts->duration_s), 0};
-      sigtimedwait(&stop_signals, nullptr, &timeout);
-    } else {
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
-    }
+    imsguard::cli::wait_for_stop(stop_signals, opts->duration_s);
     node.stop();
     std::cerr << "imsguard stopped; counters:\n" << node.counters_summary() << std::flush;
   });

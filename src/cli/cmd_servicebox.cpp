@@ -96,11 +96,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       return;
     }
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t stop_signals = imsguard::cli::block_stop_signals();
 
     imsguard::service::ServiceNode node(std::move(config), files);
     if (auto err = node.start(); !err.empty()) {
@@ -110,13 +106,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       return;
     }
     std::cerr << "imsguard servicebox running\n" << node.banner() << std::flush;
-    if (opts->duration_s > 0) {
-      timespec timeout{static_cast<time_t>(opts->duration_s), 0};
-      sigtimedwait(&stop_signals, nullptr, &timeout);
-    } else {
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
-    }
+    imsguard::cli::wait_for_stop(stop_signals, opts->duration_s);
     node.stop();
     std::cerr << "imsguard servicebox stopped\n" << std::flush;
   });

@@ -3,6 +3,8 @@
 // (the files are compiled straight into the binary, so static registration is kept).
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+
 #include <functional>
 #include <vector>
 
@@ -23,5 +25,10 @@ struct CommandRegistration {
 // Exit status of a command is returned through this exception-free channel: callbacks set
 // it, main returns it. 0 ok, 1 runtime failure, 2 bad usage / bad input.
 int& exit_status();
+
+// Long-running roles stop on SIGINT/SIGTERM: block them in every thread (call before any
+// thread starts), then wait in the main thread for one, or for `duration_s` when non-zero.
+sigset_t block_stop_signals();
+void wait_for_stop(const sigset_t& stop_signals, unsigned duration_s);
 
 }  // namespace imsguard::cli

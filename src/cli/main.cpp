@@ -2,6 +2,7 @@
 #include "cli/command.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace imsguard::cli {
 
@@ -13,6 +14,25 @@ std::vector<CommandInstaller>& command_installers() {
 int& exit_status() {
   static int status = 0;
   return status;
+}
+
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+void wait_for_stop(const sigset_t& stop_signals, unsigned duration_s) {
+  if (duration_s > 0) {
+    timespec timeout{static_cast<time_t>(duration_s), 0};
+    sigtimedwait(&stop_signals, nullptr, &timeout);
+  } else {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+  }
 }
 
 }  // namespace imsguard::cli
