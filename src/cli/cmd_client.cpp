@@ -308,6 +308,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   install_register(sub);
   install_request(sub, "MESSAGE");
   install_request(sub, "OPTIONS");
+  for (auto& install : imsguard::cli::client_command_installers()) install(*sub);
 }};
 
 }  // namespace

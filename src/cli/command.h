@@ -22,6 +22,15 @@ struct CommandRegistration {
   }
 };
 
+// Subcommands of `imsguard client` may live in their own files too (cmd_client_*.cpp):
+// `ClientCommandRegistration reg{[](CLI::App& client) {...}};` adds one under `client`.
+std::vector<CommandInstaller>& client_command_installers();
+struct ClientCommandRegistration {
+  explicit ClientCommandRegistration(CommandInstaller installer) {
+    client_command_installers().push_back(std::move(installer));
+  }
+};
+
 // Exit status of a command is returned through this exception-free channel: callbacks set
 // it, main returns it. 0 ok, 1 runtime failure, 2 bad usage / bad input.
 int& exit_status();

@@ -11,6 +11,11 @@ std::vector<CommandInstaller>& command_installers() {
   return installers;
 }
 
+std::vector<CommandInstaller>& client_command_installers() {
+  static std::vector<CommandInstaller> installers;
+  return installers;
+}
+
 int& exit_status() {
   static int status = 0;
   return status;
