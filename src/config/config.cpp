@@ -252,9 +252,10 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
   if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
 
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits"})) {
+  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions"})) {
     r.get(s, "sip", "domain", c.sip.domain);
     r.get(s, "sip", "workers", c.sip.workers, 0, 64);
+    r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
     if (YAML::Node l = s["listen"]; l.IsDefined()) {
       if (!l.IsSequence()) {
         r.error(l, "sip.listen", "must be a list of {transport, address, port}");
@@ -314,10 +315,13 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.get(s, "auth", "aka", c.auth.aka);
     r.get(s, "auth", "digest", c.auth.digest);
   }
-  if (YAML::Node s = root["registrar"]; r.section(s, "registrar", {"min_expires_s", "max_expires_s", "default_expires_s"})) {
+  if (YAML::Node s = root["registrar"]; r.section(s, "registrar", {"min_expires_s", "max_expires_s", "default_expires_s",
+                                                                          "subscriber_cache_ms", "binding_flush_ms"})) {
     r.get(s, "registrar", "min_expires_s", c.registrar.min_expires_s, 1, 86400);
     r.get(s, "registrar", "max_expires_s", c.registrar.max_expires_s, 1, 7 * 86400);
     r.get(s, "registrar", "default_expires_s", c.registrar.default_expires_s, 1, 7 * 86400);
+    r.get(s, "registrar", "subscriber_cache_ms", c.registrar.subscriber_cache_ms, 0, 60000);
+    r.get(s, "registrar", "binding_flush_ms", c.registrar.binding_flush_ms, 0, 1000);
   }
   if (c.registrar.min_expires_s > c.registrar.max_expires_s)
     r.error(root["registrar"], "registrar", "min_expires_s is larger than max_expires_s");

@@ -37,6 +37,8 @@ struct Sip {
   uint32_t workers = 0;
   std::vector<Listener> listen;
   SipLimits limits;
+  // Server transactions remembered for retransmissions over UDP (oldest evicted first).
+  uint32_t max_transactions = 131072;
 };
 
 struct Tls {
@@ -65,6 +67,12 @@ struct Registrar {
   uint32_t min_expires_s = 60;
   uint32_t max_expires_s = 7200;
   uint32_t default_expires_s = 3600;
+  // Subscriber records read on the registration path are kept this long in memory (writes
+  // made by this process refresh them at once; others are seen within it). 0: no cache.
+  uint32_t subscriber_cache_ms = 2000;
+  // Bindings are served from memory and written to the state store by one writer thread,
+  // at most this many milliseconds after the 200 OK. 0: written before the 200 OK.
+  uint32_t binding_flush_ms = 20;
 };
 
 struct Identity {

@@ -40,7 +40,7 @@ constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS
 }  // namespace
 
 Edge::Edge(const config::Config& config, Registrar* registrar)
-    : config_(config), registrar_(registrar), counters_(edge_counters()) {
+    : config_(config), registrar_(registrar), counters_(edge_counters()), transactions_(config.sip.max_transactions) {
   limits_.max_message_bytes = config.sip.limits.max_message_bytes;
   limits_.max_headers = config.sip.limits.max_headers;
   limits_.max_header_bytes = config.sip.limits.max_header_bytes;
@@ -90,11 +90,25 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     else counters_.responses_absorbed.inc();
     return;
   }
-  handle_request(flow, msg, reply, guard_ctx ? &*guard_ctx : nullptr);
+  const guard::Context* ctx = guard_ctx ? &*guard_ctx : nullptr;
+  auto opened = transactions_.open(flow, msg, reply);
+  switch (opened.match) {
+    case ServerTransactions::Match::kAbsorbed:
+      return;
+    case ServerTransactions::Match::kNew: {
+      RecordingResponder recording(reply, transactions_, opened.key);
+      handle_request(flow, msg, recording, ctx, opened.key);
+      return;
+    }
+    case ServerTransactions::Match::kRelay:
+    case ServerTransactions::Match::kUntracked:
+      handle_request(flow, msg, reply, ctx, opened.key);
+      return;
+  }
 }
 
 void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                          const guard::Context* guard_ctx) {
+                          const guard::Context* guard_ctx, const std::string& transaction) {
   const auto& policy = msg.method() == sip::Method::kRegister ? registrar_policy_ : proxy_policy_;
   if (auto verdict = sip::check_request(msg, policy)) {
     counters_.rejected_sanity.inc();
@@ -118,8 +132,10 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   }
   switch (msg.method()) {
     case sip::Method::kAck:
+      // The ACK of a non-2xx answer of ours ended in its INVITE transaction already; an
+      // ACK for a 2xx is its own request and follows the dialog, like any other.
       counters_.ack.inc();
-      return;
+      break;
     case sip::Method::kOptions: {
       // OPTIONS for a user is routed like any request; only OPTIONS for the edge itself
       // (no user part: a keep-alive or capability query) is answered here.
@@ -143,9 +159,10 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
     default:
       break;
   }
-  counters_.other.inc();
+  if (msg.method() != sip::Method::kAck) counters_.other.inc();
   if (registrar_) {
     if (auto identity = registrar_->identity_for(flow, msg)) {
+      transactions_.relayed(transaction);
       proxy_->forward_request(flow, *identity, msg, reply);
       return;
     }
@@ -153,6 +170,7 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   counters_.unregistered.inc();
   std::string src = flow.to_string();
   ops::events().emit({"edge", src, "", "reject", "request from a flow that is not registered"});
+  if (msg.method() == sip::Method::kAck) return;  // never answered (RFC 3261 17.2.1)
   respond(msg, 403, "Forbidden (register first)", reply);
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // The I-C security edge (P-CSCF position): every datagram or framed message from a client
 // enters here. It parses strictly, refuses what RFC 3261 says must be refused (with the
-// status and a reason phrase that says why), and answers or routes the rest. The handler is
-// stateless per message except through the registrar and the stores, so every worker
-// thread calls it concurrently.
+// status and a reason phrase that says why), and answers or routes the rest. Requests it
+// answers itself run in a server transaction (server_transactions.h) so retransmissions get
+// the same answer; otherwise the handler keeps no per-message state beyond the registrar and
+// the stores, and every worker thread calls it concurrently.
 #include "config/config.h"
+#include "edge/server_transactions.h"
 #include "net/flow.h"
 #include "sip/message.h"
 #include "sip/parser.h"
@@ -37,8 +39,9 @@ class Edge final : public net::MessageHandler {
   void set_guards(guard::Chain* guards) { guards_ = guards; }
 
  private:
+  // `transaction`: the server transaction the request opened ("" when untracked).
   void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                      const guard::Context* guard_ctx = nullptr);
+                      const guard::Context* guard_ctx, const std::string& transaction);
   void respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                std::span<const std::pair<std::string_view, std::string_view>> extra = {});
 
@@ -51,6 +54,7 @@ class Edge final : public net::MessageHandler {
   std::string allow_;
   EdgeCounters& counters_;
   guard::Chain* guards_ = nullptr;
+  ServerTransactions transactions_;
 };
 
 }  // namespace imsguard::edge

@@ -1,9 +1,11 @@
 #include "edge/node.h"
 
 #include "crypto/hex.h"
+#include "edge/binding_cache.h"
 #include "edge/edge.h"
 #include "edge/proxy.h"
 #include "edge/registrar.h"
+#include "edge/subscriber_cache.h"
 #include "guard/chain.h"
 #include "net/pki.h"
 #include "net/server.h"
@@ -24,6 +26,9 @@ namespace imsguard::edge {
 struct Node::Impl {
   config::Config config;
   store::StateStores state;
+  // The registration path's views of the state (see subscriber_cache.h, binding_cache.h).
+  std::unique_ptr<CachedSubscriberStore> subscriber_cache;
+  std::unique_ptr<WriteBehindBindingStore> binding_cache;
   std::unique_ptr<guard::Chain> guards;  // outlives the edge and the transports that call it
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Edge> edge;
@@ -106,6 +111,14 @@ std::string Node::start() {
   if (!state.ok()) return "state: " + state.message();
   n.state = std::move(state.value());
   if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
+  n.subscriber_cache = std::make_unique<CachedSubscriberStore>(*n.state.subscribers, c.registrar.subscriber_cache_ms);
+  store::BindingStore* bindings = n.state.bindings.get();
+  if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
+    std::string binding_error;
+    n.binding_cache = std::make_unique<WriteBehindBindingStore>(*n.state.bindings, c.registrar.binding_flush_ms, binding_error);
+    if (!binding_error.empty()) return "state: " + binding_error;
+    bindings = n.binding_cache.get();
+  }
 
   net::ServerOptions opts;
   opts.listeners = c.sip.listen;
@@ -131,10 +144,10 @@ std::string Node::start() {
 
   if (const auto& start_services = service_role_starter(); start_services && (c.has_role("servicebox") || c.has_role("core"))) {
     std::string service_error;
-    n.service_roles = start_services(c, *n.state.subscribers, *n.state.bindings, service_error);
+    n.service_roles = start_services(c, *n.subscriber_cache, *bindings, service_error);
     if (!n.service_roles) return service_error;
   }
-  n.registrar = std::make_unique<Registrar>(c, *n.state.subscribers, *n.state.bindings);
+  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings);
   n.edge = std::make_unique<Edge>(c, n.registrar.get());
   std::string guard_error;
   n.guards = guard::Chain::create(c, guard_error);
@@ -152,6 +165,7 @@ void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
   if (impl_ && impl_->service_roles) impl_->service_roles->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();
+  if (impl_ && impl_->binding_cache) impl_->binding_cache->flush();  // every binding reaches the store
 }
 
 std::string Node::banner() const {

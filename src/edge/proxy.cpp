@@ -206,6 +206,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   auto target = target_for(msg, aor);
   if (!target || !registrar_.sender()) {
     counters_.unavailable.inc();
+    if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
     // The same answer for an unknown and an unregistered user: no enumeration via MESSAGE.
     reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
@@ -231,6 +232,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   std::string bytes = w.str();
   if (!registrar_.sender()->send_to(*target, bytes)) {
     counters_.unavailable.inc();
+    if (msg.method() == sip::Method::kAck) return;
     reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }

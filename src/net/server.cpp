@@ -3,6 +3,7 @@
 #include "net/stream_connection.h"
 #include "ops/counters.h"
 
+#include <linux/filter.h>
 #include <asio.hpp>
 #include <spdlog/spdlog.h>
 
@@ -119,6 +120,25 @@ void Server::stop() {
   workers_.clear();
 }
 
+namespace {
+
+// SO_REUSEPORT picks a socket by hashing the address 4-tuple, so one busy peer (an SBC or a
+// trunk in front of the edge, a load generator) lands on one worker while the others idle.
+// A random pick spreads every peer over all workers; what must see a peer's messages
+// together (server transactions, guards, registrations) is shared between workers.
+void spread_over_workers(int fd, size_t workers) {
+  sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_RANDOM)},
+      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, static_cast<uint32_t>(workers)},
+      {BPF_RET | BPF_A, 0, 0, 0},
+  };
+  sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
+  // Without it (an old kernel) the hash is used: correct, only less even.
+  (void)::setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog);
+}
+
+}  // namespace
+
 void Server::start_udp(const config::Listener& l, size_t index) {
   auto address = asio::ip::make_address(l.address);
   uint16_t port = l.port;
@@ -139,6 +159,7 @@ void Server::start_udp(const config::Listener& l, size_t index) {
     udp_sockets_.push_back(std::move(sock));
     receive_udp(raw);
   }
+  if (workers_.size() > 1) spread_over_workers(udp_sockets_.back()->socket.native_handle(), workers_.size());
   bound_ports_[index] = port;
 }
 

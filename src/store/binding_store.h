@@ -3,6 +3,7 @@
 // survive a restart on one machine (SQLite) and are shared between edges (Redis): a client
 // registered through edge A must be reachable through edge B.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,15 @@ class BindingStore {
   virtual StoreResult<std::size_t> purge_expired(int64_t now) = 0;
   // All live bindings, ordered by (aor, contact).
   virtual StoreResult<std::vector<Binding>> list(int64_t now) = 0;
+
+  // Runs `writes` (calls to this store) as one unit where the backend can: SQLite makes them
+  // one transaction, so a batch of the write-behind cache costs one commit instead of one
+  // per binding. The calls report their own results; this one reports the commit. Default:
+  // the calls as they are.
+  virtual StoreResult<void> write_batch(const std::function<void(BindingStore&)>& writes) {
+    writes(*this);
+    return {};
+  }
 };
 
 }  // namespace imsguard::store

@@ -122,4 +122,12 @@ StoreResult<std::vector<Binding>> SqliteBindingStore::list(int64_t now) {
   return collect(q.value());
 }
 
+StoreResult<void> SqliteBindingStore::write_batch(const std::function<void(BindingStore&)>& writes) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction tx(*db_);
+  if (auto begun = tx.begin(); !begun.ok()) return begun;
+  writes(*this);
+  return tx.commit();
+}
+
 }  // namespace imsguard::store

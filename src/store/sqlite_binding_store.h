@@ -24,13 +24,14 @@ class SqliteBindingStore final : public BindingStore {
                                                  std::string_view flow_id, int64_t now) override;
   StoreResult<std::size_t> purge_expired(int64_t now) override;
   StoreResult<std::vector<Binding>> list(int64_t now) override;
+  StoreResult<void> write_batch(const std::function<void(BindingStore&)>& writes) override;
 
  private:
   explicit SqliteBindingStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   // Runs a prepared SELECT of all binding columns and collects the rows.
   StoreResult<std::vector<Binding>> collect(SqliteStatement& q);
 
-  std::mutex mu_;
+  std::recursive_mutex mu_;  // recursive: write_batch holds it across the calls it runs
   std::unique_ptr<SqliteDb> db_;
 };
 

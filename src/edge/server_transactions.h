@@ -1,0 +1,101 @@
+#pragma once
+// RFC 3261 server transactions (17.2) for the requests the edge answers itself. Over UDP
+// a client retransmits a request until it sees a response; when the answer is slow (load)
+// or lost, the retransmission must get the same answer again, not a second evaluation: a
+// second REGISTER re-checked would be refused as a replayed nonce count, a second INVITE
+// refused twice would be counted twice by the guards. So the edge remembers, per
+// transaction (branch, sent-by, method), the final response it sent and resends it; a
+// retransmission that arrives while the first copy is still being handled is absorbed;
+// the ACK of a non-2xx final response to an INVITE ends in its INVITE transaction.
+// Requests relayed to another element are marked so: their retransmissions are relayed
+// again (a stateless proxy, RFC 3261 16.11) and the next hop's transaction absorbs them.
+//
+// Bounded: entries live for Timer J / Timer H (64*T1 = 32 s) over UDP and are evicted
+// oldest first when the table is full, so a flood of unique requests costs at most the
+// configured capacity. Requests without an RFC 3261 branch are not matched (RFC 2543
+// matching is not implemented) and are counted.
+#include "net/flow.h"
+#include "sip/message.h"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace imsguard::edge {
+
+struct TransactionCounters;
+
+class ServerTransactions {
+ public:
+  // `capacity`: transactions remembered at most (over all shards). `lifetime_ms`: how long a
+  // completed UDP transaction is remembered (RFC 3261: 64*T1).
+  explicit ServerTransactions(size_t capacity = 131072, int64_t lifetime_ms = 32000);
+
+  enum class Match {
+    kNew,       // first copy: handle it (the transaction is now open under `key`)
+    kAbsorbed,  // a retransmission: the stored response (if any) was sent again; stop here
+    kRelay,     // a retransmission of a relayed request: relay it again
+    kUntracked, // no RFC 3261 branch, or a reliable transport: handle it, nothing stored
+  };
+  struct Opened {
+    Match match = Match::kUntracked;
+    std::string key;  // set with kNew
+  };
+
+  // Looks the request up; for a retransmission answers it through `reply` and says so.
+  Opened open(const net::Flow& flow, const sip::Message& request, net::Responder& reply);
+  // The response just sent for the transaction `key` (1xx is kept until a final one).
+  void responded(const std::string& key, std::string_view response);
+  // The request of `key` was relayed to another element.
+  void relayed(const std::string& key);
+
+  size_t size() const;
+
+  // The transaction key of a request: method (ACK -> INVITE) | sent-by | branch. nullopt
+  // without an RFC 3261 branch.
+  static std::optional<std::string> key_of(const sip::Message& request);
+
+ private:
+  enum class State : uint8_t { kProceeding, kCompleted, kRelayed };
+  struct Entry {
+    State state = State::kProceeding;
+    std::string response;
+    int64_t expires_ms = 0;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Entry> entries;
+    std::deque<std::pair<int64_t, std::string>> order;  // (expiry at insertion, key): oldest first
+  };
+  Shard& shard_of(const std::string& key);
+  void evict_locked(Shard& shard, int64_t now);
+
+  size_t shard_capacity_;
+  int64_t lifetime_ms_;
+  std::array<Shard, 32> shards_;
+  TransactionCounters& counters_;
+};
+
+// Sends through another responder and tells the transaction table what was sent, so every
+// way the edge answers (registrar, guards, sanity) is recorded without knowing about it.
+class RecordingResponder final : public net::Responder {
+ public:
+  RecordingResponder(net::Responder& inner, ServerTransactions& table, const std::string& key)
+      : inner_(inner), table_(table), key_(key) {}
+  void send(std::string_view bytes) override {
+    inner_.send(bytes);
+    table_.responded(key_, bytes);
+  }
+
+ private:
+  net::Responder& inner_;
+  ServerTransactions& table_;
+  const std::string& key_;
+};
+
+}  // namespace imsguard::edge

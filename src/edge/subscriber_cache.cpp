@@ -1,0 +1,142 @@
+#include "edge/subscriber_cache.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+
+namespace imsguard::edge {
+
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+CachedSubscriberStore::CachedSubscriberStore(store::SubscriberStore& backend, uint32_t ttl_ms, size_t capacity)
+    : backend_(backend), ttl_ms_(ttl_ms), shard_capacity_(std::max<size_t>(1, capacity / 16)) {}
+
+CachedSubscriberStore::Shard& CachedSubscriberStore::shard_of(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % shards_.size()];
+}
+
+store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::cached(char kind, std::string_view id,
+                                                                                  Loader load) {
+  if (ttl_ms_ == 0) return (backend_.*load)(id);
+  std::string key{kind, ':'};
+  key += id;
+  Shard& shard = shard_of(key);
+  int64_t now = now_ms();
+  uint64_t generation = generation_.load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end() && it->second.expires_ms > now && it->second.generation == generation) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.subscriber;
+    }
+  }
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  auto loaded = (backend_.*load)(id);
+  if (!loaded.ok()) return loaded;  // a backend error is never cached
+  remember(key, loaded.value(), now, generation);
+  // The challenge looks a user up by one name and the answer by the other (IMPU, then
+  // IMPI, or the reverse): one read serves both.
+  if (const auto& sub = loaded.value()) {
+    if (kind == 'u') remember("i:" + sub->impi, sub, now, generation);
+    else
+      for (const auto& impu : sub->impus) remember("u:" + impu, sub, now, generation);
+  }
+  return loaded;
+}
+
+void CachedSubscriberStore::remember(const std::string& key, const std::optional<store::Subscriber>& subscriber,
+                                     int64_t now, uint64_t generation) {
+  Shard& shard = shard_of(key);
+  std::lock_guard lock(shard.mutex);
+  if (shard.entries.size() >= shard_capacity_) shard.entries.clear();
+  shard.entries[key] = Entry{subscriber, now + ttl_ms_, generation};
+}
+
+store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::find(std::string_view impi) {
+  return cached('i', impi, &store::SubscriberStore::find);
+}
+
+store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::find_by_impu(std::string_view impu) {
+  return cached('u', impu, &store::SubscriberStore::find_by_impu);
+}
+
+store::StoreResult<void> CachedSubscriberStore::add(const store::Subscriber& s) {
+  auto r = backend_.add(s);
+  invalidate_all();  // a cached "unknown" must not outlive the provisioning
+  return r;
+}
+
+store::StoreResult<void> CachedSubscriberStore::add_all(const std::vector<store::Subscriber>& subscribers) {
+  auto r = backend_.add_all(subscribers);
+  invalidate_all();
+  return r;
+}
+
+store::StoreResult<void> CachedSubscriberStore::update(const store::Subscriber& s) {
+  auto r = backend_.update(s);
+  invalidate_all();
+  return r;
+}
+
+store::StoreResult<void> CachedSubscriberStore::remove(std::string_view impi) {
+  auto r = backend_.remove(impi);
+  invalidate_all();
+  return r;
+}
+
+store::StoreResult<void> CachedSubscriberStore::set_barred(std::string_view impi, bool barred) {
+  auto r = backend_.set_barred(impi, barred);
+  invalidate_all();
+  return r;
+}
+
+store::StoreResult<std::vector<store::Subscriber>> CachedSubscriberStore::list(std::size_t offset, std::size_t limit) {
+  return backend_.list(offset, limit);
+}
+
+store::StoreResult<std::size_t> CachedSubscriberStore::count() { return backend_.count(); }
+
+void CachedSubscriberStore::note_sqn(std::string_view impi, uint64_t sqn) {
+  std::string key{"i:"};
+  key += impi;
+  std::vector<std::string> impus;
+  {
+    Shard& shard = shard_of(key);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(key);
+    if (it == shard.entries.end() || !it->second.subscriber) return;
+    auto& cached_sqn = it->second.subscriber->sqn;
+    cached_sqn = std::max(cached_sqn, sqn);  // concurrent reservations may report out of order
+    impus = it->second.subscriber->impus;
+  }
+  for (const auto& impu : impus) {
+    std::string ukey = "u:" + impu;
+    Shard& shard = shard_of(ukey);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(ukey);
+    if (it != shard.entries.end() && it->second.subscriber)
+      it->second.subscriber->sqn = std::max(it->second.subscriber->sqn, sqn);
+  }
+}
+
+store::StoreResult<uint64_t> CachedSubscriberStore::reserve_sqn(std::string_view impi, const store::SqnAdvance& next) {
+  auto r = backend_.reserve_sqn(impi, next);
+  if (r.ok()) note_sqn(impi, r.value());
+  return r;
+}
+
+store::StoreResult<void> CachedSubscriberStore::set_sqn(std::string_view impi, uint64_t sqn) {
+  auto r = backend_.set_sqn(impi, sqn);
+  invalidate_all();  // a resync may move SQN back: drop the copies rather than patch them
+  return r;
+}
+
+}  // namespace imsguard::edge

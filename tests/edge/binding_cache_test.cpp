@@ -1,0 +1,123 @@
+// The write-behind binding store: reads are answered from memory at once, every change
+// reaches the durable store in order (after flush and at destruction), existing bindings are
+// loaded at start, and a durable store that refuses writes is counted, not fatal.
+#include "edge/binding_cache.h"
+#include "store/memory_binding_store.h"
+#include "store/state.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace imsguard;
+using namespace imsguard::edge;
+
+namespace {
+
+store::Binding binding(const std::string& aor, const std::string& contact, int64_t expires_at = 4102444800) {
+  store::Binding b;
+  b.aor = aor;
+  b.contact = contact;
+  b.impi = "alice@ims.local";
+  b.transport = "udp";
+  b.source = "127.0.0.1:5062";
+  b.expires_at = expires_at;
+  return b;
+}
+
+constexpr int64_t kNow = 1800000000;
+
+TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush) {
+  store::MemoryBindingStore durable;
+  std::string error;
+  WriteBehindBindingStore cache(durable, 1000, error);
+  ASSERT_TRUE(error.empty()) << error;
+  ASSERT_TRUE(cache.upsert(binding("sip:alice@ims.local", "sip:alice@10.0.0.1")).ok());
+  EXPECT_EQ(cache.lookup("sip:alice@ims.local", kNow).value().size(), 1u);
+  cache.flush();
+  EXPECT_EQ(durable.lookup("sip:alice@ims.local", kNow).value().size(), 1u);
+}
+
+TEST(WriteBehindBindingStore, ChangesReachTheDurableStoreInOrder) {
+  store::MemoryBindingStore durable;
+  std::string error;
+  {
+    WriteBehindBindingStore cache(durable, 5, error);
+    ASSERT_TRUE(error.empty()) << error;
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(cache.upsert(binding("sip:a@ims.local", "sip:a@10.0.0." + std::to_string(i))).ok());
+      if (i % 2) {
+        ASSERT_TRUE(cache.remove("sip:a@ims.local", "sip:a@10.0.0." + std::to_string(i)).ok());
+      }
+    }
+    ASSERT_TRUE(cache.upsert(binding("sip:b@ims.local", "sip:b@10.0.0.1")).ok());
+    ASSERT_TRUE(cache.remove_all("sip:b@ims.local").ok());
+    ASSERT_TRUE(cache.upsert(binding("sip:b@ims.local", "sip:b@10.0.0.2")).ok());
+  }  // destruction writes everything
+  EXPECT_EQ(durable.lookup("sip:a@ims.local", kNow).value().size(), 25u);
+  auto b = durable.lookup("sip:b@ims.local", kNow).value();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].contact, "sip:b@10.0.0.2");
+}
+
+TEST(WriteBehindBindingStore, BindingsOfTheDurableStoreAreLoadedAtStart) {
+  store::MemoryBindingStore durable;
+  ASSERT_TRUE(durable.upsert(binding("sip:c@ims.local", "sip:c@10.0.0.3")).ok());
+  ASSERT_TRUE(durable.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.4", kNow - 10)).ok());
+  std::string error;
+  WriteBehindBindingStore cache(durable, 20, error);
+  ASSERT_TRUE(error.empty()) << error;
+  auto flows = cache.find_by_flow("udp", "127.0.0.1:5062", "", kNow).value();
+  EXPECT_EQ(flows.size(), 1u);  // only the live one
+  EXPECT_EQ(cache.lookup("sip:c@ims.local", kNow).value().size(), 1u);
+}
+
+TEST(WriteBehindBindingStore, SqliteBindingsSurviveARestart) {
+  auto dir = std::filesystem::temp_directory_path() / ("imsguard-wb-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    auto state = store::open_state("sqlite", dir.string());
+    ASSERT_TRUE(state.ok()) << state.message();
+    std::string error;
+    WriteBehindBindingStore cache(*state.value().bindings, 20, error);
+    ASSERT_TRUE(error.empty()) << error;
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(cache.upsert(binding("sip:u" + std::to_string(i) + "@ims.local", "sip:u@10.0.0.9")).ok());
+  }
+  auto state = store::open_state("sqlite", dir.string());
+  ASSERT_TRUE(state.ok()) << state.message();
+  EXPECT_EQ(state.value().bindings->list(kNow).value().size(), 200u);
+  std::filesystem::remove_all(dir);
+}
+
+// A durable store whose writes fail: the binding still serves from memory, the failure is counted.
+class RefusingStore final : public store::BindingStore {
+ public:
+  store::StoreResult<void> upsert(const store::Binding&) override { return store::unavailable("disk full"); }
+  store::StoreResult<bool> remove(std::string_view, std::string_view) override { return store::unavailable("disk full"); }
+  store::StoreResult<std::size_t> remove_all(std::string_view) override { return store::unavailable("disk full"); }
+  store::StoreResult<std::vector<store::Binding>> lookup(std::string_view, int64_t) override {
+    return std::vector<store::Binding>{};
+  }
+  store::StoreResult<std::vector<store::Binding>> find_by_flow(std::string_view, std::string_view, std::string_view,
+                                                               int64_t) override {
+    return std::vector<store::Binding>{};
+  }
+  store::StoreResult<std::size_t> purge_expired(int64_t) override { return std::size_t{0}; }
+  store::StoreResult<std::vector<store::Binding>> list(int64_t) override { return std::vector<store::Binding>{}; }
+};
+
+TEST(WriteBehindBindingStore, RefusedWritesAreCountedAndServedFromMemory) {
+  RefusingStore durable;
+  std::string error;
+  WriteBehindBindingStore cache(durable, 1, error);
+  ASSERT_TRUE(error.empty());
+  ASSERT_TRUE(cache.upsert(binding("sip:d@ims.local", "sip:d@10.0.0.5")).ok());
+  cache.flush();
+  EXPECT_EQ(cache.write_failures(), 1u);
+  EXPECT_EQ(cache.lookup("sip:d@ims.local", kNow).value().size(), 1u);
+}
+
+}  // namespace

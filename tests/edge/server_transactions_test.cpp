@@ -1,0 +1,153 @@
+// Server transactions: a retransmission gets the stored answer (or is absorbed while the
+// first copy is in progress), ACK ends in its INVITE transaction, relayed requests are
+// relayed again, other sources and other branches are new transactions, and the table
+// stays within its capacity.
+#include "edge/server_transactions.h"
+#include "sip/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace imsguard;
+using namespace imsguard::edge;
+
+namespace {
+
+struct CapturingResponder : net::Responder {
+  std::vector<std::string> sent;
+  void send(std::string_view bytes) override { sent.emplace_back(bytes); }
+};
+
+std::string request(std::string_view method, std::string_view branch, std::string_view cseq_method = {}) {
+  std::string m(method);
+  std::string cm = cseq_method.empty() ? m : std::string(cseq_method);
+  return m + " sip:bob@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=" + std::string(branch) +
+         "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=1\r\nTo: <sip:bob@ims.local>\r\n"
+         "Call-ID: tx-1\r\nCSeq: 1 " + cm + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+net::Flow udp_flow(uint16_t port = 5062) {
+  net::Flow f;
+  f.transport = config::Transport::kUdp;
+  f.address = asio::ip::make_address("127.0.0.1");
+  f.port = port;
+  return f;
+}
+
+class ServerTransactionsTest : public ::testing::Test {
+ protected:
+  ServerTransactions::Opened open(const std::string& text, const net::Flow& flow) {
+    texts_.push_back(text);
+    auto parsed = sip::parse_datagram(texts_.back(), sip::Limits{}, msg_);
+    EXPECT_EQ(parsed.status, sip::ParseStatus::kOk) << parsed.reason;
+    return table_.open(flow, msg_, reply_);
+  }
+
+  ServerTransactions table_{4096, 32000};
+  CapturingResponder reply_;
+  sip::Message msg_;
+  std::vector<std::string> texts_;
+};
+
+TEST_F(ServerTransactionsTest, RetransmissionGetsTheStoredFinalResponse) {
+  auto first = open(request("REGISTER", "z9hG4bK-a1"), udp_flow());
+  ASSERT_EQ(first.match, ServerTransactions::Match::kNew);
+  RecordingResponder recording(reply_, table_, first.key);
+  recording.send("SIP/2.0 401 Unauthorized\r\n\r\n");
+  ASSERT_EQ(reply_.sent.size(), 1u);
+
+  auto again = open(request("REGISTER", "z9hG4bK-a1"), udp_flow());
+  EXPECT_EQ(again.match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(reply_.sent.size(), 2u);
+  EXPECT_EQ(reply_.sent[1], "SIP/2.0 401 Unauthorized\r\n\r\n");
+}
+
+TEST_F(ServerTransactionsTest, RetransmissionWhileInProgressIsAbsorbedSilently) {
+  auto first = open(request("REGISTER", "z9hG4bK-b1"), udp_flow());
+  ASSERT_EQ(first.match, ServerTransactions::Match::kNew);
+  auto again = open(request("REGISTER", "z9hG4bK-b1"), udp_flow());
+  EXPECT_EQ(again.match, ServerTransactions::Match::kAbsorbed);
+  EXPECT_TRUE(reply_.sent.empty());
+}
+
+TEST_F(ServerTransactionsTest, ProvisionalIsReplacedByTheFinalResponse) {
+  auto first = open(request("INVITE", "z9hG4bK-c1"), udp_flow());
+  ASSERT_EQ(first.match, ServerTransactions::Match::kNew);
+  table_.responded(first.key, "SIP/2.0 100 Trying\r\n\r\n");
+  table_.responded(first.key, "SIP/2.0 486 Busy Here\r\n\r\n");
+  table_.responded(first.key, "SIP/2.0 500 Late\r\n\r\n");  // after a final one: ignored
+  open(request("INVITE", "z9hG4bK-c1"), udp_flow());
+  ASSERT_EQ(reply_.sent.size(), 1u);
+  EXPECT_EQ(reply_.sent[0], "SIP/2.0 486 Busy Here\r\n\r\n");
+}
+
+TEST_F(ServerTransactionsTest, AckOfANonSuccessAnswerEndsInItsInviteTransaction) {
+  auto invite = open(request("INVITE", "z9hG4bK-d1"), udp_flow());
+  table_.responded(invite.key, "SIP/2.0 403 Forbidden\r\n\r\n");
+  auto ack = open(request("ACK", "z9hG4bK-d1", "ACK"), udp_flow());
+  EXPECT_EQ(ack.match, ServerTransactions::Match::kAbsorbed);
+  EXPECT_TRUE(reply_.sent.empty()) << "an ACK is never answered";
+  // An ACK with a branch of its own (the ACK of a 2xx) is not ours.
+  auto other = open(request("ACK", "z9hG4bK-d2", "ACK"), udp_flow());
+  EXPECT_EQ(other.match, ServerTransactions::Match::kUntracked);
+}
+
+TEST_F(ServerTransactionsTest, RelayedRequestIsRelayedAgain) {
+  auto first = open(request("MESSAGE", "z9hG4bK-e1"), udp_flow());
+  ASSERT_EQ(first.match, ServerTransactions::Match::kNew);
+  table_.relayed(first.key);
+  auto again = open(request("MESSAGE", "z9hG4bK-e1"), udp_flow());
+  EXPECT_EQ(again.match, ServerTransactions::Match::kRelay);
+  // The proxy answered it itself after all (480): the answer is then what a retransmission gets.
+  table_.responded(first.key, "SIP/2.0 480 Temporarily Unavailable\r\n\r\n");
+  auto third = open(request("MESSAGE", "z9hG4bK-e1"), udp_flow());
+  EXPECT_EQ(third.match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(reply_.sent.size(), 1u);
+}
+
+TEST_F(ServerTransactionsTest, AnotherSourceOrBranchOrMethodIsANewTransaction) {
+  ASSERT_EQ(open(request("REGISTER", "z9hG4bK-f1"), udp_flow(5062)).match, ServerTransactions::Match::kNew);
+  // The same Via from another source (a copy of a victim's request) is not a retransmission.
+  EXPECT_EQ(open(request("REGISTER", "z9hG4bK-f1"), udp_flow(6000)).match, ServerTransactions::Match::kNew);
+  EXPECT_EQ(open(request("REGISTER", "z9hG4bK-f2"), udp_flow(5062)).match, ServerTransactions::Match::kNew);
+  // CANCEL shares the INVITE's branch but is its own transaction.
+  EXPECT_EQ(open(request("INVITE", "z9hG4bK-f3"), udp_flow()).match, ServerTransactions::Match::kNew);
+  EXPECT_EQ(open(request("CANCEL", "z9hG4bK-f3", "CANCEL"), udp_flow()).match, ServerTransactions::Match::kNew);
+}
+
+TEST_F(ServerTransactionsTest, NoRfc3261BranchOrAReliableTransportIsNotTracked) {
+  EXPECT_EQ(open(request("REGISTER", "1234"), udp_flow()).match, ServerTransactions::Match::kUntracked);
+  net::Flow tcp = udp_flow();
+  tcp.transport = config::Transport::kTcp;
+  EXPECT_EQ(open(request("REGISTER", "z9hG4bK-g1"), tcp).match, ServerTransactions::Match::kUntracked);
+  EXPECT_EQ(open(request("REGISTER", "z9hG4bK-g1"), tcp).match, ServerTransactions::Match::kUntracked);
+}
+
+TEST(ServerTransactionsBound, AFloodOfUniqueRequestsStaysWithinCapacity) {
+  ServerTransactions table(1024, 32000);
+  CapturingResponder reply;
+  sip::Message msg;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = request("REGISTER", "z9hG4bK-flood" + std::to_string(i));
+    ASSERT_EQ(sip::parse_datagram(text, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
+    ASSERT_EQ(table.open(udp_flow(), msg, reply).match, ServerTransactions::Match::kNew);
+  }
+  EXPECT_LE(table.size(), 1024u);
+  EXPECT_GT(table.size(), 512u);
+}
+
+TEST(ServerTransactionsExpiry, AnExpiredTransactionIsNewAgain) {
+  ServerTransactions table(1024, 0);  // lifetime 0: every entry is expired at once
+  CapturingResponder reply;
+  sip::Message msg;
+  std::string text = request("REGISTER", "z9hG4bK-exp");
+  ASSERT_EQ(sip::parse_datagram(text, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
+  auto first = table.open(udp_flow(), msg, reply);
+  table.responded(first.key, "SIP/2.0 200 OK\r\n\r\n");
+  EXPECT_EQ(table.open(udp_flow(), msg, reply).match, ServerTransactions::Match::kNew);
+  EXPECT_TRUE(reply.sent.empty());
+}
+
+}  // namespace
