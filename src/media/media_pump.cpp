@@ -1,0 +1,212 @@
+#include "media/media_pump.h"
+
+#include <openssl/rand.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "media/rtp.h"
+
+namespace imsguard::media {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTick = std::chrono::milliseconds(kPacketIntervalMs);
+constexpr uint32_t kRtcpEvery = 50;  // one sender report per second
+
+uint32_t random_u32() {
+  uint32_t v = 0;
+  RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+  return v;
+}
+
+}  // namespace
+
+struct MediaPump::Stream {
+  uint64_t id = 0;
+  StreamConfig cfg;
+  Clock::time_point started;
+  RtpHeader header;
+  std::vector<uint8_t> buffer;
+  StreamReport report;
+  uint32_t octets = 0;
+  bool done = false;
+};
+
+MediaPump::MediaPump(EndCallback on_end) : on_end_(std::move(on_end)) {}
+
+MediaPump::~MediaPump() { stop(); }
+
+void MediaPump::start() {
+  if (running_.exchange(true)) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void MediaPump::stop() {
+  if (!running_.exchange(false)) return;
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  for (auto& s : pending_) streams_.push_back(std::move(s));
+  pending_.clear();
+  for (auto& s : streams_) finish(*s, "stopped");
+  streams_.clear();
+}
+
+uint64_t MediaPump::add(StreamConfig cfg) {
+  auto s = std::make_unique<Stream>();
+  s->cfg = std::move(cfg);
+  s->header.payload_type = 0;
+  s->header.sequence = static_cast<uint16_t>(random_u32());
+  s->header.timestamp = random_u32();
+  s->header.ssrc = random_u32();
+  s->header.marker = true;  // first packet of a talkspurt
+  s->buffer.resize(kRtpHeaderSize + kPcmuFrameSamples + kSrtpMaxTrailer + 8);
+  s->report.label = s->cfg.label;
+  s->report.srtp = s->cfg.tx != nullptr || s->cfg.dtls != nullptr;
+  std::lock_guard lock(mutex_);
+  s->id = next_id_++;
+  uint64_t id = s->id;
+  pending_.push_back(std::move(s));
+  ++active_;
+  return id;
+}
+
+void MediaPump::end(uint64_t id, std::string reason) {
+  std::lock_guard lock(mutex_);
+  ending_.emplace_back(id, std::move(reason));
+}
+
+void MediaPump::finish(Stream& s, std::string reason) {
+  if (s.done) return;
+  s.done = true;
+  s.report.end_reason = std::move(reason);
+  if (s.cfg.fd >= 0) ::close(s.cfg.fd);
+  s.cfg.fd = -1;
+  --active_;
+  if (on_end_) on_end_(s.report);
+}
+
+void MediaPump::flush_dtls(Stream& s) {
+  if (!s.cfg.dtls) return;
+  for (auto& d : s.cfg.dtls->take_outgoing()) ::send(s.cfg.fd, d.data(), d.size(), MSG_NOSIGNAL);
+  if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kFailed) return finish(s, "dtls: " + s.cfg.dtls->error());
+  if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kConnected && !s.cfg.tx) {
+    const auto& keys = s.cfg.dtls->keys();
+    std::string error;
+    s.cfg.tx = SrtpSession::create(keys.suite, keys.local, SrtpSession::Direction::kSend, error);
+    s.cfg.rx = SrtpSession::create(keys.suite, keys.remote, SrtpSession::Direction::kReceive, error);
+    if (!s.cfg.tx || !s.cfg.rx) return finish(s, "srtp: " + error);
+  }
+}
+
+void MediaPump::on_readable(Stream& s) {
+  uint8_t buf[4096];
+  for (int i = 0; i < 16 && !s.done; ++i) {
+    ssize_t n = ::recv(s.cfg.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == ECONNREFUSED) finish(s, "peer unreachable");
+      return;
+    }
+    std::span<const uint8_t> d(buf, static_cast<size_t>(n));
+    if (is_dtls_datagram(d) && s.cfg.dtls) {
+      s.cfg.dtls->on_datagram(d);
+      flush_dtls(s);
+    } else if (is_rtp_or_rtcp_datagram(d) && is_rtcp(d)) {
+      // The sink's receiver reports: authenticated when keyed, counted either way.
+      size_t len = d.size();
+      if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) ++s.report.rtcp_received;
+    }
+  }
+}
+
+void MediaPump::tick(Stream& s) {
+  if (s.done) return;
+  if (s.cfg.dtls && s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kHandshaking) {
+    if (auto t = s.cfg.dtls->next_timeout(); t && *t <= std::chrono::steady_clock::duration::zero()) {
+      s.cfg.dtls->on_timer();
+      flush_dtls(s);
+    }
+    if (!s.done && Clock::now() - s.started > s.cfg.handshake_timeout) finish(s, "dtls: handshake timed out");
+    return;
+  }
+  if (s.report.packets_sent >= s.cfg.max_packets) return finish(s, "complete");
+  size_t len = kRtpHeaderSize + kPcmuFrameSamples;
+  write_rtp_header(s.header, s.buffer.data());
+  const auto& tone = tone_frame();
+  std::copy(tone.begin(), tone.end(), s.buffer.begin() + kRtpHeaderSize);
+  if (s.cfg.tx && s.cfg.tx->protect_rtp(s.buffer.data(), len, s.buffer.size()) != SrtpStatus::kOk) {
+    ++stats_.send_errors;
+    return finish(s, "srtp protect failed");
+  }
+  if (::send(s.cfg.fd, s.buffer.data(), len, MSG_NOSIGNAL) < 0) {
+    if (errno == ECONNREFUSED) return finish(s, "peer unreachable");
+    ++stats_.send_errors;  // EAGAIN: a full socket buffer drops this packet
+  } else {
+    ++stats_.packets;
+  }
+  ++s.report.packets_sent;
+  s.octets += kPcmuFrameSamples;
+  s.header.marker = false;
+  ++s.header.sequence;
+  s.header.timestamp += kPcmuFrameSamples;
+  if (s.report.packets_sent % kRtcpEvery == 0) {
+    auto sr = sender_report(s.header.ssrc, s.header.timestamp, s.report.packets_sent, s.octets, kSrtpMaxTrailer + 8);
+    size_t sr_len = sr.size();
+    sr.resize(sr_len + kSrtpMaxTrailer + 8);
+    if (!s.cfg.tx || s.cfg.tx->protect_rtcp(sr.data(), sr_len, sr.size()) == SrtpStatus::kOk) {
+      if (::send(s.cfg.fd, sr.data(), sr_len, MSG_NOSIGNAL) >= 0) ++s.report.rtcp_sent;
+    }
+  }
+}
+
+void MediaPump::run() {
+  Clock::time_point next_tick = Clock::now();
+  std::vector<pollfd> fds;
+  while (running_.load()) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& s : pending_) {
+        s->started = Clock::now();
+        if (s->cfg.dtls) {
+          s->cfg.dtls->start();
+          flush_dtls(*s);
+        }
+        streams_.push_back(std::move(s));
+      }
+      pending_.clear();
+      for (auto& [id, reason] : ending_)
+        for (auto& s : streams_)
+          if (s->id == id) finish(*s, reason);
+      ending_.clear();
+    }
+    std::erase_if(streams_, [](const auto& s) { return s->done; });
+    fds.resize(streams_.size());
+    for (size_t i = 0; i < streams_.size(); ++i) fds[i] = {streams_[i]->cfg.fd, POLLIN, 0};
+    auto now = Clock::now();
+    int timeout_ms = next_tick > now
+                         ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count())
+                         : 0;
+    int ready = ::poll(fds.data(), fds.size(), std::min(timeout_ms, 20));
+    if (ready > 0) {
+      for (size_t i = 0; i < fds.size(); ++i)
+        if (fds[i].revents & (POLLIN | POLLERR)) on_readable(*streams_[i]);
+    }
+    now = Clock::now();
+    if (now < next_tick) continue;
+    ++stats_.ticks;
+    for (auto& s : streams_) tick(*s);
+    auto busy = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - now).count());
+    stats_.busy_us += busy;
+    if (busy > stats_.max_tick_us.load()) stats_.max_tick_us = busy;
+    next_tick += kTick;
+    // More than a few ticks behind: this core cannot keep up; count it, do not burst.
+    if (Clock::now() > next_tick + 3 * kTick) {
+      ++stats_.late_ticks;
+      next_tick = Clock::now() + kTick;
+    }
+  }
+}
+
+}  // namespace imsguard::media

@@ -1,0 +1,86 @@
+#pragma once
+// The media source: one thread that sends every stream's next 20 ms packet on a shared
+// tick (PCMU tone, SRTP when keyed, an SRTCP sender report each second), runs the DTLS-SRTP
+// handshakes on the same sockets (RFC 7983 demultiplexing) and ends streams that are done
+// (packet budget, BYE, handshake failure, the sink's port unreachable). One thread for all
+// streams is the point: the benchmark measures how many streams one core keeps on time.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "media/dtls_srtp.h"
+#include "media/srtp_session.h"
+
+namespace imsguard::media {
+
+struct StreamConfig {
+  int fd = -1;  // bound and connected to the sink; the pump owns and closes it
+  std::string label;  // the Call-ID, for reports
+  std::unique_ptr<SrtpSession> tx;  // SDES: the sending session; null for RTP or DTLS
+  std::unique_ptr<SrtpSession> rx;  // SDES: for the sink's SRTCP (optional)
+  std::unique_ptr<DtlsSrtpEndpoint> dtls;  // DTLS-SRTP: sessions come from its keys
+  uint32_t max_packets = 1500;             // 30 s at 50 packets/s
+  std::chrono::milliseconds handshake_timeout{10000};
+};
+
+struct StreamReport {
+  std::string label;
+  uint32_t packets_sent = 0;
+  uint32_t rtcp_sent = 0;
+  uint32_t rtcp_received = 0;
+  bool srtp = false;
+  std::string end_reason;  // "complete", "bye", "peer unreachable", "dtls: ...", "stopped"
+};
+
+struct PumpStats {
+  std::atomic<uint64_t> packets{0}, send_errors{0}, late_ticks{0}, ticks{0};
+  std::atomic<uint64_t> busy_us{0};     // time spent sending, summed over ticks
+  std::atomic<uint64_t> max_tick_us{0};  // the longest tick
+};
+
+class MediaPump {
+ public:
+  using EndCallback = std::function<void(const StreamReport&)>;
+  explicit MediaPump(EndCallback on_end = {});
+  ~MediaPump();
+  MediaPump(const MediaPump&) = delete;
+  MediaPump& operator=(const MediaPump&) = delete;
+
+  void start();
+  // Ends every stream ("stopped") and joins the thread.
+  void stop();
+
+  // Thread-safe; the stream starts on the next tick. Returns its id.
+  uint64_t add(StreamConfig stream);
+  // Thread-safe: ends a stream early (BYE).
+  void end(uint64_t id, std::string reason);
+  size_t active() const { return active_.load(); }
+  const PumpStats& stats() const { return stats_; }
+
+ private:
+  struct Stream;
+  void run();
+  void tick(Stream& s);
+  void on_readable(Stream& s);
+  void finish(Stream& s, std::string reason);
+  void flush_dtls(Stream& s);
+
+  EndCallback on_end_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::mutex mutex_;  // guards pending_, ending_
+  std::vector<std::unique_ptr<Stream>> pending_;
+  std::vector<std::pair<uint64_t, std::string>> ending_;
+  uint64_t next_id_ = 1;
+  std::vector<std::unique_ptr<Stream>> streams_;  // pump thread only
+  std::atomic<size_t> active_{0};
+  PumpStats stats_;
+};
+
+}  // namespace imsguard::media
