@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "ops/events.h"
+#include "service/media_service.h"
 #include "service/passport.h"
 #include "sip/parser.h"
 #include "sip/response.h"
@@ -38,8 +39,10 @@ std::string ServiceBox::handle(const sip::Message& req) {
   std::string name = ruri->user_unescaped();
   const ServiceEntry* entry = catalog_.find(name);
   if (!entry) return refuse(req, 404, "Not Found", "unknown service " + name);
-  // A content service is reached over HTTPS; its SIP token requests end at the core.
-  if (entry->is_content() || req.method_name() != entry->method) return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
+  // A content service is reached over HTTPS; its SIP token requests end at the core. A BYE
+  // ends a media dialog of an INVITE service.
+  bool bye = media_ && entry->method == "INVITE" && req.method_name() == "BYE";
+  if (entry->is_content() || (req.method_name() != entry->method && !bye)) return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
 
   const auto* identity = req.find("Identity");
   auto pai = req.p_asserted_identities();
@@ -62,6 +65,11 @@ std::string ServiceBox::handle(const sip::Message& req) {
   }
   ++counters_.served;
   std::string pai_value = "<" + entry->identity + ">";
+  if (media_ && entry->method == "INVITE") {
+    std::string caller = pai && !pai->empty() ? std::string((*pai)[0].uri.raw) : std::string();
+    if (bye) return media_->handle_bye(req, "sb");
+    return media_->handle_invite(req, "sb", pai_value, caller, "core");
+  }
   sip::HeaderPair extra[] = {{"P-Asserted-Identity", pai_value}};
   return sip::make_response(req, 200, "OK", extra, "sb");
 }

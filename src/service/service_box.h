@@ -28,6 +28,8 @@ struct BoxCounters {
   std::atomic<uint64_t> served{0}, refused{0}, replays{0};
 };
 
+class MediaService;
+
 class ServiceBox final : public net::MessageHandler {
  public:
   using Clock = std::function<int64_t()>;  // seconds since the epoch
@@ -41,6 +43,8 @@ class ServiceBox final : public net::MessageHandler {
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
 
   const BoxCounters& counters() const { return counters_; }
+  // INVITE (and BYE) for an INVITE service go to the media source once it is set.
+  void set_media(MediaService* media) { media_ = media; }
 
  private:
   std::string refuse(const sip::Message& request, int code, std::string_view reason, std::string_view why);
@@ -51,6 +55,7 @@ class ServiceBox final : public net::MessageHandler {
   Clock clock_;
   ReplayCache replay_;
   BoxCounters counters_;
+  MediaService* media_ = nullptr;
 };
 
 }  // namespace imsguard::service

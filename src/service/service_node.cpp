@@ -7,6 +7,7 @@
 #include "net/tls_context.h"
 #include "service/catalog.h"
 #include "service/content_server.h"
+#include "service/media_service.h"
 #include "service/peer_pin.h"
 #include "service/revocation.h"
 #include "service/service_box.h"
@@ -20,6 +21,7 @@ struct ServiceNode::Impl {
   store::StateStores state;
   std::unique_ptr<ServiceCatalog> catalog;
   std::unique_ptr<ServiceBox> box;
+  std::unique_ptr<MediaService> media;
   std::unique_ptr<net::Server> sip;
   std::unique_ptr<ContentServer> content;
 };
@@ -88,6 +90,13 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   box_opts.require_signed_assertion = sb.require_signed_assertion;
   box_opts.domain = n.config.sip.domain;
   n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts);
+  // The media source answers the INVITE services (RTP/SRTP from the SIP listen address).
+  MediaServiceOptions media_opts;
+  media_opts.media = n.config.media;
+  media_opts.media_address = sb.sip_listen.address;
+  n.media = std::make_unique<MediaService>(media_opts);
+  if (auto err = n.media->start(); !err.empty()) return "servicebox " + err;
+  n.box->set_media(n.media.get());
   net::ServerOptions opts;
   opts.listeners = {config::Listener{config::Transport::kTls, sb.sip_listen.address, sb.sip_listen.port}};
   opts.connections = n.config.connections;
@@ -110,6 +119,7 @@ void ServiceNode::stop() {
   if (!impl_) return;
   if (impl_->content) impl_->content->stop();
   if (impl_->sip) impl_->sip->stop();
+  if (impl_->media) impl_->media->stop();
 }
 
 uint16_t ServiceNode::sip_port() const { return impl_->sip ? impl_->sip->bound_port(0) : 0; }
