@@ -1,0 +1,164 @@
+// `imsguard client call`: register, call a media service (INVITE with an SDP offer made by
+// --srtp and --keying), receive and verify the stream (SRTP authentication, replay,
+// sequence, the expected tone), hang up (BYE), un-register, print a summary. Exits 1 when
+// the call or any packet check fails, 2 on bad options.
+#include "cli/command.h"
+#include "client/call.h"
+#include "client/transport.h"
+#include "client/user_agent.h"
+#include "crypto/hex.h"
+#include "crypto/milenage.h"
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+namespace {
+
+using namespace imsguard::client;
+
+struct CallCliOptions {
+  std::string server, transport = "udp", impi, impu, realm, password, k, op, opc, ca, data_dir;
+  std::string to, srtp = "optional", keying = "sdes", media_address = "127.0.0.1";
+  std::vector<std::string> suites;
+  uint32_t packets = 100;
+  double timeout_s = 5, media_timeout_s = 15;
+  bool allow_sdes_over_plain = false;
+  bool verbose = false;
+};
+
+void fail(const std::string& error, int status) {
+  std::cerr << "imsguard client call: " << error << std::endl;
+  imsguard::cli::exit_status() = status;
+}
+
+std::optional<imsguard::crypto::Key> key16(const std::string& hex, const char* name, std::string& error) {
+  auto bytes = imsguard::crypto::from_hex(hex);
+  if (!bytes || bytes->size() != 16) {
+    error = std::string(name) + " must be 32 hex digits";
+    return std::nullopt;
+  }
+  imsguard::crypto::Key key{};
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  return key;
+}
+
+// Usage errors (exit 2) before any packet leaves.
+bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions& ua, CallOptions& call,
+             std::string& error) {
+  auto kind = parse_transport_kind(o.transport);
+  if (!kind) return error = "--transport must be udp, tcp or tls", false;
+  auto server = parse_server_address(o.server, error);
+  if (!server) return false;
+  if (o.timeout_s <= 0 || o.timeout_s > 32) return error = "--timeout must be in (0, 32] seconds", false;
+  if (o.media_timeout_s <= 0 || o.media_timeout_s > 600) return error = "--media-timeout must be in (0, 600] seconds", false;
+  if (o.packets == 0 || o.packets > 30000) return error = "--packets must be 1..30000", false;
+  topts.kind = *kind;
+  topts.server = *server;
+  topts.connect_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  if (*kind == TransportKind::kTls) {
+    topts.ca_file = !o.ca.empty() ? o.ca : (!o.data_dir.empty() ? o.data_dir + "/pki/ca.crt" : "");
+    if (topts.ca_file.empty()) return error = "--transport tls needs --ca FILE or --data-dir DIR", false;
+  }
+  if (impu_domain(o.impu).empty() || impu_user(o.impu).empty())
+    return error = "--impu must be a sip: or sips: URI with a user, e.g. sip:alice@ims.local", false;
+  ua.impu = o.impu;
+  ua.timeout = topts.connect_timeout;
+  ua.credentials.impi = o.impi;
+  ua.credentials.realm = o.realm.empty() ? impu_domain(o.impu) : o.realm;
+  bool aka = !o.k.empty();
+  if (aka == !o.password.empty()) return error = "give either --password (Digest) or --k with --op/--opc (AKA)", false;
+  if (aka) {
+    if (o.op.empty() == o.opc.empty()) return error = "AKA needs --k and exactly one of --op, --opc", false;
+    UsimProfile usim;
+    auto k = key16(o.k, "--k", error);
+    if (!k) return false;
+    usim.k = *k;
+    auto second = key16(o.opc.empty() ? o.op : o.opc, o.opc.empty() ? "--op" : "--opc", error);
+    if (!second) return false;
+    if (o.opc.empty()) {
+      auto opc = imsguard::crypto::Milenage::compute_opc(*k, *second);
+      if (!opc) return error = "cannot derive OPc", false;
+      usim.opc = *opc;
+    } else {
+      usim.opc = *second;
+    }
+    ua.credentials.usim = usim;
+  } else {
+    ua.credentials.password = o.password;
+  }
+  if (o.verbose) ua.log = [](const std::string& line) { std::cerr << "imsguard client: " << line << std::endl; };
+
+  call.target = o.to.empty() ? "sip:media@services." + impu_domain(o.impu) : o.to;
+  call.impu = o.impu;
+  if (o.srtp == "off") call.policy = imsguard::config::SrtpPolicy::kOff;
+  else if (o.srtp == "optional") call.policy = imsguard::config::SrtpPolicy::kOptional;
+  else if (o.srtp == "mandatory") call.policy = imsguard::config::SrtpPolicy::kMandatory;
+  else return error = "--srtp must be off, optional or mandatory", false;
+  if (o.keying == "sdes") call.keying = imsguard::media::Keying::kSdes;
+  else if (o.keying == "dtls") call.keying = imsguard::media::Keying::kDtls;
+  else return error = "--keying must be sdes or dtls", false;
+  if (!o.suites.empty()) {
+    call.suites.clear();
+    for (const auto& name : o.suites) {
+      auto s = imsguard::media::suite_from_sdes_name(name);
+      if (!s) return error = "--suite " + name + ": not AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32", false;
+      call.suites.push_back(*s);
+    }
+  }
+  call.sdes_requires_tls = !o.allow_sdes_over_plain;
+  call.media_address = o.media_address;
+  call.packets = o.packets;
+  call.timeout = topts.connect_timeout;
+  call.media_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.media_timeout_s * 1000));
+  call.log = ua.log;
+  return true;
+}
+
+imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
+  auto o = std::make_shared<CallCliOptions>();
+  auto* cmd = client.add_subcommand(
+      "call", "Register, call a media service, verify the (S)RTP stream it sends, hang up; summary on stdout");
+  cmd->add_option("--server", o->server, "the edge, HOST:PORT")->required();
+  cmd->add_option("--transport", o->transport, "udp | tcp | tls")->capture_default_str();
+  cmd->add_option("--impi", o->impi, "private identity")->required();
+  cmd->add_option("--impu", o->impu, "public identity, sip:user@domain")->required();
+  cmd->add_option("--realm", o->realm, "realm to answer (default: the IMPU's domain)");
+  cmd->add_option("--password", o->password, "Digest password");
+  cmd->add_option("--k", o->k, "AKA K, 32 hex digits");
+  cmd->add_option("--op", o->op, "AKA OP, 32 hex digits");
+  cmd->add_option("--opc", o->opc, "AKA OPc, 32 hex digits");
+  cmd->add_option("--ca", o->ca, "TLS: CA of the edge's certificate");
+  cmd->add_option("--data-dir", o->data_dir, "TLS: the edge's data directory (for pki/ca.crt)");
+  cmd->add_option("--to", o->to, "the media service URI (default sip:media@services.<IMPU domain>)");
+  cmd->add_option("--srtp", o->srtp, "our SRTP policy: off | optional | mandatory")->capture_default_str();
+  cmd->add_option("--keying", o->keying, "sdes (a=crypto, needs TLS signaling) | dtls (DTLS-SRTP)")->capture_default_str();
+  cmd->add_option("--suite", o->suites, "SRTP suite to offer/accept, repeatable (default: all three)");
+  cmd->add_option("--packets", o->packets, "good packets to receive before hanging up")->capture_default_str();
+  cmd->add_option("--media-address", o->media_address, "local RTP address")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_s, "per SIP request, seconds")->capture_default_str();
+  cmd->add_option("--media-timeout", o->media_timeout_s, "for the whole stream, seconds")->capture_default_str();
+  cmd->add_flag("--allow-sdes-over-plain", o->allow_sdes_over_plain, "offer SDES keys over a non-TLS flow (unsafe; tests)");
+  cmd->add_flag("-v,--verbose", o->verbose, "progress lines on stderr");
+  cmd->callback([o] {
+    TransportOptions topts;
+    UserAgentOptions ua;
+    CallOptions call;
+    std::string error;
+    if (!prepare(*o, topts, ua, call, error)) return fail(error, 2);
+    std::signal(SIGPIPE, SIG_IGN);
+    auto opened = open_transport(topts);
+    if (!opened.transport) return fail(opened.error, 1);
+    UserAgent agent(*opened.transport, ua);
+    Outcome reg_outcome = agent.register_binding();
+    if (!reg_outcome.ok) return fail(reg_outcome.error, 1);
+    std::cerr << "imsguard client: registered " << o->impu << " over " << opened.transport->describe() << std::endl;
+    CallResult r = place_call(*opened.transport, call);
+    if (r.status) std::cout << "INVITE " << call.target << ": " << r.status << " " << r.reason << std::endl;
+    if (r.outcome != imsguard::media::Outcome::kRefused || r.status == 200) std::cout << summary_line(r) << std::endl;
+    agent.unregister();
+    if (!r.ok) fail(r.error, 1);
+  });
+}};
+
+}  // namespace

@@ -1,0 +1,243 @@
+#include "client/call.h"
+
+#include "client/credentials.h"
+#include "client/request.h"
+#include "client/transport_impl.h"
+#include "sip/parser.h"
+#include "sip/sdp.h"
+#include "sip/validation.h"
+
+namespace imsguard::client {
+namespace {
+
+constexpr auto kT1 = std::chrono::milliseconds(500);
+constexpr auto kT2 = std::chrono::milliseconds(4000);
+
+struct Response {
+  std::string bytes;
+  sip::Message msg;
+};
+
+// One client transaction (INVITE retransmits like a non-INVITE below T2, RFC 3261 17.1.1.2
+// is close enough for a client that stops at the first final answer).
+std::unique_ptr<Response> transact(Transport& t, const std::string& bytes, const std::string& branch,
+                                   std::chrono::milliseconds timeout, std::string& error) {
+  if (!t.send(bytes, error)) return nullptr;
+  auto start = Clock::now();
+  auto deadline = start + timeout;
+  Clock::duration interval = kT1;
+  auto next = start + interval;
+  bool provisional = false;
+  for (;;) {
+    auto wake = t.reliable() || provisional ? deadline : std::min(deadline, next);
+    Received r = t.receive(wake);
+    if (r.status == Received::Status::kMessage) {
+      auto p = std::make_unique<Response>();
+      p->bytes = std::move(r.bytes);
+      auto parsed = t.reliable() ? sip::parse_stream_message(p->bytes, {}, p->msg)
+                                 : sip::parse_datagram(p->bytes, {}, p->msg);
+      if (parsed.status != sip::ParseStatus::kOk || p->msg.is_request()) continue;
+      auto top = p->msg.top_via();
+      if (!top || !top->branch || *top->branch != branch) continue;
+      if (p->msg.status_code() < 200) {
+        provisional = true;
+        continue;
+      }
+      return p;
+    }
+    if (r.status != Received::Status::kTimeout) {
+      error = "flow to the edge lost: " + r.error;
+      return nullptr;
+    }
+    auto now = Clock::now();
+    if (now >= deadline) {
+      error = "no final answer within " + std::to_string(timeout.count()) + " ms";
+      return nullptr;
+    }
+    if (!t.reliable() && !provisional && now >= next) {
+      if (!t.send(bytes, error)) return nullptr;
+      interval = std::min<Clock::duration>(interval * 2, kT2);
+      next = now + interval;
+    }
+  }
+}
+
+// build_request() writes "To: <uri>"; in-dialog requests need the remote tag after it.
+std::string with_to_tag(std::string request, const std::string& to_uri, const std::string& tag) {
+  std::string line = "To: <" + to_uri + ">\r\n";
+  auto pos = request.find(line);
+  if (pos != std::string::npos && !tag.empty()) request.replace(pos, line.size(), "To: <" + to_uri + ">;tag=" + tag + "\r\n");
+  return request;
+}
+
+std::string sanitize(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+  return out;
+}
+
+}  // namespace
+
+CallResult place_call(Transport& t, const CallOptions& o) {
+  CallResult r;
+  auto log = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+  std::string error;
+  auto sink = MediaSink::open(o.media_address, error);
+  if (!sink) {
+    r.error = "media port: " + error;
+    return r;
+  }
+  media::OfferSpec spec;
+  spec.policy.policy = o.policy;
+  spec.policy.suites = o.suites;
+  spec.policy.sdes_allowed = !o.sdes_requires_tls || t.kind() == TransportKind::kTls;
+  spec.keying = o.keying;
+  spec.local.address = o.media_address;
+  spec.local.port = sink->port();
+  spec.local.direction = sip::SdpDirection::kRecvOnly;
+  std::shared_ptr<media::DtlsIdentity> identity;
+  if (o.policy != config::SrtpPolicy::kOff && o.keying == media::Keying::kDtls) {
+    identity = media::DtlsIdentity::generate(error);
+    if (!identity) {
+      r.error = "dtls: " + error;
+      return r;
+    }
+    spec.local.fingerprint = identity->fingerprint();
+  }
+  if (o.policy != config::SrtpPolicy::kOff && o.keying == media::Keying::kSdes) {
+    uint32_t tag = 1;
+    for (auto suite : o.suites) {
+      auto k = media::generate_sdes_key(suite, tag++);
+      if (!k) {
+        r.error = "cannot generate an SDES key";
+        return r;
+      }
+      spec.sdes_keys.push_back(std::move(*k));
+    }
+  }
+  auto offer = media::build_offer(spec);
+  if (!offer.error.empty()) {
+    r.error = offer.error;
+    return r;
+  }
+  auto offer_text = sip::write_sdp(offer.sdp);
+  if (!offer_text) {
+    r.error = "SDP offer: " + offer_text.error;
+    return r;
+  }
+
+  ViaAddress via{t.kind(), t.local_host(), t.local_port()};
+  std::string user_host = detail::uri_host(via.host);
+  RequestSpec invite;
+  invite.method = "INVITE";
+  invite.request_uri = o.target;
+  invite.from_uri = o.impu;
+  invite.from_tag = random_token(6);
+  invite.to_uri = o.target;
+  invite.call_id = random_token(12) + "@" + user_host;
+  invite.cseq = 1;
+  invite.branch = new_branch();
+  invite.contact = "sip:" + user_host + ":" + std::to_string(via.port) + ";transport=" + std::string(transport_token(via.kind));
+  invite.content_type = "application/sdp";
+  invite.body = offer_text.text;
+  log("INVITE " + o.target + " offering " + std::string(config::srtp_policy_name(o.policy)) +
+      (o.policy == config::SrtpPolicy::kOff ? "" : o.keying == media::Keying::kSdes ? " SDES" : " DTLS-SRTP"));
+  auto answer = transact(t, build_request(invite, via), invite.branch, o.timeout, error);
+  if (!answer) {
+    r.error = "INVITE: " + error;
+    return r;
+  }
+  r.status = answer->msg.status_code();
+  r.reason = sanitize(answer->msg.reason());
+  std::string to_tag;
+  if (auto to = answer->msg.to()) {
+    if (auto tag = to->param("tag")) to_tag = std::string(*tag);
+  }
+
+  // ACK: for a 2xx a new transaction; for a failure the same branch (RFC 3261 17.1.1.3).
+  RequestSpec ack = invite;
+  ack.method = "ACK";
+  ack.body.clear();
+  ack.content_type.clear();
+  ack.contact.clear();
+  if (r.status >= 300) {
+    t.send(with_to_tag(build_request(ack, via), o.target, to_tag), error);
+    r.error = "INVITE refused: " + std::to_string(r.status) + " " + r.reason;
+    return r;
+  }
+  ack.branch = new_branch();
+  t.send(with_to_tag(build_request(ack, via), o.target, to_tag), error);
+
+  auto bye = [&] {
+    RequestSpec b = invite;
+    b.method = "BYE";
+    b.cseq = 2;
+    b.branch = new_branch();
+    b.body.clear();
+    b.content_type.clear();
+    b.contact.clear();
+    std::string err;
+    auto resp = transact(t, with_to_tag(build_request(b, via), o.target, to_tag), b.branch, o.timeout, err);
+    r.bye_status = resp ? resp->msg.status_code() : 0;
+    log("BYE: " + (resp ? std::to_string(r.bye_status) + " " + sanitize(resp->msg.reason()) : err));
+  };
+
+  auto parsed = sip::parse_sdp(answer->msg.body());
+  if (!parsed) {
+    r.error = "the 200 OK carries no valid SDP answer: " + parsed.error;
+    bye();
+    return r;
+  }
+  auto check = media::check_answer(spec, *parsed.sdp);
+  r.outcome = check.outcome;
+  r.negotiated = std::string(media::outcome_name(check.outcome)) + " (" + check.reason + ")";
+  if (check.outcome == media::Outcome::kRefused) {
+    r.error = "answer not acceptable: " + check.reason;
+    bye();
+    return r;
+  }
+  log("negotiated " + r.negotiated + "; media from " + check.remote_address + ":" + std::to_string(check.remote_port));
+  if (auto err = sink->connect(check.remote_address, check.remote_port); !err.empty()) {
+    r.error = err;
+    bye();
+    return r;
+  }
+  std::string setup_error;
+  if (check.outcome == media::Outcome::kSrtpSdes) setup_error = sink->use_sdes(*check.remote_key);
+  else if (check.outcome == media::Outcome::kSrtpDtls)
+    setup_error = sink->use_dtls(identity,
+                                 check.dtls_client ? media::DtlsSrtpEndpoint::Role::kClient
+                                                   : media::DtlsSrtpEndpoint::Role::kServer,
+                                 *check.remote_fingerprint, o.suites);
+  else sink->use_plain();
+  if (!setup_error.empty()) {
+    r.error = setup_error;
+    bye();
+    return r;
+  }
+  r.media = sink->run(o.packets, Clock::now() + o.media_timeout);
+  bye();
+  const auto& s = r.media.stats;
+  if (!r.media.error.empty()) r.error = r.media.error;
+  else if (s.ok < o.packets) r.error = "received " + std::to_string(s.ok) + " good packets of " + std::to_string(o.packets);
+  else if (s.auth_failures || s.replays || s.payload_mismatches || s.malformed)
+    r.error = "the stream had bad packets";
+  r.ok = r.error.empty();
+  return r;
+}
+
+std::string summary_line(const CallResult& r) {
+  const auto& s = r.media.stats;
+  std::string out = "media " + (r.negotiated.empty() ? std::string("-") : r.negotiated);
+  if (!r.media.suite.empty()) out += " suite " + r.media.suite;
+  out += ": packets ok " + std::to_string(s.ok) + ", auth failures " + std::to_string(s.auth_failures) +
+         ", replays " + std::to_string(s.replays) + ", payload mismatches " + std::to_string(s.payload_mismatches) +
+         ", lost " + std::to_string(s.lost) + ", out of order " + std::to_string(s.out_of_order) + ", rtcp ok " +
+         std::to_string(s.rtcp_ok) + ", rtcp failed " + std::to_string(s.rtcp_failed);
+  if (r.bye_status) out += "; BYE " + std::to_string(r.bye_status);
+  return out;
+}
+
+}  // namespace imsguard::client

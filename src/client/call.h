@@ -1,0 +1,49 @@
+#pragma once
+// One call from a registered client to a media service: INVITE with an SDP offer made by
+// the client's own SRTP policy (--srtp off|optional|mandatory, SDES or DTLS-SRTP keying),
+// the answer checked against that policy, ACK, the stream received and verified by the
+// MediaSink, then BYE. The result says what was negotiated and how every packet fared, so
+// the CLI can print a summary and exit non-zero on any failure.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "client/media_sink.h"
+#include "client/transport.h"
+#include "config/config.h"
+#include "media/negotiation.h"
+
+namespace imsguard::client {
+
+struct CallOptions {
+  std::string target;  // sip:media@services.<domain>
+  std::string impu;    // our From
+  config::SrtpPolicy policy = config::SrtpPolicy::kOptional;
+  media::Keying keying = media::Keying::kSdes;
+  std::vector<media::SrtpSuite> suites = media::all_suites();
+  bool sdes_requires_tls = true;  // refuse to put keys in SDP over a non-TLS flow
+  std::string media_address = "127.0.0.1";
+  uint32_t packets = 100;  // good packets to receive before hanging up (2 s)
+  std::chrono::milliseconds timeout{5000};          // per SIP transaction
+  std::chrono::milliseconds media_timeout{15000};   // for the whole stream
+  std::function<void(const std::string&)> log;
+};
+
+struct CallResult {
+  bool ok = false;
+  int status = 0;       // final status of the INVITE
+  std::string reason;
+  std::string error;    // why !ok, one line
+  media::Outcome outcome = media::Outcome::kRefused;
+  std::string negotiated;  // "srtp-sdes AES_CM_128_HMAC_SHA1_80", "rtp", ...
+  SinkResult media;
+  int bye_status = 0;
+};
+
+CallResult place_call(Transport& transport, const CallOptions& options);
+
+// "packets ok 100, auth failures 0, replays 0, ..." for the operator.
+std::string summary_line(const CallResult& r);
+
+}  // namespace imsguard::client

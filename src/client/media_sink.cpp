@@ -1,0 +1,129 @@
+#include "client/media_sink.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "media/udp.h"
+
+namespace imsguard::client {
+
+std::unique_ptr<MediaSink> MediaSink::open(const std::string& address, std::string& error) {
+  auto sock = media::bind_udp(address);
+  if (!sock) {
+    error = sock.error;
+    return nullptr;
+  }
+  std::unique_ptr<MediaSink> s(new MediaSink);
+  s->fd_ = sock.fd;
+  s->port_ = sock.port;
+  s->address_ = address;
+  return s;
+}
+
+MediaSink::~MediaSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string MediaSink::connect(const std::string& address, uint16_t port) {
+  return media::connect_udp(fd_, address, port);
+}
+
+void MediaSink::use_plain() { receiver_ = std::make_unique<media::StreamReceiver>(nullptr); }
+
+std::string MediaSink::use_sdes(const media::SdesKey& remote) {
+  std::string error;
+  auto rx = media::SrtpSession::create(remote.suite, remote.key_salt, media::SrtpSession::Direction::kReceive, error);
+  if (!rx) return error;
+  suite_ = std::string(media::suite_info(remote.suite).sdes_name);
+  receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx));
+  return {};
+}
+
+std::string MediaSink::use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
+                                const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites) {
+  std::string error;
+  dtls_ = media::DtlsSrtpEndpoint::create(std::move(identity), role, remote, suites, error);
+  if (!dtls_) return error;
+  dtls_->start();
+  flush_dtls();
+  return {};
+}
+
+void MediaSink::flush_dtls() {
+  for (auto& d : dtls_->take_outgoing()) ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL);
+  if (dtls_->state() == media::DtlsSrtpEndpoint::State::kFailed && error_.empty()) error_ = "dtls: " + dtls_->error();
+  if (dtls_->state() == media::DtlsSrtpEndpoint::State::kConnected && !receiver_) {
+    const auto& keys = dtls_->keys();
+    std::string error;
+    auto rx = media::SrtpSession::create(keys.suite, keys.remote, media::SrtpSession::Direction::kReceive, error);
+    if (!rx) {
+      error_ = "srtp: " + error;
+      return;
+    }
+    suite_ = std::string(media::suite_info(keys.suite).dtls_name);
+    receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx));
+  }
+}
+
+SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
+  SinkResult r;
+  uint8_t buf[4096];
+  while (error_.empty()) {
+    if (receiver_ && receiver_->stats().ok >= packets) break;
+    auto now = Clock::now();
+    if (now >= deadline) {
+      r.timed_out = true;
+      break;
+    }
+    auto wait = deadline - now;
+    if (dtls_) {
+      if (auto t = dtls_->next_timeout()) wait = std::min<Clock::duration>(wait, *t);
+    }
+    pollfd pfd{fd_, POLLIN, 0};
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) + 1;
+    int ready = ::poll(&pfd, 1, ms);
+    if (ready < 0 && errno != EINTR) {
+      error_ = std::string("poll: ") + std::strerror(errno);
+      break;
+    }
+    if (dtls_ && dtls_->state() == media::DtlsSrtpEndpoint::State::kHandshaking) {
+      if (auto t = dtls_->next_timeout(); t && *t <= Clock::duration::zero()) {
+        dtls_->on_timer();
+        flush_dtls();
+      }
+    }
+    if (ready <= 0) continue;
+    for (int i = 0; i < 64; ++i) {
+      ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n <= 0) break;
+      std::span<const uint8_t> d(buf, static_cast<size_t>(n));
+      if (media::is_dtls_datagram(d)) {
+        if (dtls_) {
+          dtls_->on_datagram(d);
+          flush_dtls();
+        }
+        continue;
+      }
+      if (!media::is_rtp_or_rtcp_datagram(d)) continue;
+      if (!receiver_) {
+        ++early_;
+        continue;
+      }
+      receiver_->on_datagram(buf, static_cast<size_t>(n));
+    }
+  }
+  if (receiver_) {
+    r.stats = receiver_->stats();
+    r.srtp = receiver_->keyed();
+  }
+  r.suite = suite_;
+  r.error = error_;
+  if (r.error.empty() && !receiver_ && dtls_) r.error = "dtls: the handshake did not finish";
+  return r;
+}
+
+}  // namespace imsguard::client

@@ -1,0 +1,63 @@
+#pragma once
+// The client as a media sink: the UDP port its SDP offer names, then, once the answer has
+// said how, the checks of media::StreamReceiver on every datagram (SRTP authentication and
+// replay, sequence, the expected tone), with DTLS-SRTP run on the same port when that is
+// the keying. Kept apart from the SIP side so tests can drive it against any source.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/transport.h"
+#include "media/dtls_srtp.h"
+#include "media/sdes.h"
+#include "media/stream_receiver.h"
+
+namespace imsguard::client {
+
+struct SinkResult {
+  media::ReceiveStats stats;
+  bool srtp = false;
+  std::string suite;     // the SRTP suite in use, when keyed
+  std::string error;     // DTLS failure, socket error
+  bool timed_out = false;
+};
+
+class MediaSink {
+ public:
+  static std::unique_ptr<MediaSink> open(const std::string& address, std::string& error);
+  ~MediaSink();
+  MediaSink(const MediaSink&) = delete;
+  MediaSink& operator=(const MediaSink&) = delete;
+
+  uint16_t port() const { return port_; }
+  const std::string& address() const { return address_; }
+
+  // Accept datagrams from the source at address:port only (from the SDP answer).
+  std::string connect(const std::string& address, uint16_t port);
+  void use_plain();
+  // SDES: the answerer's key, which it protects with.
+  std::string use_sdes(const media::SdesKey& remote);
+  // DTLS-SRTP on this port; the keys come from the handshake.
+  std::string use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
+                       const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites);
+
+  // Receives until `packets` good packets, or the deadline.
+  SinkResult run(uint32_t packets, Clock::time_point deadline);
+
+ private:
+  MediaSink() = default;
+  void flush_dtls();
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::string address_;
+  std::unique_ptr<media::StreamReceiver> receiver_;
+  std::unique_ptr<media::DtlsSrtpEndpoint> dtls_;
+  std::string suite_;
+  std::string error_;
+  uint64_t early_ = 0;  // media before DTLS finished (cannot be authenticated yet)
+};
+
+}  // namespace imsguard::client

@@ -1,0 +1,126 @@
+// End to end through `imsguard run` (edge + core + servicebox, stopped by PID) with the
+// real `imsguard client call`: the service box streams the tone, SRTP when both ends
+// choose it, and a raw capture on loopback shows whether the tone crossed in clear.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "imsguard_process.h"
+#include "loopback_capture.h"
+#include "process.h"
+
+namespace imsguard::media {
+namespace {
+
+using testkit::ChildProcess;
+
+struct ClientRun {
+  int exit = -1;
+  std::string out;
+  uint64_t rtp_like = 0, tone = 0;
+};
+
+class MediaCalls : public ::testing::Test {
+ protected:
+  void start(const std::string& policy) {
+    testkit::ImsguardOptions o;
+    o.roles = "[edge, core, servicebox]";
+    o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
+                   " }\n  https_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
+                   " }\n  services:\n    - { name: media, method: INVITE }\n"
+                   "    - { name: messaging, method: MESSAGE }\n    - { name: content, method: GET }\n"
+                   "media:\n  srtp_policy: " + policy + "\n";
+    ASSERT_TRUE(node_.start(o)) << node_.log();
+  }
+  void TearDown() override {
+    EXPECT_EQ(node_.stop(), 0) << node_.log();
+    std::filesystem::remove_all(node_.data_dir());
+  }
+
+  ClientRun call(const std::string& transport, const std::vector<std::string>& extra) {
+    uint16_t port = transport == "tls" ? node_.tls_port() : node_.sip_port();
+    std::vector<std::string> argv{IMSGUARD_BIN, "client", "call", "--server", "127.0.0.1:" + std::to_string(port),
+                                  "--transport", transport, "--data-dir", node_.data_dir(), "--impi",
+                                  "alice@ims.local", "--impu", "sip:alice@ims.local", "--password",
+                                  node_.demo("digest", "password"), "--packets", "100", "-v"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ClientRun r;
+    testing::LoopbackCapture capture;
+    std::string error;
+    EXPECT_TRUE(capture.start(error)) << error;
+    ChildProcess c;
+    std::string log = node_.data_dir() + "/call-" + std::to_string(++runs_) + ".log";
+    if (!c.start(argv, log)) return r;
+    r.exit = c.wait(std::chrono::seconds(60));
+    capture.stop();
+    r.out = c.log();
+    r.rtp_like = capture.rtp_like();
+    r.tone = capture.plaintext_tone();
+    return r;
+  }
+
+  testkit::ImsguardProcess node_;
+  int runs_ = 0;
+};
+
+TEST_F(MediaCalls, SdesOverTlsIsEncryptedOnTheWire) {
+  start("optional");
+  auto r = call("tls", {"--srtp", "mandatory", "--keying", "sdes"});
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("media srtp-sdes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("packets ok 100, auth failures 0, replays 0, payload mismatches 0"), std::string::npos) << r.out;
+  EXPECT_GE(r.rtp_like, 100u) << "the capture saw no media at all";
+  EXPECT_EQ(r.tone, 0u) << "the tone crossed loopback in clear";
+  EXPECT_TRUE(testkit::eventually(
+      [&] { return node_.events().find("answer srtp-sdes") != std::string::npos; }, std::chrono::seconds(5)))
+      << node_.events();
+}
+
+TEST_F(MediaCalls, DtlsSrtpOverUdpIsEncryptedOnTheWire) {
+  start("mandatory");
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "dtls"});
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("media srtp-dtls"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("packets ok 100, auth failures 0, replays 0"), std::string::npos) << r.out;
+  EXPECT_GE(r.rtp_like, 100u);
+  EXPECT_EQ(r.tone, 0u);
+}
+
+TEST_F(MediaCalls, PlainRtpShowsTheToneSoTheCaptureCheckCanFail) {
+  start("optional");
+  auto r = call("udp", {"--srtp", "off"});
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("media rtp"), std::string::npos) << r.out;
+  EXPECT_GE(r.tone, 100u) << "plain RTP should show the tone to the capture";
+}
+
+TEST_F(MediaCalls, MandatoryServiceRefusesAPlainOfferWith488AndAuditsIt) {
+  start("mandatory");
+  auto r = call("udp", {"--srtp", "off"});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("488"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_like, 0u);
+  EXPECT_TRUE(testkit::eventually(
+      [&] { return node_.events().find("answer refused") != std::string::npos; }, std::chrono::seconds(5)))
+      << node_.events();
+}
+
+TEST_F(MediaCalls, ServiceWithPolicyOffRefusesAMandatoryOffer) {
+  start("off");
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "dtls"});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("488"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("policy is off"), std::string::npos) << r.out;
+}
+
+TEST_F(MediaCalls, ClientWillNotPutSdesKeysOnAPlainFlow) {
+  start("optional");
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "sdes"});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("SDES needs TLS signaling"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_like, 0u);
+}
+
+}  // namespace
+}  // namespace imsguard::media
