@@ -19,9 +19,27 @@ BanList::BanList(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) { e
 
 bool BanList::ban(const Prefix& prefix, uint16_t port, uint32_t ttl_s, std::string_view reason, std::string_view by,
                   bool automatic, int64_t now_ms) {
+  BanObserver* observer = observer_.load(std::memory_order_acquire);
+  BanInfo info;
+  bool fresh = upsert(prefix, port, now_ms + static_cast<int64_t>(ttl_s) * 1000, reason, by, automatic, now_ms,
+                      observer ? &info : nullptr);
+  if (observer) observer->on_ban(info);
+  return fresh;
+}
+
+bool BanList::apply(const Prefix& prefix, uint16_t port, int64_t expires_ms, std::string_view reason,
+                    std::string_view by, bool automatic, int64_t now_ms) {
+  if (expires_ms <= now_ms) return false;
+  return upsert(prefix, port, expires_ms, reason, by, automatic, now_ms, nullptr);
+}
+
+bool BanList::upsert(const Prefix& prefix, uint16_t port, int64_t expires, std::string_view reason,
+                     std::string_view by, bool automatic, int64_t now_ms, BanInfo* out) {
   std::unique_lock lock(mutex_);
   Key key{prefix, port};
-  int64_t expires = now_ms + static_cast<int64_t>(ttl_s) * 1000;
+  auto fill = [&](const Entry& e) {
+    if (out) *out = {prefix, port, e.reason, e.by, e.created_ms, e.expires_ms, e.hits.load(), e.automatic};
+  };
   if (auto it = entries_.find(key); it != entries_.end()) {
     bool was_live = it->second.expires_ms > now_ms;
     it->second.expires_ms = std::max(it->second.expires_ms, expires);
@@ -33,6 +51,7 @@ bool BanList::ban(const Prefix& prefix, uint16_t port, uint32_t ttl_s, std::stri
       it->second.expires_ms = expires;
       it->second.automatic = automatic;
     }
+    fill(it->second);
     return !was_live;
   }
   // Sweeping is O(size): at most once a second, so a mass ban stays O(1) per ban.
@@ -59,10 +78,21 @@ bool BanList::ban(const Prefix& prefix, uint16_t port, uint32_t ttl_s, std::stri
   it->second.automatic = automatic;
   lengths_[prefix.bits]++;
   count_.store(entries_.size(), std::memory_order_relaxed);
+  fill(it->second);
   return inserted;
 }
 
 bool BanList::remove(const Prefix& prefix, uint16_t port) {
+  bool removed = erase(prefix, port);
+  // Told even when nothing was here: the ban may exist in the store (made by another edge,
+  // or before a restart that has not loaded it yet).
+  if (BanObserver* observer = observer_.load(std::memory_order_acquire)) observer->on_unban(prefix, port);
+  return removed;
+}
+
+bool BanList::apply_removal(const Prefix& prefix, uint16_t port) { return erase(prefix, port); }
+
+bool BanList::erase(const Prefix& prefix, uint16_t port) {
   std::unique_lock lock(mutex_);
   auto it = entries_.find(Key{prefix, port});
   if (it == entries_.end()) return false;

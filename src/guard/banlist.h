@@ -32,9 +32,28 @@ struct BanInfo {
   std::string to_string(int64_t now_ms) const;  // one line, for `imsguard ban list`
 };
 
+// Told of every ban made or lifted through this process's BanList (not of bans applied from
+// shared state, nor of expiry): how bans reach the persistent or shared state store (see
+// guard/state_sync.h). Called outside the table's lock; must be quick and must not call back.
+class BanObserver {
+ public:
+  virtual ~BanObserver() = default;
+  virtual void on_ban(const BanInfo& ban) = 0;
+  virtual void on_unban(const Prefix& prefix, uint16_t port) = 0;
+};
+
 class BanList {
  public:
   explicit BanList(size_t capacity = 65536);
+
+  // At most one observer; nullptr detaches. The observer must outlive its registration.
+  void set_observer(BanObserver* observer) { observer_.store(observer, std::memory_order_release); }
+  // A ban that came from the state store (a restart, another edge): added or extended like
+  // ban() but without telling the observer, so it is not written back. Its hits start at 0.
+  bool apply(const Prefix& prefix, uint16_t port, int64_t expires_ms, std::string_view reason, std::string_view by,
+             bool automatic, int64_t now_ms);
+  // Lifts a ban without telling the observer (another edge lifted it).
+  bool apply_removal(const Prefix& prefix, uint16_t port);
 
   // Adds or extends a ban (a longer TTL wins; the reason is replaced). Returns true when
   // the ban is new (the caller emits the event once, not for every extension).
@@ -66,6 +85,10 @@ class BanList {
   };
   bool check(const Key& key, bool registered, int64_t now_ms, bool count_hit) const;
   void sweep_locked(int64_t now_ms);
+  // ban() and apply(): expires_ms absolute. Fills `out` with the entry as it stands.
+  bool upsert(const Prefix& prefix, uint16_t port, int64_t expires_ms, std::string_view reason, std::string_view by,
+              bool automatic, int64_t now_ms, BanInfo* out);
+  bool erase(const Prefix& prefix, uint16_t port);
 
   size_t capacity_;
   mutable std::shared_mutex mutex_;
@@ -73,6 +96,7 @@ class BanList {
   std::array<uint32_t, 129> lengths_{};  // how many bans of each prefix length
   std::atomic<size_t> count_{0};
   int64_t last_sweep_ms_ = INT64_MIN / 2;
+  std::atomic<BanObserver*> observer_{nullptr};
 };
 
 // The guard that enforces the table (first in the default order: a banned source costs

@@ -4,6 +4,7 @@
 #include "ops/events.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace imsguard::guard {
 
@@ -85,17 +86,34 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   // A replayed nonce count is a retransmission of an answer already checked (a slow reply
   // under load), not a new password guess: counting it would lock real phones out.
   const bool guess = info.event == AuthEvent::kFailed && info.reason.find("replay") == std::string_view::npos;
+  // Totals across all edges (shared state), counted before taking the local locks: a Redis
+  // round trip must not hold a slot lock. Registered flows are counted per flow, locally.
+  uint64_t shared_source = 0, shared_impi = 0;
+  std::string source_text, impi_text;
+  if (shared_ && guess) {
+    const int64_t window_ms = static_cast<int64_t>(config_.window_s) * 1000;
+    if (!ctx.registered) {
+      source_text = "src:" + ctx.flow.address.to_string();
+      shared_source = shared_->count_failure(source_text, window_ms).value_or(0);
+    }
+    if (!claimed.empty()) {
+      impi_text = "impi:" + claimed.to_string();
+      for (char& c : impi_text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      shared_impi = shared_->count_failure(impi_text, window_ms).value_or(0);
+    }
+  }
   if (guess) {
     source_lock_ms = sources_.with(source_key(ctx), now, [&](State& s, bool) -> int64_t {
       roll(s, now);
-      if (++s.failures >= config_.max_failures) return lock(s, now);
+      ++s.failures;
+      if (std::max<uint64_t>(s.failures, shared_source) >= config_.max_failures) return lock(s, now);
       return 0;
     });
   }
   impi_lock_ms = impis_.with(impi_key, now, [&](State& s, bool) -> int64_t {
     roll(s, now);
     ++s.challenges;  // every answer but success carries a fresh challenge
-    if (guess && ++s.failures >= config_.per_impi_distributed) {
+    if (guess && std::max<uint64_t>(++s.failures, shared_impi) >= config_.per_impi_distributed) {
       why = "failed authentications for this identity from all sources";
       return lock(s, now);
     }
@@ -105,6 +123,8 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
     }
     return 0;
   });
+  if (shared_ && source_lock_ms && !source_text.empty()) shared_->publish_lockout(source_text, source_lock_ms);
+  if (shared_ && impi_lock_ms && !impi_text.empty()) shared_->publish_lockout(impi_text, impi_lock_ms);
   if (source_lock_ms || impi_lock_ms) {
     std::string src = ctx.flow.to_string();
     std::string impi = info.impi.empty() ? claimed.to_string() : std::string(info.impi);
@@ -136,6 +156,27 @@ int64_t BruteForceGuard::impi_locked_ms(std::string_view impi, int64_t now_ms) c
     c.user = impi;
   }
   return impis_.with(c.hash(), now_ms, [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - now_ms); });
+}
+
+void BruteForceGuard::apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms) {
+  if (until_ms <= now_ms) return;
+  auto extend = [&](State& s, bool) { s.locked_until_ms = std::max(s.locked_until_ms, until_ms); };
+  if (key.rfind("impi:", 0) == 0) {
+    std::string_view impi = key.substr(5);
+    if (impi.empty()) return;
+    ClaimedImpi c;
+    if (auto at = impi.find('@'); at != std::string_view::npos) {
+      c.user = impi.substr(0, at);
+      c.host = impi.substr(at + 1);
+    } else {
+      c.user = impi;
+    }
+    impis_.with(c.hash(), now_ms, extend);
+  } else if (key.rfind("src:", 0) == 0) {
+    auto p = parse_prefix(key.substr(4));
+    if (!p || p->bits != 128) return;
+    sources_.with(hash_address(p->address, 0xbf), now_ms, extend);
+  }
 }
 
 }  // namespace imsguard::guard

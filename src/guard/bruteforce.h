@@ -11,11 +11,32 @@
 #include "guard/guard.h"
 #include "guard/slot_table.h"
 
+#include <optional>
+#include <string>
+
 namespace imsguard::guard {
+
+// Failure counts and lockouts shared by the edges of one domain (see guard/state_sync.h), so
+// a brute force split across edges is counted once and locked out everywhere. Keys are
+// "impi:<user@host>" (lowercase) and "src:<address>".
+class SharedFailures {
+ public:
+  virtual ~SharedFailures() = default;
+  // Counts one failure for `key` across all edges within `window_ms`; the total, or nullopt
+  // when the shared state cannot be reached (local counts then decide alone).
+  virtual std::optional<uint64_t> count_failure(std::string_view key, int64_t window_ms) = 0;
+  // Tells every edge that `key` is locked out for `lock_ms` from now.
+  virtual void publish_lockout(std::string_view key, int64_t lock_ms) = 0;
+};
 
 class BruteForceGuard final : public Guard {
  public:
   explicit BruteForceGuard(const config::BruteForceGuard& config);
+  // nullptr (the default): failures are counted by this process alone.
+  void set_shared(SharedFailures* shared) { shared_ = shared; }
+  // A lockout decided elsewhere (another edge): `key` as in SharedFailures, until_ms on the
+  // guards' clock. A key this guard cannot parse is ignored.
+  void apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms);
   std::string_view name() const override { return "bruteforce"; }
   Verdict on_request(const Context& ctx, const sip::Message& msg) override;
   void on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) override;
@@ -39,6 +60,7 @@ class BruteForceGuard final : public Guard {
   int64_t lock(State& s, int64_t now_ms) const;
 
   config::BruteForceGuard config_;
+  SharedFailures* shared_ = nullptr;
   mutable SlotTable<State> sources_;
   mutable SlotTable<State> impis_;
   ops::Counter& dropped_;

@@ -55,6 +55,20 @@ CREATE TABLE bindings (
 CREATE INDEX bindings_by_flow ON bindings(transport, source, flow_id);
 CREATE INDEX bindings_by_expiry ON bindings(expires_at);
 )sql"},
+    // Bans survive a restart (guard/state_sync.h). Times are unix milliseconds.
+    {2, R"sql(
+CREATE TABLE bans (
+  target TEXT NOT NULL,
+  port INTEGER NOT NULL CHECK (port >= 0 AND port <= 65535),
+  reason TEXT NOT NULL,
+  by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  automatic INTEGER NOT NULL,
+  PRIMARY KEY (target, port)
+);
+CREATE INDEX bans_by_expiry ON bans(expires_ms);
+)sql"},
 };
 
 std::string errno_text(const std::string& what, const std::string& path) {

@@ -6,8 +6,15 @@
 #include <cstring>
 
 #include "store/memory_binding_store.h"
+#include "store/memory_guard_store.h"
 #include "store/memory_subscriber_store.h"
+#include "store/redis_binding_store.h"
+#include "store/redis_client.h"
+#include "store/redis_guard_store.h"
+#include "store/redis_sqn_store.h"
+#include "store/redis_url.h"
 #include "store/sqlite_binding_store.h"
+#include "store/sqlite_guard_store.h"
 #include "store/sqlite_subscriber_store.h"
 
 namespace imsguard::store {
@@ -45,17 +52,38 @@ StoreResult<StateStores> open_state(std::string_view kind, const std::string& da
   if (kind == "memory") {
     stores.subscribers = std::make_unique<MemorySubscriberStore>();
     stores.bindings = std::make_unique<MemoryBindingStore>();
+    stores.guard = std::make_unique<MemoryGuardStore>();
     return stores;
   }
-  if (kind != "sqlite") return invalid("unknown state backend '" + std::string(kind) + "' (sqlite, memory)");
+  const bool redis = is_redis_url(kind);
+  if (kind != "sqlite" && !redis)
+    return invalid("unknown state backend '" + std::string(kind) + "' (sqlite, memory, redis://host:port/db)");
+  std::optional<RedisUrl> url;
+  if (redis) {
+    auto parsed = parse_redis_url(kind);
+    if (!parsed.url) return invalid(parsed.error);
+    url = std::move(parsed.url);
+  }
   if (auto r = ensure_private_dir(data_dir); !r) return r.error();
   std::string path = database_path(data_dir);
   auto subscribers = SqliteSubscriberStore::open(path);
   if (!subscribers) return subscribers.error();
+  if (redis) {
+    auto client = RedisClient::connect(*url);
+    if (!client) return client.error();
+    stores.redis = std::shared_ptr<RedisClient>(std::move(client).value());
+    stores.subscribers = std::make_unique<RedisSqnSubscriberStore>(std::move(subscribers).value(), stores.redis);
+    stores.bindings = std::make_unique<RedisBindingStore>(stores.redis);
+    stores.guard = std::make_unique<RedisGuardStore>(stores.redis);
+    return stores;
+  }
   auto bindings = SqliteBindingStore::open(path);
   if (!bindings) return bindings.error();
+  auto guard = SqliteGuardStore::open(path);
+  if (!guard) return guard.error();
   stores.subscribers = std::move(subscribers).value();
   stores.bindings = std::move(bindings).value();
+  stores.guard = std::move(guard).value();
   return stores;
 }
 

@@ -1,18 +1,23 @@
 #pragma once
 // One entry point that turns the config's `state:` and `data_dir:` into stores, so the
-// runtime, the CLI and tests open state the same way (and a Redis backend slots in here).
+// runtime, the CLI and tests open state the same way.
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "store/binding_store.h"
+#include "store/guard_store.h"
 #include "store/subscriber_store.h"
 
 namespace imsguard::store {
 
+class RedisClient;
+
 struct StateStores {
   std::unique_ptr<SubscriberStore> subscribers;
   std::unique_ptr<BindingStore> bindings;
+  std::unique_ptr<GuardStateStore> guard;  // bans, lockouts, counters, nonce counts
+  std::shared_ptr<RedisClient> redis;      // set for a redis:// state (health, metrics)
 };
 
 // Creates `dir` (and missing parents) if absent; the last component gets mode 0700 because it
@@ -22,8 +27,12 @@ StoreResult<void> ensure_private_dir(const std::string& dir);
 // <data_dir>/imsguard.db
 std::string database_path(const std::string& data_dir);
 
-// kind "sqlite": both stores on <data_dir>/imsguard.db (data_dir created 0700 if absent).
-// kind "memory": in-process stores, data_dir unused. Anything else: kInvalid.
+// kind "sqlite": every store on <data_dir>/imsguard.db (data_dir created 0700 if absent).
+// kind "memory": in-process stores, data_dir unused.
+// kind "redis://..." / "rediss://..." (see redis_url.h): bindings, SQNs and guard state in
+// Redis, shared by every edge using the same URL; subscriber records in the local SQLite
+// database of data_dir. Redis must answer at start (a wrong URL or password fails here).
+// Anything else: kInvalid.
 StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir);
 
 }  // namespace imsguard::store

@@ -1,0 +1,47 @@
+#pragma once
+// The `state:` value for a shared Redis backend, parsed in one place so the config checker,
+// the runtime and the tests agree on what it means:
+//   redis://[[user]:password@]host[:port][/db][?option=value&...]
+//   rediss://...            (TLS; same as ?tls=1)
+// Options: tls=0|1, ca=FILE, cert=FILE, key=FILE, timeout_ms=N (connect and command
+// timeout, default 500), prefix=TEXT (key prefix, default "imsguard:"; edges of one domain
+// must use the same), pool=N (connections, default 4).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imsguard::store {
+
+struct RedisUrl {
+  std::string host;
+  uint16_t port = 6379;
+  int db = 0;
+  std::string user;      // Redis 6 ACL user; empty: the default user
+  std::string password;  // empty: no AUTH
+  bool tls = false;
+  std::string ca, cert, key;
+  int timeout_ms = 500;
+  std::string prefix = "imsguard:";
+  int pool = 4;
+
+  // host:port/db without the password (for logs and banners).
+  std::string redacted() const;
+};
+
+struct RedisUrlResult {
+  std::optional<RedisUrl> url;
+  std::string error;  // why the text is not a usable Redis URL
+};
+
+// True if `state` names a Redis backend at all (redis:// or rediss://).
+bool is_redis_url(std::string_view state);
+
+// Parses and checks the URL. TLS is refused with a clear error when this build's hiredis has
+// no TLS support (Debian 12's libhiredis 0.14 has none).
+RedisUrlResult parse_redis_url(std::string_view text);
+
+// Whether this build can speak TLS to Redis.
+bool redis_tls_supported();
+
+}  // namespace imsguard::store
