@@ -1,11 +1,12 @@
 #include "media/media_pump.h"
 
 #include <openssl/rand.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "media/rtp.h"
 
@@ -41,6 +42,7 @@ MediaPump::~MediaPump() { stop(); }
 
 void MediaPump::start() {
   if (running_.exchange(true)) return;
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -52,6 +54,8 @@ void MediaPump::stop() {
   pending_.clear();
   for (auto& s : streams_) finish(*s, "stopped");
   streams_.clear();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  epoll_fd_ = -1;
 }
 
 uint64_t MediaPump::add(StreamConfig cfg) {
@@ -163,12 +167,21 @@ void MediaPump::tick(Stream& s) {
 
 void MediaPump::run() {
   Clock::time_point next_tick = Clock::now();
-  std::vector<pollfd> fds;
+  std::vector<epoll_event> events(256);
+  auto thread_cpu_us = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+  };
   while (running_.load()) {
     {
       std::lock_guard lock(mutex_);
       for (auto& s : pending_) {
         s->started = Clock::now();
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = s.get();
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, s->cfg.fd, &ev);
         if (s->cfg.dtls) {
           s->cfg.dtls->start();
           flush_dtls(*s);
@@ -181,25 +194,25 @@ void MediaPump::run() {
           if (s->id == id) finish(*s, reason);
       ending_.clear();
     }
-    std::erase_if(streams_, [](const auto& s) { return s->done; });
-    fds.resize(streams_.size());
-    for (size_t i = 0; i < streams_.size(); ++i) fds[i] = {streams_[i]->cfg.fd, POLLIN, 0};
     auto now = Clock::now();
     int timeout_ms = next_tick > now
                          ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count())
                          : 0;
-    int ready = ::poll(fds.data(), fds.size(), std::min(timeout_ms, 20));
-    if (ready > 0) {
-      for (size_t i = 0; i < fds.size(); ++i)
-        if (fds[i].revents & (POLLIN | POLLERR)) on_readable(*streams_[i]);
+    int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), std::min(timeout_ms, 20));
+    for (int i = 0; i < ready; ++i) {
+      auto* s = static_cast<Stream*>(events[static_cast<size_t>(i)].data.ptr);
+      if (!s->done) on_readable(*s);
     }
     now = Clock::now();
     if (now < next_tick) continue;
+    // Finished streams' sockets are closed (and so out of epoll): drop them between ticks.
+    std::erase_if(streams_, [](const auto& s) { return s->done; });
     ++stats_.ticks;
     for (auto& s : streams_) tick(*s);
     auto busy = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - now).count());
     stats_.busy_us += busy;
     if (busy > stats_.max_tick_us.load()) stats_.max_tick_us = busy;
+    stats_.thread_cpu_us = thread_cpu_us();
     next_tick += kTick;
     // More than a few ticks behind: this core cannot keep up; count it, do not burst.
     if (Clock::now() > next_tick + 3 * kTick) {

@@ -42,6 +42,7 @@ struct PumpStats {
   std::atomic<uint64_t> packets{0}, send_errors{0}, late_ticks{0}, ticks{0};
   std::atomic<uint64_t> busy_us{0};     // time spent sending, summed over ticks
   std::atomic<uint64_t> max_tick_us{0};  // the longest tick
+  std::atomic<uint64_t> thread_cpu_us{0};  // CPU time of the pump thread (updated each tick)
 };
 
 class MediaPump {
@@ -80,6 +81,7 @@ class MediaPump {
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Stream>> streams_;  // pump thread only
   std::atomic<size_t> active_{0};
+  int epoll_fd_ = -1;  // readiness of every stream socket, without an O(streams) poll
   PumpStats stats_;
 };
 
