@@ -1,9 +1,11 @@
-// `imsguard client register|message|options`: the IMS client (UE) for operators and tests.
+// `imsguard client register|message|options|invoke|fetch`: the IMS client (UE) for operators
+// and tests.
 // Registers with Digest (--password) or IMS AKA (--k with --op or --opc) over UDP, TCP or
 // TLS, optionally stays registered (--keep) answering what the edge delivers, and exits
 // non-zero with a one-line reason when anything fails. Progress goes to stderr; results
 // (the registration, the final status, received MESSAGEs) go to stdout.
 #include "cli/command.h"
+#include "client/content_fetch.h"
 #include "client/transport.h"
 #include "client/user_agent.h"
 #include "crypto/hex.h"
@@ -12,6 +14,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -39,13 +43,24 @@ struct Options {
   std::string to;
   std::string text;
   std::string content_type = "text/plain";
+  // invoke / fetch
+  std::string service;
+  std::string method = "MESSAGE";
+  std::string url, token;
+  bool invoke = false;
 };
 
-void add_common(CLI::App* cmd, Options& o) {
-  cmd->add_option("--server", o.server, "the edge, HOST:PORT ([v6]:PORT)")->required();
+// `registration_required`: false for `fetch`, which registers only with --invoke.
+void add_common(CLI::App* cmd, Options& o, bool registration_required = true) {
+  auto* server = cmd->add_option("--server", o.server, "the edge, HOST:PORT ([v6]:PORT)");
   cmd->add_option("--transport", o.transport, "udp | tcp | tls")->capture_default_str();
-  cmd->add_option("--impi", o.impi, "private identity (the Digest username)")->required();
-  cmd->add_option("--impu", o.impu, "public identity to register, sip:user@domain")->required();
+  auto* impi = cmd->add_option("--impi", o.impi, "private identity (the Digest username)");
+  auto* impu = cmd->add_option("--impu", o.impu, "public identity to register, sip:user@domain");
+  if (registration_required) {
+    server->required();
+    impi->required();
+    impu->required();
+  }
   cmd->add_option("--realm", o.realm, "realm to answer (default: the IMPU's domain)");
   cmd->add_option("--password", o.password, "Digest password (IP client without SIM)");
   cmd->add_option("--k", o.k, "AKA subscriber key K, 32 hex digits (SIM client)");
@@ -302,12 +317,145 @@ void install_request(CLI::App* parent, const std::string& method) {
   });
 }
 
+// A service name as the catalogue allows it (letters, digits, '-', '_').
+bool valid_service_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// Sends the service request on a registered session and prints its status and any content
+// token. The token when one came back; nullopt (exit status set) when the core refused.
+struct Invoked {
+  bool ok = false;
+  std::optional<ContentToken> token;
+};
+
+Invoked invoke_service(const Options& o, Session& s) {
+  std::string target = "sip:" + o.service + "@services." + impu_domain(o.impu);
+  Outcome r = s.ua->send_request(o.method, target, o.method == "MESSAGE" ? "text/plain" : "",
+                                 o.method == "MESSAGE" ? o.text : std::string());
+  if (r.status != 0) std::cout << o.method << " " << target << ": " << r.status << " " << r.reason << std::endl;
+  Invoked out;
+  if (!r.ok) {
+    fail(r.error);
+    return out;
+  }
+  out.ok = true;
+  if (auto value = r.header(imsguard::client::kContentTokenHeaderName)) {
+    out.token = parse_content_token(*value);
+    if (!out.token) {
+      fail("the core's Content-Token header is malformed");
+      out.ok = false;
+      return out;
+    }
+    std::cout << "Content-Token: " << out.token->token << " service=" << out.token->service
+              << " expires=" << out.token->expires << std::endl;
+  }
+  return out;
+}
+
+std::string fetch_ca(const Options& o) {
+  return !o.ca.empty() ? o.ca : (!o.data_dir.empty() ? o.data_dir + "/pki/ca.crt" : std::string());
+}
+
+// GET with the token; prints `GET <url>: <status>` and the body. false (exit 1) unless 2xx.
+bool fetch_and_print(const Options& o, const HttpsUrl& url, const std::string& token) {
+  FetchOptions f;
+  f.url = url;
+  f.token = token;
+  f.ca_file = fetch_ca(o);
+  f.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  FetchResult r = fetch_content(f);
+  if (r.status == 0) {
+    fail(r.error);
+    return false;
+  }
+  std::cout << "GET " << o.url << ": " << r.status << std::endl;
+  std::string body = printable_body(r.body);
+  if (r.status >= 200 && r.status < 300) {
+    std::cout << body << (body.empty() || body.back() == '\n' ? "" : "\n") << std::flush;
+    return true;
+  }
+  std::string why = body.substr(0, body.find('\n'));
+  fail("content server refused: " + std::to_string(r.status) + (why.empty() ? "" : " (" + why + ")"));
+  return false;
+}
+
+void install_invoke(CLI::App* parent) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent->add_subcommand(
+      "invoke", "Register, send the request for a service (sip:<service>@services.<domain>) through the core, "
+                "print the status and any content token, un-register");
+  add_common(cmd, *o);
+  cmd->add_option("--service", o->service, "service name, e.g. messaging or content")->required();
+  cmd->add_option("--method", o->method, "MESSAGE (messaging, content token) | OPTIONS")->capture_default_str();
+  cmd->add_option("--text", o->text, "MESSAGE body")->capture_default_str();
+  cmd->callback([o] {
+    if (!valid_service_name(o->service)) return fail("--service must be letters, digits, '-' or '_'", 2);
+    if (o->method != "MESSAGE" && o->method != "OPTIONS")
+      return fail("--method must be MESSAGE or OPTIONS (a media service is called with `imsguard client call`)", 2);
+    auto s = open_session(*o);
+    if (!s) return;
+    std::cerr << "imsguard client: " << registered_line(*o, *s) << std::endl;
+    invoke_service(*o, *s);
+    // With --keep the registration (and so the token) stays valid for a separate fetch.
+    keep_and_unregister(*s->ua, o->keep_s);
+  });
+}
+
+void install_fetch(CLI::App* parent) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = parent->add_subcommand(
+      "fetch", "Fetch content over HTTPS with a content token (--token), or register, get one and fetch (--invoke)");
+  add_common(cmd, *o, false);
+  cmd->add_option("--url", o->url, "https://HOST:PORT/content/<service>")->required();
+  auto* token = cmd->add_option("--token", o->token, "the content token (from `imsguard client invoke`)");
+  auto* inv = cmd->add_flag("--invoke", o->invoke, "register (with the --server/--impi/--impu options), ask the core "
+                                                   "for a token, fetch with it, un-register");
+  token->excludes(inv);
+  cmd->add_option("--service", o->service, "with --invoke: the service (default: the URL's last path segment)");
+  cmd->callback([o] {
+    std::string error;
+    auto url = parse_https_url(o->url, error);
+    if (!url) return fail(error, 2);
+    if (fetch_ca(*o).empty())
+      return fail("fetch needs --ca FILE (or --data-dir DIR for DIR/pki/ca.crt): the content server's "
+                  "certificate is always verified", 2);
+    if (o->timeout_s <= 0 || o->timeout_s > 32) return fail("--timeout must be in (0, 32] seconds", 2);
+    if (!o->invoke) {
+      if (o->token.empty()) return fail("give --token T, or --invoke with registration options", 2);
+      if (!parse_content_token(o->token)) return fail("--token is not a content token (base64url and dots)", 2);
+      fetch_and_print(*o, *url, o->token);
+      return;
+    }
+    if (o->server.empty() || o->impi.empty() || o->impu.empty())
+      return fail("--invoke needs --server, --impi and --impu (and --password or --k/--op(c))", 2);
+    if (o->service.empty()) {
+      std::string path = url->path.substr(0, url->path.find('?'));
+      o->service = path.substr(path.rfind('/') + 1);
+    }
+    if (!valid_service_name(o->service))
+      return fail("give --service NAME (the URL does not end in a service name)", 2);
+    auto s = open_session(*o);
+    if (!s) return;
+    std::cerr << "imsguard client: " << registered_line(*o, *s) << std::endl;
+    Invoked inv_result = invoke_service(*o, *s);
+    if (inv_result.ok && !inv_result.token) fail("the core answered without a Content-Token (not a content service?)");
+    if (inv_result.ok && inv_result.token) fetch_and_print(*o, *url, inv_result.token->token);
+    // The token is only good while we are registered: un-register after the fetch.
+    keep_and_unregister(*s->ua, o->keep_s);
+  });
+}
+
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
-  auto* sub = app.add_subcommand("client", "IMS client (UE): register with Digest or AKA, send MESSAGE/OPTIONS");
+  auto* sub = app.add_subcommand("client", "IMS client (UE): register with Digest or AKA, send MESSAGE/OPTIONS, invoke services, fetch content");
   sub->require_subcommand(1);
   install_register(sub);
   install_request(sub, "MESSAGE");
   install_request(sub, "OPTIONS");
+  install_invoke(sub);
+  install_fetch(sub);
   for (auto& install : imsguard::cli::client_command_installers()) install(*sub);
 }};
 

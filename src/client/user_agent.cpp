@@ -7,6 +7,7 @@
 #include "sip/validation.h"
 
 #include <algorithm>
+#include <strings.h>
 
 namespace imsguard::client {
 
@@ -75,6 +76,12 @@ std::string message_line(const sip::Message& request) {
     who = "unasserted sender (From " + (from ? sanitize(from->uri.raw) : std::string("?")) + ")";
   }
   return "MESSAGE from " + who + ": " + sanitize(request.body());
+}
+
+std::optional<std::string> Outcome::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) return v;
+  return std::nullopt;
 }
 
 UserAgent::UserAgent(Transport& transport, UserAgentOptions options)
@@ -222,6 +229,8 @@ Outcome UserAgent::authenticated(RequestSpec spec, bool is_register) {
     int code = m.status_code();
     out.status = code;
     out.reason = sanitize(m.reason());
+    out.headers.clear();
+    for (const auto& h : m.headers()) out.headers.emplace_back(std::string(h.name), std::string(h.value));
     if (code == 401 || code == 407) {
       Answer a = answerer_.answer(m, method, uri, spec.body);
       switch (a.status) {

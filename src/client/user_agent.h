@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace imsguard::client {
@@ -41,6 +42,12 @@ struct Outcome {
   int status = 0;      // final status code, 0 when there was none (timeout, transport, auth)
   std::string reason;  // its reason phrase
   std::string error;   // one line saying why, when !ok
+  // The final response's header fields (name as written, value), e.g. the Content-Token a
+  // core puts in the 200 OK to a service request. Empty when there was no final response.
+  std::vector<Header> headers;
+
+  // The first value of header `name` (case-insensitive), if present.
+  std::optional<std::string> header(std::string_view name) const;
 };
 
 // A response with the bytes its views point into.

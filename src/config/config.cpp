@@ -349,10 +349,15 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
         c.servicebox.services.clear();
         for (size_t i = 0; i < l.size(); ++i) {
           std::string p = "servicebox.services[" + std::to_string(i) + "]";
-          if (!r.section(l[i], p, {"name", "method"})) continue;
+          if (!r.section(l[i], p, {"name", "method", "may_assert", "allowed_headers"})) continue;
           Service svc;
           r.get(l[i], p, "name", svc.name);
           r.get(l[i], p, "method", svc.method);
+          for (auto [key, out] : {std::pair{"may_assert", &svc.may_assert}, {"allowed_headers", &svc.allowed_headers}}) {
+            if (!l[i][key].IsDefined() || l[i][key].IsNull()) continue;
+            out->emplace();
+            r.get(l[i], p, key, **out);
+          }
           if (svc.name.empty()) r.error(l[i], p + ".name", "a service needs a name");
           c.servicebox.services.push_back(svc);
         }

@@ -143,6 +143,13 @@ struct Core {
 struct Service {
   std::string name;
   std::string method;
+  // What the service may assert back toward the core (enforced by the core on its answers).
+  // Unset: only its own URI sip:<name>@services.<domain>. Patterns are whole URIs; '*'
+  // matches any run of characters other than '@', ':' and ';'.
+  std::optional<std::vector<std::string>> may_assert;
+  // Headers it may set beyond the dialog headers. Unset: Content-Type, Contact, Allow,
+  // Supported, Server.
+  std::optional<std::vector<std::string>> allowed_headers;
 };
 
 struct ServiceBox {

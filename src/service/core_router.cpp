@@ -19,8 +19,10 @@ struct RouterCounters {
                                              "content tokens issued over signaling");
   ops::Counter& relayed = ops::counters().get("imsguard_service_requests_total{outcome=\"relayed\"}");
   ops::Counter& failed = ops::counters().get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
-  ops::Counter& policed = ops::counters().get("imsguard_service_assertions_policed_total",
-                                              "identities or headers a service asserted that it may not");
+  ops::Counter& policed_identity =
+      ops::counters().get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
+                          "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
+  ops::Counter& policed_header = ops::counters().get("imsguard_service_assertions_policed_total{kind=\"header\"}");
 };
 
 RouterCounters& counters() {
@@ -110,14 +112,26 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     return true;
   }
   auto policing = gate_->police_response(service, answer);
+  if (!policing.refused_identities.empty()) {
+    // A service claiming an identity it was not given is misconfigured or compromised: its
+    // answer does not reach the subscriber at all.
+    counters().policed_identity.inc();
+    std::string ids;
+    for (const auto& id : policing.refused_identities) ids += (ids.empty() ? "" : ", ") + id;
+    ops::events().emit({"service", "servicebox", service, "reject",
+                        "service asserted an identity it may not (" + ids + "); answer refused"});
+    reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
+    return true;
+  }
   sip::MessageWriter out(answer);
   for (const auto& name : policing.removed) out.remove_all(name);
-  if (policing.identity_rewritten || !policing.removed.empty()) {
-    counters().policed.inc();
-    ops::events().emit({"service", "servicebox", service, "strip", "service asserted identity/headers it may not"});
+  if (!policing.removed.empty()) {
+    counters().policed_header.inc();
+    std::string names;
+    for (const auto& n : policing.removed) names += (names.empty() ? "" : ", ") + n;
+    ops::events().emit({"service", "servicebox", service, "strip", "service set headers it may not: " + names});
   }
-  out.remove_all(sip::HeaderId::kPAssertedIdentity);
-  out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
+  if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
   counters().relayed.inc();
   reply.send(out.str());
   return true;

@@ -2,16 +2,76 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 
-#include "net/tls_context.h"
-#include "service/peer_pin.h"
 #include <cstdlib>
 
+#include "net/tls_context.h"
+#include "ops/counters.h"
+#include "service/peer_pin.h"
+
 namespace imsguard::service {
+namespace {
+
+ops::Counter& handshake_counter() {
+  static ops::Counter& c = ops::counters().get("imsguard_service_tls_handshakes_total",
+                                               "mutual TLS connections the core opened to the service box");
+  return c;
+}
+
+constexpr size_t kMaxAnswer = 65535;
+
+// Length of the first complete SIP message in `data` (headers, then Content-Length bytes),
+// 0 while incomplete.
+size_t complete_message(std::string_view data) {
+  size_t end = data.find("\r\n\r\n");
+  if (end == std::string_view::npos) return 0;
+  size_t body = 0;
+  size_t line = data.find("\r\n");
+  while (line < end) {
+    size_t start = line + 2;
+    size_t next = data.find("\r\n", start);
+    std::string_view l = data.substr(start, next - start);
+    size_t colon = l.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view name = l.substr(0, colon);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      bool is_length = (name.size() == 14 && strncasecmp(name.data(), "Content-Length", 14) == 0) ||
+                       (name.size() == 1 && (name[0] == 'l' || name[0] == 'L'));
+      if (is_length) body = std::strtoul(std::string(l.substr(colon + 1)).c_str(), nullptr, 10);
+    }
+    line = next;
+  }
+  if (body > kMaxAnswer) return 0;
+  return data.size() >= end + 4 + body ? end + 4 + body : 0;
+}
+
+}  // namespace
+
+struct ServiceClient::Connection {
+  explicit Connection(asio::ssl::context& ctx) : stream(io, ctx) {}
+  asio::io_context io;
+  asio::ssl::stream<asio::ip::tcp::socket> stream;
+
+  // An idle connection with something to read has been closed (or spoken to) by the box:
+  // not reusable.
+  bool looks_closed() {
+    pollfd p{stream.lowest_layer().native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;
+  }
+};
+
+ServiceClient::ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box,
+                             ServiceClientOptions options)
+    : ctx_(std::move(ctx)), box_(std::move(box)), options_(options) {}
+
+ServiceClient::~ServiceClient() = default;
 
 std::unique_ptr<ServiceClient> ServiceClient::create(const ServiceNodeFiles& files, const std::string& core_key,
-                                                     config::Endpoint box, std::string& error) {
+                                                     config::Endpoint box, std::string& error,
+                                                     ServiceClientOptions options) {
   auto pin = certificate_fingerprint(files.cert, &error);
   if (!pin) return nullptr;
   auto tls = net::make_tls_context({files.ca, files.core_cert, core_key, "1.2"}, net::TlsRole::kClient, false);
@@ -20,44 +80,94 @@ std::unique_ptr<ServiceClient> ServiceClient::create(const ServiceNodeFiles& fil
     return nullptr;
   }
   pin_peer_certificate(*tls.context, *pin);
-  return std::unique_ptr<ServiceClient>(new ServiceClient(tls.context, std::move(box)));
+  return std::unique_ptr<ServiceClient>(new ServiceClient(tls.context, std::move(box), options));
 }
 
-ExchangeResult ServiceClient::exchange(const std::string& request) const {
-  ExchangeResult out;
-  asio::io_context io;
-  asio::ssl::stream<asio::ip::tcp::socket> stream(io, *ctx_);
+size_t ServiceClient::idle() const {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
+std::unique_ptr<ServiceClient::Connection> ServiceClient::take_idle() {
+  std::lock_guard lock(mutex_);
+  while (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    if (!c->looks_closed()) return c;
+  }
+  return nullptr;
+}
+
+void ServiceClient::give_back(std::unique_ptr<Connection> c) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < options_.max_idle) idle_.push_back(std::move(c));
+}
+
+std::unique_ptr<ServiceClient::Connection> ServiceClient::connect(std::string& error) {
+  auto c = std::make_unique<Connection>(*ctx_);
   asio::error_code ec;
   auto address = asio::ip::make_address(box_.address, ec);
-  if (ec) return {{}, "bad servicebox address " + box_.address};
-  stream.lowest_layer().connect({address, box_.port}, ec);
-  if (ec) return {{}, "servicebox unreachable: " + ec.message()};
-  timeval tv{3, 0};
-  setsockopt(stream.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(stream.lowest_layer().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  stream.handshake(asio::ssl::stream_base::client, ec);
-  if (ec) return {{}, "servicebox TLS handshake failed: " + ec.message()};
-  asio::write(stream, asio::buffer(request), ec);
-  if (ec) return {{}, "servicebox write failed: " + ec.message()};
-  // One answer: headers, then Content-Length bytes of body.
-  char buf[4096];
-  std::string data;
-  for (;;) {
-    size_t end = data.find("\r\n\r\n");
-    if (end != std::string::npos) {
-      size_t body = 0;
-      size_t pos = data.find("\r\nContent-Length:");
-      if (pos != std::string::npos && pos < end) body = std::strtoul(data.c_str() + pos + 17, nullptr, 10);
-      if (data.size() >= end + 4 + body) {
-        out.response = data.substr(0, end + 4 + body);
+  if (ec) {
+    error = "bad servicebox address " + box_.address;
+    return nullptr;
+  }
+  c->stream.lowest_layer().connect({address, box_.port}, ec);
+  if (ec) {
+    error = "servicebox unreachable: " + ec.message();
+    return nullptr;
+  }
+  auto ms = options_.timeout.count();
+  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  int fd = c->stream.lowest_layer().native_handle();
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  ++handshakes_;
+  handshake_counter().inc();
+  c->stream.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) {
+    error = "servicebox TLS handshake failed: " + ec.message();
+    return nullptr;
+  }
+  return c;
+}
+
+ExchangeResult ServiceClient::exchange(const std::string& request) {
+  // A pooled connection may have been closed by the box since its last use; when it fails
+  // before any answer byte arrives, the request goes once more over a fresh connection.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string error;
+    auto c = attempt == 0 ? take_idle() : nullptr;
+    bool reused = c != nullptr;
+    if (!c) c = connect(error);
+    if (!c) return {{}, error};
+    asio::error_code ec;
+    asio::write(c->stream, asio::buffer(request), ec);
+    if (ec) {
+      if (reused) continue;
+      return {{}, "servicebox write failed: " + ec.message()};
+    }
+    std::string data;
+    char buf[4096];
+    for (;;) {
+      if (size_t n = complete_message(data)) {
+        ExchangeResult out;
+        bool extra = n != data.size();  // bytes we did not ask for: do not reuse
+        out.response = data.substr(0, n);
+        if (!extra) give_back(std::move(c));
         return out;
       }
+      if (data.size() > kMaxAnswer) return {{}, "servicebox answer too large"};
+      size_t got = c->stream.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      data.append(buf, got);
     }
-    if (data.size() > 65535) return {{}, "servicebox answer too large"};
-    size_t n = stream.read_some(asio::buffer(buf), ec);
-    if (ec) return {{}, "servicebox closed or timed out: " + ec.message()};
-    data.append(buf, n);
+    // Closed under us (not a timeout: a slow box may be working on the request).
+    bool closed = ec == asio::error::eof || ec == asio::error::connection_reset ||
+                  ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+    if (reused && data.empty() && closed) continue;
+    return {{}, "servicebox closed or timed out: " + ec.message()};
   }
+  return {{}, "servicebox connection lost"};
 }
 
 }  // namespace imsguard::service

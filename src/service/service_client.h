@@ -1,13 +1,20 @@
 #pragma once
-// The core's client side of I-S: one request to the service box over mutual TLS, presenting
+// The core's client side of I-S: requests to the service box over mutual TLS, presenting
 // the core's certificate and accepting only the service box's (pinned, like the box pins
-// ours). A connection per request keeps it stateless and thread-safe; on loopback or a LAN
-// the handshake is cheap next to a SIP transaction. Bounded by a receive timeout.
+// ours). Connections are pooled: a request takes an idle connection (or opens one), and
+// gives it back after a complete answer, so steady traffic pays one handshake per
+// concurrent worker rather than one per request. A pooled connection the box has closed
+// (idle timeout, restart) is noticed before use or on the first write/read and replaced
+// once. Bounded by a receive timeout.
 #include <asio/ssl/context.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "service/service_node.h"
@@ -19,19 +26,39 @@ struct ExchangeResult {
   std::string error;     // set when there is no answer (refused, TLS failure, timeout)
 };
 
+struct ServiceClientOptions {
+  size_t max_idle = 8;                     // idle connections kept (about one per edge worker)
+  std::chrono::milliseconds timeout{3000};  // per read / write
+};
+
 class ServiceClient {
  public:
   // Builds the TLS context from the core's certificate and pins `files.cert` (the box's).
   static std::unique_ptr<ServiceClient> create(const ServiceNodeFiles& files, const std::string& core_key,
-                                               config::Endpoint box, std::string& error);
+                                               config::Endpoint box, std::string& error,
+                                               ServiceClientOptions options = {});
+  ~ServiceClient();
 
-  ExchangeResult exchange(const std::string& request) const;
+  // Thread-safe: concurrent callers use different connections.
+  ExchangeResult exchange(const std::string& request);
+
+  uint64_t handshakes() const { return handshakes_.load(); }  // TLS connections opened
+  size_t idle() const;
+
+  struct Connection;
 
  private:
-  ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box)
-      : ctx_(std::move(ctx)), box_(std::move(box)) {}
+  ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box, ServiceClientOptions options);
+  std::unique_ptr<Connection> take_idle();
+  std::unique_ptr<Connection> connect(std::string& error);
+  void give_back(std::unique_ptr<Connection> c);
+
   std::shared_ptr<asio::ssl::context> ctx_;
   config::Endpoint box_;
+  ServiceClientOptions options_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::atomic<uint64_t> handshakes_{0};
 };
 
 }  // namespace imsguard::service

@@ -1,24 +1,11 @@
 #include "service/service_gate.h"
 
 #include <algorithm>
-#include <strings.h>
 
 #include "service/content_token.h"
 #include "service/passport.h"
 
 namespace imsguard::service {
-namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// Headers every answer needs (RFC 3261 8.2.6.2) plus what the proxy adds itself.
-constexpr std::string_view kDialogHeaders[] = {"Via",    "v",         "From",         "f",           "To",
-                                               "t",      "Call-ID",   "i",            "CSeq",        "Record-Route",
-                                               "Max-Forwards"};
-
-}  // namespace
 
 ServiceGate::ServiceGate(const ServiceCatalog& catalog, Es256Key core_key, std::string x5u,
                          uint32_t token_lifetime_s)
@@ -63,20 +50,21 @@ ResponsePolicing ServiceGate::police_response(std::string_view service, const si
   ResponsePolicing out;
   const ServiceEntry* entry = catalog_.find(service);
   for (const auto& h : response.headers()) {
-    bool ok = std::any_of(std::begin(kDialogHeaders), std::end(kDialogHeaders),
-                          [&](std::string_view n) { return iequal(n, h.name); });
-    if (!ok && entry)
-      ok = std::any_of(entry->allowed_headers.begin(), entry->allowed_headers.end(),
-                       [&](const std::string& n) { return iequal(n, h.name); });
-    if (iequal(h.name, "P-Asserted-Identity")) {
-      auto ids = response.p_asserted_identities();
-      bool own = entry && ids && ids->size() == 1 && (*ids)[0].uri.raw == entry->identity;
-      if (!own) out.identity_rewritten = true;
-      continue;
-    }
+    if (h.id == sip::HeaderId::kPAssertedIdentity) continue;  // judged below, as a whole
+    bool ok = entry ? entry->may_set_header(h.name) : is_dialog_header(h.name);
     if (!ok && std::find(out.removed.begin(), out.removed.end(), std::string(h.name)) == out.removed.end())
       out.removed.emplace_back(h.name);
   }
+  if (!response.has(sip::HeaderId::kPAssertedIdentity)) return out;
+  auto ids = response.p_asserted_identities();
+  if (!ids || ids->empty()) {
+    out.refused_identities.emplace_back("(unparsable)");
+    return out;
+  }
+  for (const auto& id : *ids) {
+    if (!entry || !entry->may_assert_identity(id.uri.raw)) out.refused_identities.emplace_back(id.uri.raw);
+  }
+  out.asserted = out.refused_identities.empty();
   return out;
 }
 

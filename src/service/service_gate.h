@@ -28,10 +28,13 @@ struct SignedAssertion {
   std::string origid;
 };
 
-// What the core did to a service's answer before relaying it.
+// What the core must do to a service's answer before relaying it.
 struct ResponsePolicing {
-  std::vector<std::string> removed;  // header names removed (not allowed for this service)
-  bool identity_rewritten = false;   // a P-Asserted-Identity other than the service's own
+  std::vector<std::string> removed;  // header names to remove (not allowed for this service)
+  // P-Asserted-Identity URIs the service may not assert (servicebox.services[].may_assert),
+  // or "(unparsable)": the answer is refused, not relayed.
+  std::vector<std::string> refused_identities;
+  bool asserted = false;  // the answer carries an allowed P-Asserted-Identity (kept as is)
 };
 
 class ServiceGate {
@@ -48,7 +51,9 @@ class ServiceGate {
   // `<token>;service=<name>;expires=<unix>` (header name kContentTokenHeader).
   std::string issue_token(std::string_view impu, std::string_view service, int64_t now) const;
 
-  // Lists what must be removed from / rewritten in a service's answer (see ServiceEntry).
+  // Lists what must be removed from a service's answer and which identities it asserted
+  // that it may not (see ServiceEntry::may_assert, allowed_headers). An unknown service
+  // may assert nothing and set no header beyond the dialog ones.
   ResponsePolicing police_response(std::string_view service, const sip::Message& response) const;
 
   uint64_t refused() const { return refused_.load(); }

@@ -55,25 +55,67 @@ TEST_F(Gate, IssuedTokenIsBoundToSubscriberServiceAndExpiry) {
   EXPECT_EQ(content_token_verify(key, token, "media", kNow, {}).status, 403);
 }
 
+std::string answer(const std::string& extra) {
+  return "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-1\r\nFrom: <sip:a@x>;tag=1\r\n"
+         "To: <sip:media@services.ims.local>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n" +
+         extra + "Content-Length: 0\r\n\r\n";
+}
+
 TEST_F(Gate, ServiceMayAssertOnlyItsOwnIdentityAndAllowedHeaders) {
-  auto good = testing::parse(
-      "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-1\r\nFrom: <sip:a@x>;tag=1\r\n"
-      "To: <sip:media@services.ims.local>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
-      "P-Asserted-Identity: <sip:media@services.ims.local>\r\nContent-Length: 0\r\n\r\n");
+  auto good = testing::parse(answer("P-Asserted-Identity: <sip:media@services.ims.local>\r\nServer: sb\r\n"));
   ASSERT_TRUE(good->ok);
   auto p = gate.police_response("media", good->msg);
-  EXPECT_FALSE(p.identity_rewritten);
+  EXPECT_TRUE(p.refused_identities.empty());
+  EXPECT_TRUE(p.asserted);
   EXPECT_TRUE(p.removed.empty());
 
   auto bad = testing::parse(
-      "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK-1\r\nFrom: <sip:a@x>;tag=1\r\n"
-      "To: <sip:media@services.ims.local>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
-      "P-Asserted-Identity: <sip:admin@ims.local>\r\nP-Charging-Vector: icid=1\r\nContent-Length: 0\r\n\r\n");
+      answer("P-Asserted-Identity: <sip:admin@ims.local>\r\nP-Charging-Vector: icid=1\r\nx-private: 1\r\n"));
   ASSERT_TRUE(bad->ok);
   auto q = gate.police_response("media", bad->msg);
-  EXPECT_TRUE(q.identity_rewritten);
-  ASSERT_EQ(q.removed.size(), 1u);
-  EXPECT_EQ(q.removed[0], "P-Charging-Vector");
+  ASSERT_EQ(q.refused_identities.size(), 1u);
+  EXPECT_EQ(q.refused_identities[0], "sip:admin@ims.local");
+  EXPECT_FALSE(q.asserted);
+  EXPECT_EQ(q.removed, (std::vector<std::string>{"P-Charging-Vector", "x-private"}));
+}
+
+TEST_F(Gate, OneDisallowedIdentityAmongSeveralIsRefused) {
+  auto two = testing::parse(
+      answer("P-Asserted-Identity: <sip:media@services.ims.local>, <tel:+123>\r\n"));
+  ASSERT_TRUE(two->ok);
+  auto p = gate.police_response("media", two->msg);
+  EXPECT_EQ(p.refused_identities, std::vector<std::string>{"tel:+123"});
+  auto garbage = testing::parse(answer("P-Asserted-Identity: <<<\r\n"));
+  ASSERT_TRUE(garbage->ok);
+  EXPECT_FALSE(gate.police_response("media", garbage->msg).refused_identities.empty());
+}
+
+TEST_F(Gate, NoIdentityAssertedIsNotARefusal) {
+  auto none = testing::parse(answer(""));
+  ASSERT_TRUE(none->ok);
+  auto p = gate.police_response("media", none->msg);
+  EXPECT_TRUE(p.refused_identities.empty());
+  EXPECT_FALSE(p.asserted);  // the core adds the service's own URI
+}
+
+TEST(GateConfigured, ConfiguredIdentitiesAndHeadersAreEnforced) {
+  config::ServiceBox b;
+  config::Service svc{"media", "INVITE"};
+  svc.may_assert = std::vector<std::string>{"sip:media-*@services.ims.local"};
+  svc.allowed_headers = std::vector<std::string>{"P-Charging-Vector"};
+  b.services = {svc};
+  ServiceCatalog catalog(b, "ims.local");
+  ServiceGate gate(catalog, Es256Key::generate(), "https://core/cert", 300);
+  auto msg = testing::parse(answer(
+      "P-Asserted-Identity: <sip:media-room1@services.ims.local>\r\nP-Charging-Vector: icid=1\r\nServer: x\r\n"));
+  ASSERT_TRUE(msg->ok);
+  auto p = gate.police_response("media", msg->msg);
+  EXPECT_TRUE(p.refused_identities.empty());
+  EXPECT_TRUE(p.asserted);
+  EXPECT_EQ(p.removed, std::vector<std::string>{"Server"});  // not in this service's list
+  auto own = testing::parse(answer("P-Asserted-Identity: <sip:media@services.ims.local>\r\n"));
+  ASSERT_TRUE(own->ok);
+  EXPECT_FALSE(gate.police_response("media", own->msg).refused_identities.empty());  // not configured
 }
 
 }  // namespace
