@@ -189,14 +189,17 @@ class ServiceBoxE2E : public ::testing::Test {
   ServiceCatalog catalog_{box_cfg_, "ims.local"};
 };
 
-TEST_F(ServiceBoxE2E, CoreSignedInviteIsServedOnceAndReplayRefused) {
+// MESSAGE to the messaging service: an INVITE to the media service needs an SDP offer and
+// starts a stream (the media tests cover that); the assertion checks are the same.
+TEST_F(ServiceBoxE2E, CoreSignedRequestIsServedOnceAndReplayRefused) {
   auto gate = core_gate();
-  ASSERT_TRUE(gate.authorize({"media", "content"}, false, "media", "INVITE").allowed);
-  std::string req = sip_request("media", "INVITE", signed_headers(gate, "sip:alice@ims.local", "media", unix_now()));
+  ASSERT_TRUE(gate.authorize({"messaging", "content"}, false, "messaging", "MESSAGE").allowed);
+  std::string req =
+      sip_request("messaging", "MESSAGE", signed_headers(gate, "sip:alice@ims.local", "messaging", unix_now()));
   auto first = as_core(req);
   ASSERT_TRUE(first.handshake_ok);
   EXPECT_EQ(status_of(first.bytes), 200) << first.bytes;
-  EXPECT_NE(first.bytes.find("P-Asserted-Identity: <sip:media@services.ims.local>"), std::string::npos);
+  EXPECT_NE(first.bytes.find("P-Asserted-Identity: <sip:messaging@services.ims.local>"), std::string::npos);
   auto again = as_core(req);
   EXPECT_EQ(status_of(again.bytes), 403) << again.bytes;
 }
@@ -228,7 +231,8 @@ TEST_F(ServiceBoxE2E, ForgedExpiredOrUnsignedAssertionsAreRefused) {
 
 TEST_F(ServiceBoxE2E, PeersOtherThanTheCoreAreRefusedAtTheTlsLayer) {
   auto gate = core_gate();
-  std::string req = sip_request("media", "INVITE", signed_headers(gate, "sip:alice@ims.local", "media", unix_now()));
+  std::string req =
+      sip_request("messaging", "MESSAGE", signed_headers(gate, "sip:alice@ims.local", "messaging", unix_now()));
   // No client certificate, a certificate from our CA that is not the core's, and a
   // certificate named "core" from another CA: no SIP answer in any case.
   auto none = sip_over_tls(sip_port_, pki_ + "/ca.crt", "", "", req);
