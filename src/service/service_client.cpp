@@ -93,7 +93,7 @@ std::unique_ptr<ServiceClient::Connection> ServiceClient::take_idle() {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (!c->looks_closed()) return c;
+    if (!options_.probe_idle || !c->looks_closed()) return c;
   }
   return nullptr;
 }

@@ -29,6 +29,9 @@ struct ExchangeResult {
 struct ServiceClientOptions {
   size_t max_idle = 8;                     // idle connections kept (about one per edge worker)
   std::chrono::milliseconds timeout{3000};  // per read / write
+  // Drop an idle connection that is readable (closed by the box) before using it. Tests
+  // turn it off to exercise the retry on a connection that fails in use.
+  bool probe_idle = true;
 };
 
 class ServiceClient {

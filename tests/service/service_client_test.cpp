@@ -80,9 +80,9 @@ class PooledClient : public ::testing::Test {
     port_ = box_->bound_port(0);
     return true;
   }
-  std::unique_ptr<ServiceClient> client() {
+  std::unique_ptr<ServiceClient> client(ServiceClientOptions options = {}) {
     std::string error;
-    auto c = ServiceClient::create(files_, dir_ + "/core.key", {"127.0.0.1", port_}, error);
+    auto c = ServiceClient::create(files_, dir_ + "/core.key", {"127.0.0.1", port_}, error, options);
     EXPECT_TRUE(c) << error;
     return c;
   }
@@ -126,6 +126,22 @@ TEST_F(PooledClient, ARestartedBoxIsReconnectedTo) {
   EXPECT_EQ(r.response.rfind("SIP/2.0 200 OK", 0), 0u) << r.response;
   EXPECT_EQ(c->handshakes(), 2u);
   EXPECT_EQ(recorder_.messages(), 2u);  // the request was not delivered twice
+}
+
+TEST_F(PooledClient, AConnectionThatFailsInUseIsReplacedOnce) {
+  ServiceClientOptions o;
+  o.probe_idle = false;  // the dead connection is written to, and fails on the read
+  auto c = client(o);
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->exchange(request(1)).error, "");
+  uint16_t port = port_;
+  box_->stop();
+  ASSERT_TRUE(start_box(port));
+  auto r = c->exchange(request(2));
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.response.rfind("SIP/2.0 200 OK", 0), 0u) << r.response;
+  EXPECT_EQ(c->handshakes(), 2u);
+  EXPECT_EQ(recorder_.messages(), 2u);
 }
 
 TEST_F(PooledClient, AnUnreachableBoxIsAnErrorNotAHang) {
