@@ -3,15 +3,19 @@
 #include "crypto/hex.h"
 #include "edge/binding_cache.h"
 #include "edge/edge.h"
+#include "edge/node_admin.h"
 #include "edge/proxy.h"
 #include "edge/registrar.h"
 #include "edge/subscriber_cache.h"
 #include "guard/chain.h"
+#include "guard/overload.h"
 #include "net/pki.h"
 #include "net/server.h"
 #include "net/tls_context.h"
 #include "ops/counters.h"
+#include "ops/admin_server.h"
 #include "ops/events.h"
+#include "ops/gauges.h"
 #include "store/provisioning.h"
 #include "store/state.h"
 
@@ -36,6 +40,12 @@ struct Node::Impl {
   std::string demo_file;
   std::vector<std::string> demo_lines;
   std::unique_ptr<ServiceRoles> service_roles;  // servicebox / core I-S routing, when linked in
+  store::BindingStore* bindings = nullptr;  // what the registrar uses (the cache or the store)
+  // The admin API (admin.token set): metrics and ban/registration/subscriber views.
+  std::unique_ptr<NodeAdmin> admin_backend;
+  std::unique_ptr<ops::AdminRouter> admin_router;
+  std::unique_ptr<ops::AdminServer> admin_server;
+  std::vector<ops::SampledGauge> gauges;
 };
 
 namespace {
@@ -94,6 +104,46 @@ std::string seed_demo_subscribers(Node::Impl& n) {
   return {};
 }
 
+// The certificate files the SIP TLS listener uses: the configured ones, or the private CA's
+// edge certificate under data_dir/pki (created on first start).
+std::string tls_files(const config::Config& c, net::TlsFiles& files) {
+  files = {c.tls.ca, c.tls.cert, c.tls.key, c.tls.min_version};
+  if (!files.cert.empty()) return {};
+  std::string pki = c.data_dir + "/pki";
+  if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
+  if (!net::file_exists(pki + "/edge.crt")) {
+    if (auto r = net::pki_issue(pki, "edge", {"127.0.0.1", "::1", "localhost", c.sip.domain}, false); !r.ok)
+      return "pki: " + r.error;
+  }
+  files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
+  return {};
+}
+
+// The admin listener and the gauges sampled from this node's tables.
+std::string start_admin(Node::Impl& n) {
+  const auto& c = n.config;
+  n.gauges.push_back(ops::gauges().sample("imsguard_guard_bans_active", "bans in force (expired ones until swept)",
+                                          [g = n.guards.get()] { return static_cast<double>(g->bans().size()); }));
+  n.gauges.push_back(ops::gauges().sample("imsguard_messages_inflight", "SIP messages being handled now", [g = n.guards.get()] {
+    auto* load = g->load_tracker();
+    return load ? static_cast<double>(load->inflight()) : 0.0;
+  }));
+  if (c.admin.token.empty()) return {};  // the admin API is off
+  if (c.admin.token.size() < 16)
+    return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";
+  n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
+  n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
+  n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
+  return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);
+}
+
+bool same_listeners(const std::vector<config::Listener>& a, const std::vector<config::Listener>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].transport != b[i].transport || a[i].address != b[i].address || a[i].port != b[i].port) return false;
+  return true;
+}
+
 }  // namespace
 
 Node::Node(config::Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
@@ -126,17 +176,8 @@ std::string Node::start() {
   opts.limits = c.sip.limits;
   opts.workers = c.sip.workers;
   if (c.has_listener(config::Transport::kTls)) {
-    net::TlsFiles files{c.tls.ca, c.tls.cert, c.tls.key, c.tls.min_version};
-    if (files.cert.empty()) {
-      // Out of the box: a private CA and an edge certificate under data_dir/pki.
-      std::string pki = c.data_dir + "/pki";
-      if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
-      if (!net::file_exists(pki + "/edge.crt")) {
-        if (auto r = net::pki_issue(pki, "edge", {"127.0.0.1", "::1", "localhost", c.sip.domain}, false); !r.ok)
-          return "pki: " + r.error;
-      }
-      files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
-    }
+    net::TlsFiles files;
+    if (auto err = tls_files(c, files); !err.empty()) return err;
     auto tls = net::make_tls_context(files, net::TlsRole::kServer, false);
     if (!tls.context) return "tls: " + tls.error;
     opts.tls = tls.context;
@@ -158,10 +199,86 @@ std::string Node::start() {
   n.server = std::make_unique<net::Server>(opts, *n.edge);
   n.registrar->set_sender(n.server.get());
   if (auto err = n.server->start(); !err.empty()) return "cannot listen: " + err;
+  n.bindings = bindings;
+  if (auto err = start_admin(n); !err.empty()) return err;
   return {};
 }
 
+Node::ReloadReport Node::reload(const config::Config& next) {
+  auto& n = *impl_;
+  ReloadReport report;
+  if (!n.guards || !n.server) {
+    report.error = "not running";
+    return report;
+  }
+  const auto& c = n.config;
+  // Prepare everything first, then apply: a refused reload changes nothing.
+  std::shared_ptr<asio::ssl::context> tls;
+  if (c.has_listener(config::Transport::kTls)) {
+    net::TlsFiles files;
+    config::Config where = next;
+    where.data_dir = c.data_dir;  // the PKI of the running data directory
+    if (auto err = tls_files(where, files); !err.empty()) {
+      report.error = "tls: " + err;
+      return report;
+    }
+    auto made = net::make_tls_context(files, net::TlsRole::kServer, false);
+    if (!made.context) {
+      report.error = "tls: " + made.error;
+      return report;
+    }
+    tls = made.context;
+  }
+  for (const auto& p : next.guards.flood.allowlist)
+    if (std::string why; !guard::parse_prefix(p, &why)) {
+      report.error = "guards.flood.allowlist: " + why;
+      return report;
+    }
+  if (next.events_output != c.events_output) {
+    if (auto err = ops::events().open(next.events_output); !err.empty()) {
+      report.error = "events.output: " + err;
+      ops::events().open(c.events_output);
+      return report;
+    }
+    report.notes.push_back("events.output: now " + next.events_output);
+  } else if (auto err = ops::events().open(c.events_output); !err.empty()) {
+    // Same file reopened: a rotated log gets a fresh file.
+    report.notes.push_back("events.output: cannot reopen: " + err);
+  }
+  auto guards = n.guards->reload(next);
+  if (!guards.error.empty()) {
+    report.error = "guards: " + guards.error;
+    return report;
+  }
+  report.notes.insert(report.notes.end(), guards.notes.begin(), guards.notes.end());
+  if (tls) {
+    n.server->set_tls_context(tls);
+    report.notes.push_back("tls: certificate reloaded for new connections");
+  }
+  n.config.guards = n.guards->settings();
+  n.config.tls = next.tls;
+  n.config.events_output = next.events_output;
+  // What a reload cannot change in a running process.
+  auto restart = [&](bool changed, const char* key) {
+    if (changed) report.notes.push_back(std::string(key) + ": changed, applies after a restart");
+  };
+  restart(next.roles != c.roles, "roles");
+  restart(next.data_dir != c.data_dir, "data_dir");
+  restart(next.state != c.state, "state");
+  restart(!same_listeners(next.sip.listen, c.sip.listen), "sip.listen");
+  restart(next.sip.domain != c.sip.domain, "sip.domain");
+  restart(next.auth.realm != c.auth.realm, "auth.realm");
+  restart(next.admin.listen.address != c.admin.listen.address || next.admin.listen.port != c.admin.listen.port ||
+              next.admin.token != c.admin.token,
+          "admin");
+  return report;
+}
+
+uint16_t Node::admin_port() const { return impl_->admin_server ? impl_->admin_server->port() : 0; }
+
 void Node::stop() {
+  if (impl_ && impl_->admin_server) impl_->admin_server->stop();
+  if (impl_) impl_->gauges.clear();
   if (impl_ && impl_->server) impl_->server->stop();
   if (impl_ && impl_->service_roles) impl_->service_roles->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();
@@ -180,6 +297,11 @@ std::string Node::banner() const {
   if (!impl_->demo_file.empty())
     out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";
   if (impl_->service_roles) out << impl_->service_roles->banner();
+  if (impl_->admin_server)
+    out << "admin API and metrics: http://" << c.admin.listen.address << ":" << impl_->admin_server->port()
+        << "/metrics (Authorization: Bearer <admin.token>)\n";
+  else
+    out << "admin API off (set admin.token to enable it)\n";
   return out.str();
 }
 

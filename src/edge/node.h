@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace imsguard::edge {
 
@@ -19,6 +20,20 @@ class Node {
   // the listeners. Returns an error message (nothing keeps running) on failure.
   std::string start();
   void stop();
+
+  // SIGHUP: applies the reloadable parts of `next` (guard thresholds and allowlists, the TLS
+  // certificate for new connections, the event output) without touching registrations or
+  // open connections. A config that cannot be applied (bad allowlist entry, unreadable
+  // certificate) is refused as a whole: `error` says why and the running settings stay.
+  // `notes` says what changed and which changed keys need a restart.
+  struct ReloadReport {
+    std::string error;
+    std::vector<std::string> notes;
+  };
+  ReloadReport reload(const config::Config& next);
+
+  // The admin HTTP port actually bound (0 when the admin API is off: admin.token empty).
+  uint16_t admin_port() const;
 
   // Human-readable lines describing what is listening and how to register the demo users.
   std::string banner() const;

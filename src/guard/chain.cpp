@@ -11,6 +11,56 @@
 
 namespace imsguard::guard {
 
+namespace {
+
+// A replaced generation is freed this long after the swap: far longer than any one call into
+// a guard (the slowest, a brute-force count in shared state, is bounded by its store timeout).
+constexpr int64_t kRetireGraceMs = 120'000;
+
+// Whether a guard's settings changed, section by section (a changed guard is rebuilt).
+bool same(const config::FloodGuard& a, const config::FloodGuard& b) {
+  return a.enabled == b.enabled && a.window_s == b.window_s && a.max_per_source == b.max_per_source &&
+         a.max_per_prefix == b.max_per_prefix && a.ban_ttl_s == b.ban_ttl_s && a.memory_budget_kb == b.memory_budget_kb;
+}
+bool same(const config::ScannerGuard& a, const config::ScannerGuard& b) {
+  return a.enabled == b.enabled && a.ban_ttl_s == b.ban_ttl_s && a.max_distinct_users == b.max_distinct_users &&
+         a.window_s == b.window_s;
+}
+bool same(const config::RateLimitGuard& a, const config::RateLimitGuard& b) {
+  return a.enabled == b.enabled && a.per_source_rps == b.per_source_rps && a.per_impi_rps == b.per_impi_rps &&
+         a.per_method_rps == b.per_method_rps && a.burst == b.burst;
+}
+bool same(const config::BruteForceGuard& a, const config::BruteForceGuard& b) {
+  return a.enabled == b.enabled && a.max_failures == b.max_failures && a.window_s == b.window_s &&
+         a.lockout_s == b.lockout_s && a.backoff_factor == b.backoff_factor && a.max_lockout_s == b.max_lockout_s &&
+         a.per_impi_distributed == b.per_impi_distributed && a.max_challenges_per_impi == b.max_challenges_per_impi &&
+         a.max_resyncs == b.max_resyncs;
+}
+bool same(const config::OverloadGuard& a, const config::OverloadGuard& b) {
+  return a.enabled == b.enabled && a.max_inflight == b.max_inflight && a.max_rps == b.max_rps &&
+         a.retry_after_s == b.retry_after_s;
+}
+
+}  // namespace
+
+// One immutable set of guards: what the message path reads through current_.
+struct Chain::Generation {
+  config::Guards settings;
+  std::vector<Prefix> allowlist;
+  std::vector<std::shared_ptr<Guard>> guards;  // shared: an unchanged guard moves to the next generation
+  std::vector<Guard*> raw, request, auth;
+  OverloadGuard* overload = nullptr;
+  // Guards switched off by a reload that others may still point at (the brute-force guard,
+  // which the state sync holds): kept alive, never called.
+  std::vector<std::shared_ptr<Guard>> keep_alive;
+
+  std::shared_ptr<Guard> find(std::string_view name) const {
+    for (const auto& g : guards)
+      if (g->name() == name) return g;
+    return nullptr;
+  }
+};
+
 Chain::Inflight::Inflight(OverloadGuard* g) : guard_(g) {
   if (guard_) guard_->enter();
 }
@@ -31,7 +81,17 @@ Chain::~Chain() { stop_control(); }
 
 std::unique_ptr<Chain> Chain::create(const config::Config& config, std::string& error) {
   std::unique_ptr<Chain> chain(new Chain(config));
+  chain->live_ = chain->build(config, nullptr, error, nullptr);
+  if (!chain->live_) return nullptr;
+  chain->current_.store(chain->live_.get(), std::memory_order_release);
+  return chain;
+}
+
+std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, const Generation* previous,
+                                                std::string& error, std::vector<std::string>* notes) {
+  auto gen = std::make_unique<Generation>();
   const auto& g = config.guards;
+  gen->settings = g;
   for (const auto& text : g.flood.allowlist) {
     std::string why;
     auto p = parse_prefix(text, &why);
@@ -39,34 +99,80 @@ std::unique_ptr<Chain> Chain::create(const config::Config& config, std::string& 
       error = "guards.flood.allowlist: " + why;
       return nullptr;
     }
-    chain->allowlist_.push_back(*p);
+    gen->allowlist.push_back(*p);
   }
+  auto note = [&](std::string text) {
+    if (notes) notes->push_back(std::move(text));
+  };
+  const config::Guards* old = previous ? &previous->settings : nullptr;
   for (const auto& name : g.order) {
-    std::unique_ptr<Guard> guard;
-    if (name == "banlist" && g.banlist.enabled) guard = std::make_unique<BanlistGuard>(chain->bans_);
-    else if (name == "flood" && g.flood.enabled) guard = std::make_unique<FloodGuard>(g.flood, chain->bans_);
-    else if (name == "scanner" && g.scanner.enabled) guard = std::make_unique<ScannerGuard>(g.scanner, chain->bans_);
-    else if (name == "ratelimit" && g.ratelimit.enabled) guard = std::make_unique<RateLimitGuard>(g.ratelimit);
-    else if (name == "bruteforce" && g.bruteforce.enabled) guard = std::make_unique<BruteForceGuard>(g.bruteforce);
-    else if (name == "overload" && g.overload.enabled) {
-      auto o = std::make_unique<OverloadGuard>(g.overload);
-      chain->overload_ = o.get();
-      guard = std::move(o);
+    std::shared_ptr<Guard> guard;
+    std::shared_ptr<Guard> kept = previous ? previous->find(name) : nullptr;
+    if (name == "banlist" && g.banlist.enabled) {
+      guard = kept ? kept : std::make_shared<BanlistGuard>(bans_);
+    } else if (name == "flood" && g.flood.enabled) {
+      guard = kept && same(old->flood, g.flood) ? kept : std::make_shared<FloodGuard>(g.flood, bans_);
+    } else if (name == "scanner" && g.scanner.enabled) {
+      guard = kept && same(old->scanner, g.scanner) ? kept : std::make_shared<ScannerGuard>(g.scanner, bans_);
+    } else if (name == "ratelimit" && g.ratelimit.enabled) {
+      guard = kept && same(old->ratelimit, g.ratelimit) ? kept : std::make_shared<RateLimitGuard>(g.ratelimit);
+    } else if (name == "bruteforce" && g.bruteforce.enabled) {
+      // Its lockouts must survive a reload, and the state sync holds on to it: it stays.
+      guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce);
+      if (kept && !same(old->bruteforce, g.bruteforce)) {
+        gen->settings.bruteforce = old->bruteforce;
+        note("guards.bruteforce: changed thresholds apply after a restart (lockouts in force are kept)");
+      }
+    } else if (name == "overload" && g.overload.enabled) {
+      guard = kept && same(old->overload, g.overload) ? kept : std::make_shared<OverloadGuard>(g.overload);
+      gen->overload = static_cast<OverloadGuard*>(guard.get());
     }
     if (!guard) continue;
+    if (kept && guard != kept) note("guards." + name + ": new settings applied (its counting state starts afresh)");
     // Which hooks a guard uses is fixed by its kind: raw-bytes guards must not need a parse.
-    if (name == "banlist" || name == "flood") chain->raw_.push_back(guard.get());
-    else chain->request_.push_back(guard.get());
-    if (name == "bruteforce") chain->auth_.push_back(guard.get());
-    chain->guards_.push_back(std::move(guard));
+    if (name == "banlist" || name == "flood") gen->raw.push_back(guard.get());
+    else gen->request.push_back(guard.get());
+    if (name == "bruteforce") gen->auth.push_back(guard.get());
+    gen->guards.push_back(std::move(guard));
   }
-  return chain;
+  if (previous) {
+    // A brute-force guard switched off stays alive (not called): the state sync points at it.
+    gen->keep_alive = previous->keep_alive;
+    if (auto bf = previous->find("bruteforce"); bf && !gen->find("bruteforce")) gen->keep_alive.push_back(bf);
+    for (const auto& guard : gen->guards)
+      if (!previous->find(guard->name())) note("guards." + std::string(guard->name()) + ": switched on");
+    for (const auto& guard : previous->guards)
+      if (!gen->find(guard->name())) note("guards." + std::string(guard->name()) + ": switched off");
+    if (g.flood.allowlist != old->flood.allowlist)
+      note("guards.flood.allowlist: " + std::to_string(gen->allowlist.size()) + " entries applied");
+    if (g.order != old->order) note("guards.order: applied");
+    if (g.banlist.default_ttl_s != old->banlist.default_ttl_s)
+      note("guards.banlist.default_ttl_s: applies after a restart");
+  }
+  return gen;
 }
+
+Chain::ReloadResult Chain::reload(const config::Config& config) {
+  std::lock_guard lock(reload_mutex_);
+  ReloadResult result;
+  auto next = build(config, live_.get(), result.error, &result.notes);
+  if (!next) return result;
+  current_.store(next.get(), std::memory_order_release);
+  int64_t now = now_ms();
+  retired_.emplace_back(now, std::move(live_));
+  live_ = std::move(next);
+  std::erase_if(retired_, [now](const auto& r) { return now - r.first > kRetireGraceMs; });
+  return result;
+}
+
+config::Guards Chain::settings() const { return current().settings; }
+
+OverloadGuard* Chain::load_tracker() const { return current().overload; }
 
 Context Chain::context(const net::Flow& flow, int64_t now) const {
   Context ctx{flow, now, Address::from(flow.address), hash_flow(flow), false, false};
   ctx.registered = registered_.contains(ctx.flow_hash, now);
-  for (const auto& p : allowlist_)
+  for (const auto& p : current().allowlist)
     if (p.contains(ctx.address)) {
       ctx.allowlisted = true;
       break;
@@ -75,39 +181,40 @@ Context Chain::context(const net::Flow& flow, int64_t now) const {
 }
 
 Verdict Chain::on_raw(const Context& ctx, std::string_view bytes) {
-  for (Guard* g : raw_)
+  for (Guard* g : current().raw)
     if (Verdict v = g->on_raw(ctx, bytes); v.stops()) return v;
   passed_.inc();
   return Verdict::pass();
 }
 
 Verdict Chain::on_request(const Context& ctx, const sip::Message& msg) {
-  for (Guard* g : request_)
+  for (Guard* g : current().request)
     if (Verdict v = g->on_request(ctx, msg); v.stops()) return v;
   return Verdict::pass();
 }
 
 void Chain::on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) {
-  for (Guard* g : auth_) g->on_auth(ctx, msg, info);
+  for (Guard* g : current().auth) g->on_auth(ctx, msg, info);
   if (info.event == AuthEvent::kAuthenticated) registered_.add(ctx.flow_hash, ctx.now_ms + registered_ttl_ms_);
 }
 
 std::vector<std::string_view> Chain::names() const {
   std::vector<std::string_view> out;
-  for (const auto& g : guards_) out.push_back(g->name());
+  for (const auto& g : current().guards) out.push_back(g->name());
   return out;
 }
 
 Guard* Chain::find(std::string_view name) const {
-  for (const auto& g : guards_)
+  for (const auto& g : current().guards)
     if (g->name() == name) return g.get();
   return nullptr;
 }
 
 size_t Chain::memory_bytes() const {
-  size_t n = sizeof(*this) + registered_.memory_bytes() + allowlist_.capacity() * sizeof(Prefix);
+  const auto& gen = current();
+  size_t n = sizeof(*this) + sizeof(Generation) + registered_.memory_bytes() + gen.allowlist.capacity() * sizeof(Prefix);
   bool banlist_counted = false;
-  for (const auto& g : guards_) {
+  for (const auto& g : gen.guards) {
     n += g->memory_bytes();
     banlist_counted |= g->name() == "banlist";
   }

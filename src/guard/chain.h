@@ -6,6 +6,12 @@
 // the banlist guard at the cheapest point, and `imsguard ban` reaches it through the
 // control socket.
 //
+// The guards themselves are one immutable generation reached through an atomic pointer, so a
+// reload (SIGHUP) builds a new generation beside the running one and swaps it in without a
+// lock on the message path. Guards whose settings did not change move over as they are
+// (their windows, buckets and lockouts kept); the ban table and the authenticated flows
+// belong to the chain and never reset.
+//
 // size, parse, sanity, auth and identity in guards.order are the edge's own stages (the
 // SIP parser's limits, sip::check_request, the authenticator, identity assertion): they
 // keep their place after the raw-bytes guards and before the request guards.
@@ -14,8 +20,11 @@
 #include "guard/guard.h"
 #include "guard/registered_flows.h"
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace imsguard::guard {
@@ -51,7 +60,7 @@ class Chain {
     OverloadGuard* guard_;
   };
   // The load tracker for Inflight (null when the overload guard is off).
-  OverloadGuard* load_tracker() const { return overload_; }
+  OverloadGuard* load_tracker() const;
 
   BanList& bans() { return bans_; }
   RegisteredFlows& registered_flows() { return registered_; }
@@ -62,21 +71,40 @@ class Chain {
   // the ban table, which is capped.
   size_t memory_bytes() const;
 
+  // Applies the guard settings of `config` (guards.*: thresholds, allowlist, switches,
+  // order) to the running chain. On an error nothing changes. `notes` tells what was
+  // changed and what only a restart applies (the brute-force guard keeps its instance and
+  // its lockouts, so its thresholds, and banlist.default_ttl_s of the control socket, stay).
+  struct ReloadResult {
+    std::string error;
+    std::vector<std::string> notes;
+  };
+  ReloadResult reload(const config::Config& config);
+  // The guard settings in force.
+  config::Guards settings() const;
+
   // Ban management for a running process: a unix socket (see guard/control.h).
   std::string start_control(const std::string& socket_path);
   void stop_control();
 
  private:
+  struct Generation;
   explicit Chain(const config::Config& config);
+  // A generation for `config`, reusing the guards of `previous` whose settings are equal.
+  std::unique_ptr<Generation> build(const config::Config& config, const Generation* previous, std::string& error,
+                                    std::vector<std::string>* notes);
+  const Generation& current() const { return *current_.load(std::memory_order_acquire); }
 
   const uint32_t default_ban_ttl_s_;
   const int64_t registered_ttl_ms_;
   BanList bans_;
   RegisteredFlows registered_;
-  std::vector<Prefix> allowlist_;
-  std::vector<std::unique_ptr<Guard>> guards_;
-  std::vector<Guard*> raw_, request_, auth_;
-  OverloadGuard* overload_ = nullptr;
+  std::atomic<Generation*> current_{nullptr};
+  // Owns the generation in force and the ones replaced by reload(): a message may still be
+  // inside a replaced one, so it is freed only after a grace period (kRetireGraceMs).
+  std::mutex reload_mutex_;
+  std::unique_ptr<Generation> live_;
+  std::vector<std::pair<int64_t, std::unique_ptr<Generation>>> retired_;
   std::unique_ptr<ControlServer> control_;
   ops::Counter& passed_;
 };

@@ -2,12 +2,16 @@
 
 #include "net/stream_connection.h"
 #include "ops/counters.h"
+#include "ops/gauges.h"
+#include "ops/histogram.h"
 
 #include <linux/filter.h>
 #include <asio.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <chrono>
+#include <future>
 
 namespace imsguard::net {
 
@@ -20,6 +24,7 @@ struct NetCounters {
   ops::Counter& conn_refused_source = ops::counters().get(
       "imsguard_net_connections_refused_total{reason=\"per_source_limit\"}", "stream connections refused");
   ops::Counter& conn_refused_total = ops::counters().get("imsguard_net_connections_refused_total{reason=\"total_limit\"}");
+  ops::Gauge& conn_open = ops::gauges().get("imsguard_net_connections_open", "open TCP/TLS connections");
 };
 
 NetCounters& net_counters() {
@@ -44,6 +49,37 @@ class UdpResponder final : public Responder {
 
 }  // namespace
 
+// Times every call into the SIP handler (parse, guards, authentication, routing: the whole
+// cost of a message) into one histogram per transport.
+class Server::TimedHandler final : public MessageHandler {
+ public:
+  explicit TimedHandler(MessageHandler& inner) : inner_(inner) {
+    static constexpr const char* kHelp = "time to handle one SIP message (parse, guards, authentication, routing)";
+    auto buckets = ops::message_latency_buckets();
+    udp_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"udp\"}", kHelp, buckets);
+    tcp_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"tcp\"}", kHelp, buckets);
+    tls_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"tls\"}", kHelp, buckets);
+  }
+  void on_message(const Flow& flow, std::string_view bytes, Responder& reply) override {
+    auto start = std::chrono::steady_clock::now();
+    inner_.on_message(flow, bytes, reply);
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    ops::Histogram* h = flow.transport == config::Transport::kUdp   ? udp_
+                        : flow.transport == config::Transport::kTcp ? tcp_
+                                                                    : tls_;
+    h->observe_ns(static_cast<uint64_t>(ns));
+  }
+  void on_stream_error(const Flow& flow, int code, std::string_view reason, Responder& reply) override {
+    inner_.on_stream_error(flow, code, reason, reply);
+  }
+
+ private:
+  MessageHandler& inner_;
+  ops::Histogram* udp_;
+  ops::Histogram* tcp_;
+  ops::Histogram* tls_;
+};
+
 // One event loop and its thread.
 struct Server::Worker {
   asio::io_context io{1};
@@ -65,7 +101,8 @@ struct Server::Acceptor {
   config::Transport transport;
 };
 
-Server::Server(ServerOptions options, MessageHandler& handler) : options_(std::move(options)), handler_(handler) {
+Server::Server(ServerOptions options, MessageHandler& handler)
+    : options_(std::move(options)), handler_(handler), timed_handler_(std::make_unique<TimedHandler>(handler)) {
   if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
   net_counters();
 }
@@ -171,7 +208,7 @@ void Server::receive_udp(UdpSocket* sock) {
       sock->flow.address = sock->sender.address();
       sock->flow.port = sock->sender.port();
       UdpResponder responder(sock->socket, sock->sender);
-      handler_.on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
+      timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
     }
     receive_udp(sock);
   });
@@ -228,6 +265,7 @@ bool Server::admit_connection(const asio::ip::address& source) {
   }
   ++per;
   ++total_connections_;
+  net_counters().conn_open.add();
   return true;
 }
 
@@ -235,13 +273,41 @@ void Server::release_connection(const asio::ip::address& source, uint64_t id) {
   std::lock_guard lock(connections_mutex_);
   auto it = connections_per_source_.find(source.to_string());
   if (it != connections_per_source_.end() && it->second > 0 && --it->second == 0) connections_per_source_.erase(it);
-  if (total_connections_ > 0) --total_connections_;
+  if (total_connections_ > 0) {
+    --total_connections_;
+    net_counters().conn_open.sub();
+  }
   connections_.erase(id);
 }
 
 void Server::register_connection(uint64_t id, const std::shared_ptr<StreamConnection>& conn) {
   std::lock_guard lock(connections_mutex_);
   connections_[id] = conn;
+}
+
+uint32_t Server::open_connections() {
+  std::lock_guard lock(connections_mutex_);
+  return total_connections_;
+}
+
+void Server::set_tls_context(std::shared_ptr<asio::ssl::context> tls) {
+  if (!tls) return;
+  auto swap = [this, &tls] {
+    if (options_.tls) retired_tls_.push_back(std::move(options_.tls));
+    options_.tls = std::move(tls);
+  };
+  // Connections are created with options_.tls on the acceptors' loop (the first worker's):
+  // swapping there needs no lock on the accept path.
+  if (!started_ || workers_.empty()) {
+    swap();
+    return;
+  }
+  std::promise<void> done;
+  asio::post(workers_[0]->io, [&] {
+    swap();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 bool Server::send_to(const Flow& flow, std::string_view bytes) {

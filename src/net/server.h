@@ -45,6 +45,12 @@ class Server final : public FlowSender {
 
   bool send_to(const Flow& flow, std::string_view bytes) override;
 
+  // New TLS connections use `tls` from now on (a certificate reloaded on SIGHUP); those
+  // already open keep the context they were accepted with. Safe from any thread.
+  void set_tls_context(std::shared_ptr<asio::ssl::context> tls);
+  // Open TCP/TLS connections (the imsguard_net_connections_open gauge).
+  uint32_t open_connections();
+
   // The port actually bound for the n-th listener (useful with port 0 in tests).
   uint16_t bound_port(size_t listener_index) const;
 
@@ -54,7 +60,8 @@ class Server final : public FlowSender {
   void register_connection(uint64_t id, const std::shared_ptr<StreamConnection>& conn);
   uint64_t next_connection_id() { return ++last_connection_id_; }
   const ServerOptions& options() const { return options_; }
-  MessageHandler& handler() { return handler_; }
+  // The handler as the transports call it: timed into the message latency histogram.
+  MessageHandler& handler() { return *timed_handler_; }
 
  private:
   struct Worker;
@@ -66,8 +73,13 @@ class Server final : public FlowSender {
   void receive_udp(UdpSocket* sock);
   void accept_next(Acceptor& acceptor);
 
+  class TimedHandler;
+
   ServerOptions options_;
   MessageHandler& handler_;
+  std::unique_ptr<MessageHandler> timed_handler_;  // a TimedHandler around handler_
+  // Contexts replaced by set_tls_context: connections accepted with them may still be open.
+  std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<UdpSocket>> udp_sockets_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;

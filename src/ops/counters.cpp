@@ -1,6 +1,6 @@
 #include "ops/counters.h"
 
-#include <set>
+#include "ops/exposition.h"
 
 namespace imsguard::ops {
 
@@ -23,17 +23,14 @@ std::vector<std::pair<std::string, uint64_t>> CounterRegistry::snapshot() const 
 }
 
 std::string CounterRegistry::prometheus_text() const {
-  std::lock_guard lock(mutex_);
-  std::string out;
-  std::set<std::string> described;
-  for (const auto& e : entries_) {
-    std::string family = e.name.substr(0, e.name.find('{'));
-    if (described.insert(family).second) {
-      if (!e.help.empty()) out += "# HELP " + family + " " + e.help + "\n";
-      out += "# TYPE " + family + " counter\n";
-    }
-    out += e.name + " " + std::to_string(e.counter.value()) + "\n";
+  std::vector<MetricRow> rows;
+  {
+    std::lock_guard lock(mutex_);
+    rows.reserve(entries_.size());
+    for (const auto& e : entries_) rows.push_back({e.name, e.help, std::to_string(e.counter.value())});
   }
+  std::string out;
+  append_families(out, "counter", rows);
   return out;
 }
 

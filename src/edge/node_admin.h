@@ -1,0 +1,29 @@
+#pragma once
+// The admin API's view of a running node (ops::AdminBackend over the guard chain and the
+// state stores). Kept apart from node.cpp so the node only wires it in.
+#include "guard/chain.h"
+#include "ops/admin_api.h"
+#include "store/binding_store.h"
+#include "store/subscriber_store.h"
+
+namespace imsguard::edge {
+
+class NodeAdmin final : public ops::AdminBackend {
+ public:
+  // All three must outlive this object.
+  NodeAdmin(guard::Chain& guards, store::BindingStore& bindings, store::SubscriberStore& subscribers);
+
+  std::vector<ops::AdminBan> list_bans() override;
+  ops::AdminStatus add_ban(std::string_view prefix, uint32_t ttl_s, std::string_view reason) override;
+  ops::AdminStatus remove_ban(std::string_view prefix, uint16_t port) override;
+  ops::AdminStatus list_registrations(std::vector<ops::AdminBinding>& out) override;
+  // `id` is an IMPI, or an IMPU (sip:, sips:, tel:) of the subscriber.
+  ops::AdminStatus subscriber(std::string_view id, ops::AdminSubscriber& out) override;
+
+ private:
+  guard::Chain& guards_;
+  store::BindingStore& bindings_;
+  store::SubscriberStore& subscribers_;
+};
+
+}  // namespace imsguard::edge

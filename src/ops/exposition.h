@@ -1,0 +1,23 @@
+#pragma once
+// The Prometheus text exposition of everything the process measures (counters, gauges,
+// histograms), as served on GET /metrics. The text format wants every sample of a family
+// in one group under one TYPE line; modules register labelled series in any order, so the
+// writer groups them here.
+#include <string>
+#include <vector>
+
+namespace imsguard::ops {
+
+struct MetricRow {
+  std::string name;  // "family{label=\"x\"}" or "family"
+  std::string help;  // may be empty (the first non-empty help of a family is used)
+  std::string value;
+};
+
+// Appends rows of one type ("counter", "gauge"), grouped by family in first-seen order.
+void append_families(std::string& out, const char* type, const std::vector<MetricRow>& rows);
+
+// Counters, gauges and histograms of the process-wide registries.
+std::string prometheus_text();
+
+}  // namespace imsguard::ops

@@ -1,0 +1,156 @@
+// Reload of the defence chain (SIGHUP): new thresholds and allowlists apply at once, what
+// the guards learned survives where the settings did not change, and a bad config changes
+// nothing.
+#include "guard/chain.h"
+
+#include "guard/bruteforce.h"
+#include "../guard/helpers.h"
+
+#include <atomic>
+#include <thread>
+
+namespace imsguard::guard {
+namespace {
+
+using testing::flow;
+using testing::request;
+
+std::unique_ptr<Chain> make(const config::Config& cfg) {
+  std::string error;
+  auto chain = Chain::create(cfg, error);
+  EXPECT_TRUE(chain) << error;
+  return chain;
+}
+
+int drops(Chain& chain, const net::Flow& f, int messages, int64_t now) {
+  int n = 0;
+  for (int i = 0; i < messages; ++i) n += chain.on_raw(chain.context(f, now), "OPTIONS").stops() ? 1 : 0;
+  return n;
+}
+
+bool has_note(const Chain::ReloadResult& r, const std::string& text) {
+  for (const auto& n : r.notes)
+    if (n.find(text) != std::string::npos) return true;
+  return false;
+}
+
+TEST(ChainReload, NewFloodThresholdAppliesAndBansAreKept) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  chain->bans().ban(*parse_prefix("192.0.2.99"), 0, 600, "operator", "admin", false, 1000);
+  EXPECT_EQ(drops(*chain, flow("192.0.2.1"), 20, 1000), 0);
+
+  cfg.guards.flood.max_per_source = 5;
+  auto r = chain->reload(cfg);
+  ASSERT_EQ(r.error, "");
+  EXPECT_TRUE(has_note(r, "guards.flood: new settings applied")) << ::testing::PrintToString(r.notes);
+  EXPECT_EQ(chain->settings().flood.max_per_source, 5u);
+  EXPECT_GT(drops(*chain, flow("192.0.2.2"), 20, 1001), 0);
+  EXPECT_EQ(chain->on_raw(chain->context(flow("192.0.2.99"), 1002), "x").action, Action::kDrop);
+}
+
+TEST(ChainReload, AllowlistIsReplaced) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  auto f = flow("198.51.100.7");
+  EXPECT_FALSE(chain->context(f, 1000).allowlisted);
+  cfg.guards.flood.allowlist = {"198.51.100.0/24"};
+  auto r = chain->reload(cfg);
+  ASSERT_EQ(r.error, "");
+  EXPECT_TRUE(has_note(r, "guards.flood.allowlist: 1 entries applied"));
+  EXPECT_TRUE(chain->context(f, 1000).allowlisted);
+  cfg.guards.flood.allowlist.clear();
+  ASSERT_EQ(chain->reload(cfg).error, "");
+  EXPECT_FALSE(chain->context(f, 1000).allowlisted);
+}
+
+TEST(ChainReload, ABadConfigChangesNothing) {
+  config::Config cfg;
+  cfg.guards.flood.max_per_source = 7;
+  auto chain = make(cfg);
+  auto* flood = chain->find("flood");
+  config::Config bad = cfg;
+  bad.guards.flood.max_per_source = 3;
+  bad.guards.flood.allowlist = {"10.0.0.0/8", "not-an-address"};
+  auto r = chain->reload(bad);
+  EXPECT_NE(r.error.find("guards.flood.allowlist"), std::string::npos) << r.error;
+  EXPECT_EQ(chain->settings().flood.max_per_source, 7u);
+  EXPECT_EQ(chain->find("flood"), flood);
+  EXPECT_FALSE(chain->context(flow("10.1.2.3"), 1000).allowlisted);
+}
+
+TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  auto* flood = chain->find("flood");
+  auto* bf = dynamic_cast<BruteForceGuard*>(chain->find("bruteforce"));
+  ASSERT_NE(bf, nullptr);
+  auto attacker = flow("203.0.113.5");
+  auto r = request("REGISTER", "alice", "testphone/1.0", testing::digest("alice@ims.local"));
+  for (uint32_t i = 0; i <= cfg.guards.bruteforce.max_failures; ++i)
+    chain->on_auth(chain->context(attacker, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "wrong"});
+  ASSERT_GT(bf->source_locked_ms(chain->context(attacker, 1100)), 0);
+  // An authenticated phone stays known across the reload.
+  auto phone = flow("203.0.113.6", 6000);
+  chain->on_auth(chain->context(phone, 1100), r->msg, AuthInfo{AuthEvent::kAuthenticated, "bob@ims.local", ""});
+
+  config::Config next = cfg;
+  next.guards.scanner.max_distinct_users = 3;
+  next.guards.bruteforce.max_failures = 50;
+  auto result = chain->reload(next);
+  ASSERT_EQ(result.error, "");
+  EXPECT_TRUE(has_note(result, "guards.bruteforce: changed thresholds apply after a restart"));
+  EXPECT_EQ(chain->find("flood"), flood);       // unchanged: the same instance, its windows kept
+  EXPECT_EQ(chain->find("bruteforce"), bf);     // kept whatever changed: its lockouts are state
+  EXPECT_GT(bf->source_locked_ms(chain->context(attacker, 1200)), 0);
+  EXPECT_EQ(chain->settings().bruteforce.max_failures, cfg.guards.bruteforce.max_failures);
+  EXPECT_EQ(chain->settings().scanner.max_distinct_users, 3u);
+  EXPECT_TRUE(chain->context(phone, 1200).registered);
+}
+
+TEST(ChainReload, GuardsSwitchOnAndOff) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  config::Config next = cfg;
+  next.guards.ratelimit.enabled = false;
+  auto r = chain->reload(next);
+  ASSERT_EQ(r.error, "");
+  EXPECT_TRUE(has_note(r, "guards.ratelimit: switched off"));
+  EXPECT_EQ(chain->find("ratelimit"), nullptr);
+  r = chain->reload(cfg);
+  EXPECT_TRUE(has_note(r, "guards.ratelimit: switched on"));
+  EXPECT_NE(chain->find("ratelimit"), nullptr);
+}
+
+TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> handled{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t)
+    workers.emplace_back([&, t] {
+      auto f = flow("192.0.2." + std::to_string(10 + t));
+      auto r = request("OPTIONS", "carol");
+      for (int i = 0; i < 20000 && !stop; ++i) {
+        Chain::Inflight inflight(chain->load_tracker());
+        auto ctx = chain->context(f, 1000 + i / 1000);
+        if (!chain->on_raw(ctx, "OPTIONS").stops()) (void)chain->on_request(ctx, r->msg);
+        ++handled;
+      }
+    });
+  for (int i = 0; i < 50; ++i) {
+    config::Config next = cfg;
+    next.guards.flood.max_per_source = 1000 + static_cast<uint32_t>(i);
+    next.guards.overload.max_inflight = 4000 + static_cast<uint32_t>(i);
+    next.guards.ratelimit.per_source_rps = 100 + static_cast<uint32_t>(i);
+    ASSERT_EQ(chain->reload(next).error, "");
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+  EXPECT_GT(handled.load(), 0u);
+  EXPECT_EQ(chain->settings().flood.max_per_source, 1049u);
+}
+
+}  // namespace
+}  // namespace imsguard::guard

@@ -1,0 +1,33 @@
+#include "ops/exposition.h"
+
+#include "ops/counters.h"
+#include "ops/gauges.h"
+#include "ops/histogram.h"
+
+#include <gtest/gtest.h>
+
+namespace imsguard::ops {
+namespace {
+
+TEST(Exposition, GroupsInterleavedSeriesOfOneFamily) {
+  std::string out;
+  append_families(out, "counter",
+                  {{"a_total{x=\"1\"}", "", "1"}, {"b_total", "b help", "2"}, {"a_total{x=\"2\"}", "a help", "3"}});
+  EXPECT_EQ(out,
+            "# HELP a_total a help\n# TYPE a_total counter\na_total{x=\"1\"} 1\na_total{x=\"2\"} 3\n"
+            "# HELP b_total b help\n# TYPE b_total counter\nb_total 2\n");
+}
+
+TEST(Exposition, ProcessTextHoldsCountersGaugesAndHistograms) {
+  counters().get("test_expo_total{k=\"v\"}", "a counter").inc(4);
+  gauges().get("test_expo_open").set(2);
+  histograms().get("test_expo_seconds", "a histogram", {0.5}).observe_seconds(0.25);
+  std::string text = prometheus_text();
+  EXPECT_NE(text.find("# TYPE test_expo_total counter\ntest_expo_total{k=\"v\"} 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE test_expo_open gauge\ntest_expo_open 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("test_expo_seconds_bucket{le=\"0.5\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("test_expo_seconds_sum 0.25\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace imsguard::ops
