@@ -340,7 +340,65 @@ TEST(OpsE2e, SighupReloadsThresholdsAllowlistAndCertificateOverOpenConnections) 
   EXPECT_EQ(options_over(alice, 4), 200);
   EXPECT_EQ(served_certificate(proc.tls_port()), second_cert);
   EXPECT_NE(proc.events().find("\"action\":\"reload_refused\""), std::string::npos) << proc.events();
-  EXPECT_EQ(proc.stop(), 0);
+  EXPECT_EQ(proc.stop(), 0) << proc.log();
+}
+
+}  // namespace
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string output;
+};
+
+CliRun imsguard_cli(const std::string& dir, const std::vector<std::string>& args) {
+  static int n = 0;
+  std::string log = dir + "/cli-" + std::to_string(++n) + ".log";
+  std::vector<std::string> argv = {IMSGUARD_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess p;
+  CliRun r;
+  if (!p.start(argv, log)) return r;
+  r.status = p.wait(60s);
+  if (r.status == -2) r.status = p.stop();
+  r.output = read_file(log);
+  return r;
+}
+
+TEST(OpsE2e, AdminCommandUsesTheConfigsAddressAndToken) {
+  ImsguardProcess proc;
+  uint16_t admin_port = free_port();
+  ImsguardOptions o;
+  o.tls = false;
+  o.extra_yaml = admin_yaml(admin_port);
+  ASSERT_TRUE(proc.start(o)) << proc.log();
+  const std::string& cfg = proc.config_path();
+  const std::string& dir = proc.data_dir();
+
+  auto ban = imsguard_cli(dir, {"admin", "--config", cfg, "ban", "203.0.113.0/24", "--ttl", "300", "--reason", "cli test"});
+  EXPECT_EQ(ban.status, 0) << ban.output;
+  auto bans = imsguard_cli(dir, {"admin", "--config", cfg, "bans"});
+  EXPECT_EQ(bans.status, 0) << bans.output;
+  EXPECT_NE(bans.output.find("\"cli test\""), std::string::npos) << bans.output;
+  auto unban = imsguard_cli(dir, {"admin", "--config", cfg, "unban", "203.0.113.0/24"});
+  EXPECT_EQ(unban.status, 0) << unban.output;
+  auto again = imsguard_cli(dir, {"admin", "--config", cfg, "unban", "203.0.113.0/24"});
+  EXPECT_EQ(again.status, 2) << again.output;
+  auto sub = imsguard_cli(dir, {"admin", "--config", cfg, "subscriber", "alice@ims.local"});
+  EXPECT_EQ(sub.status, 0) << sub.output;
+  EXPECT_NE(sub.output.find("\"impi\": \"alice@ims.local\""), std::string::npos) << sub.output;
+  auto metrics = imsguard_cli(dir, {"admin", "--config", cfg, "metrics"});
+  EXPECT_EQ(metrics.status, 0);
+  EXPECT_NE(metrics.output.find("# TYPE imsguard_net_connections_open gauge"), std::string::npos);
+
+  std::string wrong = dir + "/wrong.token";
+  write_file(wrong, "not-the-token-at-all\n");
+  auto denied = imsguard_cli(dir, {"admin", "--config", cfg, "--token-file", wrong, "bans"});
+  EXPECT_EQ(denied.status, 1) << denied.output;
+  EXPECT_NE(denied.output.find("HTTP 401"), std::string::npos) << denied.output;
+  auto nobody = imsguard_cli(dir, {"admin", "--config", cfg, "--port", std::to_string(free_port()), "bans"});
+  EXPECT_EQ(nobody.status, 1) << nobody.output;
 }
 
 }  // namespace
