@@ -119,6 +119,12 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
     respond(msg, verdict->code, verdict->reason, reply, extra);
     return;
   }
+  // The external S-CSCF is the one trusted peer: its requests go to the client they name.
+  if (proxy_ && proxy_->from_core(flow)) {
+    transactions_.relayed(transaction);
+    proxy_->deliver_from_core(flow, msg, reply);
+    return;
+  }
   // Guard hook 2: a well-formed request (scanner, rate limits, lockout, overload).
   if (guards_ && guard_ctx) {
     guard::Verdict v = guards_->on_request(*guard_ctx, msg);
@@ -152,6 +158,11 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       if (!registrar_) {
         const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "30"}};
         respond(msg, 503, "Service Unavailable (no registrar configured)", reply, extra);
+        return;
+      }
+      if (proxy_ && proxy_->external_core()) {
+        transactions_.relayed(transaction);
+        proxy_->forward_register(flow, msg, reply);
         return;
       }
       registrar_->handle_register(flow, msg, reply);

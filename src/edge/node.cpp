@@ -155,6 +155,10 @@ std::string Node::start() {
   auto& c = n.config;
   if (auto err = ops::events().open(c.events_output); !err.empty()) return err;
 
+  std::string core_error;
+  Proxy::parse_core(c.core.scscf, core_error);
+  if (!core_error.empty()) return core_error;
+
   auto dir = store::ensure_private_dir(c.data_dir);
   if (!dir.ok()) return "data_dir: " + dir.message();
   auto state = store::open_state(c.state, c.data_dir);
@@ -293,6 +297,7 @@ std::string Node::banner() const {
     out << "listening: " << config::transport_name(l.transport) << " " << l.address << ":"
         << (impl_->server ? impl_->server->bound_port(i) : l.port) << "\n";
   }
+  if (c.core.scscf != "embedded") out << "registration and routing by the external S-CSCF " << c.core.scscf << "\n";
   out << "domain " << c.sip.domain << ", realm " << c.auth.realm << ", state " << c.state << " in " << c.data_dir << "\n";
   if (!impl_->demo_file.empty())
     out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";

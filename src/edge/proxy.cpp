@@ -3,6 +3,7 @@
 #include "crypto/ct.h"
 #include "crypto/hex.h"
 #include "ops/counters.h"
+#include "media/sdes_strip.h"
 #include "ops/events.h"
 #include "sip/response.h"
 #include "sip/uri.h"
@@ -23,6 +24,9 @@ struct ProxyCounters {
   ops::Counter& pai_stripped = ops::counters().get("imsguard_identity_stripped_total", "client-asserted P-Asserted-Identity headers removed");
   ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
   ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
+  ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
+  ops::Counter& to_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_scscf\"}");
+  ops::Counter& from_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
 };
 
 namespace {
@@ -78,6 +82,151 @@ std::optional<net::Flow> flow_of(const store::Binding& b) {
 Proxy::Proxy(const config::Config& config, Registrar& registrar)
     : config_(config), registrar_(registrar), counters_(proxy_counters()) {
   RAND_bytes(key_.data(), static_cast<int>(key_.size()));
+  std::string ignored;  // Node::start validated the value before building the edge
+  core_ = parse_core(config.core.scscf, ignored);
+}
+
+std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string& error) {
+  if (scscf.empty() || scscf == "embedded") return std::nullopt;
+  auto uri = sip::parse_uri(scscf);
+  const char* expected = "core.scscf: expected embedded or sip:<IP address>[:port][;transport=udp|tcp]";
+  if (!uri || uri->scheme_id != sip::UriScheme::kSip || uri->has_user) {
+    error = std::string(expected) + ", got '" + scscf + "'";
+    return std::nullopt;
+  }
+  net::Flow core;
+  std::string host(uri->host);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::error_code ec;
+  core.address = asio::ip::make_address(host, ec);
+  if (ec) {
+    error = std::string(expected) + " (host names are not resolved), got '" + scscf + "'";
+    return std::nullopt;
+  }
+  core.port = uri->port ? uri->port : 5060;
+  core.transport = config::Transport::kUdp;
+  if (auto t = uri->param("transport")) {
+    std::string tr(*t);
+    std::transform(tr.begin(), tr.end(), tr.begin(), ::tolower);
+    if (tr == "tcp") core.transport = config::Transport::kTcp;
+    else if (tr != "udp") {
+      error = std::string(expected) + ", got transport '" + tr + "'";
+      return std::nullopt;
+    }
+  }
+  return core;
+}
+
+bool Proxy::from_core(const net::Flow& flow) const {
+  return core_ && flow.transport == core_->transport && flow.address == core_->address && flow.port == core_->port;
+}
+
+std::string Proxy::own_route(config::Transport transport, const net::Flow& client, std::string_view user) const {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5060;
+  for (const auto& l : config_.sip.listen) {
+    if (l.transport == transport) {
+      host = l.address;
+      port = l.port;
+      break;
+    }
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string route = "<sip:";
+  route += user;
+  route += "@" + host + ":" + std::to_string(port) + ";lr;" + std::string(kFlowParam) + "=" + encode_flow(client) + ">";
+  return route;
+}
+
+void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
+                         const net::Flow& client) const {
+  switch (msg.method()) {
+    case sip::Method::kInvite:
+    case sip::Method::kSubscribe:
+    case sip::Method::kRefer:
+      // In a dialog that already exists (a To tag) the route set is fixed.
+      if (auto to = msg.to(); to && to->tag().empty()) w.prepend_header("Record-Route", own_route(transport, client, "edge"));
+      break;
+    default:
+      break;
+  }
+}
+
+void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from,
+                         const net::Flow& to) const {
+  if (!config_.media.sdes_requires_tls || msg.body().empty() || msg.content_type() != "application/sdp") return;
+  if (from.transport == config::Transport::kTls && to.transport == config::Transport::kTls) return;
+  bool stripped = false;
+  std::string body = media::strip_sdes_for_plain_flow(msg.body(), stripped);
+  if (!stripped) return;
+  w.set_body("application/sdp", body);
+  counters_.sdes_stripped.inc();
+  ops::events().emit({"media", from.to_string(), "", "strip", "a=crypto removed: SDES keys on a hop without TLS"});
+}
+
+void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+  uint32_t mf = msg.max_forwards().value_or(71);
+  if (mf == 0) {
+    reply.send(sip::make_response(msg, 483, "Too Many Hops"));
+    return;
+  }
+  sip::MessageWriter w(msg);
+  w.prepend_via(via_for(*core_, msg, flow));
+  w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
+  w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
+  w.prepend_header("Path", own_route(core_->transport, flow, "term"));
+  if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, w.str())) {
+    counters_.unavailable.inc();
+    const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
+    reply.send(sip::make_response(msg, 503, "Service Unavailable (S-CSCF unreachable)", extra));
+    return;
+  }
+  counters_.to_core.inc();
+}
+
+void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+  bool is_ack = msg.method() == sip::Method::kAck;
+  std::optional<net::Flow> client;
+  std::vector<std::string> rest;
+  if (auto routes = msg.routes(); routes && !routes->empty()) {
+    if (auto token = routes->front().uri.param(kFlowParam)) client = decode_flow(*token);
+    for (size_t i = client ? 1 : 0; i < routes->size(); ++i) rest.emplace_back((*routes)[i].raw);
+  }
+  if (!client || !registrar_.sender()) {
+    counters_.unavailable.inc();
+    if (!is_ack) reply.send(sip::make_response(msg, 404, "Not Found (no edge route)", {}, local_tag(msg)));
+    return;
+  }
+  uint32_t mf = msg.max_forwards().value_or(71);
+  if (mf == 0) {
+    if (!is_ack) reply.send(sip::make_response(msg, 483, "Too Many Hops"));
+    return;
+  }
+  sip::MessageWriter w(msg);
+  if (rest.empty()) {
+    w.remove_all(sip::HeaderId::kRoute);
+  } else {
+    std::string joined;
+    for (const auto& r : rest) joined += (joined.empty() ? "" : ", ") + r;
+    w.replace_header(sip::HeaderId::kRoute, joined);
+  }
+  w.prepend_via(via_for(*client, msg, flow));
+  w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
+  record_route(w, msg, client->transport, *client);
+  // The S-CSCF's assertion is trusted; toward the client it is withheld on request (RFC 3323).
+  bool privacy_id = false;
+  msg.for_each_value(sip::HeaderId::kPrivacy, [&](std::string_view v) {
+    if (v == "id" || v == "header" || v == "user") privacy_id = true;
+  });
+  if (privacy_id) w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  protect_sdes(w, msg, flow, *client);
+  if (!registrar_.sender()->send_to(*client, w.str())) {
+    counters_.unavailable.inc();
+    if (!is_ack) reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+    return;
+  }
+  counters_.from_core.inc();
 }
 
 std::string Proxy::encode_flow(const net::Flow& flow) const {
@@ -203,7 +352,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
                             net::Responder& reply) {
   if (auto* router = service_router(); router && router->route(flow, identity, msg, reply)) return;
   std::string aor;
-  auto target = target_for(msg, aor);
+  // With an external S-CSCF every request of a registered client goes to it (it routes).
+  auto target = core_ ? core_ : target_for(msg, aor);
   if (!target || !registrar_.sender()) {
     counters_.unavailable.inc();
     if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
@@ -229,6 +379,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   // caller asked for privacy (RFC 3323 / RFC 3325 section 7).
   if (config_.identity.assert_authenticated && !privacy_id)
     w.add_header("P-Asserted-Identity", "<" + asserted_identity(identity, msg) + ">");
+  if (core_) record_route(w, msg, flow.transport, flow);
+  protect_sdes(w, msg, flow, *target);
   std::string bytes = w.str();
   if (!registrar_.sender()->send_to(*target, bytes)) {
     counters_.unavailable.inc();
@@ -250,8 +402,14 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
     (void)flow;
     return;
   }
+  // The S-CSCF accepted a registration: the client's flow may now use the identities the
+  // 2xx lists (P-Associated-URI), until the expiry it grants.
+  if (from_core(flow) && msg.status_code() >= 200 && msg.status_code() < 300) {
+    if (auto cseq = msg.cseq(); cseq && cseq->method == "REGISTER") registrar_.learn_from_core(*origin, msg);
+  }
   sip::MessageWriter w(msg);
   w.remove_top_via();
+  protect_sdes(w, msg, flow, *origin);
   if (registrar_.sender()->send_to(*origin, w.str())) counters_.responses.inc();
   else counters_.responses_dropped.inc();
 }

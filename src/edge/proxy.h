@@ -8,6 +8,7 @@
 #include "edge/registrar.h"
 #include "net/flow.h"
 #include "sip/message.h"
+#include "sip/writer.h"
 
 #include <array>
 #include <functional>
@@ -60,6 +61,21 @@ class Proxy {
   // A response arriving at the edge: relayed to the flow named by our top Via, or dropped.
   void forward_response(const net::Flow& flow, const sip::Message& msg);
 
+  // --- external S-CSCF (core.scscf is a SIP URI): the edge is a P-CSCF in front of it.
+  // The core's address from the config: nullopt for "embedded"; `error` when the value is
+  // neither "embedded" nor sip:<IP address>[:port][;transport=udp|tcp].
+  static std::optional<net::Flow> parse_core(const std::string& scscf, std::string& error);
+  bool external_core() const { return core_.has_value(); }
+  // True for a message whose source is the configured S-CSCF (the only trusted peer).
+  bool from_core(const net::Flow& flow) const;
+  // REGISTER from a client: relayed to the S-CSCF with our Via and a Path (RFC 3327) whose
+  // flow token brings terminating requests back to this client flow. The S-CSCF
+  // authenticates; its 2xx teaches the registrar the flow's identities.
+  void forward_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+  // A request from the S-CSCF toward a client: routed by the flow token of our Route
+  // (from the Path or a Record-Route we added), answered 404 when there is none.
+  void deliver_from_core(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+
   // The flow token of our Via (public for tests): transport, address, port, connection id
   // and local port, with a MAC.
   std::string encode_flow(const net::Flow& flow) const;
@@ -69,11 +85,21 @@ class Proxy {
   std::optional<net::Flow> target_for(const sip::Message& msg, std::string& aor_out);
   std::string via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const;
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
+  // sip:HOST:PORT of our listener for this transport, with ;lr and the flow token of `client`.
+  std::string own_route(config::Transport transport, const net::Flow& client, std::string_view user) const;
+  // SDES keys travel in the SDP: when either hop is not TLS they are removed (by policy,
+  // media.sdes_requires_tls), counted and reported, so SRTP never runs on a key an
+  // eavesdropper on a plain hop has read (docs/media.md).
+  void protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from, const net::Flow& to) const;
+  // Adds Record-Route (dialog-creating requests) so in-dialog requests pass the edge too.
+  void record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
+                    const net::Flow& client) const;
 
   const config::Config& config_;
   Registrar& registrar_;
   std::array<uint8_t, 32> key_{};
   ProxyCounters& counters_;
+  std::optional<net::Flow> core_;  // external S-CSCF, when configured
 };
 
 }  // namespace imsguard::edge

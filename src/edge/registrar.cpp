@@ -118,6 +118,36 @@ void Registrar::remember_flow(const net::Flow& flow, const store::Subscriber& su
   f.expires_at = expires_at;
 }
 
+void Registrar::learn_from_core(const net::Flow& client, const sip::Message& response) {
+  auto to = response.to();
+  std::string aor = to ? normalise_aor(to->uri.raw) : std::string();
+  std::vector<std::string> impus;
+  if (auto associated = response.name_addrs(sip::HeaderId::kPAssociatedUri))
+    for (const auto& a : *associated)
+      if (auto impu = normalise_aor(a.uri.raw); !impu.empty()) impus.push_back(std::move(impu));
+  if (impus.empty() && !aor.empty()) impus.push_back(aor);
+  uint32_t granted = 0;
+  std::optional<uint32_t> header_expires = response.expires();
+  if (auto contacts = response.contacts()) {
+    for (const auto& c : *contacts) {
+      if (c.wildcard) continue;
+      uint32_t e = header_expires.value_or(0);
+      if (auto p = c.param("expires")) e = parse_u32(*p).value_or(0);
+      granted = std::max(granted, e);
+    }
+  }
+  if (impus.empty() || granted == 0) {
+    forget_flow(client);
+    return;
+  }
+  std::unique_lock lock(flows_mutex_);
+  auto& f = flows_[flow_key(client)];
+  f.impi = aor;  // the S-CSCF knows the IMPI; the edge keys the flow by its default IMPU
+  f.impus = std::move(impus);
+  f.expires_at = unix_now() + std::min(granted, config_.registrar.max_expires_s);
+  counters_.registered.inc();
+}
+
 void Registrar::forget_flow(const net::Flow& flow) {
   std::unique_lock lock(flows_mutex_);
   flows_.erase(flow_key(flow));

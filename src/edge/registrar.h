@@ -48,6 +48,11 @@ class Registrar {
 
   void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
 
+  // With an external S-CSCF: its 2xx to a REGISTER relayed from `client` makes that flow
+  // registered for the IMPUs of P-Associated-URI (else the To AoR) until the latest expiry
+  // it grants; a 2xx without a live Contact ends the flow's registration.
+  void learn_from_core(const net::Flow& client, const sip::Message& response);
+
   // The registration of this flow if the request's From is one of its IMPUs; nullopt when
   // the flow is not registered or claims an identity that is not its own.
   std::optional<FlowIdentity> identity_for(const net::Flow& flow, const sip::Message& msg);
