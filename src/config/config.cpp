@@ -244,8 +244,10 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
   r.get(root, "", "data_dir", c.data_dir);
   if (c.data_dir.empty()) r.error(root["data_dir"], "data_dir", "must not be empty");
   r.get(root, "", "state", c.state);
-  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0)
-    r.error(root["state"], "state", "unknown state backend '" + c.state + "'", "sqlite | memory | redis://host:port/db");
+  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0 &&
+      c.state.rfind("rediss://", 0) != 0)
+    r.error(root["state"], "state", "unknown state backend '" + c.state + "'",
+            "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
 
   if (r.section(root["log"], "log", {"level"})) r.get(root["log"], "log", "level", c.log_level);
   if (!one_of<std::string_view>(c.log_level, {"trace", "debug", "info", "warn", "error"}))

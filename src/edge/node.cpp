@@ -9,6 +9,7 @@
 #include "edge/subscriber_cache.h"
 #include "guard/chain.h"
 #include "guard/overload.h"
+#include "guard/state_sync.h"
 #include "net/pki.h"
 #include "net/server.h"
 #include "net/tls_context.h"
@@ -46,6 +47,8 @@ struct Node::Impl {
   std::unique_ptr<ops::AdminRouter> admin_router;
   std::unique_ptr<ops::AdminServer> admin_server;
   std::vector<ops::SampledGauge> gauges;
+  // Bans (and, with Redis, lockouts) to and from the state store; stopped before the chain.
+  std::unique_ptr<guard::StateSync> state_sync;
 };
 
 namespace {
@@ -198,6 +201,10 @@ std::string Node::start() {
   n.guards = guard::Chain::create(c, guard_error);
   if (!n.guards) return "guards: " + guard_error;
   if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty()) return err;
+  if (n.state.guard) {
+    n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard);
+    if (auto err = n.state_sync->start(); !err.empty()) return "state: " + err;
+  }
   n.edge->set_guards(n.guards.get());
   n.registrar->set_guards(n.guards.get());
   n.server = std::make_unique<net::Server>(opts, *n.edge);
@@ -286,6 +293,7 @@ void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
   if (impl_ && impl_->service_roles) impl_->service_roles->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();
+  if (impl_ && impl_->state_sync) impl_->state_sync->stop();  // bans reach the store
   if (impl_ && impl_->binding_cache) impl_->binding_cache->flush();  // every binding reaches the store
 }
 

@@ -1,0 +1,265 @@
+// Two `imsguard run` edges on different loopback ports sharing one redis-server (started by
+// the test, stopped by PID): a client registered through A is reached through B; a brute
+// force split across A and B is locked out on both; a ban made on A holds on B; and Redis
+// stopped and restarted during traffic: registered users keep being served, registrations
+// made meanwhile reach Redis afterwards, AKA challenges are refused (503) rather than built
+// on an SQN that could not be reserved, SQNs never go back, nobody crashes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "process.h"
+#include "redis_server.h"
+#include "sip_socket.h"
+
+using namespace imsguard::testkit;
+using namespace std::chrono_literals;
+using imsguard::store::testing::RedisServer;
+
+namespace {
+
+const char* kK = "465b5ce8b199b49faa5f0a2ee238a6bc";
+const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
+
+struct CmdRun {
+  int status = -1;
+  std::string output;
+};
+
+CmdRun run(const std::string& dir, const std::vector<std::string>& args, std::chrono::seconds limit = 60s) {
+  static std::atomic<int> n{0};
+  std::string log = dir + "/run-" + std::to_string(++n) + ".log";
+  std::vector<std::string> argv = {IMSGUARD_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess p;
+  CmdRun r;
+  if (!p.start(argv, log)) return r;
+  r.status = p.wait(limit);
+  if (r.status == -2) r.status = p.stop();
+  r.output = read_file(log);
+  return r;
+}
+
+// One edge: its own data directory (same subscribers as the other), its own ports.
+class Edge {
+ public:
+  bool start(const std::string& state, const std::string& extra_yaml = "") {
+    if (dir_.empty()) {
+      dir_ = make_temp_dir("imsguard-edge");
+      port_ = free_port();
+      provision();
+    }
+    std::ostringstream y;
+    y << "roles: [edge, core]\n"
+      << "data_dir: " << dir_ << "\n"
+      << "state: \"" << state << "\"\n"
+      << "events: { output: " << dir_ << "/events.jsonl }\n"
+      << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
+      << "    - { transport: udp, address: 127.0.0.1, port: " << port_ << " }\n"
+      << "    - { transport: tcp, address: 127.0.0.1, port: " << port_ << " }\n"
+      << "auth:\n  realm: ims.local\n  digest_algorithms: [SHA-256, MD5]\n"
+      << extra_yaml;
+    write_file(dir_ + "/imsguard.yaml", y.str());
+    if (!process_.start({IMSGUARD_BIN, "run", "--config", dir_ + "/imsguard.yaml"}, dir_ + "/imsguard.log"))
+      return false;
+    return eventually([&] { return !process_.running() || answers_from("127.0.0.1"); }, 20s) && process_.running();
+  }
+  int stop() { return process_.stop(); }
+  bool running() const { return process_.running(); }
+
+  // True if the edge answers an OPTIONS sent from `from` (any 127/8 address).
+  bool answers_from(const std::string& from) const {
+    UdpPeer peer(from);
+    peer.send("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP " + from + ":" + std::to_string(peer.local_port()) +
+                  ";branch=z9hG4bKprobe" + std::to_string(peer.local_port()) +
+                  "\r\nFrom: <sip:probe@ims.local>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: probe-" +
+                  std::to_string(peer.local_port()) + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+              port_);
+    return peer.receive(1000ms).has_value();
+  }
+
+  std::vector<std::string> digest(const std::string& command, const std::string& user, const std::string& password) const {
+    return {"client", command, "--server", "127.0.0.1:" + std::to_string(port_), "--transport", "udp", "--impi",
+            user + "@ims.local", "--impu", "sip:" + user + "@ims.local", "--realm", "ims.local", "--password", password};
+  }
+  std::vector<std::string> aka(const std::string& user) const {
+    return {"client", "register", "--server", "127.0.0.1:" + std::to_string(port_), "--transport", "udp", "--impi",
+            user + "@ims.local", "--impu", "sip:" + user + "@ims.local", "--realm", "ims.local", "--k", kK, "--opc", kOpc,
+            "--usim-sqn", "0"};
+  }
+  std::vector<std::string> ban(const std::vector<std::string>& args) const {
+    std::vector<std::string> a = {"ban"};
+    a.insert(a.end(), args.begin(), args.end());
+    a.insert(a.end(), {"--data-dir", dir_});
+    return a;
+  }
+
+  const std::string& dir() const { return dir_; }
+  std::string events() const { return read_file(dir_ + "/events.jsonl"); }
+  std::string log() const { return process_.log(); }
+
+ private:
+  void provision() {
+    for (const char* user : {"alice", "carol", "dave", "erin"}) {
+      CmdRun r = run(dir_, {"subscriber", "add", "--data-dir", dir_, "--realm", "ims.local", "--impi",
+                         std::string(user) + "@ims.local", "--impu", "sip:" + std::string(user) + "@ims.local",
+                         "--password", std::string(user) + "-secret", "--service", "messaging"});
+      EXPECT_EQ(r.status, 0) << r.output;
+    }
+    CmdRun r = run(dir_, {"subscriber", "add", "--data-dir", dir_, "--realm", "ims.local", "--impi", "bob@ims.local",
+                       "--impu", "sip:bob@ims.local", "--k", kK, "--opc", kOpc, "--service", "messaging"});
+    EXPECT_EQ(r.status, 0) << r.output;
+  }
+
+  ChildProcess process_;
+  std::string dir_;
+  uint16_t port_ = 0;
+};
+
+class MultiEdge : public ::testing::Test {
+ protected:
+  void start(const std::string& extra_yaml = "", bool persistent = false) {
+    redis_ = std::make_unique<RedisServer>(persistent);
+    ASSERT_TRUE(redis_->start()) << read_file(redis_->log_path());
+    ASSERT_TRUE(a_.start(redis_->url(), extra_yaml)) << a_.log();
+    ASSERT_TRUE(b_.start(redis_->url(), extra_yaml)) << b_.log();
+  }
+  // Keeps `user` registered through `edge` (UDP) in the background.
+  void keep_registered(ChildProcess& p, const Edge& edge, const std::string& user, const std::string& log) {
+    auto args = edge.digest("register", user, user + "-secret");
+    args.insert(args.end(), {"--keep", "120"});
+    std::vector<std::string> argv = {IMSGUARD_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ASSERT_TRUE(p.start(argv, log));
+    ASSERT_TRUE(eventually([&] { return read_file(log).find("registered sip:" + user) != std::string::npos; }, 30s))
+        << read_file(log);
+  }
+  std::string sqn(const std::string& impi) { return redis_->cli({"GET", "imsguard:sqn:" + impi}); }
+
+  std::unique_ptr<RedisServer> redis_;
+  Edge a_, b_;
+};
+
+TEST_F(MultiEdge, RegisteredThroughAIsReachedThroughB) {
+  start();
+  ChildProcess carol;
+  std::string carol_log = a_.dir() + "/carol.log";
+  keep_registered(carol, a_, "carol", carol_log);
+  auto args = b_.digest("message", "alice", "alice-secret");
+  args.insert(args.end(), {"--to", "sip:carol@ims.local", "--text", "hello through B"});
+  CmdRun sent = run(b_.dir(), args);
+  // B found carol's binding, made through A, in the shared state and relayed the MESSAGE to
+  // her registered address (not 480). Her reply cannot come back: `imsguard client` uses a
+  // connected UDP socket that only accepts datagrams from the edge it registered through
+  // (routing B -> A -> carol over the registering edge is not implemented; see docs/state.md).
+  EXPECT_EQ(sent.output.find(": 480"), std::string::npos) << sent.output;
+  auto nobody = b_.digest("message", "alice", "alice-secret");
+  nobody.insert(nobody.end(), {"--to", "sip:erin@ims.local", "--text", "nobody home"});
+  CmdRun not_registered = run(b_.dir(), nobody);
+  EXPECT_NE(not_registered.output.find("MESSAGE sip:erin@ims.local: 480"), std::string::npos) << not_registered.output;
+  EXPECT_EQ(carol.stop(30s), 0);
+  EXPECT_EQ(a_.stop(), 0) << a_.log();
+  EXPECT_EQ(b_.stop(), 0) << b_.log();
+  EXPECT_NE(b_.log().find("imsguard_proxy_requests_total{outcome=\"forwarded\"} "), std::string::npos) << b_.log();
+}
+
+TEST_F(MultiEdge, BruteForceSplitAcrossEdgesIsLockedOutOnBoth) {
+  // Each edge alone sees 2 failures: under its threshold of 4. Together they are 4.
+  start("guards:\n  bruteforce:\n    max_failures: 100\n    per_impi_distributed: 4\n    lockout_s: 300\n");
+  for (int i = 0; i < 4; ++i) {
+    const Edge& edge = i % 2 == 0 ? a_ : b_;
+    CmdRun r = run(edge.dir(), edge.digest("register", "erin", "guess-" + std::to_string(i)));
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("authentication failed"), std::string::npos) << r.output;
+  }
+  // The lockout is decided on the edge that saw the 4th failure and published to the other.
+  std::this_thread::sleep_for(1s);
+  for (const Edge* edge : {&a_, &b_}) {
+    CmdRun r = run(edge->dir(), edge->digest("register", "erin", "erin-secret"));
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("403"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("registered sip:erin"), std::string::npos) << r.output;
+  }
+  // Another user is not affected.
+  CmdRun ok = run(a_.dir(), a_.digest("register", "dave", "dave-secret"));
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE((a_.events() + b_.events()).find("\"action\":\"lockout\""), std::string::npos);
+}
+
+TEST_F(MultiEdge, BanMadeOnAHoldsOnBWithinASecondAndLiftingItOnBLiftsItOnA) {
+  start();
+  ASSERT_TRUE(b_.answers_from("127.0.0.41"));
+  CmdRun add = run(a_.dir(), a_.ban({"add", "127.0.0.41", "--ttl", "600", "--reason", "seen on A"}));
+  ASSERT_EQ(add.status, 0) << add.output;
+  std::this_thread::sleep_for(1s);
+  EXPECT_FALSE(b_.answers_from("127.0.0.41"));
+  EXPECT_TRUE(b_.answers_from("127.0.0.42"));
+  CmdRun list = run(b_.dir(), b_.ban({"list"}));
+  EXPECT_NE(list.output.find("127.0.0.41 ttl="), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("reason=\"seen on A\""), std::string::npos) << list.output;
+
+  CmdRun rm = run(b_.dir(), b_.ban({"remove", "127.0.0.41"}));
+  ASSERT_EQ(rm.status, 0) << rm.output;
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(a_.answers_from("127.0.0.41"));
+  EXPECT_EQ(run(a_.dir(), a_.ban({"list"})).output.find("127.0.0.41"), std::string::npos);
+}
+
+TEST_F(MultiEdge, RedisStoppedAndRestartedDuringTraffic) {
+  start("", /*persistent=*/true);
+  ChildProcess carol;
+  std::string carol_log = a_.dir() + "/carol.log";
+  keep_registered(carol, a_, "carol", carol_log);
+  CmdRun aka = run(a_.dir(), a_.aka("bob"));
+  ASSERT_EQ(aka.status, 0) << aka.output << a_.log();
+  const std::string sqn_before = sqn("bob@ims.local");
+  ASSERT_FALSE(sqn_before.empty());
+
+  redis_->stop();
+
+  // A registered user is still reached (A serves its bindings from local state).
+  auto msg = a_.digest("message", "alice", "alice-secret");
+  msg.insert(msg.end(), {"--to", "sip:carol@ims.local", "--text", "during the outage"});
+  CmdRun during = run(a_.dir(), msg);
+  EXPECT_EQ(during.status, 0) << during.output;
+  EXPECT_TRUE(eventually([&] { return read_file(carol_log).find("during the outage") != std::string::npos; }, 10s));
+  // A new Digest registration through B is accepted locally and queued for Redis.
+  ChildProcess dave;
+  std::string dave_log = b_.dir() + "/dave.log";
+  keep_registered(dave, b_, "dave", dave_log);
+  // An AKA challenge needs a durably reserved SQN: refused with 503, never built on a guess.
+  CmdRun refused = run(a_.dir(), a_.aka("bob"));
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
+  EXPECT_TRUE(a_.running());
+  EXPECT_TRUE(b_.running());
+  EXPECT_NE(a_.events().find("\"action\":\"outage\""), std::string::npos) << a_.events();
+
+  ASSERT_TRUE(redis_->start()) << read_file(redis_->log_path());
+  EXPECT_EQ(sqn("bob@ims.local"), sqn_before) << "the SQN survived the Redis restart";
+
+  // Caught up: dave's registration, made through B while Redis was down, reaches Redis (so
+  // every edge can find him), and A finds him (no 480).
+  ASSERT_TRUE(eventually([&] { return redis_->cli({"HKEYS", "imsguard:b:sip:dave@ims.local"}).find("sip:dave@") == 0; }, 15s))
+      << b_.log();
+  auto to_dave = a_.digest("message", "alice", "alice-secret");
+  to_dave.insert(to_dave.end(), {"--to", "sip:dave@ims.local", "--text", "after the outage", "--timeout", "2"});
+  CmdRun found = run(a_.dir(), to_dave);
+  EXPECT_EQ(found.output.find(": 480"), std::string::npos) << found.output;
+  // AKA works again and the SQN only moved forward.
+  CmdRun again = run(b_.dir(), b_.aka("bob"));
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_GT(std::stoull(sqn("bob@ims.local")), std::stoull(sqn_before));
+  EXPECT_TRUE(eventually([&] { return a_.events().find("\"action\":\"recovered\"") != std::string::npos; }, 10s))
+      << a_.events();
+
+  EXPECT_EQ(carol.stop(30s), 0);
+  EXPECT_EQ(dave.stop(30s), 0);
+  EXPECT_EQ(a_.stop(), 0) << a_.log();
+  EXPECT_EQ(b_.stop(), 0) << b_.log();
+  EXPECT_NE(a_.log().find("imsguard_state_redis_outages_total "), std::string::npos) << a_.log();
+}
+
+}  // namespace
