@@ -21,7 +21,7 @@ BIN=${BIN:-$ROOT/build/release/imsguard}
 LEGIT_RATE=${LEGIT_RATE:-200} TOTAL=${TOTAL:-20} FLOOD_RATE=${FLOOD_RATE:-30000}
 FLOOD_START=${FLOOD_START:-4} FLOOD_DURATION=${FLOOD_DURATION:-12} NUSERS=${NUSERS:-1000}
 NINST=${NINST:-2} SCENARIOS=${SCENARIOS:-"1 256"} SERVERS=${SERVERS:-"imsguard kamailio"}
-IG_PORT=${IG_PORT:-25060} KAM_PORT=${KAM_PORT:-25070}
+IG_PORT=${IG_PORT:-25060} KAM_PORT=${KAM_PORT:-25070} LEGIT_PORT=${LEGIT_PORT:-16013} FLOOD_PORT=${FLOOD_PORT:-17010}
 (( FLOOD_START + FLOOD_DURATION <= TOTAL )) || { echo "flood window must end before TOTAL" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "missing $BIN: scripts/build.sh release" >&2; exit 2; }
 command -v kamailio >/dev/null || { echo "kamailio missing: scripts/install-deps.sh" >&2; exit 2; }
@@ -99,8 +99,9 @@ run_one() {  # server naddr
   start_server "$name" "$dir"
   local c0; c0=$(tree_ticks "$SRV_PID")
   (cd "$dir" && exec timeout $((TOTAL + 40)) sipp "127.0.0.1:$SRV_PORT" -sf "$ROOT/bench/sipp/register_auth.xml" \
-    -inf "$OUT/users.csv" -i 127.0.0.3 -p 16003 -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l $((LEGIT_RATE * 40)) \
+    -inf "$OUT/users.csv" -i 127.0.0.3 -p "$LEGIT_PORT" -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l $((LEGIT_RATE * 40)) \
     -timeout $((TOTAL + 30))s -nostdin -trace_stat -stf legit-stat.csv -fd 1 -trace_rtt -rtt_freq 1 \
+    -trace_err -error_file legit-errors.log -max_log_size 2000000 \
     >legit.screen 2>&1) &
   local lp=$!; PIDS+=("$lp")
   sleep "$FLOOD_START"
@@ -109,7 +110,7 @@ run_one() {  # server naddr
     local net sf
     if (( naddr > 1 )); then net=(-inf "$OUT/flood-$k.csv" -t ui -ip_field 3 -max_socket 512); sf=flood_register_dist.xml; else net=(-inf "$OUT/users.csv" -i 127.0.0.2); sf=flood_register.xml; fi
     (cd "$dir" && exec timeout $((FLOOD_DURATION + 20)) sipp "127.0.0.1:$SRV_PORT" -sf "$HERE/$sf" "${net[@]}" \
-      -p $((17000 + k)) -r "$rate" -m $((rate * FLOOD_DURATION)) -l $((rate * 3 + 1000)) -nr \
+      -p $((FLOOD_PORT + k)) -r "$rate" -m $((rate * FLOOD_DURATION)) -l $((rate * 3 + 1000)) -nr -recv_timeout 1000 \
       -timeout $((FLOOD_DURATION + 10))s -nostdin -trace_stat -stf "flood-$k-stat.csv" -fd 1 >"flood-$k.screen" 2>&1) &
     fps+=($!); PIDS+=("$!")
   done
