@@ -12,6 +12,17 @@ namespace imsguard::testkit {
 
 bool ImsguardProcess::start(const ImsguardOptions& o) {
   data_dir_ = o.data_dir.empty() ? make_temp_dir("imsguard-e2e") : o.data_dir;
+  // free_port() only finds a port that was free a moment ago: another process on the machine
+  // may take it before imsguard binds. Such a start is retried on fresh ports.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (start_once(o)) return true;
+    if (process_.running() || log().find("Address already in use") == std::string::npos) return false;
+    process_.stop();
+  }
+  return false;
+}
+
+bool ImsguardProcess::start_once(const ImsguardOptions& o) {
   sip_port_ = free_port();
   tls_port_ = free_port();
   std::ostringstream y;

@@ -34,6 +34,8 @@ class ImsguardProcess {
   std::string demo(const std::string& scheme, const std::string& field) const;
 
  private:
+  bool start_once(const ImsguardOptions& options);
+
   ChildProcess process_;
   uint16_t sip_port_ = 0;
   uint16_t tls_port_ = 0;
