@@ -94,14 +94,16 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
     auto it = shard.entries.find(*key);
     if (it != shard.entries.end() && it->second.expires_ms > now) {
       const Entry& e = it->second;
-      if (request.method() == sip::Method::kAck) {
-        counters_.ack.inc();
-        out.match = Match::kAbsorbed;
-        return out;
-      }
+      // The ACK of a non-2xx answer to a relayed INVITE belongs to the element that answered:
+      // it stops that element's retransmissions, so it is relayed too.
       if (e.state == State::kRelayed) {
         counters_.relayed.inc();
         out.match = Match::kRelay;
+        return out;
+      }
+      if (request.method() == sip::Method::kAck) {
+        counters_.ack.inc();
+        out.match = Match::kAbsorbed;
         return out;
       }
       out.match = Match::kAbsorbed;

@@ -100,6 +100,10 @@ TEST_F(ServerTransactionsTest, RelayedRequestIsRelayedAgain) {
   table_.relayed(first.key);
   auto again = open(request("MESSAGE", "z9hG4bK-e1"), udp_flow());
   EXPECT_EQ(again.match, ServerTransactions::Match::kRelay);
+  // The ACK of a non-2xx answer to a relayed INVITE goes on to the element that answered.
+  auto invite = open(request("INVITE", "z9hG4bK-e2"), udp_flow());
+  table_.relayed(invite.key);
+  EXPECT_EQ(open(request("ACK", "z9hG4bK-e2", "ACK"), udp_flow()).match, ServerTransactions::Match::kRelay);
   // The proxy answered it itself after all (480): the answer is then what a retransmission gets.
   table_.responded(first.key, "SIP/2.0 480 Temporarily Unavailable\r\n\r\n");
   auto third = open(request("MESSAGE", "z9hG4bK-e1"), udp_flow());
