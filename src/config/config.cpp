@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <fstream>
 #include <initializer_list>
@@ -150,6 +152,23 @@ class Reader {
   std::vector<ConfigError>& errors_;
 };
 
+// "192.0.2.1:5060" or "[2001:db8::1]:5060".
+bool is_ip_port(const std::string& v) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon + 1 == v.size() || v.size() - colon > 6) return false;
+  uint32_t port = 0;
+  for (char ch : v.substr(colon + 1)) {
+    if (ch < '0' || ch > '9') return false;
+    port = port * 10 + static_cast<uint32_t>(ch - '0');
+  }
+  if (port == 0 || port > 65535) return false;
+  std::string host = v.substr(0, colon);
+  unsigned char buf[16];
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) == 1;
+  return inet_pton(AF_INET, host.c_str(), buf) == 1;
+}
+
 template <typename T>
 bool one_of(std::string_view v, std::initializer_list<T> allowed) {
   return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
@@ -254,10 +273,15 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
   if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
 
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions"})) {
+  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "peers"})) {
     r.get(s, "sip", "domain", c.sip.domain);
     r.get(s, "sip", "workers", c.sip.workers, 0, 64);
     r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
+    r.get(s, "sip", "peers", c.sip.peers);
+    for (size_t i = 0; i < c.sip.peers.size(); ++i)
+      if (!is_ip_port(c.sip.peers[i]))
+        r.error(s["peers"], "sip.peers[" + std::to_string(i) + "]", "expected IP:port, got '" + c.sip.peers[i] + "'",
+                "the UDP listener of another edge, e.g. 10.0.0.2:5060 or [2001:db8::2]:5060 (no host names)");
     if (YAML::Node l = s["listen"]; l.IsDefined()) {
       if (!l.IsSequence()) {
         r.error(l, "sip.listen", "must be a list of {transport, address, port}");

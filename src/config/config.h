@@ -39,6 +39,10 @@ struct Sip {
   SipLimits limits;
   // Server transactions remembered for retransmissions over UDP (oldest evicted first).
   uint32_t max_transactions = 131072;
+  // The other edges of this SIP domain ("IP:port", UDP), when several share one state store.
+  // A request from one of them is trusted only to carry this edge's own flow token in its
+  // top Route: it is delivered to the client registered here (docs/state.md).
+  std::vector<std::string> peers;
 };
 
 struct Tls {

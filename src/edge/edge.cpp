@@ -49,6 +49,8 @@ Edge::Edge(const config::Config& config, Registrar* registrar)
   registrar_policy_.role = sip::Role::kRegistrar;
   allow_ = std::string(kAllow);
   if (registrar_) proxy_ = std::make_unique<Proxy>(config, *registrar_);
+  if (proxy_ && !config.sip.peers.empty())
+    registrar_->set_path_maker([proxy = proxy_.get()](const net::Flow& flow) { return proxy->path_for(flow); });
 }
 
 Edge::~Edge() = default;
@@ -119,8 +121,9 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
     respond(msg, verdict->code, verdict->reason, reply, extra);
     return;
   }
-  // The external S-CSCF is the one trusted peer: its requests go to the client they name.
-  if (proxy_ && proxy_->from_core(flow)) {
+  // The external S-CSCF and the peer edges are the trusted peers: their requests go to the
+  // client named by our flow token in their Route, and nowhere else.
+  if (proxy_ && (proxy_->from_core(flow) || proxy_->from_peer(flow))) {
     transactions_.relayed(transaction);
     proxy_->deliver_from_core(flow, msg, reply);
     return;

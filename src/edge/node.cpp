@@ -164,6 +164,8 @@ std::string Node::start() {
 
   auto dir = store::ensure_private_dir(c.data_dir);
   if (!dir.ok()) return "data_dir: " + dir.message();
+  if (auto key = store::load_or_create_secret(Proxy::flow_key_path(c.data_dir), 32); !key.ok())
+    return "data_dir: " + key.message();
   auto state = store::open_state(c.state, c.data_dir);
   if (!state.ok()) return "state: " + state.message();
   n.state = std::move(state.value());

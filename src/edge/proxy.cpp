@@ -8,6 +8,7 @@
 #include "sip/response.h"
 #include "sip/uri.h"
 #include "sip/writer.h"
+#include "store/state.h"
 
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -27,6 +28,8 @@ struct ProxyCounters {
   ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
   ops::Counter& to_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_scscf\"}");
   ops::Counter& from_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
+  ops::Counter& from_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"}");
+  ops::Counter& to_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
 };
 
 namespace {
@@ -81,9 +84,33 @@ std::optional<net::Flow> flow_of(const store::Binding& b) {
 
 Proxy::Proxy(const config::Config& config, Registrar& registrar)
     : config_(config), registrar_(registrar), counters_(proxy_counters()) {
-  RAND_bytes(key_.data(), static_cast<int>(key_.size()));
+  // Flow tokens sit in stored bindings (Path) and in dialogs' route sets: a key kept in the
+  // data directory keeps them valid across a restart. Node::start has created it; a bare
+  // Proxy (unit tests, no data directory) uses a random key.
+  auto stored = config.data_dir.empty() ? store::StoreResult<std::vector<uint8_t>>(store::invalid("no data_dir"))
+                                        : store::load_or_create_secret(flow_key_path(config.data_dir), key_.size());
+  if (stored.ok()) std::copy(stored.value().begin(), stored.value().end(), key_.begin());
+  else RAND_bytes(key_.data(), static_cast<int>(key_.size()));
   std::string ignored;  // Node::start validated the value before building the edge
   core_ = parse_core(config.core.scscf, ignored);
+  for (const auto& peer : config.sip.peers) {
+    net::Flow f;
+    f.transport = config::Transport::kUdp;
+    if (parse_source(peer, f)) peers_.push_back(f);  // validated by the config reader
+  }
+}
+
+std::string Proxy::flow_key_path(const std::string& data_dir) { return data_dir + "/flow.key"; }
+
+bool Proxy::from_peer(const net::Flow& flow) const {
+  return flow.transport == config::Transport::kUdp &&
+         std::any_of(peers_.begin(), peers_.end(),
+                     [&](const net::Flow& p) { return p.address == flow.address && p.port == flow.port; });
+}
+
+std::string Proxy::path_for(const net::Flow& client) const {
+  if (peers_.empty()) return {};
+  return own_route(config::Transport::kUdp, client, "term");
 }
 
 std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string& error) {
@@ -226,7 +253,8 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     if (!is_ack) reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }
-  counters_.from_core.inc();
+  if (from_peer(flow)) counters_.from_peer.inc();
+  else counters_.from_core.inc();
 }
 
 std::string Proxy::encode_flow(const net::Flow& flow) const {
@@ -282,14 +310,36 @@ std::optional<net::Flow> Proxy::decode_flow(std::string_view token) const {
   return f;
 }
 
-std::optional<net::Flow> Proxy::target_for(const sip::Message& msg, std::string& aor_out) {
+std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
+  if (!b.path.empty() && !peers_.empty()) {
+    // A binding made through a peer edge: the request goes there, routed by its Path.
+    std::string_view path = b.path;
+    if (path.size() > 2 && path.front() == '<' && path.back() == '>') path = path.substr(1, path.size() - 2);
+    auto uri = sip::parse_uri(path);
+    net::Flow peer;
+    peer.transport = config::Transport::kUdp;
+    if (uri) {
+      std::string host(uri->host);
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      std::error_code ec;
+      peer.address = asio::ip::make_address(host, ec);
+      peer.port = uri->port ? uri->port : 5060;
+      if (!ec && from_peer(peer)) return Target{peer, b.path};
+    }
+    // Our own Path, or one naming an edge that is no longer a peer: the flow itself.
+  }
+  if (auto f = flow_of(b)) return Target{*f, {}};
+  return std::nullopt;
+}
+
+std::optional<Proxy::Target> Proxy::target_for(const sip::Message& msg, std::string& aor_out) {
   std::string_view ruri = msg.request_uri();
   aor_out = Registrar::normalise_aor(ruri);
   if (aor_out.empty()) return std::nullopt;
   for (const auto& b : registrar_.lookup(aor_out))
-    if (auto f = flow_of(b)) return f;
+    if (auto t = target_of(b)) return t;
   // In-dialog requests target a registered Contact rather than an AoR.
-  if (auto b = registrar_.binding_for_contact(ruri)) return flow_of(*b);
+  if (auto b = registrar_.binding_for_contact(ruri)) return target_of(*b);
   return std::nullopt;
 }
 
@@ -353,7 +403,9 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (auto* router = service_router(); router && router->route(flow, identity, msg, reply)) return;
   std::string aor;
   // With an external S-CSCF every request of a registered client goes to it (it routes).
-  auto target = core_ ? core_ : target_for(msg, aor);
+  std::optional<Target> routed = core_ ? std::optional<Target>(Target{*core_, {}}) : target_for(msg, aor);
+  std::optional<net::Flow> target;
+  if (routed) target = routed->flow;
   if (!target || !registrar_.sender()) {
     counters_.unavailable.inc();
     if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
@@ -363,6 +415,10 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   }
   sip::MessageWriter w(msg);
   w.prepend_via(via_for(*target, msg, flow));
+  if (!routed->route.empty()) {
+    w.prepend_header("Route", routed->route);
+    counters_.to_peer.inc();
+  }
   uint32_t mf = msg.max_forwards().value_or(71);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
   if (msg.has(sip::HeaderId::kPAssertedIdentity)) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace imsguard::edge {
 
@@ -72,9 +73,18 @@ class Proxy {
   // flow token brings terminating requests back to this client flow. The S-CSCF
   // authenticates; its 2xx teaches the registrar the flow's identities.
   void forward_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
-  // A request from the S-CSCF toward a client: routed by the flow token of our Route
+  // A request from the S-CSCF (or a peer edge) toward a client: routed by the flow token of our Route
   // (from the Path or a Record-Route we added), answered 404 when there is none.
   void deliver_from_core(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+
+  // --- peer edges (sip.peers) sharing one state store.
+  // True for a message from the UDP listener of a configured peer edge.
+  bool from_peer(const net::Flow& flow) const;
+  // The Path this edge records in a binding made over `client` when peers are configured
+  // (empty otherwise): our UDP listener with the flow token, so a peer relays here.
+  std::string path_for(const net::Flow& client) const;
+  // <data_dir>/flow.key: the MAC key of our flow tokens (Node::start creates it).
+  static std::string flow_key_path(const std::string& data_dir);
 
   // The flow token of our Via (public for tests): transport, address, port, connection id
   // and local port, with a MAC.
@@ -82,7 +92,14 @@ class Proxy {
   std::optional<net::Flow> decode_flow(std::string_view token) const;
 
  private:
-  std::optional<net::Flow> target_for(const sip::Message& msg, std::string& aor_out);
+  // Where a request for a registered user goes: the callee's flow, or, for a binding held
+  // by a peer edge, that edge with the binding's Path as Route.
+  struct Target {
+    net::Flow flow;
+    std::string route;
+  };
+  std::optional<Target> target_for(const sip::Message& msg, std::string& aor_out);
+  std::optional<Target> target_of(const store::Binding& b) const;
   std::string via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const;
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
   // sip:HOST:PORT of our listener for this transport, with ;lr and the flow token of `client`.
@@ -100,6 +117,7 @@ class Proxy {
   std::array<uint8_t, 32> key_{};
   ProxyCounters& counters_;
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
+  std::vector<net::Flow> peers_;   // sip.peers
 };
 
 }  // namespace imsguard::edge

@@ -307,6 +307,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
         b.call_id = std::string(msg.call_id());
         b.cseq = cseq ? cseq->number : 0;
         b.expires_at = now + expires;
+        if (path_maker_) b.path = path_maker_(flow);
         auto up = bindings_.upsert(b);
         if (!up.ok()) {
           reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));

@@ -11,6 +11,7 @@
 #include "store/binding_store.h"
 #include "store/subscriber_store.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -45,6 +46,10 @@ class Registrar {
   void set_sender(net::FlowSender* sender) { sender_ = sender; }
   // The defence chain learns every authentication result (brute force, HSS protection).
   void set_guards(guard::Chain* guards) { guards_ = guards; }
+  // With peer edges sharing the state store, each binding records a Path (RFC 3327) to this
+  // edge carrying the flow token, so a peer relays requests for it here rather than sending
+  // from its own socket to an address that only accepts this edge (NAT, connected sockets).
+  void set_path_maker(std::function<std::string(const net::Flow&)> maker) { path_maker_ = std::move(maker); }
 
   void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
 
@@ -85,6 +90,7 @@ class Registrar {
   std::unique_ptr<Authenticator> auth_;
   net::FlowSender* sender_ = nullptr;
   guard::Chain* guards_ = nullptr;
+  std::function<std::string(const net::Flow&)> path_maker_;
   RegistrarCounters& counters_;
 
   std::shared_mutex flows_mutex_;

@@ -1,6 +1,9 @@
 #include "store/state.h"
 
+#include <fcntl.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -40,6 +43,33 @@ StoreResult<void> ensure_private_dir(const std::string& dir) {
   // mkdir applies the umask, which can only remove bits; make the mode exact.
   if (::chmod(dir.c_str(), 0700) != 0) return unavailable("cannot chmod " + dir + ": " + std::strerror(errno));
   return {};
+}
+
+StoreResult<std::vector<uint8_t>> load_or_create_secret(const std::string& path, std::size_t bytes) {
+  std::vector<uint8_t> secret(bytes);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st {};
+    bool sized = ::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) == bytes;
+    ssize_t got = sized ? ::read(fd, secret.data(), bytes) : -1;
+    ::close(fd);
+    if (!sized || got != static_cast<ssize_t>(bytes))
+      return invalid(path + " is not a " + std::to_string(bytes) + "-byte secret (remove it to make a new one)");
+    return secret;
+  }
+  if (errno != ENOENT) return unavailable("cannot read " + path + ": " + std::strerror(errno));
+  if (RAND_bytes(secret.data(), static_cast<int>(bytes)) != 1) return unavailable("no randomness for " + path);
+  // Written under a temporary name and renamed, so a crash never leaves a short secret.
+  std::string tmp = path + ".tmp";
+  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return unavailable("cannot create " + tmp + ": " + std::strerror(errno));
+  bool written = ::write(fd, secret.data(), bytes) == static_cast<ssize_t>(bytes) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return unavailable("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return secret;
 }
 
 std::string database_path(const std::string& data_dir) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/binding_store.h"
 #include "store/guard_store.h"
@@ -23,6 +24,11 @@ struct StateStores {
 // Creates `dir` (and missing parents) if absent; the last component gets mode 0700 because it
 // holds the key database. An existing directory is left as it is.
 StoreResult<void> ensure_private_dir(const std::string& dir);
+
+// A random secret of `bytes` bytes kept in `path` (mode 0600): read if the file exists (its
+// size must match), else created. Keys that must outlive a restart (the edge's flow-token
+// MAC key, whose tokens sit in stored bindings and dialog routes) live here.
+StoreResult<std::vector<uint8_t>> load_or_create_secret(const std::string& path, std::size_t bytes);
 
 // <data_dir>/imsguard.db
 std::string database_path(const std::string& data_dir);

@@ -86,3 +86,15 @@ TEST(Config, GarbageNeverCrashes) {
     EXPECT_FALSE(r.ok()) << in;
   }
 }
+
+TEST(Config, PeerEdgesAreIpAndPortOnly) {
+  auto good = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n", "t");
+  ASSERT_TRUE(good.ok()) << good.errors[0].to_string();
+  EXPECT_EQ(good.config->sip.peers.size(), 2u);
+  auto bad = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  peers: ['edge-b.example:5060', '10.0.0.3', '10.0.0.4:0', '10.0.0.5:5060']\n", "t");
+  ASSERT_FALSE(bad.ok());
+  std::vector<std::string> paths;
+  for (const auto& e : bad.errors) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"sip.peers[0]", "sip.peers[1]", "sip.peers[2]"}));
+  EXPECT_NE(bad.errors[0].hint.find("no host names"), std::string::npos);
+}

@@ -45,12 +45,18 @@ CmdRun run(const std::string& dir, const std::vector<std::string>& args, std::ch
 // One edge: its own data directory (same subscribers as the other), its own ports.
 class Edge {
  public:
+  // Data directory, subscribers and port: before start, so each edge can name the other.
+  void prepare() {
+    if (!dir_.empty()) return;
+    dir_ = make_temp_dir("imsguard-edge");
+    port_ = free_port();
+    provision();
+  }
+  uint16_t port() const { return port_; }
+  void set_peer(uint16_t peer_port) { peer_port_ = peer_port; }
+
   bool start(const std::string& state, const std::string& extra_yaml = "") {
-    if (dir_.empty()) {
-      dir_ = make_temp_dir("imsguard-edge");
-      port_ = free_port();
-      provision();
-    }
+    prepare();
     std::ostringstream y;
     y << "roles: [edge, core]\n"
       << "data_dir: " << dir_ << "\n"
@@ -58,7 +64,9 @@ class Edge {
       << "events: { output: " << dir_ << "/events.jsonl }\n"
       << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
       << "    - { transport: udp, address: 127.0.0.1, port: " << port_ << " }\n"
-      << "    - { transport: tcp, address: 127.0.0.1, port: " << port_ << " }\n"
+      << "    - { transport: tcp, address: 127.0.0.1, port: " << port_ << " }\n";
+    if (peer_port_) y << "  peers: [\"127.0.0.1:" << peer_port_ << "\"]\n";
+    y
       << "auth:\n  realm: ims.local\n  digest_algorithms: [SHA-256, MD5]\n"
       << extra_yaml;
     write_file(dir_ + "/imsguard.yaml", y.str());
@@ -116,6 +124,7 @@ class Edge {
   ChildProcess process_;
   std::string dir_;
   uint16_t port_ = 0;
+  uint16_t peer_port_ = 0;
 };
 
 class MultiEdge : public ::testing::Test {
@@ -123,6 +132,10 @@ class MultiEdge : public ::testing::Test {
   void start(const std::string& extra_yaml = "", bool persistent = false) {
     redis_ = std::make_unique<RedisServer>(persistent);
     ASSERT_TRUE(redis_->start()) << read_file(redis_->log_path());
+    a_.prepare();
+    b_.prepare();
+    a_.set_peer(b_.port());
+    b_.set_peer(a_.port());
     ASSERT_TRUE(a_.start(redis_->url(), extra_yaml)) << a_.log();
     ASSERT_TRUE(b_.start(redis_->url(), extra_yaml)) << b_.log();
   }
@@ -150,19 +163,56 @@ TEST_F(MultiEdge, RegisteredThroughAIsReachedThroughB) {
   auto args = b_.digest("message", "alice", "alice-secret");
   args.insert(args.end(), {"--to", "sip:carol@ims.local", "--text", "hello through B"});
   CmdRun sent = run(b_.dir(), args);
-  // B found carol's binding, made through A, in the shared state and relayed the MESSAGE to
-  // her registered address (not 480). Her reply cannot come back: `imsguard client` uses a
-  // connected UDP socket that only accepts datagrams from the edge it registered through
-  // (routing B -> A -> carol over the registering edge is not implemented; see docs/state.md).
-  EXPECT_EQ(sent.output.find(": 480"), std::string::npos) << sent.output;
+  // B found carol's binding (made through A) in Redis, relayed the MESSAGE to A along the
+  // binding's Path, and A delivered it over carol's own flow: her client only accepts
+  // datagrams from A (a connected UDP socket, like a NAT pinhole). Her 200 came back A -> B.
+  EXPECT_EQ(sent.status, 0) << sent.output;
+  EXPECT_NE(sent.output.find("MESSAGE sip:carol@ims.local: 200"), std::string::npos) << sent.output;
+  EXPECT_TRUE(eventually([&] { return read_file(carol_log).find("hello through B") != std::string::npos; }, 10s))
+      << read_file(carol_log);
+  EXPECT_NE(read_file(carol_log).find("MESSAGE from sip:alice@ims.local"), std::string::npos) << read_file(carol_log);
+
+  // The other way round: alice registered through B, reached from A.
+  ChildProcess alice;
+  std::string alice_log = b_.dir() + "/alice.log";
+  keep_registered(alice, b_, "alice", alice_log);
+  auto back = a_.digest("message", "dave", "dave-secret");
+  back.insert(back.end(), {"--to", "sip:alice@ims.local", "--text", "hello from A"});
+  CmdRun answered = run(a_.dir(), back);
+  EXPECT_NE(answered.output.find("MESSAGE sip:alice@ims.local: 200"), std::string::npos) << answered.output;
+  EXPECT_TRUE(eventually([&] { return read_file(alice_log).find("hello from A") != std::string::npos; }, 10s))
+      << read_file(alice_log);
+
   auto nobody = b_.digest("message", "alice", "alice-secret");
   nobody.insert(nobody.end(), {"--to", "sip:erin@ims.local", "--text", "nobody home"});
   CmdRun not_registered = run(b_.dir(), nobody);
   EXPECT_NE(not_registered.output.find("MESSAGE sip:erin@ims.local: 480"), std::string::npos) << not_registered.output;
+
+  // Only a peer edge's request is delivered by flow token: carol's real Path, replayed by a
+  // source that is not a peer, reaches nobody (403, as any request from an unregistered flow).
+  std::string stored = redis_->cli({"HVALS", "imsguard:b:sip:carol@ims.local"});
+  size_t at = stored.find("<sip:term@127.0.0.1:" + std::to_string(a_.port()) + ";lr;igf=");
+  ASSERT_NE(at, std::string::npos) << stored;
+  std::string path = stored.substr(at, stored.find('>', at) + 1 - at);
+  UdpPeer stranger("127.0.0.1");
+  std::string via = "127.0.0.1:" + std::to_string(stranger.local_port());
+  stranger.send("MESSAGE sip:carol@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP " + via +
+                    ";branch=z9hG4bKreplay1\r\nRoute: " + path +
+                    "\r\nFrom: <sip:mallory@ims.local>;tag=9\r\nTo: <sip:carol@ims.local>\r\nCall-ID: replay-1\r\n"
+                    "CSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\nreplay!",
+                a_.port());
+  auto refused = stranger.receive(3000ms);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rfind("SIP/2.0 403", 0), 0u) << *refused;
+  std::this_thread::sleep_for(500ms);  // a delivery would have reached carol by now
+  EXPECT_EQ(read_file(carol_log).find("replay!"), std::string::npos) << read_file(carol_log);
+
   EXPECT_EQ(carol.stop(30s), 0);
+  EXPECT_EQ(alice.stop(30s), 0);
   EXPECT_EQ(a_.stop(), 0) << a_.log();
   EXPECT_EQ(b_.stop(), 0) << b_.log();
-  EXPECT_NE(b_.log().find("imsguard_proxy_requests_total{outcome=\"forwarded\"} "), std::string::npos) << b_.log();
+  EXPECT_NE(b_.log().find("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"} 1"), std::string::npos) << b_.log();
+  EXPECT_NE(a_.log().find("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"} 1"), std::string::npos) << a_.log();
 }
 
 TEST_F(MultiEdge, BruteForceSplitAcrossEdgesIsLockedOutOnBoth) {

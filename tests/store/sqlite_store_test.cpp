@@ -183,4 +183,24 @@ TEST(SqliteStoreTest, TwoConnectionsSeeEachOther) {
 }
 
 }  // namespace
+TEST(SqliteStoreTest, SecretIsCreatedPrivateOnceAndReadBack) {
+  TempDir dir;
+  std::string path = dir.file("flow.key");
+  auto made = load_or_create_secret(path, 32);
+  ASSERT_TRUE(made.ok()) << made.message();
+  EXPECT_EQ(made.value().size(), 32u);
+  EXPECT_EQ(mode_of(path), 0600u);
+  auto again = load_or_create_secret(path, 32);
+  ASSERT_TRUE(again.ok()) << again.message();
+  EXPECT_EQ(again.value(), made.value());
+  // A file of the wrong size is refused with the fix in the message, not silently replaced.
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("short", f);
+  std::fclose(f);
+  auto broken = load_or_create_secret(path, 32);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.message().find("remove it"), std::string::npos) << broken.message();
+}
+
 }  // namespace imsguard::store
