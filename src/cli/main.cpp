@@ -1,6 +1,7 @@
 // imsguard: one binary, several roles. Each subcommand lives in its own cmd_*.cpp.
 #include "cli/command.h"
 
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 
@@ -43,6 +44,9 @@ void wait_for_stop(const sigset_t& stop_signals, unsigned duration_s) {
 }  // namespace imsguard::cli
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket (a client, Redis, the S-CSCF) must cost an error return on
+  // the write, never the process: hiredis and OpenSSL write with write(2), not MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"imsguard: security for IMS networks (I-C, I-S, C-S interfaces)", "imsguard"};
   app.require_subcommand(1);
   app.set_version_flag("--version", IMSGUARD_VERSION);

@@ -11,10 +11,6 @@
 namespace imsguard::store {
 namespace {
 
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-
 RedisReply copy_reply(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
@@ -41,13 +37,6 @@ RedisReply copy_reply(const redisReply* r) {
   return out;
 }
 
-timeval to_timeval(int ms) {
-  timeval tv{};
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = (ms % 1000) * 1000;
-  return tv;
-}
-
 ops::Counter& outage_counter() {
   static ops::Counter& c = ops::counters().get("imsguard_state_redis_outages_total", "times the shared state (Redis) became unreachable");
   return c;
@@ -68,13 +57,9 @@ RedisClient::RedisClient(RedisUrl url) : url_(std::move(url)) {
   for (int i = 0; i < url_.pool; ++i) pool_.push_back(std::make_unique<Conn>());
 }
 
-RedisClient::~RedisClient() {
-  for (auto& c : pool_)
-    if (c->ctx != nullptr) redisFree(c->ctx);
-}
+RedisClient::~RedisClient() = default;
 
 StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const RedisUrl& url, bool allow_down) {
-  if (url.tls && !redis_tls_supported()) return invalid("TLS to Redis is not available in this build");
   std::unique_ptr<RedisClient> client(new RedisClient(url));
   std::string err;
   {
@@ -91,19 +76,10 @@ StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const RedisUrl& u
 }
 
 std::string RedisClient::open_locked(Conn& conn) {
-  if (conn.ctx != nullptr) {
-    redisFree(conn.ctx);
-    conn.ctx = nullptr;
-  }
-  redisContext* ctx = redisConnectWithTimeout(url_.host.c_str(), url_.port, to_timeval(url_.timeout_ms));
-  if (ctx == nullptr) return "out of memory";
-  if (ctx->err) {
-    std::string e = ctx->errstr;
-    redisFree(ctx);
-    return e;
-  }
-  redisSetTimeout(ctx, to_timeval(url_.timeout_ms));
-  redisEnableKeepAlive(ctx);
+  conn.link.reset();
+  std::string error;
+  auto link = RedisLink::open(url_, error);
+  if (!link) return error;
   auto simple = [&](std::vector<std::string> args) -> std::string {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -111,26 +87,24 @@ std::string RedisClient::open_locked(Conn& conn) {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    std::unique_ptr<redisReply, ReplyFree> r(
-        static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
-    if (!r) return ctx->errstr[0] ? ctx->errstr : "no reply";
+    std::string e;
+    RedisReplyPtr r = link->call(static_cast<int>(argv.size()), argv.data(), lens.data(), e);
+    if (!r) return e;
     if (r->type == REDIS_REPLY_ERROR) return std::string(r->str, r->len);
     return {};
   };
   if (!url_.password.empty()) {
     std::string e = url_.user.empty() ? simple({"AUTH", url_.password}) : simple({"AUTH", url_.user, url_.password});
-    if (!e.empty()) {
-      redisFree(ctx);
-      return "AUTH failed: " + e;
-    }
+    if (!e.empty()) return "AUTH failed: " + e;
   }
   if (url_.db != 0) {
-    if (std::string e = simple({"SELECT", std::to_string(url_.db)}); !e.empty()) {
-      redisFree(ctx);
-      return "SELECT failed: " + e;
-    }
+    if (std::string e = simple({"SELECT", std::to_string(url_.db)}); !e.empty()) return "SELECT failed: " + e;
+  } else if (std::string e = simple({"PING"}); !e.empty()) {
+    // A round trip proves the peer speaks Redis on this link (a TLS port reached in clear, a
+    // client certificate refused after a TLS 1.3 handshake) before the link is trusted.
+    return "no answer to PING: " + e;
   }
-  conn.ctx = ctx;
+  conn.link = std::move(link);
   conn.epoch = epoch_.load(std::memory_order_acquire);
   return {};
 }
@@ -178,7 +152,7 @@ StoreResult<RedisReply> RedisClient::command(const std::vector<std::string>& arg
     conn = pool_[next_.fetch_add(1, std::memory_order_relaxed) % pool_.size()].get();
     lock = std::unique_lock<std::mutex>(conn->mu);
   }
-  if (conn->ctx == nullptr || conn->ctx->err || conn->epoch != epoch_.load(std::memory_order_acquire)) {
+  if (!conn->link || conn->link->broken() || conn->epoch != epoch_.load(std::memory_order_acquire)) {
     if (!was_up) {
       // One reconnection attempt per retry period across all callers.
       int64_t due = next_retry_ms_.load(std::memory_order_acquire);
@@ -199,18 +173,16 @@ StoreResult<RedisReply> RedisClient::command(const std::vector<std::string>& arg
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  std::unique_ptr<redisReply, ReplyFree> r(static_cast<redisReply*>(
-      redisCommandArgv(conn->ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+  std::string e;
+  RedisReplyPtr r = conn->link->call(static_cast<int>(argv.size()), argv.data(), lens.data(), e);
   if (!r) {
-    std::string e = conn->ctx->errstr[0] ? conn->ctx->errstr : "no reply";
-    redisFree(conn->ctx);
-    conn->ctx = nullptr;
+    conn->link.reset();
     lock.unlock();
     mark_down(e);
     return unavailable("Redis: " + e);
   }
   if (r->type == REDIS_REPLY_ERROR) {
-    std::string e(r->str, r->len);
+    e.assign(r->str, r->len);
     // A server still loading its data after a restart is not ready yet: unavailable, and
     // not yet "back".
     if (e.rfind("LOADING", 0) == 0 || e.rfind("BUSY", 0) == 0) return unavailable("Redis: " + e);

@@ -1,5 +1,5 @@
 #pragma once
-// RedisClient: a small pool of synchronous hiredis connections with the behaviour the edges
+// RedisClient: a small pool of synchronous Redis connections (plain or TLS, see RedisLink) with the behaviour the edges
 // need when Redis misbehaves. Every call is bounded by the URL's timeout; after a failure the
 // client is "down" and calls fail at once (kUnavailable) instead of each waiting for a
 // timeout, while one caller at a time retries the connection (at most every retry_ms). The
@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "store/redis_link.h"
 #include "store/redis_url.h"
 #include "store/result.h"
 
-struct redisContext;
 
 namespace imsguard::store {
 
@@ -63,7 +63,7 @@ class RedisClient {
  private:
   struct Conn {
     std::mutex mu;
-    redisContext* ctx = nullptr;
+    std::unique_ptr<RedisLink> link;
     uint64_t epoch = 0;  // the client's epoch when opened; older connections are reopened
   };
   explicit RedisClient(RedisUrl url);

@@ -1,7 +1,5 @@
 #include "store/redis_url.h"
 
-#include <hiredis/hiredis.h>
-
 #include <charconv>
 
 namespace imsguard::store {
@@ -37,14 +35,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
 RedisUrlResult fail(std::string why) { return {std::nullopt, std::move(why)}; }
 
 }  // namespace
-
-bool redis_tls_supported() {
-#if defined(HIREDIS_MAJOR) && HIREDIS_MAJOR >= 1 && defined(IMSGUARD_HIREDIS_SSL)
-  return true;
-#else
-  return false;
-#endif
-}
 
 bool is_redis_url(std::string_view state) {
   return state.rfind("redis://", 0) == 0 || state.rfind("rediss://", 0) == 0;
@@ -162,10 +152,6 @@ RedisUrlResult parse_redis_url(std::string_view text) {
   if ((!u.ca.empty() || !u.cert.empty() || !u.key.empty()) && !u.tls)
     return fail("ca/cert/key given without TLS: use rediss:// or ?tls=1");
   if (u.cert.empty() != u.key.empty()) return fail("a client certificate needs both cert and key");
-  if (u.tls && !redis_tls_supported())
-    return fail("TLS to Redis is not available in this build (hiredis " + std::to_string(HIREDIS_MAJOR) + "." +
-                std::to_string(HIREDIS_MINOR) +
-                " without hiredis_ssl); reach Redis over loopback, or through a local TLS tunnel such as stunnel");
   return {std::move(u), {}};
 }
 

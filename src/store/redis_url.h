@@ -37,11 +37,8 @@ struct RedisUrlResult {
 // True if `state` names a Redis backend at all (redis:// or rediss://).
 bool is_redis_url(std::string_view state);
 
-// Parses and checks the URL. TLS is refused with a clear error when this build's hiredis has
-// no TLS support (Debian 12's libhiredis 0.14 has none).
+// Parses and checks the URL (TLS runs over OpenSSL in RedisLink: Debian 12's hiredis 0.14
+// has no TLS of its own).
 RedisUrlResult parse_redis_url(std::string_view text);
-
-// Whether this build can speak TLS to Redis.
-bool redis_tls_supported();
 
 }  // namespace imsguard::store

@@ -65,16 +65,19 @@ TEST(RedisUrl, MistakesAreNamed) {
   }
 }
 
-TEST(RedisUrl, TlsIsRefusedClearlyWhenThisBuildCannotSpeakIt) {
-  for (const char* url : {"rediss://h:6380/0", "redis://h?tls=1&ca=/etc/ca.pem"}) {
-    auto r = parse_redis_url(url);
-    if (redis_tls_supported()) {
-      EXPECT_TRUE(r.url) << r.error;
-    } else {
-      EXPECT_FALSE(r.url) << url;
-      EXPECT_NE(r.error.find("TLS to Redis is not available in this build"), std::string::npos) << r.error;
-    }
-  }
+TEST(RedisUrl, TlsOptionsAreRead) {
+  auto r = parse_redis_url("rediss://h:6380/0?ca=/etc/ca.pem&cert=/etc/c.pem&key=/etc/c.key");
+  ASSERT_TRUE(r.url) << r.error;
+  EXPECT_TRUE(r.url->tls);
+  EXPECT_EQ(r.url->ca, "/etc/ca.pem");
+  EXPECT_EQ(r.url->cert, "/etc/c.pem");
+  EXPECT_EQ(r.url->key, "/etc/c.key");
+  auto by_option = parse_redis_url("redis://h?tls=1&ca=/etc/ca.pem");
+  ASSERT_TRUE(by_option.url) << by_option.error;
+  EXPECT_TRUE(by_option.url->tls);
+  auto half = parse_redis_url("rediss://h?cert=/etc/c.pem");
+  EXPECT_FALSE(half.url);
+  EXPECT_NE(half.error.find("both cert and key"), std::string::npos) << half.error;
 }
 
 TEST(RedisUrl, RecognisesRedisStateValues) {

@@ -1,0 +1,35 @@
+#pragma once
+// RedisLink: one connection to Redis, plain or TLS. Debian 12 ships hiredis 0.14, which has
+// no TLS, so a `rediss://` link runs OpenSSL over its own socket and borrows only hiredis's
+// command formatter and reply parser; a plain link is a hiredis context. Either way the
+// caller gets hiredis replies, so RedisClient has one code path for both.
+#include <memory>
+#include <string>
+
+#include "store/redis_url.h"
+
+struct redisReply;
+
+namespace imsguard::store {
+
+struct RedisReplyFree {
+  void operator()(redisReply* r) const;
+};
+using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyFree>;
+
+class RedisLink {
+ public:
+  virtual ~RedisLink() = default;
+
+  // Connects within the URL's timeout (TLS: verifies the server certificate against `ca`,
+  // or the system store, and its name or IP address; presents `cert`/`key` if given).
+  // nullptr with `error` when it cannot.
+  static std::unique_ptr<RedisLink> open(const RedisUrl& url, std::string& error);
+
+  // Sends one command and reads its reply. nullptr with `error` on a transport failure or a
+  // timeout; the link is then broken and must be reopened.
+  virtual RedisReplyPtr call(int argc, const char** argv, const size_t* lens, std::string& error) = 0;
+  virtual bool broken() const = 0;
+};
+
+}  // namespace imsguard::store
