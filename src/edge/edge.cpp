@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 namespace imsguard::edge {
 
 // Counters of the edge's own decisions; the guards and transports count theirs.
@@ -20,10 +22,19 @@ struct EdgeCounters {
   ops::Counter& dropped_parse = ops::counters().get("imsguard_edge_messages_total{outcome=\"dropped_parse\"}");
   ops::Counter& rejected_sanity = ops::counters().get("imsguard_edge_messages_total{outcome=\"rejected_sanity\"}");
   ops::Counter& responses_absorbed = ops::counters().get("imsguard_edge_messages_total{outcome=\"response_absorbed\"}");
-  ops::Counter& options = ops::counters().get("imsguard_edge_requests_total{method=\"OPTIONS\"}", "requests answered by method");
-  ops::Counter& register_ = ops::counters().get("imsguard_edge_requests_total{method=\"REGISTER\"}");
-  ops::Counter& ack = ops::counters().get("imsguard_edge_requests_total{method=\"ACK\"}");
-  ops::Counter& other = ops::counters().get("imsguard_edge_requests_total{method=\"other\"}");
+  // One counter per method (kUnknown counts as "other"), indexed by sip::Method.
+  std::array<ops::Counter*, 15> requests = make_request_counters();
+  ops::Counter& request(sip::Method m) { return *requests[static_cast<size_t>(m) < requests.size() ? static_cast<size_t>(m) : 0]; }
+
+  static std::array<ops::Counter*, 15> make_request_counters() {
+    std::array<ops::Counter*, 15> out{};
+    for (size_t i = 0; i < out.size(); ++i) {
+      std::string_view name = sip::method_name(static_cast<sip::Method>(i));
+      out[i] = &ops::counters().get("imsguard_edge_requests_total{method=\"" + std::string(name.empty() ? "other" : name) + "\"}",
+                                    "requests that passed the guards, by method");
+    }
+    return out;
+  }
   ops::Counter& unregistered = ops::counters().get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
   ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total", "stream framing errors answered");
 };
@@ -139,25 +150,23 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       return;
     }
   }
+  counters_.request(msg.method()).inc();
   switch (msg.method()) {
     case sip::Method::kAck:
       // The ACK of a non-2xx answer of ours ended in its INVITE transaction already; an
       // ACK for a 2xx is its own request and follows the dialog, like any other.
-      counters_.ack.inc();
       break;
     case sip::Method::kOptions: {
       // OPTIONS for a user is routed like any request; only OPTIONS for the edge itself
       // (no user part: a keep-alive or capability query) is answered here.
       auto ruri = sip::parse_uri(msg.request_uri());
       if (ruri && ruri->has_user) break;
-      counters_.options.inc();
       const std::pair<std::string_view, std::string_view> extra[] = {
           {"Allow", allow_}, {"Accept", "application/sdp"}, {"Supported", "path, outbound"}};
       respond(msg, 200, "OK", reply, extra);
       return;
     }
     case sip::Method::kRegister:
-      counters_.register_.inc();
       if (!registrar_) {
         const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "30"}};
         respond(msg, 503, "Service Unavailable (no registrar configured)", reply, extra);
@@ -173,7 +182,6 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
     default:
       break;
   }
-  if (msg.method() != sip::Method::kAck) counters_.other.inc();
   if (registrar_) {
     if (auto identity = registrar_->identity_for(flow, msg)) {
       transactions_.relayed(transaction);

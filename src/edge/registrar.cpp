@@ -16,8 +16,10 @@
 namespace imsguard::edge {
 
 struct RegistrarCounters {
-  ops::Counter& challenged = ops::counters().get("imsguard_auth_total{result=\"challenged\"}", "authentications by result");
-  ops::Counter& failed = ops::counters().get("imsguard_auth_total{result=\"failed\"}");
+  ops::Counter& challenged_digest = ops::counters().get("imsguard_auth_total{result=\"challenged\",scheme=\"digest\"}", "authentications by result and scheme");
+  ops::Counter& challenged_aka = ops::counters().get("imsguard_auth_total{result=\"challenged\",scheme=\"aka\"}");
+  ops::Counter& failed_digest = ops::counters().get("imsguard_auth_total{result=\"failed\",scheme=\"digest\"}");
+  ops::Counter& failed_aka = ops::counters().get("imsguard_auth_total{result=\"failed\",scheme=\"aka\"}");
   ops::Counter& ok_digest = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"digest\"}");
   ops::Counter& ok_aka = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"aka\"}");
   ops::Counter& unavailable = ops::counters().get("imsguard_auth_total{result=\"store_unavailable\"}");
@@ -208,11 +210,11 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
   std::string src = flow.to_string();
   switch (r.outcome) {
     case AuthOutcome::kChallenge:
-      counters_.challenged.inc();
+      (r.scheme == "aka" ? counters_.challenged_aka : counters_.challenged_digest).inc();
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kFailed:
-      counters_.failed.inc();
+      (r.scheme == "aka" ? counters_.failed_aka : counters_.failed_digest).inc();
       ops::events().emit({"auth", src, r.impi, "reject", r.reason});
       send_challenge(msg, r.challenge, reply);
       return;

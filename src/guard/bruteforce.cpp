@@ -9,29 +9,57 @@
 namespace imsguard::guard {
 
 BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config)
-    : config_(config),
-      sources_(1 << 15),
+    : sources_(1 << 15),
       impis_(1 << 15),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
       rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
       lockouts_(ops::counters().get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
-      hss_capped_(ops::counters().get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")) {}
+      hss_capped_(ops::counters().get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")) {
+  reconfigure(config);
+}
+
+void BruteForceGuard::reconfigure(const config::BruteForceGuard& c) {
+  constexpr auto r = std::memory_order_relaxed;
+  thresholds_.max_failures.store(c.max_failures, r);
+  thresholds_.window_s.store(c.window_s, r);
+  thresholds_.lockout_s.store(c.lockout_s, r);
+  thresholds_.backoff_factor.store(c.backoff_factor, r);
+  thresholds_.max_lockout_s.store(c.max_lockout_s, r);
+  thresholds_.per_impi_distributed.store(c.per_impi_distributed, r);
+  thresholds_.max_challenges_per_impi.store(c.max_challenges_per_impi, r);
+  thresholds_.max_resyncs.store(c.max_resyncs, r);
+}
+
+config::BruteForceGuard BruteForceGuard::settings() const {
+  constexpr auto r = std::memory_order_relaxed;
+  config::BruteForceGuard c;
+  c.max_failures = thresholds_.max_failures.load(r);
+  c.window_s = thresholds_.window_s.load(r);
+  c.lockout_s = thresholds_.lockout_s.load(r);
+  c.backoff_factor = thresholds_.backoff_factor.load(r);
+  c.max_lockout_s = thresholds_.max_lockout_s.load(r);
+  c.per_impi_distributed = thresholds_.per_impi_distributed.load(r);
+  c.max_challenges_per_impi = thresholds_.max_challenges_per_impi.load(r);
+  c.max_resyncs = thresholds_.max_resyncs.load(r);
+  return c;
+}
 
 uint64_t BruteForceGuard::source_key(const Context& ctx) const {
   return ctx.registered ? ctx.flow_hash : hash_address(ctx.address, 0xbf);
 }
 
 void BruteForceGuard::roll(State& s, int64_t now_ms) const {
-  if (now_ms - s.window_start_ms >= static_cast<int64_t>(config_.window_s) * 1000) {
+  if (now_ms - s.window_start_ms >= static_cast<int64_t>(thresholds_.window_s.load(std::memory_order_relaxed)) * 1000) {
     s.window_start_ms = now_ms;
     s.failures = s.challenges = s.resyncs = 0;
   }
 }
 
 int64_t BruteForceGuard::lock(State& s, int64_t now_ms) const {
-  int64_t ms = static_cast<int64_t>(config_.lockout_s) * 1000;
-  const int64_t max_ms = static_cast<int64_t>(config_.max_lockout_s) * 1000;
-  for (uint32_t i = 0; i < s.lockouts && ms < max_ms; ++i) ms *= config_.backoff_factor;
+  const config::BruteForceGuard c = settings();
+  int64_t ms = static_cast<int64_t>(c.lockout_s) * 1000;
+  const int64_t max_ms = static_cast<int64_t>(c.max_lockout_s) * 1000;
+  for (uint32_t i = 0; i < s.lockouts && ms < max_ms; ++i) ms *= c.backoff_factor;
   ms = std::min(ms, max_ms);
   ++s.lockouts;
   s.locked_until_ms = now_ms + ms;
@@ -51,7 +79,7 @@ Verdict BruteForceGuard::on_request(const Context& ctx, const sip::Message& msg)
   if (impi.empty()) return Verdict::pass();
   enum class Outcome { kPass, kLocked, kCapped } outcome;
   const bool has_credentials = impi.from_credentials;
-  const uint32_t cap = config_.max_challenges_per_impi;
+  const uint32_t cap = thresholds_.max_challenges_per_impi.load(std::memory_order_relaxed);
   outcome = impis_.with(impi.hash(), ctx.now_ms, [&](State& s, bool) {
     // A flow that authenticated before keeps its way in: the attacker cannot lock a phone out.
     if (ctx.registered) return Outcome::kPass;
@@ -74,6 +102,7 @@ Verdict BruteForceGuard::on_request(const Context& ctx, const sip::Message& msg)
 
 void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) {
   const int64_t now = ctx.now_ms;
+  const config::BruteForceGuard config = settings();
   ClaimedImpi claimed = claimed_impi(msg);
   uint64_t impi_key = claimed.hash();
   if (info.event == AuthEvent::kAuthenticated) {
@@ -91,7 +120,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   uint64_t shared_source = 0, shared_impi = 0;
   std::string source_text, impi_text;
   if (shared_ && guess) {
-    const int64_t window_ms = static_cast<int64_t>(config_.window_s) * 1000;
+    const int64_t window_ms = static_cast<int64_t>(thresholds_.window_s.load(std::memory_order_relaxed)) * 1000;
     if (!ctx.registered) {
       source_text = "src:" + ctx.flow.address.to_string();
       shared_source = shared_->count_failure(source_text, window_ms).value_or(0);
@@ -106,18 +135,18 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
     source_lock_ms = sources_.with(source_key(ctx), now, [&](State& s, bool) -> int64_t {
       roll(s, now);
       ++s.failures;
-      if (std::max<uint64_t>(s.failures, shared_source) >= config_.max_failures) return lock(s, now);
+      if (std::max<uint64_t>(s.failures, shared_source) >= config.max_failures) return lock(s, now);
       return 0;
     });
   }
   impi_lock_ms = impis_.with(impi_key, now, [&](State& s, bool) -> int64_t {
     roll(s, now);
     ++s.challenges;  // every answer but success carries a fresh challenge
-    if (guess && std::max<uint64_t>(++s.failures, shared_impi) >= config_.per_impi_distributed) {
+    if (guess && std::max<uint64_t>(++s.failures, shared_impi) >= config.per_impi_distributed) {
       why = "failed authentications for this identity from all sources";
       return lock(s, now);
     }
-    if (info.event == AuthEvent::kResync && ++s.resyncs > config_.max_resyncs) {
+    if (info.event == AuthEvent::kResync && ++s.resyncs > config.max_resyncs) {
       why = "too many AKA resynchronisations";
       return lock(s, now);
     }
@@ -130,8 +159,8 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
     std::string impi = info.impi.empty() ? claimed.to_string() : std::string(info.impi);
     if (source_lock_ms) {
       lockouts_.inc();
-      std::string reason = std::to_string(config_.max_failures) + " failed authentications from this source within " +
-                           std::to_string(config_.window_s) + " s; locked for " + std::to_string(source_lock_ms / 1000) + " s";
+      std::string reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
+                           std::to_string(config.window_s) + " s; locked for " + std::to_string(source_lock_ms / 1000) + " s";
       ops::events().emit({"bruteforce", src, impi, "lockout", reason});
     }
     if (impi_lock_ms) {

@@ -11,6 +11,7 @@
 #include "guard/guard.h"
 #include "guard/slot_table.h"
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,10 @@ class SharedFailures {
 class BruteForceGuard final : public Guard {
  public:
   explicit BruteForceGuard(const config::BruteForceGuard& config);
+  // New thresholds (SIGHUP reload) take effect for the next message; counts and lockouts in
+  // force are kept, since they are the point of the guard.
+  void reconfigure(const config::BruteForceGuard& config);
+  config::BruteForceGuard settings() const;
   // nullptr (the default): failures are counted by this process alone.
   void set_shared(SharedFailures* shared) { shared_ = shared; }
   // A lockout decided elsewhere (another edge): `key` as in SharedFailures, until_ms on the
@@ -59,7 +64,13 @@ class BruteForceGuard final : public Guard {
   void roll(State& s, int64_t now_ms) const;
   int64_t lock(State& s, int64_t now_ms) const;
 
-  config::BruteForceGuard config_;
+  // Each threshold on its own atomic: worker threads read them while a reload writes them,
+  // and a message judged by a mix of old and new thresholds during that instant is harmless.
+  struct Thresholds {
+    std::atomic<uint32_t> max_failures, window_s, lockout_s, backoff_factor, max_lockout_s, per_impi_distributed,
+        max_challenges_per_impi, max_resyncs;
+  };
+  Thresholds thresholds_;
   SharedFailures* shared_ = nullptr;
   mutable SlotTable<State> sources_;
   mutable SlotTable<State> impis_;

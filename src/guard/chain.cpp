@@ -117,11 +117,12 @@ std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, co
     } else if (name == "ratelimit" && g.ratelimit.enabled) {
       guard = kept && same(old->ratelimit, g.ratelimit) ? kept : std::make_shared<RateLimitGuard>(g.ratelimit);
     } else if (name == "bruteforce" && g.bruteforce.enabled) {
-      // Its lockouts must survive a reload, and the state sync holds on to it: it stays.
+      // Its lockouts must survive a reload, and the state sync holds on to it: it stays, and
+      // takes the new thresholds in place.
       guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce);
       if (kept && !same(old->bruteforce, g.bruteforce)) {
-        gen->settings.bruteforce = old->bruteforce;
-        note("guards.bruteforce: changed thresholds apply after a restart (lockouts in force are kept)");
+        static_cast<BruteForceGuard*>(kept.get())->reconfigure(g.bruteforce);
+        note("guards.bruteforce: new thresholds applied (counts and lockouts in force are kept)");
       }
     } else if (name == "overload" && g.overload.enabled) {
       guard = kept && same(old->overload, g.overload) ? kept : std::make_shared<OverloadGuard>(g.overload);

@@ -99,13 +99,20 @@ TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
   next.guards.bruteforce.max_failures = 50;
   auto result = chain->reload(next);
   ASSERT_EQ(result.error, "");
-  EXPECT_TRUE(has_note(result, "guards.bruteforce: changed thresholds apply after a restart"));
+  EXPECT_TRUE(has_note(result, "guards.bruteforce: new thresholds applied"));
   EXPECT_EQ(chain->find("flood"), flood);       // unchanged: the same instance, its windows kept
   EXPECT_EQ(chain->find("bruteforce"), bf);     // kept whatever changed: its lockouts are state
   EXPECT_GT(bf->source_locked_ms(chain->context(attacker, 1200)), 0);
-  EXPECT_EQ(chain->settings().bruteforce.max_failures, cfg.guards.bruteforce.max_failures);
+  EXPECT_EQ(chain->settings().bruteforce.max_failures, 50u);
+  EXPECT_EQ(bf->settings().max_failures, 50u);
   EXPECT_EQ(chain->settings().scanner.max_distinct_users, 3u);
   EXPECT_TRUE(chain->context(phone, 1200).registered);
+  // The new threshold is in force at once: as many failures as locked the first attacker
+  // out before the reload no longer lock a second one.
+  auto second = flow("203.0.113.7");
+  for (uint32_t i = 0; i <= cfg.guards.bruteforce.max_failures; ++i)
+    chain->on_auth(chain->context(second, 1300 + i), r->msg, AuthInfo{AuthEvent::kFailed, "carol@ims.local", "wrong"});
+  EXPECT_EQ(bf->source_locked_ms(chain->context(second, 1400)), 0);
 }
 
 TEST(ChainReload, GuardsSwitchOnAndOff) {

@@ -213,7 +213,8 @@ TEST(OpsE2e, MetricsAreScrapedAndMoveWithARegistration) {
   auto delta = [&](const std::string& name) { return metric(after.body, name) - std::max(0.0, metric(before.body, name)); };
   EXPECT_GE(delta("imsguard_edge_requests_total{method=\"REGISTER\"}"), 2) << after.body;
   EXPECT_EQ(delta("imsguard_auth_total{result=\"ok\",scheme=\"digest\"}"), 1) << after.body;
-  EXPECT_GE(delta("imsguard_auth_total{result=\"challenged\"}"), 1) << after.body;
+  EXPECT_GE(delta("imsguard_auth_total{result=\"challenged\",scheme=\"digest\"}"), 1) << after.body;
+  EXPECT_EQ(delta("imsguard_auth_total{result=\"challenged\",scheme=\"aka\"}"), 0) << after.body;
   EXPECT_GE(delta("imsguard_message_handling_seconds_count{transport=\"tcp\"}"), 2) << after.body;
   EXPECT_EQ(metric(after.body, "imsguard_message_handling_seconds_bucket{transport=\"tcp\",le=\"+Inf\"}"),
             metric(after.body, "imsguard_message_handling_seconds_count{transport=\"tcp\"}"));
