@@ -165,6 +165,39 @@ void BM_RawUnprotect(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// As srtp_stock_bench's BM_StockProtect: sessions used in turn, through src/media.
+void BM_ProtectSessions(benchmark::State& state) {
+  SrtpSuite s = suite_of(state.range(0));
+  const size_t n = static_cast<size_t>(state.range(1));
+  std::string error;
+  std::vector<std::unique_ptr<SrtpSession>> sessions;
+  for (size_t i = 0; i < n; ++i) {
+    auto key = key_for(s);
+    key[0] = static_cast<uint8_t>(key[0] + i);
+    sessions.push_back(SrtpSession::create(s, key, SrtpSession::Direction::kSend, error));
+    if (!sessions.back()) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+  }
+  std::vector<uint8_t> buf(172 + kSrtpMaxTrailer);
+  std::vector<uint16_t> seq(n, 0);
+  size_t i = 0;
+  for (auto _ : state) {
+    std::memset(buf.data(), 0xff, 172);
+    buf[0] = 0x80;
+    buf[1] = 0;
+    set_seq(buf.data(), seq[i]++);
+    std::memcpy(buf.data() + 8, &i, 4);  // the SSRC
+    size_t len = 172;
+    if (sessions[i]->protect_rtp(buf.data(), len, buf.size()) != SrtpStatus::kOk) state.SkipWithError("protect failed");
+    benchmark::DoNotOptimize(len);
+    if (++i == n) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ProtectSessions)->ArgsProduct({{0, 1, 2}, {1, 2000}});
+
 BENCHMARK(BM_Protect)->DenseRange(0, 2);
 BENCHMARK(BM_RawProtect)->DenseRange(0, 2);
 BENCHMARK(BM_Unprotect)->DenseRange(0, 2);

@@ -5,7 +5,10 @@
 #include <cstring>
 #include <mutex>
 
+#include "media/srtp_openssl.h"
 #include "ops/counters.h"
+
+#include <spdlog/spdlog.h>
 
 namespace imsguard::media {
 namespace {
@@ -60,7 +63,12 @@ std::string srtp_library_init() {
   static std::once_flag once;
   static std::string error;
   std::call_once(once, [] {
-    if (srtp_err_status_t s = srtp_init(); s != srtp_err_status_ok) error = "libsrtp init failed (" + std::to_string(s) + ")";
+    if (srtp_err_status_t s = srtp_init(); s != srtp_err_status_ok) {
+      error = "libsrtp init failed (" + std::to_string(s) + ")";
+      return;
+    }
+    // A refusal keeps libsrtp's own (NSS) types: slower with many sessions, still correct.
+    if (std::string why = install_openssl_srtp_primitives(); !why.empty()) spdlog::warn("srtp: {}", why);
   });
   return error;
 }
