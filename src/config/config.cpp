@@ -303,6 +303,18 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
         }
       }
     }
+    if (!c.sip.peers.empty()) {
+      // Peers reach us at the address our Path names: the first UDP listener's, so it must
+      // exist and be a concrete address.
+      auto udp = std::find_if(c.sip.listen.begin(), c.sip.listen.end(),
+                              [](const Listener& l) { return l.transport == Transport::kUdp; });
+      if (udp == c.sip.listen.end())
+        r.error(s["peers"], "sip.peers", "peer edges need a UDP listener on this edge",
+                "add { transport: udp, address: <this edge's address>, port: ... } to sip.listen");
+      else if (udp->address == "0.0.0.0" || udp->address == "::" || udp->address.empty())
+        r.error(s["peers"], "sip.peers", "peer edges need this edge's UDP listener on a concrete address, not '" +
+                udp->address + "'", "the address the other edges reach this one at: it is what a binding's Path names");
+    }
     if (YAML::Node m = s["limits"]; r.section(m, "sip.limits", {"max_message_bytes", "max_headers", "max_header_bytes", "max_via"})) {
       r.get(m, "sip.limits", "max_message_bytes", c.sip.limits.max_message_bytes, 512, 1u << 20);
       r.get(m, "sip.limits", "max_headers", c.sip.limits.max_headers, 8, 4096);

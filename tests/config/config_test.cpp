@@ -98,3 +98,13 @@ TEST(Config, PeerEdgesAreIpAndPortOnly) {
   EXPECT_EQ(paths, (std::vector<std::string>{"sip.peers[0]", "sip.peers[1]", "sip.peers[2]"}));
   EXPECT_NE(bad.errors[0].hint.find("no host names"), std::string::npos);
 }
+
+TEST(Config, PeerEdgesNeedAConcreteUdpListener) {
+  auto tcp_only = load_string("sip:\n  listen: [{transport: tcp, address: 10.0.0.1, port: 5060}]\n  peers: ['10.0.0.2:5060']\n", "t");
+  ASSERT_FALSE(tcp_only.ok());
+  EXPECT_EQ(tcp_only.errors[0].path, "sip.peers");
+  EXPECT_NE(tcp_only.errors[0].message.find("UDP listener"), std::string::npos);
+  auto wildcard = load_string("sip:\n  listen: [{transport: udp, address: 0.0.0.0, port: 5060}]\n  peers: ['10.0.0.2:5060']\n", "t");
+  ASSERT_FALSE(wildcard.ok());
+  EXPECT_NE(wildcard.errors[0].message.find("concrete address"), std::string::npos);
+}
