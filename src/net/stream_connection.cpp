@@ -9,7 +9,6 @@
 #include <asio/ssl.hpp>
 
 #include <array>
-#include <deque>
 
 namespace imsguard::net {
 
@@ -22,7 +21,13 @@ struct StreamCounters {
   ops::Counter& idle_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"idle\"}", "stream connections closed by us");
   ops::Counter& deadline_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"message_deadline\"}");
   ops::Counter& tls_handshake_failed = ops::counters().get("imsguard_net_tls_handshake_failures_total", "TLS handshakes that failed");
+  ops::Counter& slow_reader_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
+  ops::Counter& writes = ops::counters().get("imsguard_net_stream_writes_total", "socket writes on TCP/TLS (answers written together count once)");
 };
+
+// Answers waiting for a peer that does not read are capped: past this the connection is
+// closed rather than the edge buffering without bound.
+constexpr size_t kMaxPendingBytes = 4u << 20;
 
 StreamCounters& stream_counters() {
   static StreamCounters c;
@@ -74,7 +79,7 @@ class Connection final : public StreamConnection {
 
   void post_send(std::string bytes) override {
     auto self = shared_from_this();
-    asio::post(io_, [this, self, b = std::move(bytes)]() mutable { queue(std::move(b)); });
+    asio::post(io_, [this, self, b = std::move(bytes)]() { queue(b); });
   }
 
  private:
@@ -82,7 +87,7 @@ class Connection final : public StreamConnection {
   class DirectResponder final : public Responder {
    public:
     explicit DirectResponder(Connection& c) : c_(c) {}
-    void send(std::string_view bytes) override { c_.queue(std::string(bytes)); }
+    void send(std::string_view bytes) override { c_.queue(bytes); }
 
    private:
     Connection& c_;
@@ -109,6 +114,16 @@ class Connection final : public StreamConnection {
   bool drain() {
     size_t offset = 0;
     DirectResponder responder(*this);
+    // Answers to every message of this read leave together: one write (one TLS record)
+    // instead of one per answer.
+    draining_ = true;
+    struct Flush {
+      Connection& c;
+      ~Flush() {
+        c.draining_ = false;
+        if (!c.closed_ && !c.writing_ && !c.pending_.empty()) c.write();
+      }
+    } flush{*this};
     while (offset < in_.size()) {
       std::string_view view(in_.data() + offset, in_.size() - offset);
       sip::FrameResult frame = framer_.next(view);
@@ -118,7 +133,7 @@ class Connection final : public StreamConnection {
         server_.handler().on_stream_error(flow_, frame.code, frame.reason, responder);
         close_after_writes_ = true;
         in_.clear();
-        if (out_.empty()) close();
+        if (!writing_ && pending_.empty()) close();
         return false;
       }
       if (frame.kind == sip::FrameKind::kKeepAlive) {
@@ -136,21 +151,32 @@ class Connection final : public StreamConnection {
     return true;
   }
 
-  void queue(std::string bytes) {
+  void queue(std::string_view bytes) {
     if (closed_) return;
-    out_.push_back(std::move(bytes));
-    if (out_.size() == 1) write();
+    if (pending_.size() + bytes.size() > kMaxPendingBytes) {
+      stream_counters().slow_reader_closed.inc();
+      close();
+      return;
+    }
+    pending_.append(bytes);
+    if (!writing_ && !draining_) write();
   }
 
+  // Everything queued so far goes out in one write; what is queued meanwhile waits for it.
   void write() {
+    writing_ = true;
+    sending_.swap(pending_);
+    pending_.clear();
+    stream_counters().writes.inc();
     auto self = shared_from_this();
-    asio::async_write(stream_, asio::buffer(out_.front()), [this, self](std::error_code ec, size_t) {
+    asio::async_write(stream_, asio::buffer(sending_), [this, self](std::error_code ec, size_t) {
+      writing_ = false;
+      sending_.clear();
       if (ec) {
         close();
         return;
       }
-      out_.pop_front();
-      if (!out_.empty()) write();
+      if (!pending_.empty() && !closed_) write();
       else if (close_after_writes_) close();
     });
   }
@@ -195,7 +221,10 @@ class Connection final : public StreamConnection {
   Flow flow_;
   std::array<char, 16384> chunk_{};
   std::string in_;
-  std::deque<std::string> out_;
+  std::string pending_;  // answers queued, not yet handed to the socket
+  std::string sending_;  // the write in progress
+  bool writing_ = false;
+  bool draining_ = false;
   bool closed_ = false;
   bool close_after_writes_ = false;
 };

@@ -4,6 +4,7 @@
 #include "net/pki.h"
 #include "net/server.h"
 #include "net/tls_context.h"
+#include "ops/counters.h"
 #include "process.h"
 #include "sip_socket.h"
 
@@ -86,6 +87,50 @@ TEST(Server, TcpFramesByContentLengthAcrossSegments) {
   std::lock_guard lock(h.mutex);
   EXPECT_EQ(h.messages[0], kOptions);
   EXPECT_EQ(h.messages[1], kOptions);
+}
+
+TEST(Server, PipelinedMessagesAreAnsweredInFewerWritesThanAnswers) {
+  EchoHandler h;
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(s.start(), "");
+  auto& writes = ops::counters().get("imsguard_net_stream_writes_total");
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  const uint64_t before = writes.value();
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += kOptions;
+  ASSERT_TRUE(peer.send(five));
+  for (int i = 0; i < 5; ++i) {
+    auto answer = peer.receive_message(3000ms);
+    ASSERT_TRUE(answer) << i;
+    EXPECT_EQ(*answer, kOptions);
+  }
+  // The five arrived in one segment: their answers left together, not one write each.
+  EXPECT_LT(writes.value() - before, 5u);
+}
+
+// Answers a 256 KB body to every message: a client that sends and never reads makes the
+// answers pile up.
+class BigAnswerHandler final : public net::MessageHandler {
+ public:
+  void on_message(const net::Flow&, std::string_view, net::Responder& reply) override {
+    reply.send(std::string(256 * 1024, 'x'));
+  }
+  void on_stream_error(const net::Flow&, int, std::string_view, net::Responder&) override {}
+};
+
+TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
+  BigAnswerHandler h;
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
+  ASSERT_EQ(s.start(), "");
+  auto& closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
+  const uint64_t before = closed.value();
+  testkit::TcpPeer peer;
+  ASSERT_TRUE(peer.connect(s.bound_port(0)));
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += kOptions;  // 25 MB of answers, far past the socket buffers
+  ASSERT_TRUE(peer.send(many));
+  EXPECT_TRUE(testkit::eventually([&] { return closed.value() > before; }, 10000ms));
 }
 
 TEST(Server, TcpFramingErrorClosesTheConnection) {
