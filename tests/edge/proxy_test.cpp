@@ -1,0 +1,120 @@
+// edge::Proxy's trust decisions without sockets: the S-CSCF address from the config (garbage
+// refused with the key path), the MAC'd flow token (tampering, another edge's key, and the
+// same edge after a restart: the key lives in data_dir/flow.key), and which sources count as
+// peer edges.
+#include "edge/proxy.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "edge/registrar.h"
+#include "store/memory_binding_store.h"
+#include "store/memory_subscriber_store.h"
+#include "store/state.h"
+
+namespace imsguard::edge {
+namespace {
+
+struct Fixture {
+  explicit Fixture(const std::string& data_dir, std::vector<std::string> peers = {}) {
+    config.data_dir = data_dir;
+    config.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
+    config.sip.peers = std::move(peers);
+    registrar = std::make_unique<Registrar>(config, subscribers, bindings);
+    proxy = std::make_unique<Proxy>(config, *registrar);
+  }
+  config::Config config;
+  store::MemorySubscriberStore subscribers;
+  store::MemoryBindingStore bindings;
+  std::unique_ptr<Registrar> registrar;
+  std::unique_ptr<Proxy> proxy;
+};
+
+std::string temp_dir() {
+  auto dir = std::filesystem::temp_directory_path() / ("imsguard-proxy-" + std::to_string(::getpid()) + "-" +
+                                                       std::to_string(std::rand()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+net::Flow udp(const std::string& address, uint16_t port) {
+  net::Flow f;
+  f.transport = config::Transport::kUdp;
+  f.address = asio::ip::make_address(address);
+  f.port = port;
+  return f;
+}
+
+TEST(ProxyCore, GarbageScscfValuesAreRefusedWithTheKeyPath) {
+  for (const char* bad : {"sip:", "sip:@", "sips:10.0.0.1", "tel:+1555", "sip:user@10.0.0.1", "sip:scscf.example",
+                          "sip:10.0.0.1;transport=sctp", "sip:10.0.0.1:99999", "http://10.0.0.1", "sip:[::1",
+                          "\x01\x02garbage", "sip:10.0.0.1:5060;transport="}) {
+    std::string error;
+    auto core = Proxy::parse_core(bad, error);
+    EXPECT_FALSE(core.has_value()) << bad;
+    EXPECT_NE(error.find("core.scscf"), std::string::npos) << bad << ": " << error;
+  }
+  for (const char* embedded : {"", "embedded"}) {
+    std::string error;
+    EXPECT_FALSE(Proxy::parse_core(embedded, error).has_value());
+    EXPECT_EQ(error, "");
+  }
+  std::string error;
+  auto tcp = Proxy::parse_core("sip:10.0.0.1:5070;transport=TCP", error);
+  ASSERT_TRUE(tcp.has_value()) << error;
+  EXPECT_EQ(tcp->transport, config::Transport::kTcp);
+  EXPECT_EQ(tcp->port, 5070);
+  auto v6 = Proxy::parse_core("sip:[2001:db8::5]", error);
+  ASSERT_TRUE(v6.has_value()) << error;
+  EXPECT_EQ(v6->port, 5060);
+}
+
+TEST(ProxyFlowToken, TamperingAndAnotherEdgesKeyAreRefusedAndARestartKeepsTokensValid) {
+  std::string dir_a = temp_dir(), dir_b = temp_dir();
+  ASSERT_TRUE(store::load_or_create_secret(Proxy::flow_key_path(dir_a), 32).ok());
+  ASSERT_TRUE(store::load_or_create_secret(Proxy::flow_key_path(dir_b), 32).ok());
+  net::Flow client = udp("198.51.100.7", 40000);
+  std::string token;
+  {
+    Fixture a(dir_a);
+    token = a.proxy->encode_flow(client);
+    auto back = a.proxy->decode_flow(token);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->address, client.address);
+    EXPECT_EQ(back->port, client.port);
+    std::string tampered = token;
+    tampered[tampered.size() - 1] = tampered.back() == '0' ? '1' : '0';
+    EXPECT_FALSE(a.proxy->decode_flow(tampered).has_value());
+    EXPECT_FALSE(a.proxy->decode_flow("zz." + token).has_value());
+    EXPECT_FALSE(a.proxy->decode_flow("").has_value());
+  }
+  Fixture restarted(dir_a);  // same data_dir: same key
+  EXPECT_TRUE(restarted.proxy->decode_flow(token).has_value());
+  Fixture other(dir_b);  // another edge's key
+  EXPECT_FALSE(other.proxy->decode_flow(token).has_value());
+  std::filesystem::remove_all(dir_a);
+  std::filesystem::remove_all(dir_b);
+}
+
+TEST(ProxyPeers, OnlyTheConfiguredUdpListenersArePeersAndOnlyThenIsAPathRecorded) {
+  std::string dir = temp_dir();
+  Fixture lone(dir);
+  EXPECT_FALSE(lone.proxy->from_peer(udp("192.0.2.11", 5060)));
+  EXPECT_EQ(lone.proxy->path_for(udp("198.51.100.7", 40000)), "");
+
+  Fixture edge(dir, {"192.0.2.11:5060", "[2001:db8::11]:5062"});
+  EXPECT_TRUE(edge.proxy->from_peer(udp("192.0.2.11", 5060)));
+  EXPECT_TRUE(edge.proxy->from_peer(udp("2001:db8::11", 5062)));
+  EXPECT_FALSE(edge.proxy->from_peer(udp("192.0.2.11", 5061)));   // another port of that host
+  EXPECT_FALSE(edge.proxy->from_peer(udp("192.0.2.12", 5060)));   // another host
+  net::Flow tcp = udp("192.0.2.11", 5060);
+  tcp.transport = config::Transport::kTcp;
+  EXPECT_FALSE(edge.proxy->from_peer(tcp));  // peers talk UDP listener to UDP listener
+  std::string path = edge.proxy->path_for(udp("198.51.100.7", 40000));
+  EXPECT_EQ(path.rfind("<sip:term@192.0.2.10:5060;lr;igf=", 0), 0u) << path;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace imsguard::edge
