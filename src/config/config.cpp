@@ -273,10 +273,19 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
   if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
 
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "peers"})) {
+  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "max_client_transactions", "peers", "timers"})) {
     r.get(s, "sip", "domain", c.sip.domain);
     r.get(s, "sip", "workers", c.sip.workers, 0, 64);
     r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
+    r.get(s, "sip", "max_client_transactions", c.sip.max_client_transactions, 16, 1u << 20);
+    if (YAML::Node t = s["timers"]; r.section(t, "sip.timers", {"t1_ms", "t2_ms"})) {
+      r.get(t, "sip.timers", "t1_ms", c.sip.timers.t1_ms, 10, 10000);
+      r.get(t, "sip.timers", "t2_ms", c.sip.timers.t2_ms, 100, 60000);
+      if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
+        r.error(t["t2_ms"].IsDefined() ? t["t2_ms"] : t, "sip.timers.t2_ms",
+                "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",
+                "RFC 3261 defaults: t1_ms: 500, t2_ms: 4000");
+    }
     r.get(s, "sip", "peers", c.sip.peers);
     for (size_t i = 0; i < c.sip.peers.size(); ++i)
       if (!is_ip_port(c.sip.peers[i]))

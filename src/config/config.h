@@ -32,6 +32,14 @@ struct SipLimits {
   uint32_t max_via = 64;
 };
 
+// RFC 3261 timers of the transaction layer (17.1.1.1): T1 is the round-trip estimate that
+// starts retransmissions (doubling), T2 the cap for non-INVITE requests and responses; a
+// transaction gives up after 64*T1.
+struct SipTimers {
+  uint32_t t1_ms = 500;
+  uint32_t t2_ms = 4000;
+};
+
 struct Sip {
   std::string domain = "ims.local";
   uint32_t workers = 0;
@@ -39,6 +47,11 @@ struct Sip {
   SipLimits limits;
   // Server transactions remembered for retransmissions over UDP (oldest evicted first).
   uint32_t max_transactions = 131072;
+  // Requests relayed over UDP that the edge retransmits itself (client transactions, and
+  // its own non-2xx answers to INVITE awaiting their ACK): beyond it, a request is relayed
+  // once, statelessly, and counted.
+  uint32_t max_client_transactions = 16384;
+  SipTimers timers;
   // The other edges of this SIP domain ("IP:port", UDP), when several share one state store.
   // A request from one of them is trusted only to carry this edge's own flow token in its
   // top Route: it is delivered to the client registered here (docs/state.md).

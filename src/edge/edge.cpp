@@ -51,7 +51,13 @@ constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS
 }  // namespace
 
 Edge::Edge(const config::Config& config, Registrar* registrar)
-    : config_(config), registrar_(registrar), counters_(edge_counters()), transactions_(config.sip.max_transactions) {
+    : config_(config),
+      registrar_(registrar),
+      counters_(edge_counters()),
+      timer_sender_(registrar),
+      timers_(&timer_sender_, {config.sip.timers.t1_ms, config.sip.timers.t2_ms}, config.sip.max_client_transactions),
+      client_transactions_(timers_),
+      transactions_(config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_) {
   limits_.max_message_bytes = config.sip.limits.max_message_bytes;
   limits_.max_headers = config.sip.limits.max_headers;
   limits_.max_header_bytes = config.sip.limits.max_header_bytes;
@@ -60,11 +66,18 @@ Edge::Edge(const config::Config& config, Registrar* registrar)
   registrar_policy_.role = sip::Role::kRegistrar;
   allow_ = std::string(kAllow);
   if (registrar_) proxy_ = std::make_unique<Proxy>(config, *registrar_);
+  if (proxy_) proxy_->set_client_transactions(&client_transactions_);
+  timers_.start();
   if (proxy_ && !config.sip.peers.empty())
     registrar_->set_path_maker([proxy = proxy_.get()](const net::Flow& flow) { return proxy->path_for(flow); });
 }
 
 Edge::~Edge() = default;
+
+bool Edge::RegistrarSender::send_to(const net::Flow& flow, std::string_view bytes) {
+  net::FlowSender* sender = registrar_ ? registrar_->sender() : nullptr;
+  return sender && sender->send_to(flow, bytes);
+}
 
 void Edge::respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                    std::span<const std::pair<std::string_view, std::string_view>> extra) {
@@ -121,7 +134,7 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
 }
 
 void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                          const guard::Context* guard_ctx, const std::string& transaction) {
+                          const guard::Context* guard_ctx, const TransactionKey& transaction) {
   const auto& policy = msg.method() == sip::Method::kRegister ? registrar_policy_ : proxy_policy_;
   if (auto verdict = sip::check_request(msg, policy)) {
     counters_.rejected_sanity.inc();

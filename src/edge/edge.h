@@ -6,6 +6,8 @@
 // the same answer; otherwise the handler keeps no per-message state beyond the registrar and
 // the stores, and every worker thread calls it concurrently.
 #include "config/config.h"
+#include "edge/client_transactions.h"
+#include "edge/retransmitter.h"
 #include "edge/server_transactions.h"
 #include "net/flow.h"
 #include "sip/message.h"
@@ -37,13 +39,25 @@ class Edge final : public net::MessageHandler {
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
   // The defence chain (guard/chain.h); null: no guards.
   void set_guards(guard::Chain* guards) { guards_ = guards; }
+  // Stops the transaction timers (retransmissions): before the transports they send on stop.
+  void stop_timers() { timers_.stop_thread(); }
 
  private:
-  // `transaction`: the server transaction the request opened ("" when untracked).
+  // `transaction`: the server transaction the request opened (empty when untracked).
   void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                      const guard::Context* guard_ctx, const std::string& transaction);
+                      const guard::Context* guard_ctx, const TransactionKey& transaction);
   void respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                std::span<const std::pair<std::string_view, std::string_view>> extra = {});
+
+  // The timers send through the registrar's sender, which the node sets after building us.
+  class RegistrarSender final : public net::FlowSender {
+   public:
+    explicit RegistrarSender(Registrar* registrar) : registrar_(registrar) {}
+    bool send_to(const net::Flow& flow, std::string_view bytes) override;
+
+   private:
+    Registrar* registrar_;
+  };
 
   const config::Config& config_;
   Registrar* registrar_;
@@ -54,6 +68,9 @@ class Edge final : public net::MessageHandler {
   std::string allow_;
   EdgeCounters& counters_;
   guard::Chain* guards_ = nullptr;
+  RegistrarSender timer_sender_;
+  Retransmitter timers_;
+  ClientTransactions client_transactions_;
   ServerTransactions transactions_;
 };
 

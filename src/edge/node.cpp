@@ -292,6 +292,7 @@ uint16_t Node::admin_port() const { return impl_->admin_server ? impl_->admin_se
 void Node::stop() {
   if (impl_ && impl_->admin_server) impl_->admin_server->stop();
   if (impl_) impl_->gauges.clear();
+  if (impl_ && impl_->edge) impl_->edge->stop_timers();  // they send through the server
   if (impl_ && impl_->server) impl_->server->stop();
   if (impl_ && impl_->service_roles) impl_->service_roles->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();

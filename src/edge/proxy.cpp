@@ -1,5 +1,7 @@
 #include "edge/proxy.h"
 
+#include "edge/client_transactions.h"
+
 #include "crypto/ct.h"
 #include "crypto/hex.h"
 #include "ops/counters.h"
@@ -414,7 +416,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   sip::MessageWriter w(msg);
-  w.prepend_via(via_for(*target, msg, flow));
+  std::string via = via_for(*target, msg, flow);
+  w.prepend_via(via);
   if (!routed->route.empty()) {
     w.prepend_header("Route", routed->route);
     counters_.to_peer.inc();
@@ -445,9 +448,11 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   counters_.forwarded.inc();
+  if (client_transactions_) client_transactions_->relayed(flow, msg, *target, via, std::move(bytes));
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
+  if (client_transactions_) client_transactions_->on_response(msg);
   auto top = msg.top_via();
   std::optional<net::Flow> origin;
   if (top) {

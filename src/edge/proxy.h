@@ -20,6 +20,7 @@
 namespace imsguard::edge {
 
 struct ProxyCounters;
+class ClientTransactions;
 
 // The I-S routing hook: requests addressed to a service URI (sip:<service>@services.<domain>)
 // go to the service layer instead of a registered user. The interface lives here and the
@@ -61,6 +62,9 @@ class Proxy {
                        net::Responder& reply);
   // A response arriving at the edge: relayed to the flow named by our top Via, or dropped.
   void forward_response(const net::Flow& flow, const sip::Message& msg);
+  // Requests relayed over UDP get client transactions (retransmission, 408 on timeout);
+  // without them (null) forwarding is purely stateless.
+  void set_client_transactions(ClientTransactions* transactions) { client_transactions_ = transactions; }
 
   // --- external S-CSCF (core.scscf is a SIP URI): the edge is a P-CSCF in front of it.
   // The core's address from the config: nullopt for "embedded"; `error` when the value is
@@ -118,6 +122,7 @@ class Proxy {
   ProxyCounters& counters_;
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
   std::vector<net::Flow> peers_;   // sip.peers
+  ClientTransactions* client_transactions_ = nullptr;
 };
 
 }  // namespace imsguard::edge

@@ -1,5 +1,6 @@
 #include "edge/server_transactions.h"
 
+#include "guard/source.h"
 #include "ops/counters.h"
 
 #include <chrono>
@@ -16,6 +17,11 @@ struct TransactionCounters {
   ops::Counter& ack = ops::counters().get("imsguard_edge_transactions_total{event=\"ack_absorbed\"}");
   ops::Counter& untracked = ops::counters().get("imsguard_edge_transactions_total{event=\"untracked_no_rfc3261_branch\"}");
   ops::Counter& evicted = ops::counters().get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
+  ops::Counter& retransmissions = ops::counters().get(
+      "imsguard_sip_server_retransmissions_total", "non-2xx answers to INVITE sent again until the ACK (RFC 3261 Timer G)");
+  ops::Counter& timeouts = ops::counters().get(
+      "imsguard_sip_server_timeouts_total", "non-2xx answers to INVITE never acknowledged (Timer H)");
+  ops::Counter& acked = ops::counters().get("imsguard_edge_transactions_total{event=\"ack_stopped_retransmissions\"}");
 };
 
 namespace {
@@ -37,27 +43,33 @@ bool is_final(std::string_view response) {
 
 }  // namespace
 
-ServerTransactions::ServerTransactions(size_t capacity, int64_t lifetime_ms)
-    : shard_capacity_(std::max<size_t>(1, capacity / 32)), lifetime_ms_(lifetime_ms), counters_(transaction_counters()) {}
+ServerTransactions::ServerTransactions(size_t capacity, int64_t lifetime_ms, Retransmitter* timers)
+    : shard_capacity_(std::max<size_t>(1, capacity / 32)),
+      lifetime_ms_(lifetime_ms),
+      timers_(timers),
+      counters_(transaction_counters()) {}
 
-ServerTransactions::Shard& ServerTransactions::shard_of(const std::string& key) {
-  return shards_[std::hash<std::string>{}(key) % shards_.size()];
-}
-
-std::optional<std::string> ServerTransactions::key_of(const sip::Message& request) {
+std::optional<TransactionKey> ServerTransactions::key_of(const sip::Message& request, std::string_view source) {
   auto via = request.top_via();
   if (!via || !via->has_rfc3261_branch()) return std::nullopt;
+  bool invite = request.method() == sip::Method::kInvite || request.method() == sip::Method::kAck;
   std::string_view method = request.method() == sip::Method::kAck ? "INVITE" : request.method_name();
-  std::string key;
-  key.reserve(method.size() + via->host.size() + via->branch->size() + 16);
-  key += method;
-  key += '|';
-  key += via->host;
-  key += ':';
-  key += std::to_string(via->port);
-  key += '|';
-  key += *via->branch;
+  // Two chains of the keyed hash over the fields (each field's length is mixed in, so the
+  // boundaries are part of the key): no string is built.
+  auto chain = [&](uint64_t h) {
+    h = guard::hash_bytes(method.data(), method.size(), h);
+    h = guard::hash_bytes(via->host.data(), via->host.size(), h);
+    h = guard::hash_bytes(&via->port, sizeof(via->port), h);
+    h = guard::hash_bytes(via->branch->data(), via->branch->size(), h);
+    return guard::hash_bytes(source.data(), source.size(), h);
+  };
+  TransactionKey key{chain(0x7472616e73616374ULL), chain(0x6b65792d6c6f7721ULL), invite};
+  if (key.empty()) key.low = 1;  // empty() means "no transaction"
   return key;
+}
+
+std::string ServerTransactions::timer_key(const TransactionKey& key) {
+  return "s|" + std::to_string(key.high) + "|" + std::to_string(key.low);
 }
 
 void ServerTransactions::evict_locked(Shard& shard, int64_t now) {
@@ -77,15 +89,24 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
   Opened out;
   // Reliable transports do not retransmit (RFC 3261 17.1.2.2 Timer E is for UDP only).
   if (flow.transport != config::Transport::kUdp) return out;
-  auto key = key_of(request);
+  // The source is part of the key: a request from elsewhere that copies a victim's Via
+  // must not be taken for the victim's retransmission (nor pre-empt it). The address is
+  // hashed in its binary form with the port (no text built).
+  std::array<uint8_t, 18> source{};
+  if (flow.address.is_v4()) {
+    auto b = flow.address.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), source.begin());
+  } else {
+    auto b = flow.address.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), source.begin());
+  }
+  source[16] = static_cast<uint8_t>(flow.port >> 8);
+  source[17] = static_cast<uint8_t>(flow.port);
+  auto key = key_of(request, std::string_view(reinterpret_cast<const char*>(source.data()), source.size()));
   if (!key) {
     counters_.untracked.inc();
     return out;
   }
-  // The source is part of the key: a request from elsewhere that copies a victim's Via
-  // must not be taken for the victim's retransmission (nor pre-empt it).
-  *key += '|';
-  *key += flow.source();
   Shard& shard = shard_of(*key);
   int64_t now = now_ms();
   std::string resend;
@@ -104,6 +125,7 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
       if (request.method() == sip::Method::kAck) {
         counters_.ack.inc();
         out.match = Match::kAbsorbed;
+        if (timers_ && e.state == State::kCompleted && timers_->stop(timer_key(*key))) counters_.acked.inc();
         return out;
       }
       out.match = Match::kAbsorbed;
@@ -121,10 +143,11 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
       Entry& e = shard.entries[*key];
       e = Entry{};
       e.expires_ms = now + lifetime_ms_;
+      e.flow = flow;
       shard.order.emplace_back(e.expires_ms, *key);
       counters_.opened.inc();
       out.match = Match::kNew;
-      out.key = std::move(*key);
+      out.key = *key;
       return out;
     }
   }
@@ -133,17 +156,29 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
   return out;
 }
 
-void ServerTransactions::responded(const std::string& key, std::string_view response) {
+void ServerTransactions::responded(const TransactionKey& key, std::string_view response) {
   if (key.empty()) return;
   Shard& shard = shard_of(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);
   if (it == shard.entries.end() || it->second.state == State::kCompleted) return;
   it->second.response.assign(response);
-  if (is_final(response)) it->second.state = State::kCompleted;
+  if (!is_final(response)) return;
+  it->second.state = State::kCompleted;
+  // A final non-2xx answer to INVITE waits for its ACK (a 2xx is the dialog's business).
+  // Scheduled under the shard lock, so the ACK (which stops it under the same lock) cannot
+  // come in between.
+  if (timers_ && key.invite && response[8] != '2') {
+    Retransmitter::Message timer_g;
+    timer_g.to = it->second.flow;
+    timer_g.bytes.assign(response);
+    timer_g.retransmitted = &counters_.retransmissions;
+    timer_g.timed_out = &counters_.timeouts;
+    timers_->schedule(timer_key(key), std::move(timer_g));
+  }
 }
 
-void ServerTransactions::relayed(const std::string& key) {
+void ServerTransactions::relayed(const TransactionKey& key) {
   if (key.empty()) return;
   Shard& shard = shard_of(key);
   std::lock_guard lock(shard.mutex);

@@ -10,10 +10,19 @@
 // Requests relayed to another element are marked so: their retransmissions are relayed
 // again (a stateless proxy, RFC 3261 16.11) and the next hop's transaction absorbs them.
 //
+// A final non-2xx answer of ours to an INVITE over UDP is sent again on Timer G (T1 doubling
+// to T2) until its ACK arrives, and given up at Timer H (64*T1): the caller learns the answer
+// even when a datagram is lost, without sending the INVITE again (17.2.1).
+//
 // Bounded: entries live for Timer J / Timer H (64*T1 = 32 s) over UDP and are evicted
 // oldest first when the table is full, so a flood of unique requests costs at most the
 // configured capacity. Requests without an RFC 3261 branch are not matched (RFC 2543
 // matching is not implemented) and are counted.
+//
+// This is the registration hot path (every UDP REGISTER opens a transaction), so the key
+// is a 128-bit keyed hash of its fields built on the stack, not a string: one table node
+// and the stored response are the only allocations per request.
+#include "edge/retransmitter.h"
 #include "net/flow.h"
 #include "sip/message.h"
 
@@ -30,11 +39,22 @@ namespace imsguard::edge {
 
 struct TransactionCounters;
 
+// A transaction's identity: a keyed 128-bit hash of method | sent-by | branch | source
+// (collisions are out of reach of a sender who does not know the per-process key).
+struct TransactionKey {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  bool invite = false;  // an INVITE transaction (its non-2xx answer waits for an ACK)
+  bool empty() const { return high == 0 && low == 0; }
+  bool operator==(const TransactionKey& o) const { return high == o.high && low == o.low; }
+};
+
 class ServerTransactions {
  public:
   // `capacity`: transactions remembered at most (over all shards). `lifetime_ms`: how long a
-  // completed UDP transaction is remembered (RFC 3261: 64*T1).
-  explicit ServerTransactions(size_t capacity = 131072, int64_t lifetime_ms = 32000);
+  // completed UDP transaction is remembered (RFC 3261: 64*T1). `timers`: when set, final
+  // non-2xx answers to INVITE are resent on Timer G until the ACK.
+  explicit ServerTransactions(size_t capacity = 131072, int64_t lifetime_ms = 32000, Retransmitter* timers = nullptr);
 
   enum class Match {
     kNew,       // first copy: handle it (the transaction is now open under `key`)
@@ -44,21 +64,21 @@ class ServerTransactions {
   };
   struct Opened {
     Match match = Match::kUntracked;
-    std::string key;  // set with kNew
+    TransactionKey key;  // set with kNew
   };
 
   // Looks the request up; for a retransmission answers it through `reply` and says so.
   Opened open(const net::Flow& flow, const sip::Message& request, net::Responder& reply);
   // The response just sent for the transaction `key` (1xx is kept until a final one).
-  void responded(const std::string& key, std::string_view response);
+  void responded(const TransactionKey& key, std::string_view response);
   // The request of `key` was relayed to another element.
-  void relayed(const std::string& key);
+  void relayed(const TransactionKey& key);
 
   size_t size() const;
 
-  // The transaction key of a request: method (ACK -> INVITE) | sent-by | branch. nullopt
-  // without an RFC 3261 branch.
-  static std::optional<std::string> key_of(const sip::Message& request);
+  // The transaction key of a request from `source`: method (ACK -> INVITE) | sent-by |
+  // branch | source. nullopt without an RFC 3261 branch.
+  static std::optional<TransactionKey> key_of(const sip::Message& request, std::string_view source);
 
  private:
   enum class State : uint8_t { kProceeding, kCompleted, kRelayed };
@@ -66,17 +86,23 @@ class ServerTransactions {
     State state = State::kProceeding;
     std::string response;
     int64_t expires_ms = 0;
+    net::Flow flow;  // where Timer G resends the answer
+  };
+  struct KeyHash {
+    size_t operator()(const TransactionKey& k) const { return static_cast<size_t>(k.low); }
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;
-    std::deque<std::pair<int64_t, std::string>> order;  // (expiry at insertion, key): oldest first
+    std::unordered_map<TransactionKey, Entry, KeyHash> entries;
+    std::deque<std::pair<int64_t, TransactionKey>> order;  // (expiry at insertion, key): oldest first
   };
-  Shard& shard_of(const std::string& key);
+  Shard& shard_of(const TransactionKey& key) { return shards_[key.high % shards_.size()]; }
   void evict_locked(Shard& shard, int64_t now);
+  static std::string timer_key(const TransactionKey& key);
 
   size_t shard_capacity_;
   int64_t lifetime_ms_;
+  Retransmitter* timers_;
   std::array<Shard, 32> shards_;
   TransactionCounters& counters_;
 };
@@ -85,7 +111,7 @@ class ServerTransactions {
 // way the edge answers (registrar, guards, sanity) is recorded without knowing about it.
 class RecordingResponder final : public net::Responder {
  public:
-  RecordingResponder(net::Responder& inner, ServerTransactions& table, const std::string& key)
+  RecordingResponder(net::Responder& inner, ServerTransactions& table, const TransactionKey& key)
       : inner_(inner), table_(table), key_(key) {}
   void send(std::string_view bytes) override {
     inner_.send(bytes);
@@ -95,7 +121,7 @@ class RecordingResponder final : public net::Responder {
  private:
   net::Responder& inner_;
   ServerTransactions& table_;
-  const std::string& key_;
+  const TransactionKey& key_;
 };
 
 }  // namespace imsguard::edge

@@ -1,12 +1,15 @@
 // Server transactions: a retransmission gets the stored answer (or is absorbed while the
 // first copy is in progress), ACK ends in its INVITE transaction, relayed requests are
 // relayed again, other sources and other branches are new transactions, and the table
-// stays within its capacity.
+// stays within its capacity. Over UDP a non-2xx answer to INVITE is resent on Timer G
+// (fake clock) until its ACK, and given up at Timer H.
 #include "edge/server_transactions.h"
+#include "ops/counters.h"
 #include "sip/parser.h"
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -152,6 +155,84 @@ TEST(ServerTransactionsExpiry, AnExpiredTransactionIsNewAgain) {
   table.responded(first.key, "SIP/2.0 200 OK\r\n\r\n");
   EXPECT_EQ(table.open(udp_flow(), msg, reply).match, ServerTransactions::Match::kNew);
   EXPECT_TRUE(reply.sent.empty());
+}
+
+struct TimedSender : net::FlowSender {
+  std::vector<std::pair<int64_t, std::string>> sent;  // (time, bytes)
+  const int64_t* now = nullptr;
+  bool send_to(const net::Flow& flow, std::string_view bytes) override {
+    EXPECT_EQ(flow.port, 5062) << "resent to the flow the INVITE came from";
+    sent.emplace_back(*now, std::string(bytes));
+    return true;
+  }
+};
+
+class ServerTimerGTest : public ::testing::Test {
+ protected:
+  ServerTimerGTest() { sender_.now = &now_; }
+  ServerTransactions::Opened open(const std::string& text) {
+    texts_.push_back(text);
+    EXPECT_EQ(sip::parse_datagram(texts_.back(), sip::Limits{}, msg_).status, sip::ParseStatus::kOk);
+    return table_.open(udp_flow(), msg_, reply_);
+  }
+  void run_until(int64_t t) {
+    while (now_ < t) {
+      now_ += 50;
+      timers_.poll(now_);
+    }
+  }
+  std::vector<int64_t> times() const {
+    std::vector<int64_t> out;
+    for (const auto& [at, bytes] : sender_.sent) out.push_back(at);
+    return out;
+  }
+
+  int64_t now_ = 0;
+  TimedSender sender_;
+  Retransmitter timers_{&sender_, {500, 4000}, 64, [this] { return now_; }};
+  ServerTransactions table_{4096, 32000, &timers_};
+  CapturingResponder reply_;
+  sip::Message msg_;
+  std::deque<std::string> texts_;
+};
+
+TEST_F(ServerTimerGTest, NonSuccessAnswerToInviteIsResentUntilTheAck) {
+  uint64_t before = ops::counters().get("imsguard_sip_server_retransmissions_total").value();
+  auto invite = open(request("INVITE", "z9hG4bK-g1"));
+  ASSERT_EQ(invite.match, ServerTransactions::Match::kNew);
+  RecordingResponder(reply_, table_, invite.key).send("SIP/2.0 486 Busy Here\r\n\r\n");
+  run_until(2000);
+  EXPECT_EQ(times(), (std::vector<int64_t>{500, 1500}));
+  for (const auto& [at, bytes] : sender_.sent) EXPECT_EQ(bytes, "SIP/2.0 486 Busy Here\r\n\r\n");
+  EXPECT_EQ(open(request("ACK", "z9hG4bK-g1", "ACK")).match, ServerTransactions::Match::kAbsorbed);
+  run_until(40000);
+  EXPECT_EQ(times().size(), 2u) << "the ACK stopped Timer G";
+  EXPECT_EQ(timers_.size(), 0u);
+  EXPECT_EQ(ops::counters().get("imsguard_sip_server_retransmissions_total").value() - before, 2u);
+}
+
+TEST_F(ServerTimerGTest, WithoutAnAckTimerHGivesUpAt64T1) {
+  uint64_t before = ops::counters().get("imsguard_sip_server_timeouts_total").value();
+  auto invite = open(request("INVITE", "z9hG4bK-g2"));
+  table_.responded(invite.key, "SIP/2.0 100 Trying\r\n\r\n");
+  run_until(1000);
+  EXPECT_TRUE(sender_.sent.empty()) << "a provisional answer is not resent by the edge";
+  table_.responded(invite.key, "SIP/2.0 403 Forbidden\r\n\r\n");
+  run_until(50000);
+  // From the answer at 1 s: T1 doubling capped at T2, Timer H at 1 s + 32 s.
+  EXPECT_EQ(times(), (std::vector<int64_t>{1500, 2500, 4500, 8500, 12500, 16500, 20500, 24500, 28500, 32500}));
+  EXPECT_EQ(timers_.size(), 0u);
+  EXPECT_EQ(ops::counters().get("imsguard_sip_server_timeouts_total").value() - before, 1u);
+}
+
+TEST_F(ServerTimerGTest, SuccessAndNonInviteAnswersAreNotResent) {
+  auto invite = open(request("INVITE", "z9hG4bK-g3"));
+  table_.responded(invite.key, "SIP/2.0 200 OK\r\n\r\n");
+  auto message = open(request("MESSAGE", "z9hG4bK-g4"));
+  table_.responded(message.key, "SIP/2.0 403 Forbidden\r\n\r\n");
+  EXPECT_EQ(timers_.size(), 0u);
+  run_until(40000);
+  EXPECT_TRUE(sender_.sent.empty());
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
     << "    - { transport: udp, address: 127.0.0.1, port: " << sip_port_ << " }\n"
     << "    - { transport: tcp, address: 127.0.0.1, port: " << sip_port_ << " }\n";
   if (o.tls) y << "    - { transport: tls, address: 127.0.0.1, port: " << tls_port_ << " }\n";
+  y << o.sip_yaml;
   y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.extra_yaml;
   config_path_ = data_dir_ + "/imsguard.yaml";
   write_file(config_path_, y.str());

@@ -13,6 +13,7 @@ struct ImsguardOptions {
   bool tls = true;
   std::string digest_algorithms = "[SHA-256, MD5]";
   std::string extra_yaml;  // appended verbatim (top-level sections)
+  std::string sip_yaml;    // appended verbatim inside the sip: section (indented two spaces)
   std::string data_dir;    // empty: a fresh temp dir
 };
 

@@ -1,0 +1,155 @@
+// Client transactions end to end, over UDP with raw sockets (no peer retransmits on its
+// own): a callee that ignores the first copy of a MESSAGE gets the edge's retransmission
+// and its answer reaches the caller; a callee that never answers makes the caller get
+// 408 Request Timeout from the edge at Timer F. Short timers (T1 = 100 ms) keep it quick.
+#include "imsguard_process.h"
+#include "process.h"
+#include "sip_socket.h"
+
+#include "crypto/digest.h"
+#include "crypto/digest_header.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+using namespace imsguard::testkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string request(const std::string& method, const std::string& ruri, const std::string& from_impu,
+                    const std::string& to, UdpPeer& peer, int cseq, const std::string& call_id,
+                    const std::string& extra = "") {
+  static int branch = 0;
+  std::string port = std::to_string(peer.local_port());
+  return method + " " + ruri + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKctx" +
+         std::to_string(++branch) + "\r\nMax-Forwards: 70\r\nFrom: <" + from_impu + ">;tag=ctx" + port + "\r\nTo: <" +
+         to + ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " " + method + "\r\n" + extra +
+         "Content-Length: 0\r\n\r\n";
+}
+
+// The next datagram that is a response (requests such as keep-alives are skipped).
+std::optional<std::string> next_response(UdpPeer& peer, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    auto got = peer.receive(std::max(left, 1ms));
+    if (!got) return std::nullopt;
+    if (status_of(*got) > 0) return got;
+  }
+  return std::nullopt;
+}
+
+// Registers `impi` with Digest over UDP from `peer` (challenge, answer); the final status.
+int register_udp(UdpPeer& peer, uint16_t edge_port, const std::string& impi, const std::string& impu,
+                 const std::string& password) {
+  std::string call_id = "ctx-reg-" + std::to_string(peer.local_port());
+  std::string contact = "Contact: <sip:u@127.0.0.1:" + std::to_string(peer.local_port()) + ">\r\nExpires: 600\r\n";
+  peer.send(request("REGISTER", "sip:ims.local", impu, impu, peer, 1, call_id, contact), edge_port);
+  auto challenge = next_response(peer, 5s);
+  if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
+  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
+  if (!ch.ok()) return 0;
+  const auto& c = *ch.value;
+  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
+  std::string qop = c.qop_options.empty() ? "" : "auth";
+  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
+                                   qop.empty() ? "" : "0a4f113b", qop, ""};
+  auto response = imsguard::crypto::digest_response(in);
+  if (!response.ok()) return 0;
+  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
+                     "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
+  if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
+  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
+  peer.send(request("REGISTER", "sip:ims.local", impu, impu, peer, 2, call_id, contact + auth + "\r\n"), edge_port);
+  auto final = next_response(peer, 5s);
+  return final ? status_of(*final) : 0;
+}
+
+// A 200 to `req` as its callee would send it: every Via, From, To with a tag, Call-ID, CSeq.
+std::string ok_for(const std::string& req) {
+  std::string out = "SIP/2.0 200 OK\r\n";
+  size_t at = req.find("\r\n") + 2;
+  while (at < req.size()) {
+    size_t end = req.find("\r\n", at);
+    std::string line = req.substr(at, end - at);
+    if (line.empty()) break;
+    for (const char* name : {"Via:", "From:", "Call-ID:", "CSeq:"})
+      if (line.rfind(name, 0) == 0) out += line + "\r\n";
+    if (line.rfind("To:", 0) == 0) out += line + ";tag=callee\r\n";
+    at = end + 2;
+  }
+  return out + "Content-Length: 0\r\n\r\n";
+}
+
+class ClientTransactionsE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImsguardOptions o;
+    o.tls = false;
+    o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 400 }\n";
+    ASSERT_TRUE(edge_.start(o)) << edge_.log();
+    std::string dir = edge_.data_dir();
+    ChildProcess add;
+    ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", dir, "--impi", "bob@ims.local", "--impu",
+                           "sip:bob@ims.local", "--password", "bob-secret"},
+                          dir + "/add.log"));
+    ASSERT_EQ(add.wait(30s), 0) << read_file(dir + "/add.log");
+    alice_impu_ = edge_.demo("digest", "impu");
+    ASSERT_EQ(register_udp(bob_, edge_.sip_port(), "bob@ims.local", "sip:bob@ims.local", "bob-secret"), 200)
+        << edge_.log();
+    ASSERT_EQ(register_udp(alice_, edge_.sip_port(), edge_.demo("digest", "impi"), alice_impu_,
+                           edge_.demo("digest", "password")),
+              200)
+        << edge_.log();
+  }
+
+  // The next request bob receives (responses and anything else skipped).
+  std::optional<std::string> bob_request(std::chrono::milliseconds timeout) {
+    auto got = bob_.receive(timeout);
+    while (got && status_of(*got) > 0) got = bob_.receive(timeout);
+    return got;
+  }
+
+  ImsguardProcess edge_;
+  UdpPeer alice_, bob_;
+  std::string alice_impu_;
+};
+
+TEST_F(ClientTransactionsE2e, ACalleeThatMissedTheFirstCopyGetsTheRetransmission) {
+  alice_.send(request("MESSAGE", "sip:bob@ims.local", alice_impu_, "sip:bob@ims.local", alice_, 1, "ctx-msg-1"),
+              edge_.sip_port());
+  auto first = bob_request(5s);
+  ASSERT_TRUE(first) << edge_.log();
+  EXPECT_EQ(first->rfind("MESSAGE sip:bob@ims.local SIP/2.0", 0), 0u) << *first;
+  // Bob "loses" it; alice sends nothing more: the second copy can only come from the edge.
+  auto second = bob_request(5s);
+  ASSERT_TRUE(second) << "no retransmission from the edge";
+  EXPECT_EQ(header_of(*second, "Call-ID"), "ctx-msg-1");
+  EXPECT_EQ(header_of(*second, "Via"), header_of(*first, "Via")) << "the same client transaction (our branch)";
+  bob_.send(ok_for(*second), edge_.sip_port());
+  auto answer = next_response(alice_, 5s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(status_of(*answer), 200) << *answer;
+  // Answered: no 408 later (Timer F would be at 6.4 s).
+  auto late = next_response(alice_, 8s);
+  EXPECT_FALSE(late) << *late;
+}
+
+TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408) {
+  alice_.send(request("MESSAGE", "sip:bob@ims.local", alice_impu_, "sip:bob@ims.local", alice_, 1, "ctx-msg-2"),
+              edge_.sip_port());
+  int copies = 0;
+  while (bob_request(1500ms)) ++copies;
+  EXPECT_GE(copies, 2) << "the first copy and at least one retransmission";
+  auto answer = next_response(alice_, 10s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 408) << *answer;
+  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-msg-2");
+}
+
+}  // namespace

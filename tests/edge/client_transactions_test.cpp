@@ -1,0 +1,205 @@
+// Client transactions of relayed UDP requests, on a fake clock: the request is sent again on
+// Timer A (INVITE, doubling) or E (others, capped at T2) until an answer; the caller gets a
+// 408 at Timer B/F; INVITE stops at a 1xx, other methods slow to T2; ACK, reliable targets
+// and a full table are not tracked.
+#include "edge/client_transactions.h"
+#include "ops/counters.h"
+#include "sip/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+using namespace imsguard;
+using namespace imsguard::edge;
+
+namespace {
+
+struct Sent {
+  net::Flow to;
+  std::string bytes;
+  int64_t at;
+};
+
+struct FakeSender : net::FlowSender {
+  std::vector<Sent> sent;
+  const int64_t* now = nullptr;
+  bool send_to(const net::Flow& flow, std::string_view bytes) override {
+    sent.push_back({flow, std::string(bytes), *now});
+    return true;
+  }
+};
+
+net::Flow udp(uint16_t port) {
+  net::Flow f;
+  f.transport = config::Transport::kUdp;
+  f.address = asio::ip::make_address("127.0.0.1");
+  f.port = port;
+  return f;
+}
+
+constexpr std::string_view kOurVia = "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKedge1;igf=token";
+
+std::string request(std::string_view method) {
+  std::string m(method);
+  return m + " sip:bob@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKcaller\r\n"
+             "Max-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=1\r\nTo: <sip:bob@ims.local>\r\n"
+             "Call-ID: ct-1\r\nCSeq: 1 " + m + "\r\nContent-Length: 0\r\n\r\n";
+}
+
+std::string response(int code, std::string_view method) {
+  return "SIP/2.0 " + std::to_string(code) + " X\r\nVia: " + std::string(kOurVia) +
+         "\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKcaller\r\nFrom: <sip:alice@ims.local>;tag=1\r\n"
+         "To: <sip:bob@ims.local>;tag=2\r\nCall-ID: ct-1\r\nCSeq: 1 " + std::string(method) +
+         "\r\nContent-Length: 0\r\n\r\n";
+}
+
+uint64_t counter(std::string_view name) { return ops::counters().get(name).value(); }
+
+class ClientTransactionsTest : public ::testing::Test {
+ protected:
+  ClientTransactionsTest() { sender_.now = &now_; }
+
+  const sip::Message& parse(const std::string& text) {
+    texts_.push_back(text);
+    auto parsed = sip::parse_datagram(texts_.back(), sip::Limits{}, msgs_.emplace_back());
+    EXPECT_EQ(parsed.status, sip::ParseStatus::kOk) << parsed.reason;
+    return msgs_.back();
+  }
+  void relay(std::string_view method, const net::Flow& target = udp(7000)) {
+    table_.relayed(caller_, parse(request(method)), target, kOurVia, "relayed " + std::string(method));
+  }
+  // Advances the fake clock in 50 ms steps, polling like the timer thread would.
+  void run_until(int64_t t) {
+    while (now_ < t) {
+      now_ += 50;
+      timers_.poll(now_);
+    }
+  }
+  std::vector<int64_t> resend_times() const {
+    std::vector<int64_t> out;
+    for (const auto& s : sender_.sent)
+      if (s.to.port == 7000) out.push_back(s.at);
+    return out;
+  }
+  std::vector<std::string> to_caller() const {
+    std::vector<std::string> out;
+    for (const auto& s : sender_.sent)
+      if (s.to.port == caller_.port) out.push_back(s.bytes);
+    return out;
+  }
+
+  int64_t now_ = 0;
+  FakeSender sender_;
+  Retransmitter timers_{&sender_, {500, 4000}, 64, [this] { return now_; }};
+  ClientTransactions table_{timers_};
+  net::Flow caller_ = udp(5062);
+  std::deque<std::string> texts_;
+  std::deque<sip::Message> msgs_;
+};
+
+TEST_F(ClientTransactionsTest, UnansweredInviteIsResentOnTimerAAndTheCallerGets408AtTimerB) {
+  uint64_t retransmissions = counter("imsguard_sip_client_retransmissions_total");
+  uint64_t timeouts = counter("imsguard_sip_client_timeouts_total");
+  relay("INVITE");
+  run_until(40000);
+  // T1 doubling without a cap: 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s; Timer B at 32 s.
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 1500, 3500, 7500, 15500, 31500}));
+  for (const auto& s : sender_.sent) {
+    if (s.to.port == 7000) {
+      EXPECT_EQ(s.bytes, "relayed INVITE");
+    }
+  }
+  auto caller = to_caller();
+  ASSERT_EQ(caller.size(), 1u);
+  EXPECT_EQ(caller[0].rfind("SIP/2.0 408 Request Timeout\r\n", 0), 0u) << caller[0];
+  EXPECT_NE(caller[0].find("branch=z9hG4bKcaller"), std::string::npos) << "answered on the caller's Via";
+  EXPECT_NE(caller[0].find("CSeq: 1 INVITE"), std::string::npos);
+  EXPECT_EQ(timers_.size(), 0u);
+  EXPECT_EQ(counter("imsguard_sip_client_retransmissions_total") - retransmissions, 6u);
+  EXPECT_EQ(counter("imsguard_sip_client_timeouts_total") - timeouts, 1u);
+}
+
+TEST_F(ClientTransactionsTest, UnansweredMessageIsResentOnTimerECappedAtT2) {
+  relay("MESSAGE");
+  run_until(40000);
+  EXPECT_EQ(resend_times(),
+            (std::vector<int64_t>{500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500}));
+  ASSERT_EQ(to_caller().size(), 1u);
+  EXPECT_EQ(to_caller()[0].rfind("SIP/2.0 408 ", 0), 0u);
+}
+
+TEST_F(ClientTransactionsTest, ProvisionalStopsAnInviteAndAFinalAnswerStopsTheRest) {
+  relay("INVITE");
+  run_until(600);
+  table_.on_response(parse(response(180, "INVITE")));
+  run_until(40000);
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500}));
+  EXPECT_TRUE(to_caller().empty()) << "no 408 after the callee answered";
+
+  sender_.sent.clear();
+  relay("MESSAGE");
+  run_until(now_ + 1000);
+  table_.on_response(parse(response(200, "MESSAGE")));
+  run_until(now_ + 40000);
+  EXPECT_EQ(resend_times().size(), 1u);
+  EXPECT_TRUE(to_caller().empty());
+  EXPECT_EQ(timers_.size(), 0u);
+}
+
+TEST_F(ClientTransactionsTest, ProvisionalToANonInviteSlowsItToT2) {
+  relay("MESSAGE");
+  run_until(1000);  // one resend at 500
+  table_.on_response(parse(response(100, "MESSAGE")));
+  run_until(10000);
+  // Proceeding: every T2 from the 1xx on (1000 + 4000, + 4000).
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 5000, 9000}));
+  table_.on_response(parse(response(200, "MESSAGE")));
+  run_until(40000);
+  EXPECT_EQ(resend_times().size(), 3u);
+  EXPECT_TRUE(to_caller().empty());
+}
+
+TEST_F(ClientTransactionsTest, AResponseOfAnotherMethodOrBranchLeavesTheTransactionAlone) {
+  relay("INVITE");
+  table_.on_response(parse(response(200, "CANCEL")));  // CANCEL shares our branch, not our method
+  EXPECT_EQ(timers_.size(), 1u);
+  std::string other = response(200, "INVITE");
+  other.replace(other.find("z9hG4bKedge1"), 12, "z9hG4bKedge9");
+  table_.on_response(parse(other));
+  EXPECT_EQ(timers_.size(), 1u);
+}
+
+TEST_F(ClientTransactionsTest, RelayedAgainKeepsOneTransaction) {
+  relay("INVITE");
+  run_until(700);
+  relay("INVITE");  // the caller's retransmission, relayed statelessly under the same branch
+  EXPECT_EQ(timers_.size(), 1u);
+  run_until(1600);
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 1500})) << "the schedule did not restart";
+}
+
+TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
+  relay("ACK");
+  net::Flow tcp = udp(7000);
+  tcp.transport = config::Transport::kTcp;
+  relay("MESSAGE", tcp);
+  EXPECT_EQ(timers_.size(), 0u);
+
+  Retransmitter small(&sender_, {500, 4000}, 1, [this] { return now_; });
+  ClientTransactions table(small);
+  uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
+  table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, "a");
+  table.relayed(caller_, parse(request("OPTIONS")), udp(7000), kOurVia, "b");
+  EXPECT_EQ(small.size(), 1u);
+  EXPECT_EQ(counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}") - full, 1u);
+}
+
+TEST(ClientTransactionKey, IsOurBranchAndTheMethod) {
+  EXPECT_EQ(ClientTransactions::key(kOurVia, "INVITE"), "c|z9hG4bKedge1|INVITE");
+  EXPECT_EQ(ClientTransactions::key("SIP/2.0/UDP h;branch=z9hG4bKx", "BYE"), "c|z9hG4bKx|BYE");
+}
+
+}  // namespace
