@@ -5,6 +5,7 @@
 # the ratio. Everything runs on 127.0.0.1 and stops by itself (sipp -m / timeout).
 #
 # Usage: bench/edge/register_bench.sh            (DURATION=20 LIMIT=100 USERS=10000)
+#        IMSGUARD_BIN=build/bench/imsguard bench/edge/register_bench.sh   (another release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -17,7 +18,8 @@ pids=()
 cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-[ -x build/release/imsguard ] || scripts/build.sh release >/dev/null
+IMSGUARD_BIN=${IMSGUARD_BIN:-build/release/imsguard}
+[ -x "$IMSGUARD_BIN" ] || scripts/build.sh release >/dev/null
 command -v kamailio >/dev/null || { echo "kamailio missing: run scripts/install-deps.sh" >&2; exit 2; }
 
 # --- subscribers: user0000..userNNNN, password pw-userNNNN, realm ims.local
@@ -74,7 +76,7 @@ cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # --- imsguard
 rm -rf "$work/imsguard-data"; mkdir -p "$work/imsguard-data"
-build/release/imsguard subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
+"$IMSGUARD_BIN" subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
 cat > "$work/imsguard.yaml" <<YAML
 roles: [edge, core]
 data_dir: $work/imsguard-data
@@ -93,7 +95,7 @@ guards:
   ratelimit: { enabled: false }
   flood: { allowlist: [127.0.0.1] }
 YAML
-build/release/imsguard run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
+"$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
 ig=$!; pids+=("$ig"); sleep 1
 c0=$(cpu_of "$ig")
 read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(run_sipp imsguard 15062)

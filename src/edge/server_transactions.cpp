@@ -164,11 +164,14 @@ void ServerTransactions::responded(const TransactionKey& key, std::string_view r
   if (it == shard.entries.end() || it->second.state == State::kCompleted) return;
   it->second.response.assign(response);
   if (!is_final(response)) return;
+  bool was_relayed = it->second.state == State::kRelayed;
   it->second.state = State::kCompleted;
   // A final non-2xx answer to INVITE waits for its ACK (a 2xx is the dialog's business).
-  // Scheduled under the shard lock, so the ACK (which stops it under the same lock) cannot
-  // come in between.
-  if (timers_ && key.invite && response[8] != '2') {
+  // Only for a request the edge set out to relay (from a registered flow or a trusted
+  // peer): a refusal to an unknown source is sent once, or one spoofed INVITE would become
+  // eleven datagrams toward the address it names. Scheduled under the shard lock, so the
+  // ACK (which stops it under the same lock) cannot come in between.
+  if (timers_ && key.invite && was_relayed && response[8] != '2') {
     Retransmitter::Message timer_g;
     timer_g.to = it->second.flow;
     timer_g.bytes.assign(response);

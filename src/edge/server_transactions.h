@@ -12,7 +12,9 @@
 //
 // A final non-2xx answer of ours to an INVITE over UDP is sent again on Timer G (T1 doubling
 // to T2) until its ACK arrives, and given up at Timer H (64*T1): the caller learns the answer
-// even when a datagram is lost, without sending the INVITE again (17.2.1).
+// even when a datagram is lost, without sending the INVITE again (17.2.1). Only INVITEs the
+// edge set out to relay (registered flows, trusted peers) get it: refusals to anyone else
+// are sent once, so a spoofed source cannot turn the edge into a 10x reflector.
 //
 // Bounded: entries live for Timer J / Timer H (64*T1 = 32 s) over UDP and are evicted
 // oldest first when the table is full, so a flood of unique requests costs at most the

@@ -108,3 +108,28 @@ TEST(Config, PeerEdgesNeedAConcreteUdpListener) {
   ASSERT_FALSE(wildcard.ok());
   EXPECT_NE(wildcard.errors[0].message.find("concrete address"), std::string::npos);
 }
+
+TEST(Config, SipTimersAreValidatedWithTheirPath) {
+  auto good = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  timers: {t1_ms: 250, t2_ms: 2000}\n", "t");
+  ASSERT_TRUE(good.ok()) << good.errors[0].to_string();
+  EXPECT_EQ(good.config->sip.timers.t1_ms, 250u);
+  EXPECT_EQ(good.config->sip.timers.t2_ms, 2000u);
+  auto defaults = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n", "t");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->sip.timers.t1_ms, 500u);
+  EXPECT_EQ(defaults.config->sip.timers.t2_ms, 4000u);
+
+  auto paths_of = [](const std::string& yaml) {
+    auto r = load_string(yaml, "t");
+    std::vector<std::string> paths;
+    for (const auto& e : r.errors) paths.push_back(e.path);
+    return paths;
+  };
+  const std::string head = "sip:\n  listen: [{transport: udp, port: 5060}]\n";
+  EXPECT_EQ(paths_of(head + "  timers: {t1_ms: 0}\n"), (std::vector<std::string>{"sip.timers.t1_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: {t1_ms: fast}\n"), (std::vector<std::string>{"sip.timers.t1_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: {t1_ms: 1000, t2_ms: 500}\n"), (std::vector<std::string>{"sip.timers.t2_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: {t3_ms: 5}\n"), (std::vector<std::string>{"sip.timers.t3_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: 500\n"), (std::vector<std::string>{"sip.timers"}));
+  EXPECT_EQ(paths_of(head + "  max_client_transactions: 1\n"), (std::vector<std::string>{"sip.max_client_transactions"}));
+}

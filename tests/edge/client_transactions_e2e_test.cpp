@@ -95,12 +95,12 @@ class ClientTransactionsE2e : public ::testing::Test {
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     std::string dir = edge_.data_dir();
     ChildProcess add;
-    ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", dir, "--impi", "bob@ims.local", "--impu",
-                           "sip:bob@ims.local", "--password", "bob-secret"},
+    ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", dir, "--impi", "erin@ims.local", "--impu",
+                           "sip:erin@ims.local", "--password", "erin-secret"},
                           dir + "/add.log"));
     ASSERT_EQ(add.wait(30s), 0) << read_file(dir + "/add.log");
     alice_impu_ = edge_.demo("digest", "impu");
-    ASSERT_EQ(register_udp(bob_, edge_.sip_port(), "bob@ims.local", "sip:bob@ims.local", "bob-secret"), 200)
+    ASSERT_EQ(register_udp(bob_, edge_.sip_port(), "erin@ims.local", "sip:erin@ims.local", "erin-secret"), 200)
         << edge_.log();
     ASSERT_EQ(register_udp(alice_, edge_.sip_port(), edge_.demo("digest", "impi"), alice_impu_,
                            edge_.demo("digest", "password")),
@@ -121,11 +121,11 @@ class ClientTransactionsE2e : public ::testing::Test {
 };
 
 TEST_F(ClientTransactionsE2e, ACalleeThatMissedTheFirstCopyGetsTheRetransmission) {
-  alice_.send(request("MESSAGE", "sip:bob@ims.local", alice_impu_, "sip:bob@ims.local", alice_, 1, "ctx-msg-1"),
+  alice_.send(request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-1"),
               edge_.sip_port());
   auto first = bob_request(5s);
   ASSERT_TRUE(first) << edge_.log();
-  EXPECT_EQ(first->rfind("MESSAGE sip:bob@ims.local SIP/2.0", 0), 0u) << *first;
+  EXPECT_EQ(first->rfind("MESSAGE sip:erin@ims.local SIP/2.0", 0), 0u) << *first;
   // Bob "loses" it; alice sends nothing more: the second copy can only come from the edge.
   auto second = bob_request(5s);
   ASSERT_TRUE(second) << "no retransmission from the edge";
@@ -141,7 +141,7 @@ TEST_F(ClientTransactionsE2e, ACalleeThatMissedTheFirstCopyGetsTheRetransmission
 }
 
 TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408) {
-  alice_.send(request("MESSAGE", "sip:bob@ims.local", alice_impu_, "sip:bob@ims.local", alice_, 1, "ctx-msg-2"),
+  alice_.send(request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-2"),
               edge_.sip_port());
   int copies = 0;
   while (bob_request(1500ms)) ++copies;

@@ -200,6 +200,7 @@ TEST_F(ServerTimerGTest, NonSuccessAnswerToInviteIsResentUntilTheAck) {
   uint64_t before = ops::counters().get("imsguard_sip_server_retransmissions_total").value();
   auto invite = open(request("INVITE", "z9hG4bK-g1"));
   ASSERT_EQ(invite.match, ServerTransactions::Match::kNew);
+  table_.relayed(invite.key);  // from a registered flow; the proxy then answers itself
   RecordingResponder(reply_, table_, invite.key).send("SIP/2.0 486 Busy Here\r\n\r\n");
   run_until(2000);
   EXPECT_EQ(times(), (std::vector<int64_t>{500, 1500}));
@@ -214,6 +215,7 @@ TEST_F(ServerTimerGTest, NonSuccessAnswerToInviteIsResentUntilTheAck) {
 TEST_F(ServerTimerGTest, WithoutAnAckTimerHGivesUpAt64T1) {
   uint64_t before = ops::counters().get("imsguard_sip_server_timeouts_total").value();
   auto invite = open(request("INVITE", "z9hG4bK-g2"));
+  table_.relayed(invite.key);
   table_.responded(invite.key, "SIP/2.0 100 Trying\r\n\r\n");
   run_until(1000);
   EXPECT_TRUE(sender_.sent.empty()) << "a provisional answer is not resent by the edge";
@@ -225,11 +227,16 @@ TEST_F(ServerTimerGTest, WithoutAnAckTimerHGivesUpAt64T1) {
   EXPECT_EQ(ops::counters().get("imsguard_sip_server_timeouts_total").value() - before, 1u);
 }
 
-TEST_F(ServerTimerGTest, SuccessAndNonInviteAnswersAreNotResent) {
+TEST_F(ServerTimerGTest, SuccessNonInviteAndRefusalsToUnknownSourcesAreNotResent) {
   auto invite = open(request("INVITE", "z9hG4bK-g3"));
+  table_.relayed(invite.key);
   table_.responded(invite.key, "SIP/2.0 200 OK\r\n\r\n");
   auto message = open(request("MESSAGE", "z9hG4bK-g4"));
+  table_.relayed(message.key);
   table_.responded(message.key, "SIP/2.0 403 Forbidden\r\n\r\n");
+  // An INVITE refused before any relaying (an unregistered, possibly spoofed source).
+  auto refused = open(request("INVITE", "z9hG4bK-g5"));
+  table_.responded(refused.key, "SIP/2.0 403 Forbidden (register first)\r\n\r\n");
   EXPECT_EQ(timers_.size(), 0u);
   run_until(40000);
   EXPECT_TRUE(sender_.sent.empty());
