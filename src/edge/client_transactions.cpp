@@ -63,8 +63,16 @@ void ClientTransactions::relayed(const net::Flow& origin, const sip::Message& re
   m.timed_out = &counters_.timeouts;
   std::string k = key(via, request.method_name());
   // A key in flight is the caller's retransmission relayed again: the timers already run.
-  if (timers_.schedule(k, std::move(m))) counters_.started.inc();
-  else if (timers_.size() >= timers_.capacity()) counters_.full.inc();
+  switch (timers_.schedule(k, std::move(m))) {
+    case Retransmitter::Scheduled::kStarted:
+      counters_.started.inc();
+      break;
+    case Retransmitter::Scheduled::kAlreadyInFlight:
+      break;
+    case Retransmitter::Scheduled::kNoRoom:
+      counters_.full.inc();
+      break;
+  }
 }
 
 void ClientTransactions::on_response(const sip::Message& response) {

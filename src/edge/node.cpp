@@ -281,6 +281,10 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   restart(!same_listeners(next.sip.listen, c.sip.listen), "sip.listen");
   restart(next.sip.domain != c.sip.domain, "sip.domain");
   restart(next.auth.realm != c.auth.realm, "auth.realm");
+  restart(next.sip.timers.t1_ms != c.sip.timers.t1_ms || next.sip.timers.t2_ms != c.sip.timers.t2_ms, "sip.timers");
+  restart(next.sip.max_client_transactions != c.sip.max_client_transactions ||
+              next.sip.max_transactions != c.sip.max_transactions,
+          "sip.max_transactions / sip.max_client_transactions");
   restart(next.admin.listen.address != c.admin.listen.address || next.admin.listen.port != c.admin.listen.port ||
               next.admin.token != c.admin.token,
           "admin");

@@ -12,7 +12,11 @@ int64_t Retransmitter::steady_now_ms() {
 }
 
 Retransmitter::Retransmitter(net::FlowSender* sender, Timers timers, size_t capacity, Clock clock)
-    : sender_(sender), timers_(timers), capacity_(capacity), clock_(std::move(clock)) {}
+    : sender_(sender), timers_(timers), capacity_(capacity), max_bytes_(capacity * 4096), clock_(std::move(clock)) {}
+
+namespace {
+size_t held(const Retransmitter::Message& m) { return m.bytes.size() + m.timeout_bytes.size(); }
+}  // namespace
 
 Retransmitter::~Retransmitter() { stop_thread(); }
 
@@ -23,10 +27,12 @@ void Retransmitter::requeue_locked(const std::string& key, Entry& e) {
   if (earliest) wake_.notify_one();
 }
 
-bool Retransmitter::schedule(const std::string& key, Message message) {
+Retransmitter::Scheduled Retransmitter::schedule(const std::string& key, Message message) {
   int64_t now = clock_();
   std::lock_guard lock(mutex_);
-  if (entries_.size() >= capacity_ || entries_.count(key)) return false;
+  if (entries_.count(key)) return Scheduled::kAlreadyInFlight;
+  if (entries_.size() >= capacity_ || bytes_ + held(message) > max_bytes_) return Scheduled::kNoRoom;
+  bytes_ += held(message);
   Entry& e = entries_[key];
   e.message = std::move(message);
   e.interval_ms = timers_.t1_ms;
@@ -34,13 +40,14 @@ bool Retransmitter::schedule(const std::string& key, Message message) {
   e.deadline_ms = now + 64 * timers_.t1_ms;
   e.due = due_.end();
   requeue_locked(key, e);
-  return true;
+  return Scheduled::kStarted;
 }
 
 bool Retransmitter::stop(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
+  bytes_ -= held(it->second.message);
   due_.erase(it->second.due);
   entries_.erase(it);
   return true;
@@ -72,6 +79,7 @@ std::optional<int64_t> Retransmitter::poll(int64_t now) {
       Entry& e = it->second;
       if (e.deadline_ms <= now) {
         // Timer B/F/H: the peer never answered (or never acknowledged).
+        bytes_ -= held(e.message);
         if (!e.message.timeout_bytes.empty())
           sends.push_back({e.message.timeout_to, std::move(e.message.timeout_bytes), e.message.timed_out});
         else if (e.message.timed_out) e.message.timed_out->inc();

@@ -8,8 +8,9 @@
 //
 // Time is a parameter: `poll(now)` does whatever is due at `now`, so unit tests drive it
 // with a fake clock and no sleeps; `start()` runs a thread that polls on the steady clock.
-// Bounded: at most `capacity` messages are in flight; past that `schedule` refuses and the
-// caller falls back to sending once.
+// Bounded: at most `capacity` messages are in flight, holding at most `capacity` * 4 KiB of
+// bytes in all (so large datagrams cannot stretch the table to gigabytes); past either,
+// `schedule` refuses and the caller falls back to sending once.
 #include "net/flow.h"
 #include "ops/counters.h"
 
@@ -52,10 +53,13 @@ class Retransmitter {
   Retransmitter(const Retransmitter&) = delete;
   Retransmitter& operator=(const Retransmitter&) = delete;
 
-  // Starts the timers of `key` (the first copy has been sent by the caller). false when the
-  // key is already in flight (a retransmission of the same request: the timers keep going)
-  // or the table is full.
-  bool schedule(const std::string& key, Message message);
+  enum class Scheduled {
+    kStarted,
+    kAlreadyInFlight,  // a retransmission of the same request: the timers keep going
+    kNoRoom,           // the table is full (entries or bytes)
+  };
+  // Starts the timers of `key` (the first copy has been sent by the caller).
+  Scheduled schedule(const std::string& key, Message message);
   // The transaction got what it waited for: no more resends, no timeout message.
   bool stop(const std::string& key);
   // A non-INVITE client transaction saw a provisional response: it resends every T2 from
@@ -89,6 +93,8 @@ class Retransmitter {
   net::FlowSender* sender_;
   Timers timers_;
   size_t capacity_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;  // held by the entries (resend and timeout messages)
   Clock clock_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -197,6 +197,22 @@ TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
   EXPECT_EQ(counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}") - full, 1u);
 }
 
+TEST_F(ClientTransactionsTest, BytesHeldAreBoundedToo) {
+  Retransmitter small(&sender_, {500, 4000}, 2, [this] { return now_; });  // 2 entries, 8 KiB
+  ClientTransactions table(small);
+  uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
+  table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(9000, 'x'));
+  EXPECT_EQ(small.size(), 0u) << "a 9000-byte request does not fit in 8 KiB";
+  EXPECT_EQ(counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}") - full, 1u);
+  table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(3000, 'x'));
+  EXPECT_EQ(small.size(), 1u);
+  // Once answered, its bytes are free again.
+  table.on_response(parse(response(200, "MESSAGE")));
+  EXPECT_EQ(small.size(), 0u);
+  table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(7000, 'x'));
+  EXPECT_EQ(small.size(), 1u);
+}
+
 TEST(ClientTransactionKey, IsOurBranchAndTheMethod) {
   EXPECT_EQ(ClientTransactions::key(kOurVia, "INVITE"), "c|z9hG4bKedge1|INVITE");
   EXPECT_EQ(ClientTransactions::key("SIP/2.0/UDP h;branch=z9hG4bKx", "BYE"), "c|z9hG4bKx|BYE");
