@@ -3,9 +3,12 @@
 # and timeout). Prints one RESULT line. NADDR=1 (default): one flood source 127.0.0.2;
 # NADDR=256: sources 127.0.1.0-255, one per call round robin (sipp -t ui -ip_field 3).
 #   legit : 127.0.0.3, bench/sipp/register_auth.xml, LEGIT_RATE/s for TOTAL s
-#   flood : 127.0.0.2, flood_register.xml (unauthenticated REGISTER, no retransmissions, any answer counts),
-#           FLOOD_RATE/s for FLOOD_DURATION s starting at FLOOD_START
-# Usage: bench/flood/flood_single.sh [path/to/imsguard]
+#   flood : unauthenticated REGISTERs, no retransmissions, any answer within 1 s counts,
+#           FLOOD_RATE/s for FLOOD_DURATION s starting at FLOOD_START: flood_register.xml
+#           (NADDR=1) or flood_register_dist.xml (NADDR=256: a valid Via naming each source,
+#           so every message is challenged as a real client's would be)
+#   ADMIN_PORT set: the guard and edge counters are printed from /metrics at the end.
+# Used by tests/guard/sipp_flood_e2e_test.cpp. Usage: bench/flood/flood.sh [path/to/imsguard]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
