@@ -3,9 +3,12 @@
 # and timeout). Prints one RESULT line. NADDR=1 (default): one flood source 127.0.0.2;
 # NADDR=256: sources 127.0.1.0-255, one per call round robin (sipp -t ui -ip_field 3).
 #   legit : 127.0.0.3, bench/sipp/register_auth.xml, LEGIT_RATE/s for TOTAL s
-#   flood : 127.0.0.2, flood_register.xml (unauthenticated REGISTER, no retransmissions),
-#           FLOOD_RATE/s for FLOOD_DURATION s starting at FLOOD_START
-# Usage: bench/flood/flood_single.sh [path/to/imsguard]
+#   flood : unauthenticated REGISTERs, no retransmissions, any answer within 1 s counts,
+#           FLOOD_RATE/s for FLOOD_DURATION s starting at FLOOD_START: flood_register.xml
+#           (NADDR=1) or flood_register_dist.xml (NADDR=256: a valid Via naming each source,
+#           so every message is challenged as a real client's would be)
+#   ADMIN_PORT set: the guard and edge counters are printed from /metrics at the end.
+# Used by tests/guard/sipp_flood_e2e_test.cpp. Usage: bench/flood/flood.sh [path/to/imsguard]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,7 +24,7 @@ trap cleanup EXIT
 { echo "impi,impu,password"; for ((i = 0; i < NUSERS; i++)); do echo "user$i,sip:user$i@ims.local,pw-$i"; done; } >"$OUT/subs.csv"
 { echo SEQUENTIAL; for ((i = 0; i < NUSERS; i++)); do echo "user$i;pw-$i;ims.local"; done; } >"$OUT/users.csv"
 { echo SEQUENTIAL; for ((i = 0; i < 1024; i++)); do echo "u$((i % 997));x;ims.local;127.0.1.$((i % 256))"; done; } >"$OUT/flood.csv"
-if (( NADDR > 1 )); then FLOOD_NET=(-inf "$OUT/flood.csv" -t ui -ip_field 3 -max_socket 512); else FLOOD_NET=(-inf "$OUT/users.csv" -i 127.0.0.2); fi
+if (( NADDR > 1 )); then FLOOD_NET=(-inf "$OUT/flood.csv" -t ui -ip_field 3 -max_socket 512); FLOOD_SF=flood_register_dist.xml; else FLOOD_NET=(-inf "$OUT/users.csv" -i 127.0.0.2); FLOOD_SF=flood_register.xml; fi
 "$BIN" subscriber import --data-dir "$OUT" "$OUT/subs.csv" >"$OUT/import.log"
 cat >"$OUT/imsguard.yaml" <<YAML
 roles: [edge, core]
@@ -37,6 +40,10 @@ auth:
   realm: ims.local
   digest_algorithms: [MD5, SHA-256]
 YAML
+# ADMIN_PORT set: the admin API runs there and the guard counters are printed at the end.
+if [[ -n "${ADMIN_PORT:-}" ]]; then
+  printf 'admin:\n  listen: { address: 127.0.0.1, port: %s }\n  token: flood-bench-admin-token\n' "$ADMIN_PORT" >>"$OUT/imsguard.yaml"
+fi
 "$BIN" run --config "$OUT/imsguard.yaml" >"$OUT/imsguard.log" 2>&1 &
 IG=$!; PIDS+=("$IG")
 sleep 2
@@ -45,14 +52,18 @@ sleep 2
   -trace_stat -stf legit-stat.csv -fd 1 >legit.screen 2>&1) &
 LP=$!; PIDS+=("$LP")
 sleep "$FLOOD_START"
-(cd "$OUT" && exec timeout $((FLOOD_DURATION + 20)) sipp 127.0.0.1:$PORT -sf "$HERE/flood_register.xml" "${FLOOD_NET[@]}" \
-  -p 17000 -r "$FLOOD_RATE" -m $((FLOOD_RATE * FLOOD_DURATION)) -l $((FLOOD_RATE * 2)) -nr \
+(cd "$OUT" && exec timeout $((FLOOD_DURATION + 20)) sipp 127.0.0.1:$PORT -sf "$HERE/$FLOOD_SF" "${FLOOD_NET[@]}" \
+  -p 17000 -r "$FLOOD_RATE" -m $((FLOOD_RATE * FLOOD_DURATION)) -l $((FLOOD_RATE * 2)) -nr -recv_timeout 1000 \
   -timeout $((FLOOD_DURATION + 10))s -nostdin -trace_stat -stf flood-stat.csv -fd 1 >flood.screen 2>&1) &
 FP=$!; PIDS+=("$FP")
 CPU0=$(awk '{print $14+$15}' /proc/$IG/stat)
 wait "$FP" || true
 wait "$LP" || true
 CPU1=$(awk '{print $14+$15}' /proc/$IG/stat)
+if [[ -n "${ADMIN_PORT:-}" ]]; then
+  curl -s -H 'Authorization: Bearer flood-bench-admin-token' "http://127.0.0.1:$ADMIN_PORT/metrics" >"$OUT/metrics.txt" || true
+  grep -E '^imsguard_(guard|edge|auth|registrar|net)[a-z_]*(\{[^}]*\})? [1-9]' "$OUT/metrics.txt" || true
+fi
 kill "$IG"; wait "$IG" 2>/dev/null || true
 col() { awk -F';' -v n="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==n) c=i; next} {v=$c} END{print v}' "$1"; }
 l_created=$(col "$OUT/legit-stat.csv" TotalCallCreated); l_ok=$(col "$OUT/legit-stat.csv" "SuccessfulCall(C)")

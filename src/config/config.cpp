@@ -220,12 +220,15 @@ void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
     r.get(s, "guards.scanner", "window_s", g.scanner.window_s, 1, 86400);
   }
   if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps",
-                                                                       "per_method_rps", "burst"})) {
+                                                                       "per_method_rps", "burst", "authenticated_rps",
+                                                                       "authenticated_burst"})) {
     r.get(s, "guards.ratelimit", "enabled", g.ratelimit.enabled);
     r.get(s, "guards.ratelimit", "per_source_rps", g.ratelimit.per_source_rps, 1, kMax);
     r.get(s, "guards.ratelimit", "per_impi_rps", g.ratelimit.per_impi_rps, 1, kMax);
     r.get(s, "guards.ratelimit", "per_method_rps", g.ratelimit.per_method_rps, 1, kMax);
     r.get(s, "guards.ratelimit", "burst", g.ratelimit.burst, 1, kMax);
+    r.get(s, "guards.ratelimit", "authenticated_rps", g.ratelimit.authenticated_rps, 1, kMax);
+    r.get(s, "guards.ratelimit", "authenticated_burst", g.ratelimit.authenticated_burst, 1, kMax);
   }
   if (YAML::Node s = n["bruteforce"]; r.section(s, "guards.bruteforce", {"enabled", "max_failures", "window_s", "lockout_s",
                                                                          "backoff_factor", "max_lockout_s", "per_impi_distributed",

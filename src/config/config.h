@@ -103,7 +103,7 @@ struct FloodGuard {
   bool enabled = true;
   uint32_t window_s = 2;
   uint32_t max_per_source = 1500;
-  uint32_t max_per_prefix = 6000;
+  uint32_t max_per_prefix = 2000;
   uint32_t ban_ttl_s = 300;
   uint32_t memory_budget_kb = 4096;
   std::vector<std::string> allowlist;
@@ -121,6 +121,8 @@ struct RateLimitGuard {
   uint32_t per_impi_rps = 20;
   uint32_t per_method_rps = 100;  // per source and method
   uint32_t burst = 50;
+  uint32_t authenticated_rps = 750;     // a flow that authenticated: its one bucket
+  uint32_t authenticated_burst = 1500;  // deep enough for what queued during a stall
 };
 struct BruteForceGuard {
   bool enabled = true;

@@ -28,7 +28,8 @@ bool same(const config::ScannerGuard& a, const config::ScannerGuard& b) {
 }
 bool same(const config::RateLimitGuard& a, const config::RateLimitGuard& b) {
   return a.enabled == b.enabled && a.per_source_rps == b.per_source_rps && a.per_impi_rps == b.per_impi_rps &&
-         a.per_method_rps == b.per_method_rps && a.burst == b.burst;
+         a.per_method_rps == b.per_method_rps && a.burst == b.burst &&
+         a.authenticated_rps == b.authenticated_rps && a.authenticated_burst == b.authenticated_burst;
 }
 bool same(const config::BruteForceGuard& a, const config::BruteForceGuard& b) {
   return a.enabled == b.enabled && a.max_failures == b.max_failures && a.window_s == b.window_s &&

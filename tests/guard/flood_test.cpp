@@ -66,6 +66,32 @@ TEST(FloodGuard, ManySourcesEachUnderTheLimitBanTheirPrefix) {
   EXPECT_EQ(list[0].prefix.to_string(), "127.0.1.0/24");
 }
 
+// With the default limits: 256 sources of one /24 at 8 messages each in 2 s (about 1 000/s
+// in all, 16 per source per 2 s against a per-source limit of 1 500) is a flood of the prefix;
+// 7 each (1 792) is not. A phone of that /24 that authenticated keeps passing after the ban.
+TEST(FloodGuard, DefaultPrefixLimitCatchesASlowManySourceFlood) {
+  config::FloodGuard defaults;
+  auto run = [&](int rounds, BanList& bans) {
+    FloodGuard g(defaults, bans);
+    int dropped = 0;
+    for (int round = 0; round < rounds; ++round)
+      for (int i = 0; i < 256; ++i) dropped += send(g, flow("127.0.1." + std::to_string(i)), 1, 2000 + round * 200);
+    auto phone = flow("127.0.1.9", 5099);
+    EXPECT_EQ(send(g, phone, 20, 3800, true), 0);
+    return dropped;
+  };
+  BanList under;
+  EXPECT_EQ(run(7, under), 0);
+  EXPECT_EQ(under.size(), 0u);
+  BanList over;
+  EXPECT_GT(run(8, over), 0);
+  auto list = over.list(3800);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].prefix.to_string(), "127.0.1.0/24");
+  EXPECT_NE(list[0].reason.find("limit 2000"), std::string::npos) << list[0].reason;
+  EXPECT_FALSE(over.banned(Address::from(asio::ip::make_address("127.0.1.9")), 5099, true, 3800));
+}
+
 TEST(FloodGuard, RegisteredPhonesBehindOneNatAreCountedPerFlow) {
   BanList bans;
   FloodGuard g(small_limits(), bans);
