@@ -126,4 +126,18 @@ SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
   return r;
 }
 
+uint64_t MediaSink::count_late_arrivals(Clock::time_point until) {
+  uint8_t buf[4096];
+  while (::recv(fd_, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+  }
+  uint64_t late = 0;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) return late;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    while (::recv(fd_, buf, sizeof buf, MSG_DONTWAIT) > 0) ++late;
+  }
+}
+
 }  // namespace imsguard::client

@@ -43,8 +43,11 @@ class MediaSink {
   std::string use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
                        const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites);
 
-  // Receives until `packets` good packets, or the deadline.
+  // Receives until `packets` good packets (counted since open), or the deadline.
   SinkResult run(uint32_t packets, Clock::time_point deadline);
+  // After the stream should have stopped: drops what is already queued (sent before), then
+  // counts the datagrams that still arrive until `until`.
+  uint64_t count_late_arrivals(Clock::time_point until);
 
  private:
   MediaSink() = default;

@@ -54,6 +54,9 @@ void MediaPump::stop() {
   pending_.clear();
   for (auto& s : streams_) finish(*s, "stopped");
   streams_.clear();
+  ending_.clear();
+  ends_done_ = ends_requested_;
+  ended_.notify_all();
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   epoll_fd_ = -1;
 }
@@ -78,8 +81,10 @@ uint64_t MediaPump::add(StreamConfig cfg) {
 }
 
 void MediaPump::end(uint64_t id, std::string reason) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   ending_.emplace_back(id, std::move(reason));
+  uint64_t generation = ++ends_requested_;
+  ended_.wait_for(lock, std::chrono::seconds(1), [&] { return ends_done_ >= generation || !running_.load(); });
 }
 
 void MediaPump::finish(Stream& s, std::string reason) {
@@ -193,7 +198,9 @@ void MediaPump::run() {
         for (auto& s : streams_)
           if (s->id == id) finish(*s, reason);
       ending_.clear();
+      ends_done_ = ends_requested_;
     }
+    ended_.notify_all();
     auto now = Clock::now();
     int timeout_ms = next_tick > now
                          ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count())

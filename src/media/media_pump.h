@@ -6,6 +6,7 @@
 // streams is the point: the benchmark measures how many streams one core keeps on time.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,7 +60,8 @@ class MediaPump {
 
   // Thread-safe; the stream starts on the next tick. Returns its id.
   uint64_t add(StreamConfig stream);
-  // Thread-safe: ends a stream early (BYE).
+  // Thread-safe: ends a stream early (BYE). Returns once the pump has closed the stream's
+  // socket (bounded wait), so a 200 to the BYE is never followed by a packet of that stream.
   void end(uint64_t id, std::string reason);
   size_t active() const { return active_.load(); }
   const PumpStats& stats() const { return stats_; }
@@ -75,9 +77,11 @@ class MediaPump {
   EndCallback on_end_;
   std::thread thread_;
   std::atomic<bool> running_{false};
-  std::mutex mutex_;  // guards pending_, ending_
+  std::mutex mutex_;  // guards pending_, ending_, the end generations
+  std::condition_variable ended_;  // the pump has processed ending_ up to ends_requested_
   std::vector<std::unique_ptr<Stream>> pending_;
   std::vector<std::pair<uint64_t, std::string>> ending_;
+  uint64_t ends_requested_ = 0, ends_done_ = 0;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Stream>> streams_;  // pump thread only
   std::atomic<size_t> active_{0};

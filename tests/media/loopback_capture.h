@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,8 @@ class LoopbackCapture {
   uint64_t rtp_like() const { return rtp_like_; }        // UDP, RTP v2, PT 0, >= 172 bytes
   uint64_t plaintext_tone() const { return tone_; }      // UDP payloads containing the tone
   uint64_t udp() const { return udp_; }
+  // Distinct UDP source ports of the RTP-like datagrams: the number of streams (after stop()).
+  size_t rtp_sources() const { return rtp_source_ports_.size(); }
 
  private:
   void loop() {
@@ -73,7 +76,10 @@ class LoopbackCapture {
       const uint8_t* udp = ip + ihl + 8;
       size_t payload = static_cast<size_t>(n) - 14 - ihl - 8;
       ++udp_;
-      if (payload >= kRtpHeaderSize + kPcmuFrameSamples && (udp[0] & 0xc0) == 0x80 && (udp[1] & 0x7f) == 0) ++rtp_like_;
+      if (payload >= kRtpHeaderSize + kPcmuFrameSamples && (udp[0] & 0xc0) == 0x80 && (udp[1] & 0x7f) == 0) {
+        ++rtp_like_;
+        rtp_source_ports_.insert(static_cast<uint16_t>(ip[ihl] << 8 | ip[ihl + 1]));
+      }
       if (std::search(udp, udp + payload, tone.begin(), tone.begin() + 32) != udp + payload) ++tone_;
     }
   }
@@ -82,6 +88,7 @@ class LoopbackCapture {
   std::atomic<bool> running_{false};
   std::thread thread_;
   std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0};
+  std::set<uint16_t> rtp_source_ports_;  // capture thread only until stop() joins it
 };
 
 }  // namespace imsguard::media::testing

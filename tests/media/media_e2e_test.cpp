@@ -19,6 +19,7 @@ struct ClientRun {
   int exit = -1;
   std::string out;
   uint64_t rtp_like = 0, tone = 0;
+  size_t rtp_sources = 0;
 };
 
 class MediaCalls : public ::testing::Test {
@@ -57,6 +58,7 @@ class MediaCalls : public ::testing::Test {
     r.out = c.log();
     r.rtp_like = capture.rtp_like();
     r.tone = capture.plaintext_tone();
+    r.rtp_sources = capture.rtp_sources();
     return r;
   }
 
@@ -84,6 +86,20 @@ TEST_F(MediaCalls, DtlsSrtpOverUdpIsEncryptedOnTheWire) {
   EXPECT_NE(r.out.find("media srtp-dtls"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("packets ok 100, auth failures 0, replays 0"), std::string::npos) << r.out;
   EXPECT_GE(r.rtp_like, 100u);
+  EXPECT_EQ(r.tone, 0u);
+}
+
+// BYE crosses the core to the box, which closes the stream before answering 200: the client
+// keeps its port open half a second after the 200 and nothing more arrives. A re-INVITE in
+// the middle gets the same session and no second stream appears on the wire.
+TEST_F(MediaCalls, ReInviteKeepsTheStreamAndByeEndsIt) {
+  start("optional");
+  auto r = call("tls", {"--srtp", "mandatory", "--keying", "sdes", "--reinvite-after", "40", "--listen-after-bye", "0.5"});
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("packets ok 100, auth failures 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; re-INVITE 200 same session; BYE 200"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("after BYE"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_sources, 1u) << "the re-INVITE started another stream";
   EXPECT_EQ(r.tone, 0u);
 }
 
