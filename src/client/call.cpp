@@ -173,7 +173,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   auto bye = [&] {
     RequestSpec b = invite;
     b.method = "BYE";
-    b.cseq = 2;
+    b.cseq = 3;  // after a re-INVITE's 2
     b.branch = new_branch();
     b.body.clear();
     b.content_type.clear();
@@ -186,7 +186,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   // The same offer again inside the dialog: the answer must be the same session.
   auto reinvite = [&] {
     RequestSpec re = invite;
-    re.cseq = 3;
+    re.cseq = 2;
     re.branch = new_branch();
     std::string err;
     auto resp = transact(t, with_to_tag(build_request(re, via), o.target, to_tag), re.branch, o.timeout, err);

@@ -7,8 +7,9 @@
 // media/negotiation.h).
 //
 // SDES keys reaching the box crossed the core-box hop over mutual TLS; the client-edge hop
-// is covered by the edge, which strips a=crypto from SDP arriving over non-TLS flows
-// (media::strip_sdes_for_plain_flow), so the box treats a=crypto it sees as usable.
+// is covered by the core, which strips a=crypto from SDP arriving over non-TLS flows
+// (media::strip_sdes_for_plain_flow in CoreRouter), so the box treats a=crypto it sees as
+// usable.
 #include <chrono>
 #include <cstdint>
 #include <map>

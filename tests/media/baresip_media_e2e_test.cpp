@@ -94,7 +94,8 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
                                                 std::to_string(node_.tls_port()) +
                                                 ";transport=tls\";regint=600;audio_codecs=PCMU;mediaenc=" + mediaenc +
                                                 "\n");
-    ASSERT_TRUE(baresip_.start({"/usr/bin/baresip", "-s", "-n", "127.0.0.1", "-f", dir_, "-t", "90"}, dir_ + "/log"));
+    // stdbuf: baresip's stdout to a file is block-buffered, and the trace is read while it runs.
+    ASSERT_TRUE(baresip_.start({"/usr/bin/stdbuf", "-oL", "/usr/bin/baresip", "-s", "-n", "127.0.0.1", "-f", dir_, "-t", "90"}, dir_ + "/log"));
     ASSERT_TRUE(testkit::eventually([&] { return trace().find("200 OK () [1 binding]") != std::string::npos; }, 30s))
         << trace() << node_.log();
   }
@@ -121,7 +122,9 @@ TEST_P(BaresipMedia, ReceivesTheServiceStreamEncrypted) {
   EXPECT_TRUE(testkit::eventually([&] { return capture.rtp_like() >= 100; }, 20s)) << capture.rtp_like();
   auto hangup = testkit::baresip_command(ctrl_port_, "hangup", "");
   EXPECT_TRUE(hangup.ok) << hangup.text;
+  // baresip prints its rtp_stats when the call ends, then sends BYE.
   ASSERT_TRUE(testkit::eventually([&] { return received_packets(trace(), "errors") >= 0; }, 10s)) << trace();
+  EXPECT_TRUE(testkit::eventually([&] { return !response_status_for(trace(), "BYE").empty(); }, 10s)) << trace();
   capture.stop();
 
   std::string t = trace();
@@ -147,7 +150,7 @@ TEST_P(BaresipMedia, ReceivesTheServiceStreamEncrypted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Keying, BaresipMedia, ::testing::Values("srtp-mand", "dtls_srtp"),
-                         [](const auto& info) { return info.param == "dtls_srtp" ? "DtlsSrtp" : "Sdes"; });
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param == "dtls_srtp" ? "DtlsSrtp" : "Sdes"; });
 
 }  // namespace
 }  // namespace imsguard::media

@@ -138,5 +138,19 @@ TEST_F(MediaCalls, ClientWillNotPutSdesKeysOnAPlainFlow) {
   EXPECT_EQ(r.rtp_like, 0u);
 }
 
+// Keys forced onto a plain flow are removed by the core before the service box sees them:
+// the RTP/SAVP offer is left without keying and refused, never keyed with exposed keys.
+TEST_F(MediaCalls, SdesKeysFromAPlainFlowNeverReachTheServiceBox) {
+  start("optional");
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "sdes", "--allow-sdes-over-plain"});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("488"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_like, 0u);
+  EXPECT_TRUE(testkit::eventually(
+      [&] { return node_.events().find("a=crypto removed: SDES keys on a hop without TLS") != std::string::npos; },
+      std::chrono::seconds(5)))
+      << node_.events();
+}
+
 }  // namespace
 }  // namespace imsguard::media
