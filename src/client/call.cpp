@@ -1,5 +1,7 @@
 #include "client/call.h"
 
+#include <algorithm>
+
 #include "client/credentials.h"
 #include "client/request.h"
 #include "client/transport_impl.h"
@@ -227,7 +229,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     return r;
   }
   std::string setup_error;
-  if (check.outcome == media::Outcome::kSrtpSdes) setup_error = sink->use_sdes(*check.remote_key);
+  if (check.outcome == media::Outcome::kSrtpSdes) {
+    auto local = std::find_if(spec.sdes_keys.begin(), spec.sdes_keys.end(),
+                              [&](const media::SdesKey& k) { return k.tag == check.remote_key->tag; });
+    setup_error = local == spec.sdes_keys.end() ? "the answer's crypto tag matches none we offered"
+                                                : sink->use_sdes(*check.remote_key, *local);
+  }
   else if (check.outcome == media::Outcome::kSrtpDtls)
     setup_error = sink->use_dtls(identity,
                                  check.dtls_client ? media::DtlsSrtpEndpoint::Role::kClient
@@ -269,7 +276,8 @@ std::string summary_line(const CallResult& r) {
   out += ": packets ok " + std::to_string(s.ok) + ", auth failures " + std::to_string(s.auth_failures) +
          ", replays " + std::to_string(s.replays) + ", payload mismatches " + std::to_string(s.payload_mismatches) +
          ", lost " + std::to_string(s.lost) + ", out of order " + std::to_string(s.out_of_order) + ", rtcp ok " +
-         std::to_string(s.rtcp_ok) + ", rtcp failed " + std::to_string(s.rtcp_failed);
+         std::to_string(s.rtcp_ok) + ", rtcp failed " + std::to_string(s.rtcp_failed) + ", receiver reports sent " +
+         std::to_string(r.media.reports_sent);
   if (r.reinvite_status)
     out += "; re-INVITE " + std::to_string(r.reinvite_status) + (r.reinvite_same_session ? " same session" : " another session");
   if (r.bye_status) out += "; BYE " + std::to_string(r.bye_status);

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "media/rtp.h"
+#include "ops/counters.h"
 
 namespace imsguard::media {
 namespace {
@@ -16,6 +17,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(kPacketIntervalMs);
 constexpr uint32_t kRtcpEvery = 50;  // one sender report per second
+
+// The sinks' receiver reports, process-wide: authenticated (or plain) vs rejected SRTCP.
+ops::Counter& rtcp_ok_counter() {
+  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"ok\"}",
+                                               "(S)RTCP reports received from media sinks");
+  return c;
+}
+ops::Counter& rtcp_rejected_counter() {
+  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"rejected\"}");
+  return c;
+}
 
 uint32_t random_u32() {
   uint32_t v = 0;
@@ -125,7 +137,14 @@ void MediaPump::on_readable(Stream& s) {
     } else if (is_rtp_or_rtcp_datagram(d) && is_rtcp(d)) {
       // The sink's receiver reports: authenticated when keyed, counted either way.
       size_t len = d.size();
-      if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) ++s.report.rtcp_received;
+      if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) {
+        ++s.report.rtcp_received;
+        ++stats_.rtcp_received;
+        rtcp_ok_counter().inc();
+      } else {
+        ++stats_.rtcp_rejected;
+        rtcp_rejected_counter().inc();
+      }
     }
   }
 }

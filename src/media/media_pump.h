@@ -44,6 +44,7 @@ struct PumpStats {
   std::atomic<uint64_t> busy_us{0};     // time spent sending, summed over ticks
   std::atomic<uint64_t> max_tick_us{0};  // the longest tick
   std::atomic<uint64_t> thread_cpu_us{0};  // CPU time of the pump thread (updated each tick)
+  std::atomic<uint64_t> rtcp_received{0}, rtcp_rejected{0};  // the sinks' (S)RTCP reports
 };
 
 class MediaPump {

@@ -56,6 +56,8 @@ class LoopbackCapture {
   uint64_t rtp_like() const { return rtp_like_; }        // UDP, RTP v2, PT 0, >= 172 bytes
   uint64_t plaintext_tone() const { return tone_; }      // UDP payloads containing the tone
   uint64_t udp() const { return udp_; }
+  // RTCP receiver reports (PT 201; the header stays in clear under SRTCP).
+  uint64_t receiver_reports() const { return receiver_reports_; }
   // Distinct UDP source ports of the RTP-like datagrams: the number of streams (after stop()).
   size_t rtp_sources() const { return rtp_source_ports_.size(); }
 
@@ -81,6 +83,7 @@ class LoopbackCapture {
         ++rtp_like_;
         rtp_source_ports_.insert(static_cast<uint16_t>(ip[ihl] << 8 | ip[ihl + 1]));
       }
+      if (payload >= 8 && (udp[0] & 0xc0) == 0x80 && udp[1] == 201) ++receiver_reports_;
       if (std::search(udp, udp + payload, tone.begin(), tone.begin() + 32) != udp + payload) ++tone_;
     }
   }
@@ -88,7 +91,7 @@ class LoopbackCapture {
   int fd_ = -1;
   std::atomic<bool> running_{false};
   std::thread thread_;
-  std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0};
+  std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0}, receiver_reports_{0};
   std::set<uint16_t> rtp_source_ports_;  // capture thread only until stop() joins it
 };
 
