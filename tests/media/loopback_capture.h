@@ -41,6 +41,10 @@ class LoopbackCapture {
       error = "bind to lo: " + std::string(std::strerror(errno));
       return false;
     }
+    // Every loopback datagram of the machine lands here (other tests' floods included): a
+    // large buffer keeps the call's packets from being dropped while the thread catches up.
+    int bytes = 64 << 20;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);
     running_ = true;
     thread_ = std::thread([this] { loop(); });
     return true;
@@ -48,6 +52,11 @@ class LoopbackCapture {
   void stop() {
     running_ = false;
     if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) {
+      tpacket_stats st{};
+      socklen_t len = sizeof st;
+      if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+    }
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
@@ -56,6 +65,7 @@ class LoopbackCapture {
   uint64_t rtp_like() const { return rtp_like_; }        // UDP, RTP v2, PT 0, >= 172 bytes
   uint64_t plaintext_tone() const { return tone_; }      // UDP payloads containing the tone
   uint64_t udp() const { return udp_; }
+  uint64_t drops() const { return drops_; }  // frames the kernel dropped (buffer full)
   // RTCP receiver reports (PT 201; the header stays in clear under SRTCP).
   uint64_t receiver_reports() const { return receiver_reports_; }
   // Distinct UDP source ports of the RTP-like datagrams: the number of streams (after stop()).
@@ -65,9 +75,15 @@ class LoopbackCapture {
   void loop() {
     std::vector<uint8_t> buf(70000);
     const auto& tone = tone_frame();
-    while (running_) {
+    for (;;) {
+      // After stop() what is already queued is still read: a loaded machine lets the
+      // thread fall behind, and the datagrams of the call's last moments must count.
+      bool stopping = !running_;
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
+      if (::poll(&p, 1, stopping ? 0 : 50) <= 0) {
+        if (stopping) break;
+        continue;
+      }
       sockaddr_ll from{};
       socklen_t len = sizeof from;
       ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
@@ -92,6 +108,7 @@ class LoopbackCapture {
   std::atomic<bool> running_{false};
   std::thread thread_;
   std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0}, receiver_reports_{0};
+  uint64_t drops_ = 0;
   std::set<uint16_t> rtp_source_ports_;  // capture thread only until stop() joins it
 };
 

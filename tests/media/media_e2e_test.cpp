@@ -20,6 +20,7 @@ struct ClientRun {
   std::string out;
   uint64_t rtp_like = 0, tone = 0;
   size_t rtp_sources = 0;
+  uint64_t capture_drops = 0;
   uint64_t receiver_reports = 0;
 };
 
@@ -60,6 +61,7 @@ class MediaCalls : public ::testing::Test {
     r.rtp_like = capture.rtp_like();
     r.tone = capture.plaintext_tone();
     r.rtp_sources = capture.rtp_sources();
+    r.capture_drops = capture.drops();
     r.receiver_reports = capture.receiver_reports();
     return r;
   }
@@ -135,7 +137,7 @@ TEST_F(MediaCalls, PlainRtpShowsTheToneSoTheCaptureCheckCanFail) {
   auto r = call("udp", {"--srtp", "off"});
   EXPECT_EQ(r.exit, 0) << r.out << node_.log();
   EXPECT_NE(r.out.find("media rtp"), std::string::npos) << r.out;
-  EXPECT_GE(r.tone, 100u) << "plain RTP should show the tone to the capture";
+  EXPECT_GE(r.tone, 100u) << "plain RTP should show the tone to the capture; capture drops " << r.capture_drops;
 }
 
 TEST_F(MediaCalls, MandatoryServiceRefusesAPlainOfferWith488AndAuditsIt) {
