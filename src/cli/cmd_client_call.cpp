@@ -22,6 +22,8 @@ struct CallCliOptions {
   std::string to, srtp = "optional", keying = "sdes", media_address = "127.0.0.1";
   std::vector<std::string> suites;
   uint32_t packets = 100;
+  uint32_t reinvite_after = 0;
+  double listen_after_bye_s = 0;
   double timeout_s = 5, media_timeout_s = 15;
   bool allow_sdes_over_plain = false;
   bool verbose = false;
@@ -53,6 +55,10 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
   if (o.timeout_s <= 0 || o.timeout_s > 32) return error = "--timeout must be in (0, 32] seconds", false;
   if (o.media_timeout_s <= 0 || o.media_timeout_s > 600) return error = "--media-timeout must be in (0, 600] seconds", false;
   if (o.packets == 0 || o.packets > 30000) return error = "--packets must be 1..30000", false;
+  if (o.reinvite_after >= o.packets && o.reinvite_after != 0)
+    return error = "--reinvite-after must be below --packets", false;
+  if (o.listen_after_bye_s < 0 || o.listen_after_bye_s > 30)
+    return error = "--listen-after-bye must be in [0, 30] seconds", false;
   topts.kind = *kind;
   topts.server = *server;
   topts.connect_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
@@ -109,6 +115,8 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
   call.sdes_requires_tls = !o.allow_sdes_over_plain;
   call.media_address = o.media_address;
   call.packets = o.packets;
+  call.reinvite_after = o.reinvite_after;
+  call.listen_after_bye = std::chrono::milliseconds(static_cast<int64_t>(o.listen_after_bye_s * 1000));
   call.timeout = topts.connect_timeout;
   call.media_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.media_timeout_s * 1000));
   call.log = ua.log;
@@ -135,6 +143,12 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
   cmd->add_option("--keying", o->keying, "sdes (a=crypto, needs TLS signaling) | dtls (DTLS-SRTP)")->capture_default_str();
   cmd->add_option("--suite", o->suites, "SRTP suite to offer/accept, repeatable (default: all three)");
   cmd->add_option("--packets", o->packets, "good packets to receive before hanging up")->capture_default_str();
+  cmd->add_option("--reinvite-after", o->reinvite_after,
+                  "send a re-INVITE after this many good packets; it must keep the same session (0: none)")
+      ->capture_default_str();
+  cmd->add_option("--listen-after-bye", o->listen_after_bye_s,
+                  "seconds to keep the media port open after the 200 to BYE; any datagram then is a failure")
+      ->capture_default_str();
   cmd->add_option("--media-address", o->media_address, "local RTP address")->capture_default_str();
   cmd->add_option("--timeout", o->timeout_s, "per SIP request, seconds")->capture_default_str();
   cmd->add_option("--media-timeout", o->media_timeout_s, "for the whole stream, seconds")->capture_default_str();

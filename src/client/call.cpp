@@ -1,5 +1,7 @@
 #include "client/call.h"
 
+#include <algorithm>
+
 #include "client/credentials.h"
 #include "client/request.h"
 #include "client/transport_impl.h"
@@ -173,7 +175,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   auto bye = [&] {
     RequestSpec b = invite;
     b.method = "BYE";
-    b.cseq = 2;
+    b.cseq = 3;  // after a re-INVITE's 2
     b.branch = new_branch();
     b.body.clear();
     b.content_type.clear();
@@ -182,6 +184,28 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     auto resp = transact(t, with_to_tag(build_request(b, via), o.target, to_tag), b.branch, o.timeout, err);
     r.bye_status = resp ? resp->msg.status_code() : 0;
     log("BYE: " + (resp ? std::to_string(r.bye_status) + " " + sanitize(resp->msg.reason()) : err));
+  };
+  // The same offer again inside the dialog: the answer must be the same session.
+  auto reinvite = [&] {
+    RequestSpec re = invite;
+    re.cseq = 2;
+    re.branch = new_branch();
+    std::string err;
+    auto resp = transact(t, with_to_tag(build_request(re, via), o.target, to_tag), re.branch, o.timeout, err);
+    r.reinvite_status = resp ? resp->msg.status_code() : 0;
+    r.reinvite_same_session = resp && resp->msg.body() == answer->msg.body();
+    log("re-INVITE: " + (resp ? std::to_string(r.reinvite_status) + " " + sanitize(resp->msg.reason()) +
+                                    (r.reinvite_same_session ? ", same session" : ", another session")
+                              : err));
+    if (resp && r.reinvite_status < 300) {
+      RequestSpec a = re;
+      a.method = "ACK";
+      a.branch = new_branch();
+      a.body.clear();
+      a.content_type.clear();
+      a.contact.clear();
+      t.send(with_to_tag(build_request(a, via), o.target, to_tag), err);
+    }
   };
 
   auto parsed = sip::parse_sdp(answer->msg.body());
@@ -205,7 +229,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     return r;
   }
   std::string setup_error;
-  if (check.outcome == media::Outcome::kSrtpSdes) setup_error = sink->use_sdes(*check.remote_key);
+  if (check.outcome == media::Outcome::kSrtpSdes) {
+    auto local = std::find_if(spec.sdes_keys.begin(), spec.sdes_keys.end(),
+                              [&](const media::SdesKey& k) { return k.tag == check.remote_key->tag; });
+    setup_error = local == spec.sdes_keys.end() ? "the answer's crypto tag matches none we offered"
+                                                : sink->use_sdes(*check.remote_key, *local);
+  }
   else if (check.outcome == media::Outcome::kSrtpDtls)
     setup_error = sink->use_dtls(identity,
                                  check.dtls_client ? media::DtlsSrtpEndpoint::Role::kClient
@@ -217,10 +246,22 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     bye();
     return r;
   }
-  r.media = sink->run(o.packets, Clock::now() + o.media_timeout);
+  auto media_deadline = Clock::now() + o.media_timeout;
+  if (o.reinvite_after > 0 && o.reinvite_after < o.packets) {
+    r.media = sink->run(o.reinvite_after, media_deadline);
+    if (r.media.error.empty() && !r.media.timed_out) reinvite();
+  }
+  if (r.media.error.empty() && !r.media.timed_out) r.media = sink->run(o.packets, media_deadline);
   bye();
+  if (o.listen_after_bye.count() > 0 && r.bye_status == 200)
+    r.after_bye_packets = sink->count_late_arrivals(Clock::now() + o.listen_after_bye);
   const auto& s = r.media.stats;
   if (!r.media.error.empty()) r.error = r.media.error;
+  else if (o.reinvite_after > 0 && o.reinvite_after < o.packets &&
+           (r.reinvite_status != 200 || !r.reinvite_same_session))
+    r.error = "the re-INVITE was not answered with the same session";
+  else if (r.after_bye_packets > 0)
+    r.error = std::to_string(r.after_bye_packets) + " datagrams arrived after the 200 to BYE";
   else if (s.ok < o.packets) r.error = "received " + std::to_string(s.ok) + " good packets of " + std::to_string(o.packets);
   else if (s.auth_failures || s.replays || s.payload_mismatches || s.malformed)
     r.error = "the stream had bad packets";
@@ -235,8 +276,12 @@ std::string summary_line(const CallResult& r) {
   out += ": packets ok " + std::to_string(s.ok) + ", auth failures " + std::to_string(s.auth_failures) +
          ", replays " + std::to_string(s.replays) + ", payload mismatches " + std::to_string(s.payload_mismatches) +
          ", lost " + std::to_string(s.lost) + ", out of order " + std::to_string(s.out_of_order) + ", rtcp ok " +
-         std::to_string(s.rtcp_ok) + ", rtcp failed " + std::to_string(s.rtcp_failed);
+         std::to_string(s.rtcp_ok) + ", rtcp failed " + std::to_string(s.rtcp_failed) + ", receiver reports sent " +
+         std::to_string(r.media.reports_sent);
+  if (r.reinvite_status)
+    out += "; re-INVITE " + std::to_string(r.reinvite_status) + (r.reinvite_same_session ? " same session" : " another session");
   if (r.bye_status) out += "; BYE " + std::to_string(r.bye_status);
+  if (r.bye_status == 200 && r.after_bye_packets) out += ", after BYE " + std::to_string(r.after_bye_packets) + " datagrams";
   return out;
 }
 

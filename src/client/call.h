@@ -27,6 +27,11 @@ struct CallOptions {
   uint32_t packets = 100;  // good packets to receive before hanging up (2 s)
   std::chrono::milliseconds timeout{5000};          // per SIP transaction
   std::chrono::milliseconds media_timeout{15000};   // for the whole stream
+  // After this many good packets, a re-INVITE with the same offer (0: none); its answer
+  // must describe the same session (same SDP), and the stream must go on.
+  uint32_t reinvite_after = 0;
+  // Listen this long after the 200 to BYE; a datagram then means the stream did not stop.
+  std::chrono::milliseconds listen_after_bye{0};
   std::function<void(const std::string&)> log;
 };
 
@@ -39,6 +44,9 @@ struct CallResult {
   std::string negotiated;  // "srtp-sdes AES_CM_128_HMAC_SHA1_80", "rtp", ...
   SinkResult media;
   int bye_status = 0;
+  int reinvite_status = 0;          // 0: no re-INVITE sent
+  bool reinvite_same_session = false;
+  uint64_t after_bye_packets = 0;   // datagrams during listen_after_bye
 };
 
 CallResult place_call(Transport& transport, const CallOptions& options);

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <openssl/rand.h>
+
+#include "media/rtp.h"
 #include "media/udp.h"
 
 namespace imsguard::client {
@@ -21,6 +24,7 @@ std::unique_ptr<MediaSink> MediaSink::open(const std::string& address, std::stri
   s->fd_ = sock.fd;
   s->port_ = sock.port;
   s->address_ = address;
+  RAND_bytes(reinterpret_cast<unsigned char*>(&s->ssrc_), sizeof s->ssrc_);
   return s;
 }
 
@@ -34,10 +38,12 @@ std::string MediaSink::connect(const std::string& address, uint16_t port) {
 
 void MediaSink::use_plain() { receiver_ = std::make_unique<media::StreamReceiver>(nullptr); }
 
-std::string MediaSink::use_sdes(const media::SdesKey& remote) {
+std::string MediaSink::use_sdes(const media::SdesKey& remote, const media::SdesKey& local) {
   std::string error;
   auto rx = media::SrtpSession::create(remote.suite, remote.key_salt, media::SrtpSession::Direction::kReceive, error);
   if (!rx) return error;
+  tx_ = media::SrtpSession::create(local.suite, local.key_salt, media::SrtpSession::Direction::kSend, error);
+  if (!tx_) return error;
   suite_ = std::string(media::suite_info(remote.suite).sdes_name);
   receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx));
   return {};
@@ -60,7 +66,8 @@ void MediaSink::flush_dtls() {
     const auto& keys = dtls_->keys();
     std::string error;
     auto rx = media::SrtpSession::create(keys.suite, keys.remote, media::SrtpSession::Direction::kReceive, error);
-    if (!rx) {
+    tx_ = media::SrtpSession::create(keys.suite, keys.local, media::SrtpSession::Direction::kSend, error);
+    if (!rx || !tx_) {
       error_ = "srtp: " + error;
       return;
     }
@@ -96,6 +103,7 @@ SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
         flush_dtls();
       }
     }
+    if (receiver_ && Clock::now() >= next_report_) send_receiver_report();
     if (ready <= 0) continue;
     for (int i = 0; i < 64; ++i) {
       ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
@@ -121,9 +129,40 @@ SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
     r.srtp = receiver_->keyed();
   }
   r.suite = suite_;
+  r.reports_sent = reports_sent_;
   r.error = error_;
   if (r.error.empty() && !receiver_ && dtls_) r.error = "dtls: the handshake did not finish";
   return r;
+}
+
+void MediaSink::send_receiver_report() {
+  auto now = Clock::now();
+  if (next_report_ == Clock::time_point{}) {
+    next_report_ = now + std::chrono::seconds(1);  // the first after a second of stream
+    return;
+  }
+  next_report_ = now + std::chrono::seconds(1);
+  auto block = receiver_->report_block(now);
+  if (!block) return;
+  auto rr = media::receiver_report(ssrc_, *block);
+  size_t len = rr.size();
+  rr.resize(len + media::kSrtpMaxTrailer + 8);
+  if (tx_ && tx_->protect_rtcp(rr.data(), len, rr.size()) != media::SrtpStatus::kOk) return;
+  if (::send(fd_, rr.data(), len, MSG_NOSIGNAL) == static_cast<ssize_t>(len)) ++reports_sent_;
+}
+
+uint64_t MediaSink::count_late_arrivals(Clock::time_point until) {
+  uint8_t buf[4096];
+  while (::recv(fd_, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+  }
+  uint64_t late = 0;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) return late;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    while (::recv(fd_, buf, sizeof buf, MSG_DONTWAIT) > 0) ++late;
+  }
 }
 
 }  // namespace imsguard::client

@@ -18,6 +18,7 @@ namespace imsguard::client {
 
 struct SinkResult {
   media::ReceiveStats stats;
+  uint64_t reports_sent = 0;  // our (S)RTCP receiver reports
   bool srtp = false;
   std::string suite;     // the SRTP suite in use, when keyed
   std::string error;     // DTLS failure, socket error
@@ -32,19 +33,25 @@ class MediaSink {
   MediaSink& operator=(const MediaSink&) = delete;
 
   uint16_t port() const { return port_; }
+  uint64_t reports_sent() const { return reports_sent_; }  // RTCP receiver reports
   const std::string& address() const { return address_; }
 
   // Accept datagrams from the source at address:port only (from the SDP answer).
   std::string connect(const std::string& address, uint16_t port);
   void use_plain();
-  // SDES: the answerer's key, which it protects with.
-  std::string use_sdes(const media::SdesKey& remote);
+  // SDES: the answerer's key, which it protects with, and ours of the same tag, which our
+  // SRTCP receiver reports are protected with.
+  std::string use_sdes(const media::SdesKey& remote, const media::SdesKey& local);
   // DTLS-SRTP on this port; the keys come from the handshake.
   std::string use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
                        const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites);
 
-  // Receives until `packets` good packets, or the deadline.
+  // Receives until `packets` good packets (counted since open), or the deadline; sends a
+  // receiver report (SRTCP when keyed) to the source every second meanwhile.
   SinkResult run(uint32_t packets, Clock::time_point deadline);
+  // After the stream should have stopped: drops what is already queued (sent before), then
+  // counts the datagrams that still arrive until `until`.
+  uint64_t count_late_arrivals(Clock::time_point until);
 
  private:
   MediaSink() = default;
@@ -58,6 +65,11 @@ class MediaSink {
   std::string suite_;
   std::string error_;
   uint64_t early_ = 0;  // media before DTLS finished (cannot be authenticated yet)
+  void send_receiver_report();
+  std::unique_ptr<media::SrtpSession> tx_;  // our SRTCP; null for plain RTP
+  uint32_t ssrc_ = 0;
+  Clock::time_point next_report_{};
+  uint64_t reports_sent_ = 0;
 };
 
 }  // namespace imsguard::client

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "media/rtp.h"
+#include "ops/counters.h"
 
 namespace imsguard::media {
 namespace {
@@ -16,6 +17,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(kPacketIntervalMs);
 constexpr uint32_t kRtcpEvery = 50;  // one sender report per second
+
+// The sinks' receiver reports, process-wide: authenticated (or plain) vs rejected SRTCP.
+ops::Counter& rtcp_ok_counter() {
+  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"ok\"}",
+                                               "(S)RTCP reports received from media sinks");
+  return c;
+}
+ops::Counter& rtcp_rejected_counter() {
+  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"rejected\"}");
+  return c;
+}
 
 uint32_t random_u32() {
   uint32_t v = 0;
@@ -54,6 +66,9 @@ void MediaPump::stop() {
   pending_.clear();
   for (auto& s : streams_) finish(*s, "stopped");
   streams_.clear();
+  ending_.clear();
+  ends_done_ = ends_requested_;
+  ended_.notify_all();
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   epoll_fd_ = -1;
 }
@@ -78,8 +93,10 @@ uint64_t MediaPump::add(StreamConfig cfg) {
 }
 
 void MediaPump::end(uint64_t id, std::string reason) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   ending_.emplace_back(id, std::move(reason));
+  uint64_t generation = ++ends_requested_;
+  ended_.wait_for(lock, std::chrono::seconds(1), [&] { return ends_done_ >= generation || !running_.load(); });
 }
 
 void MediaPump::finish(Stream& s, std::string reason) {
@@ -120,7 +137,14 @@ void MediaPump::on_readable(Stream& s) {
     } else if (is_rtp_or_rtcp_datagram(d) && is_rtcp(d)) {
       // The sink's receiver reports: authenticated when keyed, counted either way.
       size_t len = d.size();
-      if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) ++s.report.rtcp_received;
+      if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) {
+        ++s.report.rtcp_received;
+        ++stats_.rtcp_received;
+        rtcp_ok_counter().inc();
+      } else {
+        ++stats_.rtcp_rejected;
+        rtcp_rejected_counter().inc();
+      }
     }
   }
 }
@@ -193,7 +217,9 @@ void MediaPump::run() {
         for (auto& s : streams_)
           if (s->id == id) finish(*s, reason);
       ending_.clear();
+      ends_done_ = ends_requested_;
     }
+    ended_.notify_all();
     auto now = Clock::now();
     int timeout_ms = next_tick > now
                          ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now).count())

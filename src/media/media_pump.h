@@ -6,6 +6,7 @@
 // streams is the point: the benchmark measures how many streams one core keeps on time.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,7 @@ struct PumpStats {
   std::atomic<uint64_t> busy_us{0};     // time spent sending, summed over ticks
   std::atomic<uint64_t> max_tick_us{0};  // the longest tick
   std::atomic<uint64_t> thread_cpu_us{0};  // CPU time of the pump thread (updated each tick)
+  std::atomic<uint64_t> rtcp_received{0}, rtcp_rejected{0};  // the sinks' (S)RTCP reports
 };
 
 class MediaPump {
@@ -59,7 +61,8 @@ class MediaPump {
 
   // Thread-safe; the stream starts on the next tick. Returns its id.
   uint64_t add(StreamConfig stream);
-  // Thread-safe: ends a stream early (BYE).
+  // Thread-safe: ends a stream early (BYE). Returns once the pump has closed the stream's
+  // socket (bounded wait), so a 200 to the BYE is never followed by a packet of that stream.
   void end(uint64_t id, std::string reason);
   size_t active() const { return active_.load(); }
   const PumpStats& stats() const { return stats_; }
@@ -75,9 +78,11 @@ class MediaPump {
   EndCallback on_end_;
   std::thread thread_;
   std::atomic<bool> running_{false};
-  std::mutex mutex_;  // guards pending_, ending_
+  std::mutex mutex_;  // guards pending_, ending_, the end generations
+  std::condition_variable ended_;  // the pump has processed ending_ up to ends_requested_
   std::vector<std::unique_ptr<Stream>> pending_;
   std::vector<std::pair<uint64_t, std::string>> ending_;
+  uint64_t ends_requested_ = 0, ends_done_ = 0;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Stream>> streams_;  // pump thread only
   std::atomic<size_t> active_{0};

@@ -1,5 +1,7 @@
 #include "media/rtp.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cmath>
 
@@ -107,6 +109,21 @@ std::vector<uint8_t> sender_report(uint32_t ssrc, uint32_t rtp_timestamp, uint32
   put32(&p[20], packets);
   put32(&p[24], octets);
   p.resize(28);
+  return p;
+}
+
+std::vector<uint8_t> receiver_report(uint32_t ssrc, const ReportBlock& b) {
+  std::vector<uint8_t> p(32);
+  p[0] = 0x81;  // V=2, RC=1
+  p[1] = 201;   // RR
+  put16(&p[2], 7);  // length in 32-bit words minus one
+  put32(&p[4], ssrc);
+  put32(&p[8], b.source_ssrc);
+  put32(&p[12], (uint32_t{b.fraction_lost} << 24) | std::min<uint32_t>(b.cumulative_lost, 0x7fffff));
+  put32(&p[16], b.extended_highest);
+  put32(&p[20], b.jitter);
+  put32(&p[24], b.last_sr);
+  put32(&p[28], b.delay_since_last_sr);
   return p;
 }
 

@@ -50,4 +50,18 @@ std::vector<uint8_t> tone_packet(const RtpHeader& h, size_t trailer_room);
 std::vector<uint8_t> sender_report(uint32_t ssrc, uint32_t rtp_timestamp, uint32_t packets, uint32_t octets,
                                    size_t trailer_room);
 
+// One report block of a receiver report (RFC 3550 6.4.1): what the sink saw of a source.
+struct ReportBlock {
+  uint32_t source_ssrc = 0;
+  uint8_t fraction_lost = 0;     // of the packets expected since the previous report, /256
+  uint32_t cumulative_lost = 0;  // 24 bits on the wire
+  uint32_t extended_highest = 0;
+  uint32_t jitter = 0;           // interarrival jitter, RTP timestamp units
+  uint32_t last_sr = 0;          // middle 32 bits of the last SR's NTP time, 0 if none
+  uint32_t delay_since_last_sr = 0;  // 1/65536 s
+};
+
+// An RTCP receiver report (RFC 3550 6.4.2) from `ssrc` with one report block: 32 bytes.
+std::vector<uint8_t> receiver_report(uint32_t ssrc, const ReportBlock& block);
+
 }  // namespace imsguard::media

@@ -1,6 +1,7 @@
 #include "media/stream_receiver.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <span>
 
 #include "media/rtp.h"
@@ -12,8 +13,12 @@ StreamReceiver::StreamReceiver(std::unique_ptr<SrtpSession> rx) : rx_(std::move(
 void StreamReceiver::on_datagram(uint8_t* data, size_t len) {
   std::span<const uint8_t> d(data, len);
   if (is_rtcp(d)) {
-    if (rx_ && rx_->unprotect_rtcp(data, len) != SrtpStatus::kOk) ++stats_.rtcp_failed;
-    else ++stats_.rtcp_ok;
+    if (rx_ && rx_->unprotect_rtcp(data, len) != SrtpStatus::kOk) {
+      ++stats_.rtcp_failed;
+      return;
+    }
+    ++stats_.rtcp_ok;
+    on_sender_report(data, len);
     return;
   }
   if (rx_) {
@@ -45,6 +50,9 @@ void StreamReceiver::on_rtp(const uint8_t* data, size_t len) {
   if (!started_) {
     ext = (uint64_t{1} << 16) + seq;  // room below for reordered packets
     highest_ = ext;
+    base_ = ext;
+    expected_prior_ = received_prior_ = received_ = 0;
+    last_transit_.reset();
     seen_ = 1;
     started_ = true;
   } else {
@@ -67,6 +75,17 @@ void StreamReceiver::on_rtp(const uint8_t* data, size_t len) {
       if (stats_.lost > 0) --stats_.lost;  // counted as lost when the gap opened
     }
   }
+  ++received_;
+  // Interarrival jitter (RFC 3550 A.8), arrival time in the 8 kHz PCMU clock.
+  auto arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+  int64_t transit = arrival_us * 8 / 1000 - static_cast<int64_t>(p->header.timestamp);
+  if (last_transit_) {
+    double d = static_cast<double>(std::llabs(transit - *last_transit_));
+    jitter_ += (d - jitter_) / 16.0;
+  }
+  last_transit_ = transit;
   const auto& tone = tone_frame();
   if (p->header.payload_type != 0 || p->payload_size != tone.size() ||
       !std::equal(tone.begin(), tone.end(), data + p->payload_offset)) {
@@ -74,6 +93,36 @@ void StreamReceiver::on_rtp(const uint8_t* data, size_t len) {
     return;
   }
   ++stats_.ok;
+}
+
+void StreamReceiver::on_sender_report(const uint8_t* data, size_t len) {
+  if (len < 28 || data[1] != 200) return;
+  // The middle 32 bits of the NTP timestamp (bytes 10..13), echoed back as LSR.
+  last_sr_ = uint32_t{data[10]} << 24 | uint32_t{data[11]} << 16 | uint32_t{data[12]} << 8 | data[13];
+  last_sr_at_ = std::chrono::steady_clock::now();
+}
+
+std::optional<ReportBlock> StreamReceiver::report_block(std::chrono::steady_clock::time_point now) {
+  if (!started_ || !ssrc_) return std::nullopt;
+  ReportBlock b;
+  b.source_ssrc = *ssrc_;
+  b.extended_highest = static_cast<uint32_t>(highest_);
+  uint64_t expected = highest_ - base_ + 1;
+  int64_t lost = static_cast<int64_t>(expected) - static_cast<int64_t>(received_);
+  b.cumulative_lost = static_cast<uint32_t>(std::clamp<int64_t>(lost, 0, 0x7fffff));
+  uint64_t expected_interval = expected - expected_prior_;
+  uint64_t received_interval = received_ - received_prior_;
+  expected_prior_ = expected;
+  received_prior_ = received_;
+  if (expected_interval > 0 && expected_interval > received_interval)
+    b.fraction_lost = static_cast<uint8_t>(((expected_interval - received_interval) << 8) / expected_interval);
+  b.jitter = static_cast<uint32_t>(jitter_);
+  if (last_sr_ != 0) {
+    b.last_sr = last_sr_;
+    auto delay = std::chrono::duration_cast<std::chrono::microseconds>(now - last_sr_at_).count();
+    b.delay_since_last_sr = static_cast<uint32_t>(delay * 65536 / 1000000);
+  }
+  return b;
 }
 
 }  // namespace imsguard::media

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "media/sdes_strip.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "sip/parser.h"
@@ -23,6 +24,9 @@ struct RouterCounters {
       ops::counters().get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
                           "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
   ops::Counter& policed_header = ops::counters().get("imsguard_service_assertions_policed_total{kind=\"header\"}");
+  // The same series as the edge's relay: SDES keys removed because a hop was not TLS.
+  ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total",
+                                                    "SDP bodies whose a=crypto keys were removed on a hop without TLS");
 };
 
 RouterCounters& counters() {
@@ -33,6 +37,23 @@ RouterCounters& counters() {
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The edge's listener the subscriber's flow arrived on, as a loose route: in-dialog requests
+// of a service dialog (BYE) must come back through the edge, since the service's Contact
+// (sip:<service>@services.<domain>) names no host a client can reach.
+std::string edge_record_route(const config::Config& config, const net::Flow& flow) {
+  const config::Listener* chosen = nullptr;
+  for (const auto& l : config.sip.listen) {
+    if (l.transport != flow.transport) continue;
+    if (!chosen || l.port == flow.local_port) chosen = &l;
+  }
+  std::string host = chosen ? chosen->address : "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  uint16_t port = chosen ? chosen->port : flow.local_port;
+  std::string route = "<sip:services@" + host + ":" + std::to_string(port);
+  if (flow.transport != config::Transport::kUdp) route += ";transport=" + std::string(config::transport_name(flow.transport));
+  return route + ";lr>";
 }
 
 }  // namespace
@@ -97,6 +118,18 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
   w.add_header("P-Asserted-Identity", assertion.asserted);
   w.add_header("Identity", assertion.identity);
+  // SDES keys that crossed the subscriber's hop in clear are no secret: the box must not key
+  // SRTP with them (media.sdes_requires_tls). The core-box hop itself is mutual TLS.
+  if (config_.media.sdes_requires_tls && flow.transport != config::Transport::kTls && !msg.body().empty() &&
+      msg.content_type() == "application/sdp") {
+    bool stripped = false;
+    std::string body = media::strip_sdes_for_plain_flow(msg.body(), stripped);
+    if (stripped) {
+      w.set_body("application/sdp", body);
+      counters().sdes_stripped.inc();
+      ops::events().emit({"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"});
+    }
+  }
   auto result = client_->exchange(w.str());
   if (!result.error.empty()) {
     counters().failed.inc();
@@ -132,6 +165,9 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     ops::events().emit({"service", "servicebox", service, "strip", "service set headers it may not: " + names});
   }
   if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
+  bool dialog_created = msg.method_name() == "INVITE" && answer.status_code() >= 200 && answer.status_code() < 300;
+  if (auto to = msg.to(); dialog_created && to && to->tag().empty())
+    out.prepend_header("Record-Route", edge_record_route(config_, flow));
   counters().relayed.inc();
   reply.send(out.str());
   return true;

@@ -14,7 +14,10 @@ namespace imsguard::service {
 MediaService::MediaService(MediaServiceOptions options)
     : options_(std::move(options)), pump_([this](const media::StreamReport& r) {
         std::lock_guard lock(mutex_);
-        calls_.erase(r.label);
+        auto it = calls_.find(r.label);
+        if (it == calls_.end()) return;
+        it->second.ended = true;
+        it->second.ended_at = std::chrono::steady_clock::now();
       }) {}
 
 MediaService::~MediaService() { stop(); }
@@ -60,6 +63,15 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
     // The reason phrase carries the why: the core passes no Warning header back.
     return respond(invite, code, std::string(reason) + " (" + why + ")", to_tag);
   };
+  {
+    // A retransmission or a re-INVITE refreshes the dialog: the same answer, the same stream.
+    std::lock_guard lock(mutex_);
+    prune_ended();
+    if (const Call* call = find_call(invite.call_id(), identity))
+      return respond(invite, 200, "OK", to_tag, call->contact, call->answer);
+    if (auto to = invite.to(); to && !to->tag().empty())
+      return respond(invite, 481, "Call/Transaction Does Not Exist", to_tag);
+  }
   if (invite.body().empty()) return refuse(488, "Not Acceptable Here", "the INVITE has no SDP offer");
   auto offer = sip::parse_sdp(invite.body());
   if (!offer) return refuse(400, "Bad Request", "SDP offer: " + offer.error);
@@ -110,24 +122,50 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   }
   media::record_negotiation(plan.outcome, "answer", source, identity, plan.reason);
   std::string label = stream.label;
+  // Registered before the stream starts, so its end (even an immediate one) finds the dialog.
+  std::unique_lock lock(mutex_);
+  Call& call = calls_[label];
+  call = Call{0, std::string(identity), answer.text, std::string(contact), false, {}};
+  lock.unlock();
   uint64_t id = pump_.add(std::move(stream));
-  {
-    std::lock_guard lock(mutex_);
-    calls_[label] = id;
-  }
+  lock.lock();
+  if (auto it = calls_.find(label); it != calls_.end()) it->second.stream = id;
+  lock.unlock();
   return respond(invite, 200, "OK", to_tag, contact, answer.text);
 }
 
-std::string MediaService::handle_bye(const sip::Message& bye, std::string_view to_tag) {
+const MediaService::Call* MediaService::find_call(std::string_view call_id, std::string_view identity) const {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || it->second.caller != identity) return nullptr;
+  return &it->second;
+}
+
+void MediaService::prune_ended() {
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(calls_, [&](const auto& kv) { return kv.second.ended && now - kv.second.ended_at > kEndedDialogLinger; });
+}
+
+std::string MediaService::handle_bye(const sip::Message& bye, std::string_view to_tag, std::string_view identity) {
   std::optional<uint64_t> id;
+  bool known = false;
   {
     std::lock_guard lock(mutex_);
-    auto it = calls_.find(std::string(bye.call_id()));
-    if (it != calls_.end()) id = it->second;
+    if (const Call* call = find_call(bye.call_id(), identity)) {
+      known = true;
+      if (!call->ended) id = call->stream;
+      calls_.erase(calls_.find(bye.call_id()));
+    }
   }
-  if (!id) return respond(bye, 481, "Call/Transaction Does Not Exist", to_tag);
-  pump_.end(*id, "bye");
+  if (!known) return respond(bye, 481, "Call/Transaction Does Not Exist", to_tag);
+  if (id) pump_.end(*id, "bye");  // returns once the stream's socket is closed
   return respond(bye, 200, "OK", to_tag);
+}
+
+std::string MediaService::handle_cancel(const sip::Message& cancel, std::string_view to_tag,
+                                        std::string_view identity) {
+  std::lock_guard lock(mutex_);
+  if (!find_call(cancel.call_id(), identity)) return respond(cancel, 481, "Call/Transaction Does Not Exist", to_tag);
+  return respond(cancel, 200, "OK", to_tag);
 }
 
 }  // namespace imsguard::service

@@ -7,8 +7,10 @@
 // media/negotiation.h).
 //
 // SDES keys reaching the box crossed the core-box hop over mutual TLS; the client-edge hop
-// is covered by the edge, which strips a=crypto from SDP arriving over non-TLS flows
-// (media::strip_sdes_for_plain_flow), so the box treats a=crypto it sees as usable.
+// is covered by the core, which strips a=crypto from SDP arriving over non-TLS flows
+// (media::strip_sdes_for_plain_flow in CoreRouter), so the box treats a=crypto it sees as
+// usable.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,8 +45,13 @@ class MediaService {
   // `source` go into the audit event.
   std::string handle_invite(const sip::Message& invite, std::string_view to_tag, std::string_view contact,
                             std::string_view identity, std::string_view source);
-  // Ends the stream of that dialog (Call-ID); the 200 (or 481) to send.
-  std::string handle_bye(const sip::Message& bye, std::string_view to_tag);
+  // Ends the stream of that dialog (Call-ID, same asserted caller); the 200 (or 481) to
+  // send, after the stream's socket is closed.
+  std::string handle_bye(const sip::Message& bye, std::string_view to_tag, std::string_view identity);
+  // A CANCEL reaches the box after its INVITE was answered (the box answers at once), so it
+  // has no effect (RFC 3261 9.2): 200 for a known dialog, 481 otherwise. The caller hangs
+  // up with BYE.
+  std::string handle_cancel(const sip::Message& cancel, std::string_view to_tag, std::string_view identity);
 
   size_t active_streams() const { return pump_.active(); }
   const media::MediaPump& pump() const { return pump_; }
@@ -57,8 +64,23 @@ class MediaService {
   media::MediaPolicy policy_;
   std::shared_ptr<media::DtlsIdentity> identity_;
   media::MediaPump pump_;
+  // One answered INVITE: a retransmission or a re-INVITE of the same Call-ID gets the same
+  // answer and keeps the one stream, never a second one.
+  struct Call {
+    uint64_t stream = 0;
+    std::string caller;    // the asserted identity that placed it; in-dialog requests must match
+    std::string answer;    // the SDP answer
+    std::string contact;
+    bool ended = false;    // the stream ended (budget, unreachable); the dialog waits for BYE
+    std::chrono::steady_clock::time_point ended_at;
+  };
+  // Dialogs whose stream ended are kept this long for their BYE (64*T1), then forgotten.
+  static constexpr std::chrono::seconds kEndedDialogLinger{32};
+  const Call* find_call(std::string_view call_id, std::string_view identity) const;  // under mutex_
+  void prune_ended();                                                                // under mutex_
+
   std::mutex mutex_;
-  std::map<std::string, uint64_t> calls_;  // Call-ID -> stream id
+  std::map<std::string, Call, std::less<>> calls_;  // Call-ID -> dialog
 };
 
 }  // namespace imsguard::service

@@ -39,10 +39,13 @@ std::string ServiceBox::handle(const sip::Message& req) {
   std::string name = ruri->user_unescaped();
   const ServiceEntry* entry = catalog_.find(name);
   if (!entry) return refuse(req, 404, "Not Found", "unknown service " + name);
-  // A content service is reached over HTTPS; its SIP token requests end at the core. A BYE
-  // ends a media dialog of an INVITE service.
-  bool bye = media_ && entry->method == "INVITE" && req.method_name() == "BYE";
-  if (entry->is_content() || (req.method_name() != entry->method && !bye)) return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
+  // A content service is reached over HTTPS; its SIP token requests end at the core. BYE
+  // and CANCEL belong to a media dialog of an INVITE service.
+  bool media_dialog = media_ && entry->method == "INVITE";
+  bool bye = media_dialog && req.method_name() == "BYE";
+  bool cancel = media_dialog && req.method_name() == "CANCEL";
+  if (entry->is_content() || (req.method_name() != entry->method && !bye && !cancel))
+    return refuse(req, 405, "Method Not Allowed", "wrong method for " + name);
 
   const auto* identity = req.find("Identity");
   auto pai = req.p_asserted_identities();
@@ -67,7 +70,8 @@ std::string ServiceBox::handle(const sip::Message& req) {
   std::string pai_value = "<" + entry->identity + ">";
   if (media_ && entry->method == "INVITE") {
     std::string caller = pai && !pai->empty() ? std::string((*pai)[0].uri.raw) : std::string();
-    if (bye) return media_->handle_bye(req, "sb");
+    if (bye) return media_->handle_bye(req, "sb", caller);
+    if (cancel) return media_->handle_cancel(req, "sb", caller);
     return media_->handle_invite(req, "sb", pai_value, caller, "core");
   }
   sip::HeaderPair extra[] = {{"P-Asserted-Identity", pai_value}};

@@ -26,7 +26,10 @@ GateDecision ServiceGate::authorize(const std::vector<std::string>& profile, boo
     ++refused_;
     return {false, 403, "service not in subscriber profile"};
   }
-  if (method != entry->sip_method()) {
+  // BYE and CANCEL end or abandon a dialog of an INVITE service: they go to the service box,
+  // which checks they belong to a dialog of this subscriber (481 otherwise).
+  bool dialog_request = entry->sip_method() == "INVITE" && (method == "BYE" || method == "CANCEL");
+  if (method != entry->sip_method() && !dialog_request) {
     ++refused_;
     return {false, 405, "service answers " + std::string(entry->sip_method()) + " only"};
   }

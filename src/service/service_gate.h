@@ -41,7 +41,8 @@ class ServiceGate {
  public:
   ServiceGate(const ServiceCatalog& catalog, Es256Key core_key, std::string x5u, uint32_t token_lifetime_s);
 
-  // `profile` is Subscriber::services. Counts refusals.
+  // `profile` is Subscriber::services. Counts refusals. An INVITE service also takes the
+  // BYE and CANCEL of its dialogs (a re-INVITE is an INVITE).
   GateDecision authorize(const std::vector<std::string>& profile, bool barred, std::string_view service,
                          std::string_view method) const;
 

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +41,10 @@ class LoopbackCapture {
       error = "bind to lo: " + std::string(std::strerror(errno));
       return false;
     }
+    // Every loopback datagram of the machine lands here (other tests' floods included): a
+    // large buffer keeps the call's packets from being dropped while the thread catches up.
+    int bytes = 64 << 20;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);
     running_ = true;
     thread_ = std::thread([this] { loop(); });
     return true;
@@ -46,6 +52,11 @@ class LoopbackCapture {
   void stop() {
     running_ = false;
     if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) {
+      tpacket_stats st{};
+      socklen_t len = sizeof st;
+      if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) drops_ += st.tp_drops;
+    }
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
@@ -54,14 +65,25 @@ class LoopbackCapture {
   uint64_t rtp_like() const { return rtp_like_; }        // UDP, RTP v2, PT 0, >= 172 bytes
   uint64_t plaintext_tone() const { return tone_; }      // UDP payloads containing the tone
   uint64_t udp() const { return udp_; }
+  uint64_t drops() const { return drops_; }  // frames the kernel dropped (buffer full)
+  // RTCP receiver reports (PT 201; the header stays in clear under SRTCP).
+  uint64_t receiver_reports() const { return receiver_reports_; }
+  // Distinct UDP source ports of the RTP-like datagrams: the number of streams (after stop()).
+  size_t rtp_sources() const { return rtp_source_ports_.size(); }
 
  private:
   void loop() {
     std::vector<uint8_t> buf(70000);
     const auto& tone = tone_frame();
-    while (running_) {
+    for (;;) {
+      // After stop() what is already queued is still read: a loaded machine lets the
+      // thread fall behind, and the datagrams of the call's last moments must count.
+      bool stopping = !running_;
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
+      if (::poll(&p, 1, stopping ? 0 : 50) <= 0) {
+        if (stopping) break;
+        continue;
+      }
       sockaddr_ll from{};
       socklen_t len = sizeof from;
       ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
@@ -73,7 +95,11 @@ class LoopbackCapture {
       const uint8_t* udp = ip + ihl + 8;
       size_t payload = static_cast<size_t>(n) - 14 - ihl - 8;
       ++udp_;
-      if (payload >= kRtpHeaderSize + kPcmuFrameSamples && (udp[0] & 0xc0) == 0x80 && (udp[1] & 0x7f) == 0) ++rtp_like_;
+      if (payload >= kRtpHeaderSize + kPcmuFrameSamples && (udp[0] & 0xc0) == 0x80 && (udp[1] & 0x7f) == 0) {
+        ++rtp_like_;
+        rtp_source_ports_.insert(static_cast<uint16_t>(ip[ihl] << 8 | ip[ihl + 1]));
+      }
+      if (payload >= 8 && (udp[0] & 0xc0) == 0x80 && udp[1] == 201) ++receiver_reports_;
       if (std::search(udp, udp + payload, tone.begin(), tone.begin() + 32) != udp + payload) ++tone_;
     }
   }
@@ -81,7 +107,9 @@ class LoopbackCapture {
   int fd_ = -1;
   std::atomic<bool> running_{false};
   std::thread thread_;
-  std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0};
+  std::atomic<uint64_t> rtp_like_{0}, tone_{0}, udp_{0}, receiver_reports_{0};
+  uint64_t drops_ = 0;
+  std::set<uint16_t> rtp_source_ports_;  // capture thread only until stop() joins it
 };
 
 }  // namespace imsguard::media::testing

@@ -19,18 +19,21 @@ struct ClientRun {
   int exit = -1;
   std::string out;
   uint64_t rtp_like = 0, tone = 0;
+  size_t rtp_sources = 0;
+  uint64_t capture_drops = 0;
+  uint64_t receiver_reports = 0;
 };
 
 class MediaCalls : public ::testing::Test {
  protected:
-  void start(const std::string& policy) {
+  void start(const std::string& policy, const std::string& more_yaml = {}) {
     testkit::ImsguardOptions o;
     o.roles = "[edge, core, servicebox]";
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
                    " }\n  https_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
                    " }\n  services:\n    - { name: media, method: INVITE }\n"
                    "    - { name: messaging, method: MESSAGE }\n    - { name: content, method: GET }\n"
-                   "media:\n  srtp_policy: " + policy + "\n";
+                   "media:\n  srtp_policy: " + policy + "\n" + more_yaml;
     ASSERT_TRUE(node_.start(o)) << node_.log();
   }
   void TearDown() override {
@@ -57,6 +60,9 @@ class MediaCalls : public ::testing::Test {
     r.out = c.log();
     r.rtp_like = capture.rtp_like();
     r.tone = capture.plaintext_tone();
+    r.rtp_sources = capture.rtp_sources();
+    r.capture_drops = capture.drops();
+    r.receiver_reports = capture.receiver_reports();
     return r;
   }
 
@@ -72,18 +78,57 @@ TEST_F(MediaCalls, SdesOverTlsIsEncryptedOnTheWire) {
   EXPECT_NE(r.out.find("packets ok 100, auth failures 0, replays 0, payload mismatches 0"), std::string::npos) << r.out;
   EXPECT_GE(r.rtp_like, 100u) << "the capture saw no media at all";
   EXPECT_EQ(r.tone, 0u) << "the tone crossed loopback in clear";
+  EXPECT_GE(r.receiver_reports, 1u) << "the client sent no SRTCP receiver report";
   EXPECT_TRUE(testkit::eventually(
       [&] { return node_.events().find("answer srtp-sdes") != std::string::npos; }, std::chrono::seconds(5)))
       << node_.events();
 }
 
+// The admin API's metrics, through `imsguard admin metrics`.
+std::string metrics_of(const testkit::ImsguardProcess& node) {
+  ChildProcess admin;
+  std::string log = node.data_dir() + "/metrics.txt";
+  if (!admin.start({IMSGUARD_BIN, "admin", "--config", node.config_path(), "metrics"}, log)) return {};
+  admin.wait(std::chrono::seconds(10));
+  return admin.log();
+}
+
+// The value of one series in Prometheus text, -1 when absent.
+double series_value(const std::string& metrics, const std::string& series) {
+  auto pos = metrics.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(metrics.substr(pos + series.size() + 2));
+}
+
 TEST_F(MediaCalls, DtlsSrtpOverUdpIsEncryptedOnTheWire) {
-  start("mandatory");
+  start("mandatory", "admin:\n  listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
+                         " }\n  token: \"media-e2e-admin-token-7c21\"\n");
   auto r = call("udp", {"--srtp", "mandatory", "--keying", "dtls"});
   EXPECT_EQ(r.exit, 0) << r.out << node_.log();
   EXPECT_NE(r.out.find("media srtp-dtls"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("packets ok 100, auth failures 0, replays 0"), std::string::npos) << r.out;
+  // Two seconds of stream: the client's SRTCP receiver reports went back to the box.
+  EXPECT_EQ(r.out.find("receiver reports sent 0;"), std::string::npos) << r.out;
+  EXPECT_GE(r.receiver_reports, 1u);
+  std::string metrics = metrics_of(node_);
+  // ... and the box authenticated them.
+  EXPECT_GE(series_value(metrics, "imsguard_media_rtcp_received_total{result=\"ok\"}"), 1) << metrics;
+  EXPECT_LE(series_value(metrics, "imsguard_media_rtcp_received_total{result=\"rejected\"}"), 0) << metrics;
   EXPECT_GE(r.rtp_like, 100u);
+  EXPECT_EQ(r.tone, 0u);
+}
+
+// BYE crosses the core to the box, which closes the stream before answering 200: the client
+// keeps its port open half a second after the 200 and nothing more arrives. A re-INVITE in
+// the middle gets the same session and no second stream appears on the wire.
+TEST_F(MediaCalls, ReInviteKeepsTheStreamAndByeEndsIt) {
+  start("optional");
+  auto r = call("tls", {"--srtp", "mandatory", "--keying", "sdes", "--reinvite-after", "40", "--listen-after-bye", "0.5"});
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("packets ok 100, auth failures 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; re-INVITE 200 same session; BYE 200"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("after BYE"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_sources, 1u) << "the re-INVITE started another stream";
   EXPECT_EQ(r.tone, 0u);
 }
 
@@ -92,7 +137,7 @@ TEST_F(MediaCalls, PlainRtpShowsTheToneSoTheCaptureCheckCanFail) {
   auto r = call("udp", {"--srtp", "off"});
   EXPECT_EQ(r.exit, 0) << r.out << node_.log();
   EXPECT_NE(r.out.find("media rtp"), std::string::npos) << r.out;
-  EXPECT_GE(r.tone, 100u) << "plain RTP should show the tone to the capture";
+  EXPECT_GE(r.tone, 100u) << "plain RTP should show the tone to the capture; capture drops " << r.capture_drops;
 }
 
 TEST_F(MediaCalls, MandatoryServiceRefusesAPlainOfferWith488AndAuditsIt) {
@@ -120,6 +165,20 @@ TEST_F(MediaCalls, ClientWillNotPutSdesKeysOnAPlainFlow) {
   EXPECT_NE(r.exit, 0) << r.out;
   EXPECT_NE(r.out.find("SDES needs TLS signaling"), std::string::npos) << r.out;
   EXPECT_EQ(r.rtp_like, 0u);
+}
+
+// Keys forced onto a plain flow are removed by the core before the service box sees them:
+// the RTP/SAVP offer is left without keying and refused, never keyed with exposed keys.
+TEST_F(MediaCalls, SdesKeysFromAPlainFlowNeverReachTheServiceBox) {
+  start("optional");
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "sdes", "--allow-sdes-over-plain"});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("488"), std::string::npos) << r.out;
+  EXPECT_EQ(r.rtp_like, 0u);
+  EXPECT_TRUE(testkit::eventually(
+      [&] { return node_.events().find("a=crypto removed: SDES keys on a hop without TLS") != std::string::npos; },
+      std::chrono::seconds(5)))
+      << node_.events();
 }
 
 }  // namespace

@@ -66,5 +66,52 @@ TEST(StreamReceiver, SrtpStreamRejectsTamperedAndReplayedPackets) {
   EXPECT_EQ(r.stats().lost, 0u);
 }
 
+// The receiver report the client sends back: highest sequence, losses (cumulative and the
+// fraction since the previous report), the last SR echoed; SRTCP-protected with the
+// client's key, it authenticates at the source with the same key.
+TEST(StreamReceiver, ReceiverReportDescribesTheStreamAndAuthenticatesAtTheSource) {
+  StreamReceiver r(nullptr);
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_FALSE(r.report_block(now)) << "no report before any packet";
+  feed(r, packet(100));
+  feed(r, packet(101));
+  feed(r, packet(104));  // 102 and 103 lost
+  auto sr = sender_report(0xabcdef, 0, 3, 480, 0);
+  feed(r, sr);
+  auto block = r.report_block(now);
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->source_ssrc, 0xabcdefu);
+  EXPECT_EQ(block->extended_highest & 0xffff, 104u);
+  EXPECT_EQ(block->cumulative_lost, 2u);
+  EXPECT_EQ(block->fraction_lost, 2 * 256 / 5);
+  uint32_t lsr = uint32_t{sr[10]} << 24 | uint32_t{sr[11]} << 16 | uint32_t{sr[12]} << 8 | sr[13];
+  EXPECT_EQ(block->last_sr, lsr);
+  feed(r, packet(105));
+  EXPECT_EQ(r.report_block(now)->fraction_lost, 0) << "nothing lost since the previous report";
+
+  auto rr = receiver_report(0x1234, *block);
+  ASSERT_EQ(rr.size(), 32u);
+  EXPECT_EQ(rr[0], 0x81);
+  EXPECT_EQ(rr[1], 201);
+  EXPECT_EQ(rr[12], 2 * 256 / 5);                      // fraction lost
+  EXPECT_EQ(rr[15], 2);                                 // cumulative lost, low byte
+  EXPECT_EQ(rr[18] << 8 | rr[19], 104);                 // highest sequence, low 16 bits
+
+  std::vector<uint8_t> key(30, 9);
+  std::string error;
+  auto client_tx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error);
+  auto source_rx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kReceive, error);
+  ASSERT_TRUE(client_tx && source_rx) << error;
+  size_t len = rr.size();
+  rr.resize(len + kSrtpMaxTrailer + 8);
+  ASSERT_EQ(client_tx->protect_rtcp(rr.data(), len, rr.size()), SrtpStatus::kOk);
+  auto tampered = rr;
+  tampered[20] ^= 1;
+  size_t tampered_len = len;
+  EXPECT_NE(source_rx->unprotect_rtcp(tampered.data(), tampered_len), SrtpStatus::kOk);
+  EXPECT_EQ(source_rx->unprotect_rtcp(rr.data(), len), SrtpStatus::kOk);
+  EXPECT_EQ(len, 32u);
+}
+
 }  // namespace
 }  // namespace imsguard::media

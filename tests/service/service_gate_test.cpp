@@ -32,7 +32,13 @@ TEST_F(Gate, ProfileDecides) {
   EXPECT_EQ(gate.authorize({"media"}, false, "media", "MESSAGE").code, 405);
   EXPECT_TRUE(gate.authorize({"content"}, false, "content", "MESSAGE").allowed);  // token request
   EXPECT_EQ(gate.authorize({"content"}, false, "content", "GET").code, 405);
-  EXPECT_EQ(gate.refused(), 5u);
+  // The dialog of an INVITE service: BYE and CANCEL pass, other in-dialog methods do not.
+  EXPECT_TRUE(gate.authorize({"media"}, false, "media", "BYE").allowed);
+  EXPECT_TRUE(gate.authorize({"media"}, false, "media", "CANCEL").allowed);
+  EXPECT_EQ(gate.authorize({"media"}, false, "media", "OPTIONS").code, 405);
+  EXPECT_EQ(gate.authorize({"content"}, false, "content", "BYE").code, 405);
+  EXPECT_EQ(gate.authorize({"media"}, true, "media", "BYE").code, 403);  // barred: not even BYE
+  EXPECT_EQ(gate.refused(), 8u);
 }
 
 TEST_F(Gate, SignedAssertionVerifiesWithTheCoreKey) {
