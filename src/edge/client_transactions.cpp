@@ -39,7 +39,10 @@ ClientTransactions::ClientTransactions(Retransmitter& timers)
     : timers_(timers), counters_(client_transaction_counters()) {}
 
 std::string ClientTransactions::key(std::string_view via, std::string_view method) {
-  std::string_view branch = branch_of(via);
+  return key_for_branch(branch_of(via), method);
+}
+
+std::string ClientTransactions::key_for_branch(std::string_view branch, std::string_view method) {
   std::string k;
   k.reserve(branch.size() + method.size() + 3);
   k += "c|";
@@ -79,12 +82,7 @@ void ClientTransactions::on_response(const sip::Message& response) {
   auto via = response.top_via();
   auto cseq = response.cseq();
   if (!via || !via->branch || !cseq) return;
-  std::string k;
-  k.reserve(via->branch->size() + cseq->method.size() + 3);
-  k += "c|";
-  k += *via->branch;
-  k += '|';
-  k += cseq->method;
+  std::string k = key_for_branch(*via->branch, cseq->method);
   int code = response.status_code();
   if (code < 200 && cseq->method != "INVITE") {
     timers_.slow_down(k);

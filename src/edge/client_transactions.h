@@ -37,6 +37,8 @@ class ClientTransactions {
 
   // "<branch>|<method>" (public for tests). The branch is taken from a Via header value.
   static std::string key(std::string_view via, std::string_view method);
+  // The same from a branch already parsed (a response's top Via).
+  static std::string key_for_branch(std::string_view branch, std::string_view method);
 
  private:
   Retransmitter& timers_;
