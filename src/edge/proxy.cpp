@@ -69,6 +69,16 @@ bool parse_source(std::string_view source, net::Flow& flow) {
   return true;
 }
 
+// The IP address a SIP URI's host names ("[v6]" or v4); nullopt for a host name: trusted
+// peers are never named through DNS.
+std::optional<asio::ip::address> uri_address(std::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::error_code ec;
+  auto address = asio::ip::make_address(std::string(host), ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
 std::optional<net::Flow> flow_of(const store::Binding& b) {
   net::Flow f;
   auto t = parse_transport(b.transport);
@@ -124,14 +134,12 @@ std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string
     return std::nullopt;
   }
   net::Flow core;
-  std::string host(uri->host);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  std::error_code ec;
-  core.address = asio::ip::make_address(host, ec);
-  if (ec) {
+  auto address = uri_address(uri->host);
+  if (!address) {
     error = std::string(expected) + " (host names are not resolved), got '" + scscf + "'";
     return std::nullopt;
   }
+  core.address = *address;
   core.port = uri->port ? uri->port : 5060;
   core.transport = config::Transport::kUdp;
   if (auto t = uri->param("transport")) {
@@ -317,18 +325,17 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
     // A binding made through a peer edge: the request goes there, routed by its Path.
     std::string_view path = b.path;
     if (path.size() > 2 && path.front() == '<' && path.back() == '>') path = path.substr(1, path.size() - 2);
-    auto uri = sip::parse_uri(path);
-    net::Flow peer;
-    peer.transport = config::Transport::kUdp;
-    if (uri) {
-      std::string host(uri->host);
-      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      std::error_code ec;
-      peer.address = asio::ip::make_address(host, ec);
-      peer.port = uri->port ? uri->port : 5060;
-      if (!ec && from_peer(peer)) return Target{peer, b.path};
+    // A row from the store is input like any other: a Path that does not parse, or names
+    // our own listener or an edge that is no longer a peer, leaves the flow itself.
+    if (auto uri = sip::parse_uri(path)) {
+      if (auto address = uri_address(uri->host)) {
+        net::Flow peer;
+        peer.transport = config::Transport::kUdp;
+        peer.address = *address;
+        peer.port = uri->port ? uri->port : 5060;
+        if (from_peer(peer)) return Target{peer, b.path};
+      }
     }
-    // Our own Path, or one naming an edge that is no longer a peer: the flow itself.
   }
   if (auto f = flow_of(b)) return Target{*f, {}};
   return std::nullopt;
@@ -406,9 +413,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   std::string aor;
   // With an external S-CSCF every request of a registered client goes to it (it routes).
   std::optional<Target> routed = core_ ? std::optional<Target>(Target{*core_, {}}) : target_for(msg, aor);
-  std::optional<net::Flow> target;
-  if (routed) target = routed->flow;
-  if (!target || !registrar_.sender()) {
+  if (!routed || !registrar_.sender()) {
     counters_.unavailable.inc();
     if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
     // The same answer for an unknown and an unregistered user: no enumeration via MESSAGE.
@@ -416,7 +421,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   sip::MessageWriter w(msg);
-  std::string via = via_for(*target, msg, flow);
+  std::string via = via_for(routed->flow, msg, flow);
   w.prepend_via(via);
   if (!routed->route.empty()) {
     w.prepend_header("Route", routed->route);
@@ -439,16 +444,16 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (config_.identity.assert_authenticated && !privacy_id)
     w.add_header("P-Asserted-Identity", "<" + asserted_identity(identity, msg) + ">");
   if (core_) record_route(w, msg, flow.transport, flow);
-  protect_sdes(w, msg, flow, *target);
+  protect_sdes(w, msg, flow, routed->flow);
   std::string bytes = w.str();
-  if (!registrar_.sender()->send_to(*target, bytes)) {
+  if (!registrar_.sender()->send_to(routed->flow, bytes)) {
     counters_.unavailable.inc();
     if (msg.method() == sip::Method::kAck) return;
     reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }
   counters_.forwarded.inc();
-  if (client_transactions_) client_transactions_->relayed(flow, msg, *target, via, std::move(bytes));
+  if (client_transactions_) client_transactions_->relayed(flow, msg, routed->flow, via, std::move(bytes));
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {

@@ -11,6 +11,7 @@
 #include "edge/registrar.h"
 #include "store/memory_binding_store.h"
 #include "store/memory_subscriber_store.h"
+#include "sip/parser.h"
 #include "store/state.h"
 
 namespace imsguard::edge {
@@ -113,6 +114,66 @@ TEST(ProxyPeers, OnlyTheConfiguredUdpListenersArePeersAndOnlyThenIsAPathRecorded
   EXPECT_FALSE(edge.proxy->from_peer(tcp));  // peers talk UDP listener to UDP listener
   std::string path = edge.proxy->path_for(udp("198.51.100.7", 40000));
   EXPECT_EQ(path.rfind("<sip:term@192.0.2.10:5060;lr;igf=", 0), 0u) << path;
+  std::filesystem::remove_all(dir);
+}
+
+
+// Records what the proxy sends, and where.
+class RecordingSender final : public net::FlowSender {
+ public:
+  bool send_to(const net::Flow& flow, std::string_view bytes) override {
+    sent.emplace_back(flow, std::string(bytes));
+    return true;
+  }
+  std::vector<std::pair<net::Flow, std::string>> sent;
+};
+
+class NullResponder final : public net::Responder {
+ public:
+  void send(std::string_view bytes) override { answers.emplace_back(bytes); }
+  std::vector<std::string> answers;
+};
+
+TEST(ProxyPeers, APathNamingAPeerRoutesThereAndAGarbagePathFallsBackToTheFlow) {
+  std::string dir = temp_dir();
+  Fixture edge(dir, {"192.0.2.11:5060"});
+  RecordingSender sender;
+  edge.registrar->set_sender(&sender);
+  store::Binding b;
+  b.aor = "sip:carol@ims.local";
+  b.contact = "sip:carol@198.51.100.9:5070";
+  b.impi = "carol@ims.local";
+  b.transport = "udp";
+  b.source = "198.51.100.9:5070";
+  b.expires_at = std::time(nullptr) + 600;
+  const std::string peer_path = "<sip:term@192.0.2.11:5060;lr;igf=00.00>";
+  FlowIdentity alice{"alice@ims.local", {"sip:alice@ims.local"}, 0};
+  std::string text =
+      "MESSAGE sip:carol@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:40000;branch=z9hG4bKp1\r\n"
+      "From: <sip:alice@ims.local>;tag=1\r\nTo: <sip:carol@ims.local>\r\nCall-ID: p1\r\nCSeq: 1 MESSAGE\r\n"
+      "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+  sip::Message msg;
+  ASSERT_EQ(sip::parse_datagram(text, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
+  for (const std::string& path : {peer_path, std::string("<garbage"), std::string("<sip:term@edge-b.example;lr>"),
+                                  std::string("<sip:term@192.0.2.99:5060;lr>")}) {
+    b.path = path;
+    ASSERT_TRUE(edge.bindings.upsert(b).ok());
+    sender.sent.clear();
+    NullResponder reply;
+    edge.proxy->forward_request(udp("198.51.100.7", 40000), alice, msg, reply);
+    ASSERT_EQ(sender.sent.size(), 1u) << path;
+    const auto& [to, bytes] = sender.sent[0];
+    if (path == peer_path) {
+      // To the peer edge, with the binding's Path as the top Route.
+      EXPECT_EQ(to.address.to_string(), "192.0.2.11") << path;
+      EXPECT_NE(bytes.find("Route: " + peer_path), std::string::npos) << bytes;
+    } else {
+      // Unparsable, a host name, or not a peer: the registered flow itself, no Route added.
+      EXPECT_EQ(to.address.to_string(), "198.51.100.9") << path;
+      EXPECT_EQ(to.port, 5070) << path;
+      EXPECT_EQ(bytes.find("Route:"), std::string::npos) << bytes;
+    }
+  }
   std::filesystem::remove_all(dir);
 }
 
