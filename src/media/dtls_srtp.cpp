@@ -1,5 +1,7 @@
 #include "media/dtls_srtp.h"
 
+#include "crypto/openssl_error.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -12,20 +14,9 @@
 namespace imsguard::media {
 namespace {
 
-constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";
+using crypto::openssl_error;
 
-std::string openssl_error(const char* what) {
-  unsigned long e = ERR_get_error();
-  std::string out = what;
-  if (e) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    out += ": ";
-    out += buf;
-  }
-  ERR_clear_error();
-  return out;
-}
+constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";
 
 std::optional<std::vector<uint8_t>> cert_sha256(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -1,5 +1,7 @@
 #include "net/pki.h"
 
+#include "crypto/openssl_error.h"
+
 #include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -28,14 +30,6 @@ struct Deleter {
 using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 
-std::string ssl_error(const std::string& what) {
-  unsigned long code = ERR_get_error();
-  char buf[256] = {0};
-  if (code) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  return code ? what + ": " + buf : what;
-}
-
 KeyPtr new_key() { return KeyPtr(EVP_EC_gen("P-256")); }
 
 bool write_pem(const std::string& path, mode_t mode, const std::function<int(FILE*)>& writer, std::string& error) {
@@ -48,7 +42,7 @@ bool write_pem(const std::string& path, mode_t mode, const std::function<int(FIL
   FILE* f = ::fdopen(fd, "w");
   bool ok = writer(f) == 1;
   std::fclose(f);
-  if (!ok) error = ssl_error("cannot encode '" + path + "'");
+  if (!ok) error = crypto::openssl_error("cannot encode '" + path + "'");
   return ok;
 }
 
@@ -114,7 +108,7 @@ PkiResult pki_init(const std::string& dir, const std::string& common_name, int v
   }
   KeyPtr k = new_key();
   if (!k) {
-    r.error = ssl_error("cannot generate the CA key");
+    r.error = crypto::openssl_error("cannot generate the CA key");
     return r;
   }
   CertPtr cert = make_cert(k.get(), common_name, validity_days);
@@ -123,7 +117,7 @@ PkiResult pki_init(const std::string& dir, const std::string& common_name, int v
   add_ext(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   add_ext(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
   if (X509_sign(cert.get(), k.get(), EVP_sha256()) == 0) {
-    r.error = ssl_error("cannot sign the CA certificate");
+    r.error = crypto::openssl_error("cannot sign the CA certificate");
     return r;
   }
   if (!write_pem(key, 0600, [&](FILE* f) { return PEM_write_PrivateKey(f, k.get(), nullptr, nullptr, 0, nullptr, nullptr); }, r.error))
@@ -164,7 +158,7 @@ PkiResult pki_issue(const std::string& dir, const std::string& name, const std::
   add_ext(cert.get(), ca_cert.get(), NID_ext_key_usage, client ? "clientAuth" : "serverAuth,clientAuth");
   add_ext(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always");
   if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
-    r.error = ssl_error("cannot sign the certificate");
+    r.error = crypto::openssl_error("cannot sign the certificate");
     return r;
   }
   std::string base = dir + "/" + name;

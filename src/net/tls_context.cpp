@@ -1,21 +1,13 @@
 #include "net/tls_context.h"
 
+#include "crypto/openssl_error.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 namespace imsguard::net {
 
-namespace {
-
-std::string openssl_error(const std::string& what) {
-  unsigned long code = ERR_get_error();
-  char buf[256] = {0};
-  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  return code != 0 ? what + ": " + buf : what;
-}
-
-}  // namespace
+using crypto::openssl_error;
 
 TlsContextResult make_tls_context(const TlsFiles& files, TlsRole role, bool require_peer_cert) {
   TlsContextResult result;

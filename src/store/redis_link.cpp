@@ -1,5 +1,7 @@
 #include "store/redis_link.h"
 
+#include "crypto/openssl_error.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
@@ -23,24 +25,13 @@ void RedisReplyFree::operator()(redisReply* r) const { freeReplyObject(r); }
 
 namespace {
 
+using crypto::openssl_error;
+
 timeval to_timeval(int ms) {
   timeval tv{};
   tv.tv_sec = ms / 1000;
   tv.tv_usec = (ms % 1000) * 1000;
   return tv;
-}
-
-std::string openssl_error(const char* what) {
-  std::string text = what;
-  unsigned long e = ERR_get_error();
-  if (e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    text += ": ";
-    text += buf;
-  }
-  ERR_clear_error();
-  return text;
 }
 
 // hiredis over a plain TCP connection.
@@ -82,13 +73,13 @@ class TlsLink final : public RedisLink {
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
     bool trust = url.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_) == 1
                                 : SSL_CTX_load_verify_locations(ctx_, url.ca.c_str(), nullptr) == 1;
-    if (!trust) return openssl_error(("cannot load the CA " + (url.ca.empty() ? std::string("store") : url.ca)).c_str());
+    if (!trust) return openssl_error("cannot load the CA " + (url.ca.empty() ? std::string("store") : url.ca));
     if (!url.cert.empty()) {
       if (SSL_CTX_use_certificate_chain_file(ctx_, url.cert.c_str()) != 1)
-        return openssl_error(("cannot load the client certificate " + url.cert).c_str());
+        return openssl_error("cannot load the client certificate " + url.cert);
       if (SSL_CTX_use_PrivateKey_file(ctx_, (url.key.empty() ? url.cert : url.key).c_str(), SSL_FILETYPE_PEM) != 1 ||
           SSL_CTX_check_private_key(ctx_) != 1)
-        return openssl_error(("cannot load the client key " + url.key).c_str());
+        return openssl_error("cannot load the client key " + url.key);
     }
     if (std::string e = connect_tcp(url); !e.empty()) return e;
     ssl_ = SSL_new(ctx_);
@@ -149,7 +140,7 @@ class TlsLink final : public RedisLink {
     broken_ = true;
     int saved = errno;
     if (saved == EAGAIN || saved == EWOULDBLOCK) error = std::string(op) + " timed out";
-    else error = openssl_error((std::string("TLS ") + op + " failed").c_str());
+    else error = openssl_error(std::string("TLS ") + op + " failed");
     return nullptr;
   }
 
