@@ -86,7 +86,7 @@ struct Registrar {
   uint32_t default_expires_s = 3600;
   // Subscriber records read on the registration path are kept this long in memory (writes
   // made by this process refresh them at once; others are seen within it). 0: no cache.
-  uint32_t subscriber_cache_ms = 2000;
+  uint32_t subscriber_cache_ms = 1000;
   // Bindings are served from memory and written to the state store by one writer thread,
   // at most this many milliseconds after the 200 OK. 0: written before the 200 OK.
   uint32_t binding_flush_ms = 20;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "crypto/ct.h"
+#include "crypto/random_pool.h"
 
 namespace imsguard::crypto {
 
@@ -67,7 +68,7 @@ uint64_t resync_next_sqn(uint64_t sqn_he, uint64_t sqn_ms, const SqnScheme& sche
 
 std::optional<Rand> random_rand() {
   Rand r{};
-  if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) return std::nullopt;
+  if (!random_bytes(r.data(), r.size())) return std::nullopt;
   return r;
 }
 

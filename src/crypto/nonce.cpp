@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "crypto/ct.h"
+#include "crypto/random_pool.h"
 
 namespace imsguard::crypto {
 
@@ -194,7 +195,7 @@ std::string NonceAuthority::make(std::string_view realm, std::string_view client
     raw[static_cast<size_t>(i)] = static_cast<uint8_t>(ts & 0xff);
     ts >>= 8;
   }
-  bool ok = RAND_bytes(raw.data() + 8, 8) == 1 &&
+  bool ok = random_bytes(raw.data() + 8, 8) &&
             thread_mac().mac(key, raw.data(), realm, client_address, raw.data() + kHeaderBytes);
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) return {};

@@ -1,5 +1,7 @@
 #include "edge/subscriber_cache.h"
 
+#include "ops/counters.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -13,10 +15,44 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+struct CacheCounters {
+  ops::Counter& hits = ops::counters().get("imsguard_subscriber_cache_total{event=\"hit\"}",
+                                           "subscriber lookups of the registration path, by event");
+  ops::Counter& misses = ops::counters().get("imsguard_subscriber_cache_total{event=\"miss\"}");
+  ops::Counter& forgotten = ops::counters().get("imsguard_subscriber_cache_total{event=\"forgotten_on_change\"}");
+};
+
+CacheCounters& cache_counters() {
+  static CacheCounters c;
+  return c;
+}
+
 }  // namespace
 
-CachedSubscriberStore::CachedSubscriberStore(store::SubscriberStore& backend, uint32_t ttl_ms, size_t capacity)
-    : backend_(backend), ttl_ms_(ttl_ms), shard_capacity_(std::max<size_t>(1, capacity / 16)) {}
+CachedSubscriberStore::CachedSubscriberStore(store::SubscriberStore& backend, uint32_t refresh_ms, size_t capacity)
+    : backend_(backend), refresh_ms_(refresh_ms), lifetime_ms_(refresh_ms), shard_capacity_(std::max<size_t>(1, capacity / 16)) {
+  cache_counters();
+  if (refresh_ms_ == 0) return;
+  auto stamp = backend_.change_stamp();
+  if (!stamp.ok()) return;  // no stamp: records expire by age
+  stamped_ = true;
+  lifetime_ms_ = std::max<int64_t>(kStampedLifetimeMs, refresh_ms_);
+  last_stamp_.store(stamp.value());
+  next_check_ms_.store(now_ms() + refresh_ms_);
+}
+
+void CachedSubscriberStore::follow_changes(int64_t now) {
+  int64_t due = next_check_ms_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  // One thread reads the stamp; the others go on with what they have.
+  if (!next_check_ms_.compare_exchange_strong(due, now + refresh_ms_, std::memory_order_acq_rel)) return;
+  auto stamp = backend_.change_stamp();
+  // A store that cannot say whether anything changed is taken to have changed.
+  if (!stamp.ok() || last_stamp_.exchange(stamp.value(), std::memory_order_acq_rel) != stamp.value()) {
+    invalidate_all();
+    cache_counters().forgotten.inc();
+  }
+}
 
 CachedSubscriberStore::Shard& CachedSubscriberStore::shard_of(const std::string& key) {
   return shards_[std::hash<std::string>{}(key) % shards_.size()];
@@ -24,21 +60,24 @@ CachedSubscriberStore::Shard& CachedSubscriberStore::shard_of(const std::string&
 
 store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::cached(char kind, std::string_view id,
                                                                                   Loader load) {
-  if (ttl_ms_ == 0) return (backend_.*load)(id);
+  if (refresh_ms_ == 0) return (backend_.*load)(id);
+  int64_t now = now_ms();
+  if (stamped_) follow_changes(now);
   std::string key{kind, ':'};
   key += id;
   Shard& shard = shard_of(key);
-  int64_t now = now_ms();
   uint64_t generation = generation_.load(std::memory_order_acquire);
   {
     std::lock_guard lock(shard.mutex);
     auto it = shard.entries.find(key);
     if (it != shard.entries.end() && it->second.expires_ms > now && it->second.generation == generation) {
       hits_.fetch_add(1, std::memory_order_relaxed);
+      cache_counters().hits.inc();
       return it->second.subscriber;
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
+  cache_counters().misses.inc();
   auto loaded = (backend_.*load)(id);
   if (!loaded.ok()) return loaded;  // a backend error is never cached
   remember(key, loaded.value(), now, generation);
@@ -57,7 +96,7 @@ void CachedSubscriberStore::remember(const std::string& key, const std::optional
   Shard& shard = shard_of(key);
   std::lock_guard lock(shard.mutex);
   if (shard.entries.size() >= shard_capacity_) shard.entries.clear();
-  shard.entries[key] = Entry{subscriber, now + ttl_ms_, generation};
+  shard.entries[key] = Entry{subscriber, now + lifetime_ms_, generation};
 }
 
 store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::find(std::string_view impi) {

@@ -1,10 +1,15 @@
 #pragma once
 // Every registration reads its subscriber twice (to challenge, then to verify) and every
-// AKA challenge reserves an SQN. On SQLite each read takes the database file's locks, which
-// the binding writes of the other worker hold too, so under load the workers queue on the
-// file instead of working. Subscriber records change rarely (provisioning, barring), so the
-// registration path keeps them in memory for a short time: writes made through this
-// object refresh the cache at once, writes made by another process are seen within `ttl`.
+// AKA challenge reserves an SQN. On SQLite each read takes the database file's locks
+// (several fcntl calls) and competes with the binding writer, so the registration path
+// keeps records in memory. Subscriber records change rarely (provisioning, barring), and
+// the store says when: its change stamp (store::SubscriberStore::change_stamp, kept by
+// triggers in SQLite, so writes by other processes count) moves with every change. One
+// thread reads the stamp every `refresh_ms` and, when it moved, forgets every cached
+// record: a change made elsewhere (`imsguard subscriber bar` in another process) applies
+// within `refresh_ms`, and records are otherwise read once, not once per `refresh_ms`.
+// Writes made through this object forget at once. A store without a stamp gets the plain
+// time-to-live behaviour: each record is read again after `refresh_ms`.
 // Unknown users are cached too, so an enumeration flood does not reach the store either.
 // Bounded: a full shard is emptied rather than grown.
 #include "store/subscriber_store.h"
@@ -21,8 +26,8 @@ namespace imsguard::edge {
 
 class CachedSubscriberStore final : public store::SubscriberStore {
  public:
-  // `backend` must outlive this object.
-  CachedSubscriberStore(store::SubscriberStore& backend, uint32_t ttl_ms, size_t capacity = 200000);
+  // `backend` must outlive this object. `refresh_ms` 0: every read goes to the store.
+  CachedSubscriberStore(store::SubscriberStore& backend, uint32_t refresh_ms, size_t capacity = 200000);
 
   store::StoreResult<std::optional<store::Subscriber>> find(std::string_view impi) override;
   store::StoreResult<std::optional<store::Subscriber>> find_by_impu(std::string_view impu) override;
@@ -38,6 +43,12 @@ class CachedSubscriberStore final : public store::SubscriberStore {
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  // True when records live until the store's change stamp moves (not by age).
+  bool follows_change_stamp() const { return stamped_; }
+
+  // A record of a stamped store is read again after this long even without a change: a
+  // safety net for a write that bypassed the triggers (a restored backup file).
+  static constexpr int64_t kStampedLifetimeMs = 300000;
 
  private:
   struct Entry {
@@ -58,11 +69,17 @@ class CachedSubscriberStore final : public store::SubscriberStore {
   // A write makes every cached record stale (writes are rare; IMPUs of a changed record
   // are not known here without another read).
   void invalidate_all() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  // Reads the change stamp when it is due (one thread at a time) and forgets on a move.
+  void follow_changes(int64_t now);
   // SQN moves often and only through this object: update the cached copies in place.
   void note_sqn(std::string_view impi, uint64_t sqn);
 
   store::SubscriberStore& backend_;
-  int64_t ttl_ms_;
+  int64_t refresh_ms_;
+  bool stamped_ = false;
+  int64_t lifetime_ms_;  // of one cached record
+  std::atomic<uint64_t> last_stamp_{0};
+  std::atomic<int64_t> next_check_ms_{0};
   size_t shard_capacity_;
   std::atomic<uint64_t> generation_{0};
   std::array<Shard, 16> shards_;

@@ -48,6 +48,7 @@ StoreResult<void> MemorySubscriberStore::add(const Subscriber& s) {
   std::lock_guard lock(mu_);
   if (auto r = check_new(s, {}); !r) return r;
   insert(s);
+  ++changes_;
   return {};
 }
 
@@ -61,6 +62,7 @@ StoreResult<void> MemorySubscriberStore::add_all(const std::vector<Subscriber>& 
     for (const auto& impu : s.impus) pending_impus.emplace(impu, s.impi);
   }
   for (const auto& s : subscribers) insert(s);
+  ++changes_;
   return {};
 }
 
@@ -80,6 +82,7 @@ StoreResult<void> MemorySubscriberStore::update(const Subscriber& s) {
   updated.sqn = it->second.sqn;
   it->second = updated;
   for (const auto& impu : updated.impus) impi_of_impu_[impu] = updated.impi;
+  ++changes_;
   return {};
 }
 
@@ -89,6 +92,7 @@ StoreResult<void> MemorySubscriberStore::remove(std::string_view impi) {
   if (it == by_impi_.end()) return not_found("no subscriber with IMPI '" + std::string(impi) + "'");
   for (const auto& impu : it->second.impus) impi_of_impu_.erase(impu);
   by_impi_.erase(it);
+  ++changes_;
   return {};
 }
 
@@ -97,6 +101,7 @@ StoreResult<void> MemorySubscriberStore::set_barred(std::string_view impi, bool 
   auto it = by_impi_.find(impi);
   if (it == by_impi_.end()) return not_found("no subscriber with IMPI '" + std::string(impi) + "'");
   it->second.barred = barred;
+  ++changes_;
   return {};
 }
 
@@ -138,6 +143,11 @@ StoreResult<void> MemorySubscriberStore::set_sqn(std::string_view impi, uint64_t
   if (it == by_impi_.end()) return not_found("no subscriber with IMPI '" + std::string(impi) + "'");
   it->second.sqn = sqn;
   return {};
+}
+
+StoreResult<uint64_t> MemorySubscriberStore::change_stamp() {
+  std::lock_guard lock(mu_);
+  return changes_;
 }
 
 }  // namespace imsguard::store

@@ -22,6 +22,7 @@ class MemorySubscriberStore final : public SubscriberStore {
   StoreResult<std::size_t> count() override;
   StoreResult<uint64_t> reserve_sqn(std::string_view impi, const SqnAdvance& next) override;
   StoreResult<void> set_sqn(std::string_view impi, uint64_t sqn) override;
+  StoreResult<uint64_t> change_stamp() override;
 
  private:
   // Checks s against the current maps plus the IMPIs/IMPUs in `pending` (a batch being added).
@@ -30,6 +31,7 @@ class MemorySubscriberStore final : public SubscriberStore {
   void insert(const Subscriber& s);
 
   std::mutex mu_;
+  uint64_t changes_ = 0;  // moved by every successful write but SQN ones
   std::map<std::string, Subscriber, std::less<>> by_impi_;
   std::map<std::string, std::string, std::less<>> impi_of_impu_;
 };

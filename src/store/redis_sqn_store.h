@@ -35,6 +35,7 @@ class RedisSqnSubscriberStore final : public SubscriberStore {
     return records_->list(offset, limit);
   }
   StoreResult<std::size_t> count() override { return records_->count(); }
+  StoreResult<uint64_t> change_stamp() override { return records_->change_stamp(); }
   StoreResult<uint64_t> reserve_sqn(std::string_view impi, const SqnAdvance& next) override;
   StoreResult<void> set_sqn(std::string_view impi, uint64_t sqn) override;
 

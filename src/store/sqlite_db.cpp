@@ -69,6 +69,32 @@ CREATE TABLE bans (
 );
 CREATE INDEX bans_by_expiry ON bans(expires_ms);
 )sql"},
+    // A stamp moved by every change to a subscriber record or its IMPUs, whoever writes
+    // (imsguard subscriber, the admin API, another process, the sqlite3 shell): the
+    // registration path's cache keeps records until it moves (edge/subscriber_cache.h).
+    // SQN updates are left out: they happen on every AKA challenge and the cache follows
+    // its own reservations.
+    {3, R"sql(
+CREATE TABLE subscriber_changes (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  stamp INTEGER NOT NULL
+);
+INSERT INTO subscriber_changes(id, stamp) VALUES (1, 0);
+CREATE TRIGGER subscribers_added AFTER INSERT ON subscribers
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+CREATE TRIGGER subscribers_removed AFTER DELETE ON subscribers
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+CREATE TRIGGER subscribers_changed
+  AFTER UPDATE OF impi, realm, scheme, k, opc, amf, ha1_md5, ha1_sha256, ha1_sha512_256, barred, services
+  ON subscribers
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+CREATE TRIGGER impus_added AFTER INSERT ON impus
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+CREATE TRIGGER impus_removed AFTER DELETE ON impus
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+CREATE TRIGGER impus_changed AFTER UPDATE ON impus
+  BEGIN UPDATE subscriber_changes SET stamp = stamp + 1 WHERE id = 1; END;
+)sql"},
 };
 
 std::string errno_text(const std::string& what, const std::string& path) {

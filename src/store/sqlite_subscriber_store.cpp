@@ -291,6 +291,15 @@ StoreResult<std::size_t> SqliteSubscriberStore::count() {
   return static_cast<std::size_t>(q->column_int64(0));
 }
 
+StoreResult<uint64_t> SqliteSubscriberStore::change_stamp() {
+  std::lock_guard lock(mu_);
+  auto q = db_->prepare("SELECT stamp FROM subscriber_changes WHERE id = 1");
+  if (!q) return q.error();
+  int rc = q->step();
+  if (rc != SQLITE_ROW) return step_error(*db_, rc, "cannot read the subscriber change stamp");
+  return static_cast<uint64_t>(q->column_int64(0));
+}
+
 StoreResult<uint64_t> SqliteSubscriberStore::reserve_sqn(std::string_view impi, const SqnAdvance& next) {
   // Group commit: whoever finds no batch running becomes the leader, takes every waiting
   // request and commits them together; the others sleep until their result is set. A result

@@ -28,6 +28,8 @@ class SqliteSubscriberStore final : public SubscriberStore {
   StoreResult<void> set_barred(std::string_view impi, bool barred) override;
   StoreResult<std::vector<Subscriber>> list(std::size_t offset, std::size_t limit) override;
   StoreResult<std::size_t> count() override;
+  // Kept by triggers in the database (schema 3), so writes by other processes count too.
+  StoreResult<uint64_t> change_stamp() override;
   StoreResult<uint64_t> reserve_sqn(std::string_view impi, const SqnAdvance& next) override;
   StoreResult<void> set_sqn(std::string_view impi, uint64_t sqn) override;
 

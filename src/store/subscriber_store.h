@@ -51,6 +51,12 @@ class SubscriberStore {
   // Sets the SQN after an AUTS re-synchronisation (may move it backwards, as TS 33.102
   // allows SQN_HE = SQN_MS). Durable like reserve_sqn.
   virtual StoreResult<void> set_sqn(std::string_view impi, uint64_t sqn) = 0;
+
+  // A number that moves whenever any writer (this process or another one) adds, changes or
+  // removes a subscriber record or its IMPUs; SQN moves do not count. A cache can then keep
+  // records until the number moves, rather than re-reading each one on a timer.
+  // kUnavailable when the store cannot tell (the cache must then expire records by age).
+  virtual StoreResult<uint64_t> change_stamp() { return unavailable("this store does not stamp its changes"); }
 };
 
 }  // namespace imsguard::store

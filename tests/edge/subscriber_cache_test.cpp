@@ -1,13 +1,16 @@
 // The registration path's subscriber cache: one store read serves a challenge and its answer
 // (IMPU then IMPI), unknown users are cached too, writes through the cache apply at once,
-// writes elsewhere within the TTL, SQN reservations keep the cached SQN current, and backend
-// errors are never cached.
+// writes elsewhere once the store's change stamp moves (or after the TTL for a store without
+// one), SQN reservations keep the cached SQN current, and backend errors are never cached.
 #include "edge/subscriber_cache.h"
 #include "store/memory_subscriber_store.h"
 #include "store/provisioning.h"
+#include "store/sqlite_subscriber_store.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 using namespace imsguard;
@@ -21,6 +24,8 @@ class CountingStore final : public store::SubscriberStore {
   store::MemorySubscriberStore inner;
   int reads = 0;
   bool failing = false;
+  bool stamped = false;        // offers the inner store's change stamp
+  bool stamp_failing = false;  // ... which then cannot be read
 
   store::StoreResult<std::optional<store::Subscriber>> find(std::string_view impi) override {
     ++reads;
@@ -43,7 +48,23 @@ class CountingStore final : public store::SubscriberStore {
     return inner.reserve_sqn(impi, next);
   }
   store::StoreResult<void> set_sqn(std::string_view impi, uint64_t sqn) override { return inner.set_sqn(impi, sqn); }
+  store::StoreResult<uint64_t> change_stamp() override {
+    if (!stamped) return store::SubscriberStore::change_stamp();
+    if (stamp_failing) return store::unavailable("down");
+    return inner.change_stamp();
+  }
 };
+
+// Reads `impi` through the cache until `done` says yes, for at most two seconds.
+template <typename Done>
+bool eventually_seen(CachedSubscriberStore& cache, const std::string& impi, Done done) {
+  for (int i = 0; i < 200; ++i) {
+    auto r = cache.find(impi);
+    if (r.ok() && done(r.value())) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
 
 store::Subscriber digest_user(const std::string& name) {
   store::ProvisioningOptions po;
@@ -109,6 +130,66 @@ TEST(SubscriberCache, ChangesMadeElsewhereAreSeenAfterTheTtl) {
   ASSERT_TRUE(backend.set_barred("erin@ims.local", true).ok());  // another process, in effect
   std::this_thread::sleep_for(std::chrono::milliseconds(120));
   EXPECT_TRUE(cache.find("erin@ims.local").value()->barred);
+}
+
+TEST(SubscriberCache, StampedRecordsOutliveTheRefreshWhileNothingChanges) {
+  CountingStore backend;
+  backend.stamped = true;
+  ASSERT_TRUE(backend.add(digest_user("ivy")).ok());
+  CachedSubscriberStore cache(backend, 20);
+  EXPECT_TRUE(cache.follows_change_stamp());
+  ASSERT_TRUE(cache.find("ivy@ims.local").value().has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(70));  // several refresh periods
+  ASSERT_TRUE(cache.find("ivy@ims.local").value().has_value());
+  ASSERT_TRUE(cache.find_by_impu("sip:ivy@ims.local").value().has_value());
+  EXPECT_EQ(backend.reads, 1) << "an unchanged record was read again";
+}
+
+TEST(SubscriberCache, StampedChangesMadeElsewhereAreSeen) {
+  CountingStore backend;
+  backend.stamped = true;
+  ASSERT_TRUE(backend.add(digest_user("jay")).ok());
+  CachedSubscriberStore cache(backend, 20);
+  ASSERT_FALSE(cache.find("jay@ims.local").value()->barred);
+  ASSERT_TRUE(backend.set_barred("jay@ims.local", true).ok());  // another process, in effect
+  EXPECT_TRUE(eventually_seen(cache, "jay@ims.local", [](const auto& s) { return s && s->barred; }));
+  ASSERT_TRUE(backend.remove("jay@ims.local").ok());
+  EXPECT_TRUE(eventually_seen(cache, "jay@ims.local", [](const auto& s) { return !s.has_value(); }));
+}
+
+TEST(SubscriberCache, AStampThatCannotBeReadCountsAsAChange) {
+  CountingStore backend;
+  backend.stamped = true;
+  ASSERT_TRUE(backend.add(digest_user("kim")).ok());
+  CachedSubscriberStore cache(backend, 20);
+  ASSERT_TRUE(cache.find("kim@ims.local").ok());
+  backend.stamp_failing = true;
+  ASSERT_TRUE(backend.set_barred("kim@ims.local", true).ok());
+  EXPECT_TRUE(eventually_seen(cache, "kim@ims.local", [](const auto& s) { return s && s->barred; }));
+}
+
+TEST(SubscriberCache, OverSqliteABarringByAnotherConnectionIsSeen) {
+  char tmpl[] = "/tmp/imsguard-cache-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string path = std::string(tmpl) + "/imsguard.db";
+  {
+    auto server = store::SqliteSubscriberStore::open(path);
+    auto cli = store::SqliteSubscriberStore::open(path);  // `imsguard subscriber bar` elsewhere
+    ASSERT_TRUE(server.ok() && cli.ok());
+    ASSERT_TRUE(cli.value()->add(aka_user("lou")).ok());
+    CachedSubscriberStore cache(*server.value(), 20);
+    EXPECT_TRUE(cache.follows_change_stamp());
+    ASSERT_FALSE(cache.find("lou@ims.local").value()->barred);
+    ASSERT_TRUE(cli.value()->set_barred("lou@ims.local", true).ok());
+    EXPECT_TRUE(eventually_seen(cache, "lou@ims.local", [](const auto& s) { return s && s->barred; }));
+    // An SQN reservation (every AKA challenge) does not empty the cache.
+    uint64_t misses = cache.misses();
+    ASSERT_TRUE(cli.value()->reserve_sqn("lou@ims.local", [](uint64_t c) { return c + 32; }).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    ASSERT_TRUE(cache.find("lou@ims.local").ok());
+    EXPECT_EQ(cache.misses(), misses);
+  }
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST(SubscriberCache, ZeroTtlReadsTheStoreEveryTime) {

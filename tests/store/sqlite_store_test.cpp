@@ -182,6 +182,38 @@ TEST(SqliteStoreTest, TwoConnectionsSeeEachOther) {
   EXPECT_EQ(r2.value(), 2u);
 }
 
+TEST(SqliteStoreTest, ChangeStampMovesWithEveryWriterButNotWithSqn) {
+  // The registration path caches records until this stamp moves, so a change made by another
+  // connection (the CLI in another process) must move it, and an SQN reservation must not.
+  TempDir dir;
+  std::string path = dir.file("imsguard.db");
+  auto server = SqliteSubscriberStore::open(path);
+  auto cli = SqliteSubscriberStore::open(path);
+  ASSERT_TRUE(server.ok() && cli.ok());
+  auto stamp = [&] {
+    auto s = server.value()->change_stamp();
+    EXPECT_TRUE(s.ok()) << s.message();
+    return s.ok() ? s.value() : 0;
+  };
+  uint64_t before = stamp();
+  ASSERT_TRUE(cli.value()->add(aka_user()).ok());
+  uint64_t added = stamp();
+  EXPECT_GT(added, before);
+  ASSERT_TRUE(server.value()->reserve_sqn("bob@ims.local", [](uint64_t c) { return c + 32; }).ok());
+  ASSERT_TRUE(cli.value()->set_sqn("bob@ims.local", 7).ok());
+  EXPECT_EQ(stamp(), added) << "SQN moves must not empty the cache";
+  ASSERT_TRUE(cli.value()->set_barred("bob@ims.local", true).ok());
+  uint64_t barred = stamp();
+  EXPECT_GT(barred, added);
+  Subscriber changed = aka_user();
+  changed.impus = {"sip:bob@ims.local", "tel:+15550100"};
+  ASSERT_TRUE(cli.value()->update(changed).ok());
+  uint64_t updated = stamp();
+  EXPECT_GT(updated, barred);
+  ASSERT_TRUE(cli.value()->remove("bob@ims.local").ok());
+  EXPECT_GT(stamp(), updated);
+}
+
 }  // namespace
 TEST(SqliteStoreTest, SecretIsCreatedPrivateOnceAndReadBack) {
   TempDir dir;
