@@ -10,6 +10,7 @@
 # sipp is bounded by -timeout and timeout(1); processes started here are stopped by PID.
 #
 # Usage: bench/edge/register_tls_bench.sh     (DURATION=20 LIMIT=100 USERS=10000 NCONN="1 4")
+#        IMSGUARD_BIN=build/bench/imsguard bench/edge/register_tls_bench.sh   (another release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -25,7 +26,8 @@ pids=()
 cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-[ -x build/release/imsguard ] || scripts/build.sh release >/dev/null
+IMSGUARD_BIN=${IMSGUARD_BIN:-build/release/imsguard}
+[ -x "$IMSGUARD_BIN" ] || scripts/build.sh release >/dev/null
 for c in kamailio stunnel4 sipp openssl; do command -v $c >/dev/null || { echo "$c missing: run scripts/install-deps.sh" >&2; exit 2; }; done
 [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 ||
   { echo "kamailio-tls-modules missing: run scripts/install-deps.sh" >&2; exit 2; }
@@ -128,7 +130,7 @@ echo "date=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD) nproc=$(nproc
 
 # --- imsguard: TLS listener, certificate from `imsguard run` (data_dir/pki, private CA)
 rm -rf "$work/imsguard-data"; mkdir -p "$work/imsguard-data"
-build/release/imsguard subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
+"$IMSGUARD_BIN" subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
 cat > "$work/imsguard.yaml" <<YAML
 roles: [edge, core]
 data_dir: $work/imsguard-data
@@ -147,7 +149,7 @@ guards:
   ratelimit: { enabled: false }
   flood: { allowlist: [127.0.0.1] }
 YAML
-build/release/imsguard run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
+"$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
 ig=$!; pids+=("$ig")
 wait_port "$IG_TLS_PORT" || { echo "imsguard did not listen on TLS $IG_TLS_PORT (see $work/imsguard.log)" >&2; exit 1; }
 [ -s "$work/imsguard-data/pki/ca.crt" ] || { echo "no $work/imsguard-data/pki/ca.crt" >&2; exit 1; }
