@@ -51,7 +51,7 @@ run_sipp() {  # name port -> prints "rate p50 p99 failed retrans"
   rm -rf "$out"; mkdir -p "$out"
   (cd "$out" && timeout $((DURATION + 30)) sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$csv" \
       "127.0.0.1:$port" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
-      -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 \
+      -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 -buff_size 4194304 \
       -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
   python3 - "$out" "$DURATION" <<'PY'
 import csv, glob, sys
