@@ -281,9 +281,11 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.get(s, "sip", "workers", c.sip.workers, 0, 64);
     r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
     r.get(s, "sip", "max_client_transactions", c.sip.max_client_transactions, 16, 1u << 20);
-    if (YAML::Node t = s["timers"]; r.section(t, "sip.timers", {"t1_ms", "t2_ms"})) {
+    if (YAML::Node t = s["timers"]; r.section(t, "sip.timers", {"t1_ms", "t2_ms", "c_ms"})) {
       r.get(t, "sip.timers", "t1_ms", c.sip.timers.t1_ms, 10, 10000);
       r.get(t, "sip.timers", "t2_ms", c.sip.timers.t2_ms, 100, 60000);
+      // Below 3 minutes only for test labs (RFC 3261 16.6 wants more); at most a day.
+      r.get(t, "sip.timers", "c_ms", c.sip.timers.c_ms, 1000, 86400000);
       if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
         r.error(t["t2_ms"].IsDefined() ? t["t2_ms"] : t, "sip.timers.t2_ms",
                 "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",

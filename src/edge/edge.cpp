@@ -56,7 +56,7 @@ Edge::Edge(const config::Config& config, Registrar* registrar)
       counters_(edge_counters()),
       timer_sender_(registrar),
       timers_(&timer_sender_, {config.sip.timers.t1_ms, config.sip.timers.t2_ms}, config.sip.max_client_transactions),
-      client_transactions_(timers_),
+      client_transactions_(timers_, &transactions_, config.sip.timers.c_ms),
       transactions_(config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_) {
   limits_.max_message_bytes = config.sip.limits.max_message_bytes;
   limits_.max_headers = config.sip.limits.max_headers;

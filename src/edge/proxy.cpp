@@ -27,6 +27,7 @@ struct ProxyCounters {
   ops::Counter& pai_stripped = ops::counters().get("imsguard_identity_stripped_total", "client-asserted P-Asserted-Identity headers removed");
   ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
   ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
+  ops::Counter& own_answered = ops::counters().get("imsguard_proxy_responses_total{outcome=\"answered_own_request\"}");
   ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
   ops::Counter& to_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_scscf\"}");
   ops::Counter& from_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
@@ -208,18 +209,26 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
     return;
   }
   sip::MessageWriter w(msg);
-  w.prepend_via(via_for(*core_, msg, flow));
+  std::string via = via_for(*core_, msg, flow);
+  w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   w.remove_all(sip::HeaderId::kPAssertedIdentity);
   // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
   w.prepend_header("Path", own_route(core_->transport, flow, "term"));
-  if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, w.str())) {
+  std::string bytes = w.str();
+  if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, bytes)) {
     counters_.unavailable.inc();
     const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
     reply.send(sip::make_response(msg, 503, "Service Unavailable (S-CSCF unreachable)", extra));
     return;
   }
   counters_.to_core.inc();
+  track(flow, msg, *core_, via, std::move(bytes));
+}
+
+void Proxy::track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
+                  std::string bytes) {
+  if (client_transactions_) client_transactions_->relayed(origin, msg, target, via, std::move(bytes));
 }
 
 void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
@@ -248,7 +257,8 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     for (const auto& r : rest) joined += (joined.empty() ? "" : ", ") + r;
     w.replace_header(sip::HeaderId::kRoute, joined);
   }
-  w.prepend_via(via_for(*client, msg, flow));
+  std::string via = via_for(*client, msg, flow);
+  w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   record_route(w, msg, client->transport, *client);
   // The S-CSCF's assertion is trusted; toward the client it is withheld on request (RFC 3323).
@@ -258,13 +268,16 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   });
   if (privacy_id) w.remove_all(sip::HeaderId::kPAssertedIdentity);
   protect_sdes(w, msg, flow, *client);
-  if (!registrar_.sender()->send_to(*client, w.str())) {
+  std::string bytes = w.str();
+  if (!registrar_.sender()->send_to(*client, bytes)) {
     counters_.unavailable.inc();
     if (!is_ack) reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }
   if (from_peer(flow)) counters_.from_peer.inc();
   else counters_.from_core.inc();
+  // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
+  track(flow, msg, *client, via, std::move(bytes));
 }
 
 std::string Proxy::encode_flow(const net::Flow& flow) const {
@@ -453,11 +466,16 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   counters_.forwarded.inc();
-  if (client_transactions_) client_transactions_->relayed(flow, msg, routed->flow, via, std::move(bytes));
+  track(flow, msg, routed->flow, via, std::move(bytes));
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   if (client_transactions_) client_transactions_->on_response(msg);
+  // Only our Via: the answer to a request the edge sent on its own (Timer C's CANCEL).
+  if (msg.count_values(sip::HeaderId::kVia) <= 1) {
+    counters_.own_answered.inc();
+    return;
+  }
   auto top = msg.top_via();
   std::optional<net::Flow> origin;
   if (top) {
@@ -476,8 +494,13 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   sip::MessageWriter w(msg);
   w.remove_top_via();
   protect_sdes(w, msg, flow, *origin);
-  if (registrar_.sender()->send_to(*origin, w.str())) counters_.responses.inc();
-  else counters_.responses_dropped.inc();
+  std::string bytes = w.str();
+  if (!registrar_.sender()->send_to(*origin, bytes)) {
+    counters_.responses_dropped.inc();
+    return;
+  }
+  counters_.responses.inc();
+  if (client_transactions_) client_transactions_->relayed_back(*origin, msg, bytes);
 }
 
 }  // namespace imsguard::edge

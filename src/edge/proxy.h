@@ -62,8 +62,8 @@ class Proxy {
                        net::Responder& reply);
   // A response arriving at the edge: relayed to the flow named by our top Via, or dropped.
   void forward_response(const net::Flow& flow, const sip::Message& msg);
-  // Requests relayed over UDP get client transactions (retransmission, 408 on timeout);
-  // without them (null) forwarding is purely stateless.
+  // Requests relayed get client transactions (over UDP retransmission and 408 on timeout,
+  // Timer C for INVITE); without them (null) forwarding is purely stateless.
   void set_client_transactions(ClientTransactions* transactions) { client_transactions_ = transactions; }
 
   // --- external S-CSCF (core.scscf is a SIP URI): the edge is a P-CSCF in front of it.
@@ -105,6 +105,9 @@ class Proxy {
   std::optional<Target> target_for(const sip::Message& msg, std::string& aor_out);
   std::optional<Target> target_of(const store::Binding& b) const;
   std::string via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const;
+  // Hands a request just relayed to the client transactions (when there are any).
+  void track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
+             std::string bytes);
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
   // sip:HOST:PORT of our listener for this transport, with ;lr and the flow token of `client`.
   std::string own_route(config::Transport transport, const net::Flow& client, std::string_view user) const;

@@ -36,8 +36,9 @@ Retransmitter::Scheduled Retransmitter::schedule(const std::string& key, Message
   Entry& e = entries_[key];
   e.message = std::move(message);
   e.interval_ms = timers_.t1_ms;
-  e.next_ms = now + timers_.t1_ms;
-  e.deadline_ms = now + 64 * timers_.t1_ms;
+  e.deadline_ms = now + (e.message.lifetime_ms > 0 ? e.message.lifetime_ms : 64 * timers_.t1_ms);
+  // A plain timer never resends: its next send is its deadline.
+  e.next_ms = e.message.bytes.empty() ? e.deadline_ms : now + timers_.t1_ms;
   e.due = due_.end();
   requeue_locked(key, e);
   return Scheduled::kStarted;
@@ -57,7 +58,7 @@ void Retransmitter::slow_down(const std::string& key) {
   int64_t now = clock_();
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.interval_ms == timers_.t2_ms) return;
+  if (it == entries_.end() || it->second.interval_ms == timers_.t2_ms || it->second.message.bytes.empty()) return;
   it->second.interval_ms = timers_.t2_ms;
   it->second.next_ms = now + timers_.t2_ms;
   requeue_locked(key, it->second);
@@ -68,6 +69,7 @@ std::optional<int64_t> Retransmitter::poll(int64_t now) {
     net::Flow to;
     std::string bytes;
     ops::Counter* counter;
+    std::function<void(std::string_view)> then;
   };
   std::vector<Send> sends;
   std::optional<int64_t> next;
@@ -80,16 +82,15 @@ std::optional<int64_t> Retransmitter::poll(int64_t now) {
       if (e.deadline_ms <= now) {
         // Timer B/F/H: the peer never answered (or never acknowledged).
         bytes_ -= held(e.message);
-        if (!e.message.timeout_bytes.empty())
-          sends.push_back({e.message.timeout_to, std::move(e.message.timeout_bytes), e.message.timed_out});
-        else if (e.message.timed_out) e.message.timed_out->inc();
+        sends.push_back({e.message.timeout_to, std::move(e.message.timeout_bytes), e.message.timed_out,
+                         std::move(e.message.on_timeout)});
         due_.erase(e.due);
         entries_.erase(it);
         continue;
       }
       // Timer A/E/G: the same bytes again; the schedule follows the first send, not the
       // moment this thread woke, so the RFC's times hold however late a poll runs.
-      sends.push_back({e.message.to, e.message.bytes, e.message.retransmitted});
+      sends.push_back({e.message.to, e.message.bytes, e.message.retransmitted, {}});
       e.interval_ms = e.message.capped ? std::min(e.interval_ms * 2, timers_.t2_ms) : e.interval_ms * 2;
       e.next_ms += e.interval_ms;
       if (e.next_ms <= now) e.next_ms = now + e.interval_ms;  // a long stall sends once, not a burst
@@ -100,10 +101,18 @@ std::optional<int64_t> Retransmitter::poll(int64_t now) {
   }
   for (auto& s : sends) {
     if (s.counter) s.counter->inc();
-    if (sender_) sender_->send_to(s.to, s.bytes);
+    if (sender_ && !s.bytes.empty()) sender_->send_to(s.to, s.bytes);
+    if (s.then) s.then(s.bytes);
+  }
+  // A follow-up may have scheduled something earlier than what was due before it ran.
+  if (std::any_of(sends.begin(), sends.end(), [](const Send& s) { return s.then != nullptr; })) {
+    std::lock_guard lock(mutex_);
+    next = due_.empty() ? std::nullopt : std::optional<int64_t>(due_.begin()->first);
   }
   return next;
 }
+
+bool Retransmitter::send(const net::Flow& to, std::string_view bytes) { return sender_ && sender_->send_to(to, bytes); }
 
 size_t Retransmitter::size() const {
   std::lock_guard lock(mutex_);

@@ -4,7 +4,9 @@
 // at T2 where the RFC says so: Timers A, E and G) until its transaction stops it (a response,
 // an ACK) or 64*T1 passes (Timers B, F and H), when an optional last message is sent (the
 // 408 a proxy owes the caller). The client transactions of relayed requests and the edge's
-// own non-2xx answers to INVITE use it.
+// own non-2xx answers to INVITE use it. A message without bytes is a plain one-shot timer
+// with a lifetime of its own (Timer C of a relayed INVITE): nothing is resent, its timeout
+// acts.
 //
 // Time is a parameter: `poll(now)` does whatever is due at `now`, so unit tests drive it
 // with a fake clock and no sleeps; `start()` runs a thread that polls on the steady clock.
@@ -39,13 +41,18 @@ class Retransmitter {
   // One message in flight: what to resend where, how, and what to say when it gives up.
   struct Message {
     net::Flow to;
-    std::string bytes;
+    std::string bytes;  // empty: nothing to resend, only the timeout
     bool capped = true;  // intervals stop doubling at T2 (Timers E, G); INVITE's Timer A is not capped
     // Sent to `timeout_to` when 64*T1 passes without `stop` (empty: nothing is sent).
     std::string timeout_bytes;
     net::Flow timeout_to;
     ops::Counter* retransmitted = nullptr;  // counted on each resend
     ops::Counter* timed_out = nullptr;      // counted when 64*T1 passes
+    // When the timeout comes (0: 64*T1, Timers B/F/H; otherwise after this many ms).
+    int64_t lifetime_ms = 0;
+    // Run after the timeout message was sent, with those bytes, outside the table's lock (it
+    // may schedule or stop entries): the owner's follow-up (store the 408, stop a sibling timer).
+    std::function<void(std::string_view timeout_bytes)> on_timeout;
   };
 
   Retransmitter(net::FlowSender* sender, Timers timers, size_t capacity, Clock clock = &steady_now_ms);
@@ -65,6 +72,10 @@ class Retransmitter {
   // A non-INVITE client transaction saw a provisional response: it resends every T2 from
   // now on (RFC 3261 17.1.2.2, Proceeding) and still times out at 64*T1.
   void slow_down(const std::string& key);
+
+  // Sends `bytes` once through the same sender (a message its owner sends on a timeout
+  // of its own, such as Timer C's CANCEL or 408). False when it could not be sent.
+  bool send(const net::Flow& to, std::string_view bytes);
 
   // Does what is due at `now`: resends and timeouts. Returns the next deadline (or nullopt).
   std::optional<int64_t> poll(int64_t now);

@@ -7,8 +7,13 @@
 // transaction (branch, sent-by, method), the final response it sent and resends it; a
 // retransmission that arrives while the first copy is still being handled is absorbed;
 // the ACK of a non-2xx final response to an INVITE ends in its INVITE transaction.
-// Requests relayed to another element are marked so: their retransmissions are relayed
-// again (a stateless proxy, RFC 3261 16.11) and the next hop's transaction absorbs them.
+// Requests relayed to another element are marked so: until an answer comes back their
+// retransmissions are relayed again (the next hop's transaction absorbs them, and the
+// edge's client transaction, client_transactions.h, keeps one schedule). Once a final
+// answer has gone back to the caller (the callee's, relayed, or the edge's own 408 when the
+// callee stayed silent) a retransmission gets that answer from here, as from a stateful
+// proxy's server transaction (17.2); the ACK of a relayed non-2xx still goes on to the
+// element that answered, which waits for it.
 //
 // A final non-2xx answer of ours to an INVITE over UDP is sent again on Timer G (T1 doubling
 // to T2) until its ACK arrives, and given up at Timer H (64*T1): the caller learns the answer
@@ -73,17 +78,29 @@ class ServerTransactions {
   Opened open(const net::Flow& flow, const sip::Message& request, net::Responder& reply);
   // The response just sent for the transaction `key` (1xx is kept until a final one).
   void responded(const TransactionKey& key, std::string_view response);
-  // The request of `key` was relayed to another element.
+  // The request of `key` was relayed to another element. It is remembered for twice 64*T1
+  // from now, so it outlives the client transaction (whose Timer B/F answer lands here).
   void relayed(const TransactionKey& key);
+  // A final answer from the element the request of `key` was relayed to went back to the
+  // caller: retransmissions get it (a 2xx to INVITE ends the transaction, RFC 3261 17.2.1,
+  // so it is not kept).
+  void answered_by_next_hop(const TransactionKey& key, std::string_view response);
 
   size_t size() const;
 
   // The transaction key of a request from `source`: method (ACK -> INVITE) | sent-by |
   // branch | source. nullopt without an RFC 3261 branch.
   static std::optional<TransactionKey> key_of(const sip::Message& request, std::string_view source);
+  // The key of a request received from `source` over UDP (nullopt over other transports:
+  // they have no server transactions here).
+  static std::optional<TransactionKey> key_of(const sip::Message& request, const net::Flow& source);
+  // The key of the caller's transaction a relayed response answers: its CSeq method, the
+  // Via below ours (the caller's) and the caller's flow.
+  static std::optional<TransactionKey> key_of_response(const sip::Message& response, const net::Flow& caller);
 
  private:
-  enum class State : uint8_t { kProceeding, kCompleted, kRelayed };
+  // kRelayedAnswered: relayed, and the next hop's final answer went back to the caller.
+  enum class State : uint8_t { kProceeding, kCompleted, kRelayed, kRelayedAnswered };
   struct Entry {
     State state = State::kProceeding;
     std::string response;
@@ -100,6 +117,8 @@ class ServerTransactions {
   };
   Shard& shard_of(const TransactionKey& key) { return shards_[key.high % shards_.size()]; }
   void evict_locked(Shard& shard, int64_t now);
+  // Moves the entry's expiry to `expires_ms` (the old queue position is then skipped).
+  static void extend_locked(Shard& shard, const TransactionKey& key, Entry& e, int64_t expires_ms);
   static std::string timer_key(const TransactionKey& key);
 
   size_t shard_capacity_;

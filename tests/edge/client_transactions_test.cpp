@@ -94,7 +94,7 @@ class ClientTransactionsTest : public ::testing::Test {
   int64_t now_ = 0;
   FakeSender sender_;
   Retransmitter timers_{&sender_, {500, 4000}, 64, [this] { return now_; }};
-  ClientTransactions table_{timers_};
+  ClientTransactions table_{timers_, nullptr, 0};
   net::Flow caller_ = udp(5062);
   std::deque<std::string> texts_;
   std::deque<sip::Message> msgs_;
@@ -189,7 +189,7 @@ TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
   EXPECT_EQ(timers_.size(), 0u);
 
   Retransmitter small(&sender_, {500, 4000}, 1, [this] { return now_; });
-  ClientTransactions table(small);
+  ClientTransactions table(small, nullptr, 0);
   uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
   table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, "a");
   table.relayed(caller_, parse(request("OPTIONS")), udp(7000), kOurVia, "b");
@@ -199,7 +199,7 @@ TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
 
 TEST_F(ClientTransactionsTest, BytesHeldAreBoundedToo) {
   Retransmitter small(&sender_, {500, 4000}, 2, [this] { return now_; });  // 2 entries, 8 KiB
-  ClientTransactions table(small);
+  ClientTransactions table(small, nullptr, 0);
   uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
   table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(9000, 'x'));
   EXPECT_EQ(small.size(), 0u) << "a 9000-byte request does not fit in 8 KiB";
