@@ -118,6 +118,10 @@ TEST(Config, SipTimersAreValidatedWithTheirPath) {
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config->sip.timers.t1_ms, 500u);
   EXPECT_EQ(defaults.config->sip.timers.t2_ms, 4000u);
+  EXPECT_GT(defaults.config->sip.timers.c_ms, 180000u) << "RFC 3261 16.6: Timer C above 3 minutes";
+  auto short_c = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  timers: {c_ms: 2000}\n", "t");
+  ASSERT_TRUE(short_c.ok()) << short_c.errors[0].to_string();
+  EXPECT_EQ(short_c.config->sip.timers.c_ms, 2000u);
 
   auto paths_of = [](const std::string& yaml) {
     auto r = load_string(yaml, "t");
@@ -130,6 +134,8 @@ TEST(Config, SipTimersAreValidatedWithTheirPath) {
   EXPECT_EQ(paths_of(head + "  timers: {t1_ms: fast}\n"), (std::vector<std::string>{"sip.timers.t1_ms"}));
   EXPECT_EQ(paths_of(head + "  timers: {t1_ms: 1000, t2_ms: 500}\n"), (std::vector<std::string>{"sip.timers.t2_ms"}));
   EXPECT_EQ(paths_of(head + "  timers: {t3_ms: 5}\n"), (std::vector<std::string>{"sip.timers.t3_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: {c_ms: 10}\n"), (std::vector<std::string>{"sip.timers.c_ms"}));
+  EXPECT_EQ(paths_of(head + "  timers: {c_ms: -1}\n"), (std::vector<std::string>{"sip.timers.c_ms"}));
   EXPECT_EQ(paths_of(head + "  timers: 500\n"), (std::vector<std::string>{"sip.timers"}));
   EXPECT_EQ(paths_of(head + "  max_client_transactions: 1\n"), (std::vector<std::string>{"sip.max_client_transactions"}));
 }

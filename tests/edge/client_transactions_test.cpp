@@ -1,7 +1,9 @@
 // Client transactions of relayed UDP requests, on a fake clock: the request is sent again on
 // Timer A (INVITE, doubling) or E (others, capped at T2) until an answer; the caller gets a
 // 408 at Timer B/F; INVITE stops at a 1xx, other methods slow to T2; ACK, reliable targets
-// and a full table are not tracked.
+// and a full table are not tracked. The caller's server transaction keeps the 408 and any
+// final answer relayed back; Timer C CANCELs a callee that rang too long, or answers 408.
+#include "edge/cancel_request.h"
 #include "edge/client_transactions.h"
 #include "ops/counters.h"
 #include "sip/parser.h"
@@ -211,6 +213,182 @@ TEST_F(ClientTransactionsTest, BytesHeldAreBoundedToo) {
   EXPECT_EQ(small.size(), 0u);
   table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(7000, 'x'));
   EXPECT_EQ(small.size(), 1u);
+}
+
+// The relay as the edge runs it: the caller's request opens a server transaction that is
+// marked relayed, and the client transaction knows where to store what the caller is told.
+class RelayedTransactionsTest : public ClientTransactionsTest {
+ protected:
+  struct Responses : net::Responder {
+    std::vector<std::string> sent;
+    void send(std::string_view bytes) override { sent.emplace_back(bytes); }
+  };
+  // The caller's request (a retransmission when sent again): what the server transaction did.
+  ServerTransactions::Opened from_caller(std::string_view method) {
+    return callers_.open(caller_, parse(request(method)), caller_replies_);
+  }
+  // The request as the edge relays it: our Via on top and a Route for the next hop.
+  static std::string as_relayed(std::string_view method) {
+    std::string r = request(method);
+    size_t line = r.find("\r\n") + 2;
+    return r.substr(0, line) + "Via: " + std::string(kOurVia) + "\r\nRoute: <sip:term@10.0.0.9;lr>\r\n" +
+           r.substr(line);
+  }
+  void relay_from_caller(std::string_view method, const net::Flow& target = udp(7000)) {
+    auto opened = from_caller(method);
+    ASSERT_EQ(opened.match, ServerTransactions::Match::kNew);
+    callers_.relayed(opened.key);
+    relay_with(table_c_, method, target);
+  }
+  void relay_with(ClientTransactions& table, std::string_view method, const net::Flow& target = udp(7000)) {
+    table.relayed(caller_, parse(request(method)), target, kOurVia, as_relayed(method));
+  }
+  std::vector<std::string> to_callee() const {
+    std::vector<std::string> out;
+    for (const auto& s : sender_.sent)
+      if (s.to.port == 7000) out.push_back(s.bytes);
+    return out;
+  }
+
+  ServerTransactions callers_{4096, 32000, &timers_};
+  ClientTransactions table_c_{timers_, &callers_, 181000};
+  Responses caller_replies_;
+};
+
+TEST_F(RelayedTransactionsTest, TheCallersRetransmissionGetsThe408OfTimerF) {
+  relay_from_caller("MESSAGE");
+  EXPECT_EQ(from_caller("MESSAGE").match, ServerTransactions::Match::kRelay) << "no answer yet: relayed again";
+  run_until(40000);
+  ASSERT_EQ(to_caller().size(), 1u);
+  size_t to_callee_before = to_callee().size();
+  // Now the caller's next copy is answered from the server transaction, not relayed.
+  EXPECT_EQ(from_caller("MESSAGE").match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(caller_replies_.sent.size(), 1u);
+  EXPECT_EQ(caller_replies_.sent[0], to_caller()[0]);
+  EXPECT_EQ(to_callee().size(), to_callee_before);
+}
+
+TEST_F(RelayedTransactionsTest, The408ToAnInviteWaitsForItsAckAndEndsTimerC) {
+  relay_from_caller("INVITE");
+  EXPECT_EQ(table_c_.pending_invites(), 1u);
+  run_until(32000);  // Timer B
+  ASSERT_EQ(to_caller().size(), 1u);
+  EXPECT_EQ(to_caller()[0].rfind("SIP/2.0 408 ", 0), 0u);
+  EXPECT_EQ(table_c_.pending_invites(), 0u) << "Timer B answered: Timer C has nothing left to do";
+  run_until(33000);  // Timer G: the 408 again at 32.5 s
+  EXPECT_EQ(to_caller().size(), 2u);
+  EXPECT_EQ(from_caller("ACK").match, ServerTransactions::Match::kAbsorbed) << "the ACK of our own 408 ends here";
+  run_until(300000);
+  EXPECT_EQ(to_caller().size(), 2u) << "no second 408 from Timer C, no Timer G after the ACK";
+  EXPECT_EQ(timers_.size(), 0u);
+}
+
+TEST_F(RelayedTransactionsTest, AFinalAnswerRelayedBackIsWhatARetransmissionGets) {
+  relay_from_caller("MESSAGE");
+  const sip::Message& answer = parse(response(486, "MESSAGE"));
+  table_c_.on_response(answer);
+  table_c_.relayed_back(caller_, answer, "SIP/2.0 486 as relayed\r\n\r\n");
+  EXPECT_EQ(from_caller("MESSAGE").match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(caller_replies_.sent.size(), 1u);
+  EXPECT_EQ(caller_replies_.sent[0], "SIP/2.0 486 as relayed\r\n\r\n");
+
+  // A non-2xx answer to a relayed INVITE: the INVITE gets it again, its ACK goes on to the callee.
+  relay_from_caller("INVITE");
+  const sip::Message& busy = parse(response(486, "INVITE"));
+  table_c_.on_response(busy);
+  table_c_.relayed_back(caller_, busy, "SIP/2.0 486 busy\r\n\r\n");
+  EXPECT_EQ(table_c_.pending_invites(), 0u);
+  EXPECT_EQ(from_caller("INVITE").match, ServerTransactions::Match::kAbsorbed);
+  EXPECT_EQ(caller_replies_.sent.back(), "SIP/2.0 486 busy\r\n\r\n");
+  EXPECT_EQ(from_caller("ACK").match, ServerTransactions::Match::kRelay);
+  run_until(40000);
+  EXPECT_TRUE(to_caller().empty()) << "the callee answered: no 408, and no Timer G of ours for its answer";
+}
+
+TEST_F(RelayedTransactionsTest, TimerCCancelsACalleeThatRangTooLong) {
+  uint64_t fired = counter("imsguard_sip_timer_c_total");
+  relay_from_caller("INVITE");
+  run_until(1000);
+  table_c_.on_response(parse(response(180, "INVITE")));  // at 1 s: Timer C restarts
+  run_until(100000);
+  table_c_.on_response(parse(response(183, "INVITE")));  // at 100 s: and again
+  run_until(280950);
+  auto callee = to_callee();
+  ASSERT_EQ(callee.size(), 1u) << "only the resend at 0.5 s so far: Timer C runs from the last provisional";
+  run_until(281000);  // 100 s + 181 s
+  callee = to_callee();
+  ASSERT_EQ(callee.size(), 2u);
+  const std::string& cancel = callee[1];
+  EXPECT_EQ(cancel.rfind("CANCEL sip:bob@ims.local SIP/2.0\r\n", 0), 0u) << cancel;
+  EXPECT_NE(cancel.find("Via: " + std::string(kOurVia) + "\r\n"), std::string::npos) << "the INVITE's top Via";
+  EXPECT_NE(cancel.find("Route: <sip:term@10.0.0.9;lr>\r\n"), std::string::npos) << "the INVITE's Route set";
+  EXPECT_NE(cancel.find("CSeq: 1 CANCEL\r\n"), std::string::npos);
+  EXPECT_NE(cancel.find("Call-ID: ct-1\r\n"), std::string::npos);
+  EXPECT_EQ(counter("imsguard_sip_timer_c_total") - fired, 1u);
+  EXPECT_TRUE(to_caller().empty());
+  // The CANCEL is a client transaction of its own: resent until the callee answers it.
+  run_until(281500);
+  EXPECT_EQ(to_callee().size(), 3u);
+  table_c_.on_response(parse(response(200, "CANCEL")));
+  table_c_.on_response(parse(response(487, "INVITE")));
+  run_until(400000);
+  EXPECT_EQ(to_callee().size(), 3u);
+  EXPECT_TRUE(to_caller().empty()) << "the callee's 487 is the caller's answer, relayed";
+  EXPECT_EQ(table_c_.pending_invites(), 0u);
+  EXPECT_EQ(timers_.size(), 0u);
+}
+
+TEST_F(RelayedTransactionsTest, ACalleeThatIgnoresTheCancelEndsIn408) {
+  relay_from_caller("INVITE");
+  table_c_.on_response(parse(response(180, "INVITE")));
+  run_until(181000);
+  ASSERT_EQ(to_callee().size(), 1u) << "the 180 came before any resend: only the CANCEL";
+  EXPECT_EQ(to_callee()[0].rfind("CANCEL ", 0), 0u);
+  run_until(181000 + 32000);
+  ASSERT_EQ(to_caller().size(), 1u) << "64*T1 after the CANCEL without a final answer";
+  EXPECT_EQ(to_caller()[0].rfind("SIP/2.0 408 ", 0), 0u);
+  EXPECT_EQ(table_c_.pending_invites(), 0u);
+}
+
+TEST_F(RelayedTransactionsTest, TimerCWithoutAProvisionalAnswers408AndStopsTheInvite) {
+  ClientTransactions short_c(timers_, &callers_, 5000);
+  auto opened = from_caller("INVITE");
+  callers_.relayed(opened.key);
+  relay_with(short_c, "INVITE");
+  run_until(5000);
+  ASSERT_EQ(to_caller().size(), 1u);
+  EXPECT_EQ(to_caller()[0].rfind("SIP/2.0 408 ", 0), 0u);
+  run_until(10000);
+  // Timer A at 0.5, 1.5, 3.5 s; Timer C at 5 s stopped it.
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 1500, 3500}));
+  EXPECT_GT(to_caller().size(), 1u) << "the 408 to an INVITE is resent on Timer G until the ACK";
+  EXPECT_EQ(from_caller("INVITE").match, ServerTransactions::Match::kAbsorbed);
+  EXPECT_EQ(caller_replies_.sent.back(), to_caller()[0]);
+}
+
+TEST_F(RelayedTransactionsTest, AnInviteOverTcpRunsTimerCOnly) {
+  net::Flow tcp = udp(7000);
+  tcp.transport = config::Transport::kTcp;
+  relay_with(table_c_, "INVITE", tcp);
+  EXPECT_EQ(timers_.size(), 1u) << "Timer C, no retransmissions";
+  EXPECT_EQ(table_c_.pending_invites(), 1u);
+  table_c_.on_response(parse(response(200, "INVITE")));
+  EXPECT_EQ(timers_.size(), 0u);
+  EXPECT_EQ(table_c_.pending_invites(), 0u);
+}
+
+TEST(CancelRequest, CopiesWhatRfc3261Section91Asks) {
+  std::string invite =
+      "INVITE sip:bob@10.0.0.2:5070 SIP/2.0\r\nVia: SIP/2.0/UDP e:5060;branch=z9hG4bKe1\r\nVia: SIP/2.0/UDP c;branch=z9hG4bKc\r\n"
+      "Route: <sip:a;lr>\r\nRoute: <sip:b;lr>, <sip:c;lr>\r\nMax-Forwards: 69\r\nf: <sip:alice@ims.local>;tag=1\r\n"
+      "To: <sip:bob@ims.local>\r\nCall-ID: cx\r\nCSeq: 7 INVITE\r\nContent-Type: application/sdp\r\n"
+      "Content-Length: 3\r\n\r\nv=0";
+  sip::Message m;
+  ASSERT_EQ(sip::parse_datagram(invite, sip::Limits{}, m).status, sip::ParseStatus::kOk);
+  EXPECT_EQ(make_cancel(m, "SIP/2.0/UDP e:5060;branch=z9hG4bKe1"),
+            "CANCEL sip:bob@10.0.0.2:5070 SIP/2.0\r\nVia: SIP/2.0/UDP e:5060;branch=z9hG4bKe1\r\n"
+            "Route: <sip:a;lr>\r\nRoute: <sip:b;lr>, <sip:c;lr>\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=1\r\n"
+            "To: <sip:bob@ims.local>\r\nCall-ID: cx\r\nCSeq: 7 CANCEL\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(ClientTransactionKey, IsOurBranchAndTheMethod) {

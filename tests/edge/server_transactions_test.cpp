@@ -114,6 +114,49 @@ TEST_F(ServerTransactionsTest, RelayedRequestIsRelayedAgain) {
   ASSERT_EQ(reply_.sent.size(), 1u);
 }
 
+TEST_F(ServerTransactionsTest, TheNextHopsFinalAnswerIsStoredButNotA2xxToInvite) {
+  auto message = open(request("MESSAGE", "z9hG4bK-n1"), udp_flow());
+  table_.relayed(message.key);
+  table_.answered_by_next_hop(message.key, "SIP/2.0 100 Trying\r\n\r\n");  // not final: nothing kept
+  EXPECT_EQ(open(request("MESSAGE", "z9hG4bK-n1"), udp_flow()).match, ServerTransactions::Match::kRelay);
+  table_.answered_by_next_hop(message.key, "SIP/2.0 202 Accepted\r\n\r\n");
+  EXPECT_EQ(open(request("MESSAGE", "z9hG4bK-n1"), udp_flow()).match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(reply_.sent.size(), 1u);
+  EXPECT_EQ(reply_.sent[0], "SIP/2.0 202 Accepted\r\n\r\n");
+
+  auto invite = open(request("INVITE", "z9hG4bK-n2"), udp_flow());
+  table_.relayed(invite.key);
+  table_.answered_by_next_hop(invite.key, "SIP/2.0 200 OK\r\n\r\n");  // the dialog's business
+  EXPECT_EQ(open(request("INVITE", "z9hG4bK-n2"), udp_flow()).match, ServerTransactions::Match::kRelay);
+
+  // The edge's own answer stands over a late one from the next hop.
+  auto late = open(request("OPTIONS", "z9hG4bK-n3"), udp_flow());
+  table_.relayed(late.key);
+  table_.responded(late.key, "SIP/2.0 408 Request Timeout\r\n\r\n");
+  table_.answered_by_next_hop(late.key, "SIP/2.0 200 late\r\n\r\n");
+  EXPECT_EQ(open(request("OPTIONS", "z9hG4bK-n3"), udp_flow()).match, ServerTransactions::Match::kAbsorbed);
+  EXPECT_EQ(reply_.sent.back(), "SIP/2.0 408 Request Timeout\r\n\r\n");
+}
+
+TEST(ServerTransactionKey, AResponseFindsItsCallersTransaction) {
+  std::string req = request("INVITE", "z9hG4bK-k1");
+  std::string resp = "SIP/2.0 486 Busy\r\nVia: SIP/2.0/UDP edge:5060;branch=z9hG4bKours\r\n"
+                     "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-k1\r\nFrom: <sip:alice@ims.local>;tag=1\r\n"
+                     "To: <sip:bob@ims.local>;tag=2\r\nCall-ID: tx-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  sip::Message rq, rs;
+  ASSERT_EQ(sip::parse_datagram(req, sip::Limits{}, rq).status, sip::ParseStatus::kOk);
+  ASSERT_EQ(sip::parse_datagram(resp, sip::Limits{}, rs).status, sip::ParseStatus::kOk);
+  auto from_request = ServerTransactions::key_of(rq, udp_flow());
+  auto from_response = ServerTransactions::key_of_response(rs, udp_flow());
+  ASSERT_TRUE(from_request && from_response);
+  EXPECT_TRUE(*from_request == *from_response);
+  EXPECT_TRUE(from_response->invite);
+  EXPECT_FALSE(*ServerTransactions::key_of_response(rs, udp_flow(6000)) == *from_request) << "another caller";
+  net::Flow tcp = udp_flow();
+  tcp.transport = config::Transport::kTcp;
+  EXPECT_FALSE(ServerTransactions::key_of_response(rs, tcp)) << "no server transactions over TCP";
+}
+
 TEST_F(ServerTransactionsTest, AnotherSourceOrBranchOrMethodIsANewTransaction) {
   ASSERT_EQ(open(request("REGISTER", "z9hG4bK-f1"), udp_flow(5062)).match, ServerTransactions::Match::kNew);
   // The same Via from another source (a copy of a victim's request) is not a retransmission.
