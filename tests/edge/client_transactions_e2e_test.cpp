@@ -1,7 +1,12 @@
 // Client transactions end to end, over UDP with raw sockets (no peer retransmits on its
 // own): a callee that ignores the first copy of a MESSAGE gets the edge's retransmission
 // and its answer reaches the caller; a callee that never answers makes the caller get
-// 408 Request Timeout from the edge at Timer F. Short timers (T1 = 100 ms) keep it quick.
+// 408 Request Timeout from the edge at Timer F, and the caller's retransmission after it gets
+// the same 408 from the edge's server transaction; a callee that rings and never answers
+// gets a CANCEL on Timer C. With a raw socket playing an external S-CSCF: a REGISTER whose
+// first copy it drops is retransmitted, one it never answers yields 408 to the client, and
+// its own request to a client that drops the first copy is retransmitted by the edge.
+// Short timers (T1 = 100 ms, Timer C = 2 s) keep it quick.
 #include "imsguard_process.h"
 #include "process.h"
 #include "sip_socket.h"
@@ -91,7 +96,7 @@ class ClientTransactionsE2e : public ::testing::Test {
   void SetUp() override {
     ImsguardOptions o;
     o.tls = false;
-    o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 400 }\n";
+    o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 400, c_ms: 2000 }\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     std::string dir = edge_.data_dir();
     ChildProcess add;
@@ -150,6 +155,164 @@ TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408) {
   ASSERT_TRUE(answer) << edge_.log();
   EXPECT_EQ(status_of(*answer), 408) << *answer;
   EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-msg-2");
+}
+
+TEST_F(ClientTransactionsE2e, ARetransmissionAfterThe408GetsTheSame408FromTheEdge) {
+  std::string msg = request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-3");
+  alice_.send(msg, edge_.sip_port());
+  while (bob_request(1500ms)) {
+  }
+  auto answer = next_response(alice_, 10s);
+  ASSERT_TRUE(answer) << edge_.log();
+  ASSERT_EQ(status_of(*answer), 408) << *answer;
+  // The same request again (same branch): the edge answers from the server transaction,
+  // the callee does not see it again.
+  alice_.send(msg, edge_.sip_port());
+  auto again = next_response(alice_, 5s);
+  ASSERT_TRUE(again) << edge_.log();
+  EXPECT_EQ(*again, *answer) << "the stored 408, byte for byte";
+  auto relayed = bob_request(1500ms);
+  EXPECT_FALSE(relayed) << *relayed;
+}
+
+// Like ok_for with another status line (a 180, a 487).
+std::string answer_for(const std::string& req, int code, const std::string& reason) {
+  std::string ok = ok_for(req);
+  return "SIP/2.0 " + std::to_string(code) + " " + reason + ok.substr(ok.find("\r\n"));
+}
+
+std::string branch_of(const std::string& via) {
+  size_t at = via.find("branch=");
+  if (at == std::string::npos) return {};
+  return via.substr(at + 7, via.find_first_of(";,", at + 7) - (at + 7));
+}
+
+TEST_F(ClientTransactionsE2e, TimerCCancelsACalleeThatRingsAndNeverAnswers) {
+  std::string contact = "Contact: <sip:a@127.0.0.1:" + std::to_string(alice_.local_port()) + ">\r\n";
+  alice_.send(request("INVITE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-inv-1", contact),
+              edge_.sip_port());
+  auto invite = bob_request(5s);
+  ASSERT_TRUE(invite) << edge_.log();
+  ASSERT_EQ(invite->rfind("INVITE ", 0), 0u) << *invite;
+  bob_.send(answer_for(*invite, 180, "Ringing"), edge_.sip_port());
+  auto ringing = next_response(alice_, 5s);
+  ASSERT_TRUE(ringing) << edge_.log();
+  EXPECT_EQ(status_of(*ringing), 180) << *ringing;
+  // Bob rings on; 2 s after the 180 the edge gives up on him.
+  auto cancel = bob_request(6s);
+  ASSERT_TRUE(cancel) << "no CANCEL from Timer C\n" << edge_.log();
+  EXPECT_EQ(cancel->rfind("CANCEL sip:erin@ims.local SIP/2.0\r\n", 0), 0u) << *cancel;
+  EXPECT_EQ(branch_of(header_of(*cancel, "Via")), branch_of(header_of(*invite, "Via")))
+      << "the INVITE's branch, so bob's INVITE transaction matches it";
+  EXPECT_EQ(header_of(*cancel, "CSeq"), "1 CANCEL");
+  EXPECT_EQ(header_of(*cancel, "Call-ID"), "ctx-inv-1");
+  EXPECT_EQ(header_of(*cancel, "To"), header_of(*invite, "To"));
+  bob_.send(ok_for(*cancel), edge_.sip_port());
+  bob_.send(answer_for(*invite, 487, "Request Terminated"), edge_.sip_port());
+  auto terminated = next_response(alice_, 5s);
+  ASSERT_TRUE(terminated) << edge_.log();
+  EXPECT_EQ(status_of(*terminated), 487) << "the callee's answer to the CANCEL stays at the edge: " << *terminated;
+  EXPECT_EQ(header_of(*terminated, "CSeq"), "1 INVITE");
+  auto more = next_response(alice_, 1500ms);
+  EXPECT_FALSE(more) << *more;
+}
+
+// The edge as a P-CSCF before an external S-CSCF played by a raw UDP socket.
+class ExternalCoreTransactionsE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImsguardOptions o;
+    o.tls = false;
+    o.roles = "[edge]";
+    o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 400 }\n";
+    o.extra_yaml = "core: { scscf: \"sip:127.0.0.1:" + std::to_string(scscf_.local_port()) + "\" }\n";
+    ASSERT_TRUE(edge_.start(o)) << edge_.log();
+  }
+
+  std::string register_request(int cseq, const std::string& call_id) {
+    std::string contact = "Contact: <sip:carol@127.0.0.1:" + std::to_string(client_.local_port()) + ">\r\nExpires: 600\r\n";
+    return request("REGISTER", "sip:ims.local", "sip:carol@ims.local", "sip:carol@ims.local", client_, cseq, call_id, contact);
+  }
+  // The next request the S-CSCF receives (responses skipped).
+  std::optional<std::string> scscf_request(std::chrono::milliseconds timeout) {
+    auto got = scscf_.receive(timeout);
+    while (got && status_of(*got) > 0) got = scscf_.receive(timeout);
+    return got;
+  }
+
+  UdpPeer scscf_, client_;
+  ImsguardProcess edge_;
+};
+
+TEST_F(ExternalCoreTransactionsE2e, ARegisterWhoseFirstCopyTheScscfDroppedIsRetransmitted) {
+  client_.send(register_request(1, "ctx-ext-1"), edge_.sip_port());
+  auto first = scscf_request(5s);
+  ASSERT_TRUE(first) << edge_.log();
+  ASSERT_EQ(first->rfind("REGISTER ", 0), 0u) << *first;
+  auto second = scscf_request(5s);
+  ASSERT_TRUE(second) << "no retransmission from the edge";
+  EXPECT_EQ(header_of(*second, "Via"), header_of(*first, "Via")) << "the same client transaction";
+  std::string ok = ok_for(*second);
+  ok.insert(ok.find("Content-Length"), "P-Associated-URI: <sip:carol@ims.local>\r\nContact: <sip:carol@127.0.0.1:" +
+                                         std::to_string(client_.local_port()) + ">;expires=600\r\n");
+  scscf_.send(ok, edge_.sip_port());
+  auto answer = next_response(client_, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 200) << *answer;
+  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-ext-1");
+  // Answered: no more copies, no 408 later (Timer F at 6.4 s).
+  EXPECT_FALSE(scscf_request(1500ms));
+  auto late = next_response(client_, 7s);
+  EXPECT_FALSE(late) << *late;
+}
+
+TEST_F(ExternalCoreTransactionsE2e, ARegisterTheScscfNeverAnswersYields408AndItsRetransmissionTheSame) {
+  std::string reg = register_request(1, "ctx-ext-2");
+  client_.send(reg, edge_.sip_port());
+  int copies = 0;
+  while (scscf_request(1500ms)) ++copies;
+  EXPECT_GE(copies, 2) << "the first copy and at least one retransmission";
+  auto answer = next_response(client_, 10s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 408) << *answer;
+  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-ext-2");
+  client_.send(reg, edge_.sip_port());
+  auto again = next_response(client_, 5s);
+  ASSERT_TRUE(again) << edge_.log();
+  EXPECT_EQ(*again, *answer);
+  EXPECT_FALSE(scscf_request(1500ms)) << "answered by the edge, not relayed again";
+}
+
+TEST_F(ExternalCoreTransactionsE2e, ARequestFromTheScscfThatTheClientMissedIsRetransmitted) {
+  // The client's REGISTER gives the S-CSCF the edge's Path (the flow token back to it).
+  client_.send(register_request(1, "ctx-ext-3"), edge_.sip_port());
+  auto reg = scscf_request(5s);
+  ASSERT_TRUE(reg) << edge_.log();
+  std::string path = header_of(*reg, "Path");
+  ASSERT_FALSE(path.empty()) << *reg;
+  std::string to_client = "sip:carol@127.0.0.1:" + std::to_string(client_.local_port());
+  std::string message = "MESSAGE " + to_client + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" +
+                        std::to_string(scscf_.local_port()) + ";branch=z9hG4bKscscf1\r\nRoute: " + path +
+                        "\r\nMax-Forwards: 70\r\nFrom: <sip:dave@ims.local>;tag=sc1\r\nTo: <sip:carol@ims.local>\r\n"
+                        "Call-ID: ctx-ext-msg\r\nCSeq: 5 MESSAGE\r\nContent-Length: 0\r\n\r\n";
+  scscf_.send(message, edge_.sip_port());
+  auto client_request = [&](std::chrono::milliseconds timeout) {
+    auto got = client_.receive(timeout);
+    while (got && status_of(*got) > 0) got = client_.receive(timeout);
+    return got;
+  };
+  auto first = client_request(5s);
+  ASSERT_TRUE(first) << edge_.log();
+  ASSERT_EQ(first->rfind("MESSAGE ", 0), 0u) << *first;
+  auto second = client_request(5s);
+  ASSERT_TRUE(second) << "no retransmission from the edge";
+  EXPECT_EQ(header_of(*second, "Call-ID"), "ctx-ext-msg");
+  EXPECT_EQ(header_of(*second, "Via"), header_of(*first, "Via"));
+  client_.send(ok_for(*second), edge_.sip_port());
+  auto answer = next_response(scscf_, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 200) << *answer;
+  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-ext-msg");
 }
 
 }  // namespace
