@@ -48,6 +48,35 @@ std::optional<std::string> next_response(UdpPeer& peer, std::chrono::millisecond
   return std::nullopt;
 }
 
+// The next datagram that is a request (responses skipped).
+std::optional<std::string> next_request(UdpPeer& peer, std::chrono::milliseconds timeout) {
+  auto got = peer.receive(timeout);
+  while (got && status_of(*got) > 0) got = peer.receive(timeout);
+  return got;
+}
+
+// `caller` sends `req` through the edge to `callee`, which stays silent: it sees the request
+// at least twice (the edge retransmits), the caller then gets the edge's 408 (Timer F), and
+// the caller's retransmission of `req` after it gets the same 408 from the edge's server
+// transaction, without the callee seeing it again.
+void silent_callee_gives_408_twice(UdpPeer& caller, UdpPeer& callee, uint16_t edge_port, const std::string& req,
+                                   const std::string& call_id) {
+  caller.send(req, edge_port);
+  int copies = 0;
+  while (next_request(callee, 1500ms)) ++copies;
+  EXPECT_GE(copies, 2) << "the first copy and at least one retransmission";
+  auto answer = next_response(caller, 10s);
+  ASSERT_TRUE(answer) << "no 408 from the edge";
+  EXPECT_EQ(status_of(*answer), 408) << *answer;
+  EXPECT_EQ(header_of(*answer, "Call-ID"), call_id);
+  caller.send(req, edge_port);
+  auto again = next_response(caller, 5s);
+  ASSERT_TRUE(again) << "the retransmission was not answered";
+  EXPECT_EQ(*again, *answer) << "the stored 408, byte for byte";
+  auto relayed = next_request(callee, 1500ms);
+  EXPECT_FALSE(relayed) << "answered by the edge, not relayed again: " << *relayed;
+}
+
 // Registers `impi` with Digest over UDP from `peer` (challenge, answer); the final status.
 int register_udp(UdpPeer& peer, uint16_t edge_port, const std::string& impi, const std::string& impu,
                  const std::string& password) {
@@ -114,11 +143,7 @@ class ClientTransactionsE2e : public ::testing::Test {
   }
 
   // The next request bob receives (responses and anything else skipped).
-  std::optional<std::string> bob_request(std::chrono::milliseconds timeout) {
-    auto got = bob_.receive(timeout);
-    while (got && status_of(*got) > 0) got = bob_.receive(timeout);
-    return got;
-  }
+  std::optional<std::string> bob_request(std::chrono::milliseconds timeout) { return next_request(bob_, timeout); }
 
   ImsguardProcess edge_;
   UdpPeer alice_, bob_;
@@ -145,34 +170,10 @@ TEST_F(ClientTransactionsE2e, ACalleeThatMissedTheFirstCopyGetsTheRetransmission
   EXPECT_FALSE(late) << *late;
 }
 
-TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408) {
-  alice_.send(request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-2"),
-              edge_.sip_port());
-  int copies = 0;
-  while (bob_request(1500ms)) ++copies;
-  EXPECT_GE(copies, 2) << "the first copy and at least one retransmission";
-  auto answer = next_response(alice_, 10s);
-  ASSERT_TRUE(answer) << edge_.log();
-  EXPECT_EQ(status_of(*answer), 408) << *answer;
-  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-msg-2");
-}
-
-TEST_F(ClientTransactionsE2e, ARetransmissionAfterThe408GetsTheSame408FromTheEdge) {
-  std::string msg = request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-3");
-  alice_.send(msg, edge_.sip_port());
-  while (bob_request(1500ms)) {
-  }
-  auto answer = next_response(alice_, 10s);
-  ASSERT_TRUE(answer) << edge_.log();
-  ASSERT_EQ(status_of(*answer), 408) << *answer;
-  // The same request again (same branch): the edge answers from the server transaction,
-  // the callee does not see it again.
-  alice_.send(msg, edge_.sip_port());
-  auto again = next_response(alice_, 5s);
-  ASSERT_TRUE(again) << edge_.log();
-  EXPECT_EQ(*again, *answer) << "the stored 408, byte for byte";
-  auto relayed = bob_request(1500ms);
-  EXPECT_FALSE(relayed) << *relayed;
+TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408AndItsRetransmissionTheSame) {
+  std::string msg = request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-msg-2");
+  silent_callee_gives_408_twice(alice_, bob_, edge_.sip_port(), msg, "ctx-msg-2");
+  if (HasFailure()) ADD_FAILURE() << edge_.log();
 }
 
 // Like ok_for with another status line (a 180, a 487).
@@ -233,12 +234,7 @@ class ExternalCoreTransactionsE2e : public ::testing::Test {
     std::string contact = "Contact: <sip:carol@127.0.0.1:" + std::to_string(client_.local_port()) + ">\r\nExpires: 600\r\n";
     return request("REGISTER", "sip:ims.local", "sip:carol@ims.local", "sip:carol@ims.local", client_, cseq, call_id, contact);
   }
-  // The next request the S-CSCF receives (responses skipped).
-  std::optional<std::string> scscf_request(std::chrono::milliseconds timeout) {
-    auto got = scscf_.receive(timeout);
-    while (got && status_of(*got) > 0) got = scscf_.receive(timeout);
-    return got;
-  }
+  std::optional<std::string> scscf_request(std::chrono::milliseconds timeout) { return next_request(scscf_, timeout); }
 
   UdpPeer scscf_, client_;
   ImsguardProcess edge_;
@@ -267,20 +263,8 @@ TEST_F(ExternalCoreTransactionsE2e, ARegisterWhoseFirstCopyTheScscfDroppedIsRetr
 }
 
 TEST_F(ExternalCoreTransactionsE2e, ARegisterTheScscfNeverAnswersYields408AndItsRetransmissionTheSame) {
-  std::string reg = register_request(1, "ctx-ext-2");
-  client_.send(reg, edge_.sip_port());
-  int copies = 0;
-  while (scscf_request(1500ms)) ++copies;
-  EXPECT_GE(copies, 2) << "the first copy and at least one retransmission";
-  auto answer = next_response(client_, 10s);
-  ASSERT_TRUE(answer) << edge_.log();
-  EXPECT_EQ(status_of(*answer), 408) << *answer;
-  EXPECT_EQ(header_of(*answer, "Call-ID"), "ctx-ext-2");
-  client_.send(reg, edge_.sip_port());
-  auto again = next_response(client_, 5s);
-  ASSERT_TRUE(again) << edge_.log();
-  EXPECT_EQ(*again, *answer);
-  EXPECT_FALSE(scscf_request(1500ms)) << "answered by the edge, not relayed again";
+  silent_callee_gives_408_twice(client_, scscf_, edge_.sip_port(), register_request(1, "ctx-ext-2"), "ctx-ext-2");
+  if (HasFailure()) ADD_FAILURE() << edge_.log();
 }
 
 TEST_F(ExternalCoreTransactionsE2e, ARequestFromTheScscfThatTheClientMissedIsRetransmitted) {
@@ -296,15 +280,10 @@ TEST_F(ExternalCoreTransactionsE2e, ARequestFromTheScscfThatTheClientMissedIsRet
                         "\r\nMax-Forwards: 70\r\nFrom: <sip:dave@ims.local>;tag=sc1\r\nTo: <sip:carol@ims.local>\r\n"
                         "Call-ID: ctx-ext-msg\r\nCSeq: 5 MESSAGE\r\nContent-Length: 0\r\n\r\n";
   scscf_.send(message, edge_.sip_port());
-  auto client_request = [&](std::chrono::milliseconds timeout) {
-    auto got = client_.receive(timeout);
-    while (got && status_of(*got) > 0) got = client_.receive(timeout);
-    return got;
-  };
-  auto first = client_request(5s);
+  auto first = next_request(client_, 5s);
   ASSERT_TRUE(first) << edge_.log();
   ASSERT_EQ(first->rfind("MESSAGE ", 0), 0u) << *first;
-  auto second = client_request(5s);
+  auto second = next_request(client_, 5s);
   ASSERT_TRUE(second) << "no retransmission from the edge";
   EXPECT_EQ(header_of(*second, "Call-ID"), "ctx-ext-msg");
   EXPECT_EQ(header_of(*second, "Via"), header_of(*first, "Via"));
