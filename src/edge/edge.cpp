@@ -72,7 +72,9 @@ Edge::Edge(const config::Config& config, Registrar* registrar)
     registrar_->set_path_maker([proxy = proxy_.get()](const net::Flow& flow) { return proxy->path_for(flow); });
 }
 
-Edge::~Edge() = default;
+// The timer thread calls back into the transaction tables (the 408 of Timer B/F, Timer C),
+// which are destroyed before the retransmitter: it stops first.
+Edge::~Edge() { timers_.stop_thread(); }
 
 bool Edge::RegistrarSender::send_to(const net::Flow& flow, std::string_view bytes) {
   net::FlowSender* sender = registrar_ ? registrar_->sender() : nullptr;
