@@ -35,7 +35,7 @@ struct SipLimits {
 // RFC 3261 timers of the transaction layer (17.1.1.1): T1 is the round-trip estimate that
 // starts retransmissions (doubling), T2 the cap for non-INVITE requests and responses; a
 // transaction gives up after 64*T1. Timer C (16.6 step 11) bounds how long a relayed
-// INVITE may ring: the RFC wants more than 3 minutes; each provisional restarts it.
+// INVITE may ring: the RFC wants more than 3 minutes; each provisional above 100 restarts it.
 struct SipTimers {
   uint32_t t1_ms = 500;
   uint32_t t2_ms = 4000;

@@ -180,12 +180,13 @@ void ClientTransactions::answer_caller_408(const PendingInvite& p) {
   if (callers_ && p.caller_transaction) callers_->responded(*p.caller_transaction, p.timeout);
 }
 
-void ClientTransactions::invite_provisional(std::string_view branch) {
+void ClientTransactions::invite_provisional(std::string_view branch, int code) {
   std::lock_guard lock(mutex_);
   auto it = invites_.find(std::string(branch));
   if (it == invites_.end() || it->second.cancelled) return;
-  it->second.provisional = true;
-  arm_timer_c_locked(it->first, timer_c_ms_);  // 16.7 step 2: each provisional restarts it
+  it->second.provisional = true;  // any 1xx allows a CANCEL (9.1)
+  // 16.7 step 2: a 101-199 restarts Timer C; a 100 only says the next hop has it.
+  if (code > 100) arm_timer_c_locked(it->first, timer_c_ms_);
 }
 
 void ClientTransactions::invite_finished(std::string_view branch) {
@@ -210,7 +211,7 @@ void ClientTransactions::on_response(const sip::Message& response) {
   }
   if (timers_.stop(k)) counters_.answered.inc();
   if (!invite) return;
-  if (code < 200) invite_provisional(*via->branch);
+  if (code < 200) invite_provisional(*via->branch, code);
   else invite_finished(*via->branch);
 }
 

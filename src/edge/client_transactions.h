@@ -15,7 +15,7 @@
 // instead of starting over at the next hop.
 //
 // Every relayed INVITE (any transport) also runs Timer C (16.6 step 11, 16.8), restarted by
-// each provisional: when it fires after a provisional the edge CANCELs the callee branch (and
+// each provisional above 100: when it fires after a provisional the edge CANCELs the callee branch (and
 // the callee's 487 flows back as usual; if no final answer comes within 64*T1 after the
 // CANCEL, the caller gets 408); when it fires before any, the caller gets 408 as if the
 // callee had said so.
@@ -80,7 +80,7 @@ class ClientTransactions {
   // (Re)arms the Timer C entry of `branch` for `ms`. Called with mutex_ held.
   bool arm_timer_c_locked(const std::string& branch, int64_t ms);
   void timer_c_fired(const std::string& branch);
-  void invite_provisional(std::string_view branch);
+  void invite_provisional(std::string_view branch, int code);
   // The INVITE got its final answer (or Timer B answered 408): Timer C has nothing to do.
   void invite_finished(std::string_view branch);
   // Sends the caller the 408 and stores it in the caller's server transaction.

@@ -338,6 +338,17 @@ TEST_F(RelayedTransactionsTest, TimerCCancelsACalleeThatRangTooLong) {
   EXPECT_EQ(timers_.size(), 0u);
 }
 
+TEST_F(RelayedTransactionsTest, A100TryingAllowsTheCancelButDoesNotRestartTimerC) {
+  relay_from_caller("INVITE");
+  run_until(1000);
+  table_c_.on_response(parse(response(100, "INVITE")));
+  run_until(180950);
+  ASSERT_EQ(to_callee().size(), 1u) << "the resend at 0.5 s; Timer A stopped at the 100";
+  run_until(181000);  // from the relay, not from the 100
+  ASSERT_EQ(to_callee().size(), 2u);
+  EXPECT_EQ(to_callee()[1].rfind("CANCEL ", 0), 0u) << to_callee()[1];
+}
+
 TEST_F(RelayedTransactionsTest, ACalleeThatIgnoresTheCancelEndsIn408) {
   relay_from_caller("INVITE");
   table_c_.on_response(parse(response(180, "INVITE")));
