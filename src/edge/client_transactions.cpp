@@ -198,6 +198,11 @@ void ClientTransactions::invite_finished(std::string_view branch) {
   invites_.erase(it);
 }
 
+void ClientTransactions::abandoned(const sip::Message& request, std::string_view via) {
+  timers_.stop(key(via, request.method_name()));
+  if (request.method() == sip::Method::kInvite) invite_finished(branch_of(via));
+}
+
 void ClientTransactions::on_response(const sip::Message& response) {
   auto via = response.top_via();
   auto cseq = response.cseq();

@@ -44,13 +44,16 @@ class ClientTransactions {
   // none). `timer_c_ms`: Timer C of relayed INVITEs (0: off).
   ClientTransactions(Retransmitter& timers, ServerTransactions* callers, int64_t timer_c_ms);
 
-  // `request` (from `origin`) was relayed to `target` as `bytes`, under our Via `via`.
-  // Over UDP its timers start; an INVITE's Timer C starts over any transport.
+  // `request` (from `origin`) is about to be relayed to `target` as `bytes`, under our Via
+  // `via`. Over UDP its timers start; an INVITE's Timer C starts over any transport. Called
+  // before the send, so an answer that comes back at once finds its transaction.
   void relayed(const net::Flow& origin, const sip::Message& request, const net::Flow& target, std::string_view via,
                std::string bytes);
   // A response coming back through our Via: ends (final, or 1xx to INVITE) or slows down
   // (1xx to another method) its transaction; a 1xx to INVITE restarts Timer C.
   void on_response(const sip::Message& response);
+  // The send announced by relayed() failed: its timers stop, nothing is resent.
+  void abandoned(const sip::Message& request, std::string_view via);
   // `response` went back to `caller` as `bytes`: a final one is what the caller's
   // retransmissions of the request get from now on.
   void relayed_back(const net::Flow& caller, const sip::Message& response, std::string_view bytes);

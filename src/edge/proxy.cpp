@@ -216,14 +216,15 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
   // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
   w.prepend_header("Path", own_route(core_->transport, flow, "term"));
   std::string bytes = w.str();
+  track(flow, msg, *core_, via, bytes);
   if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, bytes)) {
+    if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
     reply.send(sip::make_response(msg, 503, "Service Unavailable (S-CSCF unreachable)", extra));
     return;
   }
   counters_.to_core.inc();
-  track(flow, msg, *core_, via, std::move(bytes));
 }
 
 void Proxy::track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
@@ -269,15 +270,16 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   if (privacy_id) w.remove_all(sip::HeaderId::kPAssertedIdentity);
   protect_sdes(w, msg, flow, *client);
   std::string bytes = w.str();
+  // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
+  track(flow, msg, *client, via, bytes);
   if (!registrar_.sender()->send_to(*client, bytes)) {
+    if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     if (!is_ack) reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }
   if (from_peer(flow)) counters_.from_peer.inc();
   else counters_.from_core.inc();
-  // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
-  track(flow, msg, *client, via, std::move(bytes));
 }
 
 std::string Proxy::encode_flow(const net::Flow& flow) const {
@@ -459,14 +461,15 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (core_) record_route(w, msg, flow.transport, flow);
   protect_sdes(w, msg, flow, routed->flow);
   std::string bytes = w.str();
+  track(flow, msg, routed->flow, via, bytes);
   if (!registrar_.sender()->send_to(routed->flow, bytes)) {
+    if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     if (msg.method() == sip::Method::kAck) return;
     reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
     return;
   }
   counters_.forwarded.inc();
-  track(flow, msg, routed->flow, via, std::move(bytes));
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
