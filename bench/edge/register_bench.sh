@@ -12,6 +12,11 @@ root=$PWD
 DURATION=${DURATION:-20}      # seconds of closed-loop load per server
 LIMIT=${LIMIT:-100}           # registrations in flight (sipp -l)
 USERS=${USERS:-10000}
+# PIN=1: the load generator on CPU 0 and the server under test on CPU 1 (taskset), so the
+# server's rate is its own and not shared with sipp's parsing; both servers get the same core.
+PIN=${PIN:-0}
+gen_cpu=(); srv_cpu=()
+if [ "$PIN" = 1 ]; then gen_cpu=(taskset -c 0); srv_cpu=(taskset -c 1); fi
 work=/tmp/imsguard-kam
 mkdir -p "$work"
 pids=()
@@ -49,7 +54,7 @@ fi
 run_sipp() {  # name port -> prints "rate p50 p99 failed retrans"
   local name=$1 port=$2 out=$work/sipp-$1
   rm -rf "$out"; mkdir -p "$out"
-  (cd "$out" && timeout $((DURATION + 30)) sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$csv" \
+  (cd "$out" && timeout $((DURATION + 30)) "${gen_cpu[@]}" sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$csv" \
       "127.0.0.1:$port" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
       -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 -buff_size 4194304 \
       -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
@@ -95,7 +100,7 @@ guards:
   ratelimit: { enabled: false }
   flood: { allowlist: [127.0.0.1] }
 YAML
-"$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
+"${srv_cpu[@]}" "$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
 ig=$!; pids+=("$ig"); sleep 1
 c0=$(cpu_of "$ig")
 read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(run_sipp imsguard 15062)
@@ -105,7 +110,7 @@ kill "$ig"; wait "$ig" 2>/dev/null || true
 # --- Kamailio
 sed -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
   bench/edge/kamailio-register.cfg > "$work/kamailio.cfg"
-kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
+"${srv_cpu[@]}" kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
 km=$!; pids+=("$km"); sleep 2
 kc0=0; for p in $(pgrep -P "$km") "$km"; do kc0=$((kc0 + $(cpu_of "$p"))); done
 read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(run_sipp kamailio 15060)

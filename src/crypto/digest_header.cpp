@@ -1,6 +1,7 @@
 #include "crypto/digest_header.h"
 
 #include <cctype>
+#include <utility>
 
 namespace imsguard::crypto {
 
@@ -113,6 +114,10 @@ const AuthParam* AuthHeader::find(std::string_view lowercase_name) const {
   return nullptr;
 }
 
+AuthParam* AuthHeader::find(std::string_view lowercase_name) {
+  return const_cast<AuthParam*>(std::as_const(*this).find(lowercase_name));
+}
+
 Result<AuthHeader> parse_auth_header(std::string_view value) {
   using R = Result<AuthHeader>;
   Scanner sc(value);
@@ -123,6 +128,7 @@ Result<AuthHeader> parse_auth_header(std::string_view value) {
   if (!sc.done() && !is_ws(sc.peek())) return R::failure("malformed authentication scheme");
   sc.skip_ws();
   if (sc.done()) return R::success(std::move(h));
+  h.params.reserve(12);  // a Digest answer has about ten: one allocation, not five
   while (true) {
     sc.skip_ws();
     std::string_view name = sc.token();
@@ -156,7 +162,7 @@ Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
   if (!has_digest_scheme(value, scheme)) return R::failure("scheme is '" + scheme + "', not Digest");
   auto parsed = parse_auth_header(value);
   if (!parsed.ok()) return R::failure(parsed.error);
-  const AuthHeader& h = *parsed.value;
+  AuthHeader& h = *parsed.value;  // its values are moved into the credentials
   if (!iequals(h.scheme, "Digest")) return R::failure("scheme is '" + h.scheme + "', not Digest");
   DigestCredentials c;
   struct Required {
@@ -165,20 +171,20 @@ Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
   } required[] = {{"username", &c.username}, {"realm", &c.realm}, {"nonce", &c.nonce},
                   {"uri", &c.uri},           {"response", &c.response}};
   for (auto& r : required) {
-    const AuthParam* p = h.find(r.name);
+    AuthParam* p = h.find(r.name);
     if (p == nullptr) return R::failure(std::string("missing parameter '") + r.name + "'");
-    *r.field = p->value;
+    *r.field = std::move(p->value);
   }
   if (const AuthParam* p = h.find("algorithm")) {
     auto alg = parse_digest_algorithm(p->value);
     if (!alg) return R::failure("unsupported algorithm '" + p->value + "'");
     c.algorithm = *alg;
   }
-  if (const AuthParam* p = h.find("cnonce")) c.cnonce = p->value;
-  if (const AuthParam* p = h.find("opaque")) c.opaque = p->value;
-  if (const AuthParam* p = h.find("nc")) c.nc = p->value;
-  if (const AuthParam* p = h.find("auts")) {
-    c.auts = p->value;
+  if (AuthParam* p = h.find("cnonce")) c.cnonce = std::move(p->value);
+  if (AuthParam* p = h.find("opaque")) c.opaque = std::move(p->value);
+  if (AuthParam* p = h.find("nc")) c.nc = std::move(p->value);
+  if (AuthParam* p = h.find("auts")) {
+    c.auts = std::move(p->value);
     c.has_auts = true;
   }
   if (const AuthParam* p = h.find("userhash")) c.userhash = iequals(p->value, "true");

@@ -24,6 +24,7 @@ struct AuthHeader {
   std::vector<AuthParam> params;
 
   const AuthParam* find(std::string_view lowercase_name) const;
+  AuthParam* find(std::string_view lowercase_name);
 };
 
 // Strict parse of one header value. Errors: no scheme, a malformed param, an unterminated

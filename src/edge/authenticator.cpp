@@ -193,9 +193,9 @@ AuthResult Authenticator::challenge_for(std::string_view aor, std::string_view i
   AuthResult r;
   r.outcome = outcome;
   r.reason = std::move(reason);
-  std::optional<store::Subscriber> sub;
+  store::SharedSubscriber sub;
   if (!impi_hint.empty()) {
-    auto found = subscribers_.find(impi_hint);
+    auto found = subscribers_.find_shared(impi_hint);
     if (!found.ok()) {
       r.outcome = AuthOutcome::kUnavailable;
       r.reason = "subscriber store: " + found.message();
@@ -204,7 +204,7 @@ AuthResult Authenticator::challenge_for(std::string_view aor, std::string_view i
     sub = found.value();
   }
   if (!sub && !aor.empty()) {
-    auto found = subscribers_.find_by_impu(aor);
+    auto found = subscribers_.find_shared_by_impu(aor);
     if (!found.ok()) {
       r.outcome = AuthOutcome::kUnavailable;
       r.reason = "subscriber store: " + found.message();
@@ -225,7 +225,7 @@ AuthResult Authenticator::challenge_for(std::string_view aor, std::string_view i
   }
   if (aka && !options_.aka_enabled) aka = false;
   std::string error;
-  std::optional<Challenge> c = aka ? aka_challenge(sub ? &*sub : nullptr, client_address, stale, error)
+  std::optional<Challenge> c = aka ? aka_challenge(sub.get(), client_address, stale, error)
                                    : digest_challenge(client_address, stale);
   if (!c) {
     r.outcome = AuthOutcome::kUnavailable;
@@ -286,7 +286,7 @@ AuthResult Authenticator::verify_digest(const sip::Message& msg, const Credentia
     return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed,
                          c.qop.empty() ? "credentials without qop" : "algorithm not offered");
 
-  auto found = subscribers_.find(c.username);
+  auto found = subscribers_.find_shared(c.username);
   if (!found.ok()) {
     return unavailable("subscriber store: " + found.message());
   }
@@ -311,7 +311,7 @@ AuthResult Authenticator::verify_digest(const sip::Message& msg, const Credentia
     return challenge_for(aor, c.username, false, client_address, true, AuthOutcome::kChallenge, "nonce forgotten");
   AuthResult r;
   r.outcome = AuthOutcome::kAuthenticated;
-  r.subscriber = *sub;
+  r.subscriber = sub;
   r.impi = sub->impi;
   r.scheme = "digest";
   return r;
@@ -329,7 +329,7 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsV
   if (check.status == crypto::NonceStatus::kForged)
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "AKA nonce not ours");
 
-  auto found = subscribers_.find(c.username);
+  auto found = subscribers_.find_shared(c.username);
   if (!found.ok()) {
     return unavailable("subscriber store: " + found.message());
   }
@@ -380,7 +380,7 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsV
     return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "nonce count replayed");
   AuthResult r;
   r.outcome = AuthOutcome::kAuthenticated;
-  r.subscriber = *sub;
+  r.subscriber = sub;
   r.impi = sub->impi;
   r.scheme = "aka";
   return r;

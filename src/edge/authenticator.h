@@ -34,7 +34,7 @@ enum class AuthOutcome {
 
 struct AuthResult {
   AuthOutcome outcome = AuthOutcome::kUnavailable;
-  std::optional<store::Subscriber> subscriber;
+  store::SharedSubscriber subscriber;  // the cache's record, shared read-only
   Challenge challenge;
   std::string impi;     // the identity the request claimed (username or To), for events and lockout
   std::string reason;   // for the security event: why it failed or was challenged

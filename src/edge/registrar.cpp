@@ -329,14 +329,15 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   std::string contact_list;
   for (const auto& b : live.value()) {
     if (!contact_list.empty()) contact_list += ", ";
-    contact_list += "<" + b.contact + ">;expires=" + std::to_string(std::max<int64_t>(0, b.expires_at - now));
+    contact_list.append("<").append(b.contact).append(">;expires=");
+    contact_list += std::to_string(std::max<int64_t>(0, b.expires_at - now));
     if (b.transport == transport && b.source == source && b.flow_id == flow_id) latest = std::max(latest, b.expires_at);
   }
   if (latest > 0) remember_flow(flow, sub, latest);
   else forget_flow(flow);
 
   std::string associated;
-  for (const auto& impu : sub.impus) associated += (associated.empty() ? "<" : ", <") + impu + ">";
+  for (const auto& impu : sub.impus) associated.append(associated.empty() ? "<" : ", <").append(impu).append(">");
   std::vector<std::pair<std::string_view, std::string_view>> extra;
   if (!contact_list.empty()) extra.emplace_back("Contact", contact_list);
   extra.emplace_back("P-Associated-URI", associated);

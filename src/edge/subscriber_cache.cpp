@@ -54,23 +54,23 @@ void CachedSubscriberStore::follow_changes(int64_t now) {
   }
 }
 
-CachedSubscriberStore::Shard& CachedSubscriberStore::shard_of(const std::string& key) {
-  return shards_[std::hash<std::string>{}(key) % shards_.size()];
+CachedSubscriberStore::Shard& CachedSubscriberStore::shard_of(std::string_view id) {
+  // The top bits pick the shard; the map's buckets use the low ones.
+  return shards_[(KeyHash{}(id) >> 56) % shards_.size()];
 }
 
-store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::cached(char kind, std::string_view id,
-                                                                                  Loader load) {
+store::StoreResult<store::SharedSubscriber> CachedSubscriberStore::cached(Kind kind, std::string_view id,
+                                                                         Loader load) {
   if (refresh_ms_ == 0) return (backend_.*load)(id);
   int64_t now = now_ms();
   if (stamped_) follow_changes(now);
-  std::string key{kind, ':'};
-  key += id;
-  Shard& shard = shard_of(key);
+  Shard& shard = shard_of(id);
   uint64_t generation = generation_.load(std::memory_order_acquire);
   {
     std::lock_guard lock(shard.mutex);
-    auto it = shard.entries.find(key);
-    if (it != shard.entries.end() && it->second.expires_ms > now && it->second.generation == generation) {
+    Map& map = shard.entries[static_cast<size_t>(kind)];
+    auto it = map.find(id);
+    if (it != map.end() && it->second.expires_ms > now && it->second.generation == generation) {
       hits_.fetch_add(1, std::memory_order_relaxed);
       cache_counters().hits.inc();
       return it->second.subscriber;
@@ -80,31 +80,53 @@ store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::cach
   cache_counters().misses.inc();
   auto loaded = (backend_.*load)(id);
   if (!loaded.ok()) return loaded;  // a backend error is never cached
-  remember(key, loaded.value(), now, generation);
+  remember(kind, id, loaded.value(), now, generation);
   // The challenge looks a user up by one name and the answer by the other (IMPU, then
   // IMPI, or the reverse): one read serves both.
   if (const auto& sub = loaded.value()) {
-    if (kind == 'u') remember("i:" + sub->impi, sub, now, generation);
+    if (kind == Kind::kImpu) remember(Kind::kImpi, sub->impi, sub, now, generation);
     else
-      for (const auto& impu : sub->impus) remember("u:" + impu, sub, now, generation);
+      for (const auto& impu : sub->impus) remember(Kind::kImpu, impu, sub, now, generation);
   }
   return loaded;
 }
 
-void CachedSubscriberStore::remember(const std::string& key, const std::optional<store::Subscriber>& subscriber,
+void CachedSubscriberStore::remember(Kind kind, std::string_view id, const store::SharedSubscriber& subscriber,
                                      int64_t now, uint64_t generation) {
-  Shard& shard = shard_of(key);
+  Shard& shard = shard_of(id);
   std::lock_guard lock(shard.mutex);
-  if (shard.entries.size() >= shard_capacity_) shard.entries.clear();
-  shard.entries[key] = Entry{subscriber, now + lifetime_ms_, generation};
+  Map& map = shard.entries[static_cast<size_t>(kind)];
+  if (map.size() >= shard_capacity_) map.clear();
+  Entry entry{subscriber, now + lifetime_ms_, generation};
+  auto it = map.find(id);
+  if (it != map.end()) it->second = std::move(entry);
+  else map.emplace(std::string(id), std::move(entry));
+}
+
+namespace {
+
+store::StoreResult<std::optional<store::Subscriber>> copy_of(store::StoreResult<store::SharedSubscriber> found) {
+  if (!found.ok()) return found.error();
+  if (!found.value()) return std::optional<store::Subscriber>{};
+  return std::optional<store::Subscriber>(*found.value());
+}
+
+}  // namespace
+
+store::StoreResult<store::SharedSubscriber> CachedSubscriberStore::find_shared(std::string_view impi) {
+  return cached(Kind::kImpi, impi, &store::SubscriberStore::find_shared);
+}
+
+store::StoreResult<store::SharedSubscriber> CachedSubscriberStore::find_shared_by_impu(std::string_view impu) {
+  return cached(Kind::kImpu, impu, &store::SubscriberStore::find_shared_by_impu);
 }
 
 store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::find(std::string_view impi) {
-  return cached('i', impi, &store::SubscriberStore::find);
+  return copy_of(find_shared(impi));
 }
 
 store::StoreResult<std::optional<store::Subscriber>> CachedSubscriberStore::find_by_impu(std::string_view impu) {
-  return cached('u', impu, &store::SubscriberStore::find_by_impu);
+  return copy_of(find_shared_by_impu(impu));
 }
 
 store::StoreResult<void> CachedSubscriberStore::add(const store::Subscriber& s) {
@@ -144,25 +166,30 @@ store::StoreResult<std::vector<store::Subscriber>> CachedSubscriberStore::list(s
 store::StoreResult<std::size_t> CachedSubscriberStore::count() { return backend_.count(); }
 
 void CachedSubscriberStore::note_sqn(std::string_view impi, uint64_t sqn) {
-  std::string key{"i:"};
-  key += impi;
+  // Records are shared read-only with callers: a moved SQN replaces the cached record with
+  // an updated copy (AKA challenges only; Digest never moves SQN).
+  auto bump = [sqn](Entry& e) {
+    if (!e.subscriber || e.subscriber->sqn >= sqn) return;  // reservations may report out of order
+    auto updated = std::make_shared<store::Subscriber>(*e.subscriber);
+    updated->sqn = sqn;
+    e.subscriber = std::move(updated);
+  };
   std::vector<std::string> impus;
   {
-    Shard& shard = shard_of(key);
+    Shard& shard = shard_of(impi);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.entries.find(key);
-    if (it == shard.entries.end() || !it->second.subscriber) return;
-    auto& cached_sqn = it->second.subscriber->sqn;
-    cached_sqn = std::max(cached_sqn, sqn);  // concurrent reservations may report out of order
+    Map& map = shard.entries[static_cast<size_t>(Kind::kImpi)];
+    auto it = map.find(impi);
+    if (it == map.end() || !it->second.subscriber) return;
+    bump(it->second);
     impus = it->second.subscriber->impus;
   }
   for (const auto& impu : impus) {
-    std::string ukey = "u:" + impu;
-    Shard& shard = shard_of(ukey);
+    Shard& shard = shard_of(impu);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.entries.find(ukey);
-    if (it != shard.entries.end() && it->second.subscriber)
-      it->second.subscriber->sqn = std::max(it->second.subscriber->sqn, sqn);
+    Map& map = shard.entries[static_cast<size_t>(Kind::kImpu)];
+    auto it = map.find(impu);
+    if (it != map.end()) bump(it->second);
   }
 }
 

@@ -17,9 +17,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace imsguard::edge {
@@ -31,6 +34,9 @@ class CachedSubscriberStore final : public store::SubscriberStore {
 
   store::StoreResult<std::optional<store::Subscriber>> find(std::string_view impi) override;
   store::StoreResult<std::optional<store::Subscriber>> find_by_impu(std::string_view impu) override;
+  // The cached record itself, not a copy (the registration path reads it twice per REGISTER).
+  store::StoreResult<store::SharedSubscriber> find_shared(std::string_view impi) override;
+  store::StoreResult<store::SharedSubscriber> find_shared_by_impu(std::string_view impu) override;
   store::StoreResult<void> add(const store::Subscriber& s) override;
   store::StoreResult<void> add_all(const std::vector<store::Subscriber>& subscribers) override;
   store::StoreResult<void> update(const store::Subscriber& s) override;
@@ -52,19 +58,26 @@ class CachedSubscriberStore final : public store::SubscriberStore {
 
  private:
   struct Entry {
-    std::optional<store::Subscriber> subscriber;
+    store::SharedSubscriber subscriber;  // null: no such user (cached too)
     int64_t expires_ms = 0;
     uint64_t generation = 0;
   };
+  // Looked up by string_view: no key string is built per lookup.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
+  enum class Kind : uint8_t { kImpi, kImpu };
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;  // "i:" + IMPI or "u:" + IMPU
+    std::array<Map, 2> entries;  // by Kind
   };
-  using Loader = store::StoreResult<std::optional<store::Subscriber>> (store::SubscriberStore::*)(std::string_view);
+  using Loader = store::StoreResult<store::SharedSubscriber> (store::SubscriberStore::*)(std::string_view);
 
-  store::StoreResult<std::optional<store::Subscriber>> cached(char kind, std::string_view id, Loader load);
-  Shard& shard_of(const std::string& key);
-  void remember(const std::string& key, const std::optional<store::Subscriber>& subscriber, int64_t now,
+  store::StoreResult<store::SharedSubscriber> cached(Kind kind, std::string_view id, Loader load);
+  Shard& shard_of(std::string_view id);
+  void remember(Kind kind, std::string_view id, const store::SharedSubscriber& subscriber, int64_t now,
                 uint64_t generation);
   // A write makes every cached record stale (writes are rare; IMPUs of a changed record
   // are not known here without another read).

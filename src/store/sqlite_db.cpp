@@ -201,14 +201,14 @@ SqliteDb::~SqliteDb() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
-StoreResult<SqliteStatement> SqliteDb::prepare(const std::string& sql) {
+StoreResult<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) return SqliteStatement(it->second);
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              nullptr);
   if (rc != SQLITE_OK) return unavailable("cannot prepare statement: " + last_error());
-  statements_.emplace(sql, stmt);
+  statements_.emplace(std::string(sql), stmt);
   return SqliteStatement(stmt);
 }
 

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,7 +65,7 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   // A cached statement for `sql`; an error if it does not compile.
-  StoreResult<SqliteStatement> prepare(const std::string& sql);
+  StoreResult<SqliteStatement> prepare(std::string_view sql);
   // Runs one or more statements without results.
   StoreResult<void> exec(const char* sql);
   // The connection's last error message, for composing StoreErrors.
@@ -82,7 +83,12 @@ class SqliteDb {
 
   sqlite3* db_;
   int schema_version_ = 0;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by string_view: a statement given as a literal is found without building a string.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if commit() is not reached. IMMEDIATE takes the

@@ -4,6 +4,7 @@
 // one SIP domain; callers must not care which.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ namespace imsguard::store {
 // the store's lock, so it must be quick and must not call back into the store.
 using SqnAdvance = std::function<uint64_t(uint64_t current)>;
 
+// A record shared read-only: a cache hands out the copy it keeps instead of copying the
+// record (IMPUs, HA1s, services) on every lookup of the registration path. Null: no such user.
+using SharedSubscriber = std::shared_ptr<const Subscriber>;
+
 // All implementations are thread-safe. Errors: kNotFound for an unknown IMPI, kConflict for a
 // duplicate IMPI/IMPU, kInvalid for a malformed record, kUnavailable for a backend failure.
 class SubscriberStore {
@@ -28,6 +33,9 @@ class SubscriberStore {
   virtual StoreResult<std::optional<Subscriber>> find(std::string_view impi) = 0;
   // Exact match on the IMPU as provisioned (callers normalise URIs before asking).
   virtual StoreResult<std::optional<Subscriber>> find_by_impu(std::string_view impu) = 0;
+  // The same lookups for a caller that only reads the record. Default: a new shared copy.
+  virtual StoreResult<SharedSubscriber> find_shared(std::string_view impi);
+  virtual StoreResult<SharedSubscriber> find_shared_by_impu(std::string_view impu);
 
   // Adds a new subscriber; kConflict if the IMPI or any IMPU is already taken.
   virtual StoreResult<void> add(const Subscriber& s) = 0;

@@ -227,4 +227,44 @@ TEST(SubscriberCache, ReservedSqnIsVisibleInTheCachedRecord) {
   EXPECT_EQ(cache.find("hank@ims.local").value()->sqn, 5u);
 }
 
+TEST(SubscriberCache, SharedLookupsHandOutTheCachedRecordWithoutCopying) {
+  CountingStore backend;
+  ASSERT_TRUE(backend.add(digest_user("ivy")).ok());
+  CachedSubscriberStore cache(backend, 60000);
+  auto first = cache.find_shared_by_impu("sip:ivy@ims.local");
+  ASSERT_TRUE(first.ok() && first.value());
+  auto again = cache.find_shared("ivy@ims.local");
+  ASSERT_TRUE(again.ok() && again.value());
+  EXPECT_EQ(first.value().get(), again.value().get());  // one record, shared by both names
+  EXPECT_EQ(backend.reads, 1);
+  auto unknown = cache.find_shared("nobody@ims.local");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown.value(), nullptr);
+}
+
+TEST(SubscriberCache, AReservedSqnReplacesTheSharedRecordAndLeavesHandedOutCopiesAlone) {
+  CountingStore backend;
+  ASSERT_TRUE(backend.add(aka_user("jack")).ok());
+  CachedSubscriberStore cache(backend, 60000);
+  store::SharedSubscriber held = cache.find_shared("jack@ims.local").value();
+  ASSERT_TRUE(held);
+  uint64_t before = held->sqn;
+  ASSERT_TRUE(cache.reserve_sqn("jack@ims.local", [](uint64_t cur) { return cur + 32; }).ok());
+  EXPECT_EQ(held->sqn, before);  // a reader in flight keeps a consistent record
+  EXPECT_EQ(cache.find_shared("jack@ims.local").value()->sqn, before + 32);
+  EXPECT_EQ(cache.find_shared_by_impu("sip:jack@ims.local").value()->sqn, before + 32);
+  EXPECT_EQ(backend.reads, 1);  // updated in the cache, not read again
+}
+
+TEST(SubscriberCache, TheDefaultSharedLookupOfAStoreCopiesItsRecord) {
+  store::MemorySubscriberStore plain;
+  ASSERT_TRUE(plain.add(digest_user("kate")).ok());
+  auto shared = plain.find_shared_by_impu("sip:kate@ims.local");
+  ASSERT_TRUE(shared.ok() && shared.value());
+  EXPECT_EQ(shared.value()->impi, "kate@ims.local");
+  auto missing = plain.find_shared("nobody@ims.local");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing.value(), nullptr);
+}
+
 }  // namespace

@@ -82,6 +82,27 @@ TYPED_TEST(BindingStoreTest, UpsertReplacesSameContact) {
   EXPECT_EQ(this->store_->find_by_flow("tcp", "127.0.0.1:2", "conn-9", kNow).value().size(), 1u);
 }
 
+TYPED_TEST(BindingStoreTest, ARefreshOverTheSameFlowKeepsEveryIndexCurrent) {
+  ASSERT_TRUE(this->store_->upsert(binding("sip:alice@ims.local", "sip:a@h", kNow + 10)).ok());
+  ASSERT_TRUE(this->store_->upsert(binding("sip:bob@ims.local", "sip:b@h", kNow + 10)).ok());
+  Binding refreshed = binding("sip:alice@ims.local", "sip:a@h", kNow + 900);
+  refreshed.call_id = "a-much-longer-call-id-than-the-first-one@client.example.org";
+  refreshed.cseq = 9;
+  ASSERT_TRUE(this->store_->upsert(refreshed).ok());
+  auto found = this->store_->lookup("sip:alice@ims.local", kNow + 100).value();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], refreshed);
+  auto flow = this->store_->find_by_flow("udp", "127.0.0.1:5070", "", kNow).value();
+  ASSERT_EQ(flow.size(), 2u);
+  EXPECT_EQ(flow[0], refreshed);
+  EXPECT_EQ(flow[1].aor, "sip:bob@ims.local");
+  // Only bob's expired: alice's refresh outlives it, over the same flow.
+  EXPECT_EQ(this->store_->purge_expired(kNow + 10).value(), 1u);
+  EXPECT_EQ(this->store_->find_by_flow("udp", "127.0.0.1:5070", "", kNow + 100).value().size(), 1u);
+  EXPECT_TRUE(this->store_->remove("sip:alice@ims.local", "sip:a@h").value());
+  EXPECT_TRUE(this->store_->find_by_flow("udp", "127.0.0.1:5070", "", kNow).value().empty());
+}
+
 TYPED_TEST(BindingStoreTest, FindByFlowMatchesExactly) {
   ASSERT_TRUE(this->store_->upsert(binding("sip:alice@ims.local", "sip:a@h", kNow + 60, "127.0.0.1:5", "tls", "c1")).ok());
   ASSERT_TRUE(this->store_->upsert(binding("sip:+1555@ims.local", "sip:a@h", kNow + 60, "127.0.0.1:5", "tls", "c1")).ok());
