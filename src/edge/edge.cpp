@@ -37,6 +37,7 @@ struct EdgeCounters {
   }
   ops::Counter& unregistered = ops::counters().get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
   ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total", "stream framing errors answered");
+  ops::Counter& stateless = ops::counters().get("imsguard_edge_transactions_total{event=\"stateless_unauthenticated_register\"}");
 };
 
 namespace {
@@ -119,6 +120,11 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     return;
   }
   const guard::Context* ctx = guard_ctx ? &*guard_ctx : nullptr;
+  if (answered_statelessly(flow, msg)) {
+    counters_.stateless.inc();
+    handle_request(flow, msg, reply, ctx, TransactionKey{});
+    return;
+  }
   auto opened = transactions_.open(flow, msg, reply);
   switch (opened.match) {
     case ServerTransactions::Match::kAbsorbed:
@@ -133,6 +139,17 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
       handle_request(flow, msg, reply, ctx, opened.key);
       return;
   }
+}
+
+bool Edge::answered_statelessly(const net::Flow& flow, const sip::Message& msg) const {
+  // RFC 3261 8.2.7: a request without credentials that the embedded registrar challenges is
+  // answered as a stateless UAS would. A retransmission gets a fresh challenge (as valid as
+  // the first, and with the same To tag: it is derived from the Call-ID), and a flood of
+  // unauthenticated REGISTERs from forged sources creates no transaction state that would
+  // push out the transactions of registered users. A REGISTER with credentials keeps its
+  // transaction: its retransmission must get the stored answer, not a nonce-count replay.
+  return flow.transport == config::Transport::kUdp && msg.method() == sip::Method::kRegister && registrar_ &&
+         !(proxy_ && proxy_->external_core()) && !msg.has(sip::HeaderId::kAuthorization);
 }
 
 void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,

@@ -43,6 +43,9 @@ class Edge final : public net::MessageHandler {
   void stop_timers() { timers_.stop_thread(); }
 
  private:
+  // True for a REGISTER without credentials that the embedded registrar will challenge:
+  // answered without a server transaction (RFC 3261 8.2.7).
+  bool answered_statelessly(const net::Flow& flow, const sip::Message& msg) const;
   // `transaction`: the server transaction the request opened (empty when untracked).
   void handle_request(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
                       const guard::Context* guard_ctx, const TransactionKey& transaction);
