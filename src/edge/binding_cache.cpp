@@ -3,6 +3,7 @@
 #include "ops/counters.h"
 #include "ops/events.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -16,10 +17,17 @@ ops::Counter& write_failure_counter() {
   return c;
 }
 
+ops::Counter& purged_counter() {
+  static ops::Counter& c =
+      ops::counters().get("imsguard_bindings_purged_total", "expired bindings removed from memory and the state store");
+  return c;
+}
+
 }  // namespace
 
-WriteBehindBindingStore::WriteBehindBindingStore(store::BindingStore& durable, uint32_t flush_ms, std::string& error)
-    : durable_(durable), flush_ms_(flush_ms == 0 ? 1 : flush_ms) {
+WriteBehindBindingStore::WriteBehindBindingStore(store::BindingStore& durable, uint32_t flush_ms, std::string& error,
+                                                 uint32_t purge_every_ms)
+    : durable_(durable), flush_ms_(flush_ms == 0 ? 1 : flush_ms), purge_every_ms_(std::max<uint32_t>(1, purge_every_ms)) {
   auto live = durable_.list(static_cast<int64_t>(std::time(nullptr)));
   if (!live.ok()) {
     error = "cannot load bindings: " + live.message();
@@ -144,9 +152,20 @@ void WriteBehindBindingStore::note_failure(std::string_view aor, const std::stri
 void WriteBehindBindingStore::run() {
   std::vector<Change> batch;
   std::unique_lock lock(mutex_);
+  auto next_purge = std::chrono::steady_clock::now() + std::chrono::milliseconds(purge_every_ms_);
   for (;;) {
-    wake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
+    wake_.wait_until(lock, next_purge, [this] { return !pending_.empty() || stopping_; });
     if (pending_.empty() && stopping_) break;
+    if (std::chrono::steady_clock::now() >= next_purge) {
+      // Expired bindings are never returned, but their rows would stay forever: every
+      // contact a client ever registered, in memory and in the file.
+      next_purge = std::chrono::steady_clock::now() + std::chrono::milliseconds(purge_every_ms_);
+      int64_t now = static_cast<int64_t>(std::time(nullptr));
+      auto purged = memory_.purge_expired(now);
+      if (purged.ok()) purged_counter().inc(purged.value());
+      enqueue({Change::Kind::kPurge, {}, now});
+    }
+    if (pending_.empty()) continue;
     // Let a burst gather, then write it in one pass.
     if (!stopping_) wake_.wait_for(lock, std::chrono::milliseconds(flush_ms_), [this] { return stopping_; });
     batch.swap(pending_);

@@ -9,7 +9,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <thread>
 
 using namespace imsguard;
 using namespace imsguard::edge;
@@ -28,6 +32,32 @@ store::Binding binding(const std::string& aor, const std::string& contact, int64
 }
 
 constexpr int64_t kNow = 1800000000;
+
+// A memory store that counts the rows its purges removed.
+class PurgeCountingStore final : public store::BindingStore {
+ public:
+  store::MemoryBindingStore inner;
+  std::atomic<size_t> purged{0};
+
+  store::StoreResult<void> upsert(const store::Binding& b) override { return inner.upsert(b); }
+  store::StoreResult<bool> remove(std::string_view aor, std::string_view contact) override {
+    return inner.remove(aor, contact);
+  }
+  store::StoreResult<std::size_t> remove_all(std::string_view aor) override { return inner.remove_all(aor); }
+  store::StoreResult<std::vector<store::Binding>> lookup(std::string_view aor, int64_t now) override {
+    return inner.lookup(aor, now);
+  }
+  store::StoreResult<std::vector<store::Binding>> find_by_flow(std::string_view t, std::string_view s,
+                                                               std::string_view f, int64_t now) override {
+    return inner.find_by_flow(t, s, f, now);
+  }
+  store::StoreResult<std::size_t> purge_expired(int64_t now) override {
+    auto r = inner.purge_expired(now);
+    if (r.ok()) purged += r.value();
+    return r;
+  }
+  store::StoreResult<std::vector<store::Binding>> list(int64_t now) override { return inner.list(now); }
+};
 
 TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush) {
   store::MemoryBindingStore durable;
@@ -118,6 +148,25 @@ TEST(WriteBehindBindingStore, RefusedWritesAreCountedAndServedFromMemory) {
   cache.flush();
   EXPECT_EQ(cache.write_failures(), 1u);
   EXPECT_EQ(cache.lookup("sip:d@ims.local", kNow).value().size(), 1u);
+}
+
+TEST(WriteBehindBindingStore, ExpiredBindingsArePurgedFromMemoryAndTheDurableStore) {
+  PurgeCountingStore durable;
+  std::string error;
+  WriteBehindBindingStore cache(durable, 5, error, /*purge_every_ms=*/50);
+  ASSERT_TRUE(error.empty()) << error;
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_TRUE(cache.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.1", now - 10)).ok());
+  ASSERT_TRUE(cache.upsert(binding("sip:new@ims.local", "sip:new@10.0.0.2", now + 600)).ok());
+  EXPECT_EQ(cache.list(0).value().size(), 2u) << "held until purged (list(0) shows every row)";
+  for (int i = 0; i < 200 && durable.purged.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(durable.purged.load(), 1u);
+  auto left = cache.list(0).value();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].aor, "sip:new@ims.local");
+  cache.flush();
+  EXPECT_EQ(durable.inner.list(0).value().size(), 1u);
+  EXPECT_EQ(cache.lookup("sip:new@ims.local", now).value().size(), 1u);
 }
 
 }  // namespace
