@@ -32,14 +32,29 @@ std::optional<HashAlgorithm> parse_hash_algorithm(std::string_view name) {
   return std::nullopt;
 }
 
-static const EVP_MD* evp_for(HashAlgorithm alg) {
+namespace {
+
+// OpenSSL 3 looks a digest up by name (under its store's lock) on every EVP_Digest given
+// EVP_md5() and the like; a digest fetched once is used as it is. Digest answers hash three
+// times per registration, so the lookups were a visible share of it. Fetched once, kept for
+// the process; a provider without the algorithm falls back to the built-in handle.
+struct FetchedDigests {
+  EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  EVP_MD* sha512_256 = EVP_MD_fetch(nullptr, "SHA2-512/256", nullptr);
+};
+
+const EVP_MD* evp_for(HashAlgorithm alg) {
+  static const FetchedDigests fetched;
   switch (alg) {
-    case HashAlgorithm::kMd5: return EVP_md5();
-    case HashAlgorithm::kSha256: return EVP_sha256();
-    case HashAlgorithm::kSha512_256: return EVP_sha512_256();
+    case HashAlgorithm::kMd5: return fetched.md5 ? fetched.md5 : EVP_md5();
+    case HashAlgorithm::kSha256: return fetched.sha256 ? fetched.sha256 : EVP_sha256();
+    case HashAlgorithm::kSha512_256: return fetched.sha512_256 ? fetched.sha512_256 : EVP_sha512_256();
   }
   return EVP_md5();
 }
+
+}  // namespace
 
 std::string hex_digest(HashAlgorithm alg, std::string_view data) {
   std::array<uint8_t, EVP_MAX_MD_SIZE> md{};

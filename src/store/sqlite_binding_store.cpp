@@ -8,18 +8,18 @@ constexpr const char* kColumns =
 
 StoreError db_error(SqliteDb& db, const std::string& what) { return unavailable(what + ": " + db.last_error()); }
 
-// ?1..?10 in the order of the table's columns.
+// ?1..?10 in the order of the table's columns. Not copied: `b` outlives the statement's lease.
 void bind_binding(SqliteStatement& q, const Binding& b) {
-  q.bind(1, b.aor);
-  q.bind(2, b.contact);
-  q.bind(3, b.impi);
-  q.bind(4, b.transport);
-  q.bind(5, b.source);
-  q.bind(6, b.flow_id);
-  q.bind(7, b.call_id);
+  q.bind_unowned(1, b.aor);
+  q.bind_unowned(2, b.contact);
+  q.bind_unowned(3, b.impi);
+  q.bind_unowned(4, b.transport);
+  q.bind_unowned(5, b.source);
+  q.bind_unowned(6, b.flow_id);
+  q.bind_unowned(7, b.call_id);
   q.bind(8, static_cast<int64_t>(b.cseq));
   q.bind(9, b.expires_at);
-  q.bind(10, b.path);
+  q.bind_unowned(10, b.path);
 }
 
 }  // namespace

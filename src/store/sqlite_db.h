@@ -31,6 +31,9 @@ class SqliteStatement {
 
   // Parameters are 1-based, as in SQLite.
   void bind(int index, std::string_view text);
+  // Not copied: `text` must stay alive and unchanged until this lease ends (the hot write
+  // path binds the fields of a record its caller holds).
+  void bind_unowned(int index, std::string_view text);
   void bind(int index, int64_t value);
   void bind_blob(int index, std::span<const uint8_t> bytes);
   void bind_null(int index);
