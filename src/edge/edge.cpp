@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+
 #include <array>
 
 namespace imsguard::edge {
@@ -45,6 +47,25 @@ namespace {
 EdgeCounters& edge_counters() {
   static EdgeCounters c;
   return c;
+}
+
+// The source of a request as its top Via's received wants it (RFC 3261 18.2.1): the address
+// without brackets or scope, and an IPv4-mapped IPv6 source (a dual-stack socket) as the IPv4
+// address the client sent from. inet_ntop into a stack buffer: no allocation per request.
+sip::ReceivedFrom received_from(const net::Flow& flow) {
+  char text[INET6_ADDRSTRLEN] = {};
+  asio::ip::address address = flow.address;
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  bool ok = false;
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    ok = inet_ntop(AF_INET, bytes.data(), text, sizeof text) != nullptr;
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    ok = inet_ntop(AF_INET6, bytes.data(), text, sizeof text) != nullptr;
+  }
+  return ok ? sip::ReceivedFrom(text, flow.port) : sip::ReceivedFrom();
 }
 
 constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO";
@@ -103,6 +124,9 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     counters_.dropped_parse.inc();
     return;
   }
+  // Every answer and relayed copy of a request carries its source in the top Via
+  // (received/rport): make_response and MessageWriter read it from the Message.
+  if (msg.is_request()) msg.set_received_from(received_from(flow));
   if (parsed.status == sip::ParseStatus::kReject) {
     counters_.rejected_parse.inc();
     std::string src = flow.to_string();

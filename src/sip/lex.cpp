@@ -23,6 +23,21 @@ std::string_view trim_lws(std::string_view s) {
   return s.substr(0, e);
 }
 
+void append_unfolded(std::string& out, std::string_view text) {
+  bool folded = false;
+  for (char c : text) {
+    if (c == '\r' || c == '\n') {
+      folded = true;
+    } else if (folded && (c == ' ' || c == '\t')) {
+      // the blanks that start a continuation line
+    } else {
+      if (folded && !out.empty() && out.back() != ' ') out.push_back(' ');
+      folded = false;
+      out.push_back(c);
+    }
+  }
+}
+
 std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
   if (s.empty()) return std::nullopt;
   uint64_t v = 0;

@@ -50,6 +50,9 @@ inline bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view trim_lws(std::string_view s);
 std::string_view trim_left_lws(std::string_view s);
+// Appends text with folding (CRLF and the blanks after it) and stray CR/LF turned into a
+// single space: how a header value read from a message is written into a generated line.
+void append_unfolded(std::string& out, std::string_view text);
 
 // Parses a decimal number made only of digits (leading zeros allowed) that is <= max.
 std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max);

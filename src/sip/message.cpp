@@ -15,6 +15,7 @@ void Message::clear() {
   raw_ = {};
   head_ = {};
   content_length_.reset();
+  received_from_ = {};
   size_ = 0;
   spilled_ = false;
   overflow_.clear();  // keeps its capacity for the next message

@@ -23,6 +23,7 @@
 #include "sip/name_addr.h"
 #include "sip/security_agreement.h"
 #include "sip/via.h"
+#include "sip/via_received.h"
 
 namespace imsguard::sip {
 
@@ -111,6 +112,13 @@ class Message {
   // Start line and headers, up to and including the empty line.
   std::string_view head() const { return head_; }
 
+  // --- where the request came from (RFC 3261 18.2.1, RFC 3581), set by the server transport
+  // after parsing (clear() forgets it). While set on a request, make_response and
+  // MessageWriter write its top Via with received (and rport when asked for): the answers
+  // and the relayed copy then tell the client its public address.
+  void set_received_from(const ReceivedFrom& from) { received_from_ = from; }
+  const ReceivedFrom& received_from() const { return received_from_; }
+
  private:
   friend class MessageParser;
 
@@ -130,6 +138,7 @@ class Message {
   std::string_view raw_;
   std::string_view head_;
   std::optional<size_t> content_length_;
+  ReceivedFrom received_from_;
 
   size_t size_ = 0;
   bool spilled_ = false;

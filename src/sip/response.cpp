@@ -5,22 +5,6 @@
 namespace imsguard::sip {
 namespace {
 
-// Appends text with folding and stray CR/LF turned into single spaces.
-void append_unfolded(std::string& out, std::string_view text) {
-  bool folded = false;
-  for (char c : text) {
-    if (c == '\r' || c == '\n') {
-      folded = true;
-    } else if (folded && (c == ' ' || c == '\t')) {
-      // the blanks that start a continuation line
-    } else {
-      if (folded && !out.empty() && out.back() != ' ') out.push_back(' ');
-      folded = false;
-      out.push_back(c);
-    }
-  }
-}
-
 void append_header(std::string& out, std::string_view name, std::string_view value) {
   out += name;
   out += ": ";
@@ -84,8 +68,15 @@ std::string make_response(const Message& request, int code, std::string_view rea
   out += ' ';
   append_unfolded(out, reason);
   out += "\r\n";
+  bool top_via = true;
   for (const HeaderField& f : request.headers()) {
-    if (f.id == HeaderId::kVia) append_header(out, "Via", f.value);
+    if (f.id != HeaderId::kVia) continue;
+    out += "Via: ";
+    // The top Via tells the client where its request came from (via_received.h).
+    if (!top_via || !request.is_request() || !append_received_via_line(out, f.value, request.received_from()))
+      append_unfolded(out, f.value);
+    out += "\r\n";
+    top_via = false;
   }
   if (const HeaderField* f = request.find(HeaderId::kFrom)) append_header(out, "From", f->value);
   if (const HeaderField* f = request.find(HeaderId::kTo)) {

@@ -19,6 +19,18 @@ MessageWriter::MessageWriter(const Message& message) : message_(message) {
     l.id = f.id;
     lines_.push_back(std::move(l));
   }
+  if (message.is_request() && !message.received_from().empty()) annotate_top_via();
+}
+
+void MessageWriter::annotate_top_via() {
+  for (Line& l : lines_) {
+    if (l.id != HeaderId::kVia) continue;
+    std::string annotated;
+    if (!append_received_via_line(annotated, l.original->value, message_.received_from())) return;
+    Line replacement = make_line(line_name(l), annotated);
+    l = std::move(replacement);
+    return;
+  }
 }
 
 MessageWriter::Line MessageWriter::make_line(std::string_view name, std::string_view value) {

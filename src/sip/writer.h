@@ -15,7 +15,9 @@ namespace imsguard::sip {
 
 class MessageWriter {
  public:
-  // The Message (and its buffer) must outlive the writer.
+  // The Message (and its buffer) must outlive the writer. A request with a source
+  // (Message::received_from) starts with its top Via annotated (received/rport): the copy
+  // relayed on carries the client's address, and so do the answers that come back.
   explicit MessageWriter(const Message& message);
 
   // Adds a new topmost Via (value without "Via:"), before the first existing Via line.
@@ -55,6 +57,8 @@ class MessageWriter {
   static Line make_line(std::string_view name, std::string_view value);
   static bool same_header(const Line& l, HeaderId id, std::string_view name);
   std::string_view line_name(const Line& l) const;
+  // The top Via element with received/rport for message_.received_from(), when it needs them.
+  void annotate_top_via();
 
   const Message& message_;
   std::vector<Line> lines_;

@@ -10,6 +10,7 @@
 
 #include "read_file.h"
 #include "sip/parser.h"
+#include "sip/response.h"
 
 namespace {
 std::atomic<size_t> g_allocations{0};
@@ -48,6 +49,36 @@ TEST(AllocationTest, ParsingTypicalMessagesDoesNotAllocate) {
   size_t after = g_allocations.load();
   EXPECT_EQ(ok, 15u);
   EXPECT_EQ(after - before, 0u);
+}
+
+// The 401 of a registration behind a NAT: writing received/rport into its top Via costs no
+// allocation beyond those of the same answer without them (the hot REGISTER path).
+TEST(AllocationTest, AnnotatingTheTopViaAddsNoAllocationToAResponse) {
+  const std::string in =
+      "REGISTER sip:ims.local SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.168.1.20:5060;rport;branch=z9hG4bK-524287-1---4a7c3b2d9e8f1a6b\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=31337r1\r\nTo: <sip:alice@ims.local>\r\n"
+      "Call-ID: 1-31337@192.168.1.20\r\nCSeq: 1 REGISTER\r\n"
+      "Contact: <sip:alice@192.168.1.20:5060;transport=udp>\r\nExpires: 3600\r\nUser-Agent: sipp-bench\r\n"
+      "Content-Length: 0\r\n\r\n";
+  const std::string challenge =
+      "Digest realm=\"ims.local\", nonce=\"a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef\", "
+      "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", algorithm=SHA-256, qop=\"auth\"";
+  const HeaderPair extra[] = {{"WWW-Authenticate", challenge}};
+  Message m;
+  ASSERT_EQ(parse_datagram(in, Limits{}, m).status, ParseStatus::kOk);
+  auto allocations_of_401 = [&](std::string& out) {
+    size_t before = g_allocations.load();
+    out = make_response(m, 401, "Unauthorized", extra, "edge1");
+    return g_allocations.load() - before;
+  };
+  std::string plain, annotated;
+  size_t plain_count = allocations_of_401(plain);
+  m.set_received_from(ReceivedFrom("203.0.113.7", 40123));
+  size_t annotated_count = allocations_of_401(annotated);
+  EXPECT_NE(annotated.find(";received=203.0.113.7;rport=40123\r\n"), std::string::npos) << annotated;
+  EXPECT_GT(annotated.size(), plain.size());
+  EXPECT_LE(annotated_count, plain_count) << plain.size() << " -> " << annotated.size() << " bytes";
 }
 
 TEST(AllocationTest, CounterWorks) {
