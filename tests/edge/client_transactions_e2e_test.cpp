@@ -176,6 +176,32 @@ TEST_F(ClientTransactionsE2e, ACalleeThatNeverAnswersMakesTheCallerGet408AndItsR
   if (HasFailure()) ADD_FAILURE() << edge_.log();
 }
 
+// A caller behind a NAT (its Via names a private address and asks for rport): the callee
+// sees the caller's Via, below the edge's, annotated with its source (RFC 3581), and the
+// answer relayed back carries it to the caller.
+TEST_F(ClientTransactionsE2e, ARelayedMessageCarriesTheCallersSourceInItsVia) {
+  std::string msg = request("MESSAGE", "sip:erin@ims.local", alice_impu_, "sip:erin@ims.local", alice_, 1, "ctx-nat-1");
+  std::string own_via = "SIP/2.0/UDP 127.0.0.1:" + std::to_string(alice_.local_port()) + ";";
+  ASSERT_NE(msg.find(own_via), std::string::npos);
+  msg.replace(msg.find(own_via), own_via.size(), "SIP/2.0/UDP 192.168.1.20:5062;rport;");
+  alice_.send(msg, edge_.sip_port());
+  auto relayed = bob_request(5s);
+  ASSERT_TRUE(relayed) << edge_.log();
+  std::string annotated = ";received=127.0.0.1;rport=" + std::to_string(alice_.local_port());
+  size_t caller_via = relayed->find("\r\nVia: SIP/2.0/UDP 192.168.1.20:5062;branch=");
+  ASSERT_NE(caller_via, std::string::npos) << *relayed;
+  EXPECT_GT(caller_via, relayed->find("\r\nVia: ")) << "below the edge's Via: " << *relayed;
+  EXPECT_EQ(relayed->substr(relayed->find("\r\n", caller_via + 2) - annotated.size(), annotated.size()), annotated)
+      << *relayed;
+  bob_.send(ok_for(*relayed), edge_.sip_port());
+  auto answer = next_response(alice_, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 200) << *answer;
+  std::string via = header_of(*answer, "Via");
+  EXPECT_EQ(via.rfind("SIP/2.0/UDP 192.168.1.20:5062;branch=", 0), 0u) << *answer;
+  EXPECT_EQ(via.substr(via.size() - std::min(via.size(), annotated.size())), annotated) << *answer;
+}
+
 // Like ok_for with another status line (a 180, a 487).
 std::string answer_for(const std::string& req, int code, const std::string& reason) {
   std::string ok = ok_for(req);
