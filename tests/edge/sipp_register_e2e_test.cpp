@@ -25,6 +25,14 @@ int run(const std::vector<std::string>& argv, const std::string& log, std::chron
   return rc;
 }
 
+// The shutdown summary's count of successful authentications with `scheme`; -1 when absent.
+int auth_successes(const std::string& log, const std::string& scheme) {
+  std::smatch m;
+  if (!std::regex_search(log, m, std::regex("imsguard_auth_total\\{result=\"ok\",scheme=\"" + scheme + "\"\\} (\\d+)")))
+    return -1;
+  return std::stoi(m[1]);
+}
+
 class SippRegister : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,9 +56,10 @@ class SippRegister : public ::testing::Test {
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
   }
 
-  int sipp(const std::string& scenario, const std::vector<std::string>& extra, int calls) {
+  // `port`: sipp's local port (0: any free one).
+  int sipp(const std::string& scenario, const std::vector<std::string>& extra, int calls, uint16_t port = 0) {
     std::vector<std::string> argv = {"/usr/bin/sipp", "-sf", scenario, "127.0.0.1:" + std::to_string(edge_.sip_port()),
-                                     "-i", "127.0.0.1", "-p", std::to_string(free_port()), "-m", std::to_string(calls),
+                                     "-i", "127.0.0.1", "-p", std::to_string(port ? port : free_port()), "-m", std::to_string(calls),
                                      "-r", "50", "-l", "10", "-timeout", "30s", "-nostdin", "-trace_err",
                                      "-error_file", dir_ + "/sipp-errors.log"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -73,10 +82,25 @@ TEST_F(SippRegister, DigestRegistrationsAllSucceed) {
       << read_file(dir_ + "/sipp-errors.log");
   EXPECT_EQ(edge_.stop(), 0);
   // The edge counted them: the shutdown summary names successful digest authentications.
-  std::smatch m;
-  std::string log = edge_.log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("imsguard_auth_total\\{result=\"ok\",scheme=\"digest\"\\} (\\d+)")));
-  EXPECT_EQ(std::stoi(m[1]), 40);
+  EXPECT_EQ(auth_successes(edge_.log(), "digest"), 40);
+}
+
+// The scenario's Via asks for rport: sipp checks that every 401 tells it its source
+// (received=127.0.0.1;rport=<its port>, RFC 3581) and still registers with it.
+TEST_F(SippRegister, ARegistrationWithRportIsToldItsSourceAndSucceeds) {
+  std::string text = read_file(scenario("register_auth.xml"));
+  ASSERT_NE(text.find(";rport\n"), std::string::npos) << "the scenario asks for rport";
+  uint16_t port = free_port();
+  const std::string plain_401 = "<recv response=\"401\" auth=\"true\"/>";
+  ASSERT_NE(text.find(plain_401), std::string::npos);
+  text.replace(text.find(plain_401), plain_401.size(),
+               "<recv response=\"401\" auth=\"true\"><action><ereg regexp=\";received=127\\.0\\.0\\.1;rport=" +
+                   std::to_string(port) + "([^0-9]|$)\" search_in=\"hdr\" header=\"Via:\" check_it=\"true\" "
+                   "assign_to=\"source\"/></action></recv><Reference variables=\"source\"/>");
+  write_file(dir_ + "/rport.xml", text);
+  EXPECT_EQ(sipp(dir_ + "/rport.xml", {"-inf", dir_ + "/users.csv"}, 5, port), 0) << read_file(dir_ + "/sipp-errors.log");
+  EXPECT_EQ(edge_.stop(), 0);
+  EXPECT_EQ(auth_successes(edge_.log(), "digest"), 5);
 }
 
 TEST_F(SippRegister, WrongPasswordIsChallengedAgainAndLogged) {
@@ -108,8 +132,5 @@ TEST_F(SippRegister, ImsAkaRegistrationWithSippsMilenage) {
   write_file(dir_ + "/aka.xml", text);
   EXPECT_EQ(sipp(dir_ + "/aka.xml", {}, 5), 0) << read_file(dir_ + "/sipp-errors.log");
   EXPECT_EQ(edge_.stop(), 0);
-  std::smatch m;
-  std::string log = edge_.log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("imsguard_auth_total\\{result=\"ok\",scheme=\"aka\"\\} (\\d+)")));
-  EXPECT_EQ(std::stoi(m[1]), 5);
+  EXPECT_EQ(auth_successes(edge_.log(), "aka"), 5);
 }
