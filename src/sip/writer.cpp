@@ -25,10 +25,15 @@ MessageWriter::MessageWriter(const Message& message) : message_(message) {
 void MessageWriter::annotate_top_via() {
   for (Line& l : lines_) {
     if (l.id != HeaderId::kVia) continue;
-    std::string annotated;
-    if (!append_received_via_line(annotated, l.original->value, message_.received_from())) return;
-    Line replacement = make_line(line_name(l), annotated);
-    l = std::move(replacement);
+    // Written straight into the generated line: the annotation has no CR/LF to clean.
+    Line annotated;
+    append_clean(annotated.name, line_name(l));
+    annotated.id = HeaderId::kVia;
+    annotated.text.reserve(annotated.name.size() + l.original->value.size() + 64);
+    annotated.text = annotated.name;
+    annotated.text += ": ";
+    if (!append_received_via_line(annotated.text, l.original->value, message_.received_from())) return;
+    l = std::move(annotated);
     return;
   }
 }
