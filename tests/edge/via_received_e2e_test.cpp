@@ -46,24 +46,20 @@ class ViaReceivedE2e : public ::testing::Test {
   ImsguardProcess edge_;
 };
 
-TEST_F(ViaReceivedE2e, A401OverUdpCarriesTheSourceAddressAndPortAskedForWithRport) {
+TEST_F(ViaReceivedE2e, A401OverUdpCarriesTheSourceAddressAndThePortWhenAskedFor) {
   UdpPeer client;
-  ASSERT_TRUE(client.send(nat_register("UDP", ";rport", "vr-udp-1"), edge_.sip_port()));
-  auto answer = next_response(client, 5s);
-  ASSERT_TRUE(answer) << edge_.log();
-  EXPECT_EQ(status_of(*answer), 401) << *answer;
-  EXPECT_EQ(header_of(*answer, "Via"),
+  // The top Via of the edge's answer, or what went wrong instead.
+  auto top_via_of_401 = [&](const std::string& via_params, const std::string& call_id) -> std::string {
+    if (!client.send(nat_register("UDP", via_params, call_id), edge_.sip_port())) return "(not sent)";
+    auto answer = next_response(client, 5s);
+    if (!answer) return "(no answer)";
+    return status_of(*answer) == 401 ? header_of(*answer, "Via") : *answer;
+  };
+  EXPECT_EQ(top_via_of_401(";rport", "vr-udp-1"),
             expected_via("UDP", "vr-udp-1", ";received=127.0.0.1;rport=" + std::to_string(client.local_port())))
-      << *answer;
-}
-
-TEST_F(ViaReceivedE2e, WithoutRportAnotherSentByHostGetsReceivedOnly) {
-  UdpPeer client;
-  ASSERT_TRUE(client.send(nat_register("UDP", "", "vr-udp-2"), edge_.sip_port()));
-  auto answer = next_response(client, 5s);
-  ASSERT_TRUE(answer) << edge_.log();
-  EXPECT_EQ(status_of(*answer), 401) << *answer;
-  EXPECT_EQ(header_of(*answer, "Via"), expected_via("UDP", "vr-udp-2", ";received=127.0.0.1")) << *answer;
+      << edge_.log();
+  // Without rport, a sent-by host that is not the source gets received only.
+  EXPECT_EQ(top_via_of_401("", "vr-udp-2"), expected_via("UDP", "vr-udp-2", ";received=127.0.0.1")) << edge_.log();
 }
 
 TEST_F(ViaReceivedE2e, A401OverTcpCarriesTheConnectionsAddressAndPort) {
