@@ -1,6 +1,7 @@
 #include "edge/edge.h"
 
 #include "edge/proxy.h"
+#include "edge/received_from.h"
 #include "edge/registrar.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
@@ -10,8 +11,6 @@
 #include "sip/uri.h"
 
 #include <spdlog/spdlog.h>
-
-#include <arpa/inet.h>
 
 #include <array>
 
@@ -47,25 +46,6 @@ namespace {
 EdgeCounters& edge_counters() {
   static EdgeCounters c;
   return c;
-}
-
-// The source of a request as its top Via's received wants it (RFC 3261 18.2.1): the address
-// without brackets or scope, and an IPv4-mapped IPv6 source (a dual-stack socket) as the IPv4
-// address the client sent from. inet_ntop into a stack buffer: no allocation per request.
-sip::ReceivedFrom received_from(const net::Flow& flow) {
-  char text[INET6_ADDRSTRLEN] = {};
-  asio::ip::address address = flow.address;
-  if (address.is_v6() && address.to_v6().is_v4_mapped())
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  bool ok = false;
-  if (address.is_v4()) {
-    auto bytes = address.to_v4().to_bytes();
-    ok = inet_ntop(AF_INET, bytes.data(), text, sizeof text) != nullptr;
-  } else {
-    auto bytes = address.to_v6().to_bytes();
-    ok = inet_ntop(AF_INET6, bytes.data(), text, sizeof text) != nullptr;
-  }
-  return ok ? sip::ReceivedFrom(text, flow.port) : sip::ReceivedFrom();
 }
 
 constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO";
