@@ -1,11 +1,20 @@
 #include "net/flow.h"
 
+#include "net/address_text.h"
+
 namespace imsguard::net {
 
 std::string Flow::source() const {
-  std::string host = address.to_string();
-  if (address.is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(port);
+  char host[kAddressTextMax];
+  size_t length = write_address(address, host);
+  std::string out;
+  out.reserve(length + 8);
+  if (address.is_v6()) out += '[';
+  out.append(host, length);
+  if (address.is_v6()) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 std::string Flow::to_string() const {
