@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Authenticated registrations per second (REGISTER, 401, REGISTER, 200) driven by sipp over
 # UDP on loopback, against imsguard and against Kamailio with the same 10,000 subscribers, in
-# the same run, one after the other on the same machine. Prints a RESULT line per server and
+# the same run, in alternating rounds on the same machine. Prints a RESULT line per server and
 # the ratio. Everything runs on 127.0.0.1 and stops by itself (sipp -m / timeout).
 #
-# Usage: bench/edge/register_bench.sh            (DURATION=20 LIMIT=100 USERS=10000 PIN=1)
+# Usage: bench/edge/register_bench.sh            (DURATION=10 ROUNDS=3 LIMIT=100 USERS=10000 PIN=1)
 #        IMSGUARD_BIN=build/bench/imsguard bench/edge/register_bench.sh   (another release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-DURATION=${DURATION:-20}      # seconds of closed-loop load per server
+DURATION=${DURATION:-10}      # seconds of closed-loop load per server and round
+ROUNDS=${ROUNDS:-3}           # rounds, alternating imsguard and Kamailio
 LIMIT=${LIMIT:-100}           # registrations in flight (sipp -l)
 USERS=${USERS:-10000}
 # PIN=1 (default with 2 CPUs or more): sipp on CPU 0, the server under test on CPU 1
@@ -53,30 +54,39 @@ if [ ! -s "$work/subscribers.sqlite" ] || [ "$(wc -l < "$csv" 2>/dev/null || ech
   sqlite3 "$work/subscribers.sqlite" < "$sql"
 fi
 
-# --- sipp closed loop: rate = successful calls / elapsed, latency from per-call RTD samples
-run_sipp() {  # name port -> prints "rate p50 p99 failed retrans"
-  local name=$1 port=$2 out=$work/sipp-$1
+# --- sipp closed loop: one round against one server. Rates and latencies are computed over
+# all rounds at the end (successful calls / seconds of load; per-call RTD samples).
+run_sipp() {  # name port round
+  local out=$work/sipp-$1-$3
   rm -rf "$out"; mkdir -p "$out"
   (cd "$out" && timeout $((DURATION + 30)) "${gen_cpu[@]}" sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$csv" \
-      "127.0.0.1:$port" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
+      "127.0.0.1:$2" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
       -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 -buff_size 4194304 \
       -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
-  python3 - "$out" "$DURATION" <<'PY'
+}
+
+summary() {  # name -> "rate p50 p99 failed retrans samples" over every round of that server
+  python3 - "$work" "$1" "$DURATION" "$ROUNDS" <<'PY'
 import csv, glob, sys
-out, duration = sys.argv[1], float(sys.argv[2])
-rows = list(csv.reader(open(glob.glob(out + "/*stat.csv")[0]), delimiter=";"))
-head, last = rows[0], rows[-1]
-col = lambda name: float(last[head.index(name)])
-ok = col("SuccessfulCall(C)"); failed = col("FailedCall(C)")
-retrans = col("Retransmissions(C)") if "Retransmissions(C)" in head else 0
+work, name, duration, rounds = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+ok = failed = retrans = 0.0
 samples = []
-for f in glob.glob(out + "/*rtt.csv"):
-    for r in csv.reader(open(f), delimiter=";"):
-        try: samples.append(float(r[1]))
-        except (ValueError, IndexError): pass
+for r in range(rounds):
+    out = f"{work}/sipp-{name}-{r}"
+    stats = glob.glob(out + "/*stat.csv")
+    if not stats: continue
+    rows = list(csv.reader(open(stats[0]), delimiter=";"))
+    head, last = rows[0], rows[-1]
+    col = lambda c: float(last[head.index(c)])
+    ok += col("SuccessfulCall(C)"); failed += col("FailedCall(C)")
+    retrans += col("Retransmissions(C)") if "Retransmissions(C)" in head else 0
+    for f in glob.glob(out + "/*rtt.csv"):
+        for row in csv.reader(open(f), delimiter=";"):
+            try: samples.append(float(row[1]))
+            except (ValueError, IndexError): pass
 samples.sort()
 pct = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] if samples else float("nan")
-print(f"{ok / duration:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {int(failed)} {int(retrans)} {len(samples)}")
+print(f"{ok / (duration * rounds):.0f} {pct(0.50):.2f} {pct(0.99):.2f} {int(failed)} {int(retrans)} {len(samples)}")
 PY
 }
 
@@ -104,24 +114,29 @@ guards:
   flood: { allowlist: [127.0.0.1] }
 YAML
 "${srv_cpu[@]}" "$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
-ig=$!; pids+=("$ig"); sleep 1
-c0=$(cpu_of "$ig")
-read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(run_sipp imsguard 15062)
-ig_cpu=$(( ($(cpu_of "$ig") - c0) * 100 / $(getconf CLK_TCK) / DURATION ))
-kill "$ig"; wait "$ig" 2>/dev/null || true
+ig=$!; pids+=("$ig")
 
-# --- Kamailio
+# --- Kamailio (started now too: an idle server costs nothing, and the rounds alternate)
 sed -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
   bench/edge/kamailio-register.cfg > "$work/kamailio.cfg"
 "${srv_cpu[@]}" kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
 km=$!; pids+=("$km"); sleep 2
-kc0=0; for p in $(pgrep -P "$km") "$km"; do kc0=$((kc0 + $(cpu_of "$p"))); done
-read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(run_sipp kamailio 15060)
-kc1=0; for p in $(pgrep -P "$km") "$km"; do kc1=$((kc1 + $(cpu_of "$p"))); done
-km_cpu=$(( (kc1 - kc0) * 100 / $(getconf CLK_TCK) / DURATION ))
-kill "$km"; wait "$km" 2>/dev/null || true
 
-echo "MODE pinned=$PIN (1: sipp on CPU 0, server on CPU 1; 0: shared cores)"
+kamailio_cpu() { local t=0 p; for p in $(pgrep -P "$km") "$km"; do t=$((t + $(cpu_of "$p"))); done; echo "$t"; }
+# Rounds alternate between the servers, so a slower or faster spell of the host (a shared VM)
+# falls on both rather than on whichever ran during it.
+ig_ticks=0; km_ticks=0
+for ((round = 0; round < ROUNDS; round++)); do
+  c0=$(cpu_of "$ig"); run_sipp imsguard 15062 "$round"; ig_ticks=$((ig_ticks + $(cpu_of "$ig") - c0))
+  c0=$(kamailio_cpu); run_sipp kamailio 15060 "$round"; km_ticks=$((km_ticks + $(kamailio_cpu) - c0))
+done
+kill "$ig" "$km"; wait "$ig" "$km" 2>/dev/null || true
+ig_cpu=$(( ig_ticks * 100 / $(getconf CLK_TCK) / (DURATION * ROUNDS) ))
+km_cpu=$(( km_ticks * 100 / $(getconf CLK_TCK) / (DURATION * ROUNDS) ))
+read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(summary imsguard)
+read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(summary kamailio)
+
+echo "MODE pinned=$PIN (1: sipp on CPU 0, server on CPU 1; 0: shared cores) rounds=$ROUNDS of ${DURATION}s per server"
 echo "RESULT imsguard register_auth regs_per_s=$ig_rate p50_ms=$ig_p50 p99_ms=$ig_p99 failed=$ig_failed retrans=$ig_retrans cpu=${ig_cpu}% samples=$ig_n"
 echo "RESULT kamailio register_auth regs_per_s=$km_rate p50_ms=$km_p50 p99_ms=$km_p99 failed=$km_failed retrans=$km_retrans cpu=${km_cpu}% samples=$km_n"
 python3 -c "print('RATIO imsguard/kamailio regs_per_s=%.2f' % ($ig_rate / max(1, $km_rate)))"
