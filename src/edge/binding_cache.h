@@ -24,7 +24,8 @@ class WriteBehindBindingStore final : public store::BindingStore {
   // Loads the live bindings of `durable` (which must outlive this object) into memory.
   // `error` is set (and nothing is started) if they cannot be read. Every `purge_every_ms`
   // the writer removes expired bindings from memory and from the durable store (a scan of
-  // the memory map under the lock: about 50 ns per binding).
+  // the memory map under the lock: registrations wait for it, so its length grows with the
+  // number of bindings held).
   WriteBehindBindingStore(store::BindingStore& durable, uint32_t flush_ms, std::string& error,
                           uint32_t purge_every_ms = kPurgeEveryMs);
   static constexpr uint32_t kPurgeEveryMs = 60000;

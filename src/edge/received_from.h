@@ -9,7 +9,7 @@ namespace imsguard::edge {
 
 // The flow's address in text without brackets or scope, an IPv4-mapped IPv6 address (a
 // dual-stack socket) as the IPv4 address the client sent from, and the flow's port.
-// inet_ntop into a stack buffer: no allocation per request.
+// Written into a stack buffer by net::write_address: no allocation per request.
 sip::ReceivedFrom received_from(const net::Flow& flow);
 
 }  // namespace imsguard::edge

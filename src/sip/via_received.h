@@ -23,7 +23,7 @@ class ReceivedFrom {
   static constexpr size_t kMaxAddress = 46;
 
   ReceivedFrom() = default;
-  // An address longer than kMaxAddress leaves it empty (never the case for inet_ntop text).
+  // An address longer than kMaxAddress leaves it empty (never the case for an IP address's text).
   ReceivedFrom(std::string_view address, uint16_t port);
 
   bool empty() const { return size_ == 0; }
