@@ -4,7 +4,8 @@
 # the same run, in alternating rounds on the same machine. Prints a RESULT line per server and
 # the ratio. Everything runs on 127.0.0.1 and stops by itself (sipp -m / timeout).
 #
-# Usage: bench/edge/register_bench.sh            (DURATION=10 ROUNDS=3 LIMIT=100 USERS=10000 PIN=1)
+# Usage: bench/edge/register_bench.sh            (DURATION=10 ROUNDS=3 LIMIT=100 USERS=10000 PIN=1 QUOTA=0)
+#        QUOTA=50 bench/edge/register_bench.sh   (each server gets 50 % of its core: see QUOTA)
 #        IMSGUARD_BIN=build/bench/imsguard bench/edge/register_bench.sh   (another release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,11 +22,56 @@ USERS=${USERS:-10000}
 PIN=${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}
 gen_cpu=(); srv_cpu=()
 if [ "$PIN" = 1 ]; then gen_cpu=(taskset -c 0); srv_cpu=(taskset -c 1); fi
+# QUOTA=N (1-100, default 0 = off): each server runs in a CPU cgroup of its own limited to N %
+# of one core (CFS quota over a 10 ms period), the same budget for both. On a fast host sipp's
+# core saturates before imsguard's (about 16 500/s here), and the ratio then measures the
+# generator; with a budget well below one core the generator keeps spare CPU, and the ratio
+# is the servers' own at equal CPU. The 10 ms period keeps throttling pauses short; they fall
+# on both servers alike and show in both p99s.
+QUOTA=${QUOTA:-0}
+case "$QUOTA" in ''|*[!0-9]*) echo "QUOTA must be a whole percentage (0 = off)" >&2; exit 2 ;; esac
+[ "$QUOTA" -le 100 ] || { echo "QUOTA must be at most 100 (percent of one core)" >&2; exit 2; }
 work=/tmp/imsguard-kam
 mkdir -p "$work"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+pids=(); cgroups=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  # A cgroup can be removed once empty: Kamailio's children may take a moment to exit.
+  local g i
+  for g in "${cgroups[@]:-}"; do
+    [ -n "$g" ] || continue
+    for i in $(seq 50); do rmdir "$g" 2>/dev/null && break; sleep 0.1; done
+  done
+}
 trap cleanup EXIT
+
+# make_cgroup NAME -> path of a new CPU cgroup limited to QUOTA % of one core (v1 or v2).
+make_cgroup() {
+  local g
+  if [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    g=/sys/fs/cgroup/cpu/imsguard-bench-$1-$$
+    mkdir "$g" && echo 10000 > "$g/cpu.cfs_period_us" && echo $((QUOTA * 100)) > "$g/cpu.cfs_quota_us"
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    g=/sys/fs/cgroup/imsguard-bench-$1-$$
+    mkdir "$g" && echo "$((QUOTA * 100)) 10000" > "$g/cpu.max"
+  else
+    echo "QUOTA needs a writable CPU cgroup (v1 /sys/fs/cgroup/cpu or v2 with the cpu controller)" >&2
+    return 1
+  fi || { echo "cannot set up the CPU cgroup $g" >&2; rmdir "$g" 2>/dev/null; return 1; }
+  echo "$g"
+}
+# in_cgroup PATH CMD...: the current (sub)shell joins the cgroup (PATH empty: none), then
+# becomes CMD, so the server and every thread or process it starts share that budget.
+in_cgroup() { local g=$1; shift; [ -z "$g" ] || echo "$BASHPID" > "$g/cgroup.procs"; exec "$@"; }
+ig_cg=""; km_cg=""
+if [ "$QUOTA" -gt 0 ]; then
+  ig_cg=$(make_cgroup imsguard) || exit 2
+  cgroups+=("$ig_cg")
+  km_cg=$(make_cgroup kamailio) || exit 2
+  cgroups+=("$km_cg")
+fi
 
 IMSGUARD_BIN=${IMSGUARD_BIN:-build/release/imsguard}
 [ -x "$IMSGUARD_BIN" ] || scripts/build.sh release >/dev/null
@@ -113,13 +159,13 @@ guards:
   ratelimit: { enabled: false }
   flood: { allowlist: [127.0.0.1] }
 YAML
-"${srv_cpu[@]}" "$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
+(in_cgroup "$ig_cg" "${srv_cpu[@]}" "$IMSGUARD_BIN" run --config "$work/imsguard.yaml") > "$work/imsguard.log" 2>&1 &
 ig=$!; pids+=("$ig")
 
 # --- Kamailio (started now too: an idle server costs nothing, and the rounds alternate)
 sed -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
   bench/edge/kamailio-register.cfg > "$work/kamailio.cfg"
-"${srv_cpu[@]}" kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
+(in_cgroup "$km_cg" "${srv_cpu[@]}" kamailio -f "$work/kamailio.cfg" -DD -E -w "$work") > "$work/kamailio.log" 2>&1 &
 km=$!; pids+=("$km"); sleep 2
 
 kamailio_cpu() { local t=0 p; for p in $(pgrep -P "$km") "$km"; do t=$((t + $(cpu_of "$p"))); done; echo "$t"; }
@@ -136,7 +182,7 @@ km_cpu=$(( km_ticks * 100 / $(getconf CLK_TCK) / (DURATION * ROUNDS) ))
 read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(summary imsguard)
 read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(summary kamailio)
 
-echo "MODE pinned=$PIN (1: sipp on CPU 0, server on CPU 1; 0: shared cores) rounds=$ROUNDS of ${DURATION}s per server"
+echo "MODE pinned=$PIN (1: sipp on CPU 0, server on CPU 1; 0: shared cores) quota=${QUOTA}% (0: none) rounds=$ROUNDS of ${DURATION}s per server"
 echo "RESULT imsguard register_auth regs_per_s=$ig_rate p50_ms=$ig_p50 p99_ms=$ig_p99 failed=$ig_failed retrans=$ig_retrans cpu=${ig_cpu}% samples=$ig_n"
 echo "RESULT kamailio register_auth regs_per_s=$km_rate p50_ms=$km_p50 p99_ms=$km_p99 failed=$km_failed retrans=$km_retrans cpu=${km_cpu}% samples=$km_n"
 python3 -c "print('RATIO imsguard/kamailio regs_per_s=%.2f' % ($ig_rate / max(1, $km_rate)))"
