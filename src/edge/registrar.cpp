@@ -1,6 +1,7 @@
 #include "edge/registrar.h"
 
 #include "guard/chain.h"
+#include "net/address_text.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "sip/response.h"
@@ -198,7 +199,8 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     reply.send(sip::make_response(msg, 500, "Server Internal Error (authentication not configured)"));
     return;
   }
-  std::string client_ip = flow.address.to_string();
+  char client_ip[net::kAddressTextMax];
+  net::write_address(flow.address, client_ip);
   AuthResult r = auth_->authenticate(msg, aor, client_ip);
   if (guards_) {  // Guard hook 3: the authentication result.
     guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, r.reason};
@@ -207,7 +209,6 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     else if (r.outcome == AuthOutcome::kChallenge && r.reason == "SQN resynchronised") info.event = guard::AuthEvent::kResync;
     if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(guards_->context(flow), msg, info);
   }
-  std::string src = flow.to_string();
   switch (r.outcome) {
     case AuthOutcome::kChallenge:
       (r.scheme == "aka" ? counters_.challenged_aka : counters_.challenged_digest).inc();
@@ -215,12 +216,12 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
       return;
     case AuthOutcome::kFailed:
       (r.scheme == "aka" ? counters_.failed_aka : counters_.failed_digest).inc();
-      ops::events().emit({"auth", src, r.impi, "reject", r.reason});
+      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", r.reason});
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kUnavailable: {
       counters_.unavailable.inc();
-      ops::events().emit({"auth", src, r.impi, "reject", r.reason});
+      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", r.reason});
       spdlog::warn("registrar: {}", r.reason);
       const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
       reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));

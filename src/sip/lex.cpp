@@ -24,6 +24,11 @@ std::string_view trim_lws(std::string_view s) {
 }
 
 void append_unfolded(std::string& out, std::string_view text) {
+  // Almost every value is one line: copy it whole.
+  if (text.find_first_of("\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
   bool folded = false;
   for (char c : text) {
     if (c == '\r' || c == '\n') {

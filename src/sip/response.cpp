@@ -80,15 +80,16 @@ std::string make_response(const Message& request, int code, std::string_view rea
   }
   if (const HeaderField* f = request.find(HeaderId::kFrom)) append_header(out, "From", f->value);
   if (const HeaderField* f = request.find(HeaderId::kTo)) {
-    std::string to(f->value);
+    out += "To: ";
+    append_unfolded(out, f->value);
     if (!to_tag.empty() && code > 100) {
       auto na = parse_name_addr(f->value);
       if (na && na->tag().empty()) {
-        to += ";tag=";
-        to += to_tag;
+        out += ";tag=";
+        out += to_tag;
       }
     }
-    append_header(out, "To", to);
+    out += "\r\n";
   }
   if (const HeaderField* f = request.find(HeaderId::kCallId)) {
     append_header(out, "Call-ID", f->value);

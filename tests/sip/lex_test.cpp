@@ -68,5 +68,20 @@ TEST(LexTest, DecimalBounds) {
   EXPECT_EQ(parse_decimal("4294967295", 0xffffffffULL).value_or(0), 4294967295ULL);
 }
 
+TEST(LexTest, AppendUnfoldedCopiesOneLineAndJoinsFoldedLines) {
+  std::string out = "To: ";
+  append_unfolded(out, "<sip:a@b>;tag=1");  // one line: appended as it is
+  EXPECT_EQ(out, "To: <sip:a@b>;tag=1");
+  out.clear();
+  append_unfolded(out, "Digest realm=\"x\",\r\n\t nonce=\"y\"");
+  EXPECT_EQ(out, "Digest realm=\"x\", nonce=\"y\"");
+  out.clear();
+  append_unfolded(out, "Bad\r\nRequest");  // a line break never reaches the output
+  EXPECT_EQ(out, "Bad Request");
+  out = "x";
+  append_unfolded(out, "\n");
+  EXPECT_EQ(out, "x");
+}
+
 }  // namespace
 }  // namespace imsguard::sip
