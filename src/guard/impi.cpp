@@ -19,22 +19,20 @@ std::string ClaimedImpi::to_string() const {
 ClaimedImpi claimed_impi(const sip::Message& msg) {
   ClaimedImpi out;
   if (const auto* f = msg.find(sip::HeaderId::kAuthorization)) {
-    if (auto v = sip::parse_auth_value(f->value)) {
-      if (auto u = v->param("username")) {
-        std::string_view s = *u;
-        if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-        if (!s.empty()) {
-          // "alice@ims.local" and To "sip:alice@ims.local" must land on the same key.
-          if (auto at = s.find('@'); at != std::string_view::npos) {
-            out.user = s.substr(0, at);
-            out.host = s.substr(at + 1);
-          } else {
-            out.user = s;
-            if (auto to = msg.to()) out.host = to->uri.host;
-          }
-          out.from_credentials = true;
-          return out;
+    if (auto u = sip::find_auth_param(f->value, "username")) {
+      std::string_view s = *u;
+      if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+      if (!s.empty()) {
+        // "alice@ims.local" and To "sip:alice@ims.local" must land on the same key.
+        if (auto at = s.find('@'); at != std::string_view::npos) {
+          out.user = s.substr(0, at);
+          out.host = s.substr(at + 1);
+        } else {
+          out.user = s;
+          if (auto to = msg.to()) out.host = to->uri.host;
         }
+        out.from_credentials = true;
+        return out;
       }
     }
   }

@@ -57,17 +57,27 @@ std::optional<std::string> AuthValue::param_text(std::string_view name) const {
   return unquote(*v);
 }
 
+namespace {
+
+// Splits "Scheme params" (value already trimmed); false when the scheme is not a token.
+bool split_scheme(std::string_view value, std::string_view& scheme, std::string_view& params) {
+  size_t i = 0;
+  while (i < value.size() && is_token_char(value[i])) ++i;
+  if (i == 0) return false;
+  if (i < value.size() && !is_lws(value[i])) return false;
+  scheme = value.substr(0, i);
+  params = trim_lws(value.substr(i));
+  return true;
+}
+
+}  // namespace
+
 std::optional<AuthValue> parse_auth_value(std::string_view value, bool has_scheme) {
   AuthValue a;
   value = trim_lws(value);
   a.raw = value;
   if (has_scheme) {
-    size_t i = 0;
-    while (i < value.size() && is_token_char(value[i])) ++i;
-    if (i == 0) return std::nullopt;
-    a.scheme = value.substr(0, i);
-    if (i < value.size() && !is_lws(value[i])) return std::nullopt;
-    a.params = trim_lws(value.substr(i));
+    if (!split_scheme(value, a.scheme, a.params)) return std::nullopt;
   } else {
     a.params = value;
   }
@@ -75,6 +85,17 @@ std::optional<AuthValue> parse_auth_value(std::string_view value, bool has_schem
     return std::nullopt;
   }
   return a;
+}
+
+std::optional<std::string_view> find_auth_param(std::string_view value, std::string_view name) {
+  std::string_view scheme, params;
+  if (!split_scheme(trim_lws(value), scheme, params)) return std::nullopt;
+  std::optional<std::string_view> found;
+  bool ok = for_each_auth_param(params, [&](std::string_view n, std::string_view v) {
+    if (!found && iequals(n, name)) found = v;
+  });
+  if (!ok) return std::nullopt;
+  return found;
 }
 
 }  // namespace imsguard::sip

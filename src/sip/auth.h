@@ -24,4 +24,9 @@ struct AuthValue {
 // Parses one header value. Authentication-Info has no scheme: pass has_scheme = false.
 std::optional<AuthValue> parse_auth_value(std::string_view value, bool has_scheme = true);
 
+// One parameter of a scheme-prefixed value (Authorization, WWW-Authenticate), in a single
+// pass that also checks the whole value: nullopt when the value is malformed or the parameter
+// absent. The same answer as parse_auth_value(value)->param(name), for one read instead of two.
+std::optional<std::string_view> find_auth_param(std::string_view value, std::string_view name);
+
 }  // namespace imsguard::sip

@@ -39,5 +39,26 @@ TEST(AuthTest, AuthenticationInfoAndRefusals) {
   EXPECT_TRUE(parse_auth_value("Digest"));
 }
 
+TEST(AuthTest, FindAuthParamAgreesWithTheFullParse) {
+  const char* values[] = {
+      "Digest username=\"alice\", realm=\"x\", nonce=\"n\"",
+      "  Digest  realm=\"x\",\r\n USERNAME=bob",
+      "Digest realm=\"x\"",                   // no username
+      "Digest username=\"alice\", realm",     // valid first, broken later: nothing
+      "Digest username=\"al\\\"ice\", realm=y",  // quoted pair kept raw
+      "Digest username=\"open",
+      "Dig\"est username=x",
+      "",
+      "Digest",
+  };
+  for (const char* v : values) {
+    auto full = parse_auth_value(v);
+    std::optional<std::string_view> expected = full ? full->param("username") : std::nullopt;
+    EXPECT_EQ(find_auth_param(v, "username"), expected) << v;
+  }
+  EXPECT_EQ(find_auth_param("Digest username=\"alice\", realm=\"x\"", "username").value_or(""), "\"alice\"");
+  EXPECT_FALSE(find_auth_param("Digest username=\"alice\", realm", "username"));
+}
+
 }  // namespace
 }  // namespace imsguard::sip

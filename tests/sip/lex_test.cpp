@@ -81,6 +81,8 @@ TEST(LexTest, AppendUnfoldedCopiesOneLineAndJoinsFoldedLines) {
   out = "x";
   append_unfolded(out, "\n");
   EXPECT_EQ(out, "x");
+  append_unfolded(out, std::string_view());  // empty, null data
+  EXPECT_EQ(out, "x");
 }
 
 }  // namespace
