@@ -4,6 +4,9 @@
 
 namespace imsguard::edge {
 
+// ReceivedFrom (sip, which does not see net) keeps the text inline: it must hold the longest.
+static_assert(net::kAddressTextMax - 1 <= sip::ReceivedFrom::kMaxAddress);
+
 sip::ReceivedFrom received_from(const net::Flow& flow) {
   char text[net::kAddressTextMax];
   asio::ip::address address = flow.address;

@@ -1,7 +1,6 @@
 #include "edge/registrar.h"
 
 #include "guard/chain.h"
-#include "net/address_text.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "sip/response.h"
@@ -199,9 +198,9 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     reply.send(sip::make_response(msg, 500, "Server Internal Error (authentication not configured)"));
     return;
   }
-  char client_ip[net::kAddressTextMax];
-  net::write_address(flow.address, client_ip);
-  AuthResult r = auth_->authenticate(msg, aor, client_ip);
+  // The nonce is bound to the source text the edge recorded on the request when it parsed it
+  // (Edge::on_message): written once per request, the same text as in Via received=.
+  AuthResult r = auth_->authenticate(msg, aor, msg.received_from().address());
   if (guards_) {  // Guard hook 3: the authentication result.
     guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, r.reason};
     if (r.outcome == AuthOutcome::kAuthenticated) info.event = guard::AuthEvent::kAuthenticated;

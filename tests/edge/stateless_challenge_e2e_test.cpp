@@ -31,13 +31,15 @@ class StatelessChallengeE2e : public ::testing::Test {
     impu_ = edge_.demo("digest", "impu");
   }
 
-  // A REGISTER from the peer with a fixed branch (the same bytes make a retransmission).
-  std::string register_request(const std::string& branch, int cseq, const std::string& authorization = "") {
-    std::string port = std::to_string(peer_.local_port());
-    return "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + branch +
+  // A REGISTER from `from` (default: the peer) with a fixed branch (the same bytes make a
+  // retransmission).
+  std::string register_request(const std::string& branch, int cseq, const std::string& authorization = "",
+                               const UdpPeer* from = nullptr, const std::string& host = "127.0.0.1") {
+    std::string port = std::to_string((from != nullptr ? *from : peer_).local_port());
+    return "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP " + host + ":" + port + ";branch=z9hG4bK" + branch +
            "\r\nMax-Forwards: 70\r\nFrom: <" + impu_ + ">;tag=sl" + port + "\r\nTo: <" + impu_ +
            ">\r\nCall-ID: stateless-" + port + "\r\nCSeq: " + std::to_string(cseq) +
-           " REGISTER\r\nContact: <sip:u@127.0.0.1:" + port + ">\r\nExpires: 600\r\n" + authorization +
+           " REGISTER\r\nContact: <sip:u@" + host + ":" + port + ">\r\nExpires: 600\r\n" + authorization +
            "Content-Length: 0\r\n\r\n";
   }
 
@@ -107,6 +109,28 @@ TEST_F(StatelessChallengeE2e, ARetransmittedRegisterWithCredentialsGetsTheStored
   auto again = response();
   ASSERT_TRUE(again) << edge_.log();
   EXPECT_EQ(*again, *ok) << "the stored answer, not a nonce-count replay refusal";
+}
+
+TEST_F(StatelessChallengeE2e, AnAnswerFromAnotherAddressThanTheChallengedOneIsRefused) {
+  // The nonce is bound to the source address the edge recorded on the challenged request: a
+  // captured challenge cannot be answered from elsewhere, and the refusal costs the real
+  // client nothing (its answer from its own address still registers).
+  peer_.send(register_request("sl-c", 1), edge_.sip_port());
+  auto challenge = response();
+  ASSERT_TRUE(challenge) << edge_.log();
+  ASSERT_EQ(status_of(*challenge), 401) << *challenge;
+  UdpPeer other("127.0.0.2");
+  ASSERT_NE(other.local_port(), 0);
+  other.send(register_request("sl-d", 2, answer(*challenge), &other, "127.0.0.2"), edge_.sip_port());
+  auto refused = other.receive(5s);
+  while (refused && status_of(*refused) < 200) refused = other.receive(5s);
+  ASSERT_TRUE(refused) << edge_.log();
+  EXPECT_EQ(status_of(*refused), 401) << *refused;
+  EXPECT_NE(nonce_of(*refused), nonce_of(*challenge)) << "a new challenge, bound to 127.0.0.2";
+  peer_.send(register_request("sl-e", 2, answer(*challenge)), edge_.sip_port());
+  auto registered = response();
+  ASSERT_TRUE(registered) << edge_.log();
+  EXPECT_EQ(status_of(*registered), 200) << *registered;
 }
 
 }  // namespace
