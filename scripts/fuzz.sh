@@ -6,7 +6,7 @@
 # their Request-URIs and name-addr URIs, their SDP bodies), with fuzz/<target>.dict as the
 # dictionary when present. Exits non-zero if a target crashes, leaks, hits UBSan, or fails
 # to build; crash inputs land in build/fuzz/artifacts/.
-# Env: JOBS (build parallelism, default nproc), TESTDATA (default ../shared/testdata).
+# Env: JOBS (build parallelism, default nproc). The seeds come from tests/data (in the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,9 +20,9 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "fuzz.sh: SECONDS must be a positive integer" >&2
   exit 2
 fi
-testdata=${TESTDATA:-$root/../shared/testdata}
+testdata=$root/tests/data
 if [ ! -d "$testdata/rfc4475" ]; then
-  echo "fuzz.sh: no RFC 4475 messages in $testdata/rfc4475 (set TESTDATA)" >&2
+  echo "fuzz.sh: no RFC 4475 messages in $testdata/rfc4475 (the repository is incomplete)" >&2
   exit 2
 fi
 jobs=${JOBS:-$(nproc)}
@@ -35,8 +35,7 @@ done
 
 mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DIMSGUARD_FUZZ=ON -DIMSGUARD_TESTS=OFF -DIMSGUARD_WERROR=ON \
-  -DIMSGUARD_TESTDATA_DIR="$testdata" >"$build/configure.log" 2>&1 ||
+  -DIMSGUARD_FUZZ=ON -DIMSGUARD_TESTS=OFF -DIMSGUARD_WERROR=ON >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; echo "fuzz.sh: configure failed" >&2; exit 1; }
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Loads the shared known-answer files (outside the repo, see IMSGUARD_TESTDATA).
+// Loads the known-answer files carried in tests/data (see IMSGUARD_TESTDATA).
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-// The shared SRTP known answers (../shared/testdata/srtp/vectors.json), read in place.
+// The SRTP known answers (tests/data/srtp/vectors.json: RFC 3711 B.2/B.3, RFC 4568), read in place.
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
