@@ -22,8 +22,8 @@ packages=(
   # real peers for end-to-end tests and side-by-side benchmarks
   sip-tester sipvicious redis-server baresip kamailio kamailio-sqlite-modules
   kamailio-tls-modules stunnel4 tshark openssl iproute2 procps python3
-  # HTML report check (TVRA)
-  chromium
+  # HTML report check and SARIF schema validation (TVRA)
+  chromium python3-jsonschema
 )
 
 missing=()

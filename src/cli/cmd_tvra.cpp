@@ -16,6 +16,8 @@ struct Options {
   std::string format = "text";
   std::string output;
   std::string tables;
+  std::string risks;
+  std::string today;
 };
 
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
@@ -25,6 +27,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   cmd->add_option("-f,--format", opt->format, "text | json | sarif | html")->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "write the report to this file instead of stdout");
   cmd->add_option("--tables", opt->tables, "TVRA tables YAML; omitted: the embedded ts102165-1.yaml");
+  cmd->add_option("--risks", opt->risks, "risk register YAML (accepted, transferred, mitigated elsewhere), shown in the report");
+  cmd->add_option("--today", opt->today, "the date decisions expire against, YYYY-MM-DD (default: today, UTC)");
   cmd->callback([opt] {
     using namespace imsguard::tvra;
     auto format = parse_format(opt->format);
@@ -33,7 +37,12 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       imsguard::cli::exit_status() = 2;
       return;
     }
-    Loaded loaded = load(opt->tables, opt->model);
+    if (!opt->today.empty() && !valid_date(opt->today)) {
+      std::cerr << "error: --today '" << opt->today << "' is not a date (hint: YYYY-MM-DD)\n";
+      imsguard::cli::exit_status() = 2;
+      return;
+    }
+    Loaded loaded = load({opt->tables, opt->model, opt->risks, IMSGUARD_VERSION});
     if (!loaded.ok()) {
       for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
       std::cerr << loaded.errors.size() << " error(s); nothing computed\n";
@@ -41,7 +50,11 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       return;
     }
     Analysis analysis = analyse(*loaded.model, *loaded.tables, applied_in_model(*loaded.model));
-    std::string report = render(*format, *loaded.model, *loaded.tables, analysis);
+    ReportContext ctx;
+    ctx.provenance = loaded.provenance;
+    ctx.risks = loaded.risks ? &*loaded.risks : nullptr;
+    ctx.gate = evaluate_gate(analysis, ctx.risks, opt->today.empty() ? utc_today() : opt->today);
+    std::string report = render(*format, *loaded.model, *loaded.tables, analysis, ctx);
     if (opt->output.empty()) {
       std::cout << report << std::flush;
       return;

@@ -135,6 +135,7 @@ std::string start_admin(Node::Impl& n) {
   if (c.admin.token.size() < 16)
     return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";
   n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
+  n.admin_backend->set_config(c);
   n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
   return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);
@@ -271,6 +272,7 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   n.config.guards = n.guards->settings();
   n.config.tls = next.tls;
   n.config.events_output = next.events_output;
+  if (n.admin_backend) n.admin_backend->set_config(n.config);
   // What a reload cannot change in a running process.
   auto restart = [&](bool changed, const char* key) {
     if (changed) report.notes.push_back(std::string(key) + ": changed, applies after a restart");

@@ -1,5 +1,6 @@
 #include "edge/node_admin.h"
 
+#include "config/effective_yaml.h"
 #include "guard/bruteforce.h"
 #include "ops/events.h"
 
@@ -86,6 +87,19 @@ ops::AdminStatus NodeAdmin::subscriber(std::string_view id, ops::AdminSubscriber
   }
   if (auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce")))
     out.lockout_remaining_s = (bf->impi_locked_ms(s.impi, guard::Chain::now_ms()) + 999) / 1000;
+  return {};
+}
+
+void NodeAdmin::set_config(const config::Config& config) {
+  std::string yaml = config::effective_yaml(config);
+  std::lock_guard<std::mutex> lock(config_mu_);
+  config_yaml_ = std::move(yaml);
+}
+
+ops::AdminStatus NodeAdmin::effective_config(std::string& yaml) {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  if (config_yaml_.empty()) return {503, "configuration not yet recorded"};
+  yaml = config_yaml_;
   return {};
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 // The admin API's view of a running node (ops::AdminBackend over the guard chain and the
 // state stores). Kept apart from node.cpp so the node only wires it in.
+#include <mutex>
+#include <string>
+
+#include "config/config.h"
 #include "guard/chain.h"
 #include "ops/admin_api.h"
 #include "store/binding_store.h"
@@ -19,8 +23,13 @@ class NodeAdmin final : public ops::AdminBackend {
   ops::AdminStatus list_registrations(std::vector<ops::AdminBinding>& out) override;
   // `id` is an IMPI, or an IMPU (sip:, sips:, tel:) of the subscriber.
   ops::AdminStatus subscriber(std::string_view id, ops::AdminSubscriber& out) override;
+  ops::AdminStatus effective_config(std::string& yaml) override;
+  // The configuration in force; the node calls it at start and after each reload.
+  void set_config(const config::Config& config);
 
  private:
+  std::mutex config_mu_;
+  std::string config_yaml_;  // effective_yaml() of the last set_config
   guard::Chain& guards_;
   store::BindingStore& bindings_;
   store::SubscriberStore& subscribers_;

@@ -79,6 +79,16 @@ AdminResponse AdminRouter::handle(const AdminRequest& r) {
     if (r.method != "GET") return admin_error(405, "GET only");
     return registrations();
   }
+  if (rest == "config/effective") {
+    if (r.method != "GET") return admin_error(405, "GET only");
+    std::string yaml;
+    auto s = backend_.effective_config(yaml);
+    if (!s.ok()) return status_error(s);
+    AdminResponse resp;
+    resp.content_type = "application/yaml";
+    resp.body = std::move(yaml);
+    return resp;
+  }
   constexpr std::string_view kSubscribers = "subscribers/";
   if (rest.rfind(kSubscribers, 0) == 0 && rest.size() > kSubscribers.size()) {
     if (r.method != "GET") return admin_error(405, "GET only");

@@ -55,6 +55,11 @@ class AdminBackend {
   virtual AdminStatus remove_ban(std::string_view prefix, uint16_t port) = 0;
   virtual AdminStatus list_registrations(std::vector<AdminBinding>& out) = 0;
   virtual AdminStatus subscriber(std::string_view impi, AdminSubscriber& out) = 0;
+  // The configuration in force as YAML (secrets redacted), for `imsguard audit --live`.
+  virtual AdminStatus effective_config(std::string& yaml) {
+    (void)yaml;
+    return {404, "this node does not report its configuration"};
+  }
 };
 
 struct AdminRequest {
@@ -79,6 +84,7 @@ struct AdminResponse {
 //   DELETE /api/v1/bans?prefix=P[&port=N] removes one ban
 //   GET    /api/v1/registrations          {"registrations":[...]}
 //   GET    /api/v1/subscribers/{impi}     a subscriber's state, without secrets
+//   GET    /api/v1/config/effective       the configuration in force, YAML, secrets redacted
 // Every route needs "Authorization: Bearer <token>"; 401 otherwise.
 class AdminRouter {
  public:

@@ -9,13 +9,18 @@ Score score_threat(const Threat& threat, const Model& model, const Tables& table
                    const std::vector<const Countermeasure*>& countermeasures) {
   Score s;
   s.factors = threat.factors;
+  s.origin = threat.factor_origin;
+  s.origin.resize(kFactorCount, "threat");
   const Asset* asset = model.asset(threat.asset);
   s.asset_impact = asset ? asset->impact_of(threat.objective).value_or(0) : 0;
   s.intensity = threat.intensity;
   for (const auto* cm : countermeasures) {
     for (int f = 0; f < kFactorCount; ++f) {
       const auto& level = cm->factors[static_cast<size_t>(f)];
-      if (level) s.factors[static_cast<size_t>(f)] = std::max(s.factors[static_cast<size_t>(f)], *level);
+      if (level && *level > s.factors[static_cast<size_t>(f)]) {
+        s.factors[static_cast<size_t>(f)] = *level;
+        s.origin[static_cast<size_t>(f)] = "countermeasure " + cm->id;
+      }
     }
     if (cm->asset_impact) s.asset_impact = std::min(s.asset_impact, *cm->asset_impact);
     if (cm->intensity) s.intensity = std::min(s.intensity, *cm->intensity);
@@ -58,6 +63,15 @@ int Analysis::count_residual(const std::string& risk_class) const {
 int Analysis::count_inherent(const std::string& risk_class) const {
   return static_cast<int>(std::count_if(threats.begin(), threats.end(),
                                         [&](const ThreatResult& t) { return t.inherent.risk_class == risk_class; }));
+}
+
+bool ranks_before(const Rollup& p, const Rollup& q) {
+  if (p.inherent_max != q.inherent_max) return p.inherent_max > q.inherent_max;
+  if (p.residual_max != q.residual_max) return p.residual_max > q.residual_max;
+  // Compared as fractions (total/threats) without rounding.
+  long lhs = static_cast<long>(p.inherent_total) * q.threats, rhs = static_cast<long>(q.inherent_total) * p.threats;
+  if (lhs != rhs) return lhs > rhs;
+  return p.id < q.id;
 }
 
 namespace {
@@ -114,15 +128,10 @@ Analysis analyse(const Model& model, const Tables& tables, const std::set<std::s
     classify(ir.risk, tables);
     a.interfaces.push_back(std::move(ir));
   }
-  // The ranking is by the risk the interface carries before countermeasures: that is what
-  // says where protection effort belongs. Residual risk breaks ties.
+  // The ranking is by the risk the interface carries before countermeasures (where protection
+  // effort belongs), then by what they leave; see ranks_before.
   std::stable_sort(a.interfaces.begin(), a.interfaces.end(), [](const InterfaceResult& x, const InterfaceResult& y) {
-    const Rollup& p = x.risk;
-    const Rollup& q = y.risk;
-    if (p.inherent_max != q.inherent_max) return p.inherent_max > q.inherent_max;
-    if (p.inherent_total != q.inherent_total) return p.inherent_total > q.inherent_total;
-    if (p.residual_max != q.residual_max) return p.residual_max > q.residual_max;
-    return p.id < q.id;
+    return ranks_before(x.risk, y.risk);
   });
   for (size_t i = 0; i < a.interfaces.size(); ++i) a.interfaces[i].rank = static_cast<int>(i + 1);
 

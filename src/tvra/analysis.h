@@ -16,6 +16,7 @@ namespace imsguard::tvra {
 // One evaluation of a threat under a given set of factor levels and impact.
 struct Score {
   FactorLevels factors;
+  std::vector<std::string> origin;      // per factor: "threat", "exposure public", "countermeasure tls-only", ...
   std::optional<int> attack_potential;  // empty: not feasible (a not-practical level)
   std::string ap_class;                 // band id, or "not_feasible"
   int likelihood = 0;                   // likelihood value; 0 when not feasible
@@ -41,7 +42,13 @@ struct Rollup {
   int inherent_total = 0, residual_total = 0;
   std::string inherent_class = "none", residual_class = "none";
   std::vector<std::string> threat_ids;  // by residual risk, highest first
+  // Mean inherent risk x 1000, rounded (integer so that ordering and output are exact).
+  int inherent_mean_milli() const { return threats ? (inherent_total * 1000 + threats / 2) / threats : 0; }
 };
+
+// The interface order: highest inherent risk, then highest residual risk, then mean inherent
+// risk, then id. None of these grows with the number of threats modelled (a sum would).
+bool ranks_before(const Rollup& a, const Rollup& b);
 
 struct InterfaceResult {
   const Interface* interface = nullptr;
@@ -56,7 +63,7 @@ struct AssetResult {
 
 struct Analysis {
   std::vector<ThreatResult> threats;        // by residual risk, then inherent risk, then id
-  std::vector<InterfaceResult> interfaces;  // ranked: inherent max, inherent total, residual max, id
+  std::vector<InterfaceResult> interfaces;  // ranked: inherent max, residual max, inherent mean, id (docs/tvra.md)
   std::vector<AssetResult> assets;          // by residual max, then inherent max, then id
   std::set<std::string> applied;            // countermeasure ids in effect
   int inherent_total = 0, residual_total = 0;

@@ -1,14 +1,16 @@
 #pragma once
-// `imsguard audit`: which TVRA countermeasures an imsguard configuration really enables, the
-// residual risk that leaves, and what to switch on next. The mapping from config keys to the
-// countermeasure ids of models/ims.yaml lives here and only here (docs/tvra.md lists it), so a
-// config change that weakens a defence shows up as risk, not as a silently different number.
+// `imsguard audit`: which TVRA countermeasures a configuration really enables (by the table in
+// audit_rules.h, which credits only what runs), how reachable each interface is from its bind
+// addresses, the residual risk that leaves, findings about the configuration itself, and what
+// to switch on next, the step that clears the most critical risks first.
 #include <set>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "tvra/analysis.h"
+#include "tvra/audit_rules.h"
+#include "tvra/config_lines.h"
 #include "tvra/model.h"
 #include "tvra/tables.h"
 
@@ -19,38 +21,65 @@ struct Decision {
   std::string countermeasure;
   bool enabled = false;
   std::string reason;
+  std::vector<std::string> keys;
+  std::string enforced_by;
 };
 
-// The decisions for every countermeasure id the audit knows, in a fixed order.
+// The decisions for every countermeasure the rules table knows, in its order.
 std::vector<Decision> decide_countermeasures(const config::Config& config);
 
 struct Recommendation {
   std::string countermeasure;
   std::string name;
   std::string config;       // how to enable it (from the model)
+  std::string consequence;  // what users notice (from the model)
   int risk_removed = 0;     // residual total risk removed by this step
   int criticals_removed = 0;
   int residual_after = 0;   // residual total after this and every earlier step
+  int criticals_after = 0;
+};
+
+// A finding placed at its line in the configuration text.
+struct LocatedFinding {
+  Finding finding;
+  KeyLocation location;
+};
+
+// Where the configuration came from, for messages and SARIF locations.
+struct ConfigSource {
+  std::string origin;  // what the user named: a path, a URL, "<embedded default config>"
+  std::string uri;     // what SARIF points at (relative path, URL, config/imsguard.yaml)
+  std::string text;    // the YAML read (key lines come from it)
 };
 
 struct AuditResult {
-  std::vector<Decision> decisions;        // from the config, for countermeasures present in the model
+  AuditResult() = default;
+  AuditResult(AuditResult&&) = default;
+  AuditResult& operator=(AuditResult&&) = default;
+  AuditResult(const AuditResult&) = delete;  // `analysis` points into `model`
+
+  ConfigSource config;
+  Model model;                            // the model with exposure adjusted to the bind addresses
+  std::vector<Decision> decisions;        // for countermeasures present in the model
   std::vector<std::string> not_in_model;  // ids the audit maps but the model does not define
   std::vector<std::string> from_model;    // model countermeasures the audit does not map: `applied` kept
+  std::vector<InterfaceExposure> exposure;
+  std::vector<ListenerView> listeners;
+  std::vector<LocatedFinding> findings;
   Analysis analysis;                      // residual risk under exactly what the config enables
-  std::vector<Recommendation> next;       // most risk removed first
+  std::vector<Recommendation> next;       // most critical risks cleared first
   bool critical_remains = false;
 };
 
-AuditResult audit(const config::Config& config, const Model& model, const Tables& tables);
+AuditResult audit(const config::Config& config, const ConfigSource& source, const Model& model, const Tables& tables);
 
-// Greedy order of the countermeasures not in `applied`: at each step the one that removes the
-// most residual risk (ties: more critical risks removed, then id). Stops when none helps.
-std::vector<Recommendation> recommend(const Model& model, const Tables& tables, std::set<std::string> applied);
+// Greedy order of the countermeasures not in `applied` (skipping `never`): at each step the one
+// that clears the most critical risks, then removes the most risk, then by id. Stops when none helps.
+std::vector<Recommendation> recommend(const Model& model, const Tables& tables, std::set<std::string> applied,
+                                      const std::set<std::string>& never = {});
 
-std::string render_audit_text(const AuditResult& result, const Model& model, const Tables& tables,
-                              const std::string& config_origin);
-std::string render_audit_json(const AuditResult& result, const Model& model, const Tables& tables,
-                              const std::string& config_origin);
+// Where SARIF points for a threat: the first key of the first countermeasure addressing it
+// that is off (what to change), else of one that is on; empty when none is mapped.
+std::string key_for_threat(const AuditResult& result, const std::string& threat);
 
 }  // namespace imsguard::tvra

@@ -96,6 +96,7 @@ class ModelReader {
     read_list(root["assets"], "assets", true, [this](const YAML::Node& n) { read_asset(n); });
     read_list(root["threats"], "threats", true, [this](const YAML::Node& n) { read_threat(n); });
     read_list(root["countermeasures"], "countermeasures", false, [this](const YAML::Node& n) { read_countermeasure(n); });
+    m_.exposure_defaults.assign(std::begin(exposure_), std::end(exposure_));
     if (!errors_.empty()) return std::nullopt;
     return std::move(m_);
   }
@@ -296,11 +297,13 @@ class ModelReader {
     auto given = read_factor_map(n["factors"], what);
     t.factors.assign(kFactorCount, 0);
     t.factor_from_exposure.assign(kFactorCount, false);
+    t.factor_origin.assign(kFactorCount, "threat");
     for (int f = 0; f < kFactorCount; ++f) {
       auto level = given[static_cast<size_t>(f)];
       if (!level && itf) {
         level = exposure_[static_cast<int>(itf->exposure)][static_cast<size_t>(f)];
         t.factor_from_exposure[static_cast<size_t>(f)] = level.has_value();
+        if (level) t.factor_origin[static_cast<size_t>(f)] = "exposure " + std::string(exposure_name(itf->exposure));
       }
       YAML::Node factors = n["factors"];
       bool malformed = factors.IsDefined() && factors[kFactorIds[f]].IsDefined();  // already reported
@@ -320,7 +323,7 @@ class ModelReader {
 
   void read_countermeasure(const YAML::Node& n) {
     if (!r_.mapping(n, "countermeasure", {"id", "name", "addresses", "factors", "impact", "intensity", "applied",
-                                          "config", "description"}))
+                                          "config", "description", "consequence"}))
       return;
     Countermeasure c;
     c.id = r_.string(n, "id", "countermeasure", true).value_or("");
@@ -329,6 +332,7 @@ class ModelReader {
     c.name = r_.string(n, "name", what, true).value_or("");
     c.description = r_.string(n, "description", what, false).value_or("");
     c.config = r_.string(n, "config", what, false).value_or("");
+    c.consequence = r_.string(n, "consequence", what, false).value_or("");
     c.applied = r_.boolean(n, "applied", what, false).value_or(true);
     c.addresses = r_.strings(n, "addresses", what, true);
     for (const auto& tid : c.addresses)

@@ -47,12 +47,17 @@ struct Threat {
   std::string asset, objective;
   FactorLevels factors;  // level index per factor, after exposure defaults
   std::vector<bool> factor_from_exposure;  // true where the exposure default was used
+  // Per factor, where its level came from, for the reports: "threat" (the model's line, with
+  // `reason`), "exposure public" (the interface's default), or an audit adjustment such as
+  // "bind loopback (sip.listen)".
+  std::vector<std::string> factor_origin;
   int intensity = 0;     // index into Tables::intensity
   int line = 0;
 };
 
 struct Countermeasure {
   std::string id, name, description, config;
+  std::string consequence;  // what users notice when it is switched on (audit next steps)
   std::vector<std::string> addresses;  // threat ids
   std::vector<std::optional<int>> factors;  // per factor: the level it imposes, if any
   std::optional<int> asset_impact;  // index: caps the asset impact
@@ -69,6 +74,8 @@ struct Model {
   std::vector<Asset> assets;
   std::vector<Threat> threats;
   std::vector<Countermeasure> countermeasures;
+  // The model's `exposure:` section: per exposure, per factor, the default level (if any).
+  std::vector<std::vector<std::optional<int>>> exposure_defaults;  // indexed by Exposure
 
   const Component* component(std::string_view id) const;
   const Interface* interface(std::string_view id) const;

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "tvra/report.h"
+#include "tvra/report_audit.h"
 
 namespace imsguard::tvra {
 
@@ -224,18 +224,147 @@ table.heat th.axis{font-size:12px;color:var(--muted);font-weight:500}
 .diagram{overflow-x:auto;border:1px solid var(--line);border-radius:10px;padding:8px;background:#fff}
 code{font-size:12.5px;background:var(--panel);padding:1px 4px;border-radius:4px}
 footer{color:var(--muted);font-size:12.5px;padding:20px 36px;border-top:1px solid var(--line)}
+.verdict{margin:18px 0 0;padding:16px 20px;border-radius:10px;font-size:17px;border:2px solid}
+.verdict.pass{background:#e6f4e7;border-color:#2e7d32} .verdict.fail{background:#fbe3e1;border-color:#c62828}
+.verdict b{font-size:24px;margin-right:10px} .verdict ul{margin:8px 0 0;font-size:14px}
+.why{font-size:12px;color:var(--muted)} .why b{color:var(--fg);font-weight:600}
+.warn{color:#9a3b00;font-weight:600}
 )CSS";
+
+std::string verdict_html(const AuditResult* audit, const Analysis& a, const ReportContext& ctx) {
+  std::ostringstream o;
+  o << "<div class=\"verdict " << (ctx.gate.pass ? "pass" : "fail") << "\" id=\"verdict\"><b>"
+    << (ctx.gate.pass ? "PASS" : "FAIL") << "</b>"
+    << (ctx.gate.pass ? (audit ? "no critical residual risk outside valid risk-register decisions: this configuration may be deployed"
+                               : "no critical residual risk outside valid risk-register decisions")
+                      : (audit ? "do not deploy this configuration as it is: critical risk remains" : "critical risk remains"));
+  auto reasons = gate_reasons(a, ctx);
+  if (!reasons.empty() || !ctx.gate.covered.empty()) {
+    o << "<ul>";
+    for (const auto& r : reasons) o << "<li>" << esc(r) << "</li>";
+    for (const auto& id : ctx.gate.covered) {
+      const RiskDecision* d = ctx.risks->find(id);
+      o << "<li>" << esc(id + ": " + d->decision + " until " + d->expires + " by " + d->owner + " (" + d->ticket + ")") << "</li>";
+    }
+    o << "</ul>";
+  }
+  o << "</div>";
+  return o.str();
+}
+
+std::string next_steps_html(const AuditResult& r) {
+  std::ostringstream o;
+  o << "<h2 id=\"next\">Next steps (most critical risks cleared first)</h2>";
+  if (r.next.empty()) return o.str() + "<p>Nothing left that lowers the residual risk.</p>";
+  o << "<table><tr><th>#</th><th>Switch on</th><th>Critical risks cleared</th><th>Risk removed</th><th>After it</th>"
+       "<th>Setting</th><th>What users notice</th></tr>";
+  int step = 1;
+  for (const auto& n : r.next)
+    o << "<tr><td class=\"num\">" << step++ << "</td><td><b>" << esc(n.countermeasure) << "</b><br>" << esc(n.name)
+      << "</td><td class=\"num\">" << n.criticals_removed << "</td><td class=\"num\">" << n.risk_removed
+      << "</td><td>" << n.criticals_after << " critical, total " << n.residual_after << "</td><td><code>" << esc(n.config)
+      << "</code></td><td>" << esc(n.consequence.empty() ? "nothing visible" : n.consequence) << "</td></tr>";
+  o << "</table>";
+  return o.str();
+}
+
+std::string audit_details_html(const AuditResult& r) {
+  std::ostringstream o;
+  o << "<h2>Exposure from bind addresses</h2><table><tr><th>Interface</th><th>Served</th><th>Listeners</th><th>Effect</th></tr>";
+  for (const auto& e : r.exposure) {
+    std::string keys;
+    for (const auto& k : e.keys) keys += (keys.empty() ? "" : ", ") + k;
+    o << "<tr><td><b>" << esc(e.interface) << "</b></td><td>" << (e.served ? esc(e.transports) : "no") << "</td><td><code>"
+      << esc(keys) << "</code></td><td>"
+      << (!e.served ? "not served here: the model's exposure is kept"
+                    : e.loopback_only ? "loopback only: threats that need only to reach it get window 'difficult'"
+                                      : "reachable from the network: the model's exposure applies")
+      << "</td></tr>";
+  }
+  o << "</table><h2>Listeners, TLS floor and ciphers</h2><table><tr><th>Key</th><th>Interface</th><th>Transport</th>"
+       "<th>Address</th><th>Floor</th><th>Ciphers</th></tr>";
+  for (const auto& l : r.listeners)
+    o << "<tr><td><code>" << esc(l.key) << "</code></td><td>" << esc(l.interface) << "</td><td>" << esc(l.transport)
+      << "</td><td>" << esc(l.address + (l.port ? ":" + std::to_string(l.port) : "")) << "</td><td>" << esc(l.tls_floor)
+      << "</td><td>" << esc(l.ciphers) << "</td></tr>";
+  o << "</table><h2>Findings about the configuration</h2><table><tr><th>Level</th><th>Where</th><th>Finding</th></tr>";
+  for (const auto& f : r.findings)
+    o << "<tr><td>" << esc(f.finding.level) << "</td><td><code>" << esc(r.config.uri + ":" + std::to_string(f.location.line))
+      << "</code><br><code>" << esc(f.finding.key) << "</code></td><td>" << esc(f.finding.message) << "</td></tr>";
+  o << "</table><h2>What the configuration enables (only what runs is credited)</h2><table><tr><th>Countermeasure</th>"
+       "<th>On</th><th>Why</th><th>Enforced by</th></tr>";
+  for (const auto& d : r.decisions)
+    o << "<tr><td><b>" << esc(d.countermeasure) << "</b></td><td>" << (d.enabled ? "on" : "<span class=\"warn\">off</span>")
+      << "</td><td>" << esc(d.reason) << "</td><td>" << esc(d.enforced_by) << "</td></tr>";
+  o << "</table><h2>Switches not credited (no reader at runtime)</h2><table><tr><th>Key</th><th>What really happens</th></tr>";
+  for (const auto& d : dead_switches()) o << "<tr><td><code>" << esc(d.key) << "</code></td><td>" << esc(d.note) << "</td></tr>";
+  o << "</table>";
+  return o.str();
+}
+
+std::string register_html(const Analysis& a, const ReportContext& ctx) {
+  std::ostringstream o;
+  o << "<h2>Risk register</h2>";
+  if (!ctx.risks) return o.str() + "<p class=\"note\">No risk register supplied.</p>";
+  o << "<p class=\"note\">" << esc(ctx.risks->origin) << ", checked on " << esc(ctx.gate.today) << "</p>"
+    << "<table><tr><th>Threat</th><th>Decision</th><th>Residual</th><th>Expires</th><th>Owner</th><th>Ticket</th><th>Justification</th></tr>";
+  for (const auto& d : ctx.risks->decisions) {
+    std::string residual = "-";
+    for (const auto& t : a.threats)
+      if (t.threat->id == d.threat) residual = std::to_string(t.residual.risk) + " " + t.residual.risk_class;
+    o << "<tr><td><b>" << esc(d.threat) << "</b></td><td>" << esc(d.decision) << "</td><td>" << esc(residual) << "</td><td>"
+      << esc(d.expires) << (d.expired(ctx.gate.today) ? " <span class=\"warn\">expired</span>" : "") << "</td><td>"
+      << esc(d.owner) << "</td><td>" << esc(d.ticket) << "</td><td>" << esc(d.justification) << "</td></tr>";
+  }
+  o << "</table>";
+  return o.str();
+}
+
+std::string why_html(const Model& m, const Tables& t, const ThreatResult& tr) {
+  std::ostringstream o;
+  o << "<div class=\"why\">";
+  for (int f = 0; f < kFactorCount; ++f) {
+    size_t i = static_cast<size_t>(f);
+    const auto& level = t.factors[i].levels[static_cast<size_t>(tr.inherent.factors[i])];
+    o << "<b>" << kFactorIds[f] << "</b> " << esc(level.id) << " (" << esc(tr.inherent.origin[i]) << ": "
+      << esc(factor_reason(m, *tr.threat, tr.inherent.origin[i])) << ")";
+    if (tr.residual.factors[i] != tr.inherent.factors[i])
+      o << " &rarr; " << esc(t.factors[i].levels[static_cast<size_t>(tr.residual.factors[i])].id) << " by "
+        << esc(tr.residual.origin[i].substr(15));
+    o << "<br>";
+  }
+  o << "</div>";
+  return o.str();
+}
+
+std::string provenance_html(const Tables& t, const ReportContext& ctx) {
+  std::ostringstream o;
+  o << "<h2>Provenance</h2><table><tr><th>Input</th><th>From</th><th>SHA-256</th></tr>";
+  o << "<tr><td>tool</td><td>" << esc(ctx.provenance.tool + " " + ctx.provenance.version) << "</td><td></td></tr>";
+  for (const auto& in : ctx.provenance.inputs)
+    o << "<tr><td>" << esc(in.role) << "</td><td><code>" << esc(in.origin) << "</code></td><td><code>" << esc(in.sha256)
+      << "</code></td></tr>";
+  o << "</table>";
+  auto unconfirmed = unconfirmed_tables(t);
+  if (!unconfirmed.empty()) {
+    o << "<p class=\"warn\">Table values still to confirm against the standard (the scores depend on them):</p><ul>";
+    for (const auto& u : unconfirmed) o << "<li>" << esc(u) << "</li>";
+    o << "</ul>";
+  }
+  return o.str();
+}
 
 }  // namespace
 
-std::string render_html(const Model& m, const Tables& t, const Analysis& a, const std::string& context) {
+std::string render_html(const Model& m, const Tables& t, const Analysis& a, const ReportContext& ctx, const AuditResult* audit) {
+  std::string context = audit ? "configuration " + audit->config.origin : "";
   std::ostringstream o;
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
     << "<title>TVRA: " << esc(m.name) << "</title><style>" << kCss << "</style></head><body>";
   auto critical = a.interfaces_with_inherent("critical");
   std::string crit_list;
   for (size_t k = 0; k < critical.size(); ++k) crit_list += (k ? ", " : "") + critical[k];
-  o << "<header><h1>Threat, vulnerability and risk analysis</h1><div class=\"sub\">" << esc(m.name) << " &middot; "
+  o << "<header><h1>" << (audit ? "Configuration audit" : "Threat, vulnerability and risk analysis") << "</h1>" << verdict_html(audit, a, ctx) << "<div class=\"sub\" style=\"margin-top:10px\">" << esc(m.name) << " &middot; "
     << esc(t.standard + " " + t.version) << " &middot; model <code>" << esc(file_basename(m.origin)) << "</code>" << (context.empty() ? "" : " &middot; " + esc(context)) << "</div>";
   o << "<div class=\"cards\">";
   o << "<div class=\"card\"><div class=\"big\">" << a.threats.size() << "</div><div class=\"lbl\">threats analysed</div></div>";
@@ -248,6 +377,7 @@ std::string render_html(const Model& m, const Tables& t, const Analysis& a, cons
   o << "<div class=\"card\"><div class=\"big\">" << a.applied.size() << " / " << m.countermeasures.size()
     << "</div><div class=\"lbl\">countermeasures applied</div></div>";
   o << "</div></header><main>";
+  if (audit) o << next_steps_html(*audit);
 
   o << "<h2>Interfaces by residual risk</h2><div class=\"diagram\">" << diagram(m, a) << "</div>";
   o << "<div class=\"legend\"><span><i style=\"border-color:" << colour("critical").strong << "\"></i>critical</span>"
@@ -275,7 +405,7 @@ std::string render_html(const Model& m, const Tables& t, const Analysis& a, cons
 
   o << "<h2>Threats by residual risk</h2><table><tr><th rowspan=\"2\">Threat</th><th rowspan=\"2\">Interface</th>"
     << "<th rowspan=\"2\">STRIDE</th><th colspan=\"4\">Before countermeasures</th><th colspan=\"4\">After countermeasures</th>"
-    << "<th rowspan=\"2\">Countermeasures applied</th></tr><tr><th>AP</th><th>class</th><th>L&times;I</th><th>risk</th>"
+    << "<th rowspan=\"2\">Countermeasures applied</th><th rowspan=\"2\">Why the factors have their levels</th></tr><tr><th>AP</th><th>class</th><th>L&times;I</th><th>risk</th>"
     << "<th>AP</th><th>class</th><th>L&times;I</th><th>risk</th></tr>";
   for (const auto& tr : a.threats) {
     const Threat& th = *tr.threat;
@@ -283,7 +413,9 @@ std::string render_html(const Model& m, const Tables& t, const Analysis& a, cons
       << "</td><td>" << esc(th.stride) << "</td>" << score_cell(t, tr.inherent) << score_cell(t, tr.residual) << "<td>";
     for (size_t k = 0; k < tr.countermeasures.size(); ++k) o << (k ? ", " : "") << esc(tr.countermeasures[k]);
     if (tr.countermeasures.empty()) o << "&mdash;";
-    o << "</td></tr>";
+    if (const RiskDecision* d = ctx.risks ? ctx.risks->find(th.id) : nullptr)
+      o << "<br><i>" << esc(d->decision) << (d->expired(ctx.gate.today) ? " (expired)" : "") << "</i>";
+    o << "</td><td>" << why_html(m, t, tr) << "</td></tr>";
   }
   o << "</table>";
 
@@ -295,7 +427,9 @@ std::string render_html(const Model& m, const Tables& t, const Analysis& a, cons
     for (size_t k = 0; k < c.addresses.size(); ++k) o << (k ? ", " : "") << esc(c.addresses[k]);
     o << "</td><td><code>" << esc(c.config) << "</code></td></tr>";
   }
-  o << "</table></main>";
+  o << "</table>";
+  if (audit) o << audit_details_html(*audit);
+  o << register_html(a, ctx) << provenance_html(t, ctx) << "</main>";
   o << "<footer>Method: " << esc(t.standard + " " + t.version)
     << ". Attack potential = sum of elapsed time, expertise, knowledge, window of opportunity and equipment; its class gives "
        "the likelihood; impact = asset impact + intensity (capped at "

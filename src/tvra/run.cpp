@@ -1,24 +1,66 @@
 #include "tvra/run.h"
 
-#include "tvra/report.h"
+#include <fstream>
+#include <sstream>
 
 namespace imsguard::tvra {
 
-Loaded load(const std::string& tables_path, const std::string& model_path) {
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+Loaded load(const LoadOptions& o) {
   Loaded out;
-  TablesResult tables = tables_path.empty() ? load_embedded_tables() : load_tables_file(tables_path);
+  out.provenance.version = o.version;
+  std::string text;
+  std::string origin = o.tables_path.empty() ? "<embedded data/tvra/ts102165-1.yaml>" : o.tables_path;
+  if (o.tables_path.empty()) text = std::string(embedded_tables_yaml());
+  else if (!read_file(o.tables_path, text)) {
+    out.errors.push_back({o.tables_path, 0, 0, "cannot read the tables file", "check the path"});
+    return out;
+  }
+  TablesResult tables = load_tables_string(text, origin);
   if (!tables.ok()) {
     out.errors = std::move(tables.errors);
     return out;
   }
+  out.provenance.add("tables", origin, text);
   out.tables = std::move(tables.tables);
-  ModelResult model = model_path.empty() ? load_embedded_model(*out.tables) : load_model_file(model_path, *out.tables);
+
+  origin = o.model_path.empty() ? "<embedded models/ims.yaml>" : o.model_path;
+  if (o.model_path.empty()) text = std::string(embedded_model_yaml());
+  else if (!read_file(o.model_path, text)) {
+    out.errors.push_back({o.model_path, 0, 0, "cannot read the model file", "check the path"});
+    out.tables.reset();
+    return out;
+  }
+  ModelResult model = load_model_string(text, origin, *out.tables);
   if (!model.ok()) {
     out.errors = std::move(model.errors);
     out.tables.reset();
     return out;
   }
+  out.provenance.add("model", origin, text);
   out.model = std::move(model.model);
+
+  if (!o.risks_path.empty()) {
+    if (!read_file(o.risks_path, text)) {
+      out.errors.push_back({o.risks_path, 0, 0, "cannot read the risk register", "check the path"});
+      return out;
+    }
+    RiskRegisterResult risks = load_risks_string(text, o.risks_path, *out.model);
+    if (!risks.ok()) {
+      out.errors = std::move(risks.errors);
+      return out;
+    }
+    out.provenance.add("risks", o.risks_path, text);
+    out.risks = std::move(risks.risks);
+  }
   return out;
 }
 
@@ -30,12 +72,13 @@ std::optional<Format> parse_format(const std::string& name) {
   return std::nullopt;
 }
 
-std::string render(Format format, const Model& model, const Tables& tables, const Analysis& analysis) {
+std::string render(Format format, const Model& model, const Tables& tables, const Analysis& analysis,
+                   const ReportContext& ctx, const AuditResult* audit) {
   switch (format) {
-    case Format::kText: return render_text(model, tables, analysis);
-    case Format::kJson: return render_json(model, tables, analysis);
-    case Format::kSarif: return render_sarif(model, tables, analysis);
-    case Format::kHtml: return render_html(model, tables, analysis);
+    case Format::kText: return render_text(model, tables, analysis, ctx, audit);
+    case Format::kJson: return render_json(model, tables, analysis, ctx, audit);
+    case Format::kSarif: return render_sarif(model, tables, analysis, ctx, audit);
+    case Format::kHtml: return render_html(model, tables, analysis, ctx, audit);
   }
   return {};
 }

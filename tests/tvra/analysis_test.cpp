@@ -28,13 +28,13 @@ TEST(DefaultModel, RanksTheThreePublicInterfacesCriticalAndTheCoreLower) {
   auto critical = a.interfaces_with_inherent("critical");
   std::sort(critical.begin(), critical.end());
   EXPECT_EQ(critical, (std::vector<std::string>{"C-S", "I-C", "I-S"}));
-  ASSERT_EQ(a.interfaces.size(), 5u);
+  ASSERT_EQ(a.interfaces.size(), 6u);
   std::vector<std::string> top3, bottom2;
   for (const auto& i : a.interfaces) (i.rank <= 3 ? top3 : bottom2).push_back(i.interface->id);
   std::sort(top3.begin(), top3.end());
   std::sort(bottom2.begin(), bottom2.end());
   EXPECT_EQ(top3, (std::vector<std::string>{"C-S", "I-C", "I-S"}));
-  EXPECT_EQ(bottom2, (std::vector<std::string>{"Cx", "Mw"}));
+  EXPECT_EQ(bottom2, (std::vector<std::string>{"Cx", "Mw", "OAM"}));
   for (const auto& i : a.interfaces) {
     if (i.rank > 3) { EXPECT_LT(i.risk.inherent_max, a.interfaces.front().risk.inherent_max) << i.interface->id; }
   }
@@ -65,6 +65,40 @@ TEST(DefaultModel, ResidualNeverExceedsInherentAndEveryCriticalInterfaceHasCount
   EXPECT_EQ(a.count_residual("critical"), 0);  // every countermeasure of the model applied
   Analysis none = analyse(f.model, f.tables, {});
   EXPECT_EQ(none.residual_total, none.inherent_total);
+}
+
+std::vector<std::string> ranking(const Analysis& a) {
+  std::vector<std::string> out;
+  for (const auto& i : a.interfaces) out.push_back(i.interface->id);
+  return out;
+}
+
+// The ranking must not depend on how many threats an analyst wrote for an interface: writing
+// every threat of one interface three times (new ids, same factors) changes nothing. A ranking
+// by total risk (the previous tie-break) would move the duplicated interface up.
+TEST(DefaultModel, TheRankingDoesNotDependOnHowManyThreatsAreModelled) {
+  Fixture f = load_default_model();
+  auto applied = applied_in_model(f.model);
+  std::vector<std::string> base = ranking(analyse(f.model, f.tables, applied));
+  for (const std::string itf : {"I-C", "I-S", "C-S", "Mw"}) {
+    Model m = f.model;
+    std::vector<Threat> copies;
+    for (const auto& t : m.threats)
+      if (t.interface == itf)
+        for (int k = 1; k <= 2; ++k) {
+          Threat c = t;
+          c.id = t.id + "-COPY" + std::to_string(k);
+          copies.push_back(c);
+          for (auto& cm : m.countermeasures)
+            if (std::find(cm.addresses.begin(), cm.addresses.end(), t.id) != cm.addresses.end()) cm.addresses.push_back(c.id);
+        }
+    m.threats.insert(m.threats.end(), copies.begin(), copies.end());
+    Analysis a = analyse(m, f.tables, applied);
+    EXPECT_EQ(ranking(a), base) << "threats of " << itf << " written three times";
+    // The old aggregation would have moved it: its total tripled.
+    for (const auto& i : a.interfaces)
+      if (i.interface->id == itf) { EXPECT_EQ(i.risk.threats % 3, 0); }
+  }
 }
 
 class Combination : public ::testing::Test {
