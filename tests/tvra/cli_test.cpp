@@ -140,7 +140,7 @@ TEST(AuditCli, WeakenedConfigFailsTheGate) {
   auto r = run({kBin, "audit", "--config", kSrc + "/tests/tvra/data/weakened.yaml"}, kLimit);
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.out.find("RESULT: FAIL"), std::string::npos);
-  EXPECT_NE(r.out.find("ENABLE NEXT"), std::string::npos);
+  EXPECT_NE(r.out.find("NEXT STEPS"), std::string::npos);
 }
 
 TEST(AuditCli, ExitStatusMatchesTheVerdictInEveryFormat) {

@@ -16,6 +16,7 @@ namespace {
 
 using testkit::ImsguardOptions;
 using testkit::ImsguardProcess;
+using testing::run;
 const std::string kBin = IMSGUARD_BIN;
 const std::string kToken = "tvra-live-audit-token-7d21c0";
 constexpr std::chrono::seconds kLimit{60};
@@ -36,7 +37,8 @@ TEST(LiveAudit, AuditOfTheRunningEdgeEqualsAuditOfItsFile) {
   auto file = run({kBin, "audit", "--config", proc.config_path(), "--format", "json", "--today", "2026-12-07"}, kLimit);
   ASSERT_TRUE(file.status == 0 || file.status == 1) << file.err;
   EXPECT_EQ(live.status, file.status);
-  auto l = nlohmann::json::parse(live.out), f = nlohmann::json::parse(file.out);
+  auto l = nlohmann::json::parse(live.out);
+  auto f = nlohmann::json::parse(file.out);
   EXPECT_EQ(l["audit"]["config"]["uri"], url + "/api/v1/config/effective");
   EXPECT_EQ(l["audit"]["decisions"], f["audit"]["decisions"]);
   EXPECT_EQ(l["audit"]["exposure"], f["audit"]["exposure"]);
