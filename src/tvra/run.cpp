@@ -18,7 +18,7 @@ Loaded load(const LoadOptions& o) {
   Loaded out;
   out.provenance.version = o.version;
   std::string text;
-  std::string origin = o.tables_path.empty() ? "<embedded data/tvra/ts102165-1.yaml>" : o.tables_path;
+  std::string origin = o.tables_path.empty() ? "<embedded ts102165-1.yaml>" : o.tables_path;
   if (o.tables_path.empty()) text = std::string(embedded_tables_yaml());
   else if (!read_file(o.tables_path, text)) {
     out.errors.push_back({o.tables_path, 0, 0, "cannot read the tables file", "check the path"});
@@ -32,7 +32,7 @@ Loaded load(const LoadOptions& o) {
   out.provenance.add("tables", origin, text);
   out.tables = std::move(tables.tables);
 
-  origin = o.model_path.empty() ? "<embedded models/ims.yaml>" : o.model_path;
+  origin = o.model_path.empty() ? "<embedded ims.yaml>" : o.model_path;
   if (o.model_path.empty()) text = std::string(embedded_model_yaml());
   else if (!read_file(o.model_path, text)) {
     out.errors.push_back({o.model_path, 0, 0, "cannot read the model file", "check the path"});
