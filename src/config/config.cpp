@@ -276,7 +276,7 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
   if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
 
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "max_client_transactions", "peers", "timers"})) {
+  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "max_client_transactions", "peers", "peer_key_file", "timers"})) {
     r.get(s, "sip", "domain", c.sip.domain);
     r.get(s, "sip", "workers", c.sip.workers, 0, 64);
     r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
@@ -329,6 +329,11 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
         r.error(s["peers"], "sip.peers", "peer edges need this edge's UDP listener on a concrete address, not '" +
                 udp->address + "'", "the address the other edges reach this one at: it is what a binding's Path names");
     }
+    r.get(s, "sip", "peer_key_file", c.sip.peer_key_file);
+    if (!c.sip.peers.empty() && c.sip.peer_key_file.empty())
+      r.error(s["peers"], "sip.peer_key_file", "peer edges need a shared key file",
+              "sip.peer_key_file: /path/to/peer.key, at least 32 random bytes, the same on every edge "
+              "(head -c 32 /dev/urandom)");
     if (YAML::Node m = s["limits"]; r.section(m, "sip.limits", {"max_message_bytes", "max_headers", "max_header_bytes", "max_via"})) {
       r.get(m, "sip.limits", "max_message_bytes", c.sip.limits.max_message_bytes, 512, 1u << 20);
       r.get(m, "sip.limits", "max_headers", c.sip.limits.max_headers, 8, 4096);

@@ -58,6 +58,9 @@ struct Sip {
   // A request from one of them is trusted only to carry this edge's own flow token in its
   // top Route: it is delivered to the client registered here (docs/state.md).
   std::vector<std::string> peers;
+  // With peers: a file of at least 32 random bytes, the same on every edge. Requests between
+  // edges carry an HMAC under it (edge/peer_auth.h); a peer's address alone proves nothing.
+  std::string peer_key_file;
 };
 
 struct Tls {

@@ -170,7 +170,7 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   }
   // The external S-CSCF and the peer edges are the trusted peers: their requests go to the
   // client named by our flow token in their Route, and nowhere else.
-  if (proxy_ && (proxy_->from_core(flow) || proxy_->from_peer(flow))) {
+  if (proxy_ && (proxy_->from_core(flow) || proxy_->trusted_peer(flow, msg))) {
     transactions_.relayed(transaction);
     proxy_->deliver_from_core(flow, msg, reply);
     return;

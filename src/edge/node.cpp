@@ -162,6 +162,7 @@ std::string Node::start() {
   std::string core_error;
   Proxy::parse_core(c.core.scscf, core_error);
   if (!core_error.empty()) return core_error;
+  if (auto peer_key_error = Proxy::check_peer_key(c); !peer_key_error.empty()) return peer_key_error;
 
   auto dir = store::ensure_private_dir(c.data_dir);
   if (!dir.ok()) return "data_dir: " + dir.message();

@@ -1,6 +1,7 @@
 #include "edge/proxy.h"
 
 #include "edge/client_transactions.h"
+#include "edge/header_policy.h"
 
 #include "crypto/ct.h"
 #include "crypto/hex.h"
@@ -24,7 +25,6 @@ namespace imsguard::edge {
 struct ProxyCounters {
   ops::Counter& forwarded = ops::counters().get("imsguard_proxy_requests_total{outcome=\"forwarded\"}", "requests relayed between registered users");
   ops::Counter& unavailable = ops::counters().get("imsguard_proxy_requests_total{outcome=\"target_unavailable\"}");
-  ops::Counter& pai_stripped = ops::counters().get("imsguard_identity_stripped_total", "client-asserted P-Asserted-Identity headers removed");
   ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
   ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
   ops::Counter& own_answered = ops::counters().get("imsguard_proxy_responses_total{outcome=\"answered_own_request\"}");
@@ -33,6 +33,8 @@ struct ProxyCounters {
   ops::Counter& from_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
   ops::Counter& from_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"}");
   ops::Counter& to_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
+  ops::Counter& peer_refused = ops::counters().get("imsguard_proxy_requests_total{outcome=\"peer_auth_failed\"}",
+                                                   "requests from a peer edge's address without a valid Imsguard-Peer-Auth");
 };
 
 namespace {
@@ -43,6 +45,23 @@ ProxyCounters& proxy_counters() {
 }
 
 constexpr std::string_view kFlowParam = "igf";
+
+// How long a token is good for. A Via token outlives the longest transaction it routes
+// answers for (an INVITE ringing until Timer C, then 2xx retransmissions for 64*T1); a
+// Path as long as the longest registration we grant; a Record-Route for a dialog's life,
+// which SIP does not bound: a day, after which in-dialog requests through that route fail.
+int64_t via_lifetime_s(const config::Config& c) {
+  return (int64_t{c.sip.timers.c_ms} + 2 * 64 * int64_t{c.sip.timers.t1_ms}) / 1000 + 60;
+}
+int64_t path_lifetime_s(const config::Config& c) { return int64_t{c.registrar.max_expires_s} + 300; }
+constexpr int64_t kRecordRouteLifetimeS = 24 * 3600;
+
+// What a Via token is bound to: the transaction's Call-ID and CSeq method, both copied into
+// every answer, so a token seen in one request's Via does not route another's answers.
+std::string via_binding(const sip::Message& m) {
+  auto cseq = m.cseq();
+  return std::string(m.call_id()) + "\n" + std::string(cseq ? cseq->method : m.method_name());
+}
 
 std::optional<config::Transport> parse_transport(std::string_view t) {
   if (t == "udp") return config::Transport::kUdp;
@@ -96,7 +115,7 @@ std::optional<net::Flow> flow_of(const store::Binding& b) {
 }  // namespace
 
 Proxy::Proxy(const config::Config& config, Registrar& registrar)
-    : config_(config), registrar_(registrar), counters_(proxy_counters()) {
+    : config_(config), registrar_(registrar), tokens_(key_), counters_(proxy_counters()) {
   // Flow tokens sit in stored bindings (Path) and in dialogs' route sets: a key kept in the
   // data directory keeps them valid across a restart. Node::start has created it; a bare
   // Proxy (unit tests, no data directory) uses a random key.
@@ -104,6 +123,13 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar)
                                         : store::load_or_create_secret(flow_key_path(config.data_dir), key_.size());
   if (stored.ok()) std::copy(stored.value().begin(), stored.value().end(), key_.begin());
   else RAND_bytes(key_.data(), static_cast<int>(key_.size()));
+  tokens_ = FlowTokens(key_);
+  if (!config.sip.peers.empty()) {
+    // Node::start refused to start without a readable key; without one no peer is trusted.
+    std::string error;
+    if (auto key = PeerAuth::load_key(config.sip.peer_key_file, error))
+      peer_auth_.emplace(std::move(*key), 64 * int64_t{config.sip.timers.t1_ms} / 1000 + 30);
+  }
   std::string ignored;  // Node::start validated the value before building the edge
   core_ = parse_core(config.core.scscf, ignored);
   for (const auto& peer : config.sip.peers) {
@@ -121,9 +147,28 @@ bool Proxy::from_peer(const net::Flow& flow) const {
                      [&](const net::Flow& p) { return p.address == flow.address && p.port == flow.port; });
 }
 
+bool Proxy::trusted_peer(const net::Flow& flow, const sip::Message& msg) const {
+  if (!from_peer(flow)) return false;
+  auto verdict = peer_auth_ ? peer_auth_->verify(msg, unix_now()) : PeerAuth::Verdict::kMissing;
+  if (verdict == PeerAuth::Verdict::kValid) return true;
+  counters_.peer_refused.inc();
+  std::string reason = "request from a peer edge's address refused as a peer's: Imsguard-Peer-Auth ";
+  reason += PeerAuth::verdict_name(verdict);
+  ops::events().emit({"peer", flow.to_string(), "", "reject", reason});
+  return false;
+}
+
+std::string Proxy::check_peer_key(const config::Config& config) {
+  if (config.sip.peers.empty()) return {};
+  std::string error;
+  PeerAuth::load_key(config.sip.peer_key_file, error);
+  return error;
+}
+
 std::string Proxy::path_for(const net::Flow& client) const {
   if (peers_.empty()) return {};
-  return own_route(config::Transport::kUdp, client, "term");
+  return own_route(config::Transport::kUdp, "term",
+                   tokens_.encode(client, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_)));
 }
 
 std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string& error) {
@@ -159,7 +204,7 @@ bool Proxy::from_core(const net::Flow& flow) const {
   return core_ && flow.transport == core_->transport && flow.address == core_->address && flow.port == core_->port;
 }
 
-std::string Proxy::own_route(config::Transport transport, const net::Flow& client, std::string_view user) const {
+std::string Proxy::own_route(config::Transport transport, std::string_view user, std::string_view token) const {
   std::string host = "127.0.0.1";
   uint16_t port = 5060;
   for (const auto& l : config_.sip.listen) {
@@ -172,7 +217,7 @@ std::string Proxy::own_route(config::Transport transport, const net::Flow& clien
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string route = "<sip:";
   route += user;
-  route += "@" + host + ":" + std::to_string(port) + ";lr;" + std::string(kFlowParam) + "=" + encode_flow(client) + ">";
+  route += "@" + host + ":" + std::to_string(port) + ";lr;" + std::string(kFlowParam) + "=" + std::string(token) + ">";
   return route;
 }
 
@@ -183,7 +228,11 @@ void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config:
     case sip::Method::kSubscribe:
     case sip::Method::kRefer:
       // In a dialog that already exists (a To tag) the route set is fixed.
-      if (auto to = msg.to(); to && to->tag().empty()) w.prepend_header("Record-Route", own_route(transport, client, "edge"));
+      if (auto to = msg.to(); to && to->tag().empty())
+        w.prepend_header("Record-Route",
+                         own_route(transport, "edge",
+                                   tokens_.encode(client, FlowPurpose::kRecordRoute, msg.call_id(),
+                                                  unix_now() + kRecordRouteLifetimeS)));
       break;
     default:
       break;
@@ -212,9 +261,10 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
   std::string via = via_for(*core_, msg, flow);
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
-  w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), {});
   // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
-  w.prepend_header("Path", own_route(core_->transport, flow, "term"));
+  w.prepend_header("Path", own_route(core_->transport, "term",
+                                     tokens_.encode(flow, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_))));
   std::string bytes = w.str();
   track(flow, msg, *core_, via, bytes);
   if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, bytes)) {
@@ -237,7 +287,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   std::optional<net::Flow> client;
   std::vector<std::string> rest;
   if (auto routes = msg.routes(); routes && !routes->empty()) {
-    if (auto token = routes->front().uri.param(kFlowParam)) client = decode_flow(*token);
+    client = route_flow(routes->front(), msg);
     for (size_t i = client ? 1 : 0; i < routes->size(); ++i) rest.emplace_back((*routes)[i].raw);
   }
   if (!client || !registrar_.sender()) {
@@ -268,6 +318,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     if (v == "id" || v == "header" || v == "user") privacy_id = true;
   });
   if (privacy_id) w.remove_all(sip::HeaderId::kPAssertedIdentity);
+  apply_header_policy(Crossing::kRequestToClient, msg, w, flow.to_string(), {});
   protect_sdes(w, msg, flow, *client);
   std::string bytes = w.str();
   // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
@@ -282,57 +333,13 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   else counters_.from_core.inc();
 }
 
-std::string Proxy::encode_flow(const net::Flow& flow) const {
-  std::string plain = std::string(config::transport_name(flow.transport)) + "/" + flow.address.to_string() + "/" +
-                      std::to_string(flow.port) + "/" + std::to_string(flow.connection_id) + "/" +
-                      std::to_string(flow.local_port);
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(plain.data()),
-       plain.size(), mac, &len);
-  return crypto::to_hex(plain) + "." + crypto::to_hex(std::span<const uint8_t>(mac, 10));
-}
-
-std::optional<net::Flow> Proxy::decode_flow(std::string_view token) const {
-  size_t dot = token.find('.');
-  if (dot == std::string_view::npos || token.size() > 512) return std::nullopt;
-  auto plain = crypto::from_hex(token.substr(0, dot));
-  if (!plain) return std::nullopt;
-  std::string text(plain->begin(), plain->end());
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(text.data()),
-       text.size(), mac, &len);
-  if (!crypto::constant_time_equal(crypto::to_hex(std::span<const uint8_t>(mac, 10)), token.substr(dot + 1)))
-    return std::nullopt;
-  // transport/address/port/connection/local_port
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '/') {
-      parts.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  if (parts.size() != 5) return std::nullopt;
-  net::Flow f;
-  auto t = parse_transport(parts[0]);
-  std::error_code ec;
-  f.address = asio::ip::make_address(parts[1], ec);
-  if (!t || ec) return std::nullopt;
-  f.transport = *t;
-  // The token verified, so these are our own numbers; still parse without exceptions.
-  auto number = [](const std::string& digits, uint64_t max, uint64_t& out) {
-    auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
-    return err == std::errc() && end == digits.data() + digits.size() && out <= max;
-  };
-  uint64_t port = 0, conn = 0, local = 0;
-  if (!number(parts[2], 65535, port) || !number(parts[3], UINT64_MAX, conn) || !number(parts[4], 65535, local))
-    return std::nullopt;
-  f.port = static_cast<uint16_t>(port);
-  f.connection_id = conn;
-  f.local_port = static_cast<uint16_t>(local);
-  return f;
+std::optional<net::Flow> Proxy::route_flow(const sip::NameAddr& route, const sip::Message& msg) const {
+  auto token = route.uri.param(kFlowParam);
+  if (!token) return std::nullopt;
+  int64_t now = unix_now();
+  // A Path names the registered client for any request; a Record-Route only within its dialog.
+  if (auto f = tokens_.decode(*token, FlowPurpose::kPath, {}, now)) return f;
+  return tokens_.decode(*token, FlowPurpose::kRecordRoute, msg.call_id(), now);
 }
 
 std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
@@ -390,7 +397,8 @@ std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, con
   std::string transport(config::transport_name(target.transport));
   std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
   return "SIP/2.0/" + transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
-         crypto::to_hex(std::span<const uint8_t>(mac, 8)) + ";" + std::string(kFlowParam) + "=" + encode_flow(origin);
+         crypto::to_hex(std::span<const uint8_t>(mac, 8)) + ";" + std::string(kFlowParam) + "=" +
+         tokens_.encode(origin, FlowPurpose::kVia, via_binding(msg), unix_now() + via_lifetime_s(config_));
 }
 
 std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const {
@@ -444,12 +452,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   }
   uint32_t mf = msg.max_forwards().value_or(71);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
-  if (msg.has(sip::HeaderId::kPAssertedIdentity)) {
-    counters_.pai_stripped.inc();
-    ops::events().emit({"identity", flow.to_string(), identity.impi, "strip", "client sent P-Asserted-Identity"});
-  }
-  w.remove_all(sip::HeaderId::kPAssertedIdentity);
-  w.remove_all(sip::HeaderId::kPPreferredIdentity);
+  // Everything the client may not assert goes before the edge asserts its own.
+  apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), identity.impi);
   bool privacy_id = false;
   msg.for_each_value(sip::HeaderId::kPrivacy, [&](std::string_view v) {
     if (v == "id" || v == "header" || v == "user") privacy_id = true;
@@ -461,6 +465,17 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (core_) record_route(w, msg, flow.transport, flow);
   protect_sdes(w, msg, flow, routed->flow);
   std::string bytes = w.str();
+  if (!routed->route.empty()) {
+    // The peer edge trusts what we assert only under our shared key (edge/peer_auth.h).
+    auto signed_bytes = peer_auth_ ? peer_auth_->sign(bytes, unix_now()) : std::nullopt;
+    if (!signed_bytes) {
+      counters_.unavailable.inc();
+      if (msg.method() != sip::Method::kAck)
+        reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+      return;
+    }
+    bytes = std::move(*signed_bytes);
+  }
   track(flow, msg, routed->flow, via, bytes);
   if (!registrar_.sender()->send_to(routed->flow, bytes)) {
     if (client_transactions_) client_transactions_->abandoned(msg, via);
@@ -482,7 +497,8 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   auto top = msg.top_via();
   std::optional<net::Flow> origin;
   if (top) {
-    if (auto token = top->param(kFlowParam)) origin = decode_flow(*token);
+    if (auto token = top->param(kFlowParam))
+      origin = tokens_.decode(*token, FlowPurpose::kVia, via_binding(msg), unix_now());
   }
   if (!origin || !registrar_.sender()) {
     counters_.responses_dropped.inc();
@@ -496,6 +512,9 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   }
   sip::MessageWriter w(msg);
   w.remove_top_via();
+  // Answers are policed like requests: only the trusted core's may assert anything.
+  apply_header_policy(from_core(flow) ? Crossing::kCoreResponse : Crossing::kUntrustedResponse, msg, w,
+                      flow.to_string(), {});
   protect_sdes(w, msg, flow, *origin);
   std::string bytes = w.str();
   if (!registrar_.sender()->send_to(*origin, bytes)) {

@@ -5,6 +5,8 @@
 // answer finds its way back through our Via, whose flow token is MAC-protected so a callee
 // cannot make the edge reflect answers to an address of its choosing.
 #include "config/config.h"
+#include "edge/flow_token.h"
+#include "edge/peer_auth.h"
 #include "edge/registrar.h"
 #include "net/flow.h"
 #include "sip/message.h"
@@ -82,18 +84,22 @@ class Proxy {
   void deliver_from_core(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
 
   // --- peer edges (sip.peers) sharing one state store.
-  // True for a message from the UDP listener of a configured peer edge.
+  // True for a message from the UDP listener of a configured peer edge (an address, not a
+  // proof: used only to choose where to send).
   bool from_peer(const net::Flow& flow) const;
+  // True for a request from a peer edge's listener that carries a valid, fresh
+  // Imsguard-Peer-Auth (edge/peer_auth.h); a failure is counted and reported.
+  bool trusted_peer(const net::Flow& flow, const sip::Message& msg) const;
+  // sip.peer_key_file of the config, for Node::start to check before the edge starts.
+  static std::string check_peer_key(const config::Config& config);
   // The Path this edge records in a binding made over `client` when peers are configured
   // (empty otherwise): our UDP listener with the flow token, so a peer relays here.
   std::string path_for(const net::Flow& client) const;
   // <data_dir>/flow.key: the MAC key of our flow tokens (Node::start creates it).
   static std::string flow_key_path(const std::string& data_dir);
 
-  // The flow token of our Via (public for tests): transport, address, port, connection id
-  // and local port, with a MAC.
-  std::string encode_flow(const net::Flow& flow) const;
-  std::optional<net::Flow> decode_flow(std::string_view token) const;
+  // Our flow tokens (edge/flow_token.h), public for tests.
+  const FlowTokens& tokens() const { return tokens_; }
 
  private:
   // Where a request for a registered user goes: the callee's flow, or, for a binding held
@@ -105,12 +111,14 @@ class Proxy {
   std::optional<Target> target_for(const sip::Message& msg, std::string& aor_out);
   std::optional<Target> target_of(const store::Binding& b) const;
   std::string via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const;
+  // The flow named by the token in `route`'s igf parameter (a Path or one of our Record-Routes).
+  std::optional<net::Flow> route_flow(const sip::NameAddr& route, const sip::Message& msg) const;
   // Hands a request just relayed to the client transactions (when there are any).
   void track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
              std::string bytes);
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
-  // sip:HOST:PORT of our listener for this transport, with ;lr and the flow token of `client`.
-  std::string own_route(config::Transport transport, const net::Flow& client, std::string_view user) const;
+  // sip:USER@HOST:PORT of our listener for this transport, with ;lr and a flow token.
+  std::string own_route(config::Transport transport, std::string_view user, std::string_view token) const;
   // SDES keys travel in the SDP: when either hop is not TLS they are removed (by policy,
   // media.sdes_requires_tls), counted and reported, so SRTP never runs on a key an
   // eavesdropper on a plain hop has read (docs/media.md).
@@ -122,6 +130,8 @@ class Proxy {
   const config::Config& config_;
   Registrar& registrar_;
   std::array<uint8_t, 32> key_{};
+  FlowTokens tokens_;
+  std::optional<PeerAuth> peer_auth_;  // with sip.peers
   ProxyCounters& counters_;
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
   std::vector<net::Flow> peers_;   // sip.peers

@@ -88,15 +88,30 @@ TEST(Config, GarbageNeverCrashes) {
 }
 
 TEST(Config, PeerEdgesAreIpAndPortOnly) {
-  auto good = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n", "t");
+  auto good = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n"
+                          "  peer_key_file: /etc/imsguard/peer.key\n", "t");
   ASSERT_TRUE(good.ok()) << good.errors[0].to_string();
   EXPECT_EQ(good.config->sip.peers.size(), 2u);
   auto bad = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n  peers: ['edge-b.example:5060', '10.0.0.3', '10.0.0.4:0', '10.0.0.5:5060']\n", "t");
   ASSERT_FALSE(bad.ok());
   std::vector<std::string> paths;
   for (const auto& e : bad.errors) paths.push_back(e.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{"sip.peers[0]", "sip.peers[1]", "sip.peers[2]"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"sip.peers[0]", "sip.peers[1]", "sip.peers[2]", "sip.peer_key_file"}));
   EXPECT_NE(bad.errors[0].hint.find("no host names"), std::string::npos);
+}
+
+// A peer's address proves nothing: peers come with the key their requests are signed with.
+TEST(Config, PeerEdgesNeedASharedKeyFile) {
+  auto without = load_string("sip:\n  listen: [{transport: udp, address: 10.0.0.1, port: 5060}]\n  peers: ['10.0.0.2:5060']\n", "t");
+  ASSERT_FALSE(without.ok());
+  EXPECT_EQ(without.errors[0].path, "sip.peer_key_file");
+  auto with = load_string("sip:\n  listen: [{transport: udp, address: 10.0.0.1, port: 5060}]\n  peers: ['10.0.0.2:5060']\n"
+                          "  peer_key_file: /etc/imsguard/peer.key\n", "t");
+  ASSERT_TRUE(with.ok()) << with.errors[0].to_string();
+  EXPECT_EQ(with.config->sip.peer_key_file, "/etc/imsguard/peer.key");
+  auto alone = load_string("sip:\n  listen: [{transport: udp, port: 5060}]\n", "t");
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(alone.config->sip.peer_key_file, "");
 }
 
 TEST(Config, PeerEdgesNeedAConcreteUdpListener) {

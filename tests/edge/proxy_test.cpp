@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "edge/registrar.h"
 #include "store/memory_binding_store.h"
@@ -22,6 +23,11 @@ struct Fixture {
     config.data_dir = data_dir;
     config.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
     config.sip.peers = std::move(peers);
+    if (!config.sip.peers.empty()) {
+      // The shared peer key: the same bytes for every fixture of a test that names peers.
+      config.sip.peer_key_file = data_dir + "/peer.key";
+      std::ofstream(config.sip.peer_key_file, std::ios::binary) << std::string(32, 'k');
+    }
     registrar = std::make_unique<Registrar>(config, subscribers, bindings);
     proxy = std::make_unique<Proxy>(config, *registrar);
   }
@@ -79,21 +85,21 @@ TEST(ProxyFlowToken, TamperingAndAnotherEdgesKeyAreRefusedAndARestartKeepsTokens
   std::string token;
   {
     Fixture a(dir_a);
-    token = a.proxy->encode_flow(client);
-    auto back = a.proxy->decode_flow(token);
+    token = a.proxy->tokens().encode(client, FlowPurpose::kPath, {}, unix_now() + 60);
+    auto back = a.proxy->tokens().decode(token, FlowPurpose::kPath, {}, unix_now());
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(back->address, client.address);
     EXPECT_EQ(back->port, client.port);
     std::string tampered = token;
     tampered[tampered.size() - 1] = tampered.back() == '0' ? '1' : '0';
-    EXPECT_FALSE(a.proxy->decode_flow(tampered).has_value());
-    EXPECT_FALSE(a.proxy->decode_flow("zz." + token).has_value());
-    EXPECT_FALSE(a.proxy->decode_flow("").has_value());
+    EXPECT_FALSE(a.proxy->tokens().decode(tampered, FlowPurpose::kPath, {}, unix_now()).has_value());
+    EXPECT_FALSE(a.proxy->tokens().decode("zz." + token, FlowPurpose::kPath, {}, unix_now()).has_value());
+    EXPECT_FALSE(a.proxy->tokens().decode("", FlowPurpose::kPath, {}, unix_now()).has_value());
   }
   Fixture restarted(dir_a);  // same data_dir: same key
-  EXPECT_TRUE(restarted.proxy->decode_flow(token).has_value());
+  EXPECT_TRUE(restarted.proxy->tokens().decode(token, FlowPurpose::kPath, {}, unix_now()).has_value());
   Fixture other(dir_b);  // another edge's key
-  EXPECT_FALSE(other.proxy->decode_flow(token).has_value());
+  EXPECT_FALSE(other.proxy->tokens().decode(token, FlowPurpose::kPath, {}, unix_now()).has_value());
   std::filesystem::remove_all(dir_a);
   std::filesystem::remove_all(dir_b);
 }
@@ -164,9 +170,10 @@ TEST(ProxyPeers, APathNamingAPeerRoutesThereAndAGarbagePathFallsBackToTheFlow) {
     ASSERT_EQ(sender.sent.size(), 1u) << path;
     const auto& [to, bytes] = sender.sent[0];
     if (path == peer_path) {
-      // To the peer edge, with the binding's Path as the top Route.
+      // To the peer edge, with the binding's Path as the top Route, signed with the peer key.
       EXPECT_EQ(to.address.to_string(), "192.0.2.11") << path;
       EXPECT_NE(bytes.find("Route: " + peer_path), std::string::npos) << bytes;
+      EXPECT_NE(bytes.find("\r\nImsguard-Peer-Auth: ts="), std::string::npos) << bytes;
     } else {
       // Unparsable, a host name, or not a peer: the registered flow itself, no Route added.
       EXPECT_EQ(to.address.to_string(), "198.51.100.9") << path;
@@ -175,6 +182,55 @@ TEST(ProxyPeers, APathNamingAPeerRoutesThereAndAGarbagePathFallsBackToTheFlow) {
     }
   }
   std::filesystem::remove_all(dir);
+}
+
+// A request from a peer's address counts as the peer's only with a valid, fresh MAC under
+// the shared key: what edge B signs, edge A (same key) accepts; the same bytes with one
+// identity field changed, without the header, from another address, or signed under
+// another key, are refused.
+TEST(ProxyPeers, OnlyARequestSignedWithTheSharedKeyIsAPeers) {
+  std::string dir_a = temp_dir(), dir_b = temp_dir(), dir_c = temp_dir();
+  Fixture a(dir_a, {"192.0.2.11:5060"});
+  Fixture b(dir_b, {"192.0.2.10:5060"});
+  std::string text =
+      "MESSAGE sip:carol@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.11:5060;branch=z9hG4bKs1\r\n"
+      "Route: <sip:term@192.0.2.10:5060;lr;igf=00.00>\r\n"
+      "From: <sip:alice@ims.local>;tag=1\r\nTo: <sip:carol@ims.local>\r\nCall-ID: s1\r\nCSeq: 1 MESSAGE\r\n"
+      "Max-Forwards: 70\r\nP-Asserted-Identity: <sip:alice@ims.local>\r\nContent-Length: 2\r\n\r\nhi";
+  PeerAuth shared(std::vector<uint8_t>(32, 'k'), 60);
+  auto signed_text = shared.sign(text, unix_now());
+  ASSERT_TRUE(signed_text.has_value());
+  auto verdict_of = [&](const Fixture& f, const std::string& bytes, const net::Flow& from) {
+    sip::Message m;
+    if (sip::parse_datagram(bytes, sip::Limits{}, m).status != sip::ParseStatus::kOk) return false;
+    return f.proxy->trusted_peer(from, m);
+  };
+  net::Flow peer = udp("192.0.2.11", 5060);
+  EXPECT_TRUE(verdict_of(a, *signed_text, peer));
+  EXPECT_FALSE(verdict_of(a, text, peer));                       // no header
+  EXPECT_FALSE(verdict_of(a, *signed_text, udp("192.0.2.12", 5060)));  // not a peer's address
+  std::string forged = *signed_text;
+  forged.replace(forged.find("P-Asserted-Identity: <sip:alice"), 31, "P-Asserted-Identity: <sip:bank@");
+  EXPECT_FALSE(verdict_of(a, forged, peer));                     // the identity changed
+  std::string body = *signed_text;
+  body.back() = '!';
+  EXPECT_FALSE(verdict_of(a, body, peer));                       // the body changed
+  EXPECT_FALSE(verdict_of(a, *shared.sign(text, unix_now() - 3600), peer));  // an hour old
+  PeerAuth other(std::vector<uint8_t>(32, 'x'), 60);
+  EXPECT_FALSE(verdict_of(a, *other.sign(text, unix_now()), peer));  // another key
+  // Without the key file an edge with peers trusts none of them (and Node::start refuses).
+  Fixture keyless(dir_c);
+  keyless.config.sip.peers = {"192.0.2.11:5060"};
+  keyless.config.sip.peer_key_file = dir_c + "/missing.key";
+  Proxy no_key(keyless.config, *keyless.registrar);
+  sip::Message m;
+  ASSERT_EQ(sip::parse_datagram(*signed_text, sip::Limits{}, m).status, sip::ParseStatus::kOk);
+  EXPECT_FALSE(no_key.trusted_peer(peer, m));
+  EXPECT_NE(Proxy::check_peer_key(keyless.config), "");
+  (void)b;
+  std::filesystem::remove_all(dir_a);
+  std::filesystem::remove_all(dir_b);
+  std::filesystem::remove_all(dir_c);
 }
 
 }  // namespace

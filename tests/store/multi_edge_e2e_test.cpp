@@ -13,6 +13,7 @@
 #include "process.h"
 #include "redis_server.h"
 #include "sip_socket.h"
+#include "spoofed_udp.h"
 
 using namespace imsguard::testkit;
 using namespace std::chrono_literals;
@@ -53,7 +54,10 @@ class Edge {
     provision();
   }
   uint16_t port() const { return port_; }
-  void set_peer(uint16_t peer_port) { peer_port_ = peer_port; }
+  void set_peer(uint16_t peer_port, const std::string& peer_key_file) {
+    peer_port_ = peer_port;
+    peer_key_file_ = peer_key_file;
+  }
 
   bool start(const std::string& state, const std::string& extra_yaml = "") {
     prepare();
@@ -65,7 +69,7 @@ class Edge {
       << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
       << "    - { transport: udp, address: 127.0.0.1, port: " << port_ << " }\n"
       << "    - { transport: tcp, address: 127.0.0.1, port: " << port_ << " }\n";
-    if (peer_port_) y << "  peers: [\"127.0.0.1:" << peer_port_ << "\"]\n";
+    if (peer_port_) y << "  peers: [\"127.0.0.1:" << peer_port_ << "\"]\n  peer_key_file: " << peer_key_file_ << "\n";
     y
       << "auth:\n  realm: ims.local\n  digest_algorithms: [SHA-256, MD5]\n"
       << extra_yaml;
@@ -125,6 +129,7 @@ class Edge {
   std::string dir_;
   uint16_t port_ = 0;
   uint16_t peer_port_ = 0;
+  std::string peer_key_file_;
 };
 
 class MultiEdge : public ::testing::Test {
@@ -134,8 +139,11 @@ class MultiEdge : public ::testing::Test {
     ASSERT_TRUE(redis_->start()) << read_file(redis_->log_path());
     a_.prepare();
     b_.prepare();
-    a_.set_peer(b_.port());
-    b_.set_peer(a_.port());
+    // The key the edges share (sip.peer_key_file): what proves a request comes from a peer.
+    std::string key_file = a_.dir() + "/peer.key";
+    write_file(key_file, std::string("0123456789abcdef0123456789abcdef-peer-key"));
+    a_.set_peer(b_.port(), key_file);
+    b_.set_peer(a_.port(), key_file);
     ASSERT_TRUE(a_.start(redis_->url(), extra_yaml)) << a_.log();
     ASSERT_TRUE(b_.start(redis_->url(), extra_yaml)) << b_.log();
   }
@@ -213,6 +221,50 @@ TEST_F(MultiEdge, RegisteredThroughAIsReachedThroughB) {
   EXPECT_EQ(b_.stop(), 0) << b_.log();
   EXPECT_NE(b_.log().find("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"} 1"), std::string::npos) << b_.log();
   EXPECT_NE(a_.log().find("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"} 1"), std::string::npos) << a_.log();
+}
+
+// F4: a datagram with a peer edge's source address proves nothing. An attacker who holds
+// carol's Path (it crossed the link between the edges, and sits in the shared store) writes
+// B's address and port into the IP and UDP headers through a raw socket and sends A a MESSAGE
+// asserting the bank's identity: A refuses it as a peer's request (no valid Imsguard-Peer-Auth)
+// and carol never sees it; a message really relayed by B still reaches her.
+TEST_F(MultiEdge, ARequestSpoofedFromAPeersAddressIsNotTrusted) {
+  start();
+  ChildProcess carol;
+  std::string carol_log = a_.dir() + "/carol.log";
+  keep_registered(carol, a_, "carol", carol_log);
+  std::string stored = redis_->cli({"HVALS", "imsguard:b:sip:carol@ims.local"});
+  size_t at = stored.find("<sip:term@127.0.0.1:" + std::to_string(a_.port()) + ";lr;igf=");
+  ASSERT_NE(at, std::string::npos) << stored;
+  std::string path = stored.substr(at, stored.find('>', at) + 1 - at);
+  std::string via = "127.0.0.1:" + std::to_string(b_.port());
+  std::string forged = "MESSAGE sip:carol@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP " + via +
+                       ";branch=z9hG4bKspoof1\r\nRoute: " + path +
+                       "\r\nFrom: <sip:bank@ims.local>;tag=9\r\nTo: <sip:carol@ims.local>\r\nCall-ID: spoof-1\r\n"
+                       "CSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nP-Asserted-Identity: <sip:bank@ims.local>\r\n"
+                       "Imsguard-Peer-Auth: ts=1;mac=00000000000000000000000000000000\r\n"
+                       "Content-Type: text/plain\r\nContent-Length: 8\r\n\r\nspoofed!";
+  ASSERT_TRUE(send_spoofed_udp(forged, "127.0.0.1", b_.port(), a_.port()));
+  EXPECT_TRUE(eventually([&] { return a_.events().find("Imsguard-Peer-Auth bad_mac") != std::string::npos; }, 5s))
+      << a_.events();
+  // The same without the header (another transaction: another branch and Call-ID).
+  std::string unsigned_copy = forged;
+  unsigned_copy.erase(unsigned_copy.find("Imsguard-Peer-Auth"), std::string("Imsguard-Peer-Auth: ts=1;mac=").size() + 34);
+  unsigned_copy.replace(unsigned_copy.find("spoof1"), 6, "spoof2");
+  unsigned_copy.replace(unsigned_copy.find("spoof-1"), 7, "spoof-2");
+  ASSERT_TRUE(send_spoofed_udp(unsigned_copy, "127.0.0.1", b_.port(), a_.port()));
+  EXPECT_TRUE(eventually([&] { return a_.events().find("Imsguard-Peer-Auth missing") != std::string::npos; }, 5s))
+      << a_.events();
+  // What B really relays still arrives: the key, not the address, makes a peer.
+  auto args = b_.digest("message", "alice", "alice-secret");
+  args.insert(args.end(), {"--to", "sip:carol@ims.local", "--text", "really from B"});
+  CmdRun sent = run(b_.dir(), args);
+  EXPECT_NE(sent.output.find("MESSAGE sip:carol@ims.local: 200"), std::string::npos) << sent.output;
+  EXPECT_TRUE(eventually([&] { return read_file(carol_log).find("really from B") != std::string::npos; }, 10s))
+      << read_file(carol_log);
+  EXPECT_EQ(read_file(carol_log).find("spoofed!"), std::string::npos) << read_file(carol_log);
+  EXPECT_EQ(read_file(carol_log).find("bank@"), std::string::npos) << read_file(carol_log);
+  EXPECT_EQ(carol.stop(30s), 0);
 }
 
 TEST_F(MultiEdge, BruteForceSplitAcrossEdgesIsLockedOutOnBoth) {

@@ -1,0 +1,89 @@
+// Flow tokens: a token names its flow only for the purpose, binding and time it was made for,
+// and only under the key that made it.
+#include "edge/flow_token.h"
+
+#include <gtest/gtest.h>
+
+namespace imsguard::edge {
+namespace {
+
+net::Flow flow(const char* address, uint16_t port, config::Transport t = config::Transport::kUdp) {
+  net::Flow f;
+  f.transport = t;
+  f.address = asio::ip::make_address(address);
+  f.port = port;
+  return f;
+}
+
+std::array<uint8_t, FlowTokens::kKeyBytes> key(uint8_t fill) {
+  std::array<uint8_t, FlowTokens::kKeyBytes> k{};
+  k.fill(fill);
+  return k;
+}
+
+TEST(FlowToken, RoundTripsEveryFieldOfTheFlow) {
+  FlowTokens tokens(key(1));
+  net::Flow f = flow("2001:db8::7", 5062, config::Transport::kTls);
+  f.connection_id = 1234567890123ULL;
+  f.local_port = 5061;
+  auto back = tokens.decode(tokens.encode(f, FlowPurpose::kVia, "call-1\nINVITE", 1000), FlowPurpose::kVia,
+                            "call-1\nINVITE", 999);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->transport, config::Transport::kTls);
+  EXPECT_EQ(back->address, f.address);
+  EXPECT_EQ(back->port, 5062);
+  EXPECT_EQ(back->connection_id, 1234567890123ULL);
+  EXPECT_EQ(back->local_port, 5061);
+}
+
+TEST(FlowToken, APurposeCannotStandInForAnother) {
+  FlowTokens tokens(key(1));
+  std::string rr = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kRecordRoute, "call-1", 1000);
+  EXPECT_TRUE(tokens.decode(rr, FlowPurpose::kRecordRoute, "call-1", 10).has_value());
+  EXPECT_FALSE(tokens.decode(rr, FlowPurpose::kPath, "call-1", 10).has_value());
+  EXPECT_FALSE(tokens.decode(rr, FlowPurpose::kVia, "call-1", 10).has_value());
+  std::string path = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 1000);
+  EXPECT_FALSE(tokens.decode(path, FlowPurpose::kRecordRoute, {}, 10).has_value());
+}
+
+TEST(FlowToken, ABoundTokenNamesNobodyInAnotherDialog) {
+  FlowTokens tokens(key(1));
+  std::string rr = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kRecordRoute, "call-1", 1000);
+  EXPECT_FALSE(tokens.decode(rr, FlowPurpose::kRecordRoute, "call-2", 10).has_value());
+  EXPECT_FALSE(tokens.decode(rr, FlowPurpose::kRecordRoute, "", 10).has_value());
+  // The binding is length-prefixed in the MAC: no shifting of characters between fields.
+  EXPECT_FALSE(tokens.decode(rr, FlowPurpose::kRecordRoute, "call-1 ", 10).has_value());
+}
+
+TEST(FlowToken, ExpiresAtItsTime) {
+  FlowTokens tokens(key(1));
+  std::string t = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 1000);
+  EXPECT_TRUE(tokens.decode(t, FlowPurpose::kPath, {}, 1000).has_value());
+  EXPECT_FALSE(tokens.decode(t, FlowPurpose::kPath, {}, 1001).has_value());
+}
+
+TEST(FlowToken, TamperingAnotherKeyAndGarbageAreRefused) {
+  FlowTokens tokens(key(1));
+  std::string t = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 1000);
+  EXPECT_FALSE(FlowTokens(key(2)).decode(t, FlowPurpose::kPath, {}, 10).has_value());
+  // Another expiry or address written into the plain part: the MAC no longer matches.
+  std::string longer = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 9999);
+  std::string spliced = longer.substr(0, longer.find('.')) + t.substr(t.find('.'));
+  EXPECT_FALSE(tokens.decode(spliced, FlowPurpose::kPath, {}, 10).has_value());
+  std::string flipped = t;
+  flipped.back() = flipped.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(tokens.decode(flipped, FlowPurpose::kPath, {}, 10).has_value());
+  for (std::string_view junk : {std::string_view(""), std::string_view("."), std::string_view("zz.00"),
+                                std::string_view("00"), std::string_view(t).substr(0, t.find('.'))})
+    EXPECT_FALSE(tokens.decode(junk, FlowPurpose::kPath, {}, 10).has_value()) << junk;
+  EXPECT_FALSE(tokens.decode(std::string(600, 'a') + t, FlowPurpose::kPath, {}, 10).has_value());
+}
+
+TEST(FlowToken, OnlyUriParameterCharacters) {
+  FlowTokens tokens(key(3));
+  std::string t = tokens.encode(flow("::1", 1), FlowPurpose::kVia, "x", 1);
+  EXPECT_EQ(t.find_first_not_of("0123456789abcdef."), std::string::npos) << t;
+}
+
+}  // namespace
+}  // namespace imsguard::edge
