@@ -186,4 +186,88 @@ TEST_F(TrustBoundaryE2e, TheCalleesAnswerCannotAssertAnIdentityOrRouteSetTowardT
       << edge_.events();
 }
 
+// Flow tokens bound to their dialog (edge/flow_token.h), in P-CSCF mode with the S-CSCF played
+// by a raw UDP socket. The caller's Record-Route token is what a callee sees; taken out of
+// its dialog and put in the Route of another request, it names nobody.
+class FlowTokenBindingE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImsguardOptions o;
+    o.tls = false;
+    o.roles = "[edge]";
+    o.extra_yaml = "core: { scscf: \"sip:127.0.0.1:" + std::to_string(scscf_.local_port()) + "\" }\n";
+    ASSERT_TRUE(edge_.start(o)) << edge_.log();
+  }
+
+  // A request from the client with `extra` header lines.
+  std::string client_request(const std::string& method, const std::string& call_id, const std::string& extra) const {
+    std::string port = std::to_string(alice_.local_port());
+    std::string to = method == "REGISTER" ? "sip:alice@ims.local" : "sip:bob@ims.local";
+    return method + " " + (method == "REGISTER" ? std::string("sip:ims.local") : to) +
+           " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + call_id +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=a" + port + "\r\nTo: <" + to +
+           ">\r\nCall-ID: " + call_id + "\r\nCSeq: 1 " + method + "\r\nContact: <sip:alice@127.0.0.1:" + port + ">\r\n" +
+           extra + "Content-Length: 0\r\n\r\n";
+  }
+
+  // The S-CSCF's answer to `request`, as a UAS builds it (RFC 3261 8.2.6).
+  static std::string answer_to(const std::string& request, const std::string& extra) {
+    std::string out = "SIP/2.0 200 OK\r\n";
+    size_t line = request.find("\r\n") + 2;
+    while (line < request.size()) {
+      size_t end = request.find("\r\n", line);
+      std::string h = request.substr(line, end - line);
+      if (h.empty()) break;
+      std::string name = lower(h.substr(0, h.find(':')));
+      if (name == "via" || name == "from" || name == "call-id" || name == "cseq") out += h + "\r\n";
+      if (name == "to") out += h + ";tag=core1\r\n";
+      line = end + 2;
+    }
+    return out + extra + "Content-Length: 0\r\n\r\n";
+  }
+
+  // A request the S-CSCF sends toward the client along `route`.
+  std::string from_core(const std::string& method, const std::string& call_id, const std::string& route) const {
+    return method + " sip:alice@127.0.0.1:" + std::to_string(alice_.local_port()) +
+           " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(scscf_.local_port()) + ";branch=z9hG4bK" +
+           call_id + method + "\r\nRoute: " + route +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b1\r\nTo: <sip:alice@ims.local>;tag=a1\r\n"
+           "Call-ID: " + call_id + "\r\nCSeq: 2 " + method + "\r\nP-Asserted-Identity: <sip:bank@ims.local>\r\n"
+           "Content-Length: 0\r\n\r\n";
+  }
+
+  UdpPeer scscf_, alice_;
+  ImsguardProcess edge_;
+};
+
+TEST_F(FlowTokenBindingE2e, ACallersRecordRouteTokenRoutesOnlyWithinItsDialog) {
+  // alice registers through the edge; the S-CSCF accepts.
+  ASSERT_TRUE(alice_.send(client_request("REGISTER", "rr-reg", "Expires: 600\r\n"), edge_.sip_port()));
+  auto reg = next(scscf_, false);
+  ASSERT_TRUE(reg) << edge_.log();
+  ASSERT_TRUE(scscf_.send(answer_to(*reg, "P-Associated-URI: <sip:alice@ims.local>\r\n"), edge_.sip_port()));
+  auto registered = next(alice_, true);
+  ASSERT_TRUE(registered) << edge_.log();
+  ASSERT_EQ(status_of(*registered), 200) << *registered;
+  // Her INVITE reaches the S-CSCF with the edge's Record-Route: what the callee will see.
+  ASSERT_TRUE(alice_.send(client_request("INVITE", "rr-dialog", ""), edge_.sip_port()));
+  auto invite = next(scscf_, false);
+  ASSERT_TRUE(invite) << edge_.log();
+  std::string rr = header_of(*invite, "Record-Route");
+  ASSERT_NE(rr.find(";igf="), std::string::npos) << *invite;
+  // Out of its dialog, the token names nobody: 404, and alice sees nothing.
+  ASSERT_TRUE(scscf_.send(from_core("MESSAGE", "rr-elsewhere", rr), edge_.sip_port()));
+  auto refused = next(scscf_, true);
+  ASSERT_TRUE(refused) << edge_.log();
+  EXPECT_EQ(status_of(*refused), 404) << *refused;
+  for (auto got = alice_.receive(1000ms); got; got = alice_.receive(300ms))
+    EXPECT_EQ(got->find("rr-elsewhere"), std::string::npos) << "delivered out of its dialog:\n" << *got;
+  // Inside its dialog it routes as it should (the BYE of that call reaches alice).
+  ASSERT_TRUE(scscf_.send(from_core("BYE", "rr-dialog", rr), edge_.sip_port()));
+  auto bye = next(alice_, false);
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_EQ(bye->rfind("BYE ", 0), 0u) << *bye;
+  EXPECT_EQ(header_of(*bye, "Call-ID"), "rr-dialog") << *bye;
+}
+
 }  // namespace
