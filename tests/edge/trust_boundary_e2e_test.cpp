@@ -245,14 +245,16 @@ TEST_F(FlowTokenBindingE2e, ACallersRecordRouteTokenRoutesOnlyWithinItsDialog) {
   ASSERT_TRUE(alice_.send(client_request("REGISTER", "rr-reg", "Expires: 600\r\n"), edge_.sip_port()));
   auto reg = next(scscf_, false);
   ASSERT_TRUE(reg) << edge_.log();
-  ASSERT_TRUE(scscf_.send(answer_to(*reg, "P-Associated-URI: <sip:alice@ims.local>\r\n"), edge_.sip_port()));
+  ASSERT_TRUE(scscf_.send(answer_to(*reg, "P-Associated-URI: <sip:alice@ims.local>\r\nContact: <sip:alice@127.0.0.1:" +
+                                               std::to_string(alice_.local_port()) + ">;expires=600\r\n"),
+                          edge_.sip_port()));
   auto registered = next(alice_, true);
   ASSERT_TRUE(registered) << edge_.log();
   ASSERT_EQ(status_of(*registered), 200) << *registered;
   // Her INVITE reaches the S-CSCF with the edge's Record-Route: what the callee will see.
   ASSERT_TRUE(alice_.send(client_request("INVITE", "rr-dialog", ""), edge_.sip_port()));
   auto invite = next(scscf_, false);
-  ASSERT_TRUE(invite) << edge_.log();
+  ASSERT_TRUE(invite) << edge_.log() << alice_.receive(100ms).value_or("(alice got nothing)");
   std::string rr = header_of(*invite, "Record-Route");
   ASSERT_NE(rr.find(";igf="), std::string::npos) << *invite;
   // Out of its dialog, the token names nobody: 404, and alice sees nothing.
