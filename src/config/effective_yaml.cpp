@@ -48,6 +48,7 @@ std::string effective_yaml(const Config& c) {
     << c.sip.timers.t1_ms << YAML::Key << "t2_ms" << YAML::Value << c.sip.timers.t2_ms << YAML::Key << "c_ms"
     << YAML::Value << c.sip.timers.c_ms << YAML::EndMap;
   strings(e, "peers", c.sip.peers);
+  e << YAML::Key << "peer_key_file" << YAML::Value << c.sip.peer_key_file;
   e << YAML::Key << "listen" << YAML::Value << YAML::BeginSeq;
   for (const auto& l : c.sip.listen)
     e << YAML::Flow << YAML::BeginMap << YAML::Key << "transport" << YAML::Value << std::string(transport_name(l.transport))
