@@ -61,7 +61,10 @@ std::string BodyPart::header(std::string_view name) const {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     pos = end + 1;
     if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-      if (in) value += " " + std::string(line.substr(line.find_first_not_of(" \t")));
+      if (in) {
+        size_t first = line.find_first_not_of(" \t");
+        if (first != std::string_view::npos) value += (value.empty() ? "" : " ") + std::string(line.substr(first));
+      }
       continue;
     }
     if (in) break;

@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
+#include <memory>
 #include <thread>
 
 #include "client/transport.h"
@@ -29,45 +31,56 @@
 namespace imsguard::media {
 namespace {
 
-// The third party: a UDP socket on 127.0.0.2 that counts what reaches it.
-class Victim {
+// A UDP socket on `address` that counts what reaches it: the third party (127.0.0.2), or
+// the attacker's own port (127.0.0.1) that keeps its streams alive.
+class Sink {
  public:
-  Victim() {
+  explicit Sink(const char* address, uint16_t port = 0) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    a.sin_port = htons(port);
+    ::inet_pton(AF_INET, address, &a.sin_addr);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
     int big = 8 << 20;
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
   }
-  ~Victim() { ::close(fd_); }
+  ~Sink() { ::close(fd_); }
+  bool bound() const { return bound_; }
   uint16_t port() const { return port_; }
   void drain() {
     char buf[4096];
     while (::recv(fd_, buf, sizeof buf, 0) > 0) {
     }
   }
-  // Bytes that arrive within `d`.
-  uint64_t bytes_for(std::chrono::milliseconds d) {
-    uint64_t total = 0;
+  // Reads what arrives until `end`: bytes, and the distinct source ports (streams).
+  void read_until(std::chrono::steady_clock::time_point end) {
     char buf[4096];
-    auto end = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < end) {
       pollfd p{fd_, POLLIN, 0};
       ::poll(&p, 1, 20);
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
       ssize_t n;
-      while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) total += static_cast<uint64_t>(n);
+      while ((n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len)) > 0) {
+        bytes_ += static_cast<uint64_t>(n);
+        sources_.insert(ntohs(from.sin_port));
+        len = sizeof from;
+      }
     }
-    return total;
   }
+  uint64_t bytes() const { return bytes_; }
+  size_t streams() const { return sources_.size(); }
 
  private:
   int fd_ = -1;
   uint16_t port_ = 0;
+  bool bound_ = false;
+  uint64_t bytes_ = 0;
+  std::set<uint16_t> sources_;
 };
 
 std::string offer_toward(uint16_t port) {
@@ -83,6 +96,7 @@ class Reflector : public ::testing::Test {
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
                    " }\n  https_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
                    " }\n  services:\n    - { name: media, method: INVITE }\n"
+                   "    - { name: messaging, method: MESSAGE }\n    - { name: content, method: GET }\n"
                    "media:\n  srtp_policy: optional\n" + media_yaml;
     ASSERT_TRUE(node_.start(o)) << node_.log();
   }
@@ -93,14 +107,22 @@ class Reflector : public ::testing::Test {
 
   struct Result {
     int invites = 0, ok = 0, busy = 0, other = 0;
-    double victim_bytes_per_s = 0;
+    double victim_bytes_per_s = 0, own_bytes_per_s = 0;
+    size_t victim_streams = 0, own_streams = 0;  // streams seen arriving during 2 s
     std::string first_refusal;
   };
 
-  // alice (registered over TLS) sends `n` INVITEs naming the victim, then the victim
-  // listens for two seconds.
-  Result attack(int n, Victim& victim) {
+  // alice (registered over TLS) sends `n` INVITEs whose SDP names the victim (127.0.0.2,
+  // port P); she keeps a socket of her own on 127.0.0.1 port P. Then both listen for 2 s.
+  Result attack(int n) {
     Result r;
+    std::unique_ptr<Sink> victim, own;
+    for (int i = 0; i < 20 && !(own && own->bound()); ++i) {
+      victim = std::make_unique<Sink>("127.0.0.2");
+      own = std::make_unique<Sink>("127.0.0.1", victim->port());
+    }
+    EXPECT_TRUE(own && own->bound()) << "no port free on both addresses";
+    if (!own || !own->bound()) return r;
     client::TransportOptions t;
     t.kind = client::TransportKind::kTls;
     t.server = {"127.0.0.1", node_.tls_port()};
@@ -118,18 +140,32 @@ class Reflector : public ::testing::Test {
     EXPECT_TRUE(reg.ok) << reg.error;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (int i = 0; i < n && std::chrono::steady_clock::now() < deadline; ++i) {
-      auto out = ua.send_request("INVITE", "sip:media@services.ims.local", "application/sdp", offer_toward(victim.port()));
+      auto out = ua.send_request("INVITE", "sip:media@services.ims.local", "application/sdp", offer_toward(victim->port()));
       ++r.invites;
       if (out.status == 200) ++r.ok;
       else if (out.status == 486 || out.status == 503) ++r.busy;
       else ++r.other;
       if (out.status != 200 && r.first_refusal.empty()) r.first_refusal = std::to_string(out.status) + " " + out.reason;
+      if (i % 50 == 0) {  // keep the socket buffers from overflowing during a long run
+        victim->drain();
+        own->drain();
+      }
     }
-    victim.drain();
-    r.victim_bytes_per_s = static_cast<double>(victim.bytes_for(std::chrono::milliseconds(2000))) / 2.0;
-    std::printf("reflector: %d INVITEs, %d streams held by one subscriber, %d refused (486/503), %d other; "
-                "victim received %.0f bytes/s\n",
-                r.invites, r.ok, r.busy, r.other, r.victim_bytes_per_s);
+    victim->drain();
+    own->drain();
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2000);
+    std::thread other([&] { own->read_until(end); });
+    victim->read_until(end);
+    other.join();
+    r.victim_bytes_per_s = static_cast<double>(victim->bytes()) / 2.0;
+    r.own_bytes_per_s = static_cast<double>(own->bytes()) / 2.0;
+    r.victim_streams = victim->streams();
+    r.own_streams = own->streams();
+    std::printf("reflector: %d INVITEs from one subscriber: %d answered 200, %d refused (486/503), %d other; "
+                "third party received %.0f bytes/s from %zu streams; the subscriber's own address %.0f bytes/s "
+                "from %zu streams\n",
+                r.invites, r.ok, r.busy, r.other, r.victim_bytes_per_s, r.victim_streams, r.own_bytes_per_s,
+                r.own_streams);
     return r;
   }
 
@@ -144,10 +180,12 @@ class Reflector : public ::testing::Test {
 
 TEST_F(Reflector, NoStreamReachesAThirdPartyAndOneSubscriberHoldsAtMostItsCap) {
   start("");  // defaults: max_sessions_per_subscriber 4
-  Victim victim;
-  auto r = attack(invites(), victim);
+  auto r = attack(invites());
   EXPECT_EQ(r.victim_bytes_per_s, 0) << "the media service streamed to the address the SDP named";
+  EXPECT_EQ(r.victim_streams, 0u);
   EXPECT_LE(r.ok, 4) << "one subscriber held more streams than media.max_sessions_per_subscriber";
+  EXPECT_LE(r.own_streams, 4u);
+  EXPECT_GE(r.own_streams, 1u) << "the streams did not go to the signalling address";
   EXPECT_EQ(r.ok + r.busy, r.invites) << r.first_refusal;
   EXPECT_NE(r.first_refusal.find("486"), std::string::npos) << r.first_refusal;
   // One event for the episode, not one per refused INVITE.
@@ -166,8 +204,7 @@ TEST_F(Reflector, NoStreamReachesAThirdPartyAndOneSubscriberHoldsAtMostItsCap) {
 
 TEST_F(Reflector, TheCapIsTheConfiguredOne) {
   start("  max_sessions_per_subscriber: 2\n");
-  Victim victim;
-  auto r = attack(6, victim);
+  auto r = attack(6);
   EXPECT_EQ(r.ok, 2);
   EXPECT_EQ(r.busy, 4) << r.first_refusal;
   EXPECT_EQ(r.victim_bytes_per_s, 0);
@@ -175,8 +212,7 @@ TEST_F(Reflector, TheCapIsTheConfiguredOne) {
 
 TEST_F(Reflector, TheTotalCapRefusesWith503) {
   start("  max_sessions: 3\n");
-  Victim victim;
-  auto r = attack(5, victim);
+  auto r = attack(5);
   EXPECT_EQ(r.ok, 3);
   EXPECT_NE(r.first_refusal.find("503"), std::string::npos) << r.first_refusal;
 }

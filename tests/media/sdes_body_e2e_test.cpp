@@ -38,7 +38,7 @@ class SdesBodies : public ::testing::Test {
     ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", dir_, "--impi", "carol@ims.local", "--impu",
                            "sip:carol@ims.local", "--password", "carol-secret"},
                           dir_ + "/add.log"));
-    ASSERT_EQ(add.wait(30s), 0) << read_file(dir_ + "/add.log");
+    ASSERT_EQ(add.wait(30s), 0) << testkit::read_file(dir_ + "/add.log");
     // carol listens over UDP for every case of the test.
     carol_log_ = dir_ + "/carol.log";
     ASSERT_TRUE(carol_.start({IMSGUARD_BIN, "client", "register", "--server", "127.0.0.1:" + std::to_string(edge_.sip_port()),

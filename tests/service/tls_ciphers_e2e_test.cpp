@@ -29,7 +29,8 @@ class TlsCiphers : public ::testing::Test {
     o.roles = "[edge, core, servicebox]";
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
                    " }\n  https_listen: { address: 127.0.0.1, port: " + std::to_string(https_port_) +
-                   " }\n  services:\n    - { name: content, method: GET }\n";
+                   " }\n  services:\n    - { name: media, method: INVITE }\n"
+                   "    - { name: messaging, method: MESSAGE }\n    - { name: content, method: GET }\n";
     ASSERT_TRUE(node_.start(o)) << node_.log();
   }
   void TearDown() override {
