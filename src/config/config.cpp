@@ -421,7 +421,8 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
       }
     }
   }
-  if (YAML::Node s = root["media"]; r.section(s, "media", {"srtp_policy", "sdes_requires_tls", "crypto_suites"})) {
+  if (YAML::Node s = root["media"]; r.section(s, "media", {"srtp_policy", "sdes_requires_tls", "crypto_suites",
+                                                         "max_sessions_per_subscriber", "max_sessions"})) {
     std::string policy = std::string(srtp_policy_name(c.media.srtp_policy));
     r.get(s, "media", "srtp_policy", policy);
     if (policy == "off") c.media.srtp_policy = SrtpPolicy::kOff;
@@ -430,6 +431,8 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     else r.error(s["srtp_policy"], "media.srtp_policy", "unknown policy '" + policy + "'", "off | optional | mandatory");
     r.get(s, "media", "sdes_requires_tls", c.media.sdes_requires_tls);
     r.get(s, "media", "crypto_suites", c.media.crypto_suites);
+    r.get(s, "media", "max_sessions_per_subscriber", c.media.max_sessions_per_subscriber, 1, 1024);
+    r.get(s, "media", "max_sessions", c.media.max_sessions, 1, 100000);
   }
   if (YAML::Node s = root["admin"]; r.section(s, "admin", {"listen", "token"})) {
     r.get(s, "admin", "listen", c.admin.listen);

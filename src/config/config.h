@@ -192,6 +192,10 @@ struct Media {
   SrtpPolicy srtp_policy = SrtpPolicy::kOptional;
   bool sdes_requires_tls = true;
   std::vector<std::string> crypto_suites;
+  // Streams the service box keeps at once for one subscriber, and in all (F9: a subscriber
+  // held 14k streams, 14k descriptors). Above either, INVITEs are refused (486 / 503).
+  uint32_t max_sessions_per_subscriber = 4;
+  uint32_t max_sessions = 500;  // about what one pump thread keeps on time (docs/benchmarks.md)
 };
 
 struct Admin {

@@ -241,14 +241,16 @@ void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config:
 
 void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from,
                          const net::Flow& to) const {
-  if (!config_.media.sdes_requires_tls || msg.body().empty() || msg.content_type() != "application/sdp") return;
+  if (!config_.media.sdes_requires_tls || msg.body().empty()) return;
   if (from.transport == config::Transport::kTls && to.transport == config::Transport::kTls) return;
-  bool stripped = false;
-  std::string body = media::strip_sdes_for_plain_flow(msg.body(), stripped);
-  if (!stripped) return;
-  w.set_body("application/sdp", body);
+  // Media types as RFC 2045/7231 compare them, multipart parts included (media/sdes_strip.h).
+  auto r = media::strip_sdes_from_message(msg);
+  if (r.verdict == media::SdesVerdict::kUnchanged) return;
+  bool refused = r.verdict == media::SdesVerdict::kRefused;  // unreadable, might hold keys: body not forwarded
+  w.set_body(r.content_type, r.body);
   counters_.sdes_stripped.inc();
-  ops::events().emit({"media", from.to_string(), "", "strip", "a=crypto removed: SDES keys on a hop without TLS"});
+  ops::events().emit({"media", from.to_string(), "", "strip",
+                      refused ? "body removed: " + r.reason : "a=crypto removed: SDES keys on a hop without TLS"});
 }
 
 void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {

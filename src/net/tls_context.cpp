@@ -9,23 +9,28 @@ namespace imsguard::net {
 
 using crypto::openssl_error;
 
+std::string apply_tls_policy(SSL_CTX* raw, const std::string& min_version) {
+  int min = min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
+  SSL_CTX_set_min_proto_version(raw, min);
+  SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_NO_TICKET);
+  // TLS 1.2: ECDHE with AEAD only. TLS 1.3: the AEAD suites, named so CCM stays out.
+  if (SSL_CTX_set_cipher_list(raw, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                   "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+    return openssl_error("cannot set TLS 1.2 cipher list");
+  if (SSL_CTX_set_ciphersuites(raw, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1)
+    return openssl_error("cannot set TLS 1.3 cipher suites");
+  SSL_CTX_set1_groups_list(raw, "X25519:P-256:P-384");
+  return {};
+}
+
 TlsContextResult make_tls_context(const TlsFiles& files, TlsRole role, bool require_peer_cert) {
   TlsContextResult result;
   auto method = role == TlsRole::kServer ? asio::ssl::context::tls_server : asio::ssl::context::tls_client;
   auto ctx = std::make_shared<asio::ssl::context>(method);
   SSL_CTX* raw = ctx->native_handle();
-  int min = files.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
-  SSL_CTX_set_min_proto_version(raw, min);
-  SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_NO_TICKET);
-  // TLS 1.2: ECDHE with AEAD only. TLS 1.3 suites are all AEAD.
-  if (SSL_CTX_set_cipher_list(raw, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                                   "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                                   "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
-    result.error = openssl_error("cannot set TLS 1.2 cipher list");
-    return result;
-  }
-  SSL_CTX_set1_groups_list(raw, "X25519:P-256:P-384");
+  if (result.error = apply_tls_policy(raw, files.min_version); !result.error.empty()) return result;
 
   if (!files.cert.empty() || role == TlsRole::kServer) {
     if (files.cert.empty() || files.key.empty()) {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+struct ssl_ctx_st;
+
 namespace imsguard::net {
 
 struct TlsFiles {
@@ -22,6 +24,11 @@ struct TlsContextResult {
 };
 
 enum class TlsRole { kServer, kClient };
+
+// The protocol and cipher policy above, applied to a context built elsewhere (the HTTPS
+// content server's, made by cpp-httplib): TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305,
+// TLS 1.3 AEAD suites, no CBC. "" or the OpenSSL error.
+std::string apply_tls_policy(ssl_ctx_st* ctx, const std::string& min_version);
 
 // `require_peer_cert`: servers demand and verify a client certificate (mTLS); clients
 // always verify the server against `ca` when it is given.

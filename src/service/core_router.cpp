@@ -18,6 +18,9 @@ struct RouterCounters {
                                               "requests to a service refused by the core (profile, barred, method)");
   ops::Counter& tokens = ops::counters().get("imsguard_service_requests_total{outcome=\"token_issued\"}",
                                              "content tokens issued over signaling");
+  ops::Counter& refused_plain =
+      ops::counters().get("imsguard_service_requests_total{outcome=\"token_refused_plain_flow\"}",
+                          "content token requests refused because the flow is not TLS");
   ops::Counter& relayed = ops::counters().get("imsguard_service_requests_total{outcome=\"relayed\"}");
   ops::Counter& failed = ops::counters().get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
   ops::Counter& policed_identity =
@@ -54,6 +57,13 @@ std::string edge_record_route(const config::Config& config, const net::Flow& flo
   std::string route = "<sip:services@" + host + ":" + std::to_string(port);
   if (flow.transport != config::Transport::kUdp) route += ";transport=" + std::string(config::transport_name(flow.transport));
   return route + ";lr>";
+}
+
+// The flow's IP as text, an IPv4-mapped IPv6 address as IPv4 (what the box can send to).
+std::string signalling_ip(const net::Flow& flow) {
+  if (flow.address.is_v6() && flow.address.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, flow.address.to_v6()).to_string();
+  return flow.address.to_string();
 }
 
 }  // namespace
@@ -101,7 +111,15 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   std::string impu = identity.impus.empty() ? "sip:" + identity.impi : identity.impus.front();
   const ServiceEntry* entry = catalog_->find(service);
   if (entry->is_content()) {
-    // The token goes back on the flow the subscriber registered (TLS for a protected path).
+    // A content token is a bearer credential: whoever reads it fetches the content. It goes
+    // back only on a TLS flow; over UDP or TCP anyone on the path would read it (F18).
+    if (flow.transport != config::Transport::kTls) {
+      counters().refused_plain.inc();
+      ops::events().emit({"service", source, identity.impi, "reject",
+                          "content token refused: bearer tokens are only issued over TLS (" + service + ")"});
+      reply.send(sip::make_response(msg, 403, "Forbidden (content tokens are only issued over TLS)", {}, "core"));
+      return true;
+    }
     std::string token = gate_->issue_token(impu, service, unix_now());
     counters().tokens.inc();
     sip::HeaderPair extra[] = {{kContentTokenHeader, token}};
@@ -109,7 +127,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     return true;
   }
 
-  auto assertion = gate_->sign(impu, entry->identity, service, unix_now());
+  // The flow's address goes into the signed assertion: the box streams media only there.
+  auto assertion = gate_->sign(impu, entry->identity, service, unix_now(), signalling_ip(flow));
   sip::MessageWriter w(msg);
   w.remove_all(sip::HeaderId::kPAssertedIdentity);
   w.remove_all(sip::HeaderId::kPPreferredIdentity);
@@ -120,12 +139,20 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   w.add_header("Identity", assertion.identity);
   // SDES keys that crossed the subscriber's hop in clear are no secret: the box must not key
   // SRTP with them (media.sdes_requires_tls). The core-box hop itself is mutual TLS.
-  if (config_.media.sdes_requires_tls && flow.transport != config::Transport::kTls && !msg.body().empty() &&
-      msg.content_type() == "application/sdp") {
-    bool stripped = false;
-    std::string body = media::strip_sdes_for_plain_flow(msg.body(), stripped);
-    if (stripped) {
-      w.set_body("application/sdp", body);
+  // Media types compare as RFC 2045/7231 say and multipart parts count (media/sdes_strip.h).
+  if (config_.media.sdes_requires_tls && flow.transport != config::Transport::kTls && !msg.body().empty()) {
+    auto stripped = media::strip_sdes_from_message(msg);
+    if (stripped.verdict == media::SdesVerdict::kRefused) {
+      // A body that might hold keys but cannot be read is refused, never relayed.
+      counters().sdes_stripped.inc();
+      ops::events().emit({"media", source, identity.impi, "reject", "body refused: " + stripped.reason});
+      reply.send(sip::make_response(msg, stripped.code, std::string(sip::default_reason(stripped.code)) + " (" +
+                                                             stripped.reason + ")",
+                                    {}, "core"));
+      return true;
+    }
+    if (stripped.verdict == media::SdesVerdict::kStripped) {
+      w.set_body(stripped.content_type, stripped.body);
       counters().sdes_stripped.inc();
       ops::events().emit({"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"});
     }
@@ -158,6 +185,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   }
   sip::MessageWriter out(answer);
   for (const auto& name : policing.removed) out.remove_all(name);
+  // Bearer credentials never go back on a plain flow, whatever a service's allowed_headers say.
+  if (flow.transport != config::Transport::kTls) out.remove_all(kContentTokenHeader);
   if (!policing.removed.empty()) {
     counters().policed_header.inc();
     std::string names;

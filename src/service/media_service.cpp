@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include "media/sdes.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "media/udp.h"
 #include "sip/parser.h"
 #include "sip/response.h"
@@ -10,14 +12,31 @@
 #include "sip/writer.h"
 
 namespace imsguard::service {
+namespace {
+
+struct CapCounters {
+  ops::Counter& per_subscriber = ops::counters().get(
+      "imsguard_media_sessions_refused_total{cap=\"subscriber\"}",
+      "media INVITEs refused because the subscriber (or the box) holds its maximum of streams");
+  ops::Counter& total = ops::counters().get("imsguard_media_sessions_refused_total{cap=\"total\"}");
+  ops::Counter& redirected = ops::counters().get(
+      "imsguard_media_destination_redirected_total",
+      "media streams sent to the signalling address rather than another address named in the SDP");
+};
+
+CapCounters& cap_counters() {
+  static CapCounters c;
+  return c;
+}
+
+}  // namespace
 
 MediaService::MediaService(MediaServiceOptions options)
     : options_(std::move(options)), pump_([this](const media::StreamReport& r) {
         std::lock_guard lock(mutex_);
         auto it = calls_.find(r.label);
         if (it == calls_.end()) return;
-        it->second.ended = true;
-        it->second.ended_at = std::chrono::steady_clock::now();
+        mark_ended(it->second);
       }) {}
 
 MediaService::~MediaService() { stop(); }
@@ -56,8 +75,47 @@ std::string MediaService::respond(const sip::Message& req, int code, std::string
   return w.str();
 }
 
+void MediaService::mark_ended(Call& call) {
+  if (call.ended) return;
+  call.ended = true;
+  call.ended_at = std::chrono::steady_clock::now();
+  if (active_total_ > 0) --active_total_;
+  if (options_.media.max_sessions > active_total_) total_capped_ = false;  // the box's episode is over
+  auto it = active_by_caller_.find(call.caller);
+  if (it == active_by_caller_.end()) return;
+  if (--it->second == 0) active_by_caller_.erase(it);
+  capped_callers_.erase(call.caller);  // below its cap again: a new refusal is a new episode
+}
+
+std::string MediaService::over_cap(std::string_view identity, std::string_view source, int& code) {
+  auto it = active_by_caller_.find(identity);
+  uint32_t mine = it == active_by_caller_.end() ? 0 : it->second;
+  if (mine >= options_.media.max_sessions_per_subscriber) {
+    cap_counters().per_subscriber.inc();
+    code = 486;
+    std::string why = "media session limit per subscriber reached (" +
+                      std::to_string(options_.media.max_sessions_per_subscriber) + ")";
+    if (capped_callers_.emplace(std::string(identity), true).second)
+      ops::events().emit({"media", std::string(source), std::string(identity), "reject",
+                          why + "; further INVITEs refused silently until one of its streams ends"});
+    return why;
+  }
+  if (active_total_ >= options_.media.max_sessions) {
+    cap_counters().total.inc();
+    code = 503;
+    std::string why = "media session limit reached (" + std::to_string(options_.media.max_sessions) + ")";
+    if (!total_capped_)
+      ops::events().emit({"media", std::string(source), std::string(identity), "reject",
+                          why + "; further INVITEs refused silently until a stream ends"});
+    total_capped_ = true;
+    return why;
+  }
+  return {};
+}
+
 std::string MediaService::handle_invite(const sip::Message& invite, std::string_view to_tag, std::string_view contact,
-                                        std::string_view identity, std::string_view source) {
+                                        std::string_view identity, std::string_view source,
+                                        std::string_view signalling_address) {
   auto refuse = [&](int code, std::string_view reason, const std::string& why) {
     media::record_negotiation(media::Outcome::kRefused, "answer", source, identity, why);
     // The reason phrase carries the why: the core passes no Warning header back.
@@ -72,6 +130,18 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
     if (auto to = invite.to(); to && !to->tag().empty())
       return respond(invite, 481, "Call/Transaction Does Not Exist", to_tag);
   }
+  if (signalling_address.empty())
+    return refuse(403, "Forbidden", "no signed signalling address: media goes only to the caller's own flow");
+  {
+    std::lock_guard lock(mutex_);
+    int code = 0;
+    if (std::string why = over_cap(identity, source, code); !why.empty()) {
+      // Counted, and reported once per episode by over_cap: not one audit event per INVITE.
+      std::vector<sip::HeaderPair> extra;
+      if (code == 503) extra.emplace_back("Retry-After", "30");
+      return sip::make_response(invite, code, std::string(sip::default_reason(code)) + " (" + why + ")", extra, to_tag);
+    }
+  }
   if (invite.body().empty()) return refuse(488, "Not Acceptable Here", "the INVITE has no SDP offer");
   auto offer = sip::parse_sdp(invite.body());
   if (!offer) return refuse(400, "Bad Request", "SDP offer: " + offer.error);
@@ -84,7 +154,11 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   stream.fd = sock.fd;
   stream.label = std::string(invite.call_id());
   stream.max_packets = options_.max_packets;
-  if (auto err = media::connect_udp(sock.fd, plan.remote_address, plan.remote_port); !err.empty()) {
+  // The stream goes to the caller's signalling address, whatever address the SDP names
+  // (a NAT'd client names its private one; an attacker names its victim's).
+  std::string destination(signalling_address);
+  if (plan.remote_address != destination) cap_counters().redirected.inc();
+  if (auto err = media::connect_udp(sock.fd, destination, plan.remote_port); !err.empty()) {
     ::close(sock.fd);
     return refuse(488, "Not Acceptable Here", err);
   }
@@ -124,8 +198,26 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   std::string label = stream.label;
   // Registered before the stream starts, so its end (even an immediate one) finds the dialog.
   std::unique_lock lock(mutex_);
+  // Checked again under the same lock that counts: concurrent INVITEs cannot overshoot.
+  int code = 0;
+  if (std::string why = over_cap(identity, source, code); !why.empty()) {
+    lock.unlock();
+    ::close(stream.fd);
+    return sip::make_response(invite, code, std::string(sip::default_reason(code)) + " (" + why + ")", {}, to_tag);
+  }
+  if (auto old = calls_.find(label); old != calls_.end()) {
+    if (!old->second.ended) {
+      // Another caller's live dialog under this Call-ID: never take over its stream.
+      lock.unlock();
+      ::close(stream.fd);
+      return respond(invite, 400, "Bad Request (Call-ID in use)", to_tag);
+    }
+    calls_.erase(old);
+  }
   Call& call = calls_[label];
   call = Call{0, std::string(identity), answer.text, std::string(contact), false, {}};
+  ++active_by_caller_[call.caller];
+  ++active_total_;
   lock.unlock();
   uint64_t id = pump_.add(std::move(stream));
   lock.lock();
@@ -153,7 +245,9 @@ std::string MediaService::handle_bye(const sip::Message& bye, std::string_view t
     if (const Call* call = find_call(bye.call_id(), identity)) {
       known = true;
       if (!call->ended) id = call->stream;
-      calls_.erase(calls_.find(bye.call_id()));
+      auto it = calls_.find(bye.call_id());
+      mark_ended(it->second);
+      calls_.erase(it);
     }
   }
   if (!known) return respond(bye, 481, "Call/Transaction Does Not Exist", to_tag);

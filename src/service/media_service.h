@@ -6,6 +6,13 @@
 // unreachable. Every negotiation is audited (counter + security event, see
 // media/negotiation.h).
 //
+// Not a reflector (F9): a stream goes only to the IP address of the signalling flow that
+// negotiated it (signed by the core into the assertion), at the port the SDP names; the
+// address the SDP names is ignored. Streams are capped per subscriber and in all
+// (media.max_sessions_per_subscriber, media.max_sessions); refusals are counted, with one
+// security event per episode (from the first refusal until the subscriber, or the box,
+// is below its cap again), not one per INVITE.
+//
 // SDES keys reaching the box crossed the core-box hop over mutual TLS; the client-edge hop
 // is covered by the core, which strips a=crypto from SDP arriving over non-TLS flows
 // (media::strip_sdes_for_plain_flow in CoreRouter), so the box treats a=crypto it sees as
@@ -41,10 +48,12 @@ class MediaService {
   void stop();
 
   // The whole response (200 with the SDP answer, 488 with the reason, 400 for a body that is
-  // not SDP) to an INVITE for the media service. `identity` (the asserted caller) and
-  // `source` go into the audit event.
+  // not SDP, 486/503 over the caps, 403 without a signalling address) to an INVITE for the
+  // media service. `identity` (the asserted caller) and `source` go into the audit event;
+  // `signalling_address` is the IP of the caller's signalling flow, where the stream goes.
   std::string handle_invite(const sip::Message& invite, std::string_view to_tag, std::string_view contact,
-                            std::string_view identity, std::string_view source);
+                            std::string_view identity, std::string_view source,
+                            std::string_view signalling_address);
   // Ends the stream of that dialog (Call-ID, same asserted caller); the 200 (or 481) to
   // send, after the stream's socket is closed.
   std::string handle_bye(const sip::Message& bye, std::string_view to_tag, std::string_view identity);
@@ -78,9 +87,18 @@ class MediaService {
   static constexpr std::chrono::seconds kEndedDialogLinger{32};
   const Call* find_call(std::string_view call_id, std::string_view identity) const;  // under mutex_
   void prune_ended();                                                                // under mutex_
+  // The stream of `call` is over: the caps count one fewer. Idempotent. Under mutex_.
+  void mark_ended(Call& call);
+  // "" when the caller may open one more stream, else the refusal (and its event, once per
+  // episode). Under mutex_.
+  std::string over_cap(std::string_view identity, std::string_view source, int& code);
 
   std::mutex mutex_;
   std::map<std::string, Call, std::less<>> calls_;  // Call-ID -> dialog
+  std::map<std::string, uint32_t, std::less<>> active_by_caller_;  // streams not ended, per caller
+  uint32_t active_total_ = 0;                                      // streams not ended
+  std::map<std::string, bool, std::less<>> capped_callers_;  // callers in a refusal episode
+  bool total_capped_ = false;                                 // the box is in a refusal episode
 };
 
 }  // namespace imsguard::service

@@ -33,6 +33,7 @@ std::string passport_sign(const Es256Key& key, const PassportClaims& c, std::str
                            {"orig", {{"uri", c.orig}}},
                            {"origid", c.origid},
                            {"svc", c.service}};
+  if (!c.signalling_address.empty()) claims["sigaddr"] = c.signalling_address;
   std::string signing_input = b64(header.dump()) + "." + b64(claims.dump());
   auto sig = key.sign(signing_input);
   if (sig.empty()) return {};
@@ -73,6 +74,7 @@ PassportCheck passport_verify(const Es256Key& key, std::string_view value, int64
     out.iat = claims.at("iat").get<int64_t>();
     out.origid = claims.at("origid").get<std::string>();
     out.service = claims.at("svc").get<std::string>();
+    if (claims.contains("sigaddr")) out.signalling_address = claims.at("sigaddr").get<std::string>();
   } catch (const nlohmann::json::exception&) {
     return fail("PASSporT claims lack orig/dest/iat/origid/svc");
   }

@@ -18,6 +18,10 @@ struct PassportClaims {
   int64_t iat = 0;      // seconds since the epoch
   std::string origid;   // unique per assertion: the replay cache key
   std::string service;  // "svc" claim: the service the core authorised
+  // "sigaddr" (private claim, optional): the IP address of the subscriber's signalling flow
+  // as the edge saw it. The media service streams only to it (F9: no reflection to an
+  // address a subscriber merely names in its SDP).
+  std::string signalling_address;
 };
 
 // Compact JWS: base64url(header) "." base64url(claims) "." base64url(R||S). The header is

@@ -49,6 +49,7 @@ std::string ServiceBox::handle(const sip::Message& req) {
 
   const auto* identity = req.find("Identity");
   auto pai = req.p_asserted_identities();
+  std::string signalling_address;  // from the signed assertion only
   if (!identity) {
     if (options_.require_signed_assertion || (pai && !pai->empty()))
       return refuse(req, 428, "Use Identity Header", "no signed assertion");
@@ -65,6 +66,7 @@ std::string ServiceBox::handle(const sip::Message& req) {
       return refuse(req, 403, "Forbidden", "replayed assertion " + c.origid);
     }
     if (verdict == ReplayCache::Verdict::kFull) return refuse(req, 503, "Service Unavailable", "replay cache full");
+    signalling_address = c.signalling_address;
   }
   ++counters_.served;
   std::string pai_value = "<" + entry->identity + ">";
@@ -72,7 +74,8 @@ std::string ServiceBox::handle(const sip::Message& req) {
     std::string caller = pai && !pai->empty() ? std::string((*pai)[0].uri.raw) : std::string();
     if (bye) return media_->handle_bye(req, "sb", caller);
     if (cancel) return media_->handle_cancel(req, "sb", caller);
-    return media_->handle_invite(req, "sb", pai_value, caller, "core");
+    // Unsigned (require_signed_assertion: false): no signalling address, so no stream.
+    return media_->handle_invite(req, "sb", pai_value, caller, "core", signalling_address);
   }
   sip::HeaderPair extra[] = {{"P-Asserted-Identity", pai_value}};
   return sip::make_response(req, 200, "OK", extra, "sb");

@@ -37,8 +37,9 @@ GateDecision ServiceGate::authorize(const std::vector<std::string>& profile, boo
 }
 
 SignedAssertion ServiceGate::sign(std::string_view impu, std::string_view dest, std::string_view service,
-                                  int64_t now) const {
-  PassportClaims c{std::string(impu), std::string(dest), now, new_origid(), std::string(service)};
+                                  int64_t now, std::string_view signalling_address) const {
+  PassportClaims c{std::string(impu), std::string(dest), now, new_origid(), std::string(service),
+                   std::string(signalling_address)};
   std::string jws = passport_sign(key_, c, x5u_);
   return {identity_header(jws, x5u_), "<" + std::string(impu) + ">", c.origid};
 }

@@ -46,7 +46,9 @@ class ServiceGate {
   GateDecision authorize(const std::vector<std::string>& profile, bool barred, std::string_view service,
                          std::string_view method) const;
 
-  SignedAssertion sign(std::string_view impu, std::string_view dest, std::string_view service, int64_t now) const;
+  // `signalling_address`: the IP of the subscriber's flow, signed into the assertion ("" for none).
+  SignedAssertion sign(std::string_view impu, std::string_view dest, std::string_view service, int64_t now,
+                       std::string_view signalling_address = {}) const;
 
   // Header value carrying a content token to the client in the relayed 2xx:
   // `<token>;service=<name>;expires=<unix>` (header name kContentTokenHeader).

@@ -96,7 +96,7 @@ struct MediaDialogs : ::testing::Test {
   void SetUp() override { ASSERT_EQ(service.start(), ""); }
   std::string invite(const std::string& to_tag, std::string_view identity = kAlice) {
     auto req = dialog_request("INVITE", to_tag, sdp_offer(sink.port()));
-    return service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", identity, "test");
+    return service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", identity, "test", "127.0.0.1");
   }
 };
 
@@ -152,12 +152,72 @@ TEST_F(MediaDialogs, ByeAfterTheStreamEndedStillCloses) {
   MediaService short_service{options};
   ASSERT_EQ(short_service.start(), "");
   auto req = dialog_request("INVITE", "", sdp_offer(sink.port()));
-  ASSERT_EQ(status_of(short_service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", kAlice, "t")), 200);
+  ASSERT_EQ(status_of(short_service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", kAlice, "t", "127.0.0.1")), 200);
   for (int i = 0; i < 100 && short_service.active_streams() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_EQ(short_service.active_streams(), 0u);
   auto bye = dialog_request("BYE", "sb");
   EXPECT_EQ(status_of(short_service.handle_bye(bye->msg, "sb", kAlice)), 200);
+}
+
+// F9: one subscriber cannot hold more than its cap of streams (486, counted, one event per
+// episode), the box no more than its total (503); a stream goes to the signalling address,
+// never to another address the SDP names.
+struct MediaCaps : ::testing::Test {
+  MediaServiceOptions options = [] {
+    MediaServiceOptions o;
+    o.media.max_sessions_per_subscriber = 2;
+    o.media.max_sessions = 3;
+    return o;
+  }();
+  UdpSink sink;
+
+  std::string invite(MediaService& service, int n, std::string_view identity, const std::string& sdp_address = "127.0.0.1",
+                     std::string_view signalling = "127.0.0.1") {
+    std::string offer = sdp_offer(sink.port());
+    offer.replace(offer.find("c=IN IP4 127.0.0.1"), 18, "c=IN IP4 " + sdp_address);
+    std::string text = testing::request("INVITE", kRuri, {});
+    text.replace(text.find("c1@test"), 7, "cap" + std::to_string(n) + "@test");
+    std::string cl = "Content-Length: 0\r\n\r\n";
+    text.replace(text.find(cl), cl.size(),
+                 "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
+    keep_.push_back(testing::parse(text));
+    return service.handle_invite(keep_.back()->msg, "sb", "<sip:media@services.ims.local>", identity, "test", signalling);
+  }
+  std::vector<std::unique_ptr<testing::Parsed>> keep_;
+};
+
+TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
+  MediaService service{options};
+  ASSERT_EQ(service.start(), "");
+  EXPECT_EQ(status_of(invite(service, 1, kAlice)), 200);
+  EXPECT_EQ(status_of(invite(service, 2, kAlice)), 200);
+  std::string third = invite(service, 3, kAlice);
+  EXPECT_EQ(status_of(third), 486) << third;
+  EXPECT_NE(third.find("limit per subscriber"), std::string::npos) << third;
+  EXPECT_EQ(status_of(invite(service, 4, "sip:bob@ims.local")), 200);  // bob has his own cap
+  std::string total = invite(service, 5, "sip:carol@ims.local");
+  EXPECT_EQ(status_of(total), 503) << total;
+  EXPECT_NE(total.find("Retry-After: 30"), std::string::npos) << total;
+  EXPECT_EQ(service.active_streams(), 3u);
+  // alice hangs up one call: she may place another.
+  std::string bye_text = testing::request("BYE", kRuri, {});
+  bye_text.replace(bye_text.find("c1@test"), 7, "cap1@test");
+  auto bye = testing::parse(bye_text);
+  EXPECT_EQ(status_of(service.handle_bye(bye->msg, "sb", kAlice)), 200);
+  EXPECT_EQ(status_of(invite(service, 6, kAlice)), 200);
+  EXPECT_EQ(service.active_streams(), 3u);
+}
+
+TEST_F(MediaCaps, TheStreamGoesToTheSignallingAddressNotTheOneInTheSdp) {
+  MediaService service{options};
+  ASSERT_EQ(service.start(), "");
+  // The SDP names 127.0.0.2 (a victim); the signalling flow was 127.0.0.1, where the sink is.
+  ASSERT_EQ(status_of(invite(service, 1, kAlice, "127.0.0.2")), 200);
+  EXPECT_GT(sink.receive_for(200), 0) << "the stream did not go to the signalling address";
+  // Without a signed signalling address there is no stream at all.
+  std::string unsigned_invite = invite(service, 2, kAlice, "127.0.0.1", "");
+  EXPECT_EQ(status_of(unsigned_invite), 403) << unsigned_invite;
 }
 
 }  // namespace
