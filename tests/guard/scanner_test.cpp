@@ -17,6 +17,17 @@ TEST(ScannerGuard, KnownToolsAreRecognisedByUserAgent) {
     EXPECT_FALSE(is_scanner_agent(ua)) << ua;
 }
 
+// RFC 3261 20.41: product tokens, compared whole (case-insensitively, 7.3.1); comments skipped.
+TEST(ScannerGuard, FingerprintsMatchWholeProductTokensOnly) {
+  for (const char* ua : {"MyCorp SIPClient", "MyCorp SIPClient/2.1", "smapper/1.0", "Nmapped-Phone",
+                         "Acme (friendly-scanner inside a comment)", "iwarehouse/3", "sipsakura"})
+    EXPECT_FALSE(is_scanner_agent(ua)) << ua;
+  for (const char* ua : {"sipcli/v1.8", "SIPCLI", "Mozilla/5.0 (x) sipvicious/0.3", "SIP Auditor/1", "Nmap NSE",
+                         "friendly-scanner (sipvicious 0.2)", "Acme/1 (comment) sundayddr"})
+    EXPECT_TRUE(is_scanner_agent(ua)) << ua;
+  EXPECT_FALSE(is_scanner_agent("SIP Phone (Auditor)")) << "the words of a fingerprint are consecutive product names";
+}
+
 TEST(ScannerGuard, FingerprintDropsSilentlyAndBans) {
   BanList bans;
   ScannerGuard g(config::ScannerGuard{}, bans);
