@@ -91,7 +91,11 @@ def main():
         for s in held:
             s.setblocking(False)
             try:
-                closed += s.recv(1) == b""
+                while True:  # pongs may be waiting before the end of the stream
+                    chunk = s.recv(4096)
+                    if chunk == b"":
+                        closed += 1
+                        break
             except BlockingIOError:
                 pass
             except OSError:
