@@ -15,6 +15,13 @@ FloodGuard::FloodGuard(const config::FloodGuard& config, BanList& bans)
                                   "bans withheld: UDP evidence against an address with a registered flow")) {}
 
 void FloodGuard::ban(const Context& ctx, bool prefix, uint32_t count) {
+  // A registered phone's address over UDP is never banned (below); that is told once as the
+  // window goes over (and every 1024th after, should the sketch's estimate step over that
+  // count), so a spoofed flood in its name costs no allocation per datagram.
+  if (!prefix && !ctx.may_ban() && count != config_.max_per_source + 1 && (count & 1023) != 0) {
+    spared_.inc();
+    return;
+  }
   std::string reason = std::to_string(count) + " messages in " + std::to_string(config_.window_s) + " s from the " +
                        (prefix ? "prefix" : ctx.registered ? "flow" : "address") + " (limit " +
                        std::to_string(prefix ? config_.max_per_prefix : config_.max_per_source) + ")";

@@ -105,5 +105,27 @@ TEST(ScannerGuard, WindowEndsTheCount) {
     }
 }
 
+// F8: a fingerprint in a datagram from an address with a registered flow (anyone can write
+// it over UDP) is dropped but bans nothing; over TCP the source is proven and is banned.
+TEST(ScannerGuard, UdpFingerprintFromARegisteredAddressIsDroppedNotBanned) {
+  BanList bans;
+  ScannerGuard g(config::ScannerGuard{}, bans);
+  auto phone = flow("192.0.2.70", 5070);
+  auto r = request("OPTIONS", "100", "friendly-scanner");
+  EXPECT_EQ(g.on_request(ctx_at(phone, 1000, true), r->msg).action, Action::kDrop);
+  auto other_port = flow("192.0.2.70", 6000);
+  Context other = ctx_at(other_port, 1000);
+  other.address_registered = true;
+  EXPECT_EQ(g.on_request(other, r->msg).action, Action::kDrop);
+  EXPECT_EQ(bans.size(), 0u);
+  auto tcp = flow("192.0.2.70", 7000);
+  tcp.transport = config::Transport::kTcp;
+  tcp.connection_id = 9;
+  Context proven = ctx_at(tcp, 1000);
+  proven.address_registered = true;
+  EXPECT_EQ(g.on_request(proven, r->msg).action, Action::kDrop);
+  EXPECT_EQ(bans.size(), 1u);
+}
+
 }  // namespace
 }  // namespace imsguard::guard
