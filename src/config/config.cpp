@@ -350,11 +350,14 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
       r.error(s["min_version"], "tls.min_version", "unsupported TLS version '" + c.tls.min_version + "'",
               "\"1.2\" or \"1.3\"; older versions are refused");
   }
-  if (YAML::Node s = root["connections"]; r.section(s, "connections", {"max_per_source", "max_total", "idle_timeout_s", "message_deadline_s"})) {
+  if (YAML::Node s = root["connections"]; r.section(s, "connections", {"max_per_source", "max_total", "idle_timeout_s", "message_deadline_s",
+                                                                       "first_byte_deadline_s", "tls_handshake_deadline_s"})) {
     r.get(s, "connections", "max_per_source", c.connections.max_per_source, 1, kMax);
     r.get(s, "connections", "max_total", c.connections.max_total, 1, kMax);
     r.get(s, "connections", "idle_timeout_s", c.connections.idle_timeout_s, 1, 86400);
     r.get(s, "connections", "message_deadline_s", c.connections.message_deadline_s, 1, 3600);
+    r.get(s, "connections", "first_byte_deadline_s", c.connections.first_byte_deadline_s, 1, 3600);
+    r.get(s, "connections", "tls_handshake_deadline_s", c.connections.tls_handshake_deadline_s, 1, 3600);
   }
   if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
                                                          "nonce_secret_rotation_s", "aka", "digest"})) {

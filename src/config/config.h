@@ -73,6 +73,10 @@ struct Connections {
   uint32_t max_total = 10000;
   uint32_t idle_timeout_s = 300;
   uint32_t message_deadline_s = 10;
+  // From accept (TCP) or the end of the handshake (TLS) to the first byte: an idle
+  // connection that never speaks holds a slot for this long at most.
+  uint32_t first_byte_deadline_s = 10;
+  uint32_t tls_handshake_deadline_s = 10;
 };
 
 struct Auth {

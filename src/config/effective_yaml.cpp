@@ -66,7 +66,9 @@ std::string effective_yaml(const Config& c) {
   e << YAML::Key << "connections" << YAML::Value << YAML::BeginMap << YAML::Key << "max_per_source" << YAML::Value
     << c.connections.max_per_source << YAML::Key << "max_total" << YAML::Value << c.connections.max_total << YAML::Key
     << "idle_timeout_s" << YAML::Value << c.connections.idle_timeout_s << YAML::Key << "message_deadline_s" << YAML::Value
-    << c.connections.message_deadline_s << YAML::EndMap;
+    << c.connections.message_deadline_s << YAML::Key << "first_byte_deadline_s" << YAML::Value
+    << c.connections.first_byte_deadline_s << YAML::Key << "tls_handshake_deadline_s" << YAML::Value
+    << c.connections.tls_handshake_deadline_s << YAML::EndMap;
 
   e << YAML::Key << "auth" << YAML::Value << YAML::BeginMap << YAML::Key << "realm" << YAML::Value << c.auth.realm;
   strings(e, "digest_algorithms", c.auth.digest_algorithms);

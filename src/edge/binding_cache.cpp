@@ -1,7 +1,7 @@
 #include "edge/binding_cache.h"
 
 #include "ops/counters.h"
-#include "ops/events.h"
+#include "ops/episodes.h"
 
 #include <algorithm>
 #include <chrono>
@@ -146,7 +146,7 @@ void WriteBehindBindingStore::note_failure(std::string_view aor, const std::stri
     ++failures_;
   }
   std::string reason = "binding not persisted: " + why;
-  ops::events().emit({"registrar", "", aor, "store-failure", reason});
+  ops::emit_episode({"registrar", "", aor, "store-failure", reason});
 }
 
 void WriteBehindBindingStore::run() {

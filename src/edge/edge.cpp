@@ -5,7 +5,7 @@
 #include "edge/registrar.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
-#include "ops/events.h"
+#include "ops/episodes.h"
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "sip/uri.h"
@@ -110,7 +110,7 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
   if (parsed.status == sip::ParseStatus::kReject) {
     counters_.rejected_parse.inc();
     std::string src = flow.to_string();
-    ops::events().emit({"parse", src, "", "reject", parsed.reason});
+    ops::emit_episode({"parse", src, "", "reject", parsed.reason}, flow.address.to_string());
     // A request we could not parse may still carry enough (Via, Call-ID, CSeq) to be
     // answered; make_response copies whatever is there.
     if (msg.is_request()) respond(msg, parsed.code, parsed.reason, reply);
@@ -162,7 +162,7 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   if (auto verdict = sip::check_request(msg, policy)) {
     counters_.rejected_sanity.inc();
     std::string src = flow.to_string();
-    ops::events().emit({"sanity", src, "", "reject", verdict->reason});
+    ops::emit_episode({"sanity", src, "", "reject", verdict->reason}, flow.address.to_string());
     std::vector<std::pair<std::string_view, std::string_view>> extra;
     for (const auto& [name, value] : verdict->headers) extra.emplace_back(name, value);
     respond(msg, verdict->code, verdict->reason, reply, extra);
@@ -227,15 +227,20 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   }
   counters_.unregistered.inc();
   std::string src = flow.to_string();
-  ops::events().emit({"edge", src, "", "reject", "request from a flow that is not registered"});
+  ops::emit_episode({"edge", src, "", "reject", "request from a flow that is not registered"},
+                    flow.address.to_string());
   if (msg.method() == sip::Method::kAck) return;  // never answered (RFC 3261 17.2.1)
   respond(msg, 403, "Forbidden (register first)", reply);
+}
+
+bool Edge::flow_registered(const net::Flow& flow) {
+  return guards_ && guards_->registered_flows().contains(guard::hash_flow(flow), guard::Chain::now_ms());
 }
 
 void Edge::on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) {
   counters_.stream_errors.inc();
   std::string src = flow.to_string();
-  ops::events().emit({"framing", src, "", "close", reason});
+  ops::emit_episode({"framing", src, "", "close", reason}, flow.address.to_string());
   // Without a parsed request there is no Via to answer to: a bare status line would be
   // unroutable, so the connection is just closed (RFC 4475 3.1.2.2 / 3.1.2.3 for streams).
   (void)code;

@@ -37,6 +37,8 @@ class Edge final : public net::MessageHandler {
 
   void on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) override;
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
+  // A flow that authenticated (the guard chain's table): kept when the connection table is full.
+  bool flow_registered(const net::Flow& flow) override;
   // The defence chain (guard/chain.h); null: no guards.
   void set_guards(guard::Chain* guards) { guards_ = guards; }
   // Stops the transaction timers (retransmissions): before the transports they send on stop.

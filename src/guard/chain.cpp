@@ -16,6 +16,8 @@ namespace {
 // A replaced generation is freed this long after the swap: far longer than any one call into
 // a guard (the slowest, a brute-force count in shared state, is bounded by its store timeout).
 constexpr int64_t kRetireGraceMs = 120'000;
+// Salt of the registered-address table's keys (distinct from the flow hashes').
+constexpr uint64_t kAddressSalt = 0xad7e55;
 
 // Whether a guard's settings changed, section by section (a changed guard is rebuilt).
 bool same(const config::FloodGuard& a, const config::FloodGuard& b) {
@@ -174,6 +176,7 @@ OverloadGuard* Chain::load_tracker() const { return current().overload; }
 Context Chain::context(const net::Flow& flow, int64_t now) const {
   Context ctx{flow, now, Address::from(flow.address), hash_flow(flow), false, false};
   ctx.registered = registered_.contains(ctx.flow_hash, now);
+  ctx.address_registered = ctx.registered || registered_addresses_.contains(hash_address(ctx.address, kAddressSalt), now);
   for (const auto& p : current().allowlist)
     if (p.contains(ctx.address)) {
       ctx.allowlisted = true;
@@ -197,7 +200,10 @@ Verdict Chain::on_request(const Context& ctx, const sip::Message& msg) {
 
 void Chain::on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) {
   for (Guard* g : current().auth) g->on_auth(ctx, msg, info);
-  if (info.event == AuthEvent::kAuthenticated) registered_.add(ctx.flow_hash, ctx.now_ms + registered_ttl_ms_);
+  if (info.event == AuthEvent::kAuthenticated) {
+    registered_.add(ctx.flow_hash, ctx.now_ms + registered_ttl_ms_);
+    registered_addresses_.add(hash_address(ctx.address, kAddressSalt), ctx.now_ms + registered_ttl_ms_);
+  }
 }
 
 std::vector<std::string_view> Chain::names() const {
@@ -214,7 +220,7 @@ Guard* Chain::find(std::string_view name) const {
 
 size_t Chain::memory_bytes() const {
   const auto& gen = current();
-  size_t n = sizeof(*this) + sizeof(Generation) + registered_.memory_bytes() + gen.allowlist.capacity() * sizeof(Prefix);
+  size_t n = sizeof(*this) + sizeof(Generation) + registered_.memory_bytes() + registered_addresses_.memory_bytes() + gen.allowlist.capacity() * sizeof(Prefix);
   bool banlist_counted = false;
   for (const auto& g : gen.guards) {
     n += g->memory_bytes();

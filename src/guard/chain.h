@@ -99,6 +99,7 @@ class Chain {
   const int64_t registered_ttl_ms_;
   BanList bans_;
   RegisteredFlows registered_;
+  RegisteredFlows registered_addresses_;  // keyed by hash_address: an address with a live flow
   std::atomic<Generation*> current_{nullptr};
   // Owns the generation in force and the ones replaced by reload(): a message may still be
   // inside a replaced one, so it is freed only after a grace period (kRetireGraceMs).

@@ -1,6 +1,6 @@
 #include "guard/flood.h"
 
-#include "ops/events.h"
+#include "ops/episodes.h"
 
 namespace imsguard::guard {
 
@@ -10,18 +10,34 @@ FloodGuard::FloodGuard(const config::FloodGuard& config, BanList& bans)
       per_source_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
       per_prefix_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"flood\"}")),
-      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"flood\"}", "bans by guard")) {}
+      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"flood\"}", "bans by guard")),
+      spared_(ops::counters().get("imsguard_guard_bans_withheld_total{guard=\"flood\"}",
+                                  "bans withheld: UDP evidence against an address with a registered flow")) {}
 
 void FloodGuard::ban(const Context& ctx, bool prefix, uint32_t count) {
+  // A registered phone's address over UDP is never banned (below); that is told once as the
+  // window goes over (and every 1024th after, should the sketch's estimate step over that
+  // count), so a spoofed flood in its name costs no allocation per datagram.
+  if (!prefix && !ctx.may_ban() && count != config_.max_per_source + 1 && (count & 1023) != 0) {
+    spared_.inc();
+    return;
+  }
   std::string reason = std::to_string(count) + " messages in " + std::to_string(config_.window_s) + " s from the " +
                        (prefix ? "prefix" : ctx.registered ? "flow" : "address") + " (limit " +
                        std::to_string(prefix ? config_.max_per_prefix : config_.max_per_source) + ")";
+  if (!prefix && !ctx.may_ban()) {
+    // Datagrams in the name of a registered phone: dropped over the limit, never a ban (F8).
+    spared_.inc();
+    reason += " (UDP from an address with a registered flow: dropped, not banned)";
+    ops::emit_episode({"flood", ctx.flow.to_string(), "", "drop", reason}, episode_key(ctx));
+    return;
+  }
   Prefix p = prefix ? Prefix{ctx.address.counting_prefix(), ctx.address.counting_prefix_bits()} : Prefix{ctx.address, 128};
   uint16_t port = (!prefix && ctx.registered) ? ctx.flow.port : 0;
   if (bans_.ban(p, port, config_.ban_ttl_s, reason, "flood", true, ctx.now_ms)) {
     banned_.inc();
-    std::string src = prefix ? p.to_string() : ctx.flow.to_string();
-    ops::events().emit({"flood", src, "", "ban", reason});
+    if (prefix) ops::emit_episode({"flood", p.to_string(), "", "ban", reason});
+    else ops::emit_episode({"flood", ctx.flow.to_string(), "", "ban", reason}, episode_key(ctx));
   }
 }
 

@@ -27,6 +27,7 @@ class FloodGuard final : public Guard {
   WindowSketch per_prefix_;
   ops::Counter& dropped_;
   ops::Counter& banned_;
+  ops::Counter& spared_;
 };
 
 }  // namespace imsguard::guard

@@ -10,6 +10,7 @@
 #include "sip/message.h"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace imsguard::guard {
@@ -22,7 +23,25 @@ struct Context {
   uint64_t flow_hash = 0;
   bool registered = false;   // the flow authenticated recently (its own phone, not its NAT)
   bool allowlisted = false;  // guards.flood.allowlist
+  bool address_registered = false;  // some flow from this address authenticated recently
+
+  // Whether the source of this message is proven: a TCP or TLS peer completed a handshake
+  // from its address, a UDP sender can write any source address and port.
+  bool source_proven() const { return flow.transport != config::Transport::kUdp; }
+  // Whether a guard may ban the source on the evidence of this message. A spoofer sees
+  // neither the flows nor the answers of a registered phone, but can send a datagram in its
+  // name: a UDP message from an address with a live registered flow is dropped, never
+  // turned into a ban of that address or flow (docs/security-model.md, "UDP source spoofing").
+  bool may_ban() const { return source_proven() || !(registered || address_registered); }
 };
+
+// What a guard's events about one source are grouped by (ops/episodes.h): a stream's source
+// is proven and keyed as itself (empty: the event's source); a UDP source is not, so its
+// events are grouped by its /24 or /64, and a spoofed sweep of one prefix is one episode.
+inline std::string episode_key(const Context& c) {
+  if (c.source_proven()) return {};
+  return "sources in " + Prefix{c.address.counting_prefix(), c.address.counting_prefix_bits()}.to_string();
+}
 
 enum class Action : uint8_t { kContinue, kDrop, kReject };
 

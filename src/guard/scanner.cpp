@@ -1,6 +1,6 @@
 #include "guard/scanner.h"
 
-#include "ops/events.h"
+#include "ops/episodes.h"
 #include "sip/uri.h"
 
 #include <bit>
@@ -10,21 +10,81 @@ namespace imsguard::guard {
 
 namespace {
 
-// Lower-case fragments; matched case-insensitively anywhere in the User-Agent.
+// Product names of known tools, lower case. A User-Agent is a list of products (RFC 3261
+// 20.41: server-val = product / comment; product = token [SLASH product-version]) and tokens
+// compare case-insensitively (RFC 3261 7.3.1): a fingerprint matches whole product names, in
+// sequence when it has several words, never a fragment ("MyCorp SIPClient" is not sipcli).
 constexpr std::string_view kAgents[] = {
     "friendly-scanner", "sipvicious", "sipcli", "sipsak", "sundayddr", "vaxsipuseragent", "sip-scan", "sipscan",
     "iwar", "sivus", "smap", "pplsip", "voiper", "nmap", "masscan", "sip auditor", "siparmyknife", "fpbx-scanner"};
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t j = 0;
-    for (; j < needle.size(); ++j) {
-      char c = hay[i + j];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-      if (c != needle[j]) break;
+// RFC 3261 25.1 token characters.
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'': case '~': return true;
+    default: return false;
+  }
+}
+
+bool equal_ci(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+// Up to kMaxProducts product names of a User-Agent or Server value, comments skipped.
+constexpr size_t kMaxProducts = 16;
+size_t product_names(std::string_view v, std::array<std::string_view, kMaxProducts>& out) {
+  size_t n = 0, i = 0;
+  while (i < v.size() && n < kMaxProducts) {
+    char c = v[i];
+    if (c == '(') {  // comment, nested, with quoted-pairs
+      int depth = 0;
+      for (; i < v.size(); ++i) {
+        if (v[i] == '\\') ++i;
+        else if (v[i] == '(') ++depth;
+        else if (v[i] == ')' && --depth == 0) break;
+      }
+      ++i;
+      continue;
     }
-    if (j == needle.size()) return true;
+    if (!is_token_char(c)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < v.size() && is_token_char(v[i])) ++i;
+    out[n++] = v.substr(start, i - start);
+    if (i < v.size() && v[i] == '/') {  // product-version: not a name
+      ++i;
+      while (i < v.size() && is_token_char(v[i])) ++i;
+    }
+  }
+  return n;
+}
+
+// Whether the words of `fingerprint` (one or more, space separated) are consecutive names.
+bool matches(const std::array<std::string_view, kMaxProducts>& names, size_t n, std::string_view fingerprint) {
+  for (size_t first = 0; first < n; ++first) {
+    std::string_view rest = fingerprint;
+    size_t k = first;
+    bool ok = true;
+    while (!rest.empty()) {
+      size_t sp = rest.find(' ');
+      std::string_view word = rest.substr(0, sp);
+      if (k >= n || !equal_ci(names[k], word)) {
+        ok = false;
+        break;
+      }
+      ++k;
+      rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    }
+    if (ok) return true;
   }
   return false;
 }
@@ -41,8 +101,10 @@ double distinct(const std::array<uint64_t, 4>& bits) {
 
 bool is_scanner_agent(std::string_view ua) {
   if (ua.empty()) return false;
+  std::array<std::string_view, kMaxProducts> names;
+  size_t n = product_names(ua, names);
   for (auto a : kAgents)
-    if (contains_ci(ua, a)) return true;
+    if (matches(names, n, a)) return true;
   return false;
 }
 
@@ -51,16 +113,25 @@ ScannerGuard::ScannerGuard(const config::ScannerGuard& config, BanList& bans)
       bans_(bans),
       table_(16384),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"scanner\"}")),
-      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"scanner\"}")) {}
+      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"scanner\"}")),
+      spared_(ops::counters().get("imsguard_guard_bans_withheld_total{guard=\"scanner\"}",
+                                  "bans withheld: UDP evidence against an address with a registered flow")) {}
 
 Verdict ScannerGuard::act(const Context& ctx, std::string_view why) {
   dropped_.inc();
+  std::string src = ctx.flow.to_string();
+  if (!ctx.may_ban()) {
+    // A datagram in the name of a registered phone: drop it, keep the phone (F8).
+    spared_.inc();
+    std::string reason = std::string(why) + " (UDP from an address with a registered flow: dropped, not banned)";
+    ops::emit_episode({"scanner", src, "", "drop", reason}, episode_key(ctx));
+    return Verdict::drop("scanner", "scanner");
+  }
   std::string reason(why);
   if (bans_.ban(Prefix{ctx.address, 128}, ctx.registered ? ctx.flow.port : 0, config_.ban_ttl_s, reason, "scanner",
                 true, ctx.now_ms)) {
     banned_.inc();
-    std::string src = ctx.flow.to_string();
-    ops::events().emit({"scanner", src, "", "ban", reason});
+    ops::emit_episode({"scanner", src, "", "ban", reason}, episode_key(ctx));
   }
   return Verdict::drop("scanner", "scanner");
 }

@@ -13,7 +13,8 @@
 
 namespace imsguard::guard {
 
-// True when the User-Agent (or Server) text matches a known attack tool.
+// True when a product name of the User-Agent (or Server) value is a known attack tool's
+// (whole tokens, case-insensitive, comments ignored).
 bool is_scanner_agent(std::string_view user_agent);
 
 class ScannerGuard final : public Guard {
@@ -36,6 +37,7 @@ class ScannerGuard final : public Guard {
   SlotTable<Sweep> table_;
   ops::Counter& dropped_;
   ops::Counter& banned_;
+  ops::Counter& spared_;
 };
 
 }  // namespace imsguard::guard

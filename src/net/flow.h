@@ -41,6 +41,9 @@ class MessageHandler {
   // A stream transport refused to frame the bytes (bad Content-Length, too large, ...):
   // the connection is closed after `reply` has sent the answer (if any).
   virtual void on_stream_error(const Flow& flow, int code, std::string_view reason, Responder& reply) = 0;
+  // Whether the flow belongs to a registered client: when the connection table is full, the
+  // server closes idle connections of strangers to make room, never these. Any thread.
+  virtual bool flow_registered(const Flow& /*flow*/) { return false; }
 };
 
 // Sends to a flow from anywhere (e.g. a request delivered to a registered user over the

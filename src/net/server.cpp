@@ -9,6 +9,7 @@
 #include <asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <future>
@@ -24,6 +25,7 @@ struct NetCounters {
   ops::Counter& conn_refused_source = ops::counters().get(
       "imsguard_net_connections_refused_total{reason=\"per_source_limit\"}", "stream connections refused");
   ops::Counter& conn_refused_total = ops::counters().get("imsguard_net_connections_refused_total{reason=\"total_limit\"}");
+  ops::Counter& conn_evicted = ops::counters().get("imsguard_net_connections_closed_total{reason=\"evicted\"}");
   ops::Gauge& conn_open = ops::gauges().get("imsguard_net_connections_open", "open TCP/TLS connections");
 };
 
@@ -72,6 +74,7 @@ class Server::TimedHandler final : public MessageHandler {
   void on_stream_error(const Flow& flow, int code, std::string_view reason, Responder& reply) override {
     inner_.on_stream_error(flow, code, reason, reply);
   }
+  bool flow_registered(const Flow& flow) override { return inner_.flow_registered(flow); }
 
  private:
   MessageHandler& inner_;
@@ -253,20 +256,63 @@ void Server::accept_next(Acceptor& acceptor) {
 }
 
 bool Server::admit_connection(const asio::ip::address& source) {
-  std::lock_guard lock(connections_mutex_);
-  if (total_connections_ >= options_.connections.max_total) {
-    net_counters().conn_refused_total.inc();
-    return false;
+  std::vector<std::shared_ptr<StreamConnection>> victims;
+  {
+    std::lock_guard lock(connections_mutex_);
+    std::string key = source.to_string();
+    auto found = connections_per_source_.find(key);
+    if (found != connections_per_source_.end() && found->second >= options_.connections.max_per_source) {
+      net_counters().conn_refused_source.inc();
+      return false;
+    }
+    // Connections being evicted still count until they are released, but their slots are
+    // already promised to newcomers.
+    auto used = [this] { return total_connections_ - std::min<uint32_t>(total_connections_, evicting_.size()); };
+    if (used() >= options_.connections.max_total) choose_evictions_locked(victims);
+    if (used() >= options_.connections.max_total) {
+      net_counters().conn_refused_total.inc();
+      return false;
+    }
+    ++connections_per_source_[key];
+    ++total_connections_;
+    net_counters().conn_open.add();
   }
-  auto& per = connections_per_source_[source.to_string()];
-  if (per >= options_.connections.max_per_source) {
-    net_counters().conn_refused_source.inc();
-    return false;
-  }
-  ++per;
-  ++total_connections_;
-  net_counters().conn_open.add();
+  for (auto& v : victims) v->post_close();
   return true;
+}
+
+void Server::choose_evictions_locked(std::vector<std::shared_ptr<StreamConnection>>& victims) {
+  struct Candidate {
+    bool spoke;      // completed a message
+    int64_t since;   // its last message, or its accept
+    uint64_t id;
+    std::shared_ptr<StreamConnection> conn;
+  };
+  std::vector<Candidate> candidates;
+  candidates.reserve(connections_.size());
+  for (const auto& [id, weak] : connections_) {
+    auto conn = weak.lock();
+    if (!conn) continue;
+    auto& a = conn->activity();
+    if (a.evicting.load(std::memory_order_relaxed)) continue;
+    if (handler_.flow_registered(conn->flow())) continue;
+    int64_t last = a.last_message_ms.load(std::memory_order_relaxed);
+    candidates.push_back({last != 0, last != 0 ? last : a.accepted_ms.load(std::memory_order_relaxed), id, std::move(conn)});
+  }
+  // A batch per scan, so a full table costs one scan per 1/64 of its size, not per accept.
+  size_t batch = std::max<size_t>(1, options_.connections.max_total / 64);
+  auto older = [](const Candidate& a, const Candidate& b) {
+    return a.spoke != b.spoke ? !a.spoke : a.since < b.since;
+  };
+  if (candidates.size() > batch) {
+    std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(batch), candidates.end(), older);
+    candidates.resize(batch);
+  }
+  for (auto& c : candidates) {
+    c.conn->activity().evicting.store(true, std::memory_order_relaxed);
+    evicting_.insert(c.id);
+    victims.push_back(std::move(c.conn));
+  }
 }
 
 void Server::release_connection(const asio::ip::address& source, uint64_t id) {
@@ -277,6 +323,7 @@ void Server::release_connection(const asio::ip::address& source, uint64_t id) {
     --total_connections_;
     net_counters().conn_open.sub();
   }
+  if (evicting_.erase(id)) net_counters().conn_evicted.inc();
   connections_.erase(id);
 }
 

@@ -3,7 +3,9 @@
 // each with its own event loop. UDP sockets are opened once per worker with SO_REUSEPORT,
 // so the kernel spreads datagrams across cores without a shared queue; stream connections
 // are accepted once and handed to workers round-robin. Connection limits (per source,
-// total, idle, message deadline) are enforced here, before any SIP parsing.
+// total, idle, message deadline) are enforced here, before any SIP parsing. A full table
+// makes room by closing strangers' idle connections rather than refusing every newcomer:
+// otherwise a few thousand silent sockets lock every new client out (issue 17, F11).
 #include "config/config.h"
 #include "net/flow.h"
 
@@ -16,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace imsguard::net {
@@ -72,6 +75,10 @@ class Server final : public FlowSender {
   void start_stream(const config::Listener& listener, size_t index);
   void receive_udp(UdpSocket* sock);
   void accept_next(Acceptor& acceptor);
+  // The table is full: marks the connections to close so a new one fits (strangers that
+  // never completed a message first, oldest first; then strangers by oldest message;
+  // registered flows never). Under connections_mutex_.
+  void choose_evictions_locked(std::vector<std::shared_ptr<StreamConnection>>& victims);
 
   class TimedHandler;
 
@@ -90,6 +97,7 @@ class Server final : public FlowSender {
   std::mutex connections_mutex_;
   std::unordered_map<std::string, uint32_t> connections_per_source_;
   std::unordered_map<uint64_t, std::weak_ptr<StreamConnection>> connections_;
+  std::unordered_set<uint64_t> evicting_;  // closes posted to make room, not yet released
   uint32_t total_connections_ = 0;
   bool started_ = false;
 };

@@ -20,6 +20,10 @@ struct StreamCounters {
   ops::Counter& framing_errors = ops::counters().get("imsguard_net_stream_framing_errors_total", "stream framing errors (connection closed)");
   ops::Counter& idle_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"idle\"}", "stream connections closed by us");
   ops::Counter& deadline_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"message_deadline\"}");
+  ops::Counter& first_byte_closed =
+      ops::counters().get("imsguard_net_connections_closed_total{reason=\"first_byte_deadline\"}");
+  ops::Counter& handshake_closed =
+      ops::counters().get("imsguard_net_connections_closed_total{reason=\"tls_handshake_deadline\"}");
   ops::Counter& tls_handshake_failed = ops::counters().get("imsguard_net_tls_handshake_failures_total", "TLS handshakes that failed");
   ops::Counter& slow_reader_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
   ops::Counter& writes = ops::counters().get("imsguard_net_stream_writes_total", "socket writes on TCP/TLS (answers written together count once)");
@@ -55,27 +59,37 @@ class Connection final : public StreamConnection {
     flow_.port = remote.port();
     flow_.connection_id = id;
     flow_.local_port = local_port;
+    activity_.accepted_ms.store(steady_now_ms(), std::memory_order_relaxed);
   }
 
   void start() override {
     arm_idle();
+    const auto& c = server_.options().connections;
     if constexpr (std::is_same_v<Stream, asio::ssl::stream<asio::ip::tcp::socket>>) {
-      // The handshake must also finish within the message deadline.
-      arm_deadline();
+      arm_deadline(c.tls_handshake_deadline_s, stream_counters().handshake_closed);
       auto self = shared_from_this();
       stream_.async_handshake(asio::ssl::stream_base::server, [this, self](std::error_code ec) {
         deadline_timer_.cancel();
-        if (ec) {
-          stream_counters().tls_handshake_failed.inc();
+        if (ec || closed_) {
+          if (ec) stream_counters().tls_handshake_failed.inc();
           close();
           return;
         }
+        arm_deadline(server_.options().connections.first_byte_deadline_s, stream_counters().first_byte_closed);
         read();
       });
     } else {
+      arm_deadline(c.first_byte_deadline_s, stream_counters().first_byte_closed);
       read();
     }
   }
+
+  void post_close() override {
+    auto self = shared_from_this();
+    asio::post(io_, [this, self]() { close(); });
+  }
+
+  const Flow& flow() const override { return flow_; }
 
   void post_send(std::string bytes) override {
     auto self = shared_from_this();
@@ -101,10 +115,14 @@ class Connection final : public StreamConnection {
         return;
       }
       arm_idle();
-      if (in_.empty()) arm_deadline();
+      // A message must complete within the deadline of its first byte. Until the first one
+      // has, keep-alive pings do not reset it: a connection that only pings holds no slot.
+      if (!spoke_at_all_ ? !first_byte_seen_ : in_.empty())
+        arm_deadline(server_.options().connections.message_deadline_s, stream_counters().deadline_closed);
+      first_byte_seen_ = true;
       in_.append(chunk_.data(), n);
       if (!drain()) return;
-      if (in_.empty()) deadline_timer_.cancel();
+      if (in_.empty() && spoke_at_all_) deadline_timer_.cancel();
       read();
     });
   }
@@ -141,6 +159,8 @@ class Connection final : public StreamConnection {
         if (frame.pong_needed) queue("\r\n");
       } else {
         stream_counters().messages.inc();
+        activity_.last_message_ms.store(steady_now_ms(), std::memory_order_relaxed);
+        spoke_at_all_ = true;
         // A new message starts after this one: its deadline starts now.
         server_.handler().on_message(flow_, view.substr(0, frame.length), responder);
         if (closed_) return false;
@@ -191,12 +211,14 @@ class Connection final : public StreamConnection {
     });
   }
 
-  void arm_deadline() {
-    deadline_timer_.expires_after(std::chrono::seconds(server_.options().connections.message_deadline_s));
+  // One timer for the deadline in force (handshake, first byte, message): arming it again
+  // replaces the previous one.
+  void arm_deadline(uint32_t seconds, ops::Counter& closed_reason) {
+    deadline_timer_.expires_after(std::chrono::seconds(seconds));
     auto self = shared_from_this();
-    deadline_timer_.async_wait([this, self](std::error_code ec) {
+    deadline_timer_.async_wait([this, self, &closed_reason](std::error_code ec) {
       if (ec || closed_) return;
-      stream_counters().deadline_closed.inc();
+      closed_reason.inc();
       close();
     });
   }
@@ -227,9 +249,16 @@ class Connection final : public StreamConnection {
   bool draining_ = false;
   bool closed_ = false;
   bool close_after_writes_ = false;
+  bool first_byte_seen_ = false;
+  bool spoke_at_all_ = false;  // a complete message arrived
 };
 
 }  // namespace
+
+int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::shared_ptr<StreamConnection> StreamConnection::create(Server& server, asio::io_context& io,
                                                            asio::ip::tcp::socket socket, config::Transport transport,

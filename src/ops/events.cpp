@@ -49,7 +49,9 @@ std::string EventSink::open(const std::string& output) {
   return {};
 }
 
-void EventSink::emit(const SecurityEvent& e) {
+void EventSink::emit(const SecurityEvent& e) { emit(e, 0, false, 0); }
+
+void EventSink::emit(const SecurityEvent& e, uint64_t count, bool summary, int64_t span_ms) {
   std::string line;
   line.reserve(160);
   auto now = std::chrono::system_clock::now();
@@ -72,6 +74,10 @@ void EventSink::emit(const SecurityEvent& e) {
   append_json_string(line, e.action);
   line += ",\"reason\":";
   append_json_string(line, e.reason);
+  if (count) {
+    line += ",\"count\":" + std::to_string(count);
+    if (summary) line += ",\"summary\":true,\"span_ms\":" + std::to_string(span_ms);
+  }
   line += "}\n";
   std::lock_guard lock(mutex_);
   ++emitted_;

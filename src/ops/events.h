@@ -24,6 +24,9 @@ class EventSink {
   // be opened, in which case events go nowhere.
   std::string open(const std::string& output);
   void emit(const SecurityEvent& event);
+  // A line of an episode (ops/episodes.h): adds "count" and, for the summary that closes an
+  // episode, "summary":true and "span_ms" (first to last event).
+  void emit(const SecurityEvent& event, uint64_t count, bool summary, int64_t span_ms);
   uint64_t emitted() const { return emitted_; }
   ~EventSink();
 

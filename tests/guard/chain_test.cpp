@@ -62,6 +62,26 @@ TEST(Chain, ScannerBanIsEnforcedOnRawBytesAndAuthenticationMarksTheFlow) {
   EXPECT_FALSE(chain->on_raw(chain->context(phone, 1003), "x").stops());
 }
 
+// The chain remembers the addresses of authenticated flows too: a UDP message from another
+// port of that address may be a spoofer's, so the guards must not ban on it (F8).
+TEST(Chain, AuthenticationMarksTheAddressForEveryFlowFromIt) {
+  config::Config cfg;
+  std::string error;
+  auto chain = Chain::create(cfg, error);
+  ASSERT_TRUE(chain) << error;
+  auto phone = flow("192.0.2.80", 7000), other = flow("192.0.2.80", 7001), stranger = flow("192.0.2.81", 7000);
+  EXPECT_FALSE(chain->context(other, 1000).address_registered);
+  auto reg = request("REGISTER", "alice", "Linphone", testing::digest("alice@ims.local"));
+  chain->on_auth(chain->context(phone, 1000), reg->msg, AuthInfo{AuthEvent::kAuthenticated, "alice@ims.local", ""});
+  EXPECT_TRUE(chain->context(other, 1001).address_registered);
+  EXPECT_FALSE(chain->context(other, 1001).registered);
+  EXPECT_FALSE(chain->context(stranger, 1001).address_registered);
+  EXPECT_FALSE(chain->context(other, 1001).may_ban());
+  auto r = request("OPTIONS", "100", "friendly-scanner");
+  EXPECT_EQ(chain->on_request(chain->context(other, 1002), r->msg).action, Action::kDrop);
+  EXPECT_FALSE(chain->on_raw(chain->context(other, 1003), "x").stops()) << "dropped, not banned";
+}
+
 TEST(Control, BanAddListRemove) {
   BanList bans;
   std::string out = handle_control_line(bans, 3600, "ban add 192.0.2.9 120 brute force from the lab", 0);

@@ -96,11 +96,35 @@ TEST(FloodGuard, RegisteredPhonesBehindOneNatAreCountedPerFlow) {
   BanList bans;
   FloodGuard g(small_limits(), bans);
   auto abusive = flow("203.0.113.5", 40000), neighbour = flow("203.0.113.5", 40001);
+  // Over TCP the source is proven: the abusive flow itself is banned.
+  abusive.transport = neighbour.transport = config::Transport::kTcp;
+  abusive.connection_id = 1;
+  neighbour.connection_id = 2;
   EXPECT_GT(send(g, abusive, 300, 1000, true), 0);
   // The neighbour's phone on the same public address keeps working.
   EXPECT_EQ(send(g, neighbour, 50, 1000, true), 0);
   EXPECT_TRUE(bans.banned(Address::from(abusive.address), abusive.port, true, 1001));
   EXPECT_FALSE(bans.banned(Address::from(neighbour.address), neighbour.port, true, 1001));
+}
+
+// F8: over UDP anyone can write a registered phone's address and port. What goes over the
+// limit is dropped for the window, but never turned into a ban of the phone or its address.
+TEST(FloodGuard, UdpEvidenceNeverBansAnAddressWithARegisteredFlow) {
+  BanList bans;
+  FloodGuard g(small_limits(), bans);
+  auto phone = flow("203.0.113.6", 40000), other_port = flow("203.0.113.6", 40002);
+  EXPECT_EQ(send(g, phone, 300, 1000, true), 200);
+  EXPECT_FALSE(bans.banned(Address::from(phone.address), phone.port, true, 1001));
+  // From the same address on another port (not itself registered, but its address is).
+  for (int i = 0; i < 300; ++i) {
+    Context c = ctx_at(other_port, 1000);
+    c.address_registered = true;
+    g.on_raw(c, "x");
+  }
+  EXPECT_FALSE(bans.banned(Address::from(phone.address), other_port.port, false, 1001));
+  EXPECT_EQ(bans.size(), 0u);
+  // The window passes: the phone is served again.
+  EXPECT_EQ(send(g, phone, 50, 6000, true), 0);
 }
 
 TEST(FloodGuard, AllowlistedSourcesAreNeverCounted) {

@@ -17,6 +17,17 @@ TEST(ScannerGuard, KnownToolsAreRecognisedByUserAgent) {
     EXPECT_FALSE(is_scanner_agent(ua)) << ua;
 }
 
+// RFC 3261 20.41: product tokens, compared whole (case-insensitively, 7.3.1); comments skipped.
+TEST(ScannerGuard, FingerprintsMatchWholeProductTokensOnly) {
+  for (const char* ua : {"MyCorp SIPClient", "MyCorp SIPClient/2.1", "smapper/1.0", "Nmapped-Phone",
+                         "Acme (friendly-scanner inside a comment)", "iwarehouse/3", "sipsakura"})
+    EXPECT_FALSE(is_scanner_agent(ua)) << ua;
+  for (const char* ua : {"sipcli/v1.8", "SIPCLI", "Mozilla/5.0 (x) sipvicious/0.3", "SIP Auditor/1", "Nmap NSE",
+                         "friendly-scanner (sipvicious 0.2)", "Acme/1 (comment) sundayddr"})
+    EXPECT_TRUE(is_scanner_agent(ua)) << ua;
+  EXPECT_FALSE(is_scanner_agent("SIP Phone (Auditor)")) << "the words of a fingerprint are consecutive product names";
+}
+
 TEST(ScannerGuard, FingerprintDropsSilentlyAndBans) {
   BanList bans;
   ScannerGuard g(config::ScannerGuard{}, bans);
@@ -92,6 +103,28 @@ TEST(ScannerGuard, WindowEndsTheCount) {
       auto r = request("REGISTER", "u" + std::to_string(round * 10 + i), "Linphone/5.0");
       ASSERT_FALSE(g.on_request(ctx_at(f, round * 11'000 + i), r->msg).stops());
     }
+}
+
+// F8: a fingerprint in a datagram from an address with a registered flow (anyone can write
+// it over UDP) is dropped but bans nothing; over TCP the source is proven and is banned.
+TEST(ScannerGuard, UdpFingerprintFromARegisteredAddressIsDroppedNotBanned) {
+  BanList bans;
+  ScannerGuard g(config::ScannerGuard{}, bans);
+  auto phone = flow("192.0.2.70", 5070);
+  auto r = request("OPTIONS", "100", "friendly-scanner");
+  EXPECT_EQ(g.on_request(ctx_at(phone, 1000, true), r->msg).action, Action::kDrop);
+  auto other_port = flow("192.0.2.70", 6000);
+  Context other = ctx_at(other_port, 1000);
+  other.address_registered = true;
+  EXPECT_EQ(g.on_request(other, r->msg).action, Action::kDrop);
+  EXPECT_EQ(bans.size(), 0u);
+  auto tcp = flow("192.0.2.70", 7000);
+  tcp.transport = config::Transport::kTcp;
+  tcp.connection_id = 9;
+  Context proven = ctx_at(tcp, 1000);
+  proven.address_registered = true;
+  EXPECT_EQ(g.on_request(proven, r->msg).action, Action::kDrop);
+  EXPECT_EQ(bans.size(), 1u);
 }
 
 }  // namespace
