@@ -48,7 +48,7 @@ EdgeCounters& edge_counters() {
   return c;
 }
 
-constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO";
+constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO, REFER";
 
 }  // namespace
 
