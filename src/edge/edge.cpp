@@ -213,6 +213,11 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
         proxy_->forward_register(flow, msg, reply);
         return;
       }
+      if (challenge_policy_.md5_only(msg)) {
+        Md5OnlyResponder md5_only(reply);  // auth.md5_only_user_agents
+        registrar_->handle_register(flow, msg, md5_only);
+        return;
+      }
       registrar_->handle_register(flow, msg, reply);
       return;
     default:

@@ -204,12 +204,15 @@ void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config:
 
 void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from,
                          const net::Flow& to) const {
-  if (!config_.media.sdes_requires_tls || msg.body().empty() || msg.content_type() != "application/sdp") return;
+  // Any SDP the far end would read: application/sdp in any letter case (RFC 2045), or a
+  // multipart body with an SDP part (the whole body is then cleaned line by line).
+  if (!config_.media.sdes_requires_tls || msg.body().empty() || sdp_of(msg).empty()) return;
   if (from.transport == config::Transport::kTls && to.transport == config::Transport::kTls) return;
   bool stripped = false;
   std::string body = media::strip_sdes_for_plain_flow(msg.body(), stripped);
   if (!stripped) return;
-  w.set_body("application/sdp", body);
+  const sip::HeaderField* type = msg.find(sip::HeaderId::kContentType);
+  w.set_body(type ? type->value : std::string_view("application/sdp"), body);
   counters_.sdes_stripped.inc();
   ops::events().emit({"media", from.to_string(), "", "strip", "a=crypto removed: SDES keys on a hop without TLS"});
 }

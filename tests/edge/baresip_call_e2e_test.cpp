@@ -12,6 +12,7 @@
 #include "baresip_control.h"
 #include "imsguard_process.h"
 #include "process.h"
+#include "sip_capture.h"
 
 #include <sys/stat.h>
 
@@ -60,6 +61,8 @@ struct Call {
   std::string transport;  // udp | tcp | tls
   std::string mediaenc;   // "" (plain RTP), srtp-mand, dtls_srtp
   std::string policy = "optional";
+  std::string callee_transport;  // "": the caller's (else double record-routing, RFC 5658)
+  std::string callee() const { return callee_transport.empty() ? transport : callee_transport; }
 };
 
 class BaresipCall : public ::testing::TestWithParam<Call> {
@@ -114,7 +117,9 @@ class BaresipCall : public ::testing::TestWithParam<Call> {
     if (HasFatalFailure()) return;
     start_phone(alice_, "alice", "alice", edge_.demo("digest", "password"), call, "manual");
     if (HasFatalFailure()) return;
-    start_phone(carol_, "carol", "carol", "carol-secret", call, carol_answermode);
+    Call carol_call = call;
+    carol_call.transport = call.callee();
+    start_phone(carol_, "carol", "carol", "carol-secret", carol_call, carol_answermode);
   }
   // Every request a phone sent after registering went to the edge's port.
   std::set<std::string> all_requests_went_to_the_edge(const Phone& p, uint16_t edge_port) {
@@ -137,6 +142,15 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
   start_both(call, "auto");
   if (HasFatalFailure()) return;
   uint16_t edge_port = call.transport == "tls" ? edge_.tls_port() : edge_.sip_port();
+  uint16_t carol_edge_port = call.callee() == "tls" ? edge_.tls_port() : edge_.sip_port();
+  // Over UDP a capture on loopback sees every SIP datagram of the call: none may go from one
+  // phone's port to the other's.
+  SipCapture capture;
+  std::string capture_error;
+  bool udp = call.transport == "udp" && call.callee() == "udp";
+  if (udp) {
+    ASSERT_TRUE(capture.start(capture_error)) << capture_error;
+  }
   ASSERT_TRUE(alice_.command("dial", "sip:carol@ims.local").ok) << alice_.trace();
   ASSERT_TRUE(eventually([&] { return alice_.trace().find("Call established") != std::string::npos &&
                                       carol_.trace().find("Call established") != std::string::npos; },
@@ -157,6 +171,22 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
       << other.trace() << edge_.log();
   ASSERT_TRUE(eventually([&] { return stat_column(other.trace(), "packets", 2) >= 0; }, 10s)) << other.trace();
 
+  if (udp) {
+    capture.stop();
+    size_t bye = 0, ack = 0, reinvite = 0;
+    for (const auto& d : capture.seen()) {
+      bool phone_to_phone = (d.from_port == alice_.sip_port && d.to_port == carol_.sip_port) ||
+                            (d.from_port == carol_.sip_port && d.to_port == alice_.sip_port);
+      EXPECT_FALSE(phone_to_phone) << d.from_port << " -> " << d.to_port << ": " << d.first_line;
+      if (d.to_port != edge_port) continue;
+      if (d.first_line.rfind("BYE ", 0) == 0) ++bye;
+      if (d.first_line.rfind("ACK ", 0) == 0) ++ack;
+      if (d.first_line.rfind("INVITE sip:carol-", 0) == 0) ++reinvite;  // to her Contact: in-dialog
+    }
+    EXPECT_GE(bye, 1u) << "the BYE crossed loopback to the edge";
+    EXPECT_GE(ack, 3u) << "ACKs of the INVITE and both re-INVITEs to the edge";
+    EXPECT_GE(reinvite, 2u) << "hold and resume, sent to the edge";
+  }
   for (Phone* p : {&alice_, &carol_}) {
     std::string t = p->trace();
     EXPECT_GE(stat_column(t, "packets", 1), 100) << "sent: " << t;
@@ -168,17 +198,26 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
     if (call.mediaenc == "dtls_srtp") {
       EXPECT_NE(t.find("DTLS-SRTP complete"), std::string::npos) << t;
     }
-    auto methods = all_requests_went_to_the_edge(*p, edge_port);
+    auto methods = all_requests_went_to_the_edge(*p, p == &alice_ ? edge_port : carol_edge_port);
     if (p == &ender) {
       EXPECT_TRUE(methods.count("BYE")) << "the BYE was sent: " << t;
     }
     if (p == &alice_) {
       EXPECT_TRUE(methods.count("ACK")) << t;
-      auto sent = sent_requests(t, edge_port);
+      auto sent = sent_requests(t, edge_port);  // alice's
       EXPECT_GE(std::count(sent.begin(), sent.end(), std::pair<std::string, std::string>("INVITE", std::to_string(edge_port))),
                 3)
           << "INVITE, hold and resume re-INVITEs: " << t;
     }
+  }
+  if (!call.callee_transport.empty()) {
+    // RFC 5658: one entry per listener, the callee's transport on top.
+    std::string c0 = carol_.trace();
+    size_t top = c0.find("Record-Route: <sip:edge@127.0.0.1:" + std::to_string(carol_edge_port) + ";transport=tls;lr;igd=");
+    size_t bottom = c0.find("Record-Route: <sip:edge@127.0.0.1:" + std::to_string(edge_port) + ";lr;igd=");
+    EXPECT_NE(top, std::string::npos) << c0;
+    EXPECT_NE(bottom, std::string::npos) << c0;
+    EXPECT_LT(top, bottom) << c0;
   }
   // Two re-INVITEs (hold, resume) after the first INVITE reached carol, through the edge.
   size_t invites = 0;
@@ -191,9 +230,11 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, BaresipCall,
-                         ::testing::Values(Call{"udp", "dtls_srtp"}, Call{"tcp", ""}, Call{"tls", "srtp-mand"}),
+                         ::testing::Values(Call{"udp", "dtls_srtp"}, Call{"tcp", ""}, Call{"tls", "srtp-mand"},
+                                           Call{"udp", "dtls_srtp", "optional", "tls"}),
                          [](const ::testing::TestParamInfo<Call>& p) {
-                           return p.param.transport + (p.param.mediaenc.empty() ? std::string("Rtp")
+                           return p.param.transport + (p.param.callee_transport.empty() ? "" : "To" + p.param.callee_transport) +
+                                  (p.param.mediaenc.empty() ? std::string("Rtp")
                                                         : p.param.mediaenc == "dtls_srtp" ? std::string("DtlsSrtp")
                                                                                            : std::string("Sdes"));
                          });

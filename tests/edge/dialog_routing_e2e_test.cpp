@@ -249,6 +249,36 @@ TEST_F(DialogRoutingE2e, ACancelReachesTheCalleeWithTheBranchOfTheInviteItCancel
   EXPECT_TRUE(headers_named(*relayed, "Route").empty()) << *relayed;
 }
 
+// SDES keys never cross a hop without TLS, whatever the letter case of the media type and
+// inside a multipart body (issue 18; issue 17 F12): erin receives the offer without a=crypto.
+TEST_F(DialogRoutingE2e, SdesKeysAreStrippedFromApplicationSdpInAnyCaseAndFromMultipartBodies) {
+  const std::string sdp =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+  struct Case {
+    std::string type, body;
+  };
+  std::vector<Case> cases{{"Application/SDP", sdp},
+                          {"multipart/mixed;boundary=b1", "--b1\r\nContent-Type: application/SDP\r\n\r\n" + sdp +
+                                                              "--b1\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b1--\r\n"}};
+  int n = 0;
+  for (const auto& c : cases) {
+    std::string call_id = "dr-sdes-" + std::to_string(++n);
+    std::string inv = "INVITE sip:erin@ims.local SIP/2.0\r\n" + alice_.via("sdes" + std::to_string(n)) +
+                      "Max-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                      "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: " + call_id + "\r\nCSeq: 1 INVITE\r\nContact: <" +
+                      alice_.contact() + ">\r\nContent-Type: " + c.type + "\r\nContent-Length: " +
+                      std::to_string(c.body.size()) + "\r\n\r\n" + c.body;
+    alice_.peer.send(inv, port());
+    auto relayed = next_request(erin_.peer, 5s, "INVITE");
+    ASSERT_TRUE(relayed) << c.type << edge_.log();
+    EXPECT_EQ(relayed->find("a=crypto"), std::string::npos) << c.type << ": " << *relayed;
+    EXPECT_NE(relayed->find("m=audio 40000 RTP/AVP 0"), std::string::npos) << *relayed;
+    EXPECT_EQ(header_of(*relayed, "Content-Type"), c.type) << "the media type (and boundary) kept";
+    erin_.peer.send(response_to(*relayed, 486, "Busy Here", erin_.tag), port());
+  }
+}
+
 // Issue 17 F2: mallory registers her own account with a Contact naming frank's AoR; frank
 // is not registered. A MESSAGE to frank is answered 480 and never delivered to mallory.
 TEST_F(DialogRoutingE2e, AContactNamingAnotherUsersAorDoesNotCaptureItsRequests) {
