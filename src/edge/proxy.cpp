@@ -380,6 +380,12 @@ std::optional<Proxy::Target> Proxy::target_for_aor(const sip::Message& msg) {
 }
 
 MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, const net::Flow& to) const {
+  // Offers and answers travel in INVITE, UPDATE, PRACK and ACK and their responses (RFC 3261
+  // 13.2.1, RFC 3311, RFC 3262); an SDP in another message (a MESSAGE) negotiates nothing.
+  auto negotiates = [](std::string_view method) {
+    return method == "INVITE" || method == "UPDATE" || method == "PRACK" || method == "ACK";
+  };
+  if (msg.is_request() ? !negotiates(msg.method_name()) : !(msg.cseq() && negotiates(msg.cseq()->method))) return {};
   std::string_view sdp = sdp_of(msg);
   if (sdp.empty()) return {};
   bool sdes_usable = !config_.media.sdes_requires_tls ||

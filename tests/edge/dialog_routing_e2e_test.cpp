@@ -133,6 +133,7 @@ class DialogRoutingE2e : public ::testing::Test {
   void SetUp() override {
     ImsguardOptions o;
     o.tls = false;
+    o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     for (const char* user : {"erin", "mallory", "frank"}) {
       ChildProcess add;
@@ -163,9 +164,64 @@ class DialogRoutingE2e : public ::testing::Test {
            alice_.contact() + ">\r\nContent-Length: 0\r\n\r\n";
   }
 
+  // An INVITE from alice to erin carrying `sdp`.
+  std::string invite_with(const std::string& call_id, const std::string& branch, const std::string& sdp) {
+    return "INVITE sip:erin@ims.local SIP/2.0\r\n" + alice_.via(branch) + "Max-Forwards: 70\r\nFrom: <" + alice_.impu +
+           ">;tag=" + alice_.tag + "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: " + call_id +
+           "\r\nCSeq: 1 INVITE\r\nContact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\n"
+           "Content-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
+  }
+
+  std::string policy_ = "optional";
   ImsguardProcess edge_;
   Phone alice_, erin_, mallory_;
 };
+
+const std::string kSdpHead = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n";
+
+// RTP/SAVP whose SDES keys would be stripped on the plain hop is never forwarded keyless.
+TEST_F(DialogRoutingE2e, AnSavpOfferWhoseKeysCannotCrossAPlainHopIsRefused) {
+  alice_.peer.send(invite_with("dr-savp", "savp", kSdpHead + "m=audio 40000 RTP/SAVP 0\r\n"
+                                                  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
+                   port());
+  auto answer = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 488) << *answer;
+  EXPECT_NE(answer->find("hop without TLS"), std::string::npos) << *answer;
+  EXPECT_FALSE(next_request(erin_.peer, 1s, "INVITE")) << "never forwarded as RTP/SAVP without keys";
+}
+
+class MandatoryDialogRoutingE2e : public DialogRoutingE2e {
+ protected:
+  MandatoryDialogRoutingE2e() { policy_ = "mandatory"; }
+};
+
+// media.srtp_policy mandatory on the answer: a plain-RTP answer to a DTLS-SRTP offer ends the
+// call: erin gets ACK and BYE from the edge, alice a 488 in place of the 200.
+TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerEndsTheCallOnBothSides) {
+  alice_.peer.send(invite_with("dr-mand", "mand", kSdpHead + "m=audio 40000 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                                                  "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                                                  "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n"),
+                   port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "a DTLS-SRTP offer passes under mandatory: " << edge_.log();
+  std::string plain = kSdpHead + "m=audio 40002 RTP/AVP 0\r\n";
+  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(plain.size()) + "\r\n\r\n" + plain);
+  erin_.peer.send(ok, port());
+  auto refused = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(refused) << edge_.log();
+  EXPECT_EQ(status_of(*refused), 488) << *refused;
+  EXPECT_EQ(refused->find("m=audio"), std::string::npos) << "the refused answer is not relayed: " << *refused;
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_EQ(ack->rfind("ACK " + erin_.contact() + " SIP/2.0", 0), 0u) << *ack;
+  auto bye = next_request(erin_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_NE(bye->find("Reason: SIP;cause=488"), std::string::npos) << *bye;
+  EXPECT_NE(edge_.events().find("answer refused"), std::string::npos) << edge_.events();
+}
 
 TEST_F(DialogRoutingE2e, InDialogRequestsFollowTheRecordRouteThroughTheEdgeAndOnlyForTheParticipants) {
   alice_.peer.send(invite("dr-call-1", "inv1"), port());
