@@ -157,6 +157,25 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   if (auto to = answer->msg.to()) {
     if (auto tag = to->param("tag")) to_tag = std::string(*tag);
   }
+  // The dialog's route set and remote target (RFC 3261 12.1.2): in-dialog requests follow
+  // the Record-Route of the 2xx (reversed) to the callee's Contact, so they pass through
+  // every proxy that asked to stay on the dialog (the edge, between subscribers). A service
+  // (sip:<name>@services.<domain>) is reached through the core's service routing, which
+  // matches in-dialog requests on the service URI: those keep it.
+  std::vector<Header> route_set;
+  std::string remote_target = o.target;
+  bool service = o.target.find("@services.") != std::string::npos;
+  if (answer->msg.status_code() < 300 && !service) {
+    if (auto rr = answer->msg.record_routes())
+      for (auto it = rr->rbegin(); it != rr->rend(); ++it) route_set.emplace_back("Route", std::string(it->raw));
+    if (auto contacts = answer->msg.contacts(); contacts && !contacts->empty())
+      remote_target = std::string(contacts->front().uri.raw);
+  }
+  auto in_dialog = [&](RequestSpec request) {
+    request.request_uri = remote_target;
+    request.headers.insert(request.headers.begin(), route_set.begin(), route_set.end());
+    return request;
+  };
 
   // ACK: for a 2xx a new transaction; for a failure the same branch (RFC 3261 17.1.1.3).
   RequestSpec ack = invite;
@@ -170,7 +189,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     return r;
   }
   ack.branch = new_branch();
-  t.send(with_to_tag(build_request(ack, via), o.target, to_tag), error);
+  t.send(with_to_tag(build_request(in_dialog(ack), via), o.target, to_tag), error);
 
   auto bye = [&] {
     RequestSpec b = invite;
@@ -181,7 +200,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     b.content_type.clear();
     b.contact.clear();
     std::string err;
-    auto resp = transact(t, with_to_tag(build_request(b, via), o.target, to_tag), b.branch, o.timeout, err);
+    auto resp = transact(t, with_to_tag(build_request(in_dialog(b), via), o.target, to_tag), b.branch, o.timeout, err);
     r.bye_status = resp ? resp->msg.status_code() : 0;
     log("BYE: " + (resp ? std::to_string(r.bye_status) + " " + sanitize(resp->msg.reason()) : err));
   };
@@ -191,7 +210,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     re.cseq = 2;
     re.branch = new_branch();
     std::string err;
-    auto resp = transact(t, with_to_tag(build_request(re, via), o.target, to_tag), re.branch, o.timeout, err);
+    auto resp = transact(t, with_to_tag(build_request(in_dialog(re), via), o.target, to_tag), re.branch, o.timeout, err);
     r.reinvite_status = resp ? resp->msg.status_code() : 0;
     r.reinvite_same_session = resp && resp->msg.body() == answer->msg.body();
     log("re-INVITE: " + (resp ? std::to_string(r.reinvite_status) + " " + sanitize(resp->msg.reason()) +
@@ -204,7 +223,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
       a.body.clear();
       a.content_type.clear();
       a.contact.clear();
-      t.send(with_to_tag(build_request(a, via), o.target, to_tag), err);
+      t.send(with_to_tag(build_request(in_dialog(a), via), o.target, to_tag), err);
     }
   };
 

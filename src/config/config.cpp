@@ -360,13 +360,15 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
     r.get(s, "connections", "tls_handshake_deadline_s", c.connections.tls_handshake_deadline_s, 1, 3600);
   }
   if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
-                                                         "nonce_secret_rotation_s", "aka", "digest"})) {
+                                                         "nonce_secret_rotation_s", "aka", "digest",
+                                                         "md5_only_user_agents"})) {
     r.get(s, "auth", "realm", c.auth.realm);
     r.get(s, "auth", "digest_algorithms", c.auth.digest_algorithms);
     for (const auto& a : c.auth.digest_algorithms)
       if (!one_of<std::string_view>(a, {"SHA-256", "MD5", "SHA-512-256"}))
         r.error(s["digest_algorithms"], "auth.digest_algorithms", "unknown algorithm '" + a + "'", "SHA-256, SHA-512-256, MD5");
     if (c.auth.digest_algorithms.empty()) r.error(s["digest_algorithms"], "auth.digest_algorithms", "must name at least one algorithm");
+    r.get(s, "auth", "md5_only_user_agents", c.auth.md5_only_user_agents);
     r.get(s, "auth", "qop", c.auth.qop);
     if (!one_of<std::string_view>(c.auth.qop, {"auth", "auth-int", "auth,auth-int"}))
       r.error(s["qop"], "auth.qop", "unknown qop '" + c.auth.qop + "'", "auth | auth-int | \"auth,auth-int\"");

@@ -82,6 +82,9 @@ struct Connections {
 struct Auth {
   std::string realm = "ims.local";
   std::vector<std::string> digest_algorithms{"SHA-256", "MD5"};
+  // User-Agent products offered the MD5 challenge alone (edge/challenge_policy.h): clients
+  // that cannot pick from a set that names SHA-256. Acceptance is unchanged.
+  std::vector<std::string> md5_only_user_agents{"baresip", "sipp"};
   std::string qop = "auth";
   uint32_t nonce_lifetime_s = 30;
   uint32_t nonce_secret_rotation_s = 3600;

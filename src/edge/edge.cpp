@@ -48,7 +48,7 @@ EdgeCounters& edge_counters() {
   return c;
 }
 
-constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO";
+constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO, REFER";
 
 }  // namespace
 
@@ -211,6 +211,11 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       if (proxy_ && proxy_->external_core()) {
         transactions_.relayed(transaction);
         proxy_->forward_register(flow, msg, reply);
+        return;
+      }
+      if (challenge_policy_.md5_only(msg)) {
+        Md5OnlyResponder md5_only(reply);  // auth.md5_only_user_agents
+        registrar_->handle_register(flow, msg, md5_only);
         return;
       }
       registrar_->handle_register(flow, msg, reply);

@@ -6,6 +6,7 @@
 // the same answer; otherwise the handler keeps no per-message state beyond the registrar and
 // the stores, and every worker thread calls it concurrently.
 #include "config/config.h"
+#include "edge/challenge_policy.h"
 #include "edge/client_transactions.h"
 #include "edge/retransmitter.h"
 #include "edge/server_transactions.h"
@@ -73,6 +74,7 @@ class Edge final : public net::MessageHandler {
   std::string allow_;
   EdgeCounters& counters_;
   guard::Chain* guards_ = nullptr;
+  ChallengePolicy challenge_policy_{config_};
   RegistrarSender timer_sender_;
   Retransmitter timers_;
   ClientTransactions client_transactions_;

@@ -35,6 +35,12 @@ struct ProxyCounters {
   ops::Counter& to_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
   ops::Counter& peer_refused = ops::counters().get("imsguard_proxy_requests_total{outcome=\"peer_auth_failed\"}",
                                                    "requests from a peer edge's address without a valid Imsguard-Peer-Auth");
+  ops::Counter& in_dialog = ops::counters().get("imsguard_proxy_requests_total{outcome=\"in_dialog\"}");
+  ops::Counter& not_participant = ops::counters().get("imsguard_proxy_requests_total{outcome=\"not_dialog_participant\"}");
+  ops::Counter& bad_route = ops::counters().get("imsguard_proxy_requests_total{outcome=\"invalid_dialog_route\"}");
+  ops::Counter& media_refused_offer = ops::counters().get("imsguard_proxy_media_refused_total{side=\"offer\"}", "SDP the media policy refused (media.srtp_policy)");
+  ops::Counter& media_refused_answer = ops::counters().get("imsguard_proxy_media_refused_total{side=\"answer\"}");
+  ops::Counter& record_routed = ops::counters().get("imsguard_proxy_dialogs_record_routed_total", "dialog-creating requests the edge record-routed");
 };
 
 namespace {
@@ -221,22 +227,28 @@ std::string Proxy::own_route(config::Transport transport, std::string_view user,
   return route;
 }
 
-void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
-                         const net::Flow& client) const {
+bool Proxy::creates_dialog(const sip::Message& msg) {
   switch (msg.method()) {
     case sip::Method::kInvite:
     case sip::Method::kSubscribe:
     case sip::Method::kRefer:
-      // In a dialog that already exists (a To tag) the route set is fixed.
-      if (auto to = msg.to(); to && to->tag().empty())
-        w.prepend_header("Record-Route",
-                         own_route(transport, "edge",
-                                   tokens_.encode(client, FlowPurpose::kRecordRoute, msg.call_id(),
-                                                  unix_now() + kRecordRouteLifetimeS)));
-      break;
+    case sip::Method::kNotify: {
+      // In a dialog that already exists (a To tag) the route set is fixed (12.1).
+      auto to = msg.to();
+      return to && to->tag().empty();
+    }
     default:
-      break;
+      return false;
   }
+}
+
+void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
+                         const net::Flow& client) const {
+  if (creates_dialog(msg))
+    w.prepend_header("Record-Route",
+                     own_route(transport, "edge",
+                               tokens_.encode(client, FlowPurpose::kRecordRoute, msg.call_id(),
+                                              unix_now() + kRecordRouteLifetimeS)));
 }
 
 void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from,
@@ -365,15 +377,85 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
   return std::nullopt;
 }
 
-std::optional<Proxy::Target> Proxy::target_for(const sip::Message& msg, std::string& aor_out) {
-  std::string_view ruri = msg.request_uri();
-  aor_out = Registrar::normalise_aor(ruri);
-  if (aor_out.empty()) return std::nullopt;
-  for (const auto& b : registrar_.lookup(aor_out))
+std::optional<Proxy::Target> Proxy::target_for_aor(const sip::Message& msg) {
+  std::string aor = Registrar::normalise_aor(msg.request_uri());
+  if (aor.empty()) return std::nullopt;
+  for (const auto& b : registrar_.lookup(aor))
     if (auto t = target_of(b)) return t;
-  // In-dialog requests target a registered Contact rather than an AoR.
-  if (auto b = registrar_.binding_for_contact(ruri)) return target_of(*b);
   return std::nullopt;
+}
+
+MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, const net::Flow& to) const {
+  // Offers and answers travel in INVITE, UPDATE, PRACK and ACK and their responses (RFC 3261
+  // 13.2.1, RFC 3311, RFC 3262); an SDP in another message (a MESSAGE) negotiates nothing.
+  auto negotiates = [](std::string_view method) {
+    return method == "INVITE" || method == "UPDATE" || method == "PRACK" || method == "ACK";
+  };
+  if (msg.is_request() ? !negotiates(msg.method_name()) : !(msg.cseq() && negotiates(msg.cseq()->method))) return {};
+  std::string_view sdp = sdp_of(msg);
+  if (sdp.empty()) return {};
+  bool sdes_usable = !config_.media.sdes_requires_tls ||
+                     (from.transport == config::Transport::kTls && to.transport == config::Transport::kTls);
+  return judge_sdp(sdp, config_.media.srtp_policy, sdes_usable);
+}
+
+void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
+                               const std::string& reason) {
+  net::FlowSender* sender = registrar_.sender();
+  if (!sender) return;
+  auto cseq = ok.cseq();
+  auto contacts = ok.contacts();
+  const sip::HeaderField* from = ok.find(sip::HeaderId::kFrom);
+  const sip::HeaderField* to = ok.find(sip::HeaderId::kTo);
+  if (cseq && contacts && !contacts->empty() && from && to) {
+    // The callee's dialog exists: ACK its 2xx (else it retransmits) and end it with BYE.
+    std::string host = "127.0.0.1";
+    uint16_t port = 5060;
+    for (const auto& l : config_.sip.listen)
+      if (l.transport == callee.transport) {
+        host = l.address;
+        port = l.port;
+        break;
+      }
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    std::string transport(config::transport_name(callee.transport));
+    std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
+    auto request = [&](std::string_view method, uint32_t number, std::string_view extra) {
+      std::string seed = std::string(ok.call_id()) + "|" + std::string(method) + "|" + std::to_string(number);
+      unsigned char mac[32];
+      unsigned int len = 0;
+      HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(seed.data()),
+           seed.size(), mac, &len);
+      std::string r = std::string(method) + " " + std::string(contacts->front().uri.raw) + " SIP/2.0\r\nVia: SIP/2.0/" +
+                      transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
+                      crypto::to_hex(std::span<const uint8_t>(mac, 8)) + "\r\nMax-Forwards: 70\r\n" +
+                      std::string(from->raw) + "\r\n" + std::string(to->raw) + "\r\nCall-ID: " +
+                      std::string(ok.call_id()) + "\r\nCSeq: " + std::to_string(number) + " " + std::string(method) +
+                      "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
+      return r;
+    };
+    sender->send_to(callee, request("ACK", cseq->number, ""));
+    sender->send_to(callee, request("BYE", cseq->number + 1, "Reason: SIP;cause=488;text=\"media policy\"\r\n"));
+  }
+  // The caller gets a final error in place of the 2xx: its INVITE fails, no dialog remains.
+  sip::MessageWriter w(ok);
+  w.remove_top_via();
+  w.remove_all(sip::HeaderId::kContact);
+  w.remove_all(sip::HeaderId::kRecordRoute);
+  w.set_body("", "");
+  std::string bytes = w.str();
+  size_t eol = bytes.find("\r\n");
+  if (eol == std::string::npos) return;
+  std::string phrase = reason;
+  for (auto& c : phrase)
+    if (c == '\r' || c == '\n') c = ' ';
+  bytes.replace(0, eol, "SIP/2.0 488 Not Acceptable Here (" + phrase + ")");
+  sender->send_to(caller, bytes);
+}
+
+void Proxy::refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const {
+  if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
+  reply.send(sip::make_response(msg, code, reason, {}, local_tag(msg)));
 }
 
 std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const {
@@ -390,7 +472,9 @@ std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, con
   // of an INVITE) gets the same branch, so stateless forwarding stays consistent.
   auto top = msg.top_via();
   std::string seed = top && top->branch ? std::string(*top->branch) : std::string(msg.call_id());
-  if (msg.method() == sip::Method::kCancel || msg.method() == sip::Method::kAck) seed += "|invite";
+  // A CANCEL (and the ACK of a non-2xx) must carry the INVITE's branch (RFC 3261 9.1, 16.10,
+  // 17.1.1.3): the callee's INVITE server transaction matches them by it.
+  if (msg.method() == sip::Method::kCancel || msg.method() == sip::Method::kAck) seed += "|INVITE";
   else seed += "|" + std::string(msg.method_name());
   unsigned char mac[32];
   unsigned int len = 0;
@@ -435,17 +519,56 @@ const ServiceRoleStarter& service_role_starter() { return starter_slot(); }
 void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
                             net::Responder& reply) {
   if (auto* router = service_router(); router && router->route(flow, identity, msg, reply)) return;
-  std::string aor;
-  // With an external S-CSCF every request of a registered client goes to it (it routes).
-  std::optional<Target> routed = core_ ? std::optional<Target>(Target{*core_, {}}) : target_for(msg, aor);
+  // Loose routing (RFC 3261 16.4): the leading Route entries naming this edge (the client's
+  // outbound proxy, our Record-Route of the dialog) are ours to consume.
+  auto routes = msg.routes();
+  DialogRoutes::Popped popped;
+  if (routes) popped = dialogs_.pop_own(*routes, msg.call_id());
+  if (popped.forged) {
+    counters_.bad_route.inc();
+    ops::events().emit({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"});
+    refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
+    return;
+  }
+  std::optional<Target> routed;
+  bool in_dialog = false;
+  if (popped.dialog) {
+    // In a dialog the edge record-routed: only its two participants' flows may use it, and
+    // each request goes over the other participant's flow.
+    auto other = DialogRoutes::other_end(*popped.dialog, flow);
+    if (!other) {
+      counters_.not_participant.inc();
+      ops::events().emit({"dialog", flow.to_string(), identity.impi, "reject", "in-dialog request from a flow outside the dialog"});
+      refuse(msg, reply, 403, "Forbidden (not a participant of this dialog)");
+      return;
+    }
+    routed = Target{*other, {}};
+    in_dialog = true;
+  } else if (core_) {
+    // With an external S-CSCF every request of a registered client goes to it (it routes).
+    routed = Target{*core_, {}};
+  } else {
+    routed = target_for_aor(msg);
+  }
   if (!routed || !registrar_.sender()) {
     counters_.unavailable.inc();
-    if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
     // The same answer for an unknown and an unregistered user: no enumeration via MESSAGE.
-    reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+    refuse(msg, reply, 480, "Temporarily Unavailable");
+    return;
+  }
+  if (auto verdict = judge_media(msg, flow, routed->flow); verdict.outcome == media::Outcome::kRefused) {
+    counters_.media_refused_offer.inc();
+    media::record_negotiation(media::Outcome::kRefused, "offer", flow.to_string(), identity.impi, verdict.reason);
+    refuse(msg, reply, 488, "Not Acceptable Here (" + verdict.reason + ")");
     return;
   }
   sip::MessageWriter w(msg);
+  if (popped.own > 0) {
+    std::string rest;
+    for (size_t i = popped.own; i < routes->size(); ++i) rest += (rest.empty() ? "" : ", ") + std::string((*routes)[i].raw);
+    if (rest.empty()) w.remove_all(sip::HeaderId::kRoute);
+    else w.replace_header(sip::HeaderId::kRoute, rest);
+  }
   std::string via = via_for(routed->flow, msg, flow);
   w.prepend_via(via);
   if (!routed->route.empty()) {
@@ -464,7 +587,12 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   // caller asked for privacy (RFC 3323 / RFC 3325 section 7).
   if (config_.identity.assert_authenticated && !privacy_id)
     w.add_header("P-Asserted-Identity", "<" + asserted_identity(identity, msg) + ">");
-  if (core_) record_route(w, msg, flow.transport, flow);
+  if (core_) {
+    record_route(w, msg, flow.transport, flow);
+  } else if (!in_dialog && routed->route.empty() && creates_dialog(msg)) {
+    for (const auto& rr : dialogs_.record_routes({flow, routed->flow}, msg.call_id())) w.prepend_header("Record-Route", rr);
+    counters_.record_routed.inc();
+  }
   protect_sdes(w, msg, flow, routed->flow);
   std::string bytes = w.str();
   if (!routed->route.empty()) {
@@ -482,11 +610,11 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (!registrar_.sender()->send_to(routed->flow, bytes)) {
     if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
-    if (msg.method() == sip::Method::kAck) return;
-    reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
+    refuse(msg, reply, 480, "Temporarily Unavailable");
     return;
   }
   counters_.forwarded.inc();
+  if (in_dialog) counters_.in_dialog.inc();
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
@@ -511,6 +639,25 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   // 2xx lists (P-Associated-URI), until the expiry it grants.
   if (from_core(flow) && msg.status_code() >= 200 && msg.status_code() < 300) {
     if (auto cseq = msg.cseq(); cseq && cseq->method == "REGISTER") registrar_.learn_from_core(*origin, msg);
+  }
+  // The media policy on the SDP of an answer (or of an offer in a 2xx): a 1xx it refuses is
+  // not relayed, a 2xx to INVITE ends the call on both sides.
+  if (msg.status_code() > 100 && msg.status_code() < 300) {
+    auto cseq = msg.cseq();
+    bool invite = cseq && cseq->method == "INVITE";
+    auto verdict = judge_media(msg, flow, *origin);
+    if (verdict.outcome == media::Outcome::kRefused) {
+      counters_.media_refused_answer.inc();
+      if (msg.status_code() >= 200 && call_reports_.first(msg.call_id()))
+        media::record_negotiation(media::Outcome::kRefused, "answer", flow.to_string(), "", verdict.reason);
+      if (msg.status_code() >= 200 && invite) end_refused_answer(flow, *origin, msg, verdict.reason);
+      return;
+    }
+    if (verdict.has_sdp && invite && msg.status_code() >= 200 && call_reports_.first(msg.call_id())) {
+      std::string legs = "caller leg " + std::string(config::transport_name(origin->transport)) + ", callee leg " +
+                         std::string(config::transport_name(flow.transport));
+      media::record_negotiation(verdict.outcome, "answer", origin->to_string(), "", legs);
+    }
   }
   sip::MessageWriter w(msg);
   w.remove_top_via();

@@ -5,7 +5,9 @@
 // answer finds its way back through our Via, whose flow token is MAC-protected so a callee
 // cannot make the edge reflect answers to an address of its choosing.
 #include "config/config.h"
+#include "edge/dialog_route.h"
 #include "edge/flow_token.h"
+#include "edge/media_policy.h"
 #include "edge/peer_auth.h"
 #include "edge/registrar.h"
 #include "net/flow.h"
@@ -108,7 +110,17 @@ class Proxy {
     net::Flow flow;
     std::string route;
   };
-  std::optional<Target> target_for(const sip::Message& msg, std::string& aor_out);
+  // The bindings of the Request-URI's AoR, and only those: never a Contact that some account
+  // registered (any account may register any Contact), and never a scan of all bindings.
+  std::optional<Target> target_for_aor(const sip::Message& msg);
+  // media.srtp_policy on the SDP a relayed message carries from `from` to `to`.
+  MediaVerdict judge_media(const sip::Message& msg, const net::Flow& from, const net::Flow& to) const;
+  // A 2xx to INVITE whose answer the policy refuses: the callee gets ACK and BYE over its
+  // flow, the caller a 488 in place of the 2xx (the dialog never starts on its side).
+  void end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
+                          const std::string& reason);
+  // Refuses a request (nothing for an ACK, which is never answered).
+  void refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const;
   std::optional<Target> target_of(const store::Binding& b) const;
   std::string via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const;
   // The flow named by the token in `route`'s igf parameter (a Path or one of our Record-Routes).
@@ -123,6 +135,8 @@ class Proxy {
   // media.sdes_requires_tls), counted and reported, so SRTP never runs on a key an
   // eavesdropper on a plain hop has read (docs/media.md).
   void protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from, const net::Flow& to) const;
+  // INVITE, SUBSCRIBE, REFER or NOTIFY outside a dialog (no To tag).
+  static bool creates_dialog(const sip::Message& msg);
   // Adds Record-Route (dialog-creating requests) so in-dialog requests pass the edge too.
   void record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
                     const net::Flow& client) const;
@@ -136,6 +150,8 @@ class Proxy {
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
   std::vector<net::Flow> peers_;   // sip.peers
   ClientTransactions* client_transactions_ = nullptr;
+  DialogRoutes dialogs_{config_, key_};
+  mutable CallReports call_reports_;
 };
 
 }  // namespace imsguard::edge

@@ -172,14 +172,6 @@ std::vector<store::Binding> Registrar::lookup(std::string_view aor) {
   return r.ok() ? r.value() : std::vector<store::Binding>{};
 }
 
-std::optional<store::Binding> Registrar::binding_for_contact(std::string_view contact) {
-  auto all = bindings_.list(unix_now());
-  if (!all.ok()) return std::nullopt;
-  for (auto& b : all.value())
-    if (b.contact == contact) return b;
-  return std::nullopt;
-}
-
 void Registrar::send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply) {
   std::vector<std::pair<std::string_view, std::string_view>> extra;
   for (const auto& v : challenge.www_authenticate) extra.emplace_back("WWW-Authenticate", v);

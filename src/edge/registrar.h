@@ -66,9 +66,6 @@ class Registrar {
   // Live bindings of an AoR (normalised "sip:user@host").
   std::vector<store::Binding> lookup(std::string_view aor);
 
-  // The live binding whose Contact is exactly this URI (in-dialog requests target it).
-  std::optional<store::Binding> binding_for_contact(std::string_view contact);
-
   net::FlowSender* sender() const { return sender_; }
   Authenticator& authenticator() { return *auth_; }
 

@@ -1,0 +1,355 @@
+// Dialog routing through a running `imsguard run`, with raw UDP peers playing the phones
+// (so every byte each side sees is checked): the INVITE between two subscribers reaches the
+// callee with the edge's Record-Route and without the edge's own Route; ACK and BYE follow
+// the recorded route through the edge in both directions; a third registered subscriber
+// that copies the route is refused (403), and so is a tampered token; a CANCEL reaches the
+// callee with the top Via branch of the INVITE it cancels (RFC 3261 9.1/16.10). Issue 17
+// F2: an account whose Contact names another user's AoR does not receive that user's
+// requests (no global Contact match).
+#include "imsguard_process.h"
+#include "process.h"
+#include "sip_socket.h"
+
+#include "crypto/digest.h"
+#include "crypto/digest_header.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+using namespace imsguard::testkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Phone {
+  UdpPeer peer;
+  std::string impu;
+  std::string tag;
+  std::string contact() const { return "sip:u@127.0.0.1:" + std::to_string(peer.local_port()); }
+  std::string via(const std::string& branch) const {
+    return "Via: SIP/2.0/UDP 127.0.0.1:" + std::to_string(peer.local_port()) + ";branch=z9hG4bK" + branch + "\r\n";
+  }
+};
+
+std::optional<std::string> next_response(UdpPeer& peer, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    auto got = peer.receive(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         until - std::chrono::steady_clock::now()),
+                                     1ms));
+    if (!got) return std::nullopt;
+    if (status_of(*got) > 100) return got;  // 100 Trying is hop by hop: skipped
+  }
+  return std::nullopt;
+}
+
+// The next request (responses skipped); with `method`, requests of other methods too.
+std::optional<std::string> next_request(UdpPeer& peer, std::chrono::milliseconds timeout, const std::string& method = "") {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    auto got = peer.receive(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         until - std::chrono::steady_clock::now()),
+                                     1ms));
+    if (!got) return std::nullopt;
+    if (status_of(*got) == 0 && (method.empty() || got->rfind(method + " ", 0) == 0)) return got;
+  }
+  return std::nullopt;
+}
+
+int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const std::string& password,
+                   const std::string& contact) {
+  std::string call_id = "dr-reg-" + std::to_string(p.peer.local_port());
+  auto req = [&](int cseq, const std::string& auth) {
+    return "REGISTER sip:ims.local SIP/2.0\r\n" + p.via("reg" + std::to_string(cseq) + call_id) +
+           "Max-Forwards: 70\r\nFrom: <" + p.impu + ">;tag=r" + std::to_string(cseq) + "\r\nTo: <" + p.impu +
+           ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <" + contact +
+           ">\r\nExpires: 600\r\n" + auth + "Content-Length: 0\r\n\r\n";
+  };
+  p.peer.send(req(1, ""), edge_port);
+  auto challenge = next_response(p.peer, 5s);
+  if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
+  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
+  if (!ch.ok()) return 0;
+  const auto& c = *ch.value;
+  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
+  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "0a4f113b", "auth", ""};
+  auto response = imsguard::crypto::digest_response(in);
+  if (!response.ok()) return 0;
+  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
+                     "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
+                     ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
+  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
+  p.peer.send(req(2, auth + "\r\n"), edge_port);
+  auto final = next_response(p.peer, 5s);
+  return final ? status_of(*final) : 0;
+}
+
+// The first element of a Via header value: "SIP/2.0/UDP host:port;branch=...".
+std::string branch_of(const std::string& message) {
+  std::string via = header_of(message, "Via");
+  size_t b = via.find("branch=");
+  if (b == std::string::npos) return {};
+  size_t end = via.find_first_of(";,", b);
+  return via.substr(b + 7, end == std::string::npos ? std::string::npos : end - b - 7);
+}
+
+// Every header line named `name`, in order.
+std::vector<std::string> headers_named(const std::string& message, const std::string& name) {
+  std::vector<std::string> out;
+  std::string head = message.substr(0, message.find("\r\n\r\n") + 2);
+  for (size_t at = head.find("\r\n"); at != std::string::npos && at + 2 < head.size();) {
+    size_t end = head.find("\r\n", at + 2);
+    std::string line = head.substr(at + 2, end - at - 2);
+    if (line.size() > name.size() && strncasecmp(line.c_str(), (name + ":").c_str(), name.size() + 1) == 0)
+      out.push_back(line.substr(line.find_first_not_of(' ', name.size() + 1)));
+    at = end;
+  }
+  return out;
+}
+
+// A response to `req` from its UAS: its Vias, From, Call-ID, CSeq; To with `tag`; `extra`.
+std::string response_to(const std::string& req, int code, const std::string& reason, const std::string& tag,
+                        const std::string& extra = "") {
+  std::string out = "SIP/2.0 " + std::to_string(code) + " " + reason + "\r\n";
+  size_t at = req.find("\r\n") + 2;
+  while (at < req.size()) {
+    size_t end = req.find("\r\n", at);
+    std::string line = req.substr(at, end - at);
+    if (line.empty()) break;
+    for (const char* name : {"Via:", "From:", "Call-ID:", "CSeq:", "Record-Route:"})
+      if (line.rfind(name, 0) == 0) out += line + "\r\n";
+    if (line.rfind("To:", 0) == 0) out += line + (line.find(";tag=") == std::string::npos ? ";tag=" + tag : "") + "\r\n";
+    at = end + 2;
+  }
+  return out + extra + "Content-Length: 0\r\n\r\n";
+}
+
+class DialogRoutingE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImsguardOptions o;
+    o.tls = false;
+    o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
+    ASSERT_TRUE(edge_.start(o)) << edge_.log();
+    for (const char* user : {"erin", "mallory", "frank"}) {
+      ChildProcess add;
+      std::string u(user);
+      ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", edge_.data_dir(), "--impi",
+                             u + "@ims.local", "--impu", "sip:" + u + "@ims.local", "--password", u + "-secret"},
+                            edge_.data_dir() + "/add.log"));
+      ASSERT_EQ(add.wait(30s), 0) << read_file(edge_.data_dir() + "/add.log");
+    }
+    alice_.impu = edge_.demo("digest", "impu");
+    alice_.tag = "a1";
+    erin_.impu = "sip:erin@ims.local";
+    erin_.tag = "e1";
+    mallory_.impu = "sip:mallory@ims.local";
+    mallory_.tag = "m1";
+    ASSERT_EQ(register_phone(alice_, port(), edge_.demo("digest", "impi"), edge_.demo("digest", "password"),
+                             alice_.contact()),
+              200)
+        << edge_.log();
+    ASSERT_EQ(register_phone(erin_, port(), "erin@ims.local", "erin-secret", erin_.contact()), 200) << edge_.log();
+  }
+  uint16_t port() const { return edge_.sip_port(); }
+
+  std::string invite(const std::string& call_id, const std::string& branch) {
+    return "INVITE sip:erin@ims.local SIP/2.0\r\n" + alice_.via(branch) + "Route: <sip:127.0.0.1:" +
+           std::to_string(port()) + ";lr>\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+           "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: " + call_id + "\r\nCSeq: 1 INVITE\r\nContact: <" +
+           alice_.contact() + ">\r\nContent-Length: 0\r\n\r\n";
+  }
+
+  // An INVITE from alice to erin carrying `sdp`.
+  std::string invite_with(const std::string& call_id, const std::string& branch, const std::string& sdp) {
+    return "INVITE sip:erin@ims.local SIP/2.0\r\n" + alice_.via(branch) + "Max-Forwards: 70\r\nFrom: <" + alice_.impu +
+           ">;tag=" + alice_.tag + "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: " + call_id +
+           "\r\nCSeq: 1 INVITE\r\nContact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\n"
+           "Content-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
+  }
+
+  std::string policy_ = "optional";
+  ImsguardProcess edge_;
+  Phone alice_, erin_, mallory_;
+};
+
+const std::string kSdpHead = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n";
+
+// RTP/SAVP whose SDES keys would be stripped on the plain hop is never forwarded keyless.
+TEST_F(DialogRoutingE2e, AnSavpOfferWhoseKeysCannotCrossAPlainHopIsRefused) {
+  alice_.peer.send(invite_with("dr-savp", "savp", kSdpHead + "m=audio 40000 RTP/SAVP 0\r\n"
+                                                  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),
+                   port());
+  auto answer = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 488) << *answer;
+  EXPECT_NE(answer->find("hop without TLS"), std::string::npos) << *answer;
+  EXPECT_FALSE(next_request(erin_.peer, 1s, "INVITE")) << "never forwarded as RTP/SAVP without keys";
+}
+
+class MandatoryDialogRoutingE2e : public DialogRoutingE2e {
+ protected:
+  MandatoryDialogRoutingE2e() { policy_ = "mandatory"; }
+};
+
+// media.srtp_policy mandatory on the answer: a plain-RTP answer to a DTLS-SRTP offer ends the
+// call: erin gets ACK and BYE from the edge, alice a 488 in place of the 200.
+TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerEndsTheCallOnBothSides) {
+  alice_.peer.send(invite_with("dr-mand", "mand", kSdpHead + "m=audio 40000 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                                                  "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                                                  "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n"),
+                   port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "a DTLS-SRTP offer passes under mandatory: " << edge_.log();
+  std::string plain = kSdpHead + "m=audio 40002 RTP/AVP 0\r\n";
+  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(plain.size()) + "\r\n\r\n" + plain);
+  erin_.peer.send(ok, port());
+  auto refused = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(refused) << edge_.log();
+  EXPECT_EQ(status_of(*refused), 488) << *refused;
+  EXPECT_EQ(refused->find("m=audio"), std::string::npos) << "the refused answer is not relayed: " << *refused;
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_EQ(ack->rfind("ACK " + erin_.contact() + " SIP/2.0", 0), 0u) << *ack;
+  auto bye = next_request(erin_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_NE(bye->find("Reason: SIP;cause=488"), std::string::npos) << *bye;
+  EXPECT_NE(edge_.events().find("answer refused"), std::string::npos) << edge_.events();
+}
+
+TEST_F(DialogRoutingE2e, InDialogRequestsFollowTheRecordRouteThroughTheEdgeAndOnlyForTheParticipants) {
+  alice_.peer.send(invite("dr-call-1", "inv1"), port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_TRUE(headers_named(*inv, "Route").empty()) << "the edge's own Route is consumed (16.4): " << *inv;
+  auto rr = headers_named(*inv, "Record-Route");
+  ASSERT_EQ(rr.size(), 1u) << "one entry: both flows are UDP: " << *inv;
+  EXPECT_NE(rr[0].find("127.0.0.1:" + std::to_string(port()) + ";lr;igd="), std::string::npos) << rr[0];
+
+  // Erin answers; alice sees the route set and ACKs through it to erin's Contact.
+  erin_.peer.send(response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n"), port());
+  auto ok = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok) << edge_.log();
+  ASSERT_EQ(status_of(*ok), 200) << *ok;
+  ASSERT_EQ(headers_named(*ok, "Record-Route"), rr);
+  std::string to_erin = "To: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\n";
+  auto in_dialog = [&](Phone& from, const std::string& method, const std::string& ruri, const std::string& from_hdr,
+                       const std::string& to_hdr, int cseq, const std::string& route, const std::string& branch) {
+    return method + " " + ruri + " SIP/2.0\r\n" + from.via(branch) + "Route: " + route + "\r\nMax-Forwards: 70\r\n" +
+           from_hdr + to_hdr + "Call-ID: dr-call-1\r\nCSeq: " + std::to_string(cseq) + " " + method +
+           "\r\nContent-Length: 0\r\n\r\n";
+  };
+  std::string alice_from = "From: <" + alice_.impu + ">;tag=" + alice_.tag + "\r\n";
+  alice_.peer.send(in_dialog(alice_, "ACK", erin_.contact(), alice_from, to_erin, 1, rr[0], "ack1"), port());
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << "the ACK did not reach erin through the edge: " << edge_.log();
+  EXPECT_EQ(ack->rfind("ACK " + erin_.contact() + " SIP/2.0", 0), 0u) << *ack;
+  EXPECT_TRUE(headers_named(*ack, "Route").empty()) << *ack;
+
+  // A third registered subscriber replays the dialog's route: refused, erin sees nothing.
+  ASSERT_EQ(register_phone(mallory_, port(), "mallory@ims.local", "mallory-secret", mallory_.contact()), 200);
+  std::string mallory_from = "From: <" + mallory_.impu + ">;tag=" + mallory_.tag + "\r\n";
+  mallory_.peer.send(in_dialog(mallory_, "BYE", erin_.contact(), mallory_from, to_erin, 2, rr[0], "mbye"), port());
+  auto refused = next_response(mallory_.peer, 5s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(status_of(*refused), 403) << *refused;
+  // A tampered token from a participant: refused too.
+  std::string tampered = rr[0];
+  tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == '0' ? '1' : '0';
+  alice_.peer.send(in_dialog(alice_, "INFO", erin_.contact(), alice_from, to_erin, 3, tampered, "tinfo"), port());
+  auto bad = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(status_of(*bad), 403) << *bad;
+  for (auto got = next_request(erin_.peer, 1s); got; got = next_request(erin_.peer, 1s))
+    EXPECT_EQ(got->rfind("INVITE ", 0), 0u) << "only a retransmitted INVITE may arrive, not: " << *got;
+
+  // Erin hangs up: the BYE goes to alice's flow through the edge, its answer comes back.
+  std::string erin_from = "From: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\n";
+  std::string to_alice = "To: <" + alice_.impu + ">;tag=" + alice_.tag + "\r\n";
+  erin_.peer.send(in_dialog(erin_, "BYE", alice_.contact(), erin_from, to_alice, 1, rr[0], "ebye"), port());
+  auto bye = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << "the BYE did not reach alice through the edge: " << edge_.log();
+  EXPECT_TRUE(headers_named(*bye, "Route").empty()) << *bye;
+  EXPECT_EQ(header_of(*bye, "P-Asserted-Identity"), "<sip:erin@ims.local>");
+  alice_.peer.send(response_to(*bye, 200, "OK", alice_.tag), port());
+  auto bye_ok = next_response(erin_.peer, 5s);
+  ASSERT_TRUE(bye_ok);
+  EXPECT_EQ(status_of(*bye_ok), 200) << *bye_ok;
+  EXPECT_NE(edge_.events().find("in-dialog request from a flow outside the dialog"), std::string::npos);
+}
+
+TEST_F(DialogRoutingE2e, ACancelReachesTheCalleeWithTheBranchOfTheInviteItCancels) {
+  std::string inv_bytes = invite("dr-call-2", "inv2");
+  alice_.peer.send(inv_bytes, port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  erin_.peer.send(response_to(*inv, 180, "Ringing", erin_.tag), port());
+  auto ringing = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ringing);
+  EXPECT_EQ(status_of(*ringing), 180) << *ringing;
+  // The CANCEL per 9.1: the INVITE's Request-URI, Call-ID, From, To, CSeq number, Route, top Via.
+  std::string cancel = "CANCEL sip:erin@ims.local SIP/2.0\r\n" + alice_.via("inv2") + "Route: <sip:127.0.0.1:" +
+                       std::to_string(port()) + ";lr>\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" +
+                       alice_.tag + "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: dr-call-2\r\nCSeq: 1 CANCEL\r\n"
+                       "Content-Length: 0\r\n\r\n";
+  alice_.peer.send(cancel, port());
+  auto relayed = next_request(erin_.peer, 5s, "CANCEL");
+  ASSERT_TRUE(relayed) << edge_.log();
+  EXPECT_EQ(branch_of(*relayed), branch_of(*inv)) << "the callee matches the CANCEL to its INVITE by this branch";
+  EXPECT_TRUE(headers_named(*relayed, "Route").empty()) << *relayed;
+}
+
+// SDES keys never cross a hop without TLS, whatever the letter case of the media type and
+// inside a multipart body (issue 18; issue 17 F12): erin receives the offer without a=crypto.
+TEST_F(DialogRoutingE2e, SdesKeysAreStrippedFromApplicationSdpInAnyCaseAndFromMultipartBodies) {
+  const std::string sdp =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+  struct Case {
+    std::string type, body;
+  };
+  std::vector<Case> cases{{"Application/SDP", sdp},
+                          {"multipart/mixed;boundary=b1", "--b1\r\nContent-Type: application/SDP\r\n\r\n" + sdp +
+                                                              "--b1\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b1--\r\n"}};
+  int n = 0;
+  for (const auto& c : cases) {
+    std::string call_id = "dr-sdes-" + std::to_string(++n);
+    std::string inv = "INVITE sip:erin@ims.local SIP/2.0\r\n" + alice_.via("sdes" + std::to_string(n)) +
+                      "Max-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                      "\r\nTo: <sip:erin@ims.local>\r\nCall-ID: " + call_id + "\r\nCSeq: 1 INVITE\r\nContact: <" +
+                      alice_.contact() + ">\r\nContent-Type: " + c.type + "\r\nContent-Length: " +
+                      std::to_string(c.body.size()) + "\r\n\r\n" + c.body;
+    alice_.peer.send(inv, port());
+    auto relayed = next_request(erin_.peer, 5s, "INVITE");
+    ASSERT_TRUE(relayed) << c.type << edge_.log();
+    EXPECT_EQ(relayed->find("a=crypto"), std::string::npos) << c.type << ": " << *relayed;
+    EXPECT_NE(relayed->find("m=audio 40000 RTP/AVP 0"), std::string::npos) << *relayed;
+    EXPECT_EQ(header_of(*relayed, "Content-Type"), c.type) << "the media type (and boundary) kept";
+    erin_.peer.send(response_to(*relayed, 486, "Busy Here", erin_.tag), port());
+  }
+}
+
+// Issue 17 F2: mallory registers her own account with a Contact naming frank's AoR; frank
+// is not registered. A MESSAGE to frank is answered 480 and never delivered to mallory.
+TEST_F(DialogRoutingE2e, AContactNamingAnotherUsersAorDoesNotCaptureItsRequests) {
+  ASSERT_EQ(register_phone(mallory_, port(), "mallory@ims.local", "mallory-secret", "sip:frank@ims.local"), 200)
+      << edge_.log();
+  std::string msg = "MESSAGE sip:frank@ims.local SIP/2.0\r\n" + alice_.via("f2msg") +
+                    "Max-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                    "\r\nTo: <sip:frank@ims.local>\r\nCall-ID: dr-f2\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+                    "Content-Length: 6\r\n\r\nsecret";
+  alice_.peer.send(msg, port());
+  auto answer = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(status_of(*answer), 480) << *answer;
+  auto stolen = next_request(mallory_.peer, 1s);
+  EXPECT_FALSE(stolen) << "delivered to the account that registered frank's AoR as its Contact: " << *stolen;
+}
+
+}  // namespace
