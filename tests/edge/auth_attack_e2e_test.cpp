@@ -11,8 +11,12 @@
 #include "imsguard_process.h"
 #include "sip_socket.h"
 
+#include "crypto/aka.h"
 #include "crypto/digest.h"
+#include "crypto/digest_aka.h"
 #include "crypto/digest_header.h"
+#include "crypto/hex.h"
+#include "crypto/milenage.h"
 
 #include <gtest/gtest.h>
 
@@ -280,6 +284,43 @@ TEST_F(AuthAttackE2e, F5TheSchemeOfAChallengeDoesNotFollowTheClientsHint) {
     EXPECT_EQ(scheme(name, "AKAv1-MD5"), plain) << name;
     EXPECT_EQ(scheme(name, "MD5"), plain) << name;
   }
+}
+
+TEST_F(AuthAttackE2e, F6AkaSqnsComeFromDurableBatchesAndAreNeverReusedAfterACrash) {
+  // Challenges of a real AKA user take SQNs from a batch reserved durably ahead of use (no
+  // fsync per challenge); a crash (SIGKILL) loses the rest of the batch, never reuses it: the
+  // USIM, which remembers every SQN it accepted, accepts every challenge before and after.
+  start("");
+  auto k = *imsguard::crypto::from_hex(edge_.demo("aka", "k"));
+  auto opc = *imsguard::crypto::from_hex(edge_.demo("aka", "opc"));
+  imsguard::crypto::Key kk, oo;
+  std::copy(k.begin(), k.end(), kk.begin());
+  std::copy(opc.begin(), opc.end(), oo.begin());
+  auto usim = imsguard::crypto::Milenage::from_opc(kk, oo);
+  ASSERT_TRUE(usim);
+  imsguard::crypto::SqnWindow window;
+  std::string aka_impu = edge_.demo("aka", "impu");
+  auto challenge_accepted = [&](UdpPeer& peer) {
+    auto r = exchange(peer, register_request(peer, aka_impu, ""));
+    if (!r || status_of(*r) != 401) return false;
+    auto c = challenge_of(*r);
+    if (!c) return false;
+    auto n = imsguard::crypto::split_aka_nonce(c->nonce);
+    return n.ok() && imsguard::crypto::client_authenticate(*usim, n.value->rand, n.value->autn, window).status ==
+                         imsguard::crypto::AutnStatus::kOk;
+  };
+  UdpPeer peer;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(challenge_accepted(peer)) << i;
+  std::string dir = edge_.data_dir();
+  edge_.kill_hard();
+  edge_.stop();
+  ImsguardOptions o;
+  o.tls = false;
+  o.digest_algorithms = "[MD5]";
+  o.data_dir = dir;
+  ASSERT_TRUE(edge_.start(o)) << edge_.log();
+  UdpPeer again;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(challenge_accepted(again)) << "after the crash, " << i;
 }
 
 }  // namespace

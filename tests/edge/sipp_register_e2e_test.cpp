@@ -106,7 +106,7 @@ TEST_F(SippRegister, ARegistrationWithRportIsToldItsSourceAndSucceeds) {
 TEST_F(SippRegister, WrongPasswordIsChallengedAgainAndLogged) {
   EXPECT_EQ(sipp(scenario("register_badpw.xml"), {"-inf", dir_ + "/users.csv"}, 5), 0)
       << read_file(dir_ + "/sipp-errors.log");
-  EXPECT_NE(edge_.events().find("\"reason\":\"wrong credentials\""), std::string::npos) << edge_.events();
+  EXPECT_NE(edge_.events().find("\"reason\":\"wrong password\""), std::string::npos) << edge_.events();
   EXPECT_EQ(edge_.log().find("scheme=\"digest\"} "), std::string::npos);  // nobody got in
 }
 
