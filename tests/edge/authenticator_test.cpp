@@ -301,3 +301,25 @@ TEST_F(AuthenticatorTest, UnknownUserNeverTouchesARealSqnAndGetsAConsistentSchem
   EXPECT_EQ(a.challenge.www_authenticate.size(), b.challenge.www_authenticate.size());
   EXPECT_EQ(stores_.subscribers->find("bob@ims.local").value()->sqn, 0u);
 }
+
+TEST_F(AuthenticatorTest, DecoySchemeFollowsThePopulationAndIgnoresTheClientsHint) {
+  // Two Digest subscribers (alice, mallory) and one AKA (bob): a third of unknown names look
+  // like AKA users, each one always the same, whatever algorithm the client names.
+  EXPECT_NEAR(auth_->decoy_aka_share(), 1.0 / 3.0, 1e-9);
+  int aka = 0;
+  const int names = 300;
+  for (int i = 0; i < names; ++i) {
+    std::string user = "probe" + std::to_string(i) + "@ims.local";
+    auto plain = send(user, "");
+    auto hinted = send(user, "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"\", uri=\"sip:ims.local\", "
+                             "response=\"\", algorithm=AKAv1-MD5");
+    EXPECT_EQ(plain.scheme, hinted.scheme) << user;
+    aka += plain.scheme == AuthScheme::kAka ? 1 : 0;
+  }
+  EXPECT_GT(aka, names / 5);
+  EXPECT_LT(aka, names / 2);
+  // A real Digest user asked for AKA still gets Digest.
+  EXPECT_EQ(send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"\", "
+                                    "uri=\"sip:ims.local\", response=\"\", algorithm=AKAv1-MD5").scheme,
+            AuthScheme::kDigest);
+}
