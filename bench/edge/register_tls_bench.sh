@@ -84,7 +84,7 @@ run_sipp() {  # name n
   rm -rf "$out"; mkdir -p "$out"
   local sp=()
   for ((j = 0; j < n; j++)); do
-    (cd "$out" && exec timeout $((DURATION + 30)) sipp -sf "$root/bench/sipp/register_auth_tls.xml" -inf "$csv" \
+    (cd "$out" && exec timeout $((DURATION + 30)) sipp -sf "$root/bench/sipp/register_auth_tls.xml" -auth_uri ims.local -inf "$csv" \
         "127.0.0.1:$STUNNEL_PORT" -t t1 -i 127.0.0.1 -p $((16100 + j)) -r 50000 -l $((LIMIT / n)) -timeout "${DURATION}s" -nostdin \
         -trace_stat -stf "stat-$j.csv" -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 \
         -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > "screen-$j.txt" 2>&1) &

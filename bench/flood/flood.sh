@@ -47,7 +47,7 @@ fi
 "$BIN" run --config "$OUT/imsguard.yaml" >"$OUT/imsguard.log" 2>&1 &
 IG=$!; PIDS+=("$IG")
 sleep 2
-(cd "$OUT" && exec timeout $((TOTAL + 40)) sipp 127.0.0.1:$PORT -sf "$ROOT/bench/sipp/register_auth.xml" -inf "$OUT/users.csv" \
+(cd "$OUT" && exec timeout $((TOTAL + 40)) sipp 127.0.0.1:$PORT -sf "$ROOT/bench/sipp/register_auth.xml" -auth_uri ims.local -inf "$OUT/users.csv" \
   -i 127.0.0.3 -p 16003 -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l 200 -timeout $((TOTAL + 30))s -nostdin \
   -trace_stat -stf legit-stat.csv -fd 1 >legit.screen 2>&1) &
 LP=$!; PIDS+=("$LP")

@@ -95,7 +95,7 @@ run_one() {  # server naddr
   mkdir -p "$dir"
   start_server "$name" "$dir"
   local c0; c0=$(tree_ticks "$SRV_PID")
-  (cd "$dir" && exec timeout $((TOTAL + 40)) sipp "127.0.0.1:$SRV_PORT" -sf "$ROOT/bench/sipp/register_auth.xml" \
+  (cd "$dir" && exec timeout $((TOTAL + 40)) sipp "127.0.0.1:$SRV_PORT" -sf "$ROOT/bench/sipp/register_auth.xml" -auth_uri ims.local \
     -inf "$OUT/users.csv" -i 127.0.0.3 -p "$LEGIT_PORT" -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l $((LEGIT_RATE * 40)) \
     -timeout $((TOTAL + 30))s -nostdin -trace_stat -stf legit-stat.csv -fd 1 -trace_rtt -rtt_freq 1 \
     -trace_err -error_file legit-errors.log -max_log_size 2000000 \

@@ -1,23 +1,14 @@
 #include "crypto/digest_header.h"
 
+#include "sip/auth.h"
+#include "sip/lex.h"
+
 #include <cctype>
 #include <utility>
 
 namespace imsguard::crypto {
 
 namespace {
-
-constexpr size_t kMaxParams = 64;
-
-bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -28,57 +19,6 @@ std::string lower(std::string_view s) {
 }
 
 bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && lower(a) == lower(b); }
-
-// A cursor over the header value; each method consumes what it recognises.
-class Scanner {
- public:
-  explicit Scanner(std::string_view s) : s_(s) {}
-  void skip_ws() {
-    while (pos_ < s_.size() && is_ws(s_[pos_])) ++pos_;
-  }
-  bool done() const { return pos_ >= s_.size(); }
-  char peek() const { return s_[pos_]; }
-  bool consume(char c) {
-    if (!done() && s_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  std::string_view token() {
-    size_t start = pos_;
-    while (pos_ < s_.size() && is_token_char(s_[pos_])) ++pos_;
-    return s_.substr(start, pos_ - start);
-  }
-  // After the opening quote. Empty optional-like: returns false with an error.
-  bool quoted(std::string& out, std::string& error) {
-    while (pos_ < s_.size()) {
-      char c = s_[pos_++];
-      if (c == '"') return true;
-      if (c == '\\') {
-        if (pos_ >= s_.size()) break;
-        char q = s_[pos_++];
-        if (q == '\r' || q == '\n' || static_cast<unsigned char>(q) > 0x7f) {
-          error = "invalid quoted-pair";
-          return false;
-        }
-        out.push_back(q);
-        continue;
-      }
-      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-        error = "control character in quoted string";
-        return false;
-      }
-      out.push_back(c);
-    }
-    error = "unterminated quoted string";
-    return false;
-  }
-
- private:
-  std::string_view s_;
-  size_t pos_ = 0;
-};
 
 bool is_hex8(std::string_view s) {
   if (s.size() != 8) return false;
@@ -100,9 +40,11 @@ void append_quoted(std::string& out, std::string_view v) {
 // The scheme is checked before the params so another scheme (e.g. Basic with a token68) gets
 // a "not Digest" answer rather than a syntax error.
 bool has_digest_scheme(std::string_view value, std::string& scheme) {
-  Scanner sc(value);
-  sc.skip_ws();
-  scheme = std::string(sc.token());
+  size_t i = 0;
+  while (i < value.size() && is_ws(value[i])) ++i;
+  size_t start = i;
+  while (i < value.size() && sip::is_token_char(value[i])) ++i;
+  scheme = std::string(value.substr(start, i - start));
   return iequals(scheme, "Digest");
 }
 
@@ -120,39 +62,13 @@ AuthParam* AuthHeader::find(std::string_view lowercase_name) {
 
 Result<AuthHeader> parse_auth_header(std::string_view value) {
   using R = Result<AuthHeader>;
-  Scanner sc(value);
+  std::string error;
+  auto lexed = sip::parse_auth_value(value, true, &error);
+  if (!lexed) return R::failure(error);
   AuthHeader h;
-  sc.skip_ws();
-  h.scheme = std::string(sc.token());
-  if (h.scheme.empty()) return R::failure("missing authentication scheme");
-  if (!sc.done() && !is_ws(sc.peek())) return R::failure("malformed authentication scheme");
-  sc.skip_ws();
-  if (sc.done()) return R::success(std::move(h));
-  h.params.reserve(12);  // a Digest answer has about ten: one allocation, not five
-  while (true) {
-    sc.skip_ws();
-    std::string_view name = sc.token();
-    if (name.empty()) return R::failure("expected a parameter name");
-    sc.skip_ws();
-    if (!sc.consume('=')) return R::failure("expected '=' after parameter '" + std::string(name) + "'");
-    sc.skip_ws();
-    AuthParam p;
-    p.name = lower(name);
-    if (sc.consume('"')) {
-      std::string error;
-      if (!sc.quoted(p.value, error)) return R::failure(error + " in parameter '" + p.name + "'");
-      p.quoted = true;
-    } else {
-      p.value = std::string(sc.token());
-      if (p.value.empty()) return R::failure("empty or malformed value of parameter '" + p.name + "'");
-    }
-    if (h.find(p.name) != nullptr) return R::failure("duplicate parameter '" + p.name + "'");
-    if (h.params.size() >= kMaxParams) return R::failure("too many parameters");
-    h.params.push_back(std::move(p));
-    sc.skip_ws();
-    if (sc.done()) break;
-    if (!sc.consume(',')) return R::failure("expected ',' between parameters");
-  }
+  h.scheme = std::string(lexed->scheme);
+  h.params.reserve(lexed->list.size());
+  for (const auto& p : lexed->list) h.params.push_back({lower(p.name), p.text(), p.quoted});
   return R::success(std::move(h));
 }
 

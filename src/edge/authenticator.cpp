@@ -6,19 +6,17 @@
 #include "crypto/digest_header.h"
 #include "crypto/hex.h"
 #include "crypto/milenage.h"
+#include "sip/uri.h"
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 
 namespace imsguard::edge {
-
-// The credentials of one Authorization header, parsed once.
-struct CredentialsView {
-  crypto::DigestCredentials creds;
-};
 
 namespace {
 
@@ -28,11 +26,13 @@ std::mutex& nc_mutex() {
 }
 
 // The AKA nonce's server data binds RAND into the HMAC: a captured (RAND, RES) pair cannot be
-// spliced with fresh server data.
-std::string aka_binding(std::string_view realm, const crypto::Rand& rand) {
+// spliced with fresh server data. The identity is bound too (issue 17 F15).
+std::string aka_binding(std::string_view realm, const crypto::Rand& rand, std::string_view identity) {
   std::string b(realm);
   b += '|';
   b += crypto::to_hex(rand);
+  b += '|';
+  b += identity;
   return b;
 }
 
@@ -45,10 +45,11 @@ std::string_view ha1_for(const store::Subscriber& s, crypto::HashAlgorithm h) {
   return {};
 }
 
-AuthResult unavailable(std::string reason) {
+AuthResult unavailable(std::string detail) {
   AuthResult r;
   r.outcome = AuthOutcome::kUnavailable;
-  r.reason = std::move(reason);
+  r.reason = AuthReason::kStoreUnavailable;
+  r.detail = std::move(detail);
   return r;
 }
 
@@ -67,7 +68,66 @@ crypto::DigestInput digest_input(const sip::Message& msg, const crypto::DigestCr
   return in;
 }
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+crypto::NonceProof proof_of(crypto::NonceStatus s) {
+  switch (s) {
+    case crypto::NonceStatus::kValid: return crypto::NonceProof::kValid;
+    case crypto::NonceStatus::kStale: return crypto::NonceProof::kStale;
+    case crypto::NonceStatus::kForged: return crypto::NonceProof::kNotOurs;
+  }
+  return crypto::NonceProof::kNotOurs;
+}
+
 }  // namespace
+
+std::string_view reason_text(AuthReason reason) {
+  switch (reason) {
+    case AuthReason::kNone: return "authenticated";
+    case AuthReason::kNoCredentials: return "no credentials";
+    case AuthReason::kRealmMismatch: return "realm mismatch (credentials for another realm only)";
+    case AuthReason::kMalformed: return "malformed Authorization";
+    case AuthReason::kAmbiguous: return "several Authorization headers for our realm";
+    case AuthReason::kNoAnswerYet: return "no answer yet";
+    case AuthReason::kStaleNonce: return "stale nonce";
+    case AuthReason::kNonceNotOurs: return "nonce not issued by this edge to this source";
+    case AuthReason::kNonceOtherIdentity: return "nonce issued for another identity";
+    case AuthReason::kUriMismatch: return "Digest uri is not the Request-URI";
+    case AuthReason::kAlgorithmNotOffered: return "algorithm not offered";
+    case AuthReason::kNoQop: return "credentials without qop";
+    case AuthReason::kUnknownUser: return "unknown user";
+    case AuthReason::kBarred: return "barred user";
+    case AuthReason::kWrongScheme: return "user authenticates with the other scheme";
+    case AuthReason::kWrongPassword: return "wrong password";
+    case AuthReason::kIdentityMismatch: return "To is not an identity of this user";
+    case AuthReason::kNcReplay: return "nonce count replayed";
+    case AuthReason::kNcForgotten: return "nonce forgotten";
+    case AuthReason::kSchemeDisabled: return "scheme disabled";
+    case AuthReason::kResynchronised: return "SQN resynchronised";
+    case AuthReason::kAutsInvalid: return "AUTS invalid";
+    case AuthReason::kStoreUnavailable: return "store unavailable";
+  }
+  return "unknown";
+}
+
+std::string AuthResult::reason_line() const {
+  std::string line(reason_text(reason));
+  if (!detail.empty()) line.append(": ").append(detail);
+  return line;
+}
+
+bool digest_uri_matches(std::string_view digest_uri, std::string_view request_uri) {
+  if (digest_uri == request_uri) return true;
+  auto a = sip::parse_uri(digest_uri);
+  auto b = sip::parse_uri(request_uri);
+  if (!a || !b || !a->is_sip() || !b->is_sip()) return false;
+  return a->scheme_id == b->scheme_id && a->has_user == b->has_user && a->user_unescaped() == b->user_unescaped() &&
+         lower(a->host) == lower(b->host) && a->port == b->port;
+}
 
 AuthenticatorOptions Authenticator::options_from(const config::Config& c) {
   AuthenticatorOptions o;
@@ -105,12 +165,23 @@ std::unique_ptr<Authenticator> Authenticator::create(AuthenticatorOptions option
     error = "no randomness for the decoy key";
     return nullptr;
   }
+  // The decoy scheme follows the population: the share of AKA subscribers among (up to) the
+  // first 4096 records. With no subscriber at all, half and half.
+  if (auto page = subscribers.list(0, 4096); page.ok() && !page.value().empty()) {
+    size_t aka = 0;
+    for (const auto& s : page.value()) aka += s.scheme == store::AuthScheme::kAka ? 1 : 0;
+    a->aka_share_ = static_cast<double>(aka) / static_cast<double>(page.value().size());
+  }
   return a;
 }
 
 Authenticator::Authenticator(AuthenticatorOptions options, store::SubscriberStore& subscribers,
                              std::unique_ptr<crypto::NonceAuthority> nonces)
-    : options_(std::move(options)), subscribers_(subscribers), nonces_(std::move(nonces)), nc_(options_.nc_capacity) {}
+    : options_(std::move(options)),
+      subscribers_(subscribers),
+      nonces_(std::move(nonces)),
+      nc_(options_.nc_capacity),
+      sqns_(subscribers, options_.sqn_batch) {}
 
 crypto::NcTracker::Verdict Authenticator::record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms) {
   auto nc = crypto::NcTracker::parse_nc(c.nc);
@@ -119,18 +190,63 @@ crypto::NcTracker::Verdict Authenticator::record_nc(const crypto::DigestCredenti
   return nc_.check_and_record(c.nonce, issued_at_ms, *nc);
 }
 
-bool Authenticator::unknown_looks_like_aka(std::string_view aor) const {
+std::string Authenticator::digest_binding(std::string_view identity) const {
+  std::string b = options_.realm;
+  b += '|';
+  b += identity;
+  return b;
+}
+
+bool Authenticator::decoy_is_aka(std::string_view identity) const {
   if (!options_.aka_enabled) return false;
   if (!options_.digest_enabled) return true;
+  // Keyed (the key never leaves the process) and stable (the same name always looks like the
+  // same kind of user), with AKA as often as among real subscribers: the scheme of a name
+  // says nothing about whether it exists. What the client asks for plays no part.
   unsigned char mac[32];
   unsigned int len = 0;
   HMAC(EVP_sha256(), decoy_key_.data(), static_cast<int>(decoy_key_.size()),
-       reinterpret_cast<const unsigned char*>(aor.data()), aor.size(), mac, &len);
-  return (mac[0] & 1) != 0;
+       reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), mac, &len);
+  uint32_t v = (uint32_t{mac[0]} << 24) | (uint32_t{mac[1]} << 16) | (uint32_t{mac[2]} << 8) | mac[3];
+  return static_cast<double>(v) < aka_share_ * 4294967296.0;
 }
 
-std::optional<Challenge> Authenticator::digest_challenge(std::string_view client_address, bool stale) {
-  std::string nonce = nonces_->make(options_.realm, client_address);
+crypto::RequestCredentials Authenticator::read(const sip::Message& msg, sip::HeaderId header,
+                                               std::string_view client_address) {
+  crypto::RequestCredentials r = crypto::read_credentials(msg, header, options_.realm);
+  if (r.found != crypto::CredentialsFound::kOurs || r.creds.nonce.empty()) return r;
+  const auto& c = r.creds;
+  // The nonce is checked for the identity this request claims; when it fails, a second check
+  // without regard to identity only tells "for another identity" from "not ours" (for the
+  // log); neither proves anything.
+  if (c.algorithm.aka != crypto::DigestAka::kNone) {
+    auto split = crypto::split_aka_nonce(c.nonce);
+    if (!split.ok()) {
+      r.proof = crypto::NonceProof::kNotOurs;
+      return r;
+    }
+    std::string server(split.value->server_data.begin(), split.value->server_data.end());
+    auto check = nonces_->verify(server, aka_binding(options_.realm, split.value->rand, r.impi), client_address);
+    r.proof = proof_of(check.status);
+    r.nonce_issued_at_ms = check.issued_at_ms;
+    return r;
+  }
+  auto check = nonces_->verify(c.nonce, digest_binding(r.impi), client_address);
+  r.proof = proof_of(check.status);
+  r.nonce_issued_at_ms = check.issued_at_ms;
+  if (r.proof == crypto::NonceProof::kNotOurs) {
+    // Issued to this source for the identity of the To (a phone whose IMPI differs from its
+    // IMPU and that sent no identity before the challenge)?
+    std::string to = crypto::to_impi(msg);
+    if (to != r.impi && nonces_->verify(c.nonce, digest_binding(to), client_address).status != crypto::NonceStatus::kForged)
+      r.proof = crypto::NonceProof::kOtherIdentity;
+  }
+  return r;
+}
+
+std::optional<Challenge> Authenticator::digest_challenge(std::string_view identity, std::string_view client_address,
+                                                         bool stale) {
+  std::string nonce = nonces_->make(digest_binding(identity), client_address);
   crypto::ChallengeParams p;
   p.realm = options_.realm;
   p.nonce = nonce;
@@ -141,8 +257,8 @@ std::optional<Challenge> Authenticator::digest_challenge(std::string_view client
   return c;
 }
 
-std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* sub, std::string_view client_address,
-                                                      bool stale, std::string& error) {
+std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* sub, std::string_view identity,
+                                                      std::string_view client_address, bool stale, std::string& error) {
   auto rand = crypto::random_rand();
   if (!rand) {
     error = "no randomness for RAND";
@@ -150,8 +266,8 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
   }
   crypto::Autn autn{};
   if (sub) {
-    // SQN is stored durably before the challenge leaves: a crash cannot make us reuse it.
-    auto sqn = subscribers_.reserve_sqn(sub->impi, [](uint64_t cur) { return crypto::next_sqn(cur); });
+    // From the batch reserved durably ahead of use: memory only, except once per batch.
+    auto sqn = sqns_.next(sub->impi);
     if (!sqn.ok()) {
       error = "cannot reserve SQN: " + sqn.message();
       return std::nullopt;
@@ -171,7 +287,7 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
     // A decoy: random AUTN has the same shape as a real one; only the USIM could tell.
     RAND_bytes(autn.data(), static_cast<int>(autn.size()));
   }
-  std::string server = nonces_->make(aka_binding(options_.realm, *rand), client_address);
+  std::string server = nonces_->make(aka_binding(options_.realm, *rand, identity), client_address);
   std::string nonce = crypto::make_aka_nonce(
       *rand, autn, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(server.data()), server.size()));
   crypto::ChallengeParams p;
@@ -187,109 +303,107 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
   return c;
 }
 
-AuthResult Authenticator::challenge_for(std::string_view aor, std::string_view impi_hint, bool want_aka,
+AuthResult Authenticator::challenge_for(const crypto::RequestCredentials& creds, std::string_view aor,
                                         std::string_view client_address, bool stale, AuthOutcome outcome,
-                                        std::string reason) {
+                                        AuthReason reason) {
   AuthResult r;
   r.outcome = outcome;
-  r.reason = std::move(reason);
+  r.reason = reason;
+  r.answered_our_challenge = creds.proof == crypto::NonceProof::kValid;
   store::SharedSubscriber sub;
-  if (!impi_hint.empty()) {
-    auto found = subscribers_.find_shared(impi_hint);
-    if (!found.ok()) {
-      r.outcome = AuthOutcome::kUnavailable;
-      r.reason = "subscriber store: " + found.message();
-      return r;
-    }
+  std::string_view username = creds.found == crypto::CredentialsFound::kOurs ? std::string_view(creds.creds.username)
+                                                                              : std::string_view();
+  if (!username.empty()) {
+    auto found = subscribers_.find_shared(username);
+    if (!found.ok()) return unavailable("subscriber store: " + found.message());
     sub = found.value();
   }
-  if (!sub && !aor.empty()) {
+  if (!sub && username.empty() && !aor.empty()) {
     auto found = subscribers_.find_shared_by_impu(aor);
-    if (!found.ok()) {
-      r.outcome = AuthOutcome::kUnavailable;
-      r.reason = "subscriber store: " + found.message();
-      return r;
-    }
+    if (!found.ok()) return unavailable("subscriber store: " + found.message());
     sub = found.value();
   }
-  r.impi = sub ? sub->impi : std::string(impi_hint.empty() ? aor : impi_hint);
+  r.impi = sub ? sub->impi : creds.impi;
   bool aka;
   if (sub) {
     aka = sub->scheme == store::AuthScheme::kAka;
     // A barred user keeps looking like what it was, but never consumes a real SQN.
     if (sub->barred) sub.reset();
   } else {
-    // Unknown: look like a known user of the scheme the name hashes to (or that the client
-    // asked for), the same one every time.
-    aka = want_aka ? options_.aka_enabled : unknown_looks_like_aka(aor);
+    aka = decoy_is_aka(creds.impi);
   }
   if (aka && !options_.aka_enabled) aka = false;
+  if (!aka && !options_.digest_enabled) aka = true;
   std::string error;
-  std::optional<Challenge> c = aka ? aka_challenge(sub.get(), client_address, stale, error)
-                                   : digest_challenge(client_address, stale);
-  if (!c) {
-    r.outcome = AuthOutcome::kUnavailable;
-    r.reason = error;
-    return r;
-  }
-  r.scheme = aka ? "aka" : "digest";
+  // The nonce is bound to the identity the request claimed, the key the guards count on.
+  std::optional<Challenge> c = aka ? aka_challenge(sub.get(), creds.impi, client_address, stale, error)
+                                   : digest_challenge(creds.impi, client_address, stale);
+  if (!c) return unavailable(error);
+  r.scheme = aka ? AuthScheme::kAka : AuthScheme::kDigest;
   r.challenge = std::move(*c);
   return r;
 }
 
 AuthResult Authenticator::authenticate(const sip::Message& msg, std::string_view aor, std::string_view client_address) {
-  // The credentials for our realm; others (for another proxy) are ignored.
-  std::optional<crypto::DigestCredentials> ours;
-  bool malformed = false;
-  for (const auto& h : msg.headers()) {
-    if (h.id != sip::HeaderId::kAuthorization) continue;
-    auto parsed = crypto::parse_digest_credentials(h.value);
-    if (!parsed.ok()) {
-      malformed = true;
-      continue;
-    }
-    if (parsed.value->realm == options_.realm) {
-      ours = std::move(*parsed.value);
-      break;
-    }
-  }
-  if (!ours) {
-    return challenge_for(aor, {}, false, client_address, false, malformed ? AuthOutcome::kFailed : AuthOutcome::kChallenge,
-                         malformed ? "malformed Authorization" : "no credentials");
-  }
-  CredentialsView view{std::move(*ours)};
-  bool aka = view.creds.algorithm.aka != crypto::DigestAka::kNone;
-  // IMS initial REGISTER: empty nonce and response announce the identity only (TS 24.229).
-  if (view.creds.nonce.empty() || (view.creds.response.empty() && !view.creds.has_auts))
-    return challenge_for(aor, view.creds.username, aka, client_address, false, AuthOutcome::kChallenge, "no answer yet");
-  if (aka) {
-    if (!options_.aka_enabled)
-      return challenge_for(aor, view.creds.username, false, client_address, false, AuthOutcome::kFailed, "AKA disabled");
-    return verify_aka(msg, view, aor, client_address);
-  }
-  if (!options_.digest_enabled)
-    return challenge_for(aor, view.creds.username, true, client_address, false, AuthOutcome::kFailed, "Digest disabled");
-  return verify_digest(msg, view, aor, client_address);
+  return authenticate(msg, read(msg, sip::HeaderId::kAuthorization, client_address), aor, client_address);
 }
 
-AuthResult Authenticator::verify_digest(const sip::Message& msg, const CredentialsView& view, std::string_view aor,
-                                        std::string_view client_address) {
-  const auto& c = view.creds;
-  auto check = nonces_->verify(c.nonce, options_.realm, client_address);
-  if (check.status == crypto::NonceStatus::kStale)
-    return challenge_for(aor, c.username, false, client_address, true, AuthOutcome::kChallenge, "stale nonce");
-  if (check.status == crypto::NonceStatus::kForged)
-    return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed, "nonce not ours");
+AuthResult Authenticator::authenticate(const sip::Message& msg, const crypto::RequestCredentials& creds,
+                                       std::string_view aor, std::string_view client_address) {
+  using F = crypto::CredentialsFound;
+  switch (creds.found) {
+    case F::kNone:
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNoCredentials);
+    case F::kOtherRealm:
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kRealmMismatch);
+    case F::kMalformed:
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kMalformed);
+    case F::kAmbiguous:
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kAmbiguous);
+    case F::kOurs:
+      break;
+  }
+  const auto& c = creds.creds;
+  bool aka = c.algorithm.aka != crypto::DigestAka::kNone;
+  // IMS initial REGISTER: empty nonce and response announce the identity only (TS 24.229).
+  if (c.nonce.empty() || (c.response.empty() && !c.has_auts))
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNoAnswerYet);
+  if (aka ? !options_.aka_enabled : !options_.digest_enabled)
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kSchemeDisabled);
+  // A nonce we did not issue to this source for this identity proves nothing about who sent
+  // it (a spoofer's, another edge process's, a captured one): a fresh challenge, stale=true so
+  // a real client answers it without asking its user, and never a counted failure. Nothing is
+  // verified against it, so it is no oracle for password guesses either.
+  switch (creds.proof) {
+    case crypto::NonceProof::kNotOurs:
+      if (!c.has_auts)
+        return challenge_for(creds, aor, client_address, true, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
+    case crypto::NonceProof::kOtherIdentity:
+      return challenge_for(creds, aor, client_address, true, AuthOutcome::kChallenge, AuthReason::kNonceOtherIdentity);
+    case crypto::NonceProof::kStale:
+      if (aka && c.has_auts) break;  // a resynchronisation may answer an old challenge
+      return challenge_for(creds, aor, client_address, true, AuthOutcome::kChallenge, AuthReason::kStaleNonce);
+    case crypto::NonceProof::kValid:
+    case crypto::NonceProof::kNotChecked:
+      break;
+  }
+  if (!c.has_auts && !digest_uri_matches(c.uri, msg.request_uri()))
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kUriMismatch);
+  return aka ? verify_aka(msg, creds, aor, client_address) : verify_digest(msg, creds, aor, client_address);
+}
+
+AuthResult Authenticator::verify_digest(const sip::Message& msg, const crypto::RequestCredentials& creds,
+                                        std::string_view aor, std::string_view client_address) {
+  const auto& c = creds.creds;
   bool offered = false;
   for (const auto& alg : options_.digest_order) offered = offered || alg == c.algorithm;
   if (!offered || c.qop.empty())
-    return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed,
-                         c.qop.empty() ? "credentials without qop" : "algorithm not offered");
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed,
+                         c.qop.empty() ? AuthReason::kNoQop : AuthReason::kAlgorithmNotOffered);
 
   auto found = subscribers_.find_shared(c.username);
-  if (!found.ok()) {
-    return unavailable("subscriber store: " + found.message());
-  }
+  if (!found.ok()) return unavailable("subscriber store: " + found.message());
   const auto& sub = found.value();
   // Unknown, barred or AKA-only users go through the same computation with a decoy HA1, so
   // the time to answer does not tell them apart from a wrong password.
@@ -301,88 +415,88 @@ AuthResult Authenticator::verify_digest(const sip::Message& msg, const Credentia
   bool ok = crypto::digest_verify(in, c.response) && usable;
   bool identity_ok = usable && std::find(sub->impus.begin(), sub->impus.end(), aor) != sub->impus.end();
   if (!ok || !identity_ok) {
-    return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed,
-                         !ok ? "wrong credentials" : "To is not an identity of this user");
+    AuthReason why = !sub                                         ? AuthReason::kUnknownUser
+                     : sub->barred                                ? AuthReason::kBarred
+                     : sub->scheme != store::AuthScheme::kDigest  ? AuthReason::kWrongScheme
+                     : !ok                                        ? AuthReason::kWrongPassword
+                                                                  : AuthReason::kIdentityMismatch;
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, why);
   }
-  crypto::NcTracker::Verdict verdict = record_nc(c, check.issued_at_ms);
+  crypto::NcTracker::Verdict verdict = record_nc(c, creds.nonce_issued_at_ms);
   if (verdict == crypto::NcTracker::Verdict::kReplay)
-    return challenge_for(aor, c.username, false, client_address, false, AuthOutcome::kFailed, "nonce count replayed");
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kNcReplay);
   if (verdict == crypto::NcTracker::Verdict::kForgotten)
-    return challenge_for(aor, c.username, false, client_address, true, AuthOutcome::kChallenge, "nonce forgotten");
+    return challenge_for(creds, aor, client_address, true, AuthOutcome::kChallenge, AuthReason::kNcForgotten);
   AuthResult r;
   r.outcome = AuthOutcome::kAuthenticated;
+  r.reason = AuthReason::kNone;
   r.subscriber = sub;
   r.impi = sub->impi;
-  r.scheme = "digest";
+  r.scheme = AuthScheme::kDigest;
+  r.answered_our_challenge = true;
   return r;
 }
 
-AuthResult Authenticator::verify_aka(const sip::Message& msg, const CredentialsView& view, std::string_view aor,
-                                     std::string_view client_address) {
-  const auto& c = view.creds;
+AuthResult Authenticator::verify_aka(const sip::Message& msg, const crypto::RequestCredentials& creds,
+                                     std::string_view aor, std::string_view client_address) {
+  const auto& c = creds.creds;
   auto split = crypto::split_aka_nonce(c.nonce);
   if (!split.ok())
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "malformed AKA nonce");
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
   const auto& nonce = *split.value;
-  std::string server(nonce.server_data.begin(), nonce.server_data.end());
-  auto check = nonces_->verify(server, aka_binding(options_.realm, nonce.rand), client_address);
-  if (check.status == crypto::NonceStatus::kForged)
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "AKA nonce not ours");
 
   auto found = subscribers_.find_shared(c.username);
-  if (!found.ok()) {
-    return unavailable("subscriber store: " + found.message());
-  }
+  if (!found.ok()) return unavailable("subscriber store: " + found.message());
   const auto& sub = found.value();
   bool usable = sub && !sub->barred && sub->scheme == store::AuthScheme::kAka;
-  if (!usable)
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "wrong credentials");
-  auto m = crypto::Milenage::from_opc(sub->k, sub->opc);
-  if (!m) {
-    return unavailable("milenage failed");
+  if (!usable) {
+    AuthReason why = !sub ? AuthReason::kUnknownUser : sub->barred ? AuthReason::kBarred : AuthReason::kWrongScheme;
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, why);
   }
+  auto m = crypto::Milenage::from_opc(sub->k, sub->opc);
+  if (!m) return unavailable("milenage failed");
   if (c.has_auts) {
+    // An AUTS is only taken from the source we challenged: a made-up nonce's RAND would let a
+    // stranger move the SQN (the forged AUTS itself is refused by its MAC-S).
+    if (creds.proof != crypto::NonceProof::kValid && creds.proof != crypto::NonceProof::kStale)
+      return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
     // The USIM refused our SQN as not fresh: recover its SQN_MS, continue from there.
     auto auts = crypto::decode_auts(c.auts);
     auto sqn_ms = auts.ok() ? crypto::recover_sqn_ms(*m, nonce.rand, *auts.value) : crypto::Result<uint64_t>::failure(auts.error);
-    if (!sqn_ms.ok())
-      return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "AUTS invalid: " + sqn_ms.error);
+    if (!sqn_ms.ok()) {
+      AuthResult r = challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kAutsInvalid);
+      if (r.outcome != AuthOutcome::kUnavailable) r.detail = sqn_ms.error;
+      return r;
+    }
     // TS 33.102 C.3.4: keep SQN_HE when its next value is fresh for the USIM, else restart
-    // from SQN_MS; the next challenge's reserve_sqn advances from the stored value.
+    // from SQN_MS; the next challenge's reservation advances from the stored value.
     uint64_t next = crypto::resync_next_sqn(sub->sqn, *sqn_ms.value);
     uint64_t keep = next == crypto::next_sqn(sub->sqn) ? sub->sqn : *sqn_ms.value;
     auto set = subscribers_.set_sqn(sub->impi, keep);
-    if (!set.ok()) {
-      AuthResult r;
-      r.outcome = AuthOutcome::kUnavailable;
-      r.reason = "cannot store resynchronised SQN: " + set.message();
-      return r;
-    }
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kChallenge, "SQN resynchronised");
+    if (!set.ok()) return unavailable("cannot store resynchronised SQN: " + set.message());
+    sqns_.forget(sub->impi);
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kResynchronised);
   }
-  if (check.status == crypto::NonceStatus::kStale)
-    return challenge_for(aor, c.username, true, client_address, true, AuthOutcome::kChallenge, "stale nonce");
-  if (c.qop.empty())
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "credentials without qop");
+  if (c.qop.empty()) return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kNoQop);
   auto f = m->f2345(nonce.rand);
-  if (!f) {
-    return unavailable("milenage failed");
-  }
+  if (!f) return unavailable("milenage failed");
   auto ha1 = crypto::aka_ha1(c.algorithm.aka, c.username, options_.realm, f->res, f->ik, f->ck);
   crypto::DigestInput in = digest_input(msg, c, ha1 ? std::string_view(*ha1) : std::string_view());
   bool ok = ha1 && crypto::digest_verify(in, c.response);
   bool identity_ok = std::find(sub->impus.begin(), sub->impus.end(), aor) != sub->impus.end();
   if (!ok || !identity_ok)
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed,
-                         !ok ? "wrong credentials" : "To is not an identity of this user");
-  crypto::NcTracker::Verdict verdict = record_nc(c, check.issued_at_ms);
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed,
+                         !ok ? AuthReason::kWrongPassword : AuthReason::kIdentityMismatch);
+  crypto::NcTracker::Verdict verdict = record_nc(c, creds.nonce_issued_at_ms);
   if (verdict != crypto::NcTracker::Verdict::kAccepted)
-    return challenge_for(aor, c.username, true, client_address, false, AuthOutcome::kFailed, "nonce count replayed");
+    return challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kNcReplay);
   AuthResult r;
   r.outcome = AuthOutcome::kAuthenticated;
+  r.reason = AuthReason::kNone;
   r.subscriber = sub;
   r.impi = sub->impi;
-  r.scheme = "aka";
+  r.scheme = AuthScheme::kAka;
+  r.answered_our_challenge = true;
   return r;
 }
 

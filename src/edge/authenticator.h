@@ -1,15 +1,18 @@
 #pragma once
-// Decides, for one REGISTER (or any request the core challenges), whether its credentials
+// Decides, for one REGISTER (or any request the edge challenges), whether its credentials
 // prove the claimed identity: SIP Digest against the stored HA1, or IMS AKA (AKAv1-MD5)
 // against a RES recomputed from K and the RAND inside our own nonce. Both are stateless
 // per challenge: the Digest nonce and the AKA nonce's server data are HMACs over time,
-// realm, client address (and RAND), so a flood of unauthenticated requests stores nothing.
-// The only durable write per challenge is the AKA SQN, reserved before the nonce leaves.
+// realm, the claimed identity and the client address (and RAND), so a flood of
+// unauthenticated requests stores nothing. AKA SQNs are reserved durably in batches ahead of
+// use (store::SubscriberStore::reserve_sqn), so a challenge costs memory, not an fsync.
 #include "config/config.h"
+#include "crypto/credentials.h"
 #include "crypto/digest.h"
 #include "crypto/digest_header.h"
 #include "crypto/nc_tracker.h"
 #include "crypto/nonce.h"
+#include "edge/sqn_pool.h"
 #include "sip/message.h"
 #include "store/subscriber_store.h"
 
@@ -32,13 +35,51 @@ enum class AuthOutcome {
   kUnavailable,    // the store failed: answer 500/503, never guess
 };
 
+// Why, told apart for the log and the security event (issue 19 point 5); the client sees
+// the same challenge for all of them. Decisions read this, never a text.
+enum class AuthReason : uint8_t {
+  kNone,                // authenticated
+  kNoCredentials,       // no Authorization at all: the first challenge
+  kRealmMismatch,       // credentials only for another realm (or scheme)
+  kMalformed,           // a Digest Authorization that does not parse
+  kAmbiguous,           // several Authorization headers for our realm
+  kNoAnswerYet,         // IMS initial REGISTER: the identity only
+  kStaleNonce,          // ours, expired
+  kNonceNotOurs,        // forged, for another source, or from another edge process
+  kNonceOtherIdentity,  // ours, for this source, issued for another identity
+  kUriMismatch,         // Digest uri is not the Request-URI (RFC 3261 22.4)
+  kAlgorithmNotOffered,
+  kNoQop,
+  kUnknownUser,
+  kBarred,
+  kWrongScheme,         // the user authenticates with the other scheme
+  kWrongPassword,       // Digest response (AKA: RES) does not match
+  kIdentityMismatch,    // To is not an identity of this user
+  kNcReplay,
+  kNcForgotten,
+  kSchemeDisabled,
+  kResynchronised,      // AKA AUTS accepted: SQN moved, new challenge
+  kAutsInvalid,
+  kStoreUnavailable,
+};
+std::string_view reason_text(AuthReason reason);
+
+enum class AuthScheme : uint8_t { kDigest, kAka };
+
 struct AuthResult {
   AuthOutcome outcome = AuthOutcome::kUnavailable;
+  AuthReason reason = AuthReason::kStoreUnavailable;
   store::SharedSubscriber subscriber;  // the cache's record, shared read-only
   Challenge challenge;
-  std::string impi;     // the identity the request claimed (username or To), for events and lockout
-  std::string reason;   // for the security event: why it failed or was challenged
-  std::string scheme;   // "digest", "aka"
+  std::string impi;     // the identity the request claimed, for events and lockout
+  std::string detail;   // kUnavailable: what failed (store message)
+  AuthScheme scheme = AuthScheme::kDigest;
+  // The answer carried a valid nonce we issued to this source for this identity: its sender
+  // saw our challenge (a failure then is a guess, see guard::AuthInfo).
+  bool answered_our_challenge = false;
+
+  // "wrong password", or "store: <detail>": for events and logs.
+  std::string reason_line() const;
 };
 
 struct AuthenticatorOptions {
@@ -50,6 +91,7 @@ struct AuthenticatorOptions {
   size_t nc_capacity = 1 << 16;
   bool aka_enabled = true;
   bool digest_enabled = true;
+  uint32_t sqn_batch = 32;  // SQNs reserved durably per store write (1: one per challenge)
   crypto::MillisClock clock = crypto::system_millis;
 };
 
@@ -60,27 +102,37 @@ class Authenticator {
                                                std::string& error);
   static AuthenticatorOptions options_from(const config::Config& config);
 
+  // The request's credentials in `header`, read once: selection for our realm, the claimed
+  // identity, and whether the nonce is one we issued to `client_address` for it.
+  crypto::RequestCredentials read(const sip::Message& msg, sip::HeaderId header, std::string_view client_address);
+
   // `aor` is the normalised To of the request; `client_address` the source IP (no port).
+  AuthResult authenticate(const sip::Message& msg, const crypto::RequestCredentials& creds, std::string_view aor,
+                          std::string_view client_address);
+  // read() then authenticate() (tests, tools).
   AuthResult authenticate(const sip::Message& msg, std::string_view aor, std::string_view client_address);
 
   size_t nc_memory_bytes() const { return nc_.memory_bytes(); }
+  // The share of AKA subscribers the decoy choice follows (for tests and docs).
+  double decoy_aka_share() const { return aka_share_; }
 
  private:
   Authenticator(AuthenticatorOptions options, store::SubscriberStore& subscribers,
                 std::unique_ptr<crypto::NonceAuthority> nonces);
 
-  AuthResult verify_digest(const sip::Message& msg, const struct CredentialsView& creds, std::string_view aor,
+  AuthResult verify_digest(const sip::Message& msg, const crypto::RequestCredentials& creds, std::string_view aor,
                            std::string_view client_address);
-  AuthResult verify_aka(const sip::Message& msg, const struct CredentialsView& creds, std::string_view aor,
+  AuthResult verify_aka(const sip::Message& msg, const crypto::RequestCredentials& creds, std::string_view aor,
                         std::string_view client_address);
-  // A challenge of the scheme the subscriber uses; for an unknown AoR a scheme chosen by a
-  // keyed hash of the AoR, so the same unknown name always looks like the same kind of user.
-  AuthResult challenge_for(std::string_view aor, std::string_view impi_hint, bool want_aka,
-                           std::string_view client_address, bool stale, AuthOutcome outcome, std::string reason);
-  std::optional<Challenge> digest_challenge(std::string_view client_address, bool stale);
-  std::optional<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view client_address, bool stale,
-                                         std::string& error);
-  bool unknown_looks_like_aka(std::string_view aor) const;
+  // A challenge of the scheme the subscriber uses; for an unknown identity a scheme chosen
+  // by a keyed hash of it, matching the population's mix (see decoy_is_aka).
+  AuthResult challenge_for(const crypto::RequestCredentials& creds, std::string_view aor, std::string_view client_address,
+                           bool stale, AuthOutcome outcome, AuthReason reason);
+  std::optional<Challenge> digest_challenge(std::string_view identity, std::string_view client_address, bool stale);
+  std::optional<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view identity,
+                                         std::string_view client_address, bool stale, std::string& error);
+  bool decoy_is_aka(std::string_view identity) const;
+  std::string digest_binding(std::string_view identity) const;
   // Records the nonce count of verified credentials; kReplay for a missing or repeated nc.
   crypto::NcTracker::Verdict record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms);
 
@@ -88,7 +140,13 @@ class Authenticator {
   store::SubscriberStore& subscribers_;
   std::unique_ptr<crypto::NonceAuthority> nonces_;
   crypto::NcTracker nc_;
+  SqnPool sqns_;
   std::array<uint8_t, 32> decoy_key_{};
+  double aka_share_ = 0.5;
 };
+
+// RFC 3261 22.4: the Digest uri names the Request-URI. Equal text, or the same SIP URI
+// (scheme, unescaped user, host case-insensitively, port).
+bool digest_uri_matches(std::string_view digest_uri, std::string_view request_uri);
 
 }  // namespace imsguard::edge

@@ -123,6 +123,13 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     else counters_.responses_absorbed.inc();
     return;
   }
+  // A REGISTER for the embedded registrar has its credentials read here, once: the guards
+  // and the authenticator then judge the same identity and the same nonce (issue 17 F1).
+  std::optional<crypto::RequestCredentials> credentials;
+  if (msg.method() == sip::Method::kRegister && registrar_ && !(proxy_ && proxy_->external_core())) {
+    credentials.emplace(registrar_->authenticator().read(msg, sip::HeaderId::kAuthorization, msg.received_from().address()));
+    if (guard_ctx) guard_ctx->credentials = &*credentials;
+  }
   const guard::Context* ctx = guard_ctx ? &*guard_ctx : nullptr;
   if (answered_statelessly(flow, msg)) {
     counters_.stateless.inc();
@@ -215,10 +222,10 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       }
       if (challenge_policy_.md5_only(msg)) {
         Md5OnlyResponder md5_only(reply);  // auth.md5_only_user_agents
-        registrar_->handle_register(flow, msg, md5_only);
+        registrar_->handle_register(flow, msg, md5_only, guard_ctx);
         return;
       }
-      registrar_->handle_register(flow, msg, reply);
+      registrar_->handle_register(flow, msg, reply, guard_ctx);
       return;
     default:
       break;

@@ -6,6 +6,7 @@
 // the same answer; otherwise the handler keeps no per-message state beyond the registrar and
 // the stores, and every worker thread calls it concurrently.
 #include "config/config.h"
+#include "crypto/credentials.h"
 #include "edge/challenge_policy.h"
 #include "edge/client_transactions.h"
 #include "edge/retransmitter.h"

@@ -178,7 +178,8 @@ void Registrar::send_challenge(const sip::Message& msg, const Challenge& challen
   reply.send(sip::make_response(msg, 401, "Unauthorized", extra, local_tag(msg)));
 }
 
-void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
+void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
+                                const guard::Context* guard_ctx) {
   auto to = msg.to();
   std::string aor = to ? normalise_aor(to->uri.raw) : std::string();
   if (aor.empty()) {
@@ -192,34 +193,46 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
   }
   // The nonce is bound to the source text the edge recorded on the request when it parsed it
   // (Edge::on_message): written once per request, the same text as in Via received=.
-  AuthResult r = auth_->authenticate(msg, aor, msg.received_from().address());
+  std::string_view source = msg.received_from().address();
+  std::optional<crypto::RequestCredentials> own;
+  const crypto::RequestCredentials* creds = guard_ctx ? guard_ctx->credentials : nullptr;
+  if (!creds) creds = &own.emplace(auth_->read(msg, sip::HeaderId::kAuthorization, source));
+  AuthResult r = auth_->authenticate(msg, *creds, aor, source);
+  std::string reason = r.reason_line();
   if (guards_) {  // Guard hook 3: the authentication result.
-    guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, r.reason};
+    guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, reason};
     if (r.outcome == AuthOutcome::kAuthenticated) info.event = guard::AuthEvent::kAuthenticated;
     else if (r.outcome == AuthOutcome::kFailed) info.event = guard::AuthEvent::kFailed;
-    else if (r.outcome == AuthOutcome::kChallenge && r.reason == "SQN resynchronised") info.event = guard::AuthEvent::kResync;
-    if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(guards_->context(flow), msg, info);
+    else if (r.reason == AuthReason::kResynchronised) info.event = guard::AuthEvent::kResync;
+    info.answered_our_challenge = r.answered_our_challenge;
+    info.replay = r.reason == AuthReason::kNcReplay;
+    guard::Context ctx = guard_ctx ? *guard_ctx : guards_->context(flow);
+    ctx.credentials = creds;
+    if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(ctx, msg, info);
   }
+  const bool aka = r.scheme == AuthScheme::kAka;
   switch (r.outcome) {
     case AuthOutcome::kChallenge:
-      (r.scheme == "aka" ? counters_.challenged_aka : counters_.challenged_digest).inc();
+      (aka ? counters_.challenged_aka : counters_.challenged_digest).inc();
+      // Credentials only for another realm: a misconfigured phone, told apart in the events.
+      if (r.reason == AuthReason::kRealmMismatch) ops::events().emit({"auth", flow.to_string(), r.impi, "challenge", reason});
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kFailed:
-      (r.scheme == "aka" ? counters_.failed_aka : counters_.failed_digest).inc();
-      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", r.reason});
+      (aka ? counters_.failed_aka : counters_.failed_digest).inc();
+      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", reason});
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kUnavailable: {
       counters_.unavailable.inc();
-      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", r.reason});
-      spdlog::warn("registrar: {}", r.reason);
+      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", reason});
+      spdlog::warn("registrar: {}", reason);
       const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
       reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));
       return;
     }
     case AuthOutcome::kAuthenticated:
-      (r.scheme == "aka" ? counters_.ok_aka : counters_.ok_digest).inc();
+      (aka ? counters_.ok_aka : counters_.ok_digest).inc();
       update_bindings(flow, msg, *r.subscriber, aor, reply);
       return;
   }

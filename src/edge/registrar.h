@@ -21,6 +21,7 @@
 
 namespace imsguard::guard {
 class Chain;
+struct Context;
 }
 
 namespace imsguard::edge {
@@ -51,7 +52,10 @@ class Registrar {
   // from its own socket to an address that only accepts this edge (NAT, connected sockets).
   void set_path_maker(std::function<std::string(const net::Flow&)> maker) { path_maker_ = std::move(maker); }
 
-  void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply);
+  // `guard_ctx` carries the credentials the edge read once for this request (and the guards
+  // judged); without it (no guards, tests) they are read here.
+  void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
+                       const guard::Context* guard_ctx = nullptr);
 
   // With an external S-CSCF: its 2xx to a REGISTER relayed from `client` makes that flow
   // registered for the IMPUs of P-Associated-URI (else the To AoR) until the latest expiry

@@ -1,5 +1,6 @@
 #include "guard/bruteforce.h"
 
+#include "crypto/credentials.h"
 #include "guard/impi.h"
 #include "ops/events.h"
 
@@ -75,17 +76,21 @@ Verdict BruteForceGuard::on_request(const Context& ctx, const sip::Message& msg)
     dropped_.inc();
     return Verdict::drop("bruteforce", "source locked out");
   }
-  ClaimedImpi impi = claimed_impi(msg);
+  std::string storage;
+  std::string_view impi = claimed_impi(ctx, msg, storage);
   if (impi.empty()) return Verdict::pass();
   enum class Outcome { kPass, kLocked, kCapped } outcome;
-  const bool has_credentials = impi.from_credentials;
+  // Over the cap only an answer to a challenge we sent to this source for this identity goes
+  // on: what a client sends cannot lift the cap (issue 17 F10), and the real phone that
+  // holds a challenge can still answer it.
+  const bool answers_challenge = ctx.credentials && ctx.credentials->proves_challenge_seen();
   const uint32_t cap = thresholds_.max_challenges_per_impi.load(std::memory_order_relaxed);
-  outcome = impis_.with(impi.hash(), ctx.now_ms, [&](State& s, bool) {
+  outcome = impis_.with(impi_hash(impi), ctx.now_ms, [&](State& s, bool) {
     // A flow that authenticated before keeps its way in: the attacker cannot lock a phone out.
     if (ctx.registered) return Outcome::kPass;
     if (s.locked_until_ms > ctx.now_ms) return Outcome::kLocked;
     roll(s, ctx.now_ms);
-    if (!has_credentials && s.challenges >= cap) return Outcome::kCapped;
+    if (!answers_challenge && s.challenges >= cap) return Outcome::kCapped;
     return Outcome::kPass;
   });
   if (outcome == Outcome::kLocked) {
@@ -103,8 +108,9 @@ Verdict BruteForceGuard::on_request(const Context& ctx, const sip::Message& msg)
 void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) {
   const int64_t now = ctx.now_ms;
   const config::BruteForceGuard config = settings();
-  ClaimedImpi claimed = claimed_impi(msg);
-  uint64_t impi_key = claimed.hash();
+  std::string storage;
+  std::string_view claimed = claimed_impi(ctx, msg, storage);
+  uint64_t impi_key = impi_hash(claimed);
   if (info.event == AuthEvent::kAuthenticated) {
     sources_.with(source_key(ctx), now, [&](State& s, bool) { s.failures = 0; s.lockouts = 0; });
     impis_.with(impi_key, now, [&](State& s, bool) { s.challenges = 0; s.resyncs = 0; });
@@ -112,9 +118,10 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   }
   std::string_view why;
   int64_t source_lock_ms = 0, impi_lock_ms = 0;
-  // A replayed nonce count is a retransmission of an answer already checked (a slow reply
-  // under load), not a new password guess: counting it would lock real phones out.
-  const bool guess = info.event == AuthEvent::kFailed && info.reason.find("replay") == std::string_view::npos;
+  // A guess is a wrong answer to a challenge this source was sent (a spoofer's made-up nonce
+  // is not: it would let anyone lock its victim out). A replayed nonce count is a
+  // retransmission of an answer already checked (a slow reply under load), not a new guess.
+  const bool guess = info.event == AuthEvent::kFailed && info.answered_our_challenge && !info.replay;
   // Totals across all edges (shared state), counted before taking the local locks: a Redis
   // round trip must not hold a slot lock. Registered flows are counted per flow, locally.
   uint64_t shared_source = 0, shared_impi = 0;
@@ -126,8 +133,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
       shared_source = shared_->count_failure(source_text, window_ms).value_or(0);
     }
     if (!claimed.empty()) {
-      impi_text = "impi:" + claimed.to_string();
-      for (char& c : impi_text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      impi_text = "impi:" + std::string(claimed);
       shared_impi = shared_->count_failure(impi_text, window_ms).value_or(0);
     }
   }
@@ -156,7 +162,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   if (shared_ && impi_lock_ms && !impi_text.empty()) shared_->publish_lockout(impi_text, impi_lock_ms);
   if (source_lock_ms || impi_lock_ms) {
     std::string src = ctx.flow.to_string();
-    std::string impi = info.impi.empty() ? claimed.to_string() : std::string(info.impi);
+    std::string impi(info.impi.empty() ? claimed : info.impi);
     if (source_lock_ms) {
       lockouts_.inc();
       std::string reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
@@ -177,14 +183,7 @@ int64_t BruteForceGuard::source_locked_ms(const Context& ctx) const {
 }
 
 int64_t BruteForceGuard::impi_locked_ms(std::string_view impi, int64_t now_ms) const {
-  ClaimedImpi c;
-  if (auto at = impi.find('@'); at != std::string_view::npos) {
-    c.user = impi.substr(0, at);
-    c.host = impi.substr(at + 1);
-  } else {
-    c.user = impi;
-  }
-  return impis_.with(c.hash(), now_ms, [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - now_ms); });
+  return impis_.with(impi_hash(impi), now_ms, [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - now_ms); });
 }
 
 void BruteForceGuard::apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms) {
@@ -193,14 +192,7 @@ void BruteForceGuard::apply_lockout(std::string_view key, int64_t until_ms, int6
   if (key.rfind("impi:", 0) == 0) {
     std::string_view impi = key.substr(5);
     if (impi.empty()) return;
-    ClaimedImpi c;
-    if (auto at = impi.find('@'); at != std::string_view::npos) {
-      c.user = impi.substr(0, at);
-      c.host = impi.substr(at + 1);
-    } else {
-      c.user = impi;
-    }
-    impis_.with(c.hash(), now_ms, extend);
+    impis_.with(impi_hash(impi), now_ms, extend);
   } else if (key.rfind("src:", 0) == 0) {
     auto p = parse_prefix(key.substr(4));
     if (!p || p->bits != 128) return;

@@ -13,6 +13,10 @@
 #include <string>
 #include <string_view>
 
+namespace imsguard::crypto {
+struct RequestCredentials;
+}
+
 namespace imsguard::guard {
 
 // What the chain knows about a message before any guard looks at it (computed once).
@@ -33,6 +37,9 @@ struct Context {
   // name: a UDP message from an address with a live registered flow is dropped, never
   // turned into a ban of that address or flow (docs/security-model.md, "UDP source spoofing").
   bool may_ban() const { return source_proven() || !(registered || address_registered); }
+  // The request's credentials, read once by the edge (REGISTER, challenged requests): the
+  // identity every per-IMPI guard keys on and whether the nonce proves a challenge was seen.
+  const crypto::RequestCredentials* credentials = nullptr;
 };
 
 // What a guard's events about one source are grouped by (ops/episodes.h): a stream's source
@@ -67,7 +74,13 @@ enum class AuthEvent : uint8_t { kChallenged, kResync, kFailed, kAuthenticated }
 struct AuthInfo {
   AuthEvent event = AuthEvent::kChallenged;
   std::string_view impi;
-  std::string_view reason;
+  std::string_view reason;  // for events only: no decision reads it
+  // kFailed: the answer carried a nonce we issued to this source for this identity, so its
+  // sender saw our challenge. Only such failures are password guesses; a spoofer who cannot
+  // see the challenges sent to its victim's address cannot produce one (issue 17 F8c).
+  bool answered_our_challenge = false;
+  // kFailed: a nonce count already used (a retransmission), not a new guess.
+  bool replay = false;
 };
 
 class Guard {

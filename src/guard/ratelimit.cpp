@@ -29,8 +29,8 @@ Verdict RateLimitGuard::over(const Context& ctx, const sip::Message& msg, Take t
   if (take == Take::kNewlyOver) {
     limited_.inc();
     std::string src = ctx.flow.to_string();
-    ClaimedImpi impi = claimed_impi(msg);
-    std::string identity = impi.empty() ? std::string() : impi.to_string();
+    std::string storage;
+    std::string identity(claimed_impi(ctx, msg, storage));
     std::string reason(what);
     reason += ctx.registered ? " (authenticated flow: 503)" : " (dropped)";
     ops::events().emit({"ratelimit", src, identity, ctx.registered ? "reject" : "drop", reason});
@@ -57,9 +57,10 @@ Verdict RateLimitGuard::on_request(const Context& ctx, const sip::Message& msg) 
     return over(ctx, msg, t, "source over its rate for this method");
   // The IMPI bucket guards the authentication path against strangers.
   if (msg.method() == sip::Method::kRegister) {
-    ClaimedImpi impi = claimed_impi(msg);
+    std::string storage;
+    std::string_view impi = claimed_impi(ctx, msg, storage);
     if (!impi.empty())
-      if (Take t = take(impi.hash() ^ 0x1a91, ctx, config_.per_impi_rps, config_.burst); t != Take::kOk)
+      if (Take t = take(impi_hash(impi) ^ 0x1a91, ctx, config_.per_impi_rps, config_.burst); t != Take::kOk)
         return over(ctx, msg, t, "identity over its rate");
   }
   return Verdict::pass();

@@ -140,13 +140,13 @@ TEST_F(ClientAgainstAuthenticator, DigestAnswerIsAcceptedForEveryAlgorithmOrder)
     EXPECT_EQ(creds.value->qop, "auth");
     EXPECT_EQ(creds.value->nc, "00000001");
     auto second = send("alice@ims.local", a.header_value);
-    EXPECT_EQ(second.outcome, edge::AuthOutcome::kAuthenticated) << second.reason;
+    EXPECT_EQ(second.outcome, edge::AuthOutcome::kAuthenticated) << edge::reason_text(second.reason);
     // A refresh reuses the nonce with the next nc, and the server takes it.
     auto again = answerer.reuse("REGISTER", "sip:ims.local", "");
     ASSERT_TRUE(again);
     EXPECT_NE(again->header_value.find("nc=00000002"), std::string::npos);
     auto third = send("alice@ims.local", again->header_value);
-    EXPECT_EQ(third.outcome, edge::AuthOutcome::kAuthenticated) << third.reason;
+    EXPECT_EQ(third.outcome, edge::AuthOutcome::kAuthenticated) << edge::reason_text(third.reason);
   }
 }
 
@@ -206,14 +206,14 @@ TEST_F(ClientAgainstAuthenticator, AkaInitialRegisterThenAnswerIsAccepted) {
   make_authenticator({crypto::kDigestSha256, crypto::kDigestMd5});
   ChallengeAnswerer answerer(bob());
   auto first = send("bob@ims.local", answerer.initial_authorization("sip:ims.local"));
-  ASSERT_EQ(first.outcome, edge::AuthOutcome::kChallenge) << first.reason;
-  ASSERT_EQ(first.scheme, "aka");
+  ASSERT_EQ(first.outcome, edge::AuthOutcome::kChallenge) << edge::reason_text(first.reason);
+  ASSERT_EQ(first.scheme, edge::AuthScheme::kAka);
   auto challenge = challenge_response(first);
   Answer a = answerer.answer(challenge->msg, "REGISTER", "sip:ims.local", "");
   ASSERT_EQ(a.status, AnswerStatus::kOk) << a.error;
   EXPECT_NE(a.header_value.find("algorithm=AKAv1-MD5"), std::string::npos);
   auto second = send("bob@ims.local", a.header_value);
-  EXPECT_EQ(second.outcome, edge::AuthOutcome::kAuthenticated) << second.reason;
+  EXPECT_EQ(second.outcome, edge::AuthOutcome::kAuthenticated) << edge::reason_text(second.reason);
   EXPECT_GT(answerer.sqn_ms(), 0u);
 }
 
@@ -239,7 +239,7 @@ TEST_F(ClientAgainstAuthenticator, AkaStaleSqnIsResynchronised) {
   ASSERT_TRUE(creds.ok()) << creds.error;
   ASSERT_TRUE(creds.value->has_auts);
   auto after = send("bob@ims.local", resync.header_value);
-  ASSERT_EQ(after.outcome, edge::AuthOutcome::kChallenge) << after.reason;
+  ASSERT_EQ(after.outcome, edge::AuthOutcome::kChallenge) << edge::reason_text(after.reason);
   // The network continued from the USIM's SQN: the new challenge is fresh and accepted.
   Answer a = answerer.answer(challenge_response(after)->msg, "REGISTER", "sip:ims.local", "");
   ASSERT_EQ(a.status, AnswerStatus::kOk) << a.error;

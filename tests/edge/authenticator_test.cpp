@@ -115,7 +115,7 @@ TEST_F(AuthenticatorTest, DigestSha256FirstThenSuccess) {
   auto c = first_challenge(r);
   EXPECT_EQ(c.algorithm.hash, crypto::HashAlgorithm::kSha256);
   auto ok = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c));
-  ASSERT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << ok.reason;
+  ASSERT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << reason_text(ok.reason);
   EXPECT_EQ(ok.subscriber->impi, "alice@ims.local");
 }
 
@@ -134,20 +134,20 @@ TEST_F(AuthenticatorTest, WrongPasswordUnknownAndBarredLookTheSame) {
   for (const std::string user : {"nobody@ims.local", "ghost@ims.local", "x1@ims.local", "mallory@ims.local"}) {
     auto first = send(user, "");
     auto cc = first_challenge(first);
-    std::string answer = first.scheme == "aka"
+    std::string answer = first.scheme == AuthScheme::kAka
                              ? "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"" + cc.nonce +
                                    "\", uri=\"sip:ims.local\", response=\"00000000000000000000000000000000\", "
                                    "algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"x\""
                              : digest_answer(user, "secret", cc);
     auto r = send(user, answer);
-    const auto& like = first.scheme == "aka" ? wrong_aka : wrong_digest;
+    const auto& like = first.scheme == AuthScheme::kAka ? wrong_aka : wrong_digest;
     EXPECT_EQ(r.outcome, AuthOutcome::kFailed) << user;
     EXPECT_EQ(r.scheme, first.scheme) << user;
     ASSERT_EQ(r.challenge.www_authenticate.size(), like.challenge.www_authenticate.size()) << user;
     for (size_t i = 0; i < r.challenge.www_authenticate.size(); ++i)
       EXPECT_EQ(shape(r.challenge.www_authenticate[i]), shape(like.challenge.www_authenticate[i])) << user;
   }
-  EXPECT_EQ(send("mallory@ims.local", "").scheme, "digest");
+  EXPECT_EQ(send("mallory@ims.local", "").scheme, AuthScheme::kDigest);
 }
 
 TEST_F(AuthenticatorTest, ReplayedNonceCountIsRefused) {
@@ -156,15 +156,57 @@ TEST_F(AuthenticatorTest, ReplayedNonceCountIsRefused) {
   ASSERT_EQ(send("alice@ims.local", answer).outcome, AuthOutcome::kAuthenticated);
   auto replay = send("alice@ims.local", answer);
   EXPECT_EQ(replay.outcome, AuthOutcome::kFailed);
-  EXPECT_EQ(replay.reason, "nonce count replayed");
+  EXPECT_EQ(replay.reason, AuthReason::kNcReplay);
   EXPECT_EQ(send("alice@ims.local", digest_answer("alice@ims.local", "secret", c, "00000002")).outcome,
             AuthOutcome::kAuthenticated);
 }
 
-TEST_F(AuthenticatorTest, NonceFromAnotherClientAddressIsRefused) {
+TEST_F(AuthenticatorTest, NonceFromAnotherClientAddressIsRefusedAndProvesNothing) {
   auto c = first_challenge(send("alice@ims.local", "", "127.0.0.5"));
   auto r = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c), "127.0.0.6");
-  EXPECT_EQ(r.outcome, AuthOutcome::kFailed);
+  // Not authenticated, and not a counted failure: the sender never saw a challenge of ours.
+  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge);
+  EXPECT_EQ(r.reason, AuthReason::kNonceNotOurs);
+  EXPECT_FALSE(r.answered_our_challenge);
+  // A wrong password on our own nonce is a guess.
+  auto w = send("alice@ims.local", digest_answer("alice@ims.local", "guess", c), "127.0.0.5");
+  EXPECT_EQ(w.outcome, AuthOutcome::kFailed);
+  EXPECT_EQ(w.reason, AuthReason::kWrongPassword);
+  EXPECT_TRUE(w.answered_our_challenge);
+}
+
+TEST_F(AuthenticatorTest, NonceIsBoundToTheIdentityAndUriToTheRequestUri) {
+  // A challenge issued for carol's REGISTER does not authenticate alice (stale: try again).
+  auto c = first_challenge(send("carol@ims.local", ""));
+  auto r = send("alice@ims.local", digest_answer("alice@ims.local", "secret", c));
+  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge);
+  EXPECT_EQ(r.reason, AuthReason::kNonceNotOurs);
+  EXPECT_TRUE(first_challenge(r).stale);
+  // A response over another URI than the Request-URI.
+  auto c2 = first_challenge(send("alice@ims.local", ""));
+  std::string ha1 = crypto::digest_ha1(c2.algorithm.hash, "alice@ims.local", kRealm, "secret");
+  crypto::DigestInput in{c2.algorithm, ha1, "REGISTER", "sip:elsewhere", c2.nonce, "00000001", "abc", "auth", ""};
+  auto resp = crypto::digest_response(in);
+  ASSERT_TRUE(resp.ok());
+  auto u = send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"" + c2.nonce +
+                                       "\", uri=\"sip:elsewhere\", response=\"" + *resp.value +
+                                       "\", algorithm=" + std::string(crypto::digest_algorithm_name(c2.algorithm)) +
+                                       ", qop=auth, nc=00000001, cnonce=\"abc\"");
+  EXPECT_EQ(u.outcome, AuthOutcome::kFailed);
+  EXPECT_EQ(u.reason, AuthReason::kUriMismatch);
+  EXPECT_TRUE(digest_uri_matches("sip:ims.local", "sip:IMS.local"));
+  EXPECT_FALSE(digest_uri_matches("sip:ims.local", "sip:ims.local:5070"));
+}
+
+TEST_F(AuthenticatorTest, RealmMismatchUnknownUserAndWrongPasswordAreToldApart) {
+  auto c = first_challenge(send("alice@ims.local", ""));
+  EXPECT_EQ(send("alice@ims.local", digest_answer("alice@ims.local", "guess", c)).reason, AuthReason::kWrongPassword);
+  auto cn = first_challenge(send("nobody@ims.local", ""));
+  auto unknown = send("nobody@ims.local", digest_answer("nobody@ims.local", "guess", cn));
+  EXPECT_EQ(unknown.reason, cn.algorithm.aka != crypto::DigestAka::kNone ? unknown.reason : AuthReason::kUnknownUser);
+  EXPECT_EQ(send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"other\", nonce=\"x\", uri=\"sip:ims.local\", "
+                                    "response=\"00\"").reason,
+            AuthReason::kRealmMismatch);
 }
 
 TEST_F(AuthenticatorTest, ExpiredNonceGetsStaleChallenge) {
@@ -212,12 +254,19 @@ TEST_F(AuthenticatorTest, AkaChallengeVerifiesAtTheClientAndTheAnswerAuthenticat
                        "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
                        "\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"abc\"";
   auto ok = send("bob@ims.local", answer);
-  EXPECT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << ok.reason;
+  EXPECT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << reason_text(ok.reason);
 
-  // The SQN was reserved durably and moves forward with every challenge.
-  auto before = stores_.subscribers->find("bob@ims.local").value()->sqn;
-  send("bob@ims.local", "");
-  EXPECT_GT(stores_.subscribers->find("bob@ims.local").value()->sqn, before);
+  // SQNs are reserved durably in batches ahead of use: the store already holds a value past
+  // this challenge's SQN, and the next challenges come from memory, each with a fresh SQN.
+  auto stored = stores_.subscribers->find("bob@ims.local").value()->sqn;
+  EXPECT_GT(stored, 0u);
+  for (int i = 0; i < 5; ++i) {
+    auto next = first_challenge(send("bob@ims.local", ""));
+    auto n = crypto::split_aka_nonce(next.nonce);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(crypto::client_authenticate(*m, n.value->rand, n.value->autn, window).status, crypto::AutnStatus::kOk) << i;
+  }
+  EXPECT_EQ(stores_.subscribers->find("bob@ims.local").value()->sqn, stored) << "no store write per challenge";
 }
 
 TEST_F(AuthenticatorTest, AkaResyncWithAutsMovesTheNetworkSqn) {
@@ -238,7 +287,7 @@ TEST_F(AuthenticatorTest, AkaResyncWithAutsMovesTheNetworkSqn) {
                        "\", uri=\"sip:ims.local\", response=\"\", algorithm=AKAv1-MD5, auts=\"" +
                        crypto::encode_auts(client.auts) + "\"";
   auto r = send("bob@ims.local", answer);
-  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge) << r.reason;
+  EXPECT_EQ(r.outcome, AuthOutcome::kChallenge) << reason_text(r.reason);
   auto c2 = first_challenge(r);
   auto n2 = crypto::split_aka_nonce(c2.nonce);
   auto again = crypto::client_authenticate(*m, n2.value->rand, n2.value->autn, window);
@@ -251,4 +300,26 @@ TEST_F(AuthenticatorTest, UnknownUserNeverTouchesARealSqnAndGetsAConsistentSchem
   EXPECT_EQ(a.scheme, b.scheme);  // the same unknown name always looks like the same kind of user
   EXPECT_EQ(a.challenge.www_authenticate.size(), b.challenge.www_authenticate.size());
   EXPECT_EQ(stores_.subscribers->find("bob@ims.local").value()->sqn, 0u);
+}
+
+TEST_F(AuthenticatorTest, DecoySchemeFollowsThePopulationAndIgnoresTheClientsHint) {
+  // Two Digest subscribers (alice, mallory) and one AKA (bob): a third of unknown names look
+  // like AKA users, each one always the same, whatever algorithm the client names.
+  EXPECT_NEAR(auth_->decoy_aka_share(), 1.0 / 3.0, 1e-9);
+  int aka = 0;
+  const int names = 300;
+  for (int i = 0; i < names; ++i) {
+    std::string user = "probe" + std::to_string(i) + "@ims.local";
+    auto plain = send(user, "");
+    auto hinted = send(user, "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"\", uri=\"sip:ims.local\", "
+                             "response=\"\", algorithm=AKAv1-MD5");
+    EXPECT_EQ(plain.scheme, hinted.scheme) << user;
+    aka += plain.scheme == AuthScheme::kAka ? 1 : 0;
+  }
+  EXPECT_GT(aka, names / 5);
+  EXPECT_LT(aka, names / 2);
+  // A real Digest user asked for AKA still gets Digest.
+  EXPECT_EQ(send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"\", "
+                                    "uri=\"sip:ims.local\", response=\"\", algorithm=AKAv1-MD5").scheme,
+            AuthScheme::kDigest);
 }

@@ -1,5 +1,7 @@
 #include "guard/bruteforce.h"
 
+#include "crypto/credentials.h"
+
 #include "helpers.h"
 
 namespace imsguard::guard {
@@ -25,7 +27,7 @@ config::BruteForceGuard limits() {
 
 void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
   auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong"});
+  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong", true});
 }
 
 Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now, bool registered = false) {
@@ -129,11 +131,63 @@ TEST(BruteForceGuard, ReplayedNonceCountsAreRetransmissionsNotGuesses) {
   auto f = flow("192.0.2.5");
   for (int i = 0; i < 10; ++i) {
     auto r = request("REGISTER", "alice", "x", digest("alice@ims.local"));
-    g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "nonce count replayed"});
+    g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "nonce count replayed", true, true});
   }
   EXPECT_FALSE(attempt(g, f, "alice", 2000).stops());
   fail(g, f, "alice", 2001);
   EXPECT_EQ(g.source_locked_ms(ctx_at(f, 2002)), 0);
+}
+
+TEST(BruteForceGuard, FailuresThatDoNotAnswerOurChallengeAreNotGuesses) {
+  // A spoofer sending from its victim's address never sees the challenges sent there: its
+  // failures carry nonces we did not issue, and must not lock the victim out (issue 17 F8c).
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.6");
+  for (int i = 0; i < 50; ++i) {
+    auto r = request("REGISTER", "alice", "x", digest("alice@ims.local"));
+    g.on_auth(ctx_at(f, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "nonce not ours", false});
+  }
+  EXPECT_EQ(g.source_locked_ms(ctx_at(f, 2000)), 0);
+  EXPECT_EQ(g.impi_locked_ms("alice@ims.local", 2000), 0);
+}
+
+TEST(BruteForceGuard, TheCapHoldsWhateverCredentialsTheRequestCarries) {
+  // Any Authorization used to lift max_challenges_per_impi (issue 17 F10): only an answer
+  // whose nonce we issued to this source for this identity passes over the cap.
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.7");
+  int passed = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto r = request("REGISTER", "bob", "x", digest("bob@ims.local"));
+    crypto::RequestCredentials creds = crypto::read_credentials(r->msg, sip::HeaderId::kAuthorization, "ims.local");
+    Context ctx = ctx_at(f, 1000 + i);
+    ctx.credentials = &creds;
+    if (!g.on_request(ctx, r->msg).stops()) {
+      ++passed;
+      g.on_auth(ctx, r->msg, AuthInfo{AuthEvent::kFailed, "bob@ims.local", "nonce not ours", false});
+    }
+  }
+  EXPECT_EQ(passed, 30);
+  auto r = request("REGISTER", "bob", "x", digest("bob@ims.local"));
+  crypto::RequestCredentials proven = crypto::read_credentials(r->msg, sip::HeaderId::kAuthorization, "ims.local");
+  proven.proof = crypto::NonceProof::kValid;
+  Context ctx = ctx_at(f, 2000);
+  ctx.credentials = &proven;
+  EXPECT_FALSE(g.on_request(ctx, r->msg).stops()) << "the phone holding our challenge answers it";
+}
+
+TEST(BruteForceGuard, AnEscapedUsernameIsTheSameIdentity) {
+  BruteForceGuard g(limits());
+  for (int i = 0; i < 20; ++i) {
+    auto r = request("REGISTER", "alice", "x", digest("a\\lice@ims.local"));
+    crypto::RequestCredentials creds = crypto::read_credentials(r->msg, sip::HeaderId::kAuthorization, "ims.local");
+    EXPECT_EQ(creds.impi, "alice@ims.local");
+    auto f = flow("10.9.0." + std::to_string(i));
+    Context ctx = ctx_at(f, 1000 + i);
+    ctx.credentials = &creds;
+    g.on_auth(ctx, r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "wrong", true});
+  }
+  EXPECT_GT(g.impi_locked_ms("alice@ims.local", 30'000), 0);
 }
 
 }  // namespace

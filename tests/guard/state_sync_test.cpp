@@ -73,7 +73,7 @@ config::BruteForceGuard limits() {
 
 void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
   auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong"});
+  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong", true});
 }
 
 Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {

@@ -88,7 +88,7 @@ TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
   auto attacker = flow("203.0.113.5");
   auto r = request("REGISTER", "alice", "testphone/1.0", testing::digest("alice@ims.local"));
   for (uint32_t i = 0; i <= cfg.guards.bruteforce.max_failures; ++i)
-    chain->on_auth(chain->context(attacker, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "wrong"});
+    chain->on_auth(chain->context(attacker, 1000 + i), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "wrong", true});
   ASSERT_GT(bf->source_locked_ms(chain->context(attacker, 1100)), 0);
   // An authenticated phone stays known across the reload.
   auto phone = flow("203.0.113.6", 6000);
@@ -111,7 +111,7 @@ TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
   // out before the reload no longer lock a second one.
   auto second = flow("203.0.113.7");
   for (uint32_t i = 0; i <= cfg.guards.bruteforce.max_failures; ++i)
-    chain->on_auth(chain->context(second, 1300 + i), r->msg, AuthInfo{AuthEvent::kFailed, "carol@ims.local", "wrong"});
+    chain->on_auth(chain->context(second, 1300 + i), r->msg, AuthInfo{AuthEvent::kFailed, "carol@ims.local", "wrong", true});
   EXPECT_EQ(bf->source_locked_ms(chain->context(second, 1400)), 0);
 }
 

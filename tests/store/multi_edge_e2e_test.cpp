@@ -10,6 +10,12 @@
 #include <sstream>
 #include <thread>
 
+#include "crypto/aka.h"
+#include "crypto/digest.h"
+#include "crypto/digest_aka.h"
+#include "crypto/digest_header.h"
+#include "crypto/hex.h"
+#include "crypto/milenage.h"
 #include "process.h"
 #include "redis_server.h"
 #include "sip_socket.h"
@@ -331,8 +337,12 @@ TEST_F(MultiEdge, RedisStoppedAndRestartedDuringTraffic) {
   ChildProcess dave;
   std::string dave_log = b_.dir() + "/dave.log";
   keep_registered(dave, b_, "dave", dave_log);
-  // An AKA challenge needs a durably reserved SQN: refused with 503, never built on a guess.
-  CmdRun refused = run(a_.dir(), a_.aka("bob"));
+  // An AKA challenge needs a durably reserved SQN. A holds the rest of a batch it reserved
+  // before the outage (stored in Redis then, never handed out twice): bob registers. B never
+  // reserved for bob: refused with 503, never built on a guess.
+  CmdRun from_batch = run(a_.dir(), a_.aka("bob"));
+  EXPECT_EQ(from_batch.status, 0) << from_batch.output;
+  CmdRun refused = run(b_.dir(), b_.aka("bob"));
   EXPECT_EQ(refused.status, 1) << refused.output;
   EXPECT_NE(refused.output.find("503"), std::string::npos) << refused.output;
   EXPECT_TRUE(a_.running());
@@ -362,6 +372,70 @@ TEST_F(MultiEdge, RedisStoppedAndRestartedDuringTraffic) {
   EXPECT_EQ(a_.stop(), 0) << a_.log();
   EXPECT_EQ(b_.stop(), 0) << b_.log();
   EXPECT_NE(a_.log().find("imsguard_state_redis_outages_total "), std::string::npos) << a_.log();
+}
+
+// Issue 17 F20: bob's phone answers, correctly, a challenge that edge A issued; A is killed
+// before the answer arrives and the answer reaches B. B cannot verify a nonce it did not
+// issue, but that proves nothing against bob: it must not count as a failure on the shared
+// counter (with a threshold of 2, it used to lock bob out), and B's own challenge succeeds.
+TEST_F(MultiEdge, ACorrectAkaAnswerToAChallengeOfAKilledEdgeIsNoFailure) {
+  start("guards:\n  bruteforce:\n    max_failures: 2\n    per_impi_distributed: 2\n    lockout_s: 300\n");
+  UdpPeer phone;
+  int cseq = 0;
+  auto request = [&](const std::string& authorization) {
+    ++cseq;
+    std::string port = std::to_string(phone.local_port());
+    return "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKf20-" +
+           std::to_string(cseq) + "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=f20\r\nTo: <sip:bob@ims.local>\r\n"
+           "Call-ID: f20-" + port + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <sip:bob@127.0.0.1:" + port +
+           ">\r\nExpires: 600\r\n" + authorization + "Content-Length: 0\r\n\r\n";
+  };
+  auto exchange = [&](uint16_t port, const std::string& text) -> std::string {
+    phone.send(text, port);
+    auto got = phone.receive(5s);
+    while (got && status_of(*got) < 200) got = phone.receive(5s);
+    return got ? *got : std::string();
+  };
+  auto k = *imsguard::crypto::from_hex(kK);
+  auto opc = *imsguard::crypto::from_hex(kOpc);
+  imsguard::crypto::Key kk, oo;
+  std::copy(k.begin(), k.end(), kk.begin());
+  std::copy(opc.begin(), opc.end(), oo.begin());
+  auto usim = imsguard::crypto::Milenage::from_opc(kk, oo);
+  ASSERT_TRUE(usim);
+  imsguard::crypto::SqnWindow window;
+  // The USIM checks the challenge and answers it (RFC 3310 AKAv1-MD5).
+  auto answer = [&](const std::string& challenge) -> std::string {
+    auto c = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
+    if (!c.ok()) return {};
+    auto n = imsguard::crypto::split_aka_nonce(c.value->nonce);
+    if (!n.ok()) return {};
+    auto r = imsguard::crypto::client_authenticate(*usim, n.value->rand, n.value->autn, window);
+    if (r.status != imsguard::crypto::AutnStatus::kOk) return {};
+    auto ha1 = imsguard::crypto::aka_ha1(imsguard::crypto::DigestAka::kAkav1, "bob@ims.local", "ims.local", r.res, r.ik, r.ck);
+    imsguard::crypto::DigestInput in{c.value->algorithm, *ha1, "REGISTER", "sip:ims.local", c.value->nonce,
+                                     "00000001", "f20c", "auth", ""};
+    auto resp = imsguard::crypto::digest_response(in);
+    return "Authorization: Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.value->nonce +
+           "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
+           "\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"f20c\"\r\n";
+  };
+  std::string from_a = exchange(a_.port(), request(""));
+  ASSERT_EQ(status_of(from_a), 401) << from_a << a_.log();
+  std::string correct = answer(from_a);
+  ASSERT_FALSE(correct.empty()) << from_a;
+  a_.stop();  // A dies with its nonce secret
+  // The answer (and its retransmission by a phone that got no reply) reaches B.
+  std::string first = exchange(b_.port(), request(correct));
+  std::string second = exchange(b_.port(), request(correct));
+  EXPECT_EQ(status_of(first), 401) << first;
+  EXPECT_EQ(status_of(second), 401) << second << "\n" << b_.events();
+  // B's own challenge is answered and bob registers: nothing was counted against him.
+  std::string mine = answer(second);
+  ASSERT_FALSE(mine.empty()) << second;
+  std::string done = exchange(b_.port(), request(mine));
+  EXPECT_EQ(status_of(done), 200) << done << "\n" << b_.events();
+  EXPECT_EQ(b_.events().find("\"action\":\"lockout\""), std::string::npos) << b_.events();
 }
 
 }  // namespace
