@@ -1,0 +1,26 @@
+#pragma once
+// The effective configuration: every key of a loaded Config written back out, defaults filled
+// in. One writer serves three readers that must agree on the key set: `imsguard check-config
+// --effective` (YAML for the operator), the test that the struct defaults equal
+// config/imsguard.yaml, and SIGHUP, which compares two configurations key by key.
+#include "config/config.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace imsguard::config {
+
+// The configuration as YAML, in the order of config/imsguard.yaml. admin.token is written as
+// "<redacted>" unless `with_secrets`.
+std::string effective_yaml(const Config& c, bool with_secrets = false);
+
+// Every key as (path, value): nested mappings give dotted paths ("guards.flood.window_s"),
+// a list is one key whose value is its flow-style YAML ("[a, b]", "[{...}]").
+using FlatConfig = std::vector<std::pair<std::string, std::string>>;
+FlatConfig flatten(const Config& c);
+
+// The paths whose values differ between `a` and `b`, in file order.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
+
+}  // namespace imsguard::config
