@@ -181,3 +181,34 @@ TEST(StoreErrorsE2e, AReadOnlyDataDirIsNamedAtStartNotAtTheFirstRegistration) {
   EXPECT_NE(log.find("data_dir: " + data + " is read-only"), std::string::npos) << log;
   EXPECT_TRUE(std::filesystem::exists(data + "/imsguard.db")) << "an existing store is never removed";
 }
+
+TEST(DemoE2e, AConfigFilesStoreGetsNoDemoAccountsUnlessAsked) {
+  std::string dir = make_temp_dir("imsguard-demo");
+  std::string data = dir + "/data";
+  std::string file = dir + "/prod.yaml";
+  auto write_config = [&] {
+    write_file(file, "roles: [edge]\ndata_dir: " + data + "\nevents: { output: " + dir + "/events.jsonl }\nsip:\n  listen:\n"
+                     "    - { transport: udp, address: 127.0.0.1, port: " + std::to_string(free_port()) + " }\n");
+  };
+  write_config();
+  auto prod = cli(dir, {"run", "--config", file, "--duration", "2"});
+  ASSERT_EQ(prod.status, 0) << prod.output;
+  EXPECT_FALSE(std::filesystem::exists(data + "/demo-subscribers.txt"));
+  EXPECT_EQ(prod.output.find("demo subscribers"), std::string::npos) << prod.output;
+  EXPECT_NE(prod.output.find("security events: " + dir + "/events.jsonl"), std::string::npos) << prod.output;
+  EXPECT_NE(prod.output.find("state: " + data + "/imsguard.db"), std::string::npos) << prod.output;
+  auto list = cli(dir, {"subscriber", "list", "--data-dir", data});
+  EXPECT_EQ(list.status, 0) << list.output;
+  EXPECT_EQ(list.output.find("alice"), std::string::npos) << list.output;
+  EXPECT_EQ(list.output.find("bob"), std::string::npos) << list.output;
+
+  // --demo seeds the empty store and the banner names the file, which exists.
+  write_config();
+  auto demo = cli(dir, {"run", "--demo", "--config", file, "--duration", "2"});
+  ASSERT_EQ(demo.status, 0) << demo.output;
+  EXPECT_TRUE(std::filesystem::exists(data + "/demo-subscribers.txt"));
+  EXPECT_NE(demo.output.find("demo subscribers (digest and IMS AKA credentials): " + data + "/demo-subscribers.txt"),
+            std::string::npos)
+      << demo.output;
+  EXPECT_NE(cli(dir, {"subscriber", "list", "--data-dir", data}).output.find("alice@ims.local"), std::string::npos);
+}
