@@ -1,6 +1,7 @@
 // `imsguard check-config` catches what `imsguard run` would fail on (issue 19, point 4), and
 // a start that fails names the listener and leaves no half-made data directory (points 4, 5).
 // Each case runs the real binary on a file written here.
+#include "crypto/hash.h"
 #include "imsguard_process.h"
 
 #include <gtest/gtest.h>
@@ -211,4 +212,40 @@ TEST(DemoE2e, AConfigFilesStoreGetsNoDemoAccountsUnlessAsked) {
             std::string::npos)
       << demo.output;
   EXPECT_NE(cli(dir, {"subscriber", "list", "--data-dir", data}).output.find("alice@ims.local"), std::string::npos);
+}
+
+TEST(SubscriberSetE2e, ChangesServicesAndPasswordRefusingUnknownServicesAtOnce) {
+  std::string dir = make_temp_dir("imsguard-set");
+  std::string data = dir + "/data";
+  ASSERT_EQ(cli(dir, {"subscriber", "add", "--data-dir", data, "--impi", "erin@ims.local", "--impu", "sip:erin@ims.local",
+                      "--password", "first-password", "--service", "media"})
+                .status,
+            0);
+  auto before = cli(dir, {"subscriber", "show", "--data-dir", data, "erin@ims.local"}).output;
+  expect_refused(cli(dir, {"subscriber", "set", "--data-dir", data, "erin@ims.local", "--service", "voice"}),
+                 {"unknown service 'voice'", "media, messaging, content"});
+  auto set = cli(dir, {"subscriber", "set", "--data-dir", data, "erin@ims.local", "--service", "messaging", "--service",
+                       "content", "--password", "second-password"});
+  ASSERT_EQ(set.status, 0) << set.output;
+  auto after = cli(dir, {"subscriber", "show", "--data-dir", data, "erin@ims.local"}).output;
+  EXPECT_NE(after.find("services=messaging;content"), std::string::npos) << after;
+  EXPECT_NE(before.find("services=media"), std::string::npos) << before;
+  // The stored HA1 is the new password's.
+  auto ha1 = cli(dir, {"--version"});  // keeps the numbering of logs simple
+  ChildProcess q;
+  ASSERT_TRUE(q.start({"/usr/bin/sqlite3", data + "/imsguard.db",
+                       "SELECT ha1_sha256 FROM subscribers WHERE impi='erin@ims.local'"},
+                      dir + "/ha1.log"));
+  ASSERT_EQ(q.wait(30s), 0);
+  std::string stored = read_file(dir + "/ha1.log");
+  using imsguard::crypto::HashAlgorithm;
+  EXPECT_NE(stored.find(imsguard::crypto::digest_ha1(HashAlgorithm::kSha256, "erin@ims.local", "ims.local", "second-password")),
+            std::string::npos)
+      << stored;
+  EXPECT_EQ(stored.find(imsguard::crypto::digest_ha1(HashAlgorithm::kSha256, "erin@ims.local", "ims.local", "first-password")),
+            std::string::npos);
+  // AKA keys are refused for a digest subscriber.
+  expect_refused(cli(dir, {"subscriber", "set", "--data-dir", data, "erin@ims.local", "--k",
+                           "000102030405060708090a0b0c0d0e0f", "--opc", "000102030405060708090a0b0c0d0e0f"}),
+                 {"digest subscriber"});
 }
