@@ -331,8 +331,10 @@ void install_set(CLI::App* parent) {
       spec.k = o->k;
       spec.opc = o->opc;
       spec.op = o->op;
-      spec.amf = imsguard::crypto::to_hex(s.amf);
-      spec.sqn = sqn_hex(s.sqn);
+      if (aka) {
+        spec.amf = imsguard::crypto::to_hex(s.amf);
+        spec.sqn = sqn_hex(s.sqn);
+      }
       auto opts = provisioning(Common{o->common.data_dir, s.realm});
       auto built = imsguard::store::build_subscriber(spec, opts);
       if (!built) return fail("set", built.error());
