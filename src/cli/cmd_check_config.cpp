@@ -222,7 +222,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       imsguard::cli::exit_status() = 2;
       return;
     }
-    if (opts->effective) std::cout << imsguard::config::effective_yaml(*result.config);
+    if (opts->effective) std::cout << imsguard::config::effective_config_yaml(*result.config, false);
     else std::cout << "configuration OK: " << name << "\n";
   });
 }};

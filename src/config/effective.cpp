@@ -1,10 +1,22 @@
 #include "config/effective.h"
 
+#include "config/effective_yaml.h"
+
 #include <yaml-cpp/yaml.h>
 
 namespace imsguard::config {
 
 namespace {
+
+// redis://[user]:password@host... -> the password replaced.
+std::string redact_state(const std::string& state) {
+  auto scheme = state.find("://");
+  auto at = state.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return state;
+  auto colon = state.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return state;
+  return state.substr(0, colon + 1) + kRedacted + state.substr(at);
+}
 
 YAML::Node list(const std::vector<std::string>& items) {
   YAML::Node n(YAML::NodeType::Sequence);
@@ -28,7 +40,7 @@ YAML::Node tree(const Config& c, bool with_secrets) {
   YAML::Node root;
   root["roles"] = list(c.roles);
   root["data_dir"] = c.data_dir;
-  root["state"] = c.state;
+  root["state"] = with_secrets ? c.state : redact_state(c.state);
   root["log"]["level"] = c.log_level;
   root["events"]["output"] = c.events_output;
 
@@ -151,7 +163,7 @@ YAML::Node tree(const Config& c, bool with_secrets) {
   root["media"]["crypto_suites"] = list(c.media.crypto_suites);
 
   root["admin"]["listen"] = endpoint(c.admin.listen);
-  root["admin"]["token"] = with_secrets || c.admin.token.empty() ? c.admin.token : std::string("<redacted>");
+  root["admin"]["token"] = with_secrets || c.admin.token.empty() ? c.admin.token : std::string(kRedacted) + "-admin-token";
   return root;
 }
 
@@ -177,7 +189,7 @@ void walk(const YAML::Node& n, const std::string& path, FlatConfig& out) {
 
 }  // namespace
 
-std::string effective_yaml(const Config& c, bool with_secrets) { return emit(tree(c, with_secrets)) + "\n"; }
+std::string effective_config_yaml(const Config& c, bool with_secrets) { return emit(tree(c, with_secrets)) + "\n"; }
 
 FlatConfig flatten(const Config& c) {
   FlatConfig out;

@@ -11,9 +11,11 @@
 
 namespace imsguard::config {
 
-// The configuration as YAML, in the order of config/imsguard.yaml. admin.token is written as
-// "<redacted>" unless `with_secrets`.
-std::string effective_yaml(const Config& c, bool with_secrets = false);
+// The configuration as YAML, in the order of config/imsguard.yaml. Unless `with_secrets`,
+// admin.token and a Redis password in `state` are replaced by kRedacted (config/effective_yaml.h;
+// the token by a placeholder long enough to load back). config::effective_yaml(c) is this
+// without secrets.
+std::string effective_config_yaml(const Config& c, bool with_secrets);
 
 // Every key as (path, value): nested mappings give dotted paths ("guards.flood.window_s"),
 // a list is one key whose value is its flow-style YAML ("[a, b]", "[{...}]").
