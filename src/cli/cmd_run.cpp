@@ -7,6 +7,7 @@
 #include "ops/events.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
@@ -16,30 +17,54 @@
 namespace {
 
 // Re-reads `path` and applies it; a config with errors is refused and the running one kept.
+// Says key by key what it applied and what needs a restart; "reloaded" only when everything
+// that changed is in force.
 void reload(imsguard::edge::Node& node, const std::string& path, const std::string& data_dir) {
+  auto& events = imsguard::ops::events();
   if (path.empty()) {
-    std::cerr << "SIGHUP: no --config file to re-read (the embedded default cannot change)\n" << std::flush;
+    spdlog::warn("SIGHUP: no --config file to re-read (the embedded default cannot change)");
     return;
   }
   auto loaded = imsguard::config::load_file(path);
   if (!loaded.ok()) {
-    for (const auto& e : loaded.errors) std::cerr << "SIGHUP: reload refused: config error: " << e.to_string() << "\n";
-    std::cerr << "SIGHUP: the running configuration is kept\n" << std::flush;
-    imsguard::ops::events().emit({"config", path, "", "reload_refused", loaded.errors.front().to_string()});
+    for (const auto& e : loaded.errors) spdlog::error("SIGHUP: reload refused: config error: {}", e.to_string());
+    spdlog::error("SIGHUP: the running configuration is kept");
+    events.emit({"config", path, "", "reload_refused", loaded.errors.front().to_string()});
     return;
   }
   auto next = std::move(*loaded.config);
   if (!data_dir.empty()) next.data_dir = data_dir;
   auto report = node.reload(next);
   if (!report.error.empty()) {
-    std::cerr << "SIGHUP: reload refused: " << report.error << "\nSIGHUP: the running configuration is kept\n"
-              << std::flush;
-    imsguard::ops::events().emit({"config", path, "", "reload_refused", report.error});
+    spdlog::error("SIGHUP: reload refused: {}", report.error);
+    spdlog::error("SIGHUP: the running configuration is kept");
+    events.emit({"config", path, "", "reload_refused", report.error});
     return;
   }
-  for (const auto& note : report.notes) std::cerr << "SIGHUP: " << note << "\n";
-  std::cerr << "SIGHUP: configuration reloaded from " << path << "\n" << std::flush;
-  imsguard::ops::events().emit({"config", path, "", "reload", "configuration reloaded"});
+  for (const auto& note : report.notes) spdlog::info("SIGHUP: {}", note);
+  for (const auto& key : report.applied) spdlog::info("SIGHUP: applied {}", key);
+  for (const auto& key : report.restart) {
+    spdlog::warn("SIGHUP: {} changed but is NOT applied: it needs a restart", key);
+    events.emit({"config", path, "", "restart_needed", key + ": changed, applies after a restart"});
+  }
+  auto list = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out;
+  };
+  std::string applied = std::to_string(report.applied.size()) + " key(s) applied";
+  if (report.applied.empty() && report.restart.empty()) {
+    spdlog::info("SIGHUP: no configuration change in {} (event output reopened, certificates re-read)", path);
+    events.emit({"config", path, "", "reload", "no change"});
+  } else if (report.restart.empty()) {
+    spdlog::info("SIGHUP: configuration reloaded from {}: {}", path, applied);
+    events.emit({"config", path, "", "reload", "applied: " + list(report.applied)});
+  } else {
+    spdlog::warn("SIGHUP: configuration only partly reloaded from {}: {}; {} key(s) need a restart: {}", path, applied,
+                 report.restart.size(), list(report.restart));
+    events.emit({"config", path, "", "reload_partial",
+                 "applied: " + list(report.applied) + "; restart needed: " + list(report.restart)});
+  }
 }
 
 // Waits for SIGINT/SIGTERM (or the end of `duration_s` when non-zero), reloading on SIGHUP.
@@ -68,12 +93,15 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string config;
     std::string data_dir;
     unsigned duration_s = 0;
+    bool demo = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run the roles of a configuration (default: the embedded one)");
   cmd->add_option("--config", opts->config, "configuration file (default: embedded config/imsguard.yaml)");
   cmd->add_option("--data-dir", opts->data_dir, "override data_dir of the configuration");
   cmd->add_option("--duration", opts->duration_s, "stop after this many seconds (0: run until a signal)");
+  cmd->add_flag("--demo", opts->demo,
+                "seed two demo subscribers into an empty store (always done for the embedded default config)");
   cmd->callback([opts] {
     auto loaded = opts->config.empty() ? imsguard::config::load_default() : imsguard::config::load_file(opts->config);
     if (!loaded.ok()) {
@@ -89,7 +117,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    imsguard::edge::Node node(std::move(config));
+    imsguard::edge::Node node(std::move(config), opts->config.empty() || opts->demo);
     if (auto err = node.start(); !err.empty()) {
       std::cerr << "imsguard run: " << err << "\n";
       imsguard::cli::exit_status() = 1;

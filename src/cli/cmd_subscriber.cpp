@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "config/config.h"
 #include "crypto/hex.h"
 #include "crypto/milenage.h"
 #include "store/provisioning.h"
@@ -276,12 +278,87 @@ void install_by_impi(CLI::App* parent, const std::string& name, const std::strin
   });
 }
 
+// set: change the service profile, the digest password or the AKA keys of one subscriber.
+// Service names are checked against servicebox.services of the configuration at once, so a
+// typo is refused here rather than found when `run` starts or the subscriber is refused.
+void install_set(CLI::App* parent) {
+  struct Opts {
+    Common common;
+    std::string impi, config;
+    std::vector<std::string> services;
+    bool no_services = false;
+    std::string password, k, opc, op;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent->add_subcommand("set", "Change a subscriber's services, digest password or AKA keys");
+  add_data_dir(cmd, o->common);
+  cmd->add_option("impi,--impi", o->impi, "private identity")->required();
+  cmd->add_option("--service", o->services, "the services it may use (replaces the list; repeatable)");
+  cmd->add_flag("--no-services", o->no_services, "remove every service");
+  cmd->add_option("--password", o->password, "new digest password (digest subscribers)");
+  cmd->add_option("--k", o->k, "new AKA key K, 32 hex digits (AKA subscribers; with --opc or --op)");
+  cmd->add_option("--opc", o->opc, "new AKA OPc, 32 hex digits");
+  cmd->add_option("--op", o->op, "AKA operator key OP, 32 hex digits (OPc is computed)");
+  cmd->add_option("--config", o->config, "configuration whose servicebox.services names the known services "
+                                         "(default: the embedded one)");
+  cmd->callback([o] {
+    auto loaded = o->config.empty() ? imsguard::config::load_default() : imsguard::config::load_file(o->config);
+    if (!loaded.ok()) return fail("set", imsguard::store::invalid("config: " + loaded.errors.front().to_string()));
+    for (const auto& name : o->services) {
+      const auto& known = loaded.config->servicebox.services;
+      if (std::none_of(known.begin(), known.end(), [&](const auto& svc) { return svc.name == name; })) {
+        std::string list;
+        for (const auto& svc : known) list += (list.empty() ? "" : ", ") + svc.name;
+        return fail("set", imsguard::store::invalid("unknown service '" + name + "' (servicebox.services: " + list + ")"));
+      }
+    }
+    if (o->services.empty() && !o->no_services && o->password.empty() && o->k.empty() && o->opc.empty() && o->op.empty())
+      return fail("set", imsguard::store::invalid("nothing to change (--service, --no-services, --password, --k/--opc)"));
+    auto store = open_store("set", o->common, false);
+    if (!store) return;
+    auto found = store->find(o->impi);
+    if (!found) return fail("set", found.error());
+    if (!found.value()) return fail("set", imsguard::store::not_found("no subscriber with IMPI '" + o->impi + "'"));
+    Subscriber s = *found.value();
+    bool aka = s.scheme == imsguard::store::AuthScheme::kAka;
+    if (!o->password.empty() || !o->k.empty() || !o->opc.empty() || !o->op.empty()) {
+      if (!o->password.empty() && aka) return fail("set", imsguard::store::invalid(o->impi + " is an AKA subscriber: give --k and --opc"));
+      if (o->password.empty() && !aka) return fail("set", imsguard::store::invalid(o->impi + " is a digest subscriber: give --password"));
+      imsguard::store::SubscriberSpec spec;
+      spec.impi = s.impi;
+      spec.impus = s.impus;
+      spec.password = o->password;
+      spec.k = o->k;
+      spec.opc = o->opc;
+      spec.op = o->op;
+      if (aka) {
+        spec.amf = imsguard::crypto::to_hex(s.amf);
+        spec.sqn = sqn_hex(s.sqn);
+      }
+      auto opts = provisioning(Common{o->common.data_dir, s.realm});
+      auto built = imsguard::store::build_subscriber(spec, opts);
+      if (!built) return fail("set", built.error());
+      s.k = built.value().k;
+      s.opc = built.value().opc;
+      s.ha1_md5 = built.value().ha1_md5;
+      s.ha1_sha256 = built.value().ha1_sha256;
+      s.ha1_sha512_256 = built.value().ha1_sha512_256;
+    }
+    if (o->no_services) s.services.clear();
+    else if (!o->services.empty()) s.services = o->services;
+    if (auto r = store->update(s); !r) return fail("set", r.error());
+    std::cout << "updated " << s.impi << "\n";
+    print_summary(s);
+  });
+}
+
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   auto* sub = app.add_subcommand("subscriber", "Provision subscribers (HSS-lite)");
   sub->require_subcommand(1);
   install_add(sub);
   install_import(sub);
   install_list(sub);
+  install_set(sub);
   install_by_impi(sub, "show", "Show one subscriber (K, OPc and HA1 are shown as <set>)",
                   [](SubscriberStore& store, const std::string& impi) {
                     auto s = store.find(impi);

@@ -54,6 +54,36 @@ std::string_view default_yaml() { return kDefaultConfigYaml; }
 
 namespace {
 
+// Keys that existed and were removed because nothing at runtime read them: a file that still
+// sets one gets an error naming it as removed (never a silent no-op).
+struct RemovedKey {
+  std::string_view path, why, hint;
+};
+constexpr RemovedKey kRemovedKeys[] = {
+    {"identity.strip_client_asserted", "a P-Asserted-Identity sent by a client is always removed",
+     "delete the line: the edge never trusts a client's assertion"},
+    {"identity.topology_hiding", "topology hiding is not implemented, the key did nothing",
+     "delete the line; what leaves the edge is described in docs/architecture.md"},
+    {"guards.size", "the SIP size limits are the edge's own stage and always run",
+     "delete the section and remove 'size' from guards.order; the limits are sip.limits.*"},
+    {"guards.parse", "strict parsing is the edge's own stage and always runs",
+     "delete the section and remove 'parse' from guards.order"},
+    {"guards.sanity", "request validation is the edge's own stage and always runs",
+     "delete the section and remove 'sanity' from guards.order"},
+    {"guards.auth", "authentication is the edge's own stage and always runs",
+     "delete the section and remove 'auth' from guards.order; auth.aka and auth.digest choose the methods"},
+    {"guards.identity", "identity assertion is the edge's own stage and always runs",
+     "delete the section and remove 'identity' from guards.order; identity.assert_authenticated remains"},
+    {"core.sign_assertions", "requests toward service platforms are always signed",
+     "delete the line; servicebox.require_signed_assertion says whether the service box insists"},
+};
+
+const RemovedKey* removed_key(std::string_view path) {
+  for (const auto& k : kRemovedKeys)
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
 // Walks a YAML tree into the typed Config, collecting every error instead of stopping at the
 // first, so an operator fixes a file in one pass.
 class Reader {
@@ -74,6 +104,10 @@ class Reader {
     }
     for (const auto& kv : node) {
       std::string key = kv.first.as<std::string>("");
+      if (const RemovedKey* gone = removed_key(join(path, key))) {
+        error(kv.first, join(path, key), "removed key: " + std::string(gone->why), std::string(gone->hint));
+        continue;
+      }
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
         for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
@@ -176,23 +210,22 @@ bool one_of(std::string_view v, std::initializer_list<T> allowed) {
 
 void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
   YAML::Node n = root["guards"];
-  if (!r.section(n, "guards", {"order", "banlist", "flood", "size", "parse", "sanity", "scanner", "ratelimit",
-                               "auth", "bruteforce", "identity", "overload"}))
+  if (!r.section(n, "guards", {"order", "banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"}))
     return;
   r.get(n, "guards", "order", g.order);
-  static const std::set<std::string> kKnown{"banlist", "flood", "size", "parse", "sanity", "scanner",
-                                            "ratelimit", "auth", "bruteforce", "identity", "overload"};
+  static const std::set<std::string> kKnown{"banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"};
+  static const std::set<std::string> kStages{"size", "parse", "sanity", "auth", "identity"};
   std::set<std::string> seen;
   for (const auto& name : g.order) {
-    if (!kKnown.count(name)) r.error(n["order"], "guards.order", "unknown guard '" + name + "'",
-                                     "guards: banlist flood size parse sanity scanner ratelimit auth bruteforce identity overload");
+    if (kStages.count(name))
+      r.error(n["order"], "guards.order", "'" + name + "' was removed from guards.order: it is the edge's own stage and always runs",
+              "guards.order lists the switchable guards: banlist flood scanner ratelimit bruteforce overload");
+    else if (!kKnown.count(name))
+      r.error(n["order"], "guards.order", "unknown guard '" + name + "'",
+              "guards: banlist flood scanner ratelimit bruteforce overload");
     if (!seen.insert(name).second) r.error(n["order"], "guards.order", "guard '" + name + "' listed twice");
   }
   const uint64_t kMax = std::numeric_limits<uint32_t>::max();
-  auto sw = [&](const char* key, SwitchGuard& s) {
-    std::string p = std::string("guards.") + key;
-    if (r.section(n[key], p, {"enabled"})) r.get(n[key], p, "enabled", s.enabled);
-  };
   if (r.section(n["banlist"], "guards.banlist", {"enabled", "default_ttl_s"})) {
     r.get(n["banlist"], "guards.banlist", "enabled", g.banlist.enabled);
     r.get(n["banlist"], "guards.banlist", "default_ttl_s", g.banlist.default_ttl_s, 1, kMax);
@@ -208,11 +241,6 @@ void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
     r.get(f, p, "memory_budget_kb", g.flood.memory_budget_kb, 64, 1u << 22);
     r.get(f, p, "allowlist", g.flood.allowlist);
   }
-  sw("size", g.size);
-  sw("parse", g.parse);
-  sw("sanity", g.sanity);
-  sw("auth", g.auth);
-  sw("identity", g.identity);
   if (YAML::Node s = n["scanner"]; r.section(s, "guards.scanner", {"enabled", "ban_ttl_s", "max_distinct_users", "window_s"})) {
     r.get(s, "guards.scanner", "enabled", g.scanner.enabled);
     r.get(s, "guards.scanner", "ban_ttl_s", g.scanner.ban_ttl_s, 1, kMax);
@@ -250,6 +278,33 @@ void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
     r.get(s, "guards.overload", "max_rps", g.overload.max_rps, 0, kMax);
     r.get(s, "guards.overload", "retry_after_s", g.overload.retry_after_s, 1, 3600);
   }
+}
+
+// Rules between keys and on values `run` would otherwise refuse only at start; a node for the
+// line is the key's own when the file sets it, else its section's.
+void check_rules(Reader& r, const YAML::Node& root, const Config& c) {
+  auto at = [&](const char* section, const char* key) {
+    YAML::Node s = root[section];
+    return s.IsDefined() && s.IsMap() && s[key].IsDefined() ? s[key] : s;
+  };
+  const auto& reg = c.registrar;
+  if (reg.min_expires_s <= reg.max_expires_s &&
+      (reg.default_expires_s < reg.min_expires_s || reg.default_expires_s > reg.max_expires_s))
+    r.error(at("registrar", "default_expires_s"), "registrar.default_expires_s",
+            "must lie between min_expires_s (" + std::to_string(reg.min_expires_s) + ") and max_expires_s (" +
+                std::to_string(reg.max_expires_s) + "), got " + std::to_string(reg.default_expires_s),
+            "the expiry a client that names none gets; the defaults are 60 <= 3600 <= 7200");
+  if (!c.auth.aka && !c.auth.digest && c.core.scscf == "embedded" && c.has_role("edge"))
+    r.error(at("auth", "aka"), "auth", "auth.aka and auth.digest are both false: no subscriber could register",
+            "switch on at least one (the embedded registrar authenticates every REGISTER)");
+  for (const auto& suite : c.media.crypto_suites)
+    if (!one_of<std::string_view>(suite, {"AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"}))
+      r.error(at("media", "crypto_suites"), "media.crypto_suites", "unknown SRTP suite '" + suite + "'",
+              "AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32");
+  if (!c.admin.token.empty() && c.admin.token.size() < 16)
+    r.error(at("admin", "token"), "admin.token",
+            "too short (" + std::to_string(c.admin.token.size()) + " characters; at least 16)",
+            "e.g. `openssl rand -hex 32`; empty switches the admin API off");
 }
 
 void read_config(Reader& r, const YAML::Node& root, Config& c) {
@@ -387,15 +442,12 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
   }
   if (c.registrar.min_expires_s > c.registrar.max_expires_s)
     r.error(root["registrar"], "registrar", "min_expires_s is larger than max_expires_s");
-  if (YAML::Node s = root["identity"]; r.section(s, "identity", {"strip_client_asserted", "assert_authenticated", "topology_hiding"})) {
-    r.get(s, "identity", "strip_client_asserted", c.identity.strip_client_asserted);
+  if (YAML::Node s = root["identity"]; r.section(s, "identity", {"assert_authenticated"})) {
     r.get(s, "identity", "assert_authenticated", c.identity.assert_authenticated);
-    r.get(s, "identity", "topology_hiding", c.identity.topology_hiding);
   }
   read_guards(r, root, c.guards);
-  if (YAML::Node s = root["core"]; r.section(s, "core", {"scscf", "sign_assertions"})) {
+  if (YAML::Node s = root["core"]; r.section(s, "core", {"scscf"})) {
     r.get(s, "core", "scscf", c.core.scscf);
-    r.get(s, "core", "sign_assertions", c.core.sign_assertions);
   }
   if (YAML::Node s = root["servicebox"]; r.section(s, "servicebox", {"sip_listen", "https_listen", "require_mtls",
                                                                      "require_signed_assertion", "token_lifetime_s", "services"})) {
@@ -445,6 +497,7 @@ void read_config(Reader& r, const YAML::Node& root, Config& c) {
   }
   if (c.sip.listen.empty() && c.has_role("edge"))
     r.error(root["sip"], "sip.listen", "the edge role needs at least one listener");
+  check_rules(r, root, c);
 }
 
 }  // namespace
@@ -458,8 +511,7 @@ LoadResult load_string(std::string_view yaml, std::string_view origin) {
     result.errors.push_back({std::string(origin), e.mark.line + 1, "YAML syntax error: " + e.msg, "check indentation and quoting"});
     return result;
   }
-  Config config;
-  config.sip.listen.clear();
+  Config config;  // absent keys keep the struct defaults, which equal config/imsguard.yaml (tested)
   try {
     Reader reader(result.errors);
     read_config(reader, root, config);

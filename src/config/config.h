@@ -45,7 +45,9 @@ struct SipTimers {
 struct Sip {
   std::string domain = "ims.local";
   uint32_t workers = 0;
-  std::vector<Listener> listen;
+  std::vector<Listener> listen{{Transport::kUdp, "127.0.0.1", 5060},
+                               {Transport::kTcp, "127.0.0.1", 5060},
+                               {Transport::kTls, "127.0.0.1", 5061}};
   SipLimits limits;
   // Server transactions remembered for retransmissions over UDP (oldest evicted first).
   uint32_t max_transactions = 131072;
@@ -104,10 +106,10 @@ struct Registrar {
   uint32_t binding_flush_ms = 20;
 };
 
+// A P-Asserted-Identity a client sends is always removed (no key: never switchable).
+// Topology hiding is not implemented: the key that claimed it was removed (docs/configuration.md).
 struct Identity {
-  bool strip_client_asserted = true;
   bool assert_authenticated = true;
-  bool topology_hiding = true;
 };
 
 struct BanlistGuard { bool enabled = true; uint32_t default_ttl_s = 3600; };
@@ -120,7 +122,6 @@ struct FloodGuard {
   uint32_t memory_budget_kb = 4096;
   std::vector<std::string> allowlist;
 };
-struct SwitchGuard { bool enabled = true; };
 struct ScannerGuard {
   bool enabled = true;
   uint32_t ban_ttl_s = 3600;
@@ -155,20 +156,20 @@ struct OverloadGuard {
 };
 
 struct Guards {
-  std::vector<std::string> order{"banlist", "flood", "size", "parse", "sanity", "scanner",
-                                 "ratelimit", "auth", "bruteforce", "identity", "overload"};
+  // The switchable guards only: the SIP limits, parsing, validation, authentication and
+  // identity assertion are the edge's own stages and always run.
+  std::vector<std::string> order{"banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"};
   BanlistGuard banlist;
   FloodGuard flood;
-  SwitchGuard size, parse, sanity, auth, identity;
   ScannerGuard scanner;
   RateLimitGuard ratelimit;
   BruteForceGuard bruteforce;
   OverloadGuard overload;
 };
 
+// Requests toward service platforms are always signed (PASSporT): no key switches it off.
 struct Core {
   std::string scscf = "embedded";
-  bool sign_assertions = true;
 };
 
 struct Service {
@@ -189,7 +190,11 @@ struct ServiceBox {
   bool require_mtls = true;
   bool require_signed_assertion = true;
   uint32_t token_lifetime_s = 300;
-  std::vector<Service> services;
+  std::vector<Service> services{
+      {"media", "INVITE", std::nullopt, std::vector<std::string>{"Content-Type", "Contact", "Allow", "Supported", "Server"}},
+      {"messaging", "MESSAGE", std::nullopt, std::vector<std::string>{"Content-Type", "Contact", "Allow", "Supported", "Server"}},
+      {"content", "GET", std::nullopt, std::vector<std::string>{}},  // answered by the core itself (token)
+  };
 };
 
 enum class SrtpPolicy { kOff, kOptional, kMandatory };
@@ -198,7 +203,7 @@ std::string_view srtp_policy_name(SrtpPolicy p);
 struct Media {
   SrtpPolicy srtp_policy = SrtpPolicy::kOptional;
   bool sdes_requires_tls = true;
-  std::vector<std::string> crypto_suites;
+  std::vector<std::string> crypto_suites{"AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"};
   // Streams the service box keeps at once for one subscriber, and in all (F9: a subscriber
   // held 14k streams, 14k descriptors). Above either, INVITEs are refused (486 / 503).
   uint32_t max_sessions_per_subscriber = 4;

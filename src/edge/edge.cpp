@@ -1,5 +1,6 @@
 #include "edge/edge.h"
 
+#include "edge/message_trace.h"
 #include "edge/proxy.h"
 #include "edge/received_from.h"
 #include "edge/registrar.h"
@@ -97,6 +98,7 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     guard_ctx.emplace(guards_->context(flow));
     if (guards_->on_raw(*guard_ctx, bytes).stops()) return;
   }
+  if (spdlog::should_log(spdlog::level::debug)) trace_received(flow, bytes);  // log.level debug/trace
   thread_local sip::Message msg;
   sip::ParseResult parsed = flow.transport == config::Transport::kUdp ? sip::parse_datagram(bytes, limits_, msg)
                                                                       : sip::parse_stream_message(bytes, limits_, msg);

@@ -1,5 +1,7 @@
 #include "edge/node.h"
 
+#include "config/effective.h"
+#include "config/reload_policy.h"
 #include "crypto/hex.h"
 #include "edge/binding_cache.h"
 #include "edge/edge.h"
@@ -21,9 +23,15 @@
 #include "store/state.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <sstream>
 
 namespace imsguard::edge {
@@ -38,7 +46,8 @@ struct Node::Impl {
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Edge> edge;
   std::unique_ptr<net::Server> server;
-  std::string demo_file;
+  bool demo = false;      // seed demo subscribers into an empty store (Node's constructor)
+  std::string demo_file;  // set only when the file exists
   std::vector<std::string> demo_lines;
   std::unique_ptr<ServiceRoles> service_roles;  // servicebox / core I-S routing, when linked in
   store::BindingStore* bindings = nullptr;  // what the registrar uses (the cache or the store)
@@ -59,13 +68,19 @@ std::string random_hex(size_t bytes) {
   return crypto::to_hex(buf);
 }
 
-// First start only: one digest and one AKA subscriber with random secrets, written to a 0600
-// file in the data directory (never to the log), so a newcomer can register at once.
+// Demo mode only (the embedded default configuration, or `run --demo`), into an empty store:
+// one digest and one AKA subscriber with random secrets, written to a 0600 file in the data
+// directory (never to the log), so a newcomer can register at once. A store that a config
+// file names never gets them: a production store must hold no account nobody provisioned.
 std::string seed_demo_subscribers(Node::Impl& n) {
+  std::string file = n.config.data_dir + "/demo-subscribers.txt";
   auto count = n.state.subscribers->count();
   if (!count.ok()) return "cannot read the subscriber store: " + count.message();
-  n.demo_file = n.config.data_dir + "/demo-subscribers.txt";
-  if (count.value() > 0) return {};
+  if (count.value() > 0) {
+    if (std::filesystem::exists(file)) n.demo_file = file;  // seeded by an earlier demo start
+    return {};
+  }
+  n.demo_file = file;
   const std::string& realm = n.config.auth.realm;
   const std::string& domain = n.config.sip.domain;
   store::ProvisioningOptions opts;
@@ -122,6 +137,21 @@ std::string tls_files(const config::Config& c, net::TlsFiles& files) {
   return {};
 }
 
+// Why imsguard could not write its state in `data_dir` ("" when it can): the store, the flow
+// key and the PKI all live there, and SQLite would open a read-only file without a word and
+// fail on the first registration instead of at start.
+std::string read_only(const std::string& data_dir) {
+  const std::string db = store::database_path(data_dir);
+  struct statvfs vfs {};
+  if (::statvfs(data_dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return data_dir + " is read-only (read-only file system; the state " + db + " must be writable)";
+  if (::access(data_dir.c_str(), W_OK | X_OK) != 0)
+    return data_dir + " is read-only for this user (" + std::strerror(errno) + ")";
+  if (::access(db.c_str(), F_OK) == 0 && ::access(db.c_str(), W_OK) != 0)
+    return db + " is read-only for this user (" + std::strerror(errno) + ")";
+  return {};
+}
+
 // The admin listener and the gauges sampled from this node's tables.
 std::string start_admin(Node::Impl& n) {
   const auto& c = n.config;
@@ -141,22 +171,34 @@ std::string start_admin(Node::Impl& n) {
   return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);
 }
 
-bool same_listeners(const std::vector<config::Listener>& a, const std::vector<config::Listener>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].transport != b[i].transport || a[i].address != b[i].address || a[i].port != b[i].port) return false;
-  return true;
-}
 
 }  // namespace
 
-Node::Node(config::Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+std::optional<spdlog::level::level_enum> log_level(std::string_view name) {
+  if (name == "trace") return spdlog::level::trace;
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "info") return spdlog::level::info;
+  if (name == "warn") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  return std::nullopt;
+}
+
+Node::Node(config::Config config, bool demo) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->demo = demo;
+}
 
 Node::~Node() { stop(); }
 
-std::string Node::start() {
-  auto& n = *impl_;
+namespace {
+
+// Everything start() does; on an error what was made so far stays for start() to undo.
+std::string start_parts(Node::Impl& n) {
   auto& c = n.config;
+  auto level = log_level(c.log_level);
+  if (!level) return "log.level: unknown level '" + c.log_level + "'";
+  spdlog::set_level(*level);
+  spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
   if (auto err = ops::events().open(c.events_output); !err.empty()) return err;
 
   std::string core_error;
@@ -166,12 +208,14 @@ std::string Node::start() {
 
   auto dir = store::ensure_private_dir(c.data_dir);
   if (!dir.ok()) return "data_dir: " + dir.message();
+  if (auto why = read_only(c.data_dir); !why.empty()) return "data_dir: " + why;
   if (auto key = store::load_or_create_secret(Proxy::flow_key_path(c.data_dir), 32); !key.ok())
     return "data_dir: " + key.message();
   auto state = store::open_state(c.state, c.data_dir);
   if (!state.ok()) return "state: " + state.message();
   n.state = std::move(state.value());
-  if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
+  if (n.demo)
+    if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
   n.subscriber_cache = std::make_unique<CachedSubscriberStore>(*n.state.subscribers, c.registrar.subscriber_cache_ms);
   store::BindingStore* bindings = n.state.bindings.get();
   if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
@@ -219,6 +263,22 @@ std::string Node::start() {
   return {};
 }
 
+}  // namespace
+
+std::string Node::start() {
+  // A start that fails leaves no half-made data directory behind: one this start created is
+  // removed again, so the next attempt (or check-config) sees the same state as this one.
+  const std::string dir = impl_->config.data_dir;
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(dir, ec);
+  std::string err = start_parts(*impl_);
+  if (!err.empty()) {
+    stop();
+    if (!existed && std::filesystem::exists(dir, ec)) std::filesystem::remove_all(dir, ec);
+  }
+  return err;
+}
+
 Node::ReloadReport Node::reload(const config::Config& next) {
   auto& n = *impl_;
   ReloadReport report;
@@ -226,13 +286,15 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     report.error = "not running";
     return report;
   }
+  const config::Config before = n.config;
   const auto& c = n.config;
   // Prepare everything first, then apply: a refused reload changes nothing.
   std::shared_ptr<asio::ssl::context> tls;
   if (c.has_listener(config::Transport::kTls)) {
     net::TlsFiles files;
     config::Config where = next;
-    where.data_dir = c.data_dir;  // the PKI of the running data directory
+    where.data_dir = c.data_dir;             // the PKI of the running data directory
+    where.tls.min_version = c.tls.min_version;  // restart-only (the service box uses it too)
     if (auto err = tls_files(where, files); !err.empty()) {
       report.error = "tls: " + err;
       return report;
@@ -249,13 +311,17 @@ Node::ReloadReport Node::reload(const config::Config& next) {
       report.error = "guards.flood.allowlist: " + why;
       return report;
     }
+  auto level = log_level(next.log_level);
+  if (!level) {
+    report.error = "log.level: unknown level '" + next.log_level + "'";
+    return report;
+  }
   if (next.events_output != c.events_output) {
     if (auto err = ops::events().open(next.events_output); !err.empty()) {
       report.error = "events.output: " + err;
       ops::events().open(c.events_output);
       return report;
     }
-    report.notes.push_back("events.output: now " + next.events_output);
   } else if (auto err = ops::events().open(c.events_output); !err.empty()) {
     // Same file reopened: a rotated log gets a fresh file.
     report.notes.push_back("events.output: cannot reopen: " + err);
@@ -268,29 +334,22 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   report.notes.insert(report.notes.end(), guards.notes.begin(), guards.notes.end());
   if (tls) {
     n.server->set_tls_context(tls);
-    report.notes.push_back("tls: certificate reloaded for new connections");
+    report.notes.push_back("tls: certificate files re-read for new connections");
   }
+  spdlog::set_level(*level);
+  // What is in force now; the keys of config::kReloadRules and nothing else.
   n.config.guards = n.guards->settings();
-  n.config.tls = next.tls;
+  n.config.guards.banlist.default_ttl_s = before.guards.banlist.default_ttl_s;  // not applied (see the table)
+  n.config.tls.ca = next.tls.ca;
+  n.config.tls.cert = next.tls.cert;
+  n.config.tls.key = next.tls.key;
   n.config.events_output = next.events_output;
+  n.config.log_level = next.log_level;
   if (n.admin_backend) n.admin_backend->set_config(n.config);
-  // What a reload cannot change in a running process.
-  auto restart = [&](bool changed, const char* key) {
-    if (changed) report.notes.push_back(std::string(key) + ": changed, applies after a restart");
-  };
-  restart(next.roles != c.roles, "roles");
-  restart(next.data_dir != c.data_dir, "data_dir");
-  restart(next.state != c.state, "state");
-  restart(!same_listeners(next.sip.listen, c.sip.listen), "sip.listen");
-  restart(next.sip.domain != c.sip.domain, "sip.domain");
-  restart(next.auth.realm != c.auth.realm, "auth.realm");
-  restart(next.sip.timers.t1_ms != c.sip.timers.t1_ms || next.sip.timers.t2_ms != c.sip.timers.t2_ms, "sip.timers");
-  restart(next.sip.max_client_transactions != c.sip.max_client_transactions ||
-              next.sip.max_transactions != c.sip.max_transactions,
-          "sip.max_transactions / sip.max_client_transactions");
-  restart(next.admin.listen.address != c.admin.listen.address || next.admin.listen.port != c.admin.listen.port ||
-              next.admin.token != c.admin.token,
-          "admin");
+  report.applied = config::changed_keys(before, n.config);
+  report.restart = config::changed_keys(n.config, next);
+  for (const auto& key : report.applied)
+    if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the reload table says restart (a bug)");
   return report;
 }
 
@@ -316,7 +375,12 @@ std::string Node::banner() const {
         << (impl_->server ? impl_->server->bound_port(i) : l.port) << "\n";
   }
   if (c.core.scscf != "embedded") out << "registration and routing by the external S-CSCF " << c.core.scscf << "\n";
-  out << "domain " << c.sip.domain << ", realm " << c.auth.realm << ", state " << c.state << " in " << c.data_dir << "\n";
+  out << "domain " << c.sip.domain << ", realm " << c.auth.realm << "\n";
+  if (c.state == "memory") out << "state: in memory (nothing survives a restart); data directory " << c.data_dir << "\n";
+  else if (c.state == "sqlite") out << "state: " << store::database_path(c.data_dir) << "\n";
+  else out << "state: shared (Redis, the URL of the config's state key), subscribers in " << store::database_path(c.data_dir) << "\n";
+  if (c.events_output == "none") out << "security events: off (events.output: none)\n";
+  else out << "security events: " << c.events_output << "\n";
   if (!impl_->demo_file.empty())
     out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";
   if (impl_->service_roles) out << impl_->service_roles->banner();

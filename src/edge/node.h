@@ -3,32 +3,44 @@
 // edge, transports), started and stopped as a unit. `imsguard run` is a thin shell over it.
 #include "config/config.h"
 
+#include <spdlog/common.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace imsguard::edge {
 
+// "trace" ... "error" (log.level) as an spdlog level; nullopt for anything else.
+std::optional<spdlog::level::level_enum> log_level(std::string_view name);
+
 class Node {
  public:
-  explicit Node(config::Config config);
+  // `demo`: seed two demo subscribers into an empty store (the embedded default config, or
+  // `run --demo`); never for a store a config file names unless asked.
+  explicit Node(config::Config config, bool demo = false);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Opens state, prepares certificates, seeds the demo subscribers on first start, binds
-  // the listeners. Returns an error message (nothing keeps running) on failure.
+  // Opens state, prepares certificates, seeds the demo subscribers (demo mode, empty store),
+  // binds the listeners. Returns an error message on failure: nothing keeps running, and a
+  // data directory this start created is removed again.
   std::string start();
   void stop();
 
-  // SIGHUP: applies the reloadable parts of `next` (guard thresholds and allowlists, the TLS
-  // certificate for new connections, the event output) without touching registrations or
+  // SIGHUP: applies the keys config::kReloadRules marks reloadable (log level, event output,
+  // TLS certificate files for new connections, guards) without touching registrations or
   // open connections. A config that cannot be applied (bad allowlist entry, unreadable
   // certificate) is refused as a whole: `error` says why and the running settings stay.
-  // `notes` says what changed and which changed keys need a restart.
+  // `applied` and `restart` are the changed keys, compared with what is in force afterwards:
+  // a key is listed as applied only if the running configuration now has its new value.
   struct ReloadReport {
     std::string error;
-    std::vector<std::string> notes;
+    std::vector<std::string> notes;    // details (which guards were rebuilt, ...)
+    std::vector<std::string> applied;  // changed keys now in force
+    std::vector<std::string> restart;  // changed keys that apply only after a restart
   };
   ReloadReport reload(const config::Config& next);
 

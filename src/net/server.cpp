@@ -120,20 +120,23 @@ std::string Server::start() {
   if (started_) return "server already started";
   for (uint32_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Worker>());
   bound_ports_.assign(options_.listeners.size(), 0);
+  // An error names the listener it came from (transport, address, port).
+  std::string where;
   try {
     for (size_t i = 0; i < options_.listeners.size(); ++i) {
       const auto& l = options_.listeners[i];
+      where = std::string(config::transport_name(l.transport)) + " " + l.address + ":" + std::to_string(l.port) + ": ";
       if (l.transport == config::Transport::kUdp) start_udp(l, i);
       else start_stream(l, i);
     }
   } catch (const std::system_error& e) {
-    std::string msg = e.what();
+    std::string msg = where + e.what();
     udp_sockets_.clear();
     acceptors_.clear();
     workers_.clear();
     return msg;
   } catch (const std::runtime_error& e) {
-    std::string msg = e.what();
+    std::string msg = where + e.what();
     udp_sockets_.clear();
     acceptors_.clear();
     workers_.clear();

@@ -137,8 +137,8 @@ const std::vector<Rule> kRules = {
      }},
     {"topology-hiding", {"identity.topology_hiding"}, "none: no topology hiding at runtime",
      [](const Config& c) -> Verdict {
-       return {false, "identity.topology_hiding=" + on_off(c.identity.topology_hiding) +
-                          " is not read at runtime: not credited"};
+       (void)c;
+       return {false, "topology hiding is not implemented (identity.topology_hiding was removed): not credited"};
      }},
     {"security-events", {"events.output"}, "src/ops/events.cpp",
      [](const Config& c) -> Verdict { return {c.events_output != "none", "events.output=" + c.events_output}; }},

@@ -19,7 +19,7 @@ TEST(Config, EmbeddedDefaultLoadsWithSecureDefaults) {
   EXPECT_EQ(c.tls.min_version, "1.2");
   EXPECT_TRUE(c.servicebox.require_mtls);
   EXPECT_EQ(c.media.srtp_policy, SrtpPolicy::kOptional);
-  EXPECT_EQ(c.guards.order.size(), 11u);
+  EXPECT_EQ(c.guards.order.size(), 6u);  // the switchable guards only
   EXPECT_EQ(c.servicebox.services.size(), 3u);
 }
 
@@ -61,7 +61,7 @@ TEST(Config, WrongTypesAreRefused) {
   auto r = load_string(
       "roles: edge\n"
       "sip:\n  listen: [{transport: udp, port: 5060}]\n  workers: many\n"
-      "identity: {topology_hiding: maybe}\n",
+      "identity: {assert_authenticated: maybe}\n",
       "t.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_GE(r.errors.size(), 3u);

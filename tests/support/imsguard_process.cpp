@@ -38,7 +38,7 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
   y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.extra_yaml;
   config_path_ = data_dir_ + "/imsguard.yaml";
   write_file(config_path_, y.str());
-  if (!process_.start({IMSGUARD_BIN, "run", "--config", config_path_}, data_dir_ + "/imsguard.log")) return false;
+  if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", config_path_}, data_dir_ + "/imsguard.log")) return false;
   // Ready when it answers OPTIONS over UDP.
   UdpPeer peer;
   return eventually(

@@ -1,0 +1,192 @@
+// The defaults are said once: the C++ struct defaults, config/imsguard.yaml (the embedded
+// default) and docs/configuration.md must agree key by key, so a file that leaves a key out
+// gets what the documentation promises (issue 19: `servicebox.services` was empty in the
+// struct and full in the file). Also: removed keys, the rules between keys, the reload table.
+#include "config/config.h"
+#include "config/effective.h"
+#include "config/reload_policy.h"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using namespace imsguard::config;
+
+namespace {
+
+// Key paths of a YAML tree, with the same convention as flatten(): a list is one key.
+void paths(const YAML::Node& n, const std::string& path, std::vector<std::string>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n) paths(kv.second, path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar(), out);
+    return;
+  }
+  out.push_back(path);
+}
+
+std::vector<std::string> keys_of(const FlatConfig& f) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : f) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> errors_at(const std::string& yaml) {
+  auto r = load_string(yaml, "t.yaml");
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(e.path);
+  return out;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(ConfigDefaults, StructDefaultsEqualTheEmbeddedFileKeyByKey) {
+  auto loaded = load_default();
+  ASSERT_TRUE(loaded.ok()) << loaded.errors[0].to_string();
+  FlatConfig file = flatten(*loaded.config);
+  FlatConfig code = flatten(Config{});
+  ASSERT_EQ(keys_of(file), keys_of(code));
+  for (size_t i = 0; i < file.size(); ++i)
+    EXPECT_EQ(code[i].second, file[i].second) << file[i].first << ": the struct default differs from config/imsguard.yaml";
+}
+
+TEST(ConfigDefaults, AnEmptyFileGetsTheEmbeddedDefaults) {
+  // The documented promise: absent keys take the values of config/imsguard.yaml.
+  auto empty = load_string("log: {level: info}\n", "t.yaml");
+  ASSERT_TRUE(empty.ok()) << empty.errors[0].to_string();
+  EXPECT_EQ(flatten(*empty.config), flatten(*load_default().config));
+  EXPECT_EQ(empty.config->servicebox.services.size(), 3u);
+  EXPECT_EQ(empty.config->sip.listen.size(), 3u);
+}
+
+TEST(ConfigDefaults, EveryKeyOfTheFileIsWrittenByTheEffectiveConfiguration) {
+  std::vector<std::string> in_file;
+  paths(YAML::Load(std::string(default_yaml())), "", in_file);
+  std::vector<std::string> written = keys_of(flatten(Config{}));
+  std::set<std::string> a(in_file.begin(), in_file.end()), b(written.begin(), written.end());
+  for (const auto& k : a) EXPECT_TRUE(b.count(k)) << k << " is in config/imsguard.yaml but not in config/effective.cpp";
+  for (const auto& k : b) EXPECT_TRUE(a.count(k)) << k << " is written by config/effective.cpp but not in config/imsguard.yaml";
+}
+
+TEST(ConfigDefaults, EffectiveYamlLoadsBackToTheSameConfiguration) {
+  auto r = load_string(
+      "roles: [edge]\nlog: {level: debug}\nsip:\n  workers: 3\n"
+      "  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n  listen: [{transport: udp, address: 10.0.0.1, port: 5080}]\n"
+      "guards: {order: [flood, banlist], flood: {allowlist: [10.0.0.0/8], window_s: 5}}\n"
+      "servicebox: {services: [{name: x, method: MESSAGE, may_assert: ['sip:*@a.b']}]}\n"
+      "admin: {token: 0123456789abcdef0123}\n",
+      "t.yaml");
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  std::string text = effective_config_yaml(*r.config, true);
+  auto back = load_string(text, "effective");
+  ASSERT_TRUE(back.ok()) << back.errors[0].to_string() << "\n" << text;
+  EXPECT_EQ(flatten(*back.config), flatten(*r.config)) << text;
+  EXPECT_TRUE(changed_keys(*back.config, *r.config).empty());
+  EXPECT_EQ(effective_config_yaml(*r.config, false).find("0123456789abcdef0123"), std::string::npos) << "the token is redacted";
+  auto changed = changed_keys(*load_default().config, *r.config);
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "guards.flood.window_s"), changed.end());
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "servicebox.services"), changed.end());
+  EXPECT_EQ(std::find(changed.begin(), changed.end(), "guards.flood.enabled"), changed.end());
+}
+
+TEST(ConfigRemovedKeys, EachIsNamedAsRemovedWithAHint) {
+  for (const char* yaml : {"identity: {strip_client_asserted: true}\n", "identity: {topology_hiding: false}\n",
+                           "guards: {size: {enabled: true}}\n", "guards: {parse: {enabled: true}}\n",
+                           "guards: {sanity: {enabled: true}}\n", "guards: {auth: {enabled: false}}\n",
+                           "guards: {identity: {enabled: true}}\n", "core: {sign_assertions: true}\n"}) {
+    auto r = load_string(yaml, "t.yaml");
+    ASSERT_EQ(r.errors.size(), 1u) << yaml;
+    EXPECT_NE(r.errors[0].message.find("removed key"), std::string::npos) << r.errors[0].to_string();
+    EXPECT_FALSE(r.errors[0].hint.empty()) << yaml;
+    EXPECT_EQ(r.errors[0].line, 1) << yaml;
+  }
+  auto order = load_string("guards: {order: [banlist, size, flood]}\n", "t.yaml");
+  ASSERT_EQ(order.errors.size(), 1u);
+  EXPECT_EQ(order.errors[0].path, "guards.order");
+  EXPECT_NE(order.errors[0].message.find("'size' was removed"), std::string::npos) << order.errors[0].to_string();
+  // The old embedded default's identity section, as users copied it.
+  EXPECT_EQ(errors_at("identity:\n  strip_client_asserted: true\n  assert_authenticated: true\n  topology_hiding: true\n"),
+            (std::vector<std::string>{"identity.strip_client_asserted", "identity.topology_hiding"}));
+}
+
+TEST(ConfigRules, DefaultExpiresLiesBetweenMinAndMax) {
+  EXPECT_EQ(errors_at("registrar: {default_expires_s: 30}\n"), (std::vector<std::string>{"registrar.default_expires_s"}));
+  EXPECT_EQ(errors_at("registrar: {default_expires_s: 8000}\n"), (std::vector<std::string>{"registrar.default_expires_s"}));
+  EXPECT_EQ(errors_at("registrar: {max_expires_s: 600}\n"), (std::vector<std::string>{"registrar.default_expires_s"}));
+  EXPECT_TRUE(errors_at("registrar: {min_expires_s: 30, default_expires_s: 30, max_expires_s: 30}\n").empty());
+  auto r = load_string("registrar:\n  min_expires_s: 60\n  default_expires_s: 10\n", "t.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 3);
+}
+
+TEST(ConfigRules, OtherRulesRunWouldFailOn) {
+  EXPECT_EQ(errors_at("auth: {aka: false, digest: false}\n"), (std::vector<std::string>{"auth"}));
+  EXPECT_TRUE(errors_at("auth: {aka: false, digest: false}\ncore: {scscf: 'sip:192.0.2.1:5060'}\n").empty());
+  EXPECT_EQ(errors_at("media: {crypto_suites: [AES_CM_256_HMAC_SHA1_80]}\n"), (std::vector<std::string>{"media.crypto_suites"}));
+  EXPECT_EQ(errors_at("admin: {token: short}\n"), (std::vector<std::string>{"admin.token"}));
+  EXPECT_TRUE(errors_at("admin: {token: ''}\n").empty());
+  EXPECT_TRUE(errors_at("admin: {token: 0123456789abcdef}\n").empty());
+}
+
+TEST(ConfigReloadPolicy, TheTableCoversRealKeysOnly) {
+  EXPECT_TRUE(reloadable("log.level"));
+  EXPECT_TRUE(reloadable("guards.flood.max_per_source"));
+  EXPECT_TRUE(reloadable("guards.order"));
+  EXPECT_FALSE(reloadable("guards.banlist.default_ttl_s"));
+  EXPECT_FALSE(reloadable("auth.digest_algorithms"));
+  EXPECT_FALSE(reloadable("tls.min_version"));
+  EXPECT_FALSE(reloadable("guardsx"));
+  auto keys = keys_of(flatten(Config{}));
+  for (const auto& rule : kReloadRules) {
+    bool real = std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+      return k == rule.key || k.rfind(std::string(rule.key) + ".", 0) == 0;
+    });
+    EXPECT_TRUE(real) << rule.key << " in kReloadRules is no configuration key";
+  }
+}
+
+// docs/configuration.md: every key has a row (alone, in a row naming several, or under a
+// documented `section.*`), and no row names a key that does not exist.
+TEST(ConfigDocs, EveryKeyIsDocumentedAndEveryDocumentedKeyExists) {
+  std::string doc = read(std::string(IMSGUARD_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_FALSE(doc.empty());
+  std::set<std::string> named, wildcards;
+  std::istringstream lines(doc);
+  std::string line;
+  std::regex tick("`([a-z0-9_.\\[\\]*]+)`");
+  while (std::getline(lines, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::string first = line.substr(1, line.find('|', 1) - 1);
+    for (std::sregex_iterator it(first.begin(), first.end(), tick), end; it != end; ++it) {
+      std::string k = (*it)[1];
+      k = std::regex_replace(k, std::regex("\\[\\]"), "");
+      if (k.size() > 2 && k.substr(k.size() - 2) == ".*") wildcards.insert(k.substr(0, k.size() - 2));
+      else named.insert(k);
+    }
+  }
+  auto keys = keys_of(flatten(Config{}));
+  for (const auto& k : keys) {
+    // A row may name a key, a mapping of keys as a whole (`admin.listen`), or `section.*`.
+    bool covered = named.count(k) || std::any_of(wildcards.begin(), wildcards.end(), [&](const std::string& w) {
+                     return k.rfind(w + ".", 0) == 0;
+                   }) || std::any_of(named.begin(), named.end(), [&](const std::string& n) { return k.rfind(n + ".", 0) == 0; });
+    EXPECT_TRUE(covered) << k << " has no row in docs/configuration.md";
+  }
+  for (const auto& d : named) {
+    bool exists = std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+      // a field of a list key (servicebox.services.may_assert), or a mapping (admin.listen)
+      return k == d || d.rfind(k + ".", 0) == 0 || k.rfind(d + ".", 0) == 0;
+    });
+    EXPECT_TRUE(exists) << "docs/configuration.md documents `" << d << "`, which is no key";
+  }
+}
