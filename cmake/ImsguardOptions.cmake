@@ -17,6 +17,14 @@ if(IMSGUARD_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(IMSGUARD_TSAN)
+  if(IMSGUARD_SANITIZE)
+    message(FATAL_ERROR "IMSGUARD_TSAN and IMSGUARD_SANITIZE exclude each other (one runtime per process)")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
 if(IMSGUARD_FUZZ)
   # Coverage instrumentation for everything; the fuzzer main is linked by fuzz/ only.
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
