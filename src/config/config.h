@@ -47,8 +47,9 @@ struct Sip {
   uint32_t workers = 0;
   std::vector<Listener> listen;
   SipLimits limits;
-  // Server transactions remembered for retransmissions over UDP (oldest evicted first).
-  uint32_t max_transactions = 131072;
+  // Server transactions remembered for retransmissions over UDP (oldest evicted first):
+  // 32 000/s answered here for 64*T1 (docs/architecture.md: memory per transaction).
+  uint32_t max_transactions = 1048576;
   // Requests relayed over UDP that the edge retransmits itself (client transactions, and
   // its own non-2xx answers to INVITE awaiting their ACK): beyond it, a request is relayed
   // once, statelessly, and counted.
