@@ -26,7 +26,7 @@
 // configured capacity. The default capacity (sip.max_transactions, 2^20) holds every live
 // transaction of 32 000 requests/s answered here (or 8 000/s relayed, remembered 2*64*T1):
 // at the registration rates of docs/benchmarks.md nothing live is evicted. Memory per
-// transaction is stated in docs/architecture.md (about 0.6 KiB with a 200 OK stored). Requests without an RFC 3261 branch are not matched (RFC 2543
+// transaction is stated in docs/architecture.md (216 bytes plus the stored answer). Requests without an RFC 3261 branch are not matched (RFC 2543
 // matching is not implemented) and are counted.
 //
 // This is the registration hot path (every UDP REGISTER opens a transaction), so the key
