@@ -35,7 +35,8 @@ if(IMSGUARD_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   # clang only: net::Server keeps a dead member (issue 20 lists it); the targets that link
   # the service, store and media libraries compile src/net too.
-  add_compile_options(-Wno-unused-private-field)
+  # (after -Wall in imsguard_flags, or -Wall turns it back on)
+  target_compile_options(imsguard_flags INTERFACE -Wno-unused-private-field)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
