@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include <openssl/rand.h>
 
@@ -24,7 +25,8 @@ std::unique_ptr<MediaSink> MediaSink::open(const std::string& address, std::stri
   s->fd_ = sock.fd;
   s->port_ = sock.port;
   s->address_ = address;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&s->ssrc_), sizeof s->ssrc_);
+  // The SSRC is public (RFC 3550 8.1): a failed CSPRNG falls back to the OS source, not to 0.
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&s->ssrc_), sizeof s->ssrc_) != 1) s->ssrc_ = std::random_device{}();
   return s;
 }
 

@@ -49,8 +49,9 @@ struct Sip {
                                {Transport::kTcp, "127.0.0.1", 5060},
                                {Transport::kTls, "127.0.0.1", 5061}};
   SipLimits limits;
-  // Server transactions remembered for retransmissions over UDP (oldest evicted first).
-  uint32_t max_transactions = 131072;
+  // Server transactions remembered for retransmissions over UDP (oldest evicted first):
+  // 32 000/s answered here for 64*T1 (docs/architecture.md: memory per transaction).
+  uint32_t max_transactions = 1048576;
   // Requests relayed over UDP that the edge retransmits itself (client transactions, and
   // its own non-2xx answers to INVITE awaiting their ACK): beyond it, a request is relayed
   // once, statelessly, and counted.

@@ -62,9 +62,10 @@ struct Node::Impl {
 
 namespace {
 
+// Empty when the CSPRNG failed: a demo secret is never made of predictable bytes.
 std::string random_hex(size_t bytes) {
   std::vector<uint8_t> buf(bytes);
-  RAND_bytes(buf.data(), static_cast<int>(buf.size()));
+  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) return {};
   return crypto::to_hex(buf);
 }
 
@@ -100,6 +101,8 @@ std::string seed_demo_subscribers(Node::Impl& n) {
   aka.amf = "0000";
   aka.sqn = "0";
   aka.services = {"messaging", "media"};
+  if (digest.password.empty() || aka.k.empty() || aka.opc.empty())
+    return "no randomness for the demo subscribers' secrets (RAND_bytes failed)";
 
   for (const auto* spec : {&digest, &aka}) {
     auto sub = store::build_subscriber(*spec, opts);

@@ -43,11 +43,15 @@ bool is_final(std::string_view response) {
 
 }  // namespace
 
-ServerTransactions::ServerTransactions(size_t capacity, int64_t lifetime_ms, Retransmitter* timers)
+ServerTransactions::ServerTransactions(size_t capacity, int64_t lifetime_ms, Retransmitter* timers,
+                                       std::function<int64_t()> clock)
     : shard_capacity_(std::max<size_t>(1, capacity / 32)),
       lifetime_ms_(lifetime_ms),
       timers_(timers),
+      clock_(std::move(clock)),
       counters_(transaction_counters()) {}
+
+int64_t ServerTransactions::clock_now() const { return clock_ ? clock_() : now_ms(); }
 
 namespace {
 
@@ -141,7 +145,7 @@ ServerTransactions::Opened ServerTransactions::open(const net::Flow& flow, const
     return out;
   }
   Shard& shard = shard_of(*key);
-  int64_t now = now_ms();
+  int64_t now = clock_now();
   std::string resend;
   {
     std::lock_guard lock(shard.mutex);
@@ -204,7 +208,7 @@ void ServerTransactions::responded(const TransactionKey& key, std::string_view r
   // Completed: remembered for Timer J / Timer H from now (RFC 3261 17.2.1, 17.2.2). Only a
   // relayed request can have waited long (the edge's own answers come at once, and the
   // registration hot path does not pay for a second queue entry).
-  if (was_relayed) extend_locked(shard, key, it->second, now_ms() + lifetime_ms_);
+  if (was_relayed) extend_locked(shard, key, it->second, clock_now() + lifetime_ms_);
   // A final non-2xx answer to INVITE waits for its ACK (a 2xx is the dialog's business).
   // Only for a request the edge set out to relay (from a registered flow or a trusted
   // peer): a refusal to an unknown source is sent once, or one spoofed INVITE would become
@@ -233,7 +237,7 @@ void ServerTransactions::relayed(const TransactionKey& key) {
   auto it = shard.entries.find(key);
   if (it == shard.entries.end()) return;
   it->second.state = State::kRelayed;
-  extend_locked(shard, key, it->second, now_ms() + 2 * lifetime_ms_);
+  extend_locked(shard, key, it->second, clock_now() + 2 * lifetime_ms_);
 }
 
 void ServerTransactions::answered_by_next_hop(const TransactionKey& key, std::string_view response) {
@@ -246,7 +250,7 @@ void ServerTransactions::answered_by_next_hop(const TransactionKey& key, std::st
   if (it == shard.entries.end() || it->second.state != State::kRelayed) return;
   it->second.response.assign(response);
   it->second.state = State::kRelayedAnswered;
-  extend_locked(shard, key, it->second, now_ms() + lifetime_ms_);
+  extend_locked(shard, key, it->second, clock_now() + lifetime_ms_);
 }
 
 size_t ServerTransactions::size() const {

@@ -23,7 +23,10 @@
 //
 // Bounded: entries live for Timer J / Timer H (64*T1 = 32 s) over UDP and are evicted
 // oldest first when the table is full, so a flood of unique requests costs at most the
-// configured capacity. Requests without an RFC 3261 branch are not matched (RFC 2543
+// configured capacity. The default capacity (sip.max_transactions, 2^20) holds every live
+// transaction of 32 000 requests/s answered here (or 8 000/s relayed, remembered 2*64*T1):
+// at the registration rates of docs/benchmarks.md nothing live is evicted. Memory per
+// transaction is stated in docs/architecture.md (216 bytes plus the stored answer). Requests without an RFC 3261 branch are not matched (RFC 2543
 // matching is not implemented) and are counted.
 //
 // This is the registration hot path (every UDP REGISTER opens a transaction), so the key
@@ -37,6 +40,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -60,8 +64,10 @@ class ServerTransactions {
  public:
   // `capacity`: transactions remembered at most (over all shards). `lifetime_ms`: how long a
   // completed UDP transaction is remembered (RFC 3261: 64*T1). `timers`: when set, final
-  // non-2xx answers to INVITE are resent on Timer G until the ACK.
-  explicit ServerTransactions(size_t capacity = 131072, int64_t lifetime_ms = 32000, Retransmitter* timers = nullptr);
+  // non-2xx answers to INVITE are resent on Timer G until the ACK. `clock`: milliseconds on
+  // a monotonic clock (tests pass a fake one; empty: steady_clock).
+  explicit ServerTransactions(size_t capacity = 1 << 20, int64_t lifetime_ms = 32000, Retransmitter* timers = nullptr,
+                              std::function<int64_t()> clock = {});
 
   enum class Match {
     kNew,       // first copy: handle it (the transaction is now open under `key`)
@@ -120,10 +126,12 @@ class ServerTransactions {
   // Moves the entry's expiry to `expires_ms` (the old queue position is then skipped).
   static void extend_locked(Shard& shard, const TransactionKey& key, Entry& e, int64_t expires_ms);
   static std::string timer_key(const TransactionKey& key);
+  int64_t clock_now() const;
 
   size_t shard_capacity_;
   int64_t lifetime_ms_;
   Retransmitter* timers_;
+  std::function<int64_t()> clock_;
   std::array<Shard, 32> shards_;
   TransactionCounters& counters_;
 };

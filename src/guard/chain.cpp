@@ -156,13 +156,19 @@ std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, co
   return gen;
 }
 
-Chain::ReloadResult Chain::reload(const config::Config& config) {
+Chain::ReloadResult Chain::reload(const config::Config& config) { return reload(config, now_ms()); }
+
+size_t Chain::retired_generations() const {
+  std::lock_guard lock(reload_mutex_);
+  return retired_.size();
+}
+
+Chain::ReloadResult Chain::reload(const config::Config& config, int64_t now) {
   std::lock_guard lock(reload_mutex_);
   ReloadResult result;
   auto next = build(config, live_.get(), result.error, &result.notes);
   if (!next) return result;
   current_.store(next.get(), std::memory_order_release);
-  int64_t now = now_ms();
   retired_.emplace_back(now, std::move(live_));
   live_ = std::move(next);
   std::erase_if(retired_, [now](const auto& r) { return now - r.first > kRetireGraceMs; });

@@ -80,6 +80,10 @@ class Chain {
     std::vector<std::string> notes;
   };
   ReloadResult reload(const config::Config& config);
+  // The same at `now` on the steady clock of now_ms() (tests pass the time).
+  ReloadResult reload(const config::Config& config, int64_t now);
+  // Replaced generations still held for messages that may be inside them.
+  size_t retired_generations() const;
   // The guard settings in force.
   config::Guards settings() const;
 
@@ -103,7 +107,7 @@ class Chain {
   std::atomic<Generation*> current_{nullptr};
   // Owns the generation in force and the ones replaced by reload(): a message may still be
   // inside a replaced one, so it is freed only after a grace period (kRetireGraceMs).
-  std::mutex reload_mutex_;
+  mutable std::mutex reload_mutex_;
   std::unique_ptr<Generation> live_;
   std::vector<std::pair<int64_t, std::unique_ptr<Generation>>> retired_;
   std::unique_ptr<ControlServer> control_;

@@ -3,6 +3,8 @@
 #include <openssl/rand.h>
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace imsguard::guard {
@@ -11,8 +13,13 @@ namespace {
 
 uint64_t process_key() {
   static const uint64_t key = [] {
-    uint64_t k = 0x9e3779b97f4a7c15ULL;
-    RAND_bytes(reinterpret_cast<unsigned char*>(&k), sizeof k);
+    uint64_t k = 0;
+    // A known key would let a sender choose colliding flows and transaction keys: no start
+    // without one.
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&k), sizeof k) != 1) {
+      std::fputs("imsguard: no randomness for the hash key (RAND_bytes failed)\n", stderr);
+      std::abort();
+    }
     return k | 1;
   }();
   return key;

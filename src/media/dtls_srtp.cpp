@@ -58,9 +58,9 @@ std::shared_ptr<DtlsIdentity> DtlsIdentity::generate(std::string& error) {
   }
   id->cert_ = cert;
   unsigned char serial[8];
-  RAND_bytes(serial, sizeof serial);
+  bool drawn = RAND_bytes(serial, sizeof serial) == 1;
   serial[0] &= 0x7f;
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BIGNUM* bn = drawn ? BN_bin2bn(serial, sizeof serial, nullptr) : nullptr;
   bool ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != nullptr;
   BN_free(bn);
   ok = ok && X509_set_version(cert, 2) == 1;

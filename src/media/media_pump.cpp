@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <random>
 
 #include "media/rtp.h"
 #include "ops/counters.h"
@@ -29,9 +30,12 @@ ops::Counter& rtcp_rejected_counter() {
   return c;
 }
 
+// Initial sequence, timestamp and SSRC: public values (RFC 3550 5.1 wants them random against
+// known-plaintext guesses; the SRTP keys are drawn and checked elsewhere). A failed CSPRNG
+// falls back to the OS source rather than a constant.
 uint32_t random_u32() {
   uint32_t v = 0;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) v = std::random_device{}();
   return v;
 }
 

@@ -59,9 +59,10 @@ bool add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
 
 CertPtr make_cert(EVP_PKEY* subject_key, const std::string& cn, int days) {
   CertPtr cert(X509_new());
-  X509_set_version(cert.get(), 2);
   unsigned char serial[16];
-  RAND_bytes(serial, sizeof serial);
+  // RFC 5280 4.1.2.2: serials unpredictable to a requester; no certificate without one.
+  if (!cert || RAND_bytes(serial, sizeof serial) != 1) return CertPtr();
+  X509_set_version(cert.get(), 2);
   serial[0] &= 0x7f;
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
@@ -112,6 +113,10 @@ PkiResult pki_init(const std::string& dir, const std::string& common_name, int v
     return r;
   }
   CertPtr cert = make_cert(k.get(), common_name, validity_days);
+  if (!cert) {
+    r.error = crypto::openssl_error("cannot create the CA certificate (no random serial)");
+    return r;
+  }
   X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
   add_ext(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_ext(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
@@ -141,7 +146,11 @@ PkiResult pki_issue(const std::string& dir, const std::string& name, const std::
     return r;
   }
   KeyPtr k = new_key();
-  CertPtr cert = make_cert(k.get(), name, validity_days);
+  CertPtr cert = k ? make_cert(k.get(), name, validity_days) : CertPtr();
+  if (!cert) {
+    r.error = crypto::openssl_error("cannot create the certificate (key or random serial)");
+    return r;
+  }
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
   std::string san;
   for (const auto& s : sans) {

@@ -3,6 +3,7 @@
 // relayed again, other sources and other branches are new transactions, and the table
 // stays within its capacity. Over UDP a non-2xx answer to INVITE is resent on Timer G
 // (fake clock) until its ACK, and given up at Timer H.
+#include "config/config.h"
 #include "edge/server_transactions.h"
 #include "ops/counters.h"
 #include "sip/parser.h"
@@ -186,6 +187,48 @@ TEST(ServerTransactionsBound, AFloodOfUniqueRequestsStaysWithinCapacity) {
   }
   EXPECT_LE(table.size(), 1024u);
   EXPECT_GT(table.size(), 512u);
+}
+
+// The table sized for the load it protects (issue 20): with the default capacity and 64*T1,
+// 10 000 authenticated REGISTERs a second (docs/benchmarks.md; the challenge before each is
+// stateless) for longer than a lifetime evict no live transaction, and the oldest one still
+// live gets its stored 200 OK when retransmitted. Fake clock: the 40 s pass at once.
+TEST(ServerTransactionsLoad, TenThousandRegistrationsASecondEvictNothingLive) {
+  const config::Config defaults;
+  const int64_t lifetime = 64 * int64_t{defaults.sip.timers.t1_ms};
+  int64_t now = 1'000'000;
+  ServerTransactions table(defaults.sip.max_transactions, lifetime, nullptr, [&] { return now; });
+  ops::Counter& evicted = ops::counters().get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
+  const uint64_t evicted_before = evicted.value();
+  CapturingResponder reply;
+  sip::Message msg;
+  // A 200 OK of the size the registrar sends (Via with received/rport, Contact, Path, ...).
+  const std::string ok = "SIP/2.0 200 OK\r\n" + std::string(420, 'h') + "\r\n\r\n";
+  constexpr int kRate = 10'000;
+  const int seconds = static_cast<int>(lifetime / 1000) + 8;
+  std::string text;
+  auto open = [&](int n) {
+    // 1000 clients (source ports), each with its own branch per REGISTER.
+    text = request("REGISTER", "z9hG4bK-load" + std::to_string(n));
+    EXPECT_EQ(sip::parse_datagram(text, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
+    return table.open(udp_flow(static_cast<uint16_t>(20000 + n % 1000)), msg, reply);
+  };
+  for (int n = 0; n < kRate * seconds; ++n) {
+    now = 1'000'000 + int64_t{n} * 1000 / kRate;
+    auto opened = open(n);
+    ASSERT_EQ(opened.match, ServerTransactions::Match::kNew) << n;
+    table.responded(opened.key, ok);
+  }
+  EXPECT_EQ(evicted.value() - evicted_before, 0u) << "live transactions evicted at " << kRate << "/s";
+  EXPECT_GE(table.size(), static_cast<size_t>(kRate * lifetime / 1000));
+  // The oldest REGISTER still within its lifetime (opened 100 ms after the cut-off) is still
+  // there: its retransmission gets the stored answer instead of a second evaluation.
+  const int64_t last = now;
+  const int oldest_live = static_cast<int>((last - lifetime - 1'000'000 + 100) * kRate / 1000);
+  reply.sent.clear();
+  EXPECT_EQ(open(oldest_live).match, ServerTransactions::Match::kAbsorbed);
+  ASSERT_EQ(reply.sent.size(), 1u);
+  EXPECT_EQ(reply.sent[0], ok);
 }
 
 TEST(ServerTransactionsExpiry, AnExpiredTransactionIsNewAgain) {

@@ -25,13 +25,17 @@ int run(const std::vector<std::string>& argv, const std::string& log, std::chron
   return rc;
 }
 
-// The shutdown summary's count of successful authentications with `scheme`; -1 when absent.
-int auth_successes(const std::string& log, const std::string& scheme) {
+// The shutdown summary's count of authentications with `result` and `scheme`; -1 when absent
+// (the summary lists only counters above zero; it is printed once the edge has stopped).
+int auth_count(const std::string& log, const std::string& result, const std::string& scheme) {
   std::smatch m;
-  if (!std::regex_search(log, m, std::regex("imsguard_auth_total\\{result=\"ok\",scheme=\"" + scheme + "\"\\} (\\d+)")))
+  if (!std::regex_search(log, m, std::regex("imsguard_auth_total\\{result=\"" + result + "\",scheme=\"" + scheme +
+                                            "\"\\} (\\d+)")))
     return -1;
   return std::stoi(m[1]);
 }
+
+int auth_successes(const std::string& log, const std::string& scheme) { return auth_count(log, "ok", scheme); }
 
 class SippRegister : public ::testing::Test {
  protected:
@@ -110,7 +114,13 @@ TEST_F(SippRegister, WrongPasswordIsChallengedAgainAndLogged) {
   EXPECT_EQ(sipp(scenario("register_badpw.xml"), {"-inf", dir_ + "/users.csv"}, 5), 0)
       << read_file(dir_ + "/sipp-errors.log");
   EXPECT_NE(edge_.events().find("\"reason\":\"wrong password\""), std::string::npos) << edge_.events();
-  EXPECT_EQ(edge_.log().find("scheme=\"digest\"} "), std::string::npos);  // nobody got in
+  // The counters are printed at shutdown: stop first, then check that the summary is there
+  // (every wrong answer counted as a failure) and that it names no success.
+  EXPECT_EQ(edge_.stop(), 0);
+  std::string log = edge_.log();
+  ASSERT_NE(log.find("imsguard stopped; counters:"), std::string::npos) << log;
+  EXPECT_EQ(auth_count(log, "failed", "digest"), 5) << log;
+  EXPECT_EQ(auth_successes(log, "digest"), -1) << log;  // nobody got in
 }
 
 TEST_F(SippRegister, ImsAkaRegistrationWithSippsMilenage) {

@@ -159,5 +159,33 @@ TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
   EXPECT_EQ(chain->settings().flood.max_per_source, 1049u);
 }
 
+// A replaced generation is held for 120 s (a message may still be inside it) and freed by the
+// first reload after that: the clock is passed, so the test reaches the grace period.
+TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
+  config::Config cfg;
+  auto chain = make(cfg);
+  auto next = [&](uint32_t n) {
+    config::Config c = cfg;
+    c.guards.flood.max_per_source = 1000 + n;
+    return c;
+  };
+  const int64_t t0 = Chain::now_ms();
+  EXPECT_EQ(chain->retired_generations(), 0u);
+  ASSERT_EQ(chain->reload(next(1), t0).error, "");  // the first generation retired at t0
+  EXPECT_EQ(chain->retired_generations(), 1u);
+  ASSERT_EQ(chain->reload(next(2), t0 + 60'000).error, "");
+  EXPECT_EQ(chain->retired_generations(), 2u);
+  ASSERT_EQ(chain->reload(next(3), t0 + 120'000).error, "");  // exactly 120 s: still held
+  EXPECT_EQ(chain->retired_generations(), 3u);
+  ASSERT_EQ(chain->reload(next(4), t0 + 120'001).error, "");  // the one retired at t0 is freed
+  EXPECT_EQ(chain->retired_generations(), 3u);
+  ASSERT_EQ(chain->reload(next(5), t0 + 250'000).error, "");  // all older than 130 s are freed
+  EXPECT_EQ(chain->retired_generations(), 1u);
+  EXPECT_EQ(chain->settings().flood.max_per_source, 1005u);
+  // The chain in force still works after its predecessors were freed.
+  auto f = flow("192.0.2.77");
+  EXPECT_EQ(drops(*chain, f, 10, t0 + 250'000), 0);
+}
+
 }  // namespace
 }  // namespace imsguard::guard

@@ -103,6 +103,7 @@ bool exercise(const std::string& input) {
 }
 
 TEST(RobustnessTest, EveryTruncationOfEveryTortureMessage) {
+  ASSERT_GE(corpus().size(), 49u) << testing::rfc4475_dir();
   size_t runs = 0;
   for (const std::string& msg : corpus()) {
     for (size_t len = 0; len <= msg.size(); ++len) {
@@ -120,8 +121,12 @@ TEST(RobustnessTest, RandomMutations) {
   const char kInteresting[] = {'\r', '\n', '\0', '"', '\\', '<', '>', ',', ';', ':', '=', '%',
                                ' ', '\t', '@', '[', ']', '?', '/', '\x7f', '\xff', '0', '9'};
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
-  size_t runs = 0;
-  for (const std::string& msg : corpus()) {
+  const std::vector<std::string> messages = corpus();
+  // RFC 4475 section 3 has 49 messages: an empty or partial corpus must not pass silently.
+  ASSERT_GE(messages.size(), 49u) << testing::rfc4475_dir();
+  size_t outcomes[3] = {0, 0, 0};  // kOk, kReject, kDrop
+  size_t changed = 0;
+  for (const std::string& msg : messages) {
     for (int i = 0; i < 300; ++i) {
       std::string m = msg;
       int edits = 1 + static_cast<int>(pick(4));
@@ -136,10 +141,18 @@ TEST(RobustnessTest, RandomMutations) {
         }
       }
       ASSERT_TRUE(exercise(m)) << m;
-      ++runs;
+      if (m != msg) ++changed;
+      Message parsed;
+      ParseStatus status = parse_datagram(m, Limits{}, parsed).status;
+      ++outcomes[status == ParseStatus::kOk ? 0 : status == ParseStatus::kReject ? 1 : 2];
     }
   }
-  EXPECT_EQ(runs, corpus().size() * 300);
+  // The mutations reached every outcome of the parser (not only its first check), and almost
+  // all of them changed the message.
+  EXPECT_GT(outcomes[0], 1000u);
+  EXPECT_GT(outcomes[1], 1000u);
+  EXPECT_GT(outcomes[2], 100u);
+  EXPECT_GT(changed, messages.size() * 290);
 }
 
 TEST(RobustnessTest, Garbage) {

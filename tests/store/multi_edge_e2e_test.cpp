@@ -218,7 +218,14 @@ TEST_F(MultiEdge, RegisteredThroughAIsReachedThroughB) {
   auto refused = stranger.receive(3000ms);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->rfind("SIP/2.0 403", 0), 0u) << *refused;
-  std::this_thread::sleep_for(500ms);  // a delivery would have reached carol by now
+  // A witness sent after the refusal takes the same way to carol (A, her flow): once it has
+  // arrived, a delivery of the replay, which A handled first, would have arrived before it.
+  auto witness = a_.digest("message", "dave", "dave-secret");
+  witness.insert(witness.end(), {"--to", "sip:carol@ims.local", "--text", "after the replay"});
+  CmdRun witnessed = run(a_.dir(), witness);
+  EXPECT_NE(witnessed.output.find("MESSAGE sip:carol@ims.local: 200"), std::string::npos) << witnessed.output;
+  ASSERT_TRUE(eventually([&] { return read_file(carol_log).find("after the replay") != std::string::npos; }, 10s))
+      << read_file(carol_log);
   EXPECT_EQ(read_file(carol_log).find("replay!"), std::string::npos) << read_file(carol_log);
 
   EXPECT_EQ(carol.stop(30s), 0);
@@ -313,6 +320,10 @@ TEST_F(MultiEdge, BanMadeOnAHoldsOnBWithinASecondAndLiftingItOnBLiftsItOnA) {
   std::this_thread::sleep_for(1s);
   EXPECT_TRUE(a_.answers_from("127.0.0.41"));
   EXPECT_EQ(run(a_.dir(), a_.ban({"list"})).output.find("127.0.0.41"), std::string::npos);
+  // B's silence toward 127.0.0.41 was its ban list at work, not a lost datagram: the
+  // shutdown summary counts the probe the ban list dropped.
+  EXPECT_EQ(b_.stop(), 0) << b_.log();
+  EXPECT_NE(b_.log().find("imsguard_guard_dropped_total{guard=\"banlist\"} "), std::string::npos) << b_.log();
 }
 
 TEST_F(MultiEdge, RedisStoppedAndRestartedDuringTraffic) {
@@ -360,6 +371,9 @@ TEST_F(MultiEdge, RedisStoppedAndRestartedDuringTraffic) {
   to_dave.insert(to_dave.end(), {"--to", "sip:dave@ims.local", "--text", "after the outage", "--timeout", "2"});
   CmdRun found = run(a_.dir(), to_dave);
   EXPECT_EQ(found.output.find(": 480"), std::string::npos) << found.output;
+  EXPECT_NE(found.output.find("MESSAGE sip:dave@ims.local: 200"), std::string::npos) << found.output;
+  EXPECT_TRUE(eventually([&] { return read_file(dave_log).find("after the outage") != std::string::npos; }, 10s))
+      << read_file(dave_log);
   // AKA works again and the SQN only moved forward.
   CmdRun again = run(b_.dir(), b_.aka("bob"));
   EXPECT_EQ(again.status, 0) << again.output;

@@ -1,0 +1,29 @@
+// libFuzzer target for the AKA parameters a client sends back or a server sends: the Digest
+// AKA nonce (base64 of RAND || AUTN || server data, RFC 3310 3.2) and the AUTS parameter of a
+// resynchronisation (base64 of 14 octets, 3.4). What decodes must encode to a value that
+// decodes to the same octets.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "crypto/digest_aka.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace imsguard::crypto;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto nonce = split_aka_nonce(text);
+  if (nonce.ok() == !nonce.error.empty()) std::abort();
+  if (nonce.ok()) {
+    auto again = split_aka_nonce(make_aka_nonce(nonce.value->rand, nonce.value->autn, nonce.value->server_data));
+    if (!again.ok() || again.value->rand != nonce.value->rand || again.value->autn != nonce.value->autn ||
+        again.value->server_data != nonce.value->server_data)
+      std::abort();
+  }
+  auto auts = decode_auts(text);
+  if (auts.ok()) {
+    auto again = decode_auts(encode_auts(*auts.value));
+    if (!again.ok() || *again.value != *auts.value) std::abort();
+  }
+  return 0;
+}
