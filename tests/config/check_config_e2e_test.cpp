@@ -60,7 +60,7 @@ TEST(CheckConfigE2e, AValidFilePassesAndEffectivePrintsEveryDefault) {
 
   auto eff = cli(dir, {"check-config", "--effective", file});
   ASSERT_EQ(eff.status, 0) << eff.output;
-  for (const char* needle : {"servicebox:", "name: media", "max_transactions: 131072", "digest_algorithms: [SHA-256, MD5]",
+  for (const char* needle : {"servicebox:", "name: media", "max_transactions: 1048576", "digest_algorithms: [SHA-256, MD5]",
                              "order: [banlist, flood, scanner, ratelimit, bruteforce, overload]", "level: info"})
     EXPECT_NE(eff.output.find(needle), std::string::npos) << needle << "\n" << eff.output;
   // What it prints is itself a valid configuration.

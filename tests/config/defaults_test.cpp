@@ -81,7 +81,7 @@ TEST(ConfigDefaults, EveryKeyOfTheFileIsWrittenByTheEffectiveConfiguration) {
 TEST(ConfigDefaults, EffectiveYamlLoadsBackToTheSameConfiguration) {
   auto r = load_string(
       "roles: [edge]\nlog: {level: debug}\nsip:\n  workers: 3\n"
-      "  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n  listen: [{transport: udp, address: 10.0.0.1, port: 5080}]\n"
+      "  peers: ['10.0.0.2:5060', '[2001:db8::2]:5062']\n  peer_key_file: /etc/imsguard/peer.key\n  listen: [{transport: udp, address: 10.0.0.1, port: 5080}]\n"
       "guards: {order: [flood, banlist], flood: {allowlist: [10.0.0.0/8], window_s: 5}}\n"
       "servicebox: {services: [{name: x, method: MESSAGE, may_assert: ['sip:*@a.b']}]}\n"
       "admin: {token: 0123456789abcdef0123}\n",

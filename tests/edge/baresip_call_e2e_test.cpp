@@ -252,7 +252,8 @@ TEST_F(BaresipCallControl, CancelBeforeAnswerStopsTheCalleeRinging) {
       << carol_.trace() << edge_.log();
   // Carol's INVITE server transaction matched the CANCEL: 200 to the CANCEL, 487 to the INVITE.
   EXPECT_TRUE(eventually([&] { return carol_.trace().find("SIP/2.0 487") != std::string::npos; }, 10s)) << carol_.trace();
-  EXPECT_EQ(carol_.trace().find("481"), std::string::npos) << carol_.trace();
+  // A status line, not the digits: a branch or token in hex may hold "481".
+  EXPECT_EQ(carol_.trace().find("SIP/2.0 481"), std::string::npos) << carol_.trace();
 }
 
 TEST_F(BaresipCallControl, MandatoryPolicyRefusesAPlainRtpCallBetweenSubscribers) {
