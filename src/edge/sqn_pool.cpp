@@ -50,11 +50,17 @@ store::StoreResult<uint64_t> SqnPool::next(std::string_view impi) {
 }
 
 void SqnPool::forget(std::string_view impi) {
-  std::lock_guard lock(mu_);
-  auto it = ranges_.find(std::string(impi));
-  if (it == ranges_.end()) return;
-  std::lock_guard range_lock(it->second->mu);
-  it->second->valid = false;
+  // The map lock is released before the range's: next() takes them in the other order (it
+  // holds the range while it counts a reservation under mu_), and TSan saw the inversion.
+  std::shared_ptr<Range> range;
+  {
+    std::lock_guard lock(mu_);
+    auto it = ranges_.find(std::string(impi));
+    if (it == ranges_.end()) return;
+    range = it->second;
+  }
+  std::lock_guard range_lock(range->mu);
+  range->valid = false;
 }
 
 uint64_t SqnPool::reservations() const {
