@@ -1,5 +1,7 @@
 #include "edge/dialog_route.h"
 
+#include "net/address_text.h"
+
 #include "crypto/ct.h"
 #include "crypto/hex.h"
 #include "sip/uri.h"
@@ -51,14 +53,6 @@ std::optional<net::Flow> parse_flow_text(std::string_view text) {
   f.connection_id = conn;
   f.local_port = static_cast<uint16_t>(local);
   return f;
-}
-
-std::optional<asio::ip::address> host_address(std::string_view host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::error_code ec;
-  auto a = asio::ip::make_address(std::string(host), ec);
-  if (ec) return std::nullopt;
-  return a;
 }
 
 }  // namespace
@@ -120,7 +114,7 @@ std::vector<std::string> DialogRoutes::record_routes(const DialogFlows& flows, s
 }
 
 bool DialogRoutes::names_listener(const sip::Uri& uri) const {
-  auto address = host_address(uri.host);
+  auto address = net::parse_ip_literal(uri.host);
   if (!address) return false;
   for (const auto& l : config_.sip.listen) {
     uint16_t port = uri.port ? uri.port : (uri.scheme_id == sip::UriScheme::kSips ? 5061 : 5060);

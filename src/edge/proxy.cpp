@@ -1,6 +1,7 @@
 #include "edge/proxy.h"
 
 #include "edge/client_transactions.h"
+#include "net/address_text.h"
 #include "edge/header_policy.h"
 
 #include "crypto/ct.h"
@@ -95,16 +96,6 @@ bool parse_source(std::string_view source, net::Flow& flow) {
   return true;
 }
 
-// The IP address a SIP URI's host names ("[v6]" or v4); nullopt for a host name: trusted
-// peers are never named through DNS.
-std::optional<asio::ip::address> uri_address(std::string_view host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::error_code ec;
-  auto address = asio::ip::make_address(std::string(host), ec);
-  if (ec) return std::nullopt;
-  return address;
-}
-
 std::optional<net::Flow> flow_of(const store::Binding& b) {
   net::Flow f;
   auto t = parse_transport(b.transport);
@@ -186,7 +177,7 @@ std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string
     return std::nullopt;
   }
   net::Flow core;
-  auto address = uri_address(uri->host);
+  auto address = net::parse_ip_literal(uri->host);
   if (!address) {
     error = std::string(expected) + " (host names are not resolved), got '" + scscf + "'";
     return std::nullopt;
@@ -364,7 +355,7 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
     // A row from the store is input like any other: a Path that does not parse, or names
     // our own listener or an edge that is no longer a peer, leaves the flow itself.
     if (auto uri = sip::parse_uri(path)) {
-      if (auto address = uri_address(uri->host)) {
+      if (auto address = net::parse_ip_literal(uri->host)) {
         net::Flow peer;
         peer.transport = config::Transport::kUdp;
         peer.address = *address;

@@ -28,4 +28,17 @@ size_t write_address(const asio::ip::address& address, char (&out)[kAddressTextM
   return std::char_traits<char>::length(out);
 }
 
+std::optional<asio::ip::address> parse_ip_literal(std::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  // make_address reads a C string: a NUL or a space inside would end it early and let a
+  // longer text pass as the address before it.
+  for (char c : host)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
+      return std::nullopt;
+  std::error_code ec;
+  auto address = asio::ip::make_address(std::string(host), ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
 }  // namespace imsguard::net

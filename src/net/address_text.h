@@ -5,6 +5,8 @@
 #include <asio/ip/address.hpp>
 
 #include <cstddef>
+#include <optional>
+#include <string_view>
 
 namespace imsguard::net {
 
@@ -14,5 +16,9 @@ inline constexpr size_t kAddressTextMax = 46;
 // Writes `address` (dotted quad, or RFC 5952 IPv6 without brackets or scope) into `out`,
 // NUL-terminated; returns its length, 0 if it cannot be written.
 size_t write_address(const asio::ip::address& address, char (&out)[kAddressTextMax]);
+
+// The IP address a SIP URI host names: a dotted quad or a bracketed "[v6]" literal; nullopt
+// for a host name (trusted peers and the edge's own listeners are never named through DNS).
+std::optional<asio::ip::address> parse_ip_literal(std::string_view host);
 
 }  // namespace imsguard::net

@@ -46,3 +46,11 @@ TEST(AddressText, AFlowSourceKeepsItsFormat) {
 }
 
 }  // namespace
+
+TEST(ParseIpLiteral, AcceptsAddressLiteralsAndRefusesNamesAndGarbage) {
+  EXPECT_EQ(net::parse_ip_literal("192.0.2.7")->to_string(), "192.0.2.7");
+  EXPECT_EQ(net::parse_ip_literal("[2001:db8::1]")->to_string(), "2001:db8::1");
+  for (std::string_view bad : std::initializer_list<std::string_view>{"", "[", "[]", "ims.local", "192.0.2", "192.0.2.300", "[192.0.2.7", "2001:db8::1]",
+                               "[2001:db8::zz]", "1.2.3.4 ", std::string_view("1.2.3.4\0", 8)})
+    EXPECT_FALSE(net::parse_ip_literal(bad)) << bad;
+}
