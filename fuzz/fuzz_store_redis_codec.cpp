@@ -13,6 +13,7 @@
 #include "store/redis_binding_store.h"
 #include "store/redis_codec.h"
 #include "store/redis_guard_store.h"
+#include "store/redis_reply_limit.h"
 
 namespace {
 
@@ -59,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_value(text);
   redisReader* reader = redisReaderCreate();
   if (reader == nullptr) std::abort();
+  limit_reply_size(reader);  // as RedisLink does: a reply header alone must not cost gigabytes
   // Fed in two pieces, as a socket read may cut a reply anywhere.
   size_t cut = size / 2;
   redisReaderFeed(reader, reinterpret_cast<const char*>(data), cut);

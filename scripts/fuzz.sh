@@ -14,9 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 mode=${1:-smoke}
+# The smoke run is part of CI, so it explores the same inputs on every machine (a fixed
+# libFuzzer seed; FUZZ_SEED overrides it); a long run draws a random seed.
 case "$mode" in
-  smoke) seconds=10 ;;
-  long) seconds=${2:-600} ;;
+  smoke) seconds=10; seed=${FUZZ_SEED:-1} ;;
+  long) seconds=${2:-600}; seed=${FUZZ_SEED:-0} ;;
   *) echo "fuzz.sh: unknown mode '$mode' (smoke|long [SECONDS])" >&2; exit 2 ;;
 esac
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
@@ -151,6 +153,9 @@ bulk = lambda b: b"$" + str(len(b)).encode() + b"\r\n" + b + b"\r\n"
 put("redis_codec", binding)
 put("redis_codec", b"*2\r\n" + bulk(binding) + bulk(ban) + b":42\r\n+OK\r\n-ERR wrong\r\n$-1\r\n*-1\r\n")
 put("redis_codec", b"*1\r\n*2\r\n" + bulk(b"imsguard:b:sip:alice@ims.local") + bulk(enc(b"1", b"2")))
+# An array header whose count alone would cost gigabytes (found by this fuzzer; bounded by
+# store/redis_reply_limit.h).
+put("redis_codec", b"*700000000\r\n")
 # The config file: the shipped default and the test configs.
 put("loader", (root / "config/imsguard.yaml").read_bytes())
 for y in sorted((root / "tests").rglob("*.yaml"))[:40]:
@@ -181,7 +186,7 @@ for t in "${targets[@]}"; do
   dict=()
   if [ -f "fuzz/$t.dict" ]; then dict=(-dict="fuzz/$t.dict"); fi
   status=0
-  "$build/fuzz/$t" "$work/$t" "$seed_dir" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  "$build/fuzz/$t" "$work/$t" "$seed_dir" "${dict[@]}" -max_total_time="$seconds" -seed="$seed" -rss_limit_mb=2048 \
     -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" >"$log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)

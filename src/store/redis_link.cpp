@@ -1,6 +1,7 @@
 #include "store/redis_link.h"
 
 #include "crypto/openssl_error.h"
+#include "store/redis_reply_limit.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -102,6 +103,7 @@ class TlsLink final : public RedisLink {
     }
     reader_ = redisReaderCreate();
     if (reader_ == nullptr) return "out of memory";
+    limit_reply_size(reader_);
     return {};
   }
 
@@ -215,6 +217,7 @@ std::unique_ptr<RedisLink> RedisLink::open(const RedisUrl& url, std::string& err
     redisFree(ctx);
     return nullptr;
   }
+  limit_reply_size(ctx->reader);
   redisSetTimeout(ctx, to_timeval(url.timeout_ms));
   redisEnableKeepAlive(ctx);
   return std::make_unique<PlainLink>(ctx);
