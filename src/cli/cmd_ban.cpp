@@ -1,5 +1,6 @@
-// `imsguard ban list|add|remove`: ban management for a running imsguard, without a restart,
-// through the control socket in its data directory (guard/control.h).
+// `imsguard ban list|add|remove` and `imsguard unlock`: bans and brute-force lockouts of a
+// running imsguard, without a restart, through the control socket in its data directory
+// (guard/control.h). `ban list` shows the lockouts too, each with its reason.
 #include "cli/command.h"
 #include "config/config.h"
 #include "guard/control.h"
@@ -46,7 +47,7 @@ void send(BanOptions& o, const std::string& line) {
   }
   auto reply = imsguard::guard::control_request(path, line);
   if (!reply.ok) {
-    std::cerr << "imsguard ban: " << reply.text << "\n";
+    std::cerr << "imsguard: " << reply.text << "\n";
     // A refused request (bad address, unknown ban) is bad input; no process is a failure.
     imsguard::cli::exit_status() = reply.text.rfind("cannot reach", 0) == 0 || reply.text.rfind("no answer", 0) == 0 ? 1 : 2;
     return;
@@ -74,7 +75,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   auto* ban = app.add_subcommand("ban", "list, add or remove bans in a running imsguard (no restart)");
   ban->require_subcommand(1);
 
-  auto* list = ban->add_subcommand("list", "bans in force: address or prefix, TTL left, hits, who banned, reason");
+  auto* list = ban->add_subcommand(
+      "list", "bans in force (address or prefix, TTL left, hits, who banned, reason), then brute-force lockouts (identity or source, time left, reason)");
   add_target(list, *o);
   list->callback([o] { send(*o, "ban list"); });
 
@@ -100,6 +102,22 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   remove->callback([o] {
     if (!valid_address(o->address)) return;
     send(*o, "ban remove " + o->address);
+  });
+}};
+
+imsguard::cli::CommandRegistration unlock_reg{[](CLI::App& app) {
+  auto o = std::make_shared<BanOptions>();
+  auto* unlock = app.add_subcommand(
+      "unlock", "lift a brute-force lockout in a running imsguard: an identity (IMPI) or a source address, as `ban list` shows it");
+  add_target(unlock, *o);
+  unlock->add_option("target", o->address, "IMPI (alice@ims.example) or source address (192.0.2.7)")->required();
+  unlock->callback([o] {
+    if (o->address.find_first_of(" \t\r\n") != std::string::npos) {
+      std::cerr << "imsguard unlock: '" << o->address << "' is not an IMPI or an address\n";
+      imsguard::cli::exit_status() = 2;
+      return;
+    }
+    send(*o, "unlock " + o->address);
   });
 }};
 

@@ -1,4 +1,4 @@
-// `imsguard subscriber add|import|list|show|remove|bar|unbar`: provisioning of the HSS-lite
+// `imsguard subscriber add|import|list|show|set|remove|bar|unbar`: provisioning of the HSS-lite
 // store in <data-dir>/imsguard.db. Passwords become HA1 values before they reach the store;
 // K, OPc and HA1 are never printed.
 #include <fcntl.h>
@@ -125,11 +125,38 @@ void print_details(const Subscriber& s) {
   std::cout << "services=" << join(s.services, ";") << "\n";
 }
 
+// Service names must be those of servicebox.services in the configuration (--config, else
+// the embedded one): a typo is refused when it is typed, not found when the subscriber is
+// refused a service or `run` refuses the store. The unknown name and the known ones, or "".
+struct KnownServices {
+  std::vector<std::string> names;
+  std::string error;  // the configuration could not be read
+};
+KnownServices known_services(const std::string& config_file) {
+  auto loaded = config_file.empty() ? imsguard::config::load_default() : imsguard::config::load_file(config_file);
+  if (!loaded.ok()) return {{}, "config: " + loaded.errors.front().to_string()};
+  KnownServices k;
+  for (const auto& svc : loaded.config->servicebox.services) k.names.push_back(svc.name);
+  return k;
+}
+std::string unknown_service(const KnownServices& known, const std::vector<std::string>& services) {
+  for (const auto& name : services)
+    if (std::find(known.names.begin(), known.names.end(), name) == known.names.end())
+      return "unknown service '" + name + "' (servicebox.services: " + join(known.names, ", ") + ")";
+  return {};
+}
+
+void add_config(CLI::App* cmd, std::string& config) {
+  cmd->add_option("--config", config, "configuration whose servicebox.services names the known services "
+                                      "(default: the embedded one)");
+}
+
 void install_add(CLI::App* parent) {
   struct Opts {
     Common common;
     imsguard::store::SubscriberSpec spec;
     bool password_stdin = false;
+    std::string config;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = parent->add_subcommand("add", "Add one subscriber (digest: --password; AKA: --k and --opc or --op)");
@@ -146,8 +173,14 @@ void install_add(CLI::App* parent) {
       ->excludes(opc);
   cmd->add_option("--amf", o->spec.amf, "AKA AMF, 4 hex digits (default 0000)");
   cmd->add_option("--sqn", o->spec.sqn, "AKA initial SQN in hex, up to 12 digits (default 0)");
-  cmd->add_option("--service", o->spec.services, "a service this subscriber may use; repeatable");
+  cmd->add_option("--service", o->spec.services, "a service this subscriber may use (one of servicebox.services); repeatable");
+  add_config(cmd, o->config);
   cmd->callback([o] {
+    auto known = known_services(o->config);
+    if (!known.error.empty()) return fail("add", imsguard::store::invalid(known.error));
+    // Warned, not refused: a store may be prepared ahead of its configuration (set refuses).
+    if (auto why = unknown_service(known, o->spec.services); !why.empty())
+      std::cerr << "imsguard subscriber add: warning: " << why << "; check-config will report it\n";
     if (o->password_stdin) {
       std::getline(std::cin, o->spec.password);
       if (!o->spec.password.empty() && o->spec.password.back() == '\r') o->spec.password.pop_back();
@@ -180,6 +213,7 @@ void install_import(CLI::App* parent) {
     Common common;
     std::string file;
     bool skip_bad = false;
+    std::string config;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = parent->add_subcommand("import", "Import subscribers from CSV (nothing is imported if a line is bad)");
@@ -187,7 +221,10 @@ void install_import(CLI::App* parent) {
   add_realm(cmd, o->common);
   cmd->add_option("file", o->file, "CSV file ('-' for stdin)")->required();
   cmd->add_flag("--skip-bad", o->skip_bad, "import the good lines even if some are bad");
+  add_config(cmd, o->config);
   cmd->callback([o] {
+    auto known = known_services(o->config);
+    if (!known.error.empty()) return fail("import", imsguard::store::invalid(known.error));
     std::string text;
     if (o->file == "-") {
       std::ostringstream buf;
@@ -203,9 +240,17 @@ void install_import(CLI::App* parent) {
       buf << in.rdbuf();
       text = buf.str();
     }
+    auto options = provisioning(o->common);
+    // A service the configuration does not know is only warned about here (a store may be
+    // prepared ahead of a configuration); `subscriber set` refuses it, check-config reports it.
+    {
+      auto parsed = imsguard::store::parse_subscriber_csv(text, options);
+      for (size_t i = 0; i < parsed.subscribers.size(); ++i)
+        if (auto why = unknown_service(known, parsed.subscribers[i].services); !why.empty())
+          std::cerr << o->file << ":" << parsed.lines[i] << ": warning: " << why << "\n";
+    }
     auto store = open_store("import", o->common, true);
     if (!store) return;
-    auto options = provisioning(o->common);
     auto started = std::chrono::steady_clock::now();
     auto report = imsguard::store::import_subscriber_csv(text, options, o->skip_bad, *store);
     if (!report) {
@@ -299,19 +344,11 @@ void install_set(CLI::App* parent) {
   cmd->add_option("--k", o->k, "new AKA key K, 32 hex digits (AKA subscribers; with --opc or --op)");
   cmd->add_option("--opc", o->opc, "new AKA OPc, 32 hex digits");
   cmd->add_option("--op", o->op, "AKA operator key OP, 32 hex digits (OPc is computed)");
-  cmd->add_option("--config", o->config, "configuration whose servicebox.services names the known services "
-                                         "(default: the embedded one)");
+  add_config(cmd, o->config);
   cmd->callback([o] {
-    auto loaded = o->config.empty() ? imsguard::config::load_default() : imsguard::config::load_file(o->config);
-    if (!loaded.ok()) return fail("set", imsguard::store::invalid("config: " + loaded.errors.front().to_string()));
-    for (const auto& name : o->services) {
-      const auto& known = loaded.config->servicebox.services;
-      if (std::none_of(known.begin(), known.end(), [&](const auto& svc) { return svc.name == name; })) {
-        std::string list;
-        for (const auto& svc : known) list += (list.empty() ? "" : ", ") + svc.name;
-        return fail("set", imsguard::store::invalid("unknown service '" + name + "' (servicebox.services: " + list + ")"));
-      }
-    }
+    auto known = known_services(o->config);
+    if (!known.error.empty()) return fail("set", imsguard::store::invalid(known.error));
+    if (auto why = unknown_service(known, o->services); !why.empty()) return fail("set", imsguard::store::invalid(why));
     if (o->services.empty() && !o->no_services && o->password.empty() && o->k.empty() && o->opc.empty() && o->op.empty())
       return fail("set", imsguard::store::invalid("nothing to change (--service, --no-services, --password, --k/--opc)"));
     auto store = open_store("set", o->common, false);

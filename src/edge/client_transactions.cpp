@@ -10,9 +10,9 @@ namespace imsguard::edge {
 
 struct ClientTransactionCounters {
   ops::Counter& retransmissions = ops::counters().get(
-      "imsguard_sip_client_retransmissions_total", "relayed requests sent again over UDP (RFC 3261 Timer A/E)");
+      "imsguard_sip_client_retransmissions_total", "relayed requests, and the edge's own Timer C CANCELs, sent again over UDP (RFC 3261 Timer A/E)");
   ops::Counter& timeouts = ops::counters().get(
-      "imsguard_sip_client_timeouts_total", "relayed requests never answered: 408 sent to the caller (Timer B/F)");
+      "imsguard_sip_client_timeouts_total", "relayed requests never answered: 408 sent to the caller (Timer B/F, or Timer C)");
   ops::Counter& started = ops::counters().get("imsguard_sip_client_transactions_total{event=\"started\"}",
                                               "client transactions of relayed UDP requests, by event");
   ops::Counter& answered = ops::counters().get("imsguard_sip_client_transactions_total{event=\"answered\"}");

@@ -38,7 +38,9 @@ struct EdgeCounters {
     return out;
   }
   ops::Counter& unregistered = ops::counters().get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
-  ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total", "stream framing errors answered");
+  ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total",
+                                                    "stream framing errors (the connection is closed without an answer)");
+  // REGISTERs without credentials answered with a 401 challenge and no server transaction.
   ops::Counter& stateless = ops::counters().get("imsguard_edge_transactions_total{event=\"stateless_unauthenticated_register\"}");
 };
 
@@ -48,6 +50,20 @@ EdgeCounters& edge_counters() {
   static EdgeCounters c;
   return c;
 }
+
+// Counts the 401 challenges that pass through it (the stateless REGISTER path).
+class ChallengeCounting final : public net::Responder {
+ public:
+  ChallengeCounting(net::Responder& inner, ops::Counter& challenges) : inner_(inner), challenges_(challenges) {}
+  void send(std::string_view bytes) override {
+    if (bytes.starts_with("SIP/2.0 401 ")) challenges_.inc();
+    inner_.send(bytes);
+  }
+
+ private:
+  net::Responder& inner_;
+  ops::Counter& challenges_;
+};
 
 constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, PRACK, UPDATE, INFO, REFER";
 
@@ -89,7 +105,7 @@ void Edge::respond(const sip::Message& request, int code, std::string_view reaso
   reply.send(sip::make_response(request, code, reason, extra));
 }
 
-void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) {
+void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Responder& wire) {
   // Guard hook 1: raw bytes, before any parsing (ban list, flood).
   std::optional<guard::Chain::Inflight> inflight;
   std::optional<guard::Context> guard_ctx;
@@ -98,7 +114,13 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
     guard_ctx.emplace(guards_->context(flow));
     if (guards_->on_raw(*guard_ctx, bytes).stops()) return;
   }
-  if (spdlog::should_log(spdlog::level::debug)) trace_received(flow, bytes);  // log.level debug/trace
+  // log.level debug/trace: the message trace, what comes in and what goes back.
+  std::optional<TracingResponder> traced;
+  if (spdlog::should_log(spdlog::level::debug)) {
+    trace_received(flow, bytes);
+    traced.emplace(wire, flow);
+  }
+  net::Responder& reply = traced ? static_cast<net::Responder&>(*traced) : wire;
   thread_local sip::Message msg;
   sip::ParseResult parsed = flow.transport == config::Transport::kUdp ? sip::parse_datagram(bytes, limits_, msg)
                                                                       : sip::parse_stream_message(bytes, limits_, msg);
@@ -134,8 +156,10 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
   }
   const guard::Context* ctx = guard_ctx ? &*guard_ctx : nullptr;
   if (answered_statelessly(flow, msg)) {
-    counters_.stateless.inc();
-    handle_request(flow, msg, reply, ctx, TransactionKey{});
+    // Counted when the challenge leaves: a REGISTER the guards drop or refuse, or the
+    // validation rejects, was not answered statelessly with a challenge (issue 19 point 7).
+    ChallengeCounting counted(reply, counters_.stateless);
+    handle_request(flow, msg, counted, ctx, TransactionKey{});
     return;
   }
   auto opened = transactions_.open(flow, msg, reply);

@@ -169,6 +169,7 @@ std::string start_admin(Node::Impl& n) {
     return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";
   n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
   n.admin_backend->set_config(c);
+  n.admin_backend->set_registrar(n.registrar.get());
   n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
   return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);

@@ -61,6 +61,61 @@ ops::AdminStatus NodeAdmin::list_registrations(std::vector<ops::AdminBinding>& o
   return {};
 }
 
+namespace {
+
+// What an operator types: "sip:alice@ims.example", or "alice@ims.example" for sip:.
+std::string aor_of(std::string_view text) {
+  std::string uri(text);
+  if (uri.find(':') == std::string::npos) uri = "sip:" + uri;
+  return Registrar::normalise_aor(uri);
+}
+
+ops::AdminLockout to_admin(const guard::Lockout& l, int64_t now_ms) {
+  return {std::string(l.kind_name()), l.subject, l.reason, std::max<int64_t>(0, (l.until_ms - now_ms + 999) / 1000)};
+}
+
+}  // namespace
+
+ops::AdminStatus NodeAdmin::registrations_of(std::string_view text, std::vector<ops::AdminBinding>& out) {
+  std::string aor = aor_of(text);
+  if (aor.empty()) return {400, "aor: not a sip or sips URI: " + std::string(text)};
+  int64_t now = unix_now();
+  auto list = bindings_.lookup(aor, now);
+  if (!list.ok()) return store_failure(list.message());
+  for (const auto& b : list.value()) out.push_back(to_admin(b, now));
+  return {};
+}
+
+ops::AdminStatus NodeAdmin::remove_registrations(std::string_view text, std::string_view contact, size_t& removed) {
+  std::string aor = aor_of(text);
+  if (aor.empty()) return {400, "aor: not a sip or sips URI: " + std::string(text)};
+  if (!registrar_) return {404, "this node has no registrar (core.scscf names an external S-CSCF)"};
+  auto r = registrar_->remove_bindings(aor, contact);
+  if (!r.ok()) return store_failure(r.message());
+  removed = r.value();
+  if (removed == 0)
+    return {404, "no registration of " + aor + (contact.empty() ? std::string() : " with contact " + std::string(contact))};
+  return {};
+}
+
+std::vector<ops::AdminLockout> NodeAdmin::list_lockouts() {
+  std::vector<ops::AdminLockout> out;
+  int64_t now = guard::Chain::now_ms();
+  if (auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce")))
+    for (const auto& l : bf->lockouts(now)) out.push_back(to_admin(l, now));
+  return out;
+}
+
+ops::AdminStatus NodeAdmin::unlock(std::string_view subject, ops::AdminLockout& lifted) {
+  auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce"));
+  if (!bf) return {404, "the brute-force guard is off: nothing is locked out"};
+  int64_t now = guard::Chain::now_ms();
+  auto l = bf->unlock(subject, now);
+  if (!l) return {404, "no lockout for " + std::string(subject)};
+  lifted = to_admin(*l, now);
+  return {};
+}
+
 ops::AdminStatus NodeAdmin::subscriber(std::string_view id, ops::AdminSubscriber& out) {
   bool impu = id.rfind("sip:", 0) == 0 || id.rfind("sips:", 0) == 0 || id.rfind("tel:", 0) == 0;
   auto found = impu ? subscribers_.find_by_impu(id) : subscribers_.find(id);

@@ -1,5 +1,6 @@
 #include "edge/proxy.h"
 
+#include "edge/activity.h"
 #include "edge/client_transactions.h"
 #include "net/address_text.h"
 #include "edge/header_policy.h"
@@ -24,7 +25,8 @@
 namespace imsguard::edge {
 
 struct ProxyCounters {
-  ops::Counter& forwarded = ops::counters().get("imsguard_proxy_requests_total{outcome=\"forwarded\"}", "requests relayed between registered users");
+  ops::Counter& forwarded = ops::counters().get("imsguard_proxy_requests_total{outcome=\"forwarded\"}",
+                                                "requests relayed: from registered users (to a user, a peer edge or the S-CSCF), and by outcome");
   ops::Counter& unavailable = ops::counters().get("imsguard_proxy_requests_total{outcome=\"target_unavailable\"}");
   ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
   ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
@@ -523,6 +525,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   }
   std::optional<Target> routed;
   bool in_dialog = false;
+  bool to_scscf = false;
   if (popped.dialog) {
     // In a dialog the edge record-routed: only its two participants' flows may use it, and
     // each request goes over the other participant's flow.
@@ -538,6 +541,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   } else if (core_) {
     // With an external S-CSCF every request of a registered client goes to it (it routes).
     routed = Target{*core_, {}};
+    to_scscf = true;
   } else {
     routed = target_for_aor(msg);
   }
@@ -606,6 +610,10 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   }
   counters_.forwarded.inc();
   if (in_dialog) counters_.in_dialog.inc();
+  if (to_scscf) counters_.to_core.inc();  // to_scscf counts every request sent to it, not only REGISTER
+  // The operator's call log (edge/activity.h).
+  if (msg.method() == sip::Method::kInvite && !in_dialog && creates_dialog(msg)) report_call_relayed(flow, identity.impi, msg, routed->flow);
+  else if (msg.method() == sip::Method::kBye) report_call_ended(flow, identity.impi, msg);
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
@@ -663,6 +671,8 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   }
   counters_.responses.inc();
   if (client_transactions_) client_transactions_->relayed_back(*origin, msg, bytes);
+  if (msg.status_code() >= 200)
+    if (auto cseq = msg.cseq(); cseq && cseq->method == "INVITE") report_call_answered(msg, *origin);  // call log
 }
 
 }  // namespace imsguard::edge

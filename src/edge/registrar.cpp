@@ -1,5 +1,6 @@
 #include "edge/registrar.h"
 
+#include "edge/activity.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/events.h"
@@ -25,7 +26,12 @@ struct RegistrarCounters {
   ops::Counter& unavailable = ops::counters().get("imsguard_auth_total{result=\"store_unavailable\"}");
   ops::Counter& registered = ops::counters().get("imsguard_registrar_bindings_total{action=\"upsert\"}", "binding changes");
   ops::Counter& unregistered = ops::counters().get("imsguard_registrar_bindings_total{action=\"remove\"}");
-  ops::Counter& too_brief = ops::counters().get("imsguard_registrar_rejected_total{reason=\"interval_too_brief\"}", "REGISTERs refused after authentication");
+  ops::Counter& removed_by_operator = ops::counters().get("imsguard_registrar_bindings_total{action=\"removed_by_operator\"}");
+  // A flow the external S-CSCF registered (its 2xx): no binding is stored here.
+  ops::Counter& learned = ops::counters().get("imsguard_registrar_bindings_total{action=\"learned_from_scscf\"}");
+  // bad_aor is refused before authentication, the other reasons after it.
+  ops::Counter& too_brief = ops::counters().get("imsguard_registrar_rejected_total{reason=\"interval_too_brief\"}",
+                                                "REGISTERs the registrar refused for their To, Contact or Expires");
   ops::Counter& bad_aor = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_aor\"}");
   ops::Counter& bad_contact = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_contact\"}");
 };
@@ -147,7 +153,7 @@ void Registrar::learn_from_core(const net::Flow& client, const sip::Message& res
   f.impi = aor;  // the S-CSCF knows the IMPI; the edge keys the flow by its default IMPU
   f.impus = std::move(impus);
   f.expires_at = unix_now() + std::min(granted, config_.registrar.max_expires_s);
-  counters_.registered.inc();
+  counters_.learned.inc();
 }
 
 void Registrar::forget_flow(const net::Flow& flow) {
@@ -170,6 +176,29 @@ std::optional<FlowIdentity> Registrar::identity_for(const net::Flow& flow, const
 std::vector<store::Binding> Registrar::lookup(std::string_view aor) {
   auto r = bindings_.lookup(aor, unix_now());
   return r.ok() ? r.value() : std::vector<store::Binding>{};
+}
+
+store::StoreResult<size_t> Registrar::remove_bindings(std::string_view aor, std::string_view contact) {
+  int64_t now = unix_now();
+  auto live = bindings_.lookup(aor, now);
+  if (!live.ok()) return live.error();
+  size_t removed = 0;
+  for (const auto& b : live.value()) {
+    if (!contact.empty() && b.contact != contact) continue;
+    auto r = bindings_.remove(b.aor, b.contact);
+    if (!r.ok()) return r.error();
+    if (!r.value()) continue;
+    ++removed;
+    counters_.removed_by_operator.inc();
+    ops::events().emit({"registrar", b.transport + ":" + b.source, b.impi, "deregister",
+                        "binding " + b.contact + " of " + b.aor + " removed by an operator"});
+    auto left = bindings_.find_by_flow(b.transport, b.source, b.flow_id, now);
+    if (left.ok() && left.value().empty()) {
+      std::unique_lock lock(flows_mutex_);
+      flows_.erase(b.transport + "|" + b.source + "|" + b.flow_id);
+    }
+  }
+  return removed;
 }
 
 void Registrar::send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply) {
@@ -211,6 +240,7 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(ctx, msg, info);
   }
   const bool aka = r.scheme == AuthScheme::kAka;
+  report_auth_outcome(flow, r);  // the operator's log line (edge/activity.h)
   switch (r.outcome) {
     case AuthOutcome::kChallenge:
       (aka ? counters_.challenged_aka : counters_.challenged_digest).inc();
@@ -340,6 +370,8 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   }
   if (latest > 0) remember_flow(flow, sub, latest);
   else forget_flow(flow);
+  // The operator's event and log line (edge/activity.h); a REGISTER without Contact only asks.
+  if (contacts) report_registration(flow, sub, aor, live.value().size(), latest > 0 ? latest - now : 0);
 
   std::string associated;
   for (const auto& impu : sub.impus) associated.append(associated.empty() ? "<" : ", <").append(impu).append(">");

@@ -6,6 +6,7 @@
 // who exists leaks to the network.
 #include "config/config.h"
 #include "edge/authenticator.h"
+#include "edge/message_trace.h"
 #include "net/flow.h"
 #include "sip/message.h"
 #include "store/binding_store.h"
@@ -44,7 +45,11 @@ class Registrar {
   ~Registrar();
 
   // Where requests for registered users are delivered (set once the transports exist).
-  void set_sender(net::FlowSender* sender) { sender_ = sender; }
+  // Sends go through the message trace of log.level debug (edge/message_trace.h).
+  void set_sender(net::FlowSender* sender) {
+    traced_sender_.set_inner(sender);
+    sender_ = sender ? &traced_sender_ : nullptr;
+  }
   // The defence chain learns every authentication result (brute force, HSS protection).
   void set_guards(guard::Chain* guards) { guards_ = guards; }
   // With peer edges sharing the state store, each binding records a Path (RFC 3327) to this
@@ -69,6 +74,10 @@ class Registrar {
 
   // Live bindings of an AoR (normalised "sip:user@host").
   std::vector<store::Binding> lookup(std::string_view aor);
+  // An operator removes bindings (admin API, `imsguard registration remove`): those of `aor`
+  // for `contact` (empty: all of them). A flow left without a live binding loses its
+  // registration at once: its requests are refused until it registers again. How many.
+  store::StoreResult<size_t> remove_bindings(std::string_view aor, std::string_view contact);
 
   net::FlowSender* sender() const { return sender_; }
   Authenticator& authenticator() { return *auth_; }
@@ -90,6 +99,7 @@ class Registrar {
   store::BindingStore& bindings_;
   std::unique_ptr<Authenticator> auth_;
   net::FlowSender* sender_ = nullptr;
+  TracingSender traced_sender_;
   guard::Chain* guards_ = nullptr;
   std::function<std::string(const net::Flow&)> path_maker_;
   RegistrarCounters& counters_;

@@ -14,7 +14,7 @@ BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config)
       impis_(1 << 15),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
       rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
-      lockouts_(ops::counters().get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
+      lockout_count_(ops::counters().get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
       hss_capped_(ops::counters().get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")) {
   reconfigure(config);
 }
@@ -164,15 +164,22 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
     std::string src = ctx.flow.to_string();
     std::string impi(info.impi.empty() ? claimed : info.impi);
     if (source_lock_ms) {
-      lockouts_.inc();
+      lockout_count_.inc();
       std::string reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
                            std::to_string(config.window_s) + " s; locked for " + std::to_string(source_lock_ms / 1000) + " s";
       ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+      lockouts_.add({Lockout::Kind::kSource, ctx.registered ? src : ctx.flow.address.to_string(),
+                     reason + " (last identity tried: " + impi + ")", now + source_lock_ms, source_key(ctx)},
+                    now);
     }
     if (impi_lock_ms) {
-      lockouts_.inc();
+      lockout_count_.inc();
       std::string reason = std::string(why) + "; identity locked for " + std::to_string(impi_lock_ms / 1000) + " s";
       ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+      if (!claimed.empty())
+        lockouts_.add({Lockout::Kind::kIdentity, std::string(claimed), reason + " (last source: " + src + ")",
+                       now + impi_lock_ms, impi_key},
+                      now);
     }
   }
 }
@@ -189,15 +196,55 @@ int64_t BruteForceGuard::impi_locked_ms(std::string_view impi, int64_t now_ms) c
 void BruteForceGuard::apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms) {
   if (until_ms <= now_ms) return;
   auto extend = [&](State& s, bool) { s.locked_until_ms = std::max(s.locked_until_ms, until_ms); };
+  constexpr std::string_view kRemote = "locked out by another edge (shared state)";
   if (key.rfind("impi:", 0) == 0) {
     std::string_view impi = key.substr(5);
     if (impi.empty()) return;
     impis_.with(impi_hash(impi), now_ms, extend);
+    lockouts_.add({Lockout::Kind::kIdentity, std::string(impi), std::string(kRemote), until_ms, impi_hash(impi)}, now_ms);
   } else if (key.rfind("src:", 0) == 0) {
     auto p = parse_prefix(key.substr(4));
     if (!p || p->bits != 128) return;
     sources_.with(hash_address(p->address, 0xbf), now_ms, extend);
+    lockouts_.add({Lockout::Kind::kSource, std::string(key.substr(4)), std::string(kRemote), until_ms,
+                   hash_address(p->address, 0xbf)},
+                  now_ms);
   }
+}
+
+std::optional<Lockout> BruteForceGuard::unlock(std::string_view typed, int64_t now_ms) {
+  auto p = parse_prefix(typed);
+  if (p && p->bits == 128 && typed.find('/') == std::string_view::npos)
+    return unlock(Lockout::Kind::kSource, p->to_string(), now_ms);
+  if (typed.starts_with("udp:") || typed.starts_with("tcp:") || typed.starts_with("tls:"))
+    return unlock(Lockout::Kind::kSource, typed, now_ms);
+  return unlock(Lockout::Kind::kIdentity, typed, now_ms);
+}
+
+std::optional<Lockout> BruteForceGuard::unlock(Lockout::Kind kind, std::string_view subject, int64_t now_ms) {
+  std::optional<Lockout> listed = lockouts_.remove(kind, subject);
+  uint64_t key = 0;
+  if (listed) {
+    key = listed->slot_key;
+  } else if (kind == Lockout::Kind::kIdentity) {
+    key = impi_hash(subject);
+  } else if (auto p = parse_prefix(subject); p && p->bits == 128) {
+    key = hash_address(p->address, 0xbf);  // an address whose lockout the list had no room for
+  } else {
+    return std::nullopt;
+  }
+  auto lift = [&](State& s, bool) {
+    int64_t was = s.locked_until_ms;
+    s = State{};
+    s.window_start_ms = now_ms;
+    return was;
+  };
+  int64_t was = kind == Lockout::Kind::kIdentity ? impis_.with(key, now_ms, lift) : sources_.with(key, now_ms, lift);
+  if (was <= now_ms && !listed) return std::nullopt;
+  if (!listed) listed = Lockout{kind, std::string(subject), "(not listed)", was, key};
+  ops::events().emit({"bruteforce", kind == Lockout::Kind::kSource ? listed->subject : std::string(),
+                      kind == Lockout::Kind::kIdentity ? listed->subject : std::string(), "unlock", "lifted by an operator"});
+  return listed;
 }
 
 }  // namespace imsguard::guard

@@ -9,6 +9,7 @@
 // nothing about who exists.
 #include "config/config.h"
 #include "guard/guard.h"
+#include "guard/lockouts.h"
 #include "guard/slot_table.h"
 
 #include <atomic>
@@ -51,6 +52,17 @@ class BruteForceGuard final : public Guard {
   int64_t source_locked_ms(const Context& ctx) const;
   int64_t impi_locked_ms(std::string_view impi, int64_t now_ms) const;
 
+  // The lockouts in force with what they lock and why (`imsguard ban list`).
+  std::vector<Lockout> lockouts(int64_t now_ms) const { return lockouts_.list(now_ms); }
+  // An operator lifts a lockout (`imsguard unlock`): the identity (IMPI) or the source (an
+  // address as listed) may authenticate again at once, its failure counts start afresh. The
+  // lockout that was in force, or nullopt when there was none. On this edge only: with shared
+  // state the other edges keep a lockout they applied until it ends.
+  std::optional<Lockout> unlock(Lockout::Kind kind, std::string_view subject, int64_t now_ms);
+  // The same for a subject as an operator types it: an address (192.0.2.7) or a flow as
+  // listed (udp:192.0.2.7:5060) names a source, anything else an identity.
+  std::optional<Lockout> unlock(std::string_view typed, int64_t now_ms);
+
  private:
   struct State {
     int64_t window_start_ms = 0;
@@ -74,9 +86,10 @@ class BruteForceGuard final : public Guard {
   SharedFailures* shared_ = nullptr;
   mutable SlotTable<State> sources_;
   mutable SlotTable<State> impis_;
+  LockoutList lockouts_;
   ops::Counter& dropped_;
   ops::Counter& rejected_;
-  ops::Counter& lockouts_;
+  ops::Counter& lockout_count_;
   ops::Counter& hss_capped_;
 };
 

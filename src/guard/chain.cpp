@@ -238,7 +238,9 @@ size_t Chain::memory_bytes() const {
 
 std::string Chain::start_control(const std::string& socket_path) {
   stop_control();
-  control_ = std::make_unique<ControlServer>(bans_, default_ban_ttl_s_);
+  control_ = std::make_unique<ControlServer>(bans_, default_ban_ttl_s_, [this] {
+    return dynamic_cast<BruteForceGuard*>(find("bruteforce"));  // lockouts for `ban list` and `unlock`
+  });
   std::string err = control_->start(socket_path);
   if (!err.empty()) control_.reset();
   return err;

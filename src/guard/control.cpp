@@ -1,5 +1,6 @@
 #include "guard/control.h"
 
+#include "guard/bruteforce.h"
 #include "guard/chain.h"
 #include "ops/events.h"
 
@@ -65,13 +66,23 @@ std::string read_some(int fd, int timeout_ms, bool stop_at_newline) {
 
 }  // namespace
 
-std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms) {
+std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
+                                BruteForceGuard* bruteforce) {
   auto w = split_words(line);
   auto err = [](std::string why) { return "ERROR " + why + "\n"; };
-  if (w.size() < 2 || w[0] != "ban") return err("expected: ban list | ban add ADDR[/LEN] [TTL_S] [REASON] | ban remove ADDR[/LEN]");
+  if (w.size() == 2 && w[0] == "unlock") {
+    if (!bruteforce) return err("the brute-force guard is off (guards.bruteforce): nothing is locked out");
+    auto lifted = bruteforce->unlock(w[1], now_ms);
+    if (!lifted) return err("no lockout for " + std::string(w[1]));
+    return "unlocked " + std::string(lifted->kind_name()) + " " + lifted->subject + " (" + lifted->reason + ")\nOK\n";
+  }
+  if (w.size() < 2 || w[0] != "ban")
+    return err("expected: ban list | ban add ADDR[/LEN] [TTL_S] [REASON] | ban remove ADDR[/LEN] | unlock IMPI|ADDRESS");
   if (w[1] == "list" && w.size() == 2) {
     std::string out;
     for (const auto& b : bans.list(now_ms)) out += b.to_string(now_ms) + "\n";
+    if (bruteforce)
+      for (const auto& l : bruteforce->lockouts(now_ms)) out += l.to_string(now_ms) + "\n";
     return out + "OK\n";
   }
   if ((w[1] == "add" || w[1] == "remove") && w.size() >= 3) {
@@ -145,7 +156,7 @@ void ControlServer::serve() {
     if (c < 0) continue;
     std::string req = read_some(c, 2000, true);
     std::string line = req.substr(0, req.find('\n'));
-    write_all(c, handle_control_line(bans_, default_ttl_s_, line, Chain::now_ms()));
+    write_all(c, handle_control_line(bans_, default_ttl_s_, line, Chain::now_ms(), bruteforce_ ? bruteforce_() : nullptr));
     ::close(c);
   }
 }

@@ -1,25 +1,33 @@
 #pragma once
 // Ban management without a restart: the running process listens on a unix socket in its
 // data directory (<data_dir>/control.sock, mode 0600: only the process owner may ban) and
-// `imsguard ban list|add|remove` talks to it. One request line per connection, answered by
-// result lines and a last line "OK" or "ERROR <why>":
-//   ban list
+// `imsguard ban list|add|remove` and `imsguard unlock` talk to it. One request line per
+// connection, answered by result lines and a last line "OK" or "ERROR <why>":
+//   ban list                  (the bans, then the brute-force lockouts with their reason)
 //   ban add <address[/prefix]> [ttl_s|-] [reason words...]   (- : the default TTL)
 //   ban remove <address[/prefix]>
+//   unlock <impi|address>     (lifts a brute-force lockout)
 #include "guard/banlist.h"
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 
 namespace imsguard::guard {
 
+class BruteForceGuard;
+// The brute-force guard in force, or null when it is off (a reload may replace or remove it).
+using BruteForceFinder = std::function<BruteForceGuard*()>;
+
 // The answer to one request line (without the transport): lines, last one OK/ERROR.
-std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms);
+std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
+                                BruteForceGuard* bruteforce = nullptr);
 
 class ControlServer {
  public:
-  ControlServer(BanList& bans, uint32_t default_ttl_s) : bans_(bans), default_ttl_s_(default_ttl_s) {}
+  ControlServer(BanList& bans, uint32_t default_ttl_s, BruteForceFinder bruteforce = {})
+      : bans_(bans), default_ttl_s_(default_ttl_s), bruteforce_(std::move(bruteforce)) {}
   ~ControlServer() { stop(); }
   // Binds the socket (replacing a stale one) and serves it on a thread. Error text or "".
   std::string start(const std::string& path);
@@ -30,6 +38,7 @@ class ControlServer {
 
   BanList& bans_;
   uint32_t default_ttl_s_;
+  BruteForceFinder bruteforce_;
   std::string path_;
   int fd_ = -1;
   std::atomic<bool> stop_{false};

@@ -13,12 +13,12 @@ namespace {
 
 ops::Counter& write_failures() {
   static ops::Counter& c =
-      ops::counters().get("imsguard_state_ban_write_failures_total", "ban writes to the state store that failed (retried)");
+      ops::counters().get("imsguard_state_ban_write_failures_total", "ban writes (retried) and lockout publications (not retried) the state store refused");
   return c;
 }
 ops::Counter& remote_bans() {
   static ops::Counter& c =
-      ops::counters().get("imsguard_state_remote_bans_total", "bans and lockouts applied from other edges");
+      ops::counters().get("imsguard_state_remote_bans_total", "bans, unbans and lockouts applied from other edges");
   return c;
 }
 ops::Counter& queue_overflow() {

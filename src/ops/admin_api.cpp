@@ -75,10 +75,8 @@ AdminResponse AdminRouter::handle(const AdminRequest& r) {
   if (r.path.rfind(kApi, 0) != 0) return admin_error(404, "no such endpoint");
   std::string_view rest = std::string_view(r.path).substr(kApi.size());
   if (rest == "bans") return bans(r);
-  if (rest == "registrations") {
-    if (r.method != "GET") return admin_error(405, "GET only");
-    return registrations();
-  }
+  if (rest == "registrations") return registrations(r);
+  if (rest == "lockouts") return lockouts(r);
   if (rest == "config/effective") {
     if (r.method != "GET") return admin_error(405, "GET only");
     std::string yaml;
@@ -108,7 +106,10 @@ AdminResponse AdminRouter::bans(const AdminRequest& r) {
                       {"remaining_s", b.remaining_s},
                       {"hits", b.hits},
                       {"automatic", b.automatic}});
-    return json_response(200, json{{"bans", list}});
+    json locks = json::array();
+    for (const auto& l : backend_.list_lockouts())
+      locks.push_back({{"kind", l.kind}, {"subject", l.subject}, {"reason", l.reason}, {"remaining_s", l.remaining_s}});
+    return json_response(200, json{{"bans", list}, {"lockouts", locks}});
   }
   if (r.method == "POST") {
     json body = json::parse(r.body, nullptr, false);
@@ -148,13 +149,40 @@ AdminResponse AdminRouter::bans(const AdminRequest& r) {
   return admin_error(405, "GET, POST or DELETE");
 }
 
-AdminResponse AdminRouter::registrations() {
+AdminResponse AdminRouter::registrations(const AdminRequest& r) {
+  auto aor = r.query.find("aor");
+  if (r.method == "DELETE") {
+    if (aor == r.query.end() || aor->second.empty()) return admin_error(400, "query parameter \"aor\" is required");
+    auto contact = r.query.find("contact");
+    size_t removed = 0;
+    auto s = backend_.remove_registrations(aor->second, contact == r.query.end() ? std::string() : contact->second, removed);
+    if (!s.ok()) return status_error(s);
+    return json_response(200, json{{"removed", removed}, {"aor", aor->second}});
+  }
+  if (r.method != "GET") return admin_error(405, "GET or DELETE");
   std::vector<AdminBinding> list;
-  auto s = backend_.list_registrations(list);
+  auto s = aor == r.query.end() ? backend_.list_registrations(list) : backend_.registrations_of(aor->second, list);
   if (!s.ok()) return status_error(s);
   json out = json::array();
   for (const auto& b : list) out.push_back(binding_json(b));
   return json_response(200, json{{"registrations", out}});
+}
+
+AdminResponse AdminRouter::lockouts(const AdminRequest& r) {
+  if (r.method == "GET") {
+    json locks = json::array();
+    for (const auto& l : backend_.list_lockouts())
+      locks.push_back({{"kind", l.kind}, {"subject", l.subject}, {"reason", l.reason}, {"remaining_s", l.remaining_s}});
+    return json_response(200, json{{"lockouts", locks}});
+  }
+  if (r.method != "DELETE") return admin_error(405, "GET or DELETE");
+  auto subject = r.query.find("subject");
+  if (subject == r.query.end() || subject->second.empty())
+    return admin_error(400, "query parameter \"subject\" (an IMPI or an address) is required");
+  AdminLockout lifted;
+  auto s = backend_.unlock(subject->second, lifted);
+  if (!s.ok()) return status_error(s);
+  return json_response(200, json{{"unlocked", lifted.subject}, {"kind", lifted.kind}, {"reason", lifted.reason}});
 }
 
 AdminResponse AdminRouter::subscriber(std::string_view impi) {

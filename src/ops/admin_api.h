@@ -34,6 +34,14 @@ struct AdminBinding {
   int64_t expires_in_s = 0;
 };
 
+// A brute-force lockout in force (guard/lockouts.h).
+struct AdminLockout {
+  std::string kind;     // "identity" or "source"
+  std::string subject;  // the IMPI, or the source address (or flow) as the guard keys it
+  std::string reason;
+  int64_t remaining_s = 0;
+};
+
 struct AdminSubscriber {
   std::string impi;
   std::vector<std::string> impus;
@@ -54,6 +62,26 @@ class AdminBackend {
   virtual AdminStatus add_ban(std::string_view prefix, uint32_t ttl_s, std::string_view reason) = 0;
   virtual AdminStatus remove_ban(std::string_view prefix, uint16_t port) = 0;
   virtual AdminStatus list_registrations(std::vector<AdminBinding>& out) = 0;
+  // The live bindings of one AoR ("sip:alice@ims.example"; "alice@ims.example" means sip:).
+  virtual AdminStatus registrations_of(std::string_view aor, std::vector<AdminBinding>& out) {
+    std::vector<AdminBinding> all;
+    if (auto s = list_registrations(all); !s.ok()) return s;
+    for (auto& b : all)
+      if (b.aor == aor) out.push_back(std::move(b));
+    return {};
+  }
+  // Removes the AoR's binding of `contact` (empty: all of them); the flows left without a
+  // binding lose their registration at once. 404 when nothing matched.
+  virtual AdminStatus remove_registrations(std::string_view aor, std::string_view contact, size_t& removed) {
+    (void)aor, (void)contact, (void)removed;
+    return {404, "this node keeps no registrations"};
+  }
+  // Brute-force lockouts in force, and lifting one (`subject` as listed: an IMPI or an address).
+  virtual std::vector<AdminLockout> list_lockouts() { return {}; }
+  virtual AdminStatus unlock(std::string_view subject, AdminLockout& lifted) {
+    (void)subject, (void)lifted;
+    return {404, "no lockouts on this node"};
+  }
   virtual AdminStatus subscriber(std::string_view impi, AdminSubscriber& out) = 0;
   // The configuration in force as YAML (secrets redacted), for `imsguard audit --live`.
   virtual AdminStatus effective_config(std::string& yaml) {
@@ -79,10 +107,12 @@ struct AdminResponse {
 
 // Routes:
 //   GET    /metrics                       Prometheus text
-//   GET    /api/v1/bans                   {"bans":[...]}
+//   GET    /api/v1/bans                   {"bans":[...],"lockouts":[...]}
 //   POST   /api/v1/bans                   {"prefix":"..","ttl_s":N,"reason":".."} -> 201
 //   DELETE /api/v1/bans?prefix=P[&port=N] removes one ban
-//   GET    /api/v1/registrations          {"registrations":[...]}
+//   DELETE /api/v1/lockouts?subject=S     lifts a brute-force lockout (IMPI or address)
+//   GET    /api/v1/registrations[?aor=A]  {"registrations":[...]}, all or one AoR's
+//   DELETE /api/v1/registrations?aor=A[&contact=C]  removes bindings -> {"removed":N}
 //   GET    /api/v1/subscribers/{impi}     a subscriber's state, without secrets
 //   GET    /api/v1/config/effective       the configuration in force, YAML, secrets redacted
 // Every route needs "Authorization: Bearer <token>"; 401 otherwise.
@@ -95,7 +125,8 @@ class AdminRouter {
  private:
   bool authorized(std::string_view authorization) const;
   AdminResponse bans(const AdminRequest& r);
-  AdminResponse registrations();
+  AdminResponse registrations(const AdminRequest& r);
+  AdminResponse lockouts(const AdminRequest& r);
   AdminResponse subscriber(std::string_view impi);
 
   std::string token_;

@@ -1,6 +1,7 @@
 #include "store/sqlite_db.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,7 +132,44 @@ StoreResult<void> create_private_file(const std::string& path) {
   return {};
 }
 
+// Why `path` (a database file) cannot be written, or "" when it can: its file system is
+// mounted read-only, the file is not writable, or its directory is not (SQLite creates the
+// -wal and -shm files beside it).
+std::string read_only_reason(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) return "read-only file system";
+  if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
+    return std::string("the file is not writable by this user: ") + std::strerror(errno);
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "its directory " + dir + " is not writable by this user (SQLite keeps -wal and -shm files there): " +
+           std::strerror(errno);
+  return {};
+}
+
 }  // namespace
+
+std::string SqliteDb::describe(int code, std::string message) const {
+  switch (code & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_PERM:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      break;
+    default:
+      return message;
+  }
+  std::string why = read_only_reason(path_);
+  message += " (" + path_;
+  if (!why.empty()) message += " is read-only: " + why;
+  return message + ")";
+}
 
 SqliteStatement::~SqliteStatement() {
   if (stmt_ != nullptr) {
@@ -178,7 +216,7 @@ StoreResult<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, S
   if (auto r = create_private_file(path); !r) return r.error();
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   if (rc != SQLITE_OK) {
     return unavailable("cannot open database " + path + ": " +
                        (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
@@ -221,12 +259,15 @@ StoreResult<void> SqliteDb::exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string text = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    return unavailable(text);
+    return unavailable(describe(sqlite3_extended_errcode(db_), std::move(text)));
   }
   return {};
 }
 
-std::string SqliteDb::last_error() const { return db_ != nullptr ? sqlite3_errmsg(db_) : "no database"; }
+std::string SqliteDb::last_error() const {
+  if (db_ == nullptr) return "no database";
+  return describe(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_));
+}
 
 int SqliteDb::latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
 

@@ -71,7 +71,9 @@ class SqliteDb {
   StoreResult<SqliteStatement> prepare(std::string_view sql);
   // Runs one or more statements without results.
   StoreResult<void> exec(const char* sql);
-  // The connection's last error message, for composing StoreErrors.
+  // The connection's last error message, for composing StoreErrors. An error of the file
+  // (cannot open, read-only, I/O, full, busy, corrupt) names it, and says "read-only" and
+  // why when the file, its directory or its file system cannot be written.
   std::string last_error() const;
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int changes() const { return sqlite3_changes(db_); }
@@ -81,10 +83,13 @@ class SqliteDb {
   static int latest_schema_version();
 
  private:
-  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   StoreResult<void> migrate();
+  // `message` with the file named (and why it is read-only) when `code` is an error of the file.
+  std::string describe(int code, std::string message) const;
 
   sqlite3* db_;
+  std::string path_;
   int schema_version_ = 0;
   // Looked up by string_view: a statement given as a literal is found without building a string.
   struct SqlHash {

@@ -1,0 +1,104 @@
+#include "ops/activity_log.h"
+
+#include "ops/counters.h"
+
+#include <array>
+#include <chrono>
+
+namespace imsguard::ops {
+
+namespace {
+
+constexpr std::array<Activity, 3> kKinds = {Activity::kRegistration, Activity::kAuthFailure, Activity::kCall};
+
+struct KindState {
+  explicit KindState(Activity kind)
+      : suppressed(counters().get("imsguard_log_lines_suppressed_total{kind=\"" + std::string(activity_name(kind)) + "\"}",
+                                  "info log lines not written: over the cap of 20 a second per kind")) {}
+  ActivityLimiter limiter;
+  Counter& suppressed;
+};
+
+KindState& state_of(Activity kind) {
+  static KindState states[] = {KindState(kKinds[0]), KindState(kKinds[1]), KindState(kKinds[2])};
+  return states[static_cast<size_t>(kind)];
+}
+
+int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string_view activity_name(Activity kind) {
+  switch (kind) {
+    case Activity::kRegistration: return "registration";
+    case Activity::kAuthFailure: return "auth_failure";
+    case Activity::kCall: return "call";
+  }
+  return "other";
+}
+
+ActivityLimiter::Admit ActivityLimiter::admit(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  const int64_t second = now_ms / 1000;
+  if (second != second_) {
+    second_ = second;
+    used_ = 0;
+  }
+  Admit a;
+  if (used_ >= per_second_) {
+    ++held_back_;
+    ++suppressed_total_;
+    return a;
+  }
+  ++used_;
+  a.write = true;
+  a.left_out = held_back_;
+  held_back_ = 0;
+  return a;
+}
+
+uint64_t ActivityLimiter::suppressed_total() const {
+  std::lock_guard lock(mutex_);
+  return suppressed_total_;
+}
+
+std::string activity_line(std::string_view line) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(line.size(), kActivityLineBytes) + 8);
+  for (char ch : line) {
+    if (out.size() >= kActivityLineBytes) {
+      out += "...";
+      break;
+    }
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7f) {
+      out.push_back(ch);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool activity_admitted(Activity kind) {
+  KindState& state = state_of(kind);
+  auto a = state.limiter.admit(steady_ms());
+  if (!a.write) {
+    state.suppressed.inc();
+    return false;
+  }
+  if (a.left_out)
+    spdlog::info("log: {} {} line(s) left out before this one (over {} a second)", a.left_out, activity_name(kind),
+                 kActivityLinesPerSecond);
+  return true;
+}
+
+void log_activity_line(Activity, std::string_view line) { spdlog::info("{}", activity_line(line)); }
+
+}  // namespace imsguard::ops
