@@ -38,6 +38,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   auto o = std::make_shared<RegistrationOptions>();
   auto* cmd = app.add_subcommand("registration", "list or remove the registrations of a running imsguard (admin API)");
   cmd->require_subcommand(1);
+  cmd->fallthrough();  // --config and the other admin options also after `list` or `remove`
   imsguard::cli::add_admin_target_options(cmd, o->target);
 
   auto* list = cmd->add_subcommand("list", "live registrations: AoR, contact, IMPI, transport and source, time left");

@@ -36,6 +36,22 @@ class FakeBackend final : public AdminBackend {
                    "127.0.0.1:5062", 3590});
     return {};
   }
+  std::vector<std::string> removed_registrations, unlocked;
+  AdminStatus remove_registrations(std::string_view aor, std::string_view contact, size_t& n) override {
+    removed_registrations.push_back(std::string(aor) + "#" + std::string(contact));
+    if (aor != "sip:alice@ims.local") return {404, "no registration of " + std::string(aor)};
+    n = contact.empty() ? 2 : 1;
+    return {};
+  }
+  std::vector<AdminLockout> list_lockouts() override {
+    return {{"identity", "alice@ims.local", "failed authentications for this identity from all sources", 42}};
+  }
+  AdminStatus unlock(std::string_view subject, AdminLockout& lifted) override {
+    unlocked.emplace_back(subject);
+    if (subject != "alice@ims.local") return {404, "no lockout for " + std::string(subject)};
+    lifted = list_lockouts().front();
+    return {};
+  }
   AdminStatus subscriber(std::string_view impi, AdminSubscriber& out) override {
     if (impi != "alice@ims.local") return {404, "no subscriber"};
     out.impi = "alice@ims.local";
@@ -64,7 +80,7 @@ class AdminRouterTest : public ::testing::Test {
 };
 
 TEST_F(AdminRouterTest, EveryRouteNeedsTheBearerToken) {
-  for (const char* path : {"/metrics", "/api/v1/bans", "/api/v1/registrations", "/api/v1/subscribers/alice@ims.local",
+  for (const char* path : {"/metrics", "/api/v1/bans", "/api/v1/registrations", "/api/v1/lockouts", "/api/v1/subscribers/alice@ims.local",
                            "/nowhere"}) {
     for (const std::string& auth : {std::string(), std::string("Bearer"), std::string("Bearer wrong"),
                                     "Bearer " + kToken + "x", "Bearer " + kToken.substr(1), "Basic " + kToken,
@@ -146,6 +162,52 @@ TEST_F(AdminRouterTest, ListsRegistrationsOrSaysTheStoreIsDown) {
   EXPECT_EQ(j["registrations"][0]["expires_in_s"], 3590);
   backend.store_down = true;
   EXPECT_EQ(router.handle(request("GET", "/api/v1/registrations")).status, 503);
+}
+
+TEST_F(AdminRouterTest, ListsOneAorsRegistrations) {
+  auto r = request("GET", "/api/v1/registrations");
+  r.query["aor"] = "sip:alice@ims.local";
+  auto mine = json::parse(router.handle(r).body);
+  EXPECT_EQ(mine["registrations"].size(), 1u);
+  r.query["aor"] = "sip:bob@ims.local";
+  auto none = router.handle(r);
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(json::parse(none.body)["registrations"].size(), 0u);
+}
+
+TEST_F(AdminRouterTest, RemovesRegistrationsOfAnAorOrOneContact) {
+  auto r = request("DELETE", "/api/v1/registrations");
+  EXPECT_EQ(router.handle(r).status, 400) << "the AoR is required";
+  r.query["aor"] = "sip:alice@ims.local";
+  auto all = router.handle(r);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(json::parse(all.body)["removed"], 2);
+  r.query["contact"] = "sip:alice@127.0.0.1:5062";
+  EXPECT_EQ(json::parse(router.handle(r).body)["removed"], 1);
+  r.query["aor"] = "sip:nobody@ims.local";
+  EXPECT_EQ(router.handle(r).status, 404);
+  EXPECT_EQ(backend.removed_registrations,
+            (std::vector<std::string>{"sip:alice@ims.local#", "sip:alice@ims.local#sip:alice@127.0.0.1:5062",
+                                      "sip:nobody@ims.local#sip:alice@127.0.0.1:5062"}));
+  EXPECT_EQ(router.handle(request("POST", "/api/v1/registrations")).status, 405);
+}
+
+TEST_F(AdminRouterTest, BansListTheLockoutsAndALockoutIsLifted) {
+  auto bans = json::parse(router.handle(request("GET", "/api/v1/bans")).body);
+  ASSERT_EQ(bans["lockouts"].size(), 1u);
+  EXPECT_EQ(bans["lockouts"][0]["kind"], "identity");
+  EXPECT_EQ(bans["lockouts"][0]["subject"], "alice@ims.local");
+  EXPECT_EQ(bans["lockouts"][0]["reason"], "failed authentications for this identity from all sources");
+  EXPECT_EQ(bans["lockouts"][0]["remaining_s"], 42);
+  auto r = request("DELETE", "/api/v1/lockouts");
+  EXPECT_EQ(router.handle(r).status, 400);
+  r.query["subject"] = "alice@ims.local";
+  auto lifted = router.handle(r);
+  ASSERT_EQ(lifted.status, 200) << lifted.body;
+  EXPECT_EQ(json::parse(lifted.body)["unlocked"], "alice@ims.local");
+  r.query["subject"] = "bob@ims.local";
+  EXPECT_EQ(router.handle(r).status, 404);
+  EXPECT_EQ(backend.unlocked, (std::vector<std::string>{"alice@ims.local", "bob@ims.local"}));
 }
 
 TEST_F(AdminRouterTest, ShowsASubscriber) {
