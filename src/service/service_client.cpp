@@ -17,7 +17,7 @@ namespace {
 
 ops::Counter& handshake_counter() {
   static ops::Counter& c = ops::counters().get("imsguard_service_tls_handshakes_total",
-                                               "mutual TLS connections the core opened to the service box");
+                                               "mutual TLS handshakes the core started with the service box (failed ones included)");
   return c;
 }
 
