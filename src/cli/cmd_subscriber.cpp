@@ -247,7 +247,7 @@ void install_import(CLI::App* parent) {
       auto parsed = imsguard::store::parse_subscriber_csv(text, options);
       for (size_t i = 0; i < parsed.subscribers.size(); ++i)
         if (auto why = unknown_service(known, parsed.subscribers[i].services); !why.empty())
-          std::cerr << o->file << ":" << parsed.lines[i] << ": warning: " << why << "\n";
+          std::cerr << "warning: line " << parsed.lines[i] << " of " << o->file << ": " << why << "\n";
     }
     auto store = open_store("import", o->common, true);
     if (!store) return;
