@@ -5,11 +5,11 @@
 #include "crypto/digest_aka.h"
 #include "crypto/digest_header.h"
 #include "crypto/hex.h"
+#include "crypto/hmac.h"
 #include "crypto/milenage.h"
 #include "sip/uri.h"
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -19,11 +19,6 @@
 namespace imsguard::edge {
 
 namespace {
-
-std::mutex& nc_mutex() {
-  static std::mutex m;
-  return m;
-}
 
 // The AKA nonce's server data binds RAND into the HMAC: a captured (RAND, RES) pair cannot be
 // spliced with fresh server data. The identity is bound too (issue 17 F15).
@@ -186,7 +181,7 @@ Authenticator::Authenticator(AuthenticatorOptions options, store::SubscriberStor
 crypto::NcTracker::Verdict Authenticator::record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms) {
   auto nc = crypto::NcTracker::parse_nc(c.nc);
   if (!nc) return crypto::NcTracker::Verdict::kReplay;
-  std::lock_guard lock(nc_mutex());
+  std::lock_guard lock(nc_mutex_);
   return nc_.check_and_record(c.nonce, issued_at_ms, *nc);
 }
 
@@ -203,11 +198,11 @@ bool Authenticator::decoy_is_aka(std::string_view identity) const {
   // Keyed (the key never leaves the process) and stable (the same name always looks like the
   // same kind of user), with AKA as often as among real subscribers: the scheme of a name
   // says nothing about whether it exists. What the client asks for plays no part.
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), decoy_key_.data(), static_cast<int>(decoy_key_.size()),
-       reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), mac, &len);
-  uint32_t v = (uint32_t{mac[0]} << 24) | (uint32_t{mac[1]} << 16) | (uint32_t{mac[2]} << 8) | mac[3];
+  auto mac = crypto::hmac_sha256(decoy_key_, identity);
+  // No MAC: the scheme most subscribers have, the same for every name (nothing to compare).
+  if (!mac) return aka_share_ >= 0.5;
+  const auto& m = *mac;
+  uint32_t v = (uint32_t{m[0]} << 24) | (uint32_t{m[1]} << 16) | (uint32_t{m[2]} << 8) | m[3];
   return static_cast<double>(v) < aka_share_ * 4294967296.0;
 }
 
@@ -285,7 +280,10 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
     autn = v.value->autn;
   } else {
     // A decoy: random AUTN has the same shape as a real one; only the USIM could tell.
-    RAND_bytes(autn.data(), static_cast<int>(autn.size()));
+    if (RAND_bytes(autn.data(), static_cast<int>(autn.size())) != 1) {
+      error = "no randomness for the decoy AUTN";
+      return std::nullopt;
+    }
   }
   std::string server = nonces_->make(aka_binding(options_.realm, *rand, identity), client_address);
   std::string nonce = crypto::make_aka_nonce(

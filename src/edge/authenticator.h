@@ -17,6 +17,7 @@
 #include "store/subscriber_store.h"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -139,6 +140,7 @@ class Authenticator {
   AuthenticatorOptions options_;
   store::SubscriberStore& subscribers_;
   std::unique_ptr<crypto::NonceAuthority> nonces_;
+  std::mutex nc_mutex_;  // guards nc_ (this authenticator's table, not a process-wide one)
   crypto::NcTracker nc_;
   SqnPool sqns_;
   std::array<uint8_t, 32> decoy_key_{};

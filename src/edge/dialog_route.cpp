@@ -6,7 +6,7 @@
 #include "crypto/hex.h"
 #include "sip/uri.h"
 
-#include <openssl/hmac.h>
+#include "crypto/hmac.h"
 
 #include <charconv>
 
@@ -62,16 +62,16 @@ std::string DialogRoutes::mac(std::string_view caller, std::string_view callee, 
   std::string input;
   input.reserve(caller.size() + callee.size() + call_id.size() + 8);
   input.append("dialog|").append(caller).append("|").append(callee).append("|").append(call_id);
-  unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), out, &len);
-  return crypto::to_hex(std::span<const uint8_t>(out, 12));
+  auto out = crypto::hmac_sha256(key_, input);
+  if (!out) return {};  // no MAC: encode makes no token, decode accepts nothing
+  return crypto::to_hex(std::span<const uint8_t>(out->data(), 12));
 }
 
 std::string DialogRoutes::encode(const DialogFlows& flows, std::string_view call_id) const {
   std::string a = flow_text(flows.caller), b = flow_text(flows.callee);
-  return crypto::to_hex(a) + "." + crypto::to_hex(b) + "." + mac(a, b, call_id);
+  std::string tag = mac(a, b, call_id);
+  if (tag.empty()) return {};  // no MAC, no token: the dialog is not record-routed through it
+  return crypto::to_hex(a) + "." + crypto::to_hex(b) + "." + tag;
 }
 
 std::optional<DialogFlows> DialogRoutes::decode(std::string_view token, std::string_view call_id) const {
@@ -83,7 +83,8 @@ std::optional<DialogFlows> DialogRoutes::decode(std::string_view token, std::str
   auto b = crypto::from_hex(token.substr(d1 + 1, d2 - d1 - 1));
   if (!a || !b) return std::nullopt;
   std::string ta(a->begin(), a->end()), tb(b->begin(), b->end());
-  if (!crypto::constant_time_equal(mac(ta, tb, call_id), token.substr(d2 + 1))) return std::nullopt;
+  std::string expected = mac(ta, tb, call_id);
+  if (expected.empty() || !crypto::constant_time_equal(expected, token.substr(d2 + 1))) return std::nullopt;
   auto caller = parse_flow_text(ta);
   auto callee = parse_flow_text(tb);
   if (!caller || !callee) return std::nullopt;

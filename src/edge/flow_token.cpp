@@ -3,7 +3,7 @@
 #include "crypto/ct.h"
 #include "crypto/hex.h"
 
-#include <openssl/hmac.h>
+#include "crypto/hmac.h"
 
 #include <charconv>
 #include <chrono>
@@ -45,11 +45,9 @@ std::string mac_of(const std::array<uint8_t, FlowTokens::kKeyBytes>& key, std::s
   input += binding;
   input += "|";
   input += plain;
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), mac, &len);
-  return crypto::to_hex(std::span<const uint8_t>(mac, kMacBytes));
+  auto mac = crypto::hmac_sha256(key, input);
+  if (!mac) return {};  // no MAC: encode makes an empty token, decode accepts nothing
+  return crypto::to_hex(std::span<const uint8_t>(mac->data(), kMacBytes));
 }
 
 }  // namespace
@@ -65,7 +63,10 @@ std::string FlowTokens::encode(const net::Flow& flow, FlowPurpose purpose, std::
                       std::string(config::transport_name(flow.transport)) + "/" + flow.address.to_string() + "/" +
                       std::to_string(flow.port) + "/" + std::to_string(flow.connection_id) + "/" +
                       std::to_string(flow.local_port);
-  return crypto::to_hex(plain) + "." + mac_of(key_, plain, binding);
+  std::string mac = mac_of(key_, plain, binding);
+  // Without a MAC there is no token: an empty one routes nothing (fail closed).
+  if (mac.empty()) return {};
+  return crypto::to_hex(plain) + "." + mac;
 }
 
 std::optional<net::Flow> FlowTokens::decode(std::string_view token, FlowPurpose purpose, std::string_view binding,
@@ -75,7 +76,8 @@ std::optional<net::Flow> FlowTokens::decode(std::string_view token, FlowPurpose 
   auto bytes = crypto::from_hex(token.substr(0, dot));
   if (!bytes) return std::nullopt;
   std::string plain(bytes->begin(), bytes->end());
-  if (!crypto::constant_time_equal(mac_of(key_, plain, binding), token.substr(dot + 1))) return std::nullopt;
+  std::string mac = mac_of(key_, plain, binding);
+  if (mac.empty() || !crypto::constant_time_equal(mac, token.substr(dot + 1))) return std::nullopt;
   std::vector<std::string_view> parts;
   std::string_view rest = plain;
   for (size_t slash; (slash = rest.find('/')) != std::string_view::npos; rest.remove_prefix(slash + 1))

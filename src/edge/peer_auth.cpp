@@ -6,7 +6,7 @@
 #include "sip/lex.h"
 #include "sip/parser.h"
 
-#include <openssl/hmac.h>
+#include "crypto/hmac.h"
 
 #include <charconv>
 #include <fstream>
@@ -66,11 +66,9 @@ std::string PeerAuth::mac(const sip::Message& m, int64_t ts) const {
   for (const sip::HeaderField& f : m.headers())
     if (f.id == sip::HeaderId::kPAssertedIdentity) field(in, f.value);
   field(in, crypto::hex_digest(crypto::HashAlgorithm::kSha256, m.body()));
-  unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(in.data()),
-       in.size(), out, &len);
-  return crypto::to_hex(std::span<const uint8_t>(out, kMacBytes));
+  auto out = crypto::hmac_sha256(key_, in);
+  if (!out) return {};  // no MAC: sign() signs nothing, verify() accepts nothing
+  return crypto::to_hex(std::span<const uint8_t>(out->data(), kMacBytes));
 }
 
 std::optional<std::string> PeerAuth::sign(std::string_view request, int64_t now_unix_s) const {
@@ -83,7 +81,9 @@ std::optional<std::string> PeerAuth::sign(std::string_view request, int64_t now_
   out.reserve(request.size() + 80);
   out += request.substr(0, eol + 2);
   out += kHeader;
-  out += ": ts=" + std::to_string(now_unix_s) + ";mac=" + mac(m, now_unix_s) + "\r\n";
+  std::string signature = mac(m, now_unix_s);
+  if (signature.empty()) return std::nullopt;
+  out += ": ts=" + std::to_string(now_unix_s) + ";mac=" + signature + "\r\n";
   out += request.substr(eol + 2);
   return out;
 }
@@ -104,7 +104,8 @@ PeerAuth::Verdict PeerAuth::verify(const sip::Message& m, int64_t now_unix_s) co
   auto [end, ec] = std::from_chars(v.data() + 3, v.data() + semi, ts);
   if (ec != std::errc() || end != v.data() + semi) return Verdict::kMalformed;
   // The MAC first: a stale verdict must not tell a forger anything a bad MAC would not.
-  if (!crypto::constant_time_equal(mac(m, ts), v.substr(semi + 5))) return Verdict::kBadMac;
+  std::string expected = mac(m, ts);
+  if (expected.empty() || !crypto::constant_time_equal(expected, v.substr(semi + 5))) return Verdict::kBadMac;
   if (ts > now_unix_s + window_s_ || ts < now_unix_s - window_s_) return Verdict::kStale;
   return Verdict::kValid;
 }
