@@ -122,33 +122,33 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
   // is not: it would let anyone lock its victim out). A replayed nonce count is a
   // retransmission of an answer already checked (a slow reply under load), not a new guess.
   const bool guess = info.event == AuthEvent::kFailed && info.answered_our_challenge && !info.replay;
-  // Totals across all edges (shared state), counted before taking the local locks: a Redis
-  // round trip must not hold a slot lock. Registered flows are counted per flow, locally.
-  uint64_t shared_source = 0, shared_impi = 0;
+  // Counted across all edges too (shared state): queued here, added up in the store off
+  // this thread, and a total that reaches the threshold locks out through on_shared_total.
+  // Registered flows are counted per flow, locally.
   std::string source_text, impi_text;
   if (shared_ && guess) {
     const int64_t window_ms = static_cast<int64_t>(thresholds_.window_s.load(std::memory_order_relaxed)) * 1000;
     if (!ctx.registered) {
       source_text = "src:" + ctx.flow.address.to_string();
-      shared_source = shared_->count_failure(source_text, window_ms).value_or(0);
+      shared_->count_failure(source_text, window_ms);
     }
     if (!claimed.empty()) {
       impi_text = "impi:" + std::string(claimed);
-      shared_impi = shared_->count_failure(impi_text, window_ms).value_or(0);
+      shared_->count_failure(impi_text, window_ms);
     }
   }
   if (guess) {
     source_lock_ms = sources_.with(source_key(ctx), now, [&](State& s, bool) -> int64_t {
       roll(s, now);
       ++s.failures;
-      if (std::max<uint64_t>(s.failures, shared_source) >= config.max_failures) return lock(s, now);
+      if (s.failures >= config.max_failures) return lock(s, now);
       return 0;
     });
   }
   impi_lock_ms = impis_.with(impi_key, now, [&](State& s, bool) -> int64_t {
     roll(s, now);
     ++s.challenges;  // every answer but success carries a fresh challenge
-    if (guess && std::max<uint64_t>(++s.failures, shared_impi) >= config.per_impi_distributed) {
+    if (guess && ++s.failures >= config.per_impi_distributed) {
       why = "failed authentications for this identity from all sources";
       return lock(s, now);
     }
@@ -191,6 +191,33 @@ int64_t BruteForceGuard::source_locked_ms(const Context& ctx) const {
 
 int64_t BruteForceGuard::impi_locked_ms(std::string_view impi, int64_t now_ms) const {
   return impis_.with(impi_hash(impi), now_ms, [&](State& s, bool) { return std::max<int64_t>(0, s.locked_until_ms - now_ms); });
+}
+
+int64_t BruteForceGuard::on_shared_total(std::string_view key, uint64_t total, int64_t now_ms) {
+  const config::BruteForceGuard config = settings();
+  auto decide = [&](uint32_t threshold) {
+    return [&, threshold](State& s, bool) -> int64_t {
+      if (s.locked_until_ms > now_ms || total < threshold) return 0;
+      return lock(s, now_ms);
+    };
+  };
+  int64_t lock_ms = 0;
+  std::string reason;
+  if (key.rfind("impi:", 0) == 0 && key.size() > 5) {
+    lock_ms = impis_.with(impi_hash(key.substr(5)), now_ms, decide(config.per_impi_distributed));
+    reason = "failed authentications for this identity from all sources";
+  } else if (key.rfind("src:", 0) == 0) {
+    auto p = parse_prefix(key.substr(4));
+    if (!p || p->bits != 128) return 0;
+    lock_ms = sources_.with(hash_address(p->address, 0xbf), now_ms, decide(config.max_failures));
+    reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
+             std::to_string(config.window_s) + " s on all edges";
+  }
+  if (lock_ms == 0) return 0;
+  lockouts_.inc();
+  ops::events().emit({"bruteforce", std::string(key), "", "lockout",
+                      reason + "; locked for " + std::to_string(lock_ms / 1000) + " s"});
+  return lock_ms;
 }
 
 void BruteForceGuard::apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms) {

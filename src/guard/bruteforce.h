@@ -21,13 +21,15 @@ namespace imsguard::guard {
 // Failure counts and lockouts shared by the edges of one domain (see guard/state_sync.h), so
 // a brute force split across edges is counted once and locked out everywhere. Keys are
 // "impi:<user@host>" (lowercase) and "src:<address>".
+// Both calls only queue: they run on the SIP worker that handles the failed REGISTER, which
+// must never wait for the store. The store round trip happens on StateSync's thread, which
+// hands the total across edges back through BruteForceGuard::on_shared_total.
 class SharedFailures {
  public:
   virtual ~SharedFailures() = default;
-  // Counts one failure for `key` across all edges within `window_ms`; the total, or nullopt
-  // when the shared state cannot be reached (local counts then decide alone).
-  virtual std::optional<uint64_t> count_failure(std::string_view key, int64_t window_ms) = 0;
-  // Tells every edge that `key` is locked out for `lock_ms` from now.
+  // Counts one failure for `key` across all edges within `window_ms` (queued).
+  virtual void count_failure(std::string_view key, int64_t window_ms) = 0;
+  // Tells every edge that `key` is locked out for `lock_ms` from now (queued).
   virtual void publish_lockout(std::string_view key, int64_t lock_ms) = 0;
 };
 
@@ -43,6 +45,11 @@ class BruteForceGuard final : public Guard {
   // A lockout decided elsewhere (another edge): `key` as in SharedFailures, until_ms on the
   // guards' clock. A key this guard cannot parse is ignored.
   void apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms);
+  // The total of `key`'s failures across all edges, as the shared store counted it (off the
+  // hot path, after count_failure): locks `key` out here when it reaches the threshold
+  // (max_failures for a source, per_impi_distributed for an identity). The lockout's length
+  // in ms when this call locked it (for the caller to publish), else 0.
+  int64_t on_shared_total(std::string_view key, uint64_t total, int64_t now_ms);
   std::string_view name() const override { return "bruteforce"; }
   Verdict on_request(const Context& ctx, const sip::Message& msg) override;
   void on_auth(const Context& ctx, const sip::Message& msg, const AuthInfo& info) override;

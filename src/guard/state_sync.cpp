@@ -121,16 +121,48 @@ void StateSync::on_unban(const Prefix& prefix, uint16_t port) {
   }
 }
 
-std::optional<uint64_t> StateSync::count_failure(std::string_view key, int64_t window_ms) {
-  auto r = store_.add_count(key, window_ms);
-  if (!r) return std::nullopt;
-  return r.value();
+void StateSync::count_failure(std::string_view key, int64_t window_ms) {
+  {
+    std::lock_guard lock(mu_);
+    // Bounded like the ban queue: beyond it a failure is counted by this edge alone.
+    if (pending_failures_.size() >= options_.max_pending) {
+      queue_overflow().inc();
+      return;
+    }
+    pending_failures_.emplace_back(key, window_ms);
+  }
+  wake_.notify_one();  // a brute force is counted across edges now, not at the next poll
 }
 
 void StateSync::publish_lockout(std::string_view key, int64_t lock_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (pending_lockouts_.size() >= options_.max_pending) {
+      queue_overflow().inc();
+      return;  // the lockout stays local
+    }
+    pending_lockouts_.emplace_back(key, wall_ms() + lock_ms);
+  }
+  wake_.notify_one();
+}
+
+void StateSync::flush_failures() {
+  std::vector<std::pair<std::string, int64_t>> failures, lockouts;
+  {
+    std::lock_guard lock(mu_);
+    failures.swap(pending_failures_);
+    lockouts.swap(pending_lockouts_);
+  }
+  for (const auto& [key, window_ms] : failures) {
+    auto total = store_.add_count(key, window_ms);
+    if (!total) continue;  // the shared state is down: local counts decide alone
+    if (!bruteforce_) continue;
+    if (int64_t lock_ms = bruteforce_->on_shared_total(key, total.value(), mono_ms()))
+      lockouts.emplace_back(key, wall_ms() + lock_ms);
+  }
   // On the failure path (rare for real users); a failure leaves the lockout local.
-  auto r = store_.put_lock({std::string(key), wall_ms() + lock_ms});
-  if (!r) write_failures().inc();
+  for (const auto& [key, until_ms] : lockouts)
+    if (!store_.put_lock({key, until_ms})) write_failures().inc();
 }
 
 bool StateSync::flush() {
@@ -197,6 +229,7 @@ void StateSync::poll() {
 
 bool StateSync::sync_once() {
   std::lock_guard lock(sync_mu_);
+  if (store_.shared()) flush_failures();
   bool flushed = flush();
   poll();
   if (flushed) flushed = flush();  // a republish may have queued bans
@@ -211,7 +244,8 @@ bool StateSync::sync_once() {
 void StateSync::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms));
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                   [this] { return stopping_ || !pending_failures_.empty() || !pending_lockouts_.empty(); });
     if (stopping_) break;
     lock.unlock();
     sync_once();

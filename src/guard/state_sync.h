@@ -3,8 +3,8 @@
 // are written to it (persisted across restarts with SQLite, shared with the other edges with
 // Redis), bans and lockouts made by other edges are polled from it and applied here, and a
 // brute force is counted across edges. The guards keep deciding from memory on the hot path;
-// only this object talks to the store, from its own thread (except the failure counters,
-// which run on the failure path itself: see SharedFailures).
+// only this object talks to the store, from its own thread (the failure counts too: the
+// guard queues them, see SharedFailures).
 //
 // When the store cannot be reached, writes wait in a bounded queue (coalesced per ban) and
 // are retried; after the shared store comes back every local ban is published again (Redis
@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace imsguard::guard {
 
@@ -55,7 +56,7 @@ class StateSync final : public BanObserver, public SharedFailures {
   void on_ban(const BanInfo& ban) override;
   void on_unban(const Prefix& prefix, uint16_t port) override;
   // SharedFailures
-  std::optional<uint64_t> count_failure(std::string_view key, int64_t window_ms) override;
+  void count_failure(std::string_view key, int64_t window_ms) override;
   void publish_lockout(std::string_view key, int64_t lock_ms) override;
 
   size_t pending() const;
@@ -69,6 +70,8 @@ class StateSync final : public BanObserver, public SharedFailures {
   using Key = std::pair<std::string, uint16_t>;
   void run();
   bool flush();
+  // Adds the queued failures in the store and writes the queued lockouts.
+  void flush_failures();
   void poll();
   void apply(const store::GuardChanges& changes);
   void apply_ban(const store::BanRecord& b, int64_t mono_now, int64_t wall_now);
@@ -81,6 +84,9 @@ class StateSync final : public BanObserver, public SharedFailures {
 
   mutable std::mutex mu_;
   std::map<Key, std::optional<store::BanRecord>> pending_;  // nullopt: remove
+  // Failures to count in the store (key, window) and lockouts to publish (key, lock_ms).
+  std::vector<std::pair<std::string, int64_t>> pending_failures_;
+  std::vector<std::pair<std::string, int64_t>> pending_lockouts_;
   std::condition_variable wake_;
   bool stopping_ = false;
   bool started_ = false;

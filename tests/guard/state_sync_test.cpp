@@ -10,8 +10,10 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <mutex>
 
 namespace imsguard::guard {
 namespace {
@@ -41,20 +43,24 @@ class FakeSharedStore final : public store::GuardStateStore {
     return out;
   }
   uint64_t generation() const override { return generation_; }
+  // Called from the sync thread (counts and lockouts are queued by the guard).
   store::StoreResult<uint64_t> add_count(std::string_view key, int64_t) override {
+    std::lock_guard lock(mutex);
     if (down) return store::unavailable("down");
     return ++counts[std::string(key)];
   }
   store::StoreResult<void> put_lock(const store::LockRecord& l) override {
+    std::lock_guard lock(mutex);
     locks.push_back(l);
     return {};
   }
 
+  std::mutex mutex;
   store::MemoryGuardStore bans;
   store::GuardChanges incoming;
   std::map<std::string, uint64_t> counts;
   std::vector<store::LockRecord> locks;
-  bool down = false;
+  std::atomic<bool> down{false};
   uint64_t generation_ = 0;
 };
 
@@ -208,9 +214,12 @@ TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
   StateSync sync(bans, &bf, shared);
   ASSERT_EQ(sync.start(), "");
   const int64_t now = StateSync::mono_ms();
+  // A failure is only queued on the worker; the sync thread (or this round) counts it.
   fail(bf, flow("192.0.2.1"), "alice", now);
+  sync.sync_once();
   EXPECT_EQ(bf.impi_locked_ms("alice@ims.local", now), 0);  // 3 of 4 in all
-  fail(bf, flow("192.0.2.2"), "alice", now);                // the 4th: locked here...
+  fail(bf, flow("192.0.2.2"), "alice", now);                // the 4th (2 here: under the threshold alone)...
+  sync.sync_once();                                          // ...counted in the store: locked here...
   EXPECT_GT(bf.impi_locked_ms("alice@ims.local", now), 0);
   ASSERT_EQ(shared.locks.size(), 1u);                        // ...and published for the others
   EXPECT_EQ(shared.locks[0].key, "impi:alice@ims.local");
