@@ -6,7 +6,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "net/tls_context.h"
 #include "ops/counters.h"
@@ -46,6 +48,30 @@ size_t complete_message(std::string_view data) {
   }
   if (body > kMaxAnswer) return 0;
   return data.size() >= end + 4 + body ? end + 4 + body : 0;
+}
+
+// Connects `socket` to `to`, waiting at most `timeout`: "" on success, else why not.
+std::string connect_within(asio::basic_socket<asio::ip::tcp>& socket, const asio::ip::tcp::endpoint& to,
+                           std::chrono::milliseconds timeout) {
+  asio::error_code ec;
+  socket.open(to.protocol(), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) return ec.message();
+  socket.connect(to, ec);
+  if (ec == asio::error::in_progress || ec == asio::error::would_block) {
+    pollfd p{socket.native_handle(), POLLOUT, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (ready == 0) return "connect timed out after " + std::to_string(timeout.count()) + " ms";
+    if (ready < 0) return std::strerror(errno);
+    int so_error = 0;
+    socklen_t len = sizeof so_error;
+    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) return std::strerror(errno);
+    if (so_error != 0) return std::strerror(so_error);
+    ec.clear();
+  }
+  if (ec) return ec.message();
+  socket.non_blocking(false, ec);  // the exchange itself blocks, bounded by SO_RCVTIMEO/SO_SNDTIMEO
+  return ec ? ec.message() : std::string();
 }
 
 }  // namespace
@@ -111,12 +137,13 @@ std::unique_ptr<ServiceClient::Connection> ServiceClient::connect(std::string& e
     error = "bad servicebox address " + box_.address;
     return nullptr;
   }
-  c->stream.lowest_layer().connect({address, box_.port}, ec);
-  if (ec) {
-    error = "servicebox unreachable: " + ec.message();
+  auto ms = options_.timeout.count();
+  // A connect to a box that drops our SYNs would wait for the kernel's retries (minutes):
+  // it gets the same bound as a read or a write.
+  if (auto why = connect_within(c->stream.lowest_layer(), {address, box_.port}, options_.timeout); !why.empty()) {
+    error = "servicebox unreachable: " + why;
     return nullptr;
   }
-  auto ms = options_.timeout.count();
   timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
   int fd = c->stream.lowest_layer().native_handle();
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -5,7 +5,7 @@
 // gives it back after a complete answer, so steady traffic pays one handshake per
 // concurrent worker rather than one per request. A pooled connection the box has closed
 // (idle timeout, restart) is noticed before use or on the first write/read and replaced
-// once. Bounded by a receive timeout.
+// once. Connect, each read and each write are bounded by the timeout.
 #include <asio/ssl/context.hpp>
 
 #include <atomic>
