@@ -1,4 +1,4 @@
-#include "edge/node.h"
+#include "app/node.h"
 
 #include "config/effective.h"
 #include "config/reload_policy.h"
@@ -19,6 +19,8 @@
 #include "ops/admin_server.h"
 #include "ops/events.h"
 #include "ops/gauges.h"
+#include "service/core_router.h"
+#include "service/service_node.h"
 #include "store/provisioning.h"
 #include "store/state.h"
 
@@ -34,7 +36,16 @@
 #include <filesystem>
 #include <sstream>
 
-namespace imsguard::edge {
+namespace imsguard::app {
+
+using edge::CachedSubscriberStore;
+using edge::Edge;
+using edge::EdgeDeps;
+using edge::NodeAdmin;
+using edge::Proxy;
+using edge::Registrar;
+using edge::RegistrarDeps;
+using edge::WriteBehindBindingStore;
 
 struct Node::Impl {
   config::Config config;
@@ -49,7 +60,9 @@ struct Node::Impl {
   bool demo = false;      // seed demo subscribers into an empty store (Node's constructor)
   std::string demo_file;  // set only when the file exists
   std::vector<std::string> demo_lines;
-  std::unique_ptr<ServiceRoles> service_roles;  // servicebox / core I-S routing, when linked in
+  // The I-S roles: the service box (servicebox role) and the core's service routing (core role).
+  std::unique_ptr<service::ServiceNode> service_box;
+  std::unique_ptr<service::CoreRouter> service_router;
   store::BindingStore* bindings = nullptr;  // what the registrar uses (the cache or the store)
   // The admin API (admin.token set): metrics and ban/registration/subscriber views.
   std::unique_ptr<NodeAdmin> admin_backend;
@@ -196,6 +209,27 @@ Node::~Node() { stop(); }
 
 namespace {
 
+// The I-S roles inside `imsguard run`: certificates under <data_dir>/pki are created when
+// missing (the core and the box share them in one process), the service box runs on the
+// node's own stores, and the core's service router goes to the edge's constructor.
+std::string start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
+  const auto& c = n.config;
+  if (!c.has_role("servicebox") && !c.has_role("core")) return {};
+  std::string pki = c.data_dir + "/pki";
+  if (auto err = service::ensure_service_pki(pki); !err.empty()) return err;
+  auto files = service::default_service_files(pki);
+  if (c.has_role("servicebox")) {
+    n.service_box = std::make_unique<service::ServiceNode>(c, files);
+    if (auto err = n.service_box->start(n.subscriber_cache.get(), &bindings); !err.empty()) return err;
+  }
+  if (c.has_role("core")) {
+    std::string error;
+    n.service_router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache, error);
+    if (!n.service_router) return "core service routing: " + error;
+  }
+  return {};
+}
+
 // Everything start() does; on an error what was made so far stays for start() to undo.
 std::string start_parts(Node::Impl& n) {
   auto& c = n.config;
@@ -242,13 +276,9 @@ std::string start_parts(Node::Impl& n) {
     opts.tls = tls.context;
   }
 
-  if (const auto& start_services = service_role_starter(); start_services && (c.has_role("servicebox") || c.has_role("core"))) {
-    std::string service_error;
-    n.service_roles = start_services(c, *n.subscriber_cache, *bindings, service_error);
-    if (!n.service_roles) return service_error;
-  }
-  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings);
-  n.edge = std::make_unique<Edge>(c, n.registrar.get());
+  if (auto err = start_service_roles(n, *bindings); !err.empty()) return err;
+  // Everything the edge works with exists before it: the guards, the registrar, the
+  // transports it sends on (they start receiving only once the edge exists).
   std::string guard_error;
   n.guards = guard::Chain::create(c, guard_error);
   if (!n.guards) return "guards: " + guard_error;
@@ -257,11 +287,17 @@ std::string start_parts(Node::Impl& n) {
     n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard);
     if (auto err = n.state_sync->start(); !err.empty()) return "state: " + err;
   }
-  n.edge->set_guards(n.guards.get());
-  n.registrar->set_guards(n.guards.get());
-  n.server = std::make_unique<net::Server>(opts, *n.edge);
-  n.registrar->set_sender(n.server.get());
-  if (auto err = n.server->start(); !err.empty()) return "cannot listen: " + err;
+  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &ops::counters()});
+  if (!n.registrar->ready()) return "registrar: no authenticator (see the log)";
+  n.server = std::make_unique<net::Server>(opts);
+  EdgeDeps deps;
+  deps.registrar = n.registrar.get();
+  deps.guards = n.guards.get();
+  deps.sender = n.server.get();
+  deps.services = n.service_router.get();
+  deps.metrics = &ops::counters();
+  n.edge = std::make_unique<Edge>(c, std::move(deps));
+  if (auto err = n.server->start(*n.edge); !err.empty()) return "cannot listen: " + err;
   n.bindings = bindings;
   if (auto err = start_admin(n); !err.empty()) return err;
   return {};
@@ -363,8 +399,9 @@ void Node::stop() {
   if (impl_ && impl_->admin_server) impl_->admin_server->stop();
   if (impl_) impl_->gauges.clear();
   if (impl_ && impl_->edge) impl_->edge->stop_timers();  // they send through the server
+  if (impl_ && impl_->service_router) impl_->service_router->stop();  // its late answers too
   if (impl_ && impl_->server) impl_->server->stop();
-  if (impl_ && impl_->service_roles) impl_->service_roles->stop();
+  if (impl_ && impl_->service_box) impl_->service_box->stop();
   if (impl_ && impl_->guards) impl_->guards->stop_control();
   if (impl_ && impl_->state_sync) impl_->state_sync->stop();  // bans reach the store
   if (impl_ && impl_->binding_cache) impl_->binding_cache->flush();  // every binding reaches the store
@@ -387,7 +424,7 @@ std::string Node::banner() const {
   else out << "security events: " << c.events_output << "\n";
   if (!impl_->demo_file.empty())
     out << "demo subscribers (digest and IMS AKA credentials): " << impl_->demo_file << "\n";
-  if (impl_->service_roles) out << impl_->service_roles->banner();
+  if (impl_->service_box) out << impl_->service_box->banner();
   if (impl_->admin_server)
     out << "admin API and metrics: http://" << c.admin.listen.address << ":" << impl_->admin_server->port()
         << "/metrics (Authorization: Bearer <admin.token>)\n";
@@ -403,4 +440,4 @@ std::string Node::counters_summary() const {
   return out.str();
 }
 
-}  // namespace imsguard::edge
+}  // namespace imsguard::app

@@ -1,6 +1,9 @@
 #pragma once
-// A running imsguard process: the roles of one config assembled (state, PKI, registrar,
-// edge, transports), started and stopped as a unit. `imsguard run` is a thin shell over it.
+// The composition root: a running imsguard process, every role of one config (state, PKI,
+// guards, registrar, edge, transports, the service box and the core's service routing,
+// the admin API) built here with its dependencies passed to its constructor, started and
+// stopped as a unit. Nothing below src/app finds a collaborator through a global or is
+// finished by a setter. `imsguard run` is a thin shell over it.
 #include "config/config.h"
 
 #include <spdlog/common.h>
@@ -10,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace imsguard::edge {
+namespace imsguard::app {
 
 // "trace" ... "error" (log.level) as an spdlog level; nullopt for anything else.
 std::optional<spdlog::level::level_enum> log_level(std::string_view name);
@@ -58,4 +61,4 @@ class Node {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace imsguard::edge
+}  // namespace imsguard::app

@@ -1,9 +1,9 @@
 // `imsguard run`: starts the roles named in the configuration (the embedded default when
 // no --config is given) and runs until SIGINT/SIGTERM or --duration. SIGHUP re-reads the
-// --config file and applies what can change in a running process (edge::Node::reload).
+// --config file and applies what can change in a running process (app::Node::reload).
 #include "cli/command.h"
 #include "config/config.h"
-#include "edge/node.h"
+#include "app/node.h"
 #include "ops/events.h"
 
 #include <signal.h>
@@ -19,7 +19,7 @@ namespace {
 // Re-reads `path` and applies it; a config with errors is refused and the running one kept.
 // Says key by key what it applied and what needs a restart; "reloaded" only when everything
 // that changed is in force.
-void reload(imsguard::edge::Node& node, const std::string& path, const std::string& data_dir) {
+void reload(imsguard::app::Node& node, const std::string& path, const std::string& data_dir) {
   auto& events = imsguard::ops::events();
   if (path.empty()) {
     spdlog::warn("SIGHUP: no --config file to re-read (the embedded default cannot change)");
@@ -68,7 +68,7 @@ void reload(imsguard::edge::Node& node, const std::string& path, const std::stri
 }
 
 // Waits for SIGINT/SIGTERM (or the end of `duration_s` when non-zero), reloading on SIGHUP.
-void serve(imsguard::edge::Node& node, const sigset_t& signals, unsigned duration_s, const std::string& path,
+void serve(imsguard::app::Node& node, const sigset_t& signals, unsigned duration_s, const std::string& path,
            const std::string& data_dir) {
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(duration_s);
   for (;;) {
@@ -117,7 +117,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    imsguard::edge::Node node(std::move(config), opts->config.empty() || opts->demo);
+    imsguard::app::Node node(std::move(config), opts->config.empty() || opts->demo);
     if (auto err = node.start(); !err.empty()) {
       std::cerr << "imsguard run: " << err << "\n";
       imsguard::cli::exit_status() = 1;

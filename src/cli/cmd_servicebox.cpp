@@ -3,9 +3,7 @@
 // the same data_dir state as the core for the revocation view (SQLite state).
 #include "cli/command.h"
 #include "config/config.h"
-#include "edge/proxy.h"
 #include "ops/events.h"
-#include "service/core_router.h"
 #include "service/service_node.h"
 
 #include <signal.h>
@@ -14,52 +12,6 @@
 #include <iostream>
 
 namespace {
-
-// The I-S roles inside `imsguard run`: certificates under <data_dir>/pki are created when
-// missing (the core and the box share them in one process), the service box runs on the
-// node's own stores, and the core's service routing is installed into the edge's proxy.
-class RunServiceRoles final : public imsguard::edge::ServiceRoles {
- public:
-  std::string start(const imsguard::config::Config& config, imsguard::store::SubscriberStore& subscribers,
-                    imsguard::store::BindingStore& bindings) {
-    std::string pki = config.data_dir + "/pki";
-    if (auto err = imsguard::service::ensure_service_pki(pki); !err.empty()) return err;
-    auto files = imsguard::service::default_service_files(pki);
-    if (config.has_role("servicebox")) {
-      node_ = std::make_unique<imsguard::service::ServiceNode>(config, files);
-      if (auto err = node_->start(&subscribers, &bindings); !err.empty()) return err;
-    }
-    if (config.has_role("core")) {
-      std::string error;
-      router_ = imsguard::service::CoreRouter::create(config, files, pki + "/core.key", subscribers, error);
-      if (!router_) return "core service routing: " + error;
-      imsguard::edge::set_service_router(router_.get());
-    }
-    return {};
-  }
-  void stop() override {
-    imsguard::edge::set_service_router(nullptr);
-    if (node_) node_->stop();
-  }
-  std::string banner() const override { return node_ ? node_->banner() : std::string(); }
-  ~RunServiceRoles() override { stop(); }
-
- private:
-  std::unique_ptr<imsguard::service::ServiceNode> node_;
-  std::unique_ptr<imsguard::service::CoreRouter> router_;
-};
-
-[[maybe_unused]] const bool installed = [] {
-  imsguard::edge::set_service_role_starter(
-      [](const imsguard::config::Config& config, imsguard::store::SubscriberStore& subscribers,
-         imsguard::store::BindingStore& bindings, std::string& error) -> std::unique_ptr<imsguard::edge::ServiceRoles> {
-        auto roles = std::make_unique<RunServiceRoles>();
-        error = roles->start(config, subscribers, bindings);
-        if (!error.empty()) return nullptr;
-        return roles;
-      });
-  return true;
-}();
 
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   struct Options {

@@ -1,6 +1,6 @@
 #pragma once
 // Which keys SIGHUP applies to a running process: the one table of the reload policy.
-// edge::Node::reload applies exactly these and names every other changed key as needing a
+// app::Node::reload applies exactly these and names every other changed key as needing a
 // restart; the reload e2e test changes each reloadable key and checks that it was applied.
 #include <string_view>
 

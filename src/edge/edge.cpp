@@ -4,6 +4,7 @@
 #include "edge/proxy.h"
 #include "edge/received_from.h"
 #include "edge/registrar.h"
+#include "edge/service_router.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
@@ -19,37 +20,36 @@ namespace imsguard::edge {
 
 // Counters of the edge's own decisions; the guards and transports count theirs.
 struct EdgeCounters {
-  ops::Counter& parsed = ops::counters().get("imsguard_edge_messages_total{outcome=\"parsed\"}", "messages by outcome");
-  ops::Counter& rejected_parse = ops::counters().get("imsguard_edge_messages_total{outcome=\"rejected_parse\"}");
-  ops::Counter& dropped_parse = ops::counters().get("imsguard_edge_messages_total{outcome=\"dropped_parse\"}");
-  ops::Counter& rejected_sanity = ops::counters().get("imsguard_edge_messages_total{outcome=\"rejected_sanity\"}");
-  ops::Counter& responses_absorbed = ops::counters().get("imsguard_edge_messages_total{outcome=\"response_absorbed\"}");
+  explicit EdgeCounters(ops::CounterRegistry& registry) : m(registry) {}
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& parsed = m.get("imsguard_edge_messages_total{outcome=\"parsed\"}", "messages by outcome");
+  ops::Counter& rejected_parse = m.get("imsguard_edge_messages_total{outcome=\"rejected_parse\"}");
+  ops::Counter& dropped_parse = m.get("imsguard_edge_messages_total{outcome=\"dropped_parse\"}");
+  ops::Counter& rejected_sanity = m.get("imsguard_edge_messages_total{outcome=\"rejected_sanity\"}");
+  ops::Counter& responses_absorbed = m.get("imsguard_edge_messages_total{outcome=\"response_absorbed\"}");
   // One counter per method (kUnknown counts as "other"), indexed by sip::Method.
-  std::array<ops::Counter*, 15> requests = make_request_counters();
-  ops::Counter& request(sip::Method m) { return *requests[static_cast<size_t>(m) < requests.size() ? static_cast<size_t>(m) : 0]; }
+  std::array<ops::Counter*, 15> requests = make_request_counters(m);
+  ops::Counter& request(sip::Method method) {
+    return *requests[static_cast<size_t>(method) < requests.size() ? static_cast<size_t>(method) : 0];
+  }
 
-  static std::array<ops::Counter*, 15> make_request_counters() {
+  static std::array<ops::Counter*, 15> make_request_counters(ops::CounterRegistry& m) {
     std::array<ops::Counter*, 15> out{};
     for (size_t i = 0; i < out.size(); ++i) {
       std::string_view name = sip::method_name(static_cast<sip::Method>(i));
-      out[i] = &ops::counters().get("imsguard_edge_requests_total{method=\"" + std::string(name.empty() ? "other" : name) + "\"}",
-                                    "requests that passed the guards, by method");
+      out[i] = &m.get("imsguard_edge_requests_total{method=\"" + std::string(name.empty() ? "other" : name) + "\"}",
+                      "requests that passed the guards, by method");
     }
     return out;
   }
-  ops::Counter& unregistered = ops::counters().get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
-  ops::Counter& stream_errors = ops::counters().get("imsguard_edge_stream_errors_total",
+  ops::Counter& unregistered = m.get("imsguard_edge_refused_total{reason=\"not_registered\"}", "requests refused by the edge");
+  ops::Counter& stream_errors = m.get("imsguard_edge_stream_errors_total",
                                                     "stream framing errors (the connection is closed without an answer)");
   // REGISTERs without credentials answered with a 401 challenge and no server transaction.
-  ops::Counter& stateless = ops::counters().get("imsguard_edge_transactions_total{event=\"stateless_unauthenticated_register\"}");
+  ops::Counter& stateless = m.get("imsguard_edge_transactions_total{event=\"stateless_unauthenticated_register\"}");
 };
 
 namespace {
-
-EdgeCounters& edge_counters() {
-  static EdgeCounters c;
-  return c;
-}
 
 // Counts the 401 challenges that pass through it (the stateless REGISTER path).
 class ChallengeCounting final : public net::Responder {
@@ -69,14 +69,19 @@ constexpr std::string_view kAllow = "REGISTER, INVITE, ACK, BYE, CANCEL, OPTIONS
 
 }  // namespace
 
-Edge::Edge(const config::Config& config, Registrar* registrar)
-    : config_(config),
-      registrar_(registrar),
-      counters_(edge_counters()),
-      timer_sender_(registrar),
-      timers_(&timer_sender_, {config.sip.timers.t1_ms, config.sip.timers.t2_ms}, config.sip.max_client_transactions),
+Edge::Edge(const config::Config& config, EdgeDeps deps)
+    : registrar_(deps.registrar),
+      sender_(&traced_sender_),
+      services_(deps.services),
+      owned_counters_(std::make_unique<EdgeCounters>(deps.metrics ? *deps.metrics : ops::counters())),
+      counters_(*owned_counters_),
+      guards_(deps.guards),
+      challenge_policy_(config),
+      traced_sender_(deps.sender),
+      timers_(&traced_sender_, {config.sip.timers.t1_ms, config.sip.timers.t2_ms}, config.sip.max_client_transactions,
+              deps.clock ? deps.clock : Retransmitter::Clock(&Retransmitter::steady_now_ms)),
       client_transactions_(timers_, &transactions_, config.sip.timers.c_ms),
-      transactions_(config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_) {
+      transactions_(config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_, deps.clock) {
   limits_.max_message_bytes = config.sip.limits.max_message_bytes;
   limits_.max_headers = config.sip.limits.max_headers;
   limits_.max_header_bytes = config.sip.limits.max_header_bytes;
@@ -84,21 +89,15 @@ Edge::Edge(const config::Config& config, Registrar* registrar)
   proxy_policy_.role = sip::Role::kProxy;
   registrar_policy_.role = sip::Role::kRegistrar;
   allow_ = std::string(kAllow);
-  if (registrar_) proxy_ = std::make_unique<Proxy>(config, *registrar_);
-  if (proxy_) proxy_->set_client_transactions(&client_transactions_);
+  if (registrar_)
+    proxy_ = std::make_unique<Proxy>(config, *registrar_,
+                                     ProxyDeps{&traced_sender_, &client_transactions_, deps.metrics});
   timers_.start();
-  if (proxy_ && !config.sip.peers.empty())
-    registrar_->set_path_maker([proxy = proxy_.get()](const net::Flow& flow) { return proxy->path_for(flow); });
 }
 
 // The timer thread calls back into the transaction tables (the 408 of Timer B/F, Timer C),
 // which are destroyed before the retransmitter: it stops first.
 Edge::~Edge() { timers_.stop_thread(); }
-
-bool Edge::RegistrarSender::send_to(const net::Flow& flow, std::string_view bytes) {
-  net::FlowSender* sender = registrar_ ? registrar_->sender() : nullptr;
-  return sender && sender->send_to(flow, bytes);
-}
 
 void Edge::respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                    std::span<const std::pair<std::string_view, std::string_view>> extra) {
@@ -248,10 +247,10 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
       }
       if (challenge_policy_.md5_only(msg)) {
         Md5OnlyResponder md5_only(reply);  // auth.md5_only_user_agents
-        registrar_->handle_register(flow, msg, md5_only, guard_ctx);
+        registrar_->handle_register(flow, msg, md5_only, guard_ctx, proxy_.get());
         return;
       }
-      registrar_->handle_register(flow, msg, reply, guard_ctx);
+      registrar_->handle_register(flow, msg, reply, guard_ctx, proxy_.get());
       return;
     default:
       break;
@@ -259,6 +258,12 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   if (registrar_) {
     if (auto identity = registrar_->identity_for(flow, msg)) {
       transactions_.relayed(transaction);
+      // A service URI goes to the I-S router (which may answer later, off this worker).
+      if (services_ &&
+          services_->route(flow, *identity, msg, reply, [this, flow, transaction](std::string_view response) {
+            late_reply(flow, transaction, response);
+          }))
+        return;
       proxy_->forward_request(flow, *identity, msg, reply);
       return;
     }
@@ -269,6 +274,11 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
                     flow.address.to_string());
   if (msg.method() == sip::Method::kAck) return;  // never answered (RFC 3261 17.2.1)
   respond(msg, 403, "Forbidden (register first)", reply);
+}
+
+void Edge::late_reply(const net::Flow& flow, const TransactionKey& transaction, std::string_view response) {
+  transactions_.responded(transaction, response);
+  if (sender_) sender_->send_to(flow, response);
 }
 
 bool Edge::flow_registered(const net::Flow& flow) {

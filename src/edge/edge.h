@@ -9,13 +9,16 @@
 #include "crypto/credentials.h"
 #include "edge/challenge_policy.h"
 #include "edge/client_transactions.h"
+#include "edge/message_trace.h"
 #include "edge/retransmitter.h"
 #include "edge/server_transactions.h"
 #include "net/flow.h"
+#include "ops/counters.h"
 #include "sip/message.h"
 #include "sip/parser.h"
 #include "sip/validation.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,21 +31,38 @@ namespace imsguard::edge {
 
 class Registrar;
 class Proxy;
+class ServiceRouter;
 
 struct EdgeCounters;
 
+// What an Edge works with, built by the composition root (src/app, or a test with fakes)
+// and passed whole to the constructor: nothing is set on an Edge after it is built.
+struct EdgeDeps {
+  // The embedded core's registrar; null: REGISTER is refused with 503 (no core configured).
+  Registrar* registrar = nullptr;
+  // The defence chain (guard/chain.h); null: no guards.
+  guard::Chain* guards = nullptr;
+  // Where relayed requests, answers and the transaction timers' retransmissions and 408s go
+  // (the transports: net::Server); null: nothing is sent.
+  net::FlowSender* sender = nullptr;
+  // I-S routing of service URIs (src/service); null: no service routing.
+  ServiceRouter* services = nullptr;
+  // The counters' registry; null: the process-wide one.
+  ops::CounterRegistry* metrics = nullptr;
+  // Milliseconds on a monotonic clock for the transaction tables and their timers; empty:
+  // steady_clock. Tests pass a fake one.
+  std::function<int64_t()> clock;
+};
+
 class Edge final : public net::MessageHandler {
  public:
-  // `registrar` may be null: REGISTER is then refused with 503 (no core configured).
-  Edge(const config::Config& config, Registrar* registrar);
+  Edge(const config::Config& config, EdgeDeps deps);
   ~Edge() override;
 
   void on_message(const net::Flow& flow, std::string_view bytes, net::Responder& reply) override;
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
   // A flow that authenticated (the guard chain's table): kept when the connection table is full.
   bool flow_registered(const net::Flow& flow) override;
-  // The defence chain (guard/chain.h); null: no guards.
-  void set_guards(guard::Chain* guards) { guards_ = guards; }
   // Stops the transaction timers (retransmissions): before the transports they send on stop.
   void stop_timers() { timers_.stop_thread(); }
 
@@ -56,27 +76,24 @@ class Edge final : public net::MessageHandler {
   void respond(const sip::Message& request, int code, std::string_view reason, net::Responder& reply,
                std::span<const std::pair<std::string_view, std::string_view>> extra = {});
 
-  // The timers send through the registrar's sender, which the node sets after building us.
-  class RegistrarSender final : public net::FlowSender {
-   public:
-    explicit RegistrarSender(Registrar* registrar) : registrar_(registrar) {}
-    bool send_to(const net::Flow& flow, std::string_view bytes) override;
+  // Sends `response` on `flow` and records it in `transaction` (a service's late answer).
+  void late_reply(const net::Flow& flow, const TransactionKey& transaction, std::string_view response);
 
-   private:
-    Registrar* registrar_;
-  };
-
-  const config::Config& config_;
   Registrar* registrar_;
+  net::FlowSender* sender_;
+  ServiceRouter* services_;
   std::unique_ptr<Proxy> proxy_;
   sip::Limits limits_;
   sip::ValidationPolicy proxy_policy_;
   sip::ValidationPolicy registrar_policy_;
   std::string allow_;
+  std::unique_ptr<EdgeCounters> owned_counters_;
   EdgeCounters& counters_;
-  guard::Chain* guards_ = nullptr;
-  ChallengePolicy challenge_policy_{config_};
-  RegistrarSender timer_sender_;
+  guard::Chain* guards_;
+  ChallengePolicy challenge_policy_;
+  // Every send of the edge (relays, late answers, timers) goes through the message trace of
+  // log.level debug (edge/message_trace.h).
+  TracingSender traced_sender_;
   Retransmitter timers_;
   ClientTransactions client_transactions_;
   ServerTransactions transactions_;

@@ -32,7 +32,7 @@ class TracingResponder final : public net::Responder {
 // Messages the edge sends on its own initiative (relayed requests and responses), traced.
 class TracingSender final : public net::FlowSender {
  public:
-  void set_inner(net::FlowSender* inner) { inner_ = inner; }
+  explicit TracingSender(net::FlowSender* inner) : inner_(inner) {}
   bool send_to(const net::Flow& flow, std::string_view bytes) override;
 
  private:

@@ -15,43 +15,43 @@
 #include "sip/writer.h"
 #include "store/state.h"
 
-#include <openssl/hmac.h>
+#include "crypto/hmac.h"
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 
 namespace imsguard::edge {
 
 struct ProxyCounters {
-  ops::Counter& forwarded = ops::counters().get("imsguard_proxy_requests_total{outcome=\"forwarded\"}",
+  explicit ProxyCounters(ops::CounterRegistry& registry) : m(registry) {}
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& forwarded = m.get("imsguard_proxy_requests_total{outcome=\"forwarded\"}",
                                                 "requests relayed: from registered users (to a user, a peer edge or the S-CSCF), and by outcome");
-  ops::Counter& unavailable = ops::counters().get("imsguard_proxy_requests_total{outcome=\"target_unavailable\"}");
-  ops::Counter& responses = ops::counters().get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
-  ops::Counter& responses_dropped = ops::counters().get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
-  ops::Counter& own_answered = ops::counters().get("imsguard_proxy_responses_total{outcome=\"answered_own_request\"}");
-  ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
-  ops::Counter& to_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_scscf\"}");
-  ops::Counter& from_core = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
-  ops::Counter& from_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"}");
-  ops::Counter& to_peer = ops::counters().get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
-  ops::Counter& peer_refused = ops::counters().get("imsguard_proxy_requests_total{outcome=\"peer_auth_failed\"}",
+  ops::Counter& unavailable = m.get("imsguard_proxy_requests_total{outcome=\"target_unavailable\"}");
+  ops::Counter& responses = m.get("imsguard_proxy_responses_total{outcome=\"relayed\"}", "responses relayed back");
+  ops::Counter& responses_dropped = m.get("imsguard_proxy_responses_total{outcome=\"dropped\"}");
+  ops::Counter& own_answered = m.get("imsguard_proxy_responses_total{outcome=\"answered_own_request\"}");
+  ops::Counter& sdes_stripped = m.get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
+  ops::Counter& to_core = m.get("imsguard_proxy_requests_total{outcome=\"to_scscf\"}");
+  ops::Counter& from_core = m.get("imsguard_proxy_requests_total{outcome=\"from_scscf\"}");
+  ops::Counter& from_peer = m.get("imsguard_proxy_requests_total{outcome=\"from_peer_edge\"}");
+  ops::Counter& to_peer = m.get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
+  ops::Counter& peer_refused = m.get("imsguard_proxy_requests_total{outcome=\"peer_auth_failed\"}",
                                                    "requests from a peer edge's address without a valid Imsguard-Peer-Auth");
-  ops::Counter& in_dialog = ops::counters().get("imsguard_proxy_requests_total{outcome=\"in_dialog\"}");
-  ops::Counter& not_participant = ops::counters().get("imsguard_proxy_requests_total{outcome=\"not_dialog_participant\"}");
-  ops::Counter& bad_route = ops::counters().get("imsguard_proxy_requests_total{outcome=\"invalid_dialog_route\"}");
-  ops::Counter& media_refused_offer = ops::counters().get("imsguard_proxy_media_refused_total{side=\"offer\"}", "SDP the media policy refused (media.srtp_policy)");
-  ops::Counter& media_refused_answer = ops::counters().get("imsguard_proxy_media_refused_total{side=\"answer\"}");
-  ops::Counter& record_routed = ops::counters().get("imsguard_proxy_dialogs_record_routed_total", "dialog-creating requests the edge record-routed");
+  ops::Counter& in_dialog = m.get("imsguard_proxy_requests_total{outcome=\"in_dialog\"}");
+  ops::Counter& not_participant = m.get("imsguard_proxy_requests_total{outcome=\"not_dialog_participant\"}");
+  ops::Counter& bad_route = m.get("imsguard_proxy_requests_total{outcome=\"invalid_dialog_route\"}");
+  ops::Counter& media_refused_offer = m.get("imsguard_proxy_media_refused_total{side=\"offer\"}", "SDP the media policy refused (media.srtp_policy)");
+  ops::Counter& media_refused_answer = m.get("imsguard_proxy_media_refused_total{side=\"answer\"}");
+  ops::Counter& record_routed = m.get("imsguard_proxy_dialogs_record_routed_total", "dialog-creating requests the edge record-routed");
 };
 
 namespace {
 
-ProxyCounters& proxy_counters() {
-  static ProxyCounters c;
-  return c;
-}
 
 constexpr std::string_view kFlowParam = "igf";
 
@@ -113,15 +113,27 @@ std::optional<net::Flow> flow_of(const store::Binding& b) {
 
 }  // namespace
 
-Proxy::Proxy(const config::Config& config, Registrar& registrar)
-    : config_(config), registrar_(registrar), tokens_(key_), counters_(proxy_counters()) {
+Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
+    : config_(config),
+      registrar_(registrar),
+      tokens_(key_),
+      owned_counters_(std::make_unique<ProxyCounters>(deps.metrics ? *deps.metrics : ops::counters())),
+      counters_(*owned_counters_),
+      sender_(deps.sender),
+      client_transactions_(deps.client_transactions) {
   // Flow tokens sit in stored bindings (Path) and in dialogs' route sets: a key kept in the
   // data directory keeps them valid across a restart. Node::start has created it; a bare
   // Proxy (unit tests, no data directory) uses a random key.
   auto stored = config.data_dir.empty() ? store::StoreResult<std::vector<uint8_t>>(store::invalid("no data_dir"))
                                         : store::load_or_create_secret(flow_key_path(config.data_dir), key_.size());
   if (stored.ok()) std::copy(stored.value().begin(), stored.value().end(), key_.begin());
-  else RAND_bytes(key_.data(), static_cast<int>(key_.size()));
+  else if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1) {
+    // A known (all-zero) key would let anyone forge flow tokens: no edge without a key, as
+    // for the guards' hash key (guard/source.cpp). The composition root made the key file
+    // with a checked RAND_bytes before building us, so this is a bare Proxy (tests) only.
+    std::fputs("imsguard: no randomness for the flow-token key (RAND_bytes failed)\n", stderr);
+    std::abort();
+  }
   tokens_ = FlowTokens(key_);
   if (!config.sip.peers.empty()) {
     // Node::start refused to start without a readable key; without one no peer is trusted.
@@ -137,6 +149,8 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar)
     if (parse_source(peer, f)) peers_.push_back(f);  // validated by the config reader
   }
 }
+
+Proxy::~Proxy() = default;
 
 std::string Proxy::flow_key_path(const std::string& data_dir) { return data_dir + "/flow.key"; }
 
@@ -266,6 +280,7 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
   }
   sip::MessageWriter w(msg);
   std::string via = via_for(*core_, msg, flow);
+  if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), {});
@@ -274,7 +289,7 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
                                      tokens_.encode(flow, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_))));
   std::string bytes = w.str();
   track(flow, msg, *core_, via, bytes);
-  if (!registrar_.sender() || !registrar_.sender()->send_to(*core_, bytes)) {
+  if (!sender_ || !sender_->send_to(*core_, bytes)) {
     if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
@@ -297,7 +312,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     client = route_flow(routes->front(), msg);
     for (size_t i = client ? 1 : 0; i < routes->size(); ++i) rest.emplace_back((*routes)[i].raw);
   }
-  if (!client || !registrar_.sender()) {
+  if (!client || !sender_) {
     counters_.unavailable.inc();
     if (!is_ack) reply.send(sip::make_response(msg, 404, "Not Found (no edge route)", {}, local_tag(msg)));
     return;
@@ -316,6 +331,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     w.replace_header(sip::HeaderId::kRoute, joined);
   }
   std::string via = via_for(*client, msg, flow);
+  if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   record_route(w, msg, client->transport, *client);
@@ -330,7 +346,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   std::string bytes = w.str();
   // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
   track(flow, msg, *client, via, bytes);
-  if (!registrar_.sender()->send_to(*client, bytes)) {
+  if (!sender_->send_to(*client, bytes)) {
     if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     if (!is_ack) reply.send(sip::make_response(msg, 480, "Temporarily Unavailable", {}, local_tag(msg)));
@@ -394,7 +410,7 @@ MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, 
 
 void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
                                const std::string& reason) {
-  net::FlowSender* sender = registrar_.sender();
+  net::FlowSender* sender = sender_;
   if (!sender) return;
   auto cseq = ok.cseq();
   auto contacts = ok.contacts();
@@ -415,20 +431,20 @@ void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller,
     std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
     auto request = [&](std::string_view method, uint32_t number, std::string_view extra) {
       std::string seed = std::string(ok.call_id()) + "|" + std::string(method) + "|" + std::to_string(number);
-      unsigned char mac[32];
-      unsigned int len = 0;
-      HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(seed.data()),
-           seed.size(), mac, &len);
+      auto mac = crypto::hmac_sha256(key_, seed);
+      if (!mac) return std::string();  // nothing sent: the callee's dialog times out instead
       std::string r = std::string(method) + " " + std::string(contacts->front().uri.raw) + " SIP/2.0\r\nVia: SIP/2.0/" +
                       transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
-                      crypto::to_hex(std::span<const uint8_t>(mac, 8)) + "\r\nMax-Forwards: 70\r\n" +
+                      crypto::to_hex(std::span<const uint8_t>(mac->data(), 8)) + "\r\nMax-Forwards: 70\r\n" +
                       std::string(from->raw) + "\r\n" + std::string(to->raw) + "\r\nCall-ID: " +
                       std::string(ok.call_id()) + "\r\nCSeq: " + std::to_string(number) + " " + std::string(method) +
                       "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
       return r;
     };
-    sender->send_to(callee, request("ACK", cseq->number, ""));
-    sender->send_to(callee, request("BYE", cseq->number + 1, "Reason: SIP;cause=488;text=\"media policy\"\r\n"));
+    std::string ack = request("ACK", cseq->number, "");
+    std::string bye = request("BYE", cseq->number + 1, "Reason: SIP;cause=488;text=\"media policy\"\r\n");
+    if (!ack.empty()) sender->send_to(callee, ack);
+    if (!bye.empty()) sender->send_to(callee, bye);
   }
   // The caller gets a final error in place of the 2xx: its INVITE fails, no dialog remains.
   sip::MessageWriter w(ok);
@@ -469,15 +485,16 @@ std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, con
   // 17.1.1.3): the callee's INVITE server transaction matches them by it.
   if (msg.method() == sip::Method::kCancel || msg.method() == sip::Method::kAck) seed += "|INVITE";
   else seed += "|" + std::string(msg.method_name());
-  unsigned char mac[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(seed.data()),
-       seed.size(), mac, &len);
+  // No MAC (OpenSSL failed): no Via, and the caller refuses rather than relay a request
+  // whose answers could not come back or whose branch is not ours.
+  auto mac = crypto::hmac_sha256(key_, seed);
+  if (!mac) return {};
+  std::string token = tokens_.encode(origin, FlowPurpose::kVia, via_binding(msg), unix_now() + via_lifetime_s(config_));
+  if (token.empty()) return {};
   std::string transport(config::transport_name(target.transport));
   std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
   return "SIP/2.0/" + transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
-         crypto::to_hex(std::span<const uint8_t>(mac, 8)) + ";" + std::string(kFlowParam) + "=" +
-         tokens_.encode(origin, FlowPurpose::kVia, via_binding(msg), unix_now() + via_lifetime_s(config_));
+         crypto::to_hex(std::span<const uint8_t>(mac->data(), 8)) + ";" + std::string(kFlowParam) + "=" + token;
 }
 
 std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const {
@@ -495,23 +512,8 @@ std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Me
   return identity.impus.empty() ? std::string() : identity.impus.front();
 }
 
-namespace {
-std::atomic<ServiceRouter*> g_service_router{nullptr};
-}  // namespace
-
-void set_service_router(ServiceRouter* router) { g_service_router.store(router); }
-ServiceRouter* service_router() { return g_service_router.load(); }
-
-static ServiceRoleStarter& starter_slot() {
-  static ServiceRoleStarter starter;
-  return starter;
-}
-void set_service_role_starter(ServiceRoleStarter starter) { starter_slot() = std::move(starter); }
-const ServiceRoleStarter& service_role_starter() { return starter_slot(); }
-
 void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
                             net::Responder& reply) {
-  if (auto* router = service_router(); router && router->route(flow, identity, msg, reply)) return;
   // Loose routing (RFC 3261 16.4): the leading Route entries naming this edge (the client's
   // outbound proxy, our Record-Route of the dialog) are ours to consume.
   auto routes = msg.routes();
@@ -545,7 +547,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   } else {
     routed = target_for_aor(msg);
   }
-  if (!routed || !registrar_.sender()) {
+  if (!routed || !sender_) {
     counters_.unavailable.inc();
     // The same answer for an unknown and an unregistered user: no enumeration via MESSAGE.
     refuse(msg, reply, 480, "Temporarily Unavailable");
@@ -565,6 +567,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     else w.replace_header(sip::HeaderId::kRoute, rest);
   }
   std::string via = via_for(routed->flow, msg, flow);
+  if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);
   if (!routed->route.empty()) {
     w.prepend_header("Route", routed->route);
@@ -602,7 +605,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     bytes = std::move(*signed_bytes);
   }
   track(flow, msg, routed->flow, via, bytes);
-  if (!registrar_.sender()->send_to(routed->flow, bytes)) {
+  if (!sender_->send_to(routed->flow, bytes)) {
     if (client_transactions_) client_transactions_->abandoned(msg, via);
     counters_.unavailable.inc();
     refuse(msg, reply, 480, "Temporarily Unavailable");
@@ -629,7 +632,7 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
     if (auto token = top->param(kFlowParam))
       origin = tokens_.decode(*token, FlowPurpose::kVia, via_binding(msg), unix_now());
   }
-  if (!origin || !registrar_.sender()) {
+  if (!origin || !sender_) {
     counters_.responses_dropped.inc();
     (void)flow;
     return;
@@ -665,7 +668,7 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
                       flow.to_string(), {});
   protect_sdes(w, msg, flow, *origin);
   std::string bytes = w.str();
-  if (!registrar_.sender()->send_to(*origin, bytes)) {
+  if (!sender_->send_to(*origin, bytes)) {
     counters_.responses_dropped.inc();
     return;
   }

@@ -11,11 +11,11 @@
 #include "edge/peer_auth.h"
 #include "edge/registrar.h"
 #include "net/flow.h"
+#include "ops/counters.h"
 #include "sip/message.h"
 #include "sip/writer.h"
 
 #include <array>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,49 +26,28 @@ namespace imsguard::edge {
 struct ProxyCounters;
 class ClientTransactions;
 
-// The I-S routing hook: requests addressed to a service URI (sip:<service>@services.<domain>)
-// go to the service layer instead of a registered user. The interface lives here and the
-// implementation in src/service (set by the core role), so the edge does not link it.
-class ServiceRouter {
- public:
-  virtual ~ServiceRouter() = default;
-  // true when the request was for a service and has been answered (or refused) through
-  // `reply`; false to relay it as usual.
-  virtual bool route(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
-                     net::Responder& reply) = 0;
+// What a Proxy works with, built by the composition root (src/app) and passed whole to the
+// constructor: no setter finishes a Proxy after it is built.
+struct ProxyDeps {
+  // Where relayed requests and answers go (the transports); null: nothing is sent (503).
+  net::FlowSender* sender = nullptr;
+  // Requests relayed get client transactions (over UDP retransmission and 408 on timeout,
+  // Timer C for INVITE); null: forwarding is purely stateless.
+  ClientTransactions* client_transactions = nullptr;
+  // The counters' registry (the process-wide one unless a test passes its own).
+  ops::CounterRegistry* metrics = nullptr;
 };
 
-// The process-wide router (null: no service routing). Set before the transports start.
-void set_service_router(ServiceRouter* router);
-ServiceRouter* service_router();
-
-// The I-S roles of `imsguard run` (servicebox, the core's service routing) are built outside
-// the edge library; the binary that links them installs a starter, which Node calls once
-// the state stores are open.
-class ServiceRoles {
+class Proxy final : public PathMaker {
  public:
-  virtual ~ServiceRoles() = default;
-  virtual void stop() = 0;
-  virtual std::string banner() const = 0;
-};
-using ServiceRoleStarter = std::function<std::unique_ptr<ServiceRoles>(
-    const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,
-    std::string& error)>;
-void set_service_role_starter(ServiceRoleStarter starter);
-const ServiceRoleStarter& service_role_starter();
-
-class Proxy {
- public:
-  Proxy(const config::Config& config, Registrar& registrar);
+  Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps = {});
+  ~Proxy() override;
 
   // A request from a registered flow (identity already checked by the edge).
   void forward_request(const net::Flow& flow, const FlowIdentity& identity, const sip::Message& msg,
                        net::Responder& reply);
   // A response arriving at the edge: relayed to the flow named by our top Via, or dropped.
   void forward_response(const net::Flow& flow, const sip::Message& msg);
-  // Requests relayed get client transactions (over UDP retransmission and 408 on timeout,
-  // Timer C for INVITE); without them (null) forwarding is purely stateless.
-  void set_client_transactions(ClientTransactions* transactions) { client_transactions_ = transactions; }
 
   // --- external S-CSCF (core.scscf is a SIP URI): the edge is a P-CSCF in front of it.
   // The core's address from the config: nullopt for "embedded"; `error` when the value is
@@ -96,7 +75,7 @@ class Proxy {
   static std::string check_peer_key(const config::Config& config);
   // The Path this edge records in a binding made over `client` when peers are configured
   // (empty otherwise): our UDP listener with the flow token, so a peer relays here.
-  std::string path_for(const net::Flow& client) const;
+  std::string path_for(const net::Flow& client) const override;
   // <data_dir>/flow.key: the MAC key of our flow tokens (Node::start creates it).
   static std::string flow_key_path(const std::string& data_dir);
 
@@ -146,10 +125,12 @@ class Proxy {
   std::array<uint8_t, 32> key_{};
   FlowTokens tokens_;
   std::optional<PeerAuth> peer_auth_;  // with sip.peers
+  std::unique_ptr<ProxyCounters> owned_counters_;
   ProxyCounters& counters_;
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
   std::vector<net::Flow> peers_;   // sip.peers
-  ClientTransactions* client_transactions_ = nullptr;
+  net::FlowSender* sender_;
+  ClientTransactions* client_transactions_;
   DialogRoutes dialogs_{config_, key_};
   mutable CallReports call_reports_;
 };

@@ -17,31 +17,28 @@
 namespace imsguard::edge {
 
 struct RegistrarCounters {
-  ops::Counter& challenged_digest = ops::counters().get("imsguard_auth_total{result=\"challenged\",scheme=\"digest\"}", "authentications by result and scheme");
-  ops::Counter& challenged_aka = ops::counters().get("imsguard_auth_total{result=\"challenged\",scheme=\"aka\"}");
-  ops::Counter& failed_digest = ops::counters().get("imsguard_auth_total{result=\"failed\",scheme=\"digest\"}");
-  ops::Counter& failed_aka = ops::counters().get("imsguard_auth_total{result=\"failed\",scheme=\"aka\"}");
-  ops::Counter& ok_digest = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"digest\"}");
-  ops::Counter& ok_aka = ops::counters().get("imsguard_auth_total{result=\"ok\",scheme=\"aka\"}");
-  ops::Counter& unavailable = ops::counters().get("imsguard_auth_total{result=\"store_unavailable\"}");
-  ops::Counter& registered = ops::counters().get("imsguard_registrar_bindings_total{action=\"upsert\"}", "binding changes");
-  ops::Counter& unregistered = ops::counters().get("imsguard_registrar_bindings_total{action=\"remove\"}");
-  ops::Counter& removed_by_operator = ops::counters().get("imsguard_registrar_bindings_total{action=\"removed_by_operator\"}");
+  explicit RegistrarCounters(ops::CounterRegistry& registry) : m(registry) {}
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& challenged_digest = m.get("imsguard_auth_total{result=\"challenged\",scheme=\"digest\"}", "authentications by result and scheme");
+  ops::Counter& challenged_aka = m.get("imsguard_auth_total{result=\"challenged\",scheme=\"aka\"}");
+  ops::Counter& failed_digest = m.get("imsguard_auth_total{result=\"failed\",scheme=\"digest\"}");
+  ops::Counter& failed_aka = m.get("imsguard_auth_total{result=\"failed\",scheme=\"aka\"}");
+  ops::Counter& ok_digest = m.get("imsguard_auth_total{result=\"ok\",scheme=\"digest\"}");
+  ops::Counter& ok_aka = m.get("imsguard_auth_total{result=\"ok\",scheme=\"aka\"}");
+  ops::Counter& unavailable = m.get("imsguard_auth_total{result=\"store_unavailable\"}");
+  ops::Counter& registered = m.get("imsguard_registrar_bindings_total{action=\"upsert\"}", "binding changes");
+  ops::Counter& unregistered = m.get("imsguard_registrar_bindings_total{action=\"remove\"}");
+  ops::Counter& removed_by_operator = m.get("imsguard_registrar_bindings_total{action=\"removed_by_operator\"}");
   // A flow the external S-CSCF registered (its 2xx): no binding is stored here.
-  ops::Counter& learned = ops::counters().get("imsguard_registrar_bindings_total{action=\"learned_from_scscf\"}");
+  ops::Counter& learned = m.get("imsguard_registrar_bindings_total{action=\"learned_from_scscf\"}");
   // bad_aor is refused before authentication, the other reasons after it.
-  ops::Counter& too_brief = ops::counters().get("imsguard_registrar_rejected_total{reason=\"interval_too_brief\"}",
+  ops::Counter& too_brief = m.get("imsguard_registrar_rejected_total{reason=\"interval_too_brief\"}",
                                                 "REGISTERs the registrar refused for their To, Contact or Expires");
-  ops::Counter& bad_aor = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_aor\"}");
-  ops::Counter& bad_contact = ops::counters().get("imsguard_registrar_rejected_total{reason=\"bad_contact\"}");
+  ops::Counter& bad_aor = m.get("imsguard_registrar_rejected_total{reason=\"bad_aor\"}");
+  ops::Counter& bad_contact = m.get("imsguard_registrar_rejected_total{reason=\"bad_contact\"}");
 };
 
 namespace {
-
-RegistrarCounters& registrar_counters() {
-  static RegistrarCounters c;
-  return c;
-}
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -75,8 +72,14 @@ std::string local_tag(const sip::Message& msg) {
   return tag;
 }
 
-Registrar::Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings)
-    : config_(config), subscribers_(subscribers), bindings_(bindings), counters_(registrar_counters()) {
+Registrar::Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,
+                     RegistrarDeps deps)
+    : config_(config),
+      subscribers_(subscribers),
+      bindings_(bindings),
+      guards_(deps.guards),
+      owned_counters_(std::make_unique<RegistrarCounters>(deps.metrics ? *deps.metrics : ops::counters())),
+      counters_(*owned_counters_) {
   std::string error;
   auth_ = Authenticator::create(Authenticator::options_from(config), subscribers, error);
   if (!auth_) spdlog::error("registrar: {}", error);
@@ -208,7 +211,7 @@ void Registrar::send_challenge(const sip::Message& msg, const Challenge& challen
 }
 
 void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                                const guard::Context* guard_ctx) {
+                                const guard::Context* guard_ctx, const PathMaker* paths) {
   auto to = msg.to();
   std::string aor = to ? normalise_aor(to->uri.raw) : std::string();
   if (aor.empty()) {
@@ -263,13 +266,13 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     }
     case AuthOutcome::kAuthenticated:
       (aka ? counters_.ok_aka : counters_.ok_digest).inc();
-      update_bindings(flow, msg, *r.subscriber, aor, reply);
+      update_bindings(flow, msg, *r.subscriber, aor, reply, paths);
       return;
   }
 }
 
 void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
-                                const std::string& aor, net::Responder& reply) {
+                                const std::string& aor, net::Responder& reply, const PathMaker* paths) {
   const auto& rc = config_.registrar;
   int64_t now = unix_now();
   auto contacts = msg.contacts();
@@ -344,7 +347,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
         b.call_id = std::string(msg.call_id());
         b.cseq = cseq ? cseq->number : 0;
         b.expires_at = now + expires;
-        if (path_maker_) b.path = path_maker_(flow);
+        if (paths) b.path = paths->path_for(flow);
         auto up = bindings_.upsert(b);
         if (!up.ok()) {
           reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));

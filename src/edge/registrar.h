@@ -6,13 +6,12 @@
 // who exists leaks to the network.
 #include "config/config.h"
 #include "edge/authenticator.h"
-#include "edge/message_trace.h"
 #include "net/flow.h"
+#include "ops/counters.h"
 #include "sip/message.h"
 #include "store/binding_store.h"
 #include "store/subscriber_store.h"
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -39,28 +38,42 @@ struct FlowIdentity {
   int64_t expires_at = 0;
 };
 
+// With peer edges sharing the state store, each binding records a Path (RFC 3327) to this
+// edge carrying the flow token, so a peer relays requests for it here rather than sending
+// from its own socket to an address that only accepts this edge (NAT, connected sockets).
+// The proxy makes them (it owns the flow tokens); the edge hands it to each REGISTER.
+class PathMaker {
+ public:
+  virtual ~PathMaker() = default;
+  // The Path for a binding made over `client`; empty: none.
+  virtual std::string path_for(const net::Flow& client) const = 0;
+};
+
+// What a Registrar works with besides the config and the stores, passed to the constructor.
+struct RegistrarDeps {
+  // The defence chain learns every authentication result (brute force, HSS protection);
+  // null: no guards.
+  guard::Chain* guards = nullptr;
+  // The counters' registry (the process-wide one unless a test passes its own).
+  ops::CounterRegistry* metrics = nullptr;
+};
+
 class Registrar {
  public:
-  Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings);
+  Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,
+            RegistrarDeps deps = {});
   ~Registrar();
 
-  // Where requests for registered users are delivered (set once the transports exist).
-  // Sends go through the message trace of log.level debug (edge/message_trace.h).
-  void set_sender(net::FlowSender* sender) {
-    traced_sender_.set_inner(sender);
-    sender_ = sender ? &traced_sender_ : nullptr;
-  }
-  // The defence chain learns every authentication result (brute force, HSS protection).
-  void set_guards(guard::Chain* guards) { guards_ = guards; }
-  // With peer edges sharing the state store, each binding records a Path (RFC 3327) to this
-  // edge carrying the flow token, so a peer relays requests for it here rather than sending
-  // from its own socket to an address that only accepts this edge (NAT, connected sockets).
-  void set_path_maker(std::function<std::string(const net::Flow&)> maker) { path_maker_ = std::move(maker); }
+  // False when the authenticator could not be made (no randomness for its keys, both schemes
+  // off): the composition root refuses to start rather than run a registrar that answers
+  // every REGISTER with 500.
+  bool ready() const { return auth_ != nullptr; }
 
   // `guard_ctx` carries the credentials the edge read once for this request (and the guards
-  // judged); without it (no guards, tests) they are read here.
+  // judged); without it (no guards, tests) they are read here. `paths`: the Path recorded in
+  // new bindings (null: none).
   void handle_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply,
-                       const guard::Context* guard_ctx = nullptr);
+                       const guard::Context* guard_ctx = nullptr, const PathMaker* paths = nullptr);
 
   // With an external S-CSCF: its 2xx to a REGISTER relayed from `client` makes that flow
   // registered for the IMPUs of P-Associated-URI (else the To AoR) until the latest expiry
@@ -70,7 +83,6 @@ class Registrar {
   // The registration of this flow if the request's From is one of its IMPUs; nullopt when
   // the flow is not registered or claims an identity that is not its own.
   std::optional<FlowIdentity> identity_for(const net::Flow& flow, const sip::Message& msg);
-  bool is_registered_flow(const net::Flow& flow, const sip::Message& msg) { return identity_for(flow, msg).has_value(); }
 
   // Live bindings of an AoR (normalised "sip:user@host").
   std::vector<store::Binding> lookup(std::string_view aor);
@@ -79,7 +91,6 @@ class Registrar {
   // registration at once: its requests are refused until it registers again. How many.
   store::StoreResult<size_t> remove_bindings(std::string_view aor, std::string_view contact);
 
-  net::FlowSender* sender() const { return sender_; }
   Authenticator& authenticator() { return *auth_; }
 
   // "sip:user@host" from a sip/sips URI (scheme kept, no port or params), or "" if not SIP.
@@ -89,7 +100,7 @@ class Registrar {
  private:
   void send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply);
   void update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
-                       const std::string& aor, net::Responder& reply);
+                       const std::string& aor, net::Responder& reply, const PathMaker* paths);
   void remember_flow(const net::Flow& flow, const store::Subscriber& sub, int64_t expires_at);
   void forget_flow(const net::Flow& flow);
   void load_flows();
@@ -98,10 +109,8 @@ class Registrar {
   store::SubscriberStore& subscribers_;
   store::BindingStore& bindings_;
   std::unique_ptr<Authenticator> auth_;
-  net::FlowSender* sender_ = nullptr;
-  TracingSender traced_sender_;
-  guard::Chain* guards_ = nullptr;
-  std::function<std::string(const net::Flow&)> path_maker_;
+  guard::Chain* guards_;
+  std::unique_ptr<RegistrarCounters> owned_counters_;
   RegistrarCounters& counters_;
 
   std::shared_mutex flows_mutex_;

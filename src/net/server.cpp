@@ -104,8 +104,7 @@ struct Server::Acceptor {
   config::Transport transport;
 };
 
-Server::Server(ServerOptions options, MessageHandler& handler)
-    : options_(std::move(options)), handler_(handler), timed_handler_(std::make_unique<TimedHandler>(handler)) {
+Server::Server(ServerOptions options) : options_(std::move(options)) {
   if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
   net_counters();
 }
@@ -116,8 +115,10 @@ uint16_t Server::bound_port(size_t listener_index) const {
   return listener_index < bound_ports_.size() ? bound_ports_[listener_index] : 0;
 }
 
-std::string Server::start() {
+std::string Server::start(MessageHandler& handler) {
   if (started_) return "server already started";
+  handler_ = &handler;
+  timed_handler_ = std::make_unique<TimedHandler>(handler);
   for (uint32_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Worker>());
   bound_ports_.assign(options_.listeners.size(), 0);
   // An error names the listener it came from (transport, address, port).
@@ -298,7 +299,7 @@ void Server::choose_evictions_locked(std::vector<std::shared_ptr<StreamConnectio
     if (!conn) continue;
     auto& a = conn->activity();
     if (a.evicting.load(std::memory_order_relaxed)) continue;
-    if (handler_.flow_registered(conn->flow())) continue;
+    if (handler_->flow_registered(conn->flow())) continue;
     int64_t last = a.last_message_ms.load(std::memory_order_relaxed);
     candidates.push_back({last != 0, last != 0 ? last : a.accepted_ms.load(std::memory_order_relaxed), id, std::move(conn)});
   }
@@ -333,11 +334,6 @@ void Server::release_connection(const asio::ip::address& source, uint64_t id) {
 void Server::register_connection(uint64_t id, const std::shared_ptr<StreamConnection>& conn) {
   std::lock_guard lock(connections_mutex_);
   connections_[id] = conn;
-}
-
-uint32_t Server::open_connections() {
-  std::lock_guard lock(connections_mutex_);
-  return total_connections_;
 }
 
 void Server::set_tls_context(std::shared_ptr<asio::ssl::context> tls) {

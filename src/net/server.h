@@ -35,14 +35,17 @@ struct ServerOptions {
 
 class Server final : public FlowSender {
  public:
-  Server(ServerOptions options, MessageHandler& handler);
+  // Sending works only once started; the handler comes with start(), so the handler may
+  // itself be built on this server as its FlowSender (the edge's timers and relay do).
+  explicit Server(ServerOptions options);
   ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every listener and starts the workers. Returns an error message (port in use,
-  // bad address, missing TLS context) and starts nothing on failure.
-  std::string start();
+  // Binds every listener and starts the workers, which hand every message to `handler`
+  // (it must outlive stop()). Returns an error message (port in use, bad address, missing
+  // TLS context) and starts nothing on failure.
+  std::string start(MessageHandler& handler);
   // Stops the workers and closes every socket. Idempotent.
   void stop();
 
@@ -51,8 +54,6 @@ class Server final : public FlowSender {
   // New TLS connections use `tls` from now on (a certificate reloaded on SIGHUP); those
   // already open keep the context they were accepted with. Safe from any thread.
   void set_tls_context(std::shared_ptr<asio::ssl::context> tls);
-  // Open TCP/TLS connections (the imsguard_net_connections_open gauge).
-  uint32_t open_connections();
 
   // The port actually bound for the n-th listener (useful with port 0 in tests).
   uint16_t bound_port(size_t listener_index) const;
@@ -83,7 +84,7 @@ class Server final : public FlowSender {
   class TimedHandler;
 
   ServerOptions options_;
-  MessageHandler& handler_;
+  MessageHandler* handler_ = nullptr;              // from start()
   std::unique_ptr<MessageHandler> timed_handler_;  // a TimedHandler around handler_
   // Contexts replaced by set_tls_context: connections accepted with them may still be open.
   std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;

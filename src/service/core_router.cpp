@@ -23,6 +23,8 @@ struct RouterCounters {
                           "content token requests refused because the flow is not TLS");
   ops::Counter& relayed = ops::counters().get("imsguard_service_requests_total{outcome=\"relayed\"}");
   ops::Counter& failed = ops::counters().get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
+  ops::Counter& busy = ops::counters().get("imsguard_service_requests_total{outcome=\"queue_full\"}",
+                                           "requests refused at once: every exchange slot with the service box taken");
   ops::Counter& policed_identity =
       ops::counters().get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
                           "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
@@ -83,11 +85,51 @@ std::unique_ptr<CoreRouter> CoreRouter::create(const config::Config& config, con
                                            config.servicebox.token_lifetime_s);
   r->client_ = ServiceClient::create(files, core_key, config.servicebox.sip_listen, error);
   if (!r->client_) return nullptr;
+  for (size_t i = 0; i < kThreads; ++i) r->threads_.emplace_back([router = r.get()] { router->run(); });
   return r;
 }
 
+// What a relayed request needs once the SIP worker has moved on: the request's own bytes
+// (its Message was a view into the worker's buffer), what to send to the box, and how to
+// answer.
+struct CoreRouter::Exchange {
+  net::Flow flow;
+  std::string request;  // the subscriber's request as received
+  sip::ReceivedFrom received_from;
+  std::string outgoing;  // signed, for the box
+  std::string impi, service;
+  edge::LateReply late;
+};
+
+CoreRouter::~CoreRouter() { stop(); }
+
+void CoreRouter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+void CoreRouter::run() {
+  for (;;) {
+    std::unique_ptr<Exchange> x;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      x = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    relay(*x);
+  }
+}
+
 bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity, const sip::Message& msg,
-                       net::Responder& reply) {
+                       net::Responder& reply, const edge::LateReply& late) {
   auto ruri = sip::parse_uri(msg.request_uri());
   if (!ruri || !ruri->is_sip() || ruri->host != services_host_) return false;
   if (msg.method_name() == "ACK") return true;  // stateless: nothing to answer
@@ -157,19 +199,63 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
       ops::events().emit({"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"});
     }
   }
-  auto result = client_->exchange(w.str());
+  auto x = std::make_unique<Exchange>();
+  x->flow = flow;
+  x->request.assign(msg.raw());
+  x->received_from = msg.received_from();
+  x->outgoing = w.str();
+  x->impi = identity.impi;
+  x->service = service;
+  x->late = late;
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && queue_.size() < kMaxQueued) {
+      queue_.push_back(std::move(x));
+      wake_.notify_one();
+      return true;
+    }
+  }
+  counters().busy.inc();
+  ops::events().emit({"service", source, identity.impi, "reject", "servicebox: every exchange slot busy (" + service + ")"});
+  const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
+  reply.send(sip::make_response(msg, 503, "Service Unavailable (service box busy)", extra, "core"));
+  return true;
+}
+
+void CoreRouter::relay(Exchange& x) {
+  sip::Limits limits;
+  limits.max_message_bytes = config_.sip.limits.max_message_bytes;
+  limits.max_headers = config_.sip.limits.max_headers;
+  limits.max_header_bytes = config_.sip.limits.max_header_bytes;
+  limits.max_via = config_.sip.limits.max_via;
+  sip::Message msg;
+  if (sip::parse_datagram(x.request, limits, msg).status != sip::ParseStatus::kOk) {
+    counters().failed.inc();  // the edge parsed the same bytes with the same limits: not expected
+    return;
+  }
+  msg.set_received_from(x.received_from);
+  const net::Flow& flow = x.flow;
+  const std::string source = flow.to_string();
+  const std::string& service = x.service;
+  struct Late final : net::Responder {
+    explicit Late(const edge::LateReply& f) : fn(f) {}
+    void send(std::string_view bytes) override { fn(bytes); }
+    const edge::LateReply& fn;
+  } reply(x.late);
+  const ServiceEntry* entry = catalog_->find(service);
+  auto result = client_->exchange(x.outgoing);
   if (!result.error.empty()) {
     counters().failed.inc();
-    ops::events().emit({"service", source, identity.impi, "reject", "servicebox: " + result.error});
+    ops::events().emit({"service", source, x.impi, "reject", "servicebox: " + result.error});
     reply.send(sip::make_response(msg, 503, "Service Unavailable", {}, "core"));
-    return true;
+    return;
   }
   sip::Message answer;
   if (sip::parse_stream_message(result.response, {}, answer).status != sip::ParseStatus::kOk ||
       answer.is_request()) {
     counters().failed.inc();
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
-    return true;
+    return;
   }
   auto policing = gate_->police_response(service, answer);
   if (!policing.refused_identities.empty()) {
@@ -181,7 +267,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     ops::events().emit({"service", "servicebox", service, "reject",
                         "service asserted an identity it may not (" + ids + "); answer refused"});
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
-    return true;
+    return;
   }
   sip::MessageWriter out(answer);
   for (const auto& name : policing.removed) out.remove_all(name);
@@ -199,7 +285,6 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     out.prepend_header("Record-Route", edge_record_route(config_, flow));
   counters().relayed.inc();
   reply.send(out.str());
-  return true;
 }
 
 }  // namespace imsguard::service

@@ -102,8 +102,8 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   opts.connections = n.config.connections;
   opts.limits = n.config.sip.limits;
   opts.tls = tls.context;
-  n.sip = std::make_unique<net::Server>(opts, *n.box);
-  if (auto err = n.sip->start(); !err.empty()) return "servicebox sip: " + err;
+  n.sip = std::make_unique<net::Server>(opts);
+  if (auto err = n.sip->start(*n.box); !err.empty()) return "servicebox sip: " + err;
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
                                               store_revocation_view(*shared_subscribers, *shared_bindings));

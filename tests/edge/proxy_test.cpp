@@ -18,6 +18,16 @@
 namespace imsguard::edge {
 namespace {
 
+// Records what the proxy sends, and where.
+class RecordingSender final : public net::FlowSender {
+ public:
+  bool send_to(const net::Flow& flow, std::string_view bytes) override {
+    sent.emplace_back(flow, std::string(bytes));
+    return true;
+  }
+  std::vector<std::pair<net::Flow, std::string>> sent;
+};
+
 struct Fixture {
   explicit Fixture(const std::string& data_dir, std::vector<std::string> peers = {}) {
     config.data_dir = data_dir;
@@ -29,11 +39,12 @@ struct Fixture {
       std::ofstream(config.sip.peer_key_file, std::ios::binary) << std::string(32, 'k');
     }
     registrar = std::make_unique<Registrar>(config, subscribers, bindings);
-    proxy = std::make_unique<Proxy>(config, *registrar);
+    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender});
   }
   config::Config config;
   store::MemorySubscriberStore subscribers;
   store::MemoryBindingStore bindings;
+  RecordingSender sender;
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Proxy> proxy;
 };
@@ -124,16 +135,6 @@ TEST(ProxyPeers, OnlyTheConfiguredUdpListenersArePeersAndOnlyThenIsAPathRecorded
 }
 
 
-// Records what the proxy sends, and where.
-class RecordingSender final : public net::FlowSender {
- public:
-  bool send_to(const net::Flow& flow, std::string_view bytes) override {
-    sent.emplace_back(flow, std::string(bytes));
-    return true;
-  }
-  std::vector<std::pair<net::Flow, std::string>> sent;
-};
-
 class NullResponder final : public net::Responder {
  public:
   void send(std::string_view bytes) override { answers.emplace_back(bytes); }
@@ -143,8 +144,7 @@ class NullResponder final : public net::Responder {
 TEST(ProxyPeers, APathNamingAPeerRoutesThereAndAGarbagePathFallsBackToTheFlow) {
   std::string dir = temp_dir();
   Fixture edge(dir, {"192.0.2.11:5060"});
-  RecordingSender sender;
-  edge.registrar->set_sender(&sender);
+  RecordingSender& sender = edge.sender;
   store::Binding b;
   b.aor = "sip:carol@ims.local";
   b.contact = "sip:carol@198.51.100.9:5070";

@@ -58,8 +58,8 @@ net::ServerOptions options(std::vector<config::Listener> listeners) {
 
 TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
   EchoHandler h;
-  net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}));
+  ASSERT_EQ(s.start(h), "");
   testkit::UdpPeer peer;
   ASSERT_TRUE(peer.send("hello", s.bound_port(0)));
   auto reply = peer.receive(2000ms);
@@ -72,8 +72,8 @@ TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
 
 TEST(Server, TcpFramesByContentLengthAcrossSegments) {
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   // Two messages, the first split mid-header, plus a keep-alive in between.
@@ -91,8 +91,8 @@ TEST(Server, TcpFramesByContentLengthAcrossSegments) {
 
 TEST(Server, PipelinedMessagesAreAnsweredInFewerWritesThanAnswers) {
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  ASSERT_EQ(s.start(h), "");
   auto& writes = ops::counters().get("imsguard_net_stream_writes_total");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -121,8 +121,8 @@ class BigAnswerHandler final : public net::MessageHandler {
 
 TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
   BigAnswerHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  ASSERT_EQ(s.start(h), "");
   auto& closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
   const uint64_t before = closed.value();
   testkit::TcpPeer peer;
@@ -135,8 +135,8 @@ TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
 
 TEST(Server, TcpFramingErrorClosesTheConnection) {
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nContent-Length: -5\r\n\r\n"));
@@ -148,8 +148,8 @@ TEST(Server, PerSourceConnectionLimitRefusesTheExtraConnection) {
   EchoHandler h;
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.max_per_source = 2;
-  net::Server s(o, h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(o);
+  ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer a, b, c;
   ASSERT_TRUE(a.connect(s.bound_port(0)));
   ASSERT_TRUE(b.connect(s.bound_port(0)));
@@ -163,8 +163,8 @@ TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
   EchoHandler h;
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.message_deadline_s = 1;
-  net::Server s(o, h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(o);
+  ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/TCP x"));
@@ -183,8 +183,8 @@ TEST(Server, TlsHandshakeThenFramedMessages) {
   EchoHandler h;
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
   o.tls = server_ctx.context;
-  net::Server s(o, h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(o);
+  ASSERT_EQ(s.start(h), "");
 
   auto client_ctx = net::make_tls_context({dir + "/ca.crt", "", ""}, net::TlsRole::kClient, false);
   ASSERT_TRUE(client_ctx.context) << client_ctx.error;
@@ -208,8 +208,8 @@ TEST(Server, TlsRefusesAPlainTextClient) {
   EchoHandler h;
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
   o.tls = ctx.context;
-  net::Server s(o, h);
-  ASSERT_EQ(s.start(), "");
+  net::Server s(o);
+  ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send(kOptions));
@@ -221,9 +221,9 @@ TEST(Server, TlsRefusesAPlainTextClient) {
 
 TEST(Server, PortInUseIsAClearStartError) {
   EchoHandler h;
-  net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}), h);
-  ASSERT_EQ(a.start(), "");
-  net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}), h);
+  net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  ASSERT_EQ(a.start(h), "");
+  net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}));
   // SO_REUSEADDR does not allow two listeners on one TCP port.
-  EXPECT_NE(b.start(), "");
+  EXPECT_NE(b.start(h), "");
 }

@@ -75,8 +75,8 @@ class PooledClient : public ::testing::Test {
     net::ServerOptions opts;
     opts.listeners = {config::Listener{config::Transport::kTls, "127.0.0.1", port}};
     opts.tls = tls.context;
-    box_ = std::make_unique<net::Server>(opts, recorder_);
-    if (!box_->start().empty()) return false;
+    box_ = std::make_unique<net::Server>(opts);
+    if (!box_->start(recorder_).empty()) return false;
     port_ = box_->bound_port(0);
     return true;
   }
