@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "net/tls_context.h"
 #include "ops/counters.h"
@@ -70,8 +71,7 @@ std::string connect_within(asio::basic_socket<asio::ip::tcp>& socket, const asio
     ec.clear();
   }
   if (ec) return ec.message();
-  socket.non_blocking(false, ec);  // the exchange itself blocks, bounded by SO_RCVTIMEO/SO_SNDTIMEO
-  return ec ? ec.message() : std::string();
+  return {};
 }
 
 }  // namespace
@@ -80,6 +80,27 @@ struct ServiceClient::Connection {
   explicit Connection(asio::ssl::context& ctx) : stream(io, ctx) {}
   asio::io_context io;
   asio::ssl::stream<asio::ip::tcp::socket> stream;
+
+  // Runs one asynchronous operation on this connection's own loop for at most `timeout`.
+  // Socket timeouts (SO_RCVTIMEO) do not bound asio's synchronous calls: on EAGAIN they
+  // poll again without limit, so a box that accepts and stays silent held the caller for
+  // ever. A late operation is cancelled (the socket closed) and reported as timed_out.
+  template <class Start>
+  asio::error_code bounded(std::chrono::milliseconds timeout, Start start, size_t* bytes = nullptr) {
+    std::optional<asio::error_code> done;
+    io.restart();
+    start([&](const asio::error_code& ec, size_t n = 0) {
+      done = ec;
+      if (bytes) *bytes = n;
+    });
+    io.run_for(timeout);
+    if (done) return *done;
+    asio::error_code ignored;
+    stream.lowest_layer().close(ignored);  // the handler runs once more, with operation_aborted
+    io.restart();
+    io.run();
+    return asio::error::timed_out;
+  }
 
   // An idle connection with something to read has been closed (or spoken to) by the box:
   // not reusable.
@@ -137,20 +158,18 @@ std::unique_ptr<ServiceClient::Connection> ServiceClient::connect(std::string& e
     error = "bad servicebox address " + box_.address;
     return nullptr;
   }
-  auto ms = options_.timeout.count();
   // A connect to a box that drops our SYNs would wait for the kernel's retries (minutes):
   // it gets the same bound as a read or a write.
   if (auto why = connect_within(c->stream.lowest_layer(), {address, box_.port}, options_.timeout); !why.empty()) {
     error = "servicebox unreachable: " + why;
     return nullptr;
   }
-  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-  int fd = c->stream.lowest_layer().native_handle();
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   ++handshakes_;
   handshake_counter().inc();
-  c->stream.handshake(asio::ssl::stream_base::client, ec);
+  ec = c->bounded(options_.timeout, [&](auto handler) {
+    c->stream.async_handshake(asio::ssl::stream_base::client,
+                              [handler](const asio::error_code& e) mutable { handler(e); });
+  });
   if (ec) {
     error = "servicebox TLS handshake failed: " + ec.message();
     return nullptr;
@@ -167,8 +186,10 @@ ExchangeResult ServiceClient::exchange(const std::string& request) {
     bool reused = c != nullptr;
     if (!c) c = connect(error);
     if (!c) return {{}, error};
-    asio::error_code ec;
-    asio::write(c->stream, asio::buffer(request), ec);
+    asio::error_code ec = c->bounded(options_.timeout, [&](auto handler) {
+      asio::async_write(c->stream, asio::buffer(request),
+                        [handler](const asio::error_code& e, size_t n) mutable { handler(e, n); });
+    });
     if (ec) {
       if (reused) continue;
       return {{}, "servicebox write failed: " + ec.message()};
@@ -184,7 +205,14 @@ ExchangeResult ServiceClient::exchange(const std::string& request) {
         return out;
       }
       if (data.size() > kMaxAnswer) return {{}, "servicebox answer too large"};
-      size_t got = c->stream.read_some(asio::buffer(buf), ec);
+      size_t got = 0;
+      ec = c->bounded(
+          options_.timeout,
+          [&](auto handler) {
+            c->stream.async_read_some(asio::buffer(buf),
+                                      [handler](const asio::error_code& e, size_t n) mutable { handler(e, n); });
+          },
+          &got);
       if (ec) break;
       data.append(buf, got);
     }
