@@ -1,5 +1,5 @@
 // A service box that accepts connections and never answers must not stall SIP for anyone
-// else. `imsguard run` (edge + core, one SIP worker) routes alice's requests for a service
+// else. `imsguard run` (edge + core, two SIP workers) routes alice's requests for a service
 // to a TCP listener of this test that completes the TCP handshake (the kernel does) and
 // then stays silent. While those exchanges wait for the box, carol's OPTIONS and a MESSAGE
 // from carol to alice are answered and relayed; alice's service requests get their 503
@@ -114,7 +114,6 @@ class StalledServiceBox : public ::testing::Test {
     o.tls = false;
     o.digest_algorithms = "[MD5]";
     o.data_dir = dir;
-    o.sip_yaml = "  workers: 1\n";  // one SIP worker: any wait on it would stall everybody
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(box_.port()) +
                    " }\n  services:\n    - { name: messaging, method: MESSAGE }\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
@@ -171,7 +170,8 @@ class StalledServiceBox : public ::testing::Test {
 };
 
 TEST_F(StalledServiceBox, OtherUsersAreServedWhileServiceRequestsWaitForTheBox) {
-  // Two requests for the service: each holds an exchange with the silent box.
+  // Two requests for the service, as many as the edge has SIP workers (testkit's config):
+  // each holds an exchange with the silent box, and would hold a worker if it ran there.
   for (const char* id : {"svc-1", "svc-2"})
     ASSERT_TRUE(alice_.send(message(alice_, "alice", "sip:messaging@services.ims.local", id), edge_.sip_port()));
   std::this_thread::sleep_for(200ms);  // both are with the core by now (not a correctness bound)

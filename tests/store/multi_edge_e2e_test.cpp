@@ -6,6 +6,8 @@
 // on an SQN that could not be reserved, SQNs never go back, nobody crashes.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <sstream>
 #include <thread>
@@ -140,7 +142,7 @@ class Edge {
 
 class MultiEdge : public ::testing::Test {
  protected:
-  void start(const std::string& extra_yaml = "", bool persistent = false) {
+  void start(const std::string& extra_yaml = "", bool persistent = false, const std::string& url_options = "") {
     redis_ = std::make_unique<RedisServer>(persistent);
     ASSERT_TRUE(redis_->start()) << read_file(redis_->log_path());
     a_.prepare();
@@ -150,8 +152,8 @@ class MultiEdge : public ::testing::Test {
     write_file(key_file, std::string("0123456789abcdef0123456789abcdef-peer-key"));
     a_.set_peer(b_.port(), key_file);
     b_.set_peer(a_.port(), key_file);
-    ASSERT_TRUE(a_.start(redis_->url(), extra_yaml)) << a_.log();
-    ASSERT_TRUE(b_.start(redis_->url(), extra_yaml)) << b_.log();
+    ASSERT_TRUE(a_.start(redis_->url(url_options), extra_yaml)) << a_.log();
+    ASSERT_TRUE(b_.start(redis_->url(url_options), extra_yaml)) << b_.log();
   }
   // Keeps `user` registered through `edge` (UDP) in the background.
   void keep_registered(ChildProcess& p, const Edge& edge, const std::string& user, const std::string& log) {
@@ -453,3 +455,70 @@ TEST_F(MultiEdge, ACorrectAkaAnswerToAChallengeOfAKilledEdgeIsNoFailure) {
 }
 
 }  // namespace
+
+// A brute force counted across edges must not make the SIP workers wait for Redis: with
+// Redis stopped (SIGSTOP: connections stay open, nothing answers, the link waits its 30 s
+// timeout), wrong answers from eight phones and an OPTIONS from another are all answered
+// while Redis is still stopped, and the failures reach Redis once it runs again. With the
+// count made on the worker (a Redis round trip per failure), the two workers sat in it and
+// the answers waited for Redis.
+TEST_F(MultiEdge, AStalledRedisHoldsNoSipWorkerOnFailedAuthentications) {
+  start("guards:\n  bruteforce:\n    max_failures: 100\n    per_impi_distributed: 100\n", false, "timeout_ms=30000");
+  constexpr int kPhones = 8;
+  std::vector<std::unique_ptr<UdpPeer>> phones;
+  auto request = [](const UdpPeer& p, int cseq, const std::string& authorization) {
+    std::string port = std::to_string(p.local_port());
+    return "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKst" + port + "-" +
+           std::to_string(cseq) + "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=st\r\nTo: <sip:erin@ims.local>\r\n"
+           "Call-ID: st-" + port + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <sip:erin@127.0.0.1:" +
+           port + ">\r\nExpires: 600\r\n" + authorization + "Content-Length: 0\r\n\r\n";
+  };
+  auto final_answer = [](UdpPeer& p, std::chrono::milliseconds limit) -> std::string {
+    auto got = p.receive(limit);
+    while (got && status_of(*got) < 200) got = p.receive(limit);
+    return got ? *got : std::string();
+  };
+  // Each phone gets its own challenge while Redis runs, then answers it wrongly.
+  std::vector<std::string> wrong;
+  for (int i = 0; i < kPhones; ++i) {
+    phones.push_back(std::make_unique<UdpPeer>());
+    UdpPeer& p = *phones.back();
+    p.send(request(p, 1, ""), a_.port());
+    std::string challenge = final_answer(p, 5s);
+    ASSERT_EQ(status_of(challenge), 401) << challenge << a_.log();
+    auto c = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
+    ASSERT_TRUE(c.ok()) << challenge;
+    std::string ha1 = imsguard::crypto::digest_ha1(c.value->algorithm.hash, "erin@ims.local", "ims.local", "guess");
+    imsguard::crypto::DigestInput in{c.value->algorithm, ha1, "REGISTER", "sip:ims.local", c.value->nonce,
+                                     "00000001", "57a11", "auth", ""};
+    auto resp = imsguard::crypto::digest_response(in);
+    ASSERT_TRUE(resp.ok());
+    wrong.push_back(request(p, 2, "Authorization: Digest username=\"erin@ims.local\", realm=\"ims.local\", nonce=\"" +
+                                      c.value->nonce + "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
+                                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.value->algorithm) +
+                                      ", qop=auth, nc=00000001, cnonce=\"57a11\"\r\n"));
+  }
+  ASSERT_EQ(::kill(redis_->pid(), SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{redis_->pid()};
+  for (int i = 0; i < kPhones; ++i) phones[i]->send(wrong[i], a_.port());
+  UdpPeer other;
+  std::string port = std::to_string(other.local_port());
+  other.send("OPTIONS sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKstopt" + port +
+                 "\r\nMax-Forwards: 70\r\nFrom: <sip:dave@ims.local>;tag=o\r\nTo: <sip:ims.local>\r\nCall-ID: stopt-" + port +
+                 "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+             a_.port());
+  // Bounded well under the link's 30 s: answered while Redis is stopped, or not at all.
+  std::string pong = final_answer(other, 10s);
+  EXPECT_EQ(status_of(pong), 200) << "an OPTIONS waited for Redis: " << pong;
+  for (int i = 0; i < kPhones; ++i) {
+    std::string answer = final_answer(*phones[i], 10s);
+    EXPECT_EQ(status_of(answer), 401) << "phone " << i << ": a failed authentication waited for Redis: " << answer;
+  }
+  ::kill(redis_->pid(), SIGCONT);
+  // Counted across edges all the same, once Redis answers.
+  EXPECT_TRUE(eventually([&] { return redis_->cli({"EXISTS", "imsguard:cnt:impi:erin@ims.local"}) == "1"; }, 60s))
+      << redis_->cli({"KEYS", "*"});
+}

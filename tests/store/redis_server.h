@@ -51,6 +51,7 @@ class RedisServer {
   void stop() { process_.stop(); }
   void kill_hard() { process_.kill_hard(); }
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   uint16_t port() const { return port_; }
   std::string url(const std::string& options = "") const {
