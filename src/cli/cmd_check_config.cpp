@@ -151,7 +151,7 @@ void check_services(Findings& f, const Config& c) {
   if (!std::filesystem::exists(db, ec)) return;  // a first start: no subscribers yet
   auto store = imsguard::store::SqliteSubscriberStore::open(db);
   if (!store) {
-    f.errors.push_back("state: " + store.error().message);
+    f.errors.push_back("state: " + store.error().message());
     return;
   }
   for (size_t offset = 0;; offset += 500) {

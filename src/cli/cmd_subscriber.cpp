@@ -36,8 +36,8 @@ struct Common {
 // Unknown IMPI, duplicates and malformed input are the operator's to fix (2); a database
 // that cannot be opened or written is a runtime failure (1).
 void fail(const std::string& what, const StoreError& e) {
-  std::cerr << "imsguard subscriber " << what << ": " << e.message << "\n";
-  imsguard::cli::exit_status() = e.code == StoreErrc::kUnavailable ? 1 : 2;
+  std::cerr << "imsguard subscriber " << what << ": " << e.message() << "\n";
+  imsguard::cli::exit_status() = e.code() == StoreErrc::kUnavailable ? 1 : 2;
 }
 
 // OPc from OP needs Milenage (TS 35.206): OPc = OP xor E_K(OP).
