@@ -75,19 +75,19 @@ void run_vector(const AkaArgs& a) {
   auto f = m->f2345(*rand);
   auto ak_star = m->f5star(*rand);
   if (!v.ok() || !mac_s || !f || !ak_star) {
-    std::cerr << "imsguard aka vector: " << (v.ok() ? "Milenage failed" : v.error) << "\n";
+    std::cerr << "imsguard aka vector: " << (v.ok() ? "Milenage failed" : v.message()) << "\n";
     imsguard::cli::exit_status() = 1;
     return;
   }
   std::cout << "opc=" << to_hex(m->opc()) << "\n"
-            << "mac_a=" << to_hex(std::span<const uint8_t>(v.value->autn.data() + 8, 8)) << "\n"
+            << "mac_a=" << to_hex(std::span<const uint8_t>(v->autn.data() + 8, 8)) << "\n"
             << "mac_s=" << to_hex(*mac_s) << "\n"
-            << "res=" << to_hex(v.value->xres) << "\n"
-            << "ck=" << to_hex(v.value->ck) << "\n"
-            << "ik=" << to_hex(v.value->ik) << "\n"
+            << "res=" << to_hex(v->xres) << "\n"
+            << "ck=" << to_hex(v->ck) << "\n"
+            << "ik=" << to_hex(v->ik) << "\n"
             << "ak=" << to_hex(f->ak) << "\n"
             << "ak_star=" << to_hex(*ak_star) << "\n"
-            << "autn=" << to_hex(v.value->autn) << "\n";
+            << "autn=" << to_hex(v->autn) << "\n";
 }
 
 void run_auts(const AkaArgs& a) {
@@ -99,11 +99,11 @@ void run_auts(const AkaArgs& a) {
   if (!sqn_ms) return;
   auto auts = make_auts(*m, *rand, sqn_from_bytes(*sqn_ms));
   if (!auts.ok()) {
-    std::cerr << "imsguard aka auts: " << auts.error << "\n";
+    std::cerr << "imsguard aka auts: " << auts.message() << "\n";
     imsguard::cli::exit_status() = 1;
     return;
   }
-  std::cout << "auts=" << to_hex(*auts.value) << "\n";
+  std::cout << "auts=" << to_hex(*auts) << "\n";
 }
 
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {

@@ -86,10 +86,10 @@ Answer ChallengeAnswerer::answer(const sip::Message& response, std::string_view 
     if (h.id != id) continue;
     auto ch = crypto::parse_digest_challenge(h.value);
     if (!ch.ok()) {
-      seen.push_back("unusable challenge (" + ch.error + ")");
+      seen.push_back("unusable challenge (" + ch.message() + ")");
       continue;
     }
-    const auto& c = *ch.value;
+    const auto& c = *ch;
     seen.push_back(crypto::digest_algorithm_name(c.algorithm) + " for realm \"" + c.realm + "\"");
     if (c.realm != credentials_.realm || !usable(c.algorithm)) continue;
     Accepted a;
@@ -130,7 +130,7 @@ Answer ChallengeAnswerer::answer_aka(Accepted a, std::string_view method, std::s
   auto nonce = crypto::split_aka_nonce(a.nonce);
   if (!nonce.ok()) {
     out.status = AnswerStatus::kRefused;
-    out.error = "AKA challenge with a malformed nonce: " + nonce.error;
+    out.error = "AKA challenge with a malformed nonce: " + nonce.message();
     return out;
   }
   auto m = crypto::Milenage::from_opc(usim.k, usim.opc);
@@ -139,7 +139,7 @@ Answer ChallengeAnswerer::answer_aka(Accepted a, std::string_view method, std::s
     out.error = "Milenage failed (OpenSSL)";
     return out;
   }
-  const auto& n = *nonce.value;
+  const auto& n = *nonce;
   crypto::ClientAuthResult r = crypto::client_authenticate(*m, n.rand, n.autn, window_);
   switch (r.status) {
     case crypto::AutnStatus::kMacFailure:
@@ -209,7 +209,7 @@ Answer ChallengeAnswerer::compute(Accepted& a, std::string_view method, std::str
   auto response = crypto::digest_response(in);
   if (!response.ok()) {
     out.status = AnswerStatus::kInternalError;
-    out.error = "digest computation failed: " + response.error;
+    out.error = "digest computation failed: " + response.message();
     return out;
   }
   std::string v = "Digest username=";
@@ -221,7 +221,7 @@ Answer ChallengeAnswerer::compute(Accepted& a, std::string_view method, std::str
   v += ", uri=";
   append_quoted(v, uri);
   v += ", response=";
-  append_quoted(v, *response.value);
+  append_quoted(v, *response);
   v += ", algorithm=" + crypto::digest_algorithm_name(a.algorithm);
   if (!in.cnonce.empty()) {
     v += ", cnonce=";

@@ -73,11 +73,11 @@ std::optional<Rand> random_rand() {
 }
 
 Result<AuthVector> make_vector(const Milenage& m, const Rand& rand, uint64_t sqn, const Amf& amf) {
-  if (sqn > kMaxSqn) return Result<AuthVector>::failure("SQN exceeds 48 bits");
+  if (sqn > kMaxSqn) return Result<AuthVector>(imsguard::invalid_argument("SQN exceeds 48 bits"));
   SqnBytes sqn_b = sqn_to_bytes(sqn);
   auto mac = m.f1(rand, sqn_b, amf);
   auto f = m.f2345(rand);
-  if (!mac || !f) return Result<AuthVector>::failure("Milenage failed (OpenSSL AES error)");
+  if (!mac || !f) return Result<AuthVector>(imsguard::invalid_argument("Milenage failed (OpenSSL AES error)"));
   AuthVector v;
   v.rand = rand;
   v.sqn = sqn;
@@ -89,34 +89,34 @@ Result<AuthVector> make_vector(const Milenage& m, const Rand& rand, uint64_t sqn
   std::copy(conc.begin(), conc.end(), v.autn.begin());
   std::copy(amf.begin(), amf.end(), v.autn.begin() + 6);
   std::copy(mac->begin(), mac->end(), v.autn.begin() + 8);
-  return Result<AuthVector>::success(v);
+  return Result<AuthVector>(v);
 }
 
 Result<Auts> make_auts(const Milenage& m, const Rand& rand, uint64_t sqn_ms) {
-  if (sqn_ms > kMaxSqn) return Result<Auts>::failure("SQN_MS exceeds 48 bits");
+  if (sqn_ms > kMaxSqn) return Result<Auts>(imsguard::invalid_argument("SQN_MS exceeds 48 bits"));
   SqnBytes sqn_b = sqn_to_bytes(sqn_ms);
   auto mac_s = m.f1star(rand, sqn_b, Amf{0, 0});
   auto ak_star = m.f5star(rand);
-  if (!mac_s || !ak_star) return Result<Auts>::failure("Milenage failed (OpenSSL AES error)");
+  if (!mac_s || !ak_star) return Result<Auts>(imsguard::invalid_argument("Milenage failed (OpenSSL AES error)"));
   Auts auts{};
   SqnBytes conc = xor6(sqn_b, *ak_star);
   std::copy(conc.begin(), conc.end(), auts.begin());
   std::copy(mac_s->begin(), mac_s->end(), auts.begin() + 6);
-  return Result<Auts>::success(auts);
+  return Result<Auts>(auts);
 }
 
 Result<uint64_t> recover_sqn_ms(const Milenage& m, const Rand& rand, const Auts& auts) {
   auto ak_star = m.f5star(rand);
-  if (!ak_star) return Result<uint64_t>::failure("Milenage failed (OpenSSL AES error)");
+  if (!ak_star) return Result<uint64_t>(imsguard::invalid_argument("Milenage failed (OpenSSL AES error)"));
   SqnBytes conc{};
   std::copy(auts.begin(), auts.begin() + 6, conc.begin());
   SqnBytes sqn_b = xor6(conc, *ak_star);
   auto xmac_s = m.f1star(rand, sqn_b, Amf{0, 0});
-  if (!xmac_s) return Result<uint64_t>::failure("Milenage failed (OpenSSL AES error)");
+  if (!xmac_s) return Result<uint64_t>(imsguard::invalid_argument("Milenage failed (OpenSSL AES error)"));
   if (!constant_time_equal(std::span<const uint8_t>(xmac_s->data(), xmac_s->size()),
                            std::span<const uint8_t>(auts.data() + 6, 8)))
-    return Result<uint64_t>::failure("AUTS MAC-S mismatch: not from this subscriber's USIM for this RAND");
-  return Result<uint64_t>::success(sqn_from_bytes(sqn_b));
+    return Result<uint64_t>(imsguard::invalid_argument("AUTS MAC-S mismatch: not from this subscriber's USIM for this RAND"));
+  return Result<uint64_t>(sqn_from_bytes(sqn_b));
 }
 
 SqnWindow::SqnWindow(SqnScheme scheme) : scheme_(scheme) {
@@ -163,7 +163,7 @@ ClientAuthResult client_authenticate(const Milenage& m, const Rand& rand, const 
   if (r.sqn_verdict != SqnWindow::Verdict::kFresh) {
     auto auts = make_auts(m, rand, window.sqn_ms());
     if (!auts.ok()) return r;
-    r.auts = *auts.value;
+    r.auts = *auts;
     r.status = AutnStatus::kSyncFailure;
     return r;
   }

@@ -58,11 +58,11 @@ RequestCredentials read_credentials(const sip::Message& msg, sip::HeaderId heade
       malformed = true;
       continue;
     }
-    if (parsed.value->realm != realm) {
+    if (parsed->realm != realm) {
       other = true;
       continue;
     }
-    if (++ours == 1) r.creds = std::move(*parsed.value);
+    if (++ours == 1) r.creds = std::move(*parsed);
   }
   if (malformed) r.found = CredentialsFound::kMalformed;
   else if (ours > 1) r.found = CredentialsFound::kAmbiguous;

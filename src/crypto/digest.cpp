@@ -55,16 +55,16 @@ Result<std::string> digest_response(const DigestInput& in) {
   using R = Result<std::string>;
   const HashAlgorithm h = in.algorithm.hash;
   if (in.ha1.size() != hex_length(h) || !is_hex(in.ha1))
-    return R::failure("HA1 must be " + std::to_string(hex_length(h)) + " hex digits for " +
+    return imsguard::invalid_argument("HA1 must be " + std::to_string(hex_length(h)) + " hex digits for " +
                       std::string(hash_algorithm_name(h)));
   const bool auth_int = in.qop == "auth-int";
   if (!in.qop.empty() && in.qop != "auth" && !auth_int)
-    return R::failure("unsupported qop '" + std::string(in.qop) + "' (auth or auth-int)");
+    return imsguard::invalid_argument("unsupported qop '" + std::string(in.qop) + "' (auth or auth-int)");
   if (!in.qop.empty()) {
-    if (in.nc.size() != 8 || !is_hex(in.nc)) return R::failure("nc must be 8 hex digits");
-    if (in.cnonce.empty()) return R::failure("cnonce is required with qop");
+    if (in.nc.size() != 8 || !is_hex(in.nc)) return imsguard::invalid_argument("nc must be 8 hex digits");
+    if (in.cnonce.empty()) return imsguard::invalid_argument("cnonce is required with qop");
   }
-  if (in.algorithm.session && in.cnonce.empty()) return R::failure("cnonce is required with a -sess algorithm");
+  if (in.algorithm.session && in.cnonce.empty()) return imsguard::invalid_argument("cnonce is required with a -sess algorithm");
 
   std::string ha1;
   ha1.reserve(64);
@@ -82,16 +82,16 @@ Result<std::string> digest_response(const DigestInput& in) {
   buf.assign(ha1).append(":").append(in.nonce).append(":");
   if (!in.qop.empty()) buf.append(in.nc).append(":").append(in.cnonce).append(":").append(in.qop).append(":");
   buf.append(ha2);
-  return R::success(hex_digest(h, buf));
+  return R(hex_digest(h, buf));
 }
 
 bool digest_verify(const DigestInput& in, std::string_view client_response) {
   auto expected = digest_response(in);
-  if (!expected.ok() || client_response.size() != expected.value->size()) return false;
+  if (!expected.ok() || client_response.size() != expected->size()) return false;
   std::array<char, 64> lowered{};
   for (size_t i = 0; i < client_response.size(); ++i)
     lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(client_response[i])));
-  return constant_time_equal(std::string_view(lowered.data(), client_response.size()), *expected.value);
+  return constant_time_equal(std::string_view(lowered.data(), client_response.size()), *expected);
 }
 
 }  // namespace imsguard::crypto

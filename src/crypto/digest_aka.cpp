@@ -23,13 +23,13 @@ std::string make_aka_nonce(const Rand& rand, const Autn& autn, std::span<const u
 Result<AkaNonce> split_aka_nonce(std::string_view nonce) {
   using R = Result<AkaNonce>;
   auto raw = base64_decode(nonce);
-  if (!raw) return R::failure("AKA nonce is not valid base64");
-  if (raw->size() < 32) return R::failure("AKA nonce shorter than RAND || AUTN (32 bytes)");
+  if (!raw) return imsguard::invalid_argument("AKA nonce is not valid base64");
+  if (raw->size() < 32) return imsguard::invalid_argument("AKA nonce shorter than RAND || AUTN (32 bytes)");
   AkaNonce n;
   std::copy(raw->begin(), raw->begin() + 16, n.rand.begin());
   std::copy(raw->begin() + 16, raw->begin() + 32, n.autn.begin());
   n.server_data.assign(raw->begin() + 32, raw->end());
-  return R::success(std::move(n));
+  return R(std::move(n));
 }
 
 std::string akav1_password(std::span<const uint8_t> res) {
@@ -70,11 +70,11 @@ std::string encode_auts(const Auts& auts) { return base64_encode(auts); }
 
 Result<Auts> decode_auts(std::string_view auts_param) {
   auto raw = base64_decode(auts_param);
-  if (!raw) return Result<Auts>::failure("auts is not valid base64");
-  if (raw->size() != 14) return Result<Auts>::failure("auts must decode to 14 bytes");
+  if (!raw) return Result<Auts>(imsguard::invalid_argument("auts is not valid base64"));
+  if (raw->size() != 14) return Result<Auts>(imsguard::invalid_argument("auts must decode to 14 bytes"));
   Auts a{};
   std::copy(raw->begin(), raw->end(), a.begin());
-  return Result<Auts>::success(a);
+  return Result<Auts>(a);
 }
 
 }  // namespace imsguard::crypto

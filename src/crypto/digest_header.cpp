@@ -64,22 +64,22 @@ Result<AuthHeader> parse_auth_header(std::string_view value) {
   using R = Result<AuthHeader>;
   std::string error;
   auto lexed = sip::parse_auth_value(value, true, &error);
-  if (!lexed) return R::failure(error);
+  if (!lexed) return imsguard::invalid_argument(error);
   AuthHeader h;
   h.scheme = std::string(lexed->scheme);
   h.params.reserve(lexed->list.size());
   for (const auto& p : lexed->list) h.params.push_back({lower(p.name), p.text(), p.quoted});
-  return R::success(std::move(h));
+  return R(std::move(h));
 }
 
 Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
   using R = Result<DigestCredentials>;
   std::string scheme;
-  if (!has_digest_scheme(value, scheme)) return R::failure("scheme is '" + scheme + "', not Digest");
+  if (!has_digest_scheme(value, scheme)) return imsguard::invalid_argument("scheme is '" + scheme + "', not Digest");
   auto parsed = parse_auth_header(value);
-  if (!parsed.ok()) return R::failure(parsed.error);
-  AuthHeader& h = *parsed.value;  // its values are moved into the credentials
-  if (!iequals(h.scheme, "Digest")) return R::failure("scheme is '" + h.scheme + "', not Digest");
+  if (!parsed.ok()) return imsguard::invalid_argument(parsed.message());
+  AuthHeader& h = *parsed;  // its values are moved into the credentials
+  if (!iequals(h.scheme, "Digest")) return imsguard::invalid_argument("scheme is '" + h.scheme + "', not Digest");
   DigestCredentials c;
   struct Required {
     const char* name;
@@ -88,12 +88,12 @@ Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
                   {"uri", &c.uri},           {"response", &c.response}};
   for (auto& r : required) {
     AuthParam* p = h.find(r.name);
-    if (p == nullptr) return R::failure(std::string("missing parameter '") + r.name + "'");
+    if (p == nullptr) return imsguard::invalid_argument(std::string("missing parameter '") + r.name + "'");
     *r.field = std::move(p->value);
   }
   if (const AuthParam* p = h.find("algorithm")) {
     auto alg = parse_digest_algorithm(p->value);
-    if (!alg) return R::failure("unsupported algorithm '" + p->value + "'");
+    if (!alg) return imsguard::invalid_argument("unsupported algorithm '" + p->value + "'");
     c.algorithm = *alg;
   }
   if (AuthParam* p = h.find("cnonce")) c.cnonce = std::move(p->value);
@@ -106,36 +106,36 @@ Result<DigestCredentials> parse_digest_credentials(std::string_view value) {
   if (const AuthParam* p = h.find("userhash")) c.userhash = iequals(p->value, "true");
   if (const AuthParam* p = h.find("qop")) {
     c.qop = lower(p->value);
-    if (c.qop != "auth" && c.qop != "auth-int") return R::failure("unsupported qop '" + p->value + "'");
-    if (c.cnonce.empty()) return R::failure("qop without cnonce");
-    if (!is_hex8(c.nc)) return R::failure("qop requires nc of 8 hex digits");
+    if (c.qop != "auth" && c.qop != "auth-int") return imsguard::invalid_argument("unsupported qop '" + p->value + "'");
+    if (c.cnonce.empty()) return imsguard::invalid_argument("qop without cnonce");
+    if (!is_hex8(c.nc)) return imsguard::invalid_argument("qop requires nc of 8 hex digits");
   } else if (!c.nc.empty() || !c.cnonce.empty()) {
     // RFC 7616 3.4: nc and cnonce go with qop; without it they are a confused client. Only
     // cnonce is meaningful then (for -sess).
-    if (!c.nc.empty()) return R::failure("nc without qop");
+    if (!c.nc.empty()) return imsguard::invalid_argument("nc without qop");
   }
-  return R::success(std::move(c));
+  return R(std::move(c));
 }
 
 Result<DigestChallenge> parse_digest_challenge(std::string_view value) {
   using R = Result<DigestChallenge>;
   std::string scheme;
-  if (!has_digest_scheme(value, scheme)) return R::failure("scheme is '" + scheme + "', not Digest");
+  if (!has_digest_scheme(value, scheme)) return imsguard::invalid_argument("scheme is '" + scheme + "', not Digest");
   auto parsed = parse_auth_header(value);
-  if (!parsed.ok()) return R::failure(parsed.error);
-  const AuthHeader& h = *parsed.value;
-  if (!iequals(h.scheme, "Digest")) return R::failure("scheme is '" + h.scheme + "', not Digest");
+  if (!parsed.ok()) return imsguard::invalid_argument(parsed.message());
+  const AuthHeader& h = *parsed;
+  if (!iequals(h.scheme, "Digest")) return imsguard::invalid_argument("scheme is '" + h.scheme + "', not Digest");
   DigestChallenge ch;
   const AuthParam* realm = h.find("realm");
   const AuthParam* nonce = h.find("nonce");
-  if (realm == nullptr || nonce == nullptr) return R::failure("challenge without realm or nonce");
+  if (realm == nullptr || nonce == nullptr) return imsguard::invalid_argument("challenge without realm or nonce");
   ch.realm = realm->value;
   ch.nonce = nonce->value;
   if (const AuthParam* p = h.find("opaque")) ch.opaque = p->value;
   if (const AuthParam* p = h.find("stale")) ch.stale = iequals(p->value, "true");
   if (const AuthParam* p = h.find("algorithm")) {
     auto alg = parse_digest_algorithm(p->value);
-    if (!alg) return R::failure("unsupported algorithm '" + p->value + "'");
+    if (!alg) return imsguard::invalid_argument("unsupported algorithm '" + p->value + "'");
     ch.algorithm = *alg;
   }
   if (const AuthParam* p = h.find("qop")) {
@@ -150,7 +150,7 @@ Result<DigestChallenge> parse_digest_challenge(std::string_view value) {
       rest.remove_prefix(comma + 1);
     }
   }
-  return R::success(std::move(ch));
+  return R(std::move(ch));
 }
 
 std::string build_challenge(const DigestAlgorithm& alg, const ChallengeParams& p) {
@@ -187,17 +187,17 @@ std::vector<DigestAlgorithm> default_algorithm_order(bool md5_first) {
 
 Result<std::vector<DigestAlgorithm>> parse_algorithm_order(const std::vector<std::string>& names) {
   using R = Result<std::vector<DigestAlgorithm>>;
-  if (names.empty()) return R::failure("no digest algorithm configured");
+  if (names.empty()) return imsguard::invalid_argument("no digest algorithm configured");
   std::vector<DigestAlgorithm> out;
   for (const auto& n : names) {
-    if (n.empty()) return R::failure("empty digest algorithm name");
+    if (n.empty()) return imsguard::invalid_argument("empty digest algorithm name");
     auto alg = parse_digest_algorithm(n);
-    if (!alg) return R::failure("unknown digest algorithm '" + n + "'");
+    if (!alg) return imsguard::invalid_argument("unknown digest algorithm '" + n + "'");
     for (const auto& seen : out)
-      if (seen == *alg) return R::failure("digest algorithm '" + n + "' listed twice");
+      if (seen == *alg) return imsguard::invalid_argument("digest algorithm '" + n + "' listed twice");
     out.push_back(*alg);
   }
-  return R::success(std::move(out));
+  return R(std::move(out));
 }
 
 }  // namespace imsguard::crypto

@@ -1,20 +1,12 @@
 #pragma once
-// The crypto module's error channel: a value or a message saying what was wrong with the
-// input. No exceptions cross the module boundary (working rules), and callers log `error`.
-#include <optional>
-#include <string>
-#include <utility>
+// The crypto module's results are the project's StatusOr (common/status.h): a value, or a
+// kInvalid status whose message says what was wrong with the input (kInternal when OpenSSL
+// failed). No exceptions cross the module boundary (working rules); callers log the message.
+#include "common/status.h"
 
 namespace imsguard::crypto {
 
 template <class T>
-struct Result {
-  std::optional<T> value;
-  std::string error;  // set when !value
-
-  bool ok() const { return value.has_value(); }
-  static Result success(T v) { return Result{std::move(v), {}}; }
-  static Result failure(std::string message) { return Result{std::nullopt, std::move(message)}; }
-};
+using Result = imsguard::StatusOr<T>;
 
 }  // namespace imsguard::crypto

@@ -127,7 +127,7 @@ bool digest_uri_matches(std::string_view digest_uri, std::string_view request_ur
 AuthenticatorOptions Authenticator::options_from(const config::Config& c) {
   AuthenticatorOptions o;
   o.realm = c.auth.realm;
-  if (auto order = crypto::parse_algorithm_order(c.auth.digest_algorithms); order.ok()) o.digest_order = *order.value;
+  if (auto order = crypto::parse_algorithm_order(c.auth.digest_algorithms); order.ok()) o.digest_order = *order;
   o.qop = c.auth.qop;
   o.nonce_lifetime_ms = static_cast<int64_t>(c.auth.nonce_lifetime_s) * 1000;
   o.rotation_ms = static_cast<int64_t>(c.auth.nonce_secret_rotation_s) * 1000;
@@ -220,8 +220,8 @@ crypto::RequestCredentials Authenticator::read(const sip::Message& msg, sip::Hea
       r.proof = crypto::NonceProof::kNotOurs;
       return r;
     }
-    std::string server(split.value->server_data.begin(), split.value->server_data.end());
-    auto check = nonces_->verify(server, aka_binding(options_.realm, split.value->rand, r.impi), client_address);
+    std::string server(split->server_data.begin(), split->server_data.end());
+    auto check = nonces_->verify(server, aka_binding(options_.realm, split->rand, r.impi), client_address);
     r.proof = proof_of(check.status);
     r.nonce_issued_at_ms = check.issued_at_ms;
     return r;
@@ -274,10 +274,10 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
     }
     auto v = crypto::make_vector(*m, *rand, sqn.value(), sub->amf);
     if (!v.ok()) {
-      error = v.error;
+      error = v.message();
       return std::nullopt;
     }
-    autn = v.value->autn;
+    autn = v->autn;
   } else {
     // A decoy: random AUTN has the same shape as a real one; only the USIM could tell.
     if (RAND_bytes(autn.data(), static_cast<int>(autn.size())) != 1) {
@@ -441,7 +441,7 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const crypto::Requ
   auto split = crypto::split_aka_nonce(c.nonce);
   if (!split.ok())
     return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
-  const auto& nonce = *split.value;
+  const auto& nonce = *split;
 
   auto found = subscribers_.find_shared(c.username);
   if (!found.ok()) return unavailable("subscriber store: " + found.message());
@@ -460,16 +460,16 @@ AuthResult Authenticator::verify_aka(const sip::Message& msg, const crypto::Requ
       return challenge_for(creds, aor, client_address, false, AuthOutcome::kChallenge, AuthReason::kNonceNotOurs);
     // The USIM refused our SQN as not fresh: recover its SQN_MS, continue from there.
     auto auts = crypto::decode_auts(c.auts);
-    auto sqn_ms = auts.ok() ? crypto::recover_sqn_ms(*m, nonce.rand, *auts.value) : crypto::Result<uint64_t>::failure(auts.error);
+    auto sqn_ms = auts.ok() ? crypto::recover_sqn_ms(*m, nonce.rand, *auts) : crypto::Result<uint64_t>(imsguard::invalid_argument(auts.message()));
     if (!sqn_ms.ok()) {
       AuthResult r = challenge_for(creds, aor, client_address, false, AuthOutcome::kFailed, AuthReason::kAutsInvalid);
-      if (r.outcome != AuthOutcome::kUnavailable) r.detail = sqn_ms.error;
+      if (r.outcome != AuthOutcome::kUnavailable) r.detail = sqn_ms.message();
       return r;
     }
     // TS 33.102 C.3.4: keep SQN_HE when its next value is fresh for the USIM, else restart
     // from SQN_MS; the next challenge's reservation advances from the stored value.
-    uint64_t next = crypto::resync_next_sqn(sub->sqn, *sqn_ms.value);
-    uint64_t keep = next == crypto::next_sqn(sub->sqn) ? sub->sqn : *sqn_ms.value;
+    uint64_t next = crypto::resync_next_sqn(sub->sqn, *sqn_ms);
+    uint64_t keep = next == crypto::next_sqn(sub->sqn) ? sub->sqn : *sqn_ms;
     auto set = subscribers_.set_sqn(sub->impi, keep);
     if (!set.ok()) return unavailable("cannot store resynchronised SQN: " + set.message());
     sqns_.forget(sub->impi);

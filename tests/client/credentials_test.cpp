@@ -135,10 +135,10 @@ TEST_F(ClientAgainstAuthenticator, DigestAnswerIsAcceptedForEveryAlgorithmOrder)
     EXPECT_EQ(a.header_name, "Authorization");
     // The server's first choice is the one answered.
     auto creds = crypto::parse_digest_credentials(a.header_value);
-    ASSERT_TRUE(creds.ok()) << creds.error;
-    EXPECT_EQ(creds.value->algorithm, order.front());
-    EXPECT_EQ(creds.value->qop, "auth");
-    EXPECT_EQ(creds.value->nc, "00000001");
+    ASSERT_TRUE(creds.ok()) << creds.message();
+    EXPECT_EQ(creds->algorithm, order.front());
+    EXPECT_EQ(creds->qop, "auth");
+    EXPECT_EQ(creds->nc, "00000001");
     auto second = send("alice@ims.local", a.header_value);
     EXPECT_EQ(second.outcome, edge::AuthOutcome::kAuthenticated) << edge::reason_text(second.reason);
     // A refresh reuses the nonce with the next nc, and the server takes it.
@@ -185,9 +185,9 @@ TEST_F(ClientAgainstAuthenticator, ProxyChallengeIsAnsweredWithProxyAuthorizatio
   ASSERT_EQ(a.status, AnswerStatus::kOk) << a.error;
   EXPECT_EQ(a.header_name, "Proxy-Authorization");
   auto creds = crypto::parse_digest_credentials(a.header_value);
-  ASSERT_TRUE(creds.ok()) << creds.error;
-  EXPECT_EQ(creds.value->qop, "auth-int");
-  EXPECT_EQ(creds.value->opaque, "op");
+  ASSERT_TRUE(creds.ok()) << creds.message();
+  EXPECT_EQ(creds->qop, "auth-int");
+  EXPECT_EQ(creds->opaque, "op");
   crypto::DigestInput in;
   std::string ha1 = crypto::digest_ha1(crypto::HashAlgorithm::kMd5, "alice@ims.local", kRealm, "secret");
   in.algorithm = crypto::kDigestMd5;
@@ -195,11 +195,11 @@ TEST_F(ClientAgainstAuthenticator, ProxyChallengeIsAnsweredWithProxyAuthorizatio
   in.method = "MESSAGE";
   in.uri = "sip:bob@ims.local";
   in.nonce = "n1";
-  in.nc = creds.value->nc;
-  in.cnonce = creds.value->cnonce;
+  in.nc = creds->nc;
+  in.cnonce = creds->cnonce;
   in.qop = "auth-int";
   in.body = "hello";
-  EXPECT_TRUE(crypto::digest_verify(in, creds.value->response));
+  EXPECT_TRUE(crypto::digest_verify(in, creds->response));
 }
 
 TEST_F(ClientAgainstAuthenticator, AkaInitialRegisterThenAnswerIsAccepted) {
@@ -236,8 +236,8 @@ TEST_F(ClientAgainstAuthenticator, AkaStaleSqnIsResynchronised) {
   Answer resync = answerer.answer(challenge->msg, "REGISTER", "sip:ims.local", "");
   ASSERT_EQ(resync.status, AnswerStatus::kResync) << resync.error;
   auto creds = crypto::parse_digest_credentials(resync.header_value);
-  ASSERT_TRUE(creds.ok()) << creds.error;
-  ASSERT_TRUE(creds.value->has_auts);
+  ASSERT_TRUE(creds.ok()) << creds.message();
+  ASSERT_TRUE(creds->has_auts);
   auto after = send("bob@ims.local", resync.header_value);
   ASSERT_EQ(after.outcome, edge::AuthOutcome::kChallenge) << edge::reason_text(after.reason);
   // The network continued from the USIM's SQN: the new challenge is fresh and accepted.

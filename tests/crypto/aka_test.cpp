@@ -30,7 +30,7 @@ std::optional<Subscriber> set1() {
 
 Autn vector_autn(const Milenage& m, const Rand& rand, uint64_t sqn, const Amf& amf = {0x80, 0x00}) {
   auto v = make_vector(m, rand, sqn, amf);
-  return v.ok() ? v.value->autn : Autn{};
+  return v.ok() ? v->autn : Autn{};
 }
 
 TEST(Aka, SqnBytesRoundTrip) {
@@ -43,18 +43,18 @@ TEST(Aka, VectorMatchesMilenageKnownAnswers) {
   auto sub = set1();
   ASSERT_TRUE(sub);
   auto v = make_vector(sub->m, sub->rand, sub->sqn, sub->amf);
-  ASSERT_TRUE(v.ok()) << v.error;
+  ASSERT_TRUE(v.ok()) << v.message();
   const auto& s = sub->set;
   // AUTN = (SQN xor AK) || AMF || MAC-A, computed here from the table's fields.
   auto sqn = jarr<6>(s["sqn"]);
   auto ak = jarr<6>(s["f5"]);
   SqnBytes conc{};
   for (size_t i = 0; i < 6; ++i) conc[i] = sqn[i] ^ ak[i];
-  EXPECT_EQ(to_hex(v.value->autn), to_hex(conc) + s["amf"].get<std::string>() + s["f1"].get<std::string>());
-  EXPECT_EQ(to_hex(v.value->xres), s["f2"].get<std::string>());
-  EXPECT_EQ(to_hex(v.value->ck), s["f3"].get<std::string>());
-  EXPECT_EQ(to_hex(v.value->ik), s["f4"].get<std::string>());
-  EXPECT_EQ(v.value->sqn, sub->sqn);
+  EXPECT_EQ(to_hex(v->autn), to_hex(conc) + s["amf"].get<std::string>() + s["f1"].get<std::string>());
+  EXPECT_EQ(to_hex(v->xres), s["f2"].get<std::string>());
+  EXPECT_EQ(to_hex(v->ck), s["f3"].get<std::string>());
+  EXPECT_EQ(to_hex(v->ik), s["f4"].get<std::string>());
+  EXPECT_EQ(v->sqn, sub->sqn);
 }
 
 TEST(Aka, VectorRefusesSqnBeyond48Bits) {
@@ -62,7 +62,7 @@ TEST(Aka, VectorRefusesSqnBeyond48Bits) {
   ASSERT_TRUE(sub);
   auto v = make_vector(sub->m, sub->rand, kMaxSqn + 1, sub->amf);
   EXPECT_FALSE(v.ok());
-  EXPECT_NE(v.error.find("48 bits"), std::string::npos);
+  EXPECT_NE(v.message().find("48 bits"), std::string::npos);
 }
 
 TEST(Aka, ClientAcceptsGenuineVectorAndDerivesSameKeys) {
@@ -74,11 +74,11 @@ TEST(Aka, ClientAcceptsGenuineVectorAndDerivesSameKeys) {
   SqnScheme any_jump;
   any_jump.delta = kMaxSqn;
   SqnWindow window(any_jump);
-  auto r = client_authenticate(sub->m, sub->rand, v.value->autn, window);
+  auto r = client_authenticate(sub->m, sub->rand, v->autn, window);
   ASSERT_EQ(r.status, AutnStatus::kOk) << autn_status_name(r.status);
-  EXPECT_EQ(r.res, v.value->xres);
-  EXPECT_EQ(r.ck, v.value->ck);
-  EXPECT_EQ(r.ik, v.value->ik);
+  EXPECT_EQ(r.res, v->xres);
+  EXPECT_EQ(r.ck, v->ck);
+  EXPECT_EQ(r.ik, v->ik);
   EXPECT_EQ(r.sqn, sub->sqn);
   EXPECT_EQ(window.sqn_ms(), sub->sqn);
 }
@@ -192,9 +192,9 @@ TEST(Aka, ReplayedChallengeGivesSyncFailureAndResyncRecovers) {
   EXPECT_EQ(r.sqn_verdict, SqnWindow::Verdict::kReplayed);
 
   auto recovered = recover_sqn_ms(sub->m, rand2, r.auts);
-  ASSERT_TRUE(recovered.ok()) << recovered.error;
-  EXPECT_EQ(*recovered.value, accepted);
-  uint64_t next = resync_next_sqn(sqn_he, *recovered.value);
+  ASSERT_TRUE(recovered.ok()) << recovered.message();
+  EXPECT_EQ(*recovered, accepted);
+  uint64_t next = resync_next_sqn(sqn_he, *recovered);
   EXPECT_EQ(next, next_sqn(accepted));
   Rand rand3 = rand2;
   rand3[0] ^= 0x11;
@@ -207,7 +207,7 @@ TEST(Aka, ReplayedChallengeGivesSyncFailureAndResyncRecovers) {
   flipped[13] ^= 0x01;
   auto bad = recover_sqn_ms(sub->m, rand2, flipped);
   EXPECT_FALSE(bad.ok());
-  EXPECT_NE(bad.error.find("MAC-S"), std::string::npos);
+  EXPECT_NE(bad.message().find("MAC-S"), std::string::npos);
 }
 
 TEST(Aka, ResyncKeepsSqnHeWhenItIsAheadWithinDelta) {
@@ -228,14 +228,14 @@ TEST(Aka, AutsMatchesDerivedVector) {
   uint64_t sqn_ms = sqn_from_bytes(jarr<6>((*v)["sqn_ms"]));
   auto auts = make_auts(sub->m, sub->rand, sqn_ms);
   ASSERT_TRUE(auts.ok());
-  EXPECT_EQ(to_hex(*auts.value), (*v)["auts_hex"].get<std::string>());
-  EXPECT_EQ(to_hex(std::span<const uint8_t>(auts.value->data() + 6, 8)), (*v)["mac_s"].get<std::string>());
+  EXPECT_EQ(to_hex(*auts), (*v)["auts_hex"].get<std::string>());
+  EXPECT_EQ(to_hex(std::span<const uint8_t>(auts->data() + 6, 8)), (*v)["mac_s"].get<std::string>());
   auto ak_star = sub->m.f5star(sub->rand);
   ASSERT_TRUE(ak_star);
   EXPECT_EQ(to_hex(*ak_star), (*v)["ak_star"].get<std::string>());
-  auto back = recover_sqn_ms(sub->m, sub->rand, *auts.value);
+  auto back = recover_sqn_ms(sub->m, sub->rand, *auts);
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back.value, sqn_ms);
+  EXPECT_EQ(*back, sqn_ms);
 }
 
 TEST(Aka, RandomRandDiffers) {

@@ -9,15 +9,15 @@ namespace {
 
 TEST(AuthHeader, ParsesTokensQuotedStringsAndQuotedPairs) {
   auto h = parse_auth_header(R"(Digest  USERNAME="a\"b\\c" ,realm = "r e", nc=00000001,qop=auth)");
-  ASSERT_TRUE(h.ok()) << h.error;
-  EXPECT_EQ(h.value->scheme, "Digest");
-  ASSERT_EQ(h.value->params.size(), 4u);
-  ASSERT_NE(h.value->find("username"), nullptr);
-  EXPECT_EQ(h.value->find("username")->value, "a\"b\\c");
-  EXPECT_TRUE(h.value->find("username")->quoted);
-  EXPECT_EQ(h.value->find("realm")->value, "r e");
-  EXPECT_EQ(h.value->find("nc")->value, "00000001");
-  EXPECT_FALSE(h.value->find("nc")->quoted);
+  ASSERT_TRUE(h.ok()) << h.message();
+  EXPECT_EQ(h->scheme, "Digest");
+  ASSERT_EQ(h->params.size(), 4u);
+  ASSERT_NE(h->find("username"), nullptr);
+  EXPECT_EQ(h->find("username")->value, "a\"b\\c");
+  EXPECT_TRUE(h->find("username")->quoted);
+  EXPECT_EQ(h->find("realm")->value, "r e");
+  EXPECT_EQ(h->find("nc")->value, "00000001");
+  EXPECT_FALSE(h->find("nc")->quoted);
 }
 
 TEST(AuthHeader, RejectsMalformedInput) {
@@ -38,10 +38,10 @@ TEST(AuthHeader, RejectsMalformedInput) {
   for (const char* v : bad) {
     auto h = parse_auth_header(v);
     EXPECT_FALSE(h.ok()) << "accepted: " << v;
-    EXPECT_FALSE(h.error.empty());
+    EXPECT_FALSE(h.message().empty());
   }
   auto dup = parse_auth_header("Digest realm=\"a\", Realm=b");
-  EXPECT_NE(dup.error.find("duplicate"), std::string::npos);
+  EXPECT_NE(dup.message().find("duplicate"), std::string::npos);
   std::string many = "Digest ";
   for (int i = 0; i < 65; ++i) many += (i ? "," : "") + std::string("p") + std::to_string(i) + "=1";
   EXPECT_FALSE(parse_auth_header(many).ok());
@@ -51,32 +51,32 @@ TEST(DigestCredentials, FullSipAuthorization) {
   auto c = parse_digest_credentials(
       R"(Digest username="alice@example.com", realm="example.com", nonce="abc", uri="sip:example.com", )"
       R"(response="0123456789abcdef0123456789abcdef", algorithm=SHA-256, cnonce="xyz", opaque="op", qop=auth, nc=0000000a)");
-  ASSERT_TRUE(c.ok()) << c.error;
-  EXPECT_EQ(c.value->username, "alice@example.com");
-  EXPECT_EQ(c.value->realm, "example.com");
-  EXPECT_EQ(c.value->nonce, "abc");
-  EXPECT_EQ(c.value->uri, "sip:example.com");
-  EXPECT_EQ(c.value->algorithm, kDigestSha256);
-  EXPECT_EQ(c.value->qop, "auth");
-  EXPECT_EQ(c.value->nc, "0000000a");
-  EXPECT_EQ(c.value->cnonce, "xyz");
-  EXPECT_EQ(c.value->opaque, "op");
-  EXPECT_FALSE(c.value->has_auts);
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->username, "alice@example.com");
+  EXPECT_EQ(c->realm, "example.com");
+  EXPECT_EQ(c->nonce, "abc");
+  EXPECT_EQ(c->uri, "sip:example.com");
+  EXPECT_EQ(c->algorithm, kDigestSha256);
+  EXPECT_EQ(c->qop, "auth");
+  EXPECT_EQ(c->nc, "0000000a");
+  EXPECT_EQ(c->cnonce, "xyz");
+  EXPECT_EQ(c->opaque, "op");
+  EXPECT_FALSE(c->has_auts);
 }
 
 TEST(DigestCredentials, ImsInitialRegisterWithEmptyNonceAndAuts) {
   // TS 24.229 5.1.1.2: the first REGISTER carries empty nonce and response.
   auto c = parse_digest_credentials(
       R"(Digest username="001010000000001@ims.example", realm="ims.example", nonce="", uri="sip:ims.example", response="")");
-  ASSERT_TRUE(c.ok()) << c.error;
-  EXPECT_TRUE(c.value->nonce.empty());
-  EXPECT_EQ(c.value->algorithm, kDigestMd5);  // absent means MD5
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_TRUE(c->nonce.empty());
+  EXPECT_EQ(c->algorithm, kDigestMd5);  // absent means MD5
   auto r = parse_digest_credentials(
       R"(digest username="u", realm="r", nonce="n", uri="sip:r", response="", algorithm=AKAv1-MD5, auts="uoU/PBI8z0TpNZbjVcY=")");
-  ASSERT_TRUE(r.ok()) << r.error;
-  EXPECT_TRUE(r.value->has_auts);
-  EXPECT_EQ(r.value->auts, "uoU/PBI8z0TpNZbjVcY=");
-  EXPECT_EQ(r.value->algorithm, kDigestAkav1Md5);
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_TRUE(r->has_auts);
+  EXPECT_EQ(r->auts, "uoU/PBI8z0TpNZbjVcY=");
+  EXPECT_EQ(r->algorithm, kDigestAkav1Md5);
 }
 
 TEST(DigestCredentials, ErrorsNameTheProblem) {
@@ -97,7 +97,7 @@ TEST(DigestCredentials, ErrorsNameTheProblem) {
   for (const auto& c : cases) {
     auto r = parse_digest_credentials(c.header);
     EXPECT_FALSE(r.ok()) << c.header;
-    EXPECT_NE(r.error.find(c.expect), std::string::npos) << c.header << " -> " << r.error;
+    EXPECT_NE(r.message().find(c.expect), std::string::npos) << c.header << " -> " << r.message();
   }
 }
 
@@ -127,13 +127,13 @@ TEST(DigestChallenge, StaleAndRoundTripThroughTheParser) {
   EXPECT_EQ(h.find('\n'), std::string::npos);
   EXPECT_NE(h.find(", stale=true"), std::string::npos);
   auto c = parse_digest_challenge(h);
-  ASSERT_TRUE(c.ok()) << c.error;
-  EXPECT_EQ(c.value->realm, "we \"quote\" \\ andbreak");
-  EXPECT_EQ(c.value->nonce, "abc");
-  EXPECT_EQ(c.value->algorithm, kDigestSha512_256);
-  EXPECT_TRUE(c.value->stale);
-  EXPECT_EQ(c.value->qop_options, (std::vector<std::string>{"auth", "auth-int"}));
-  EXPECT_TRUE(c.value->opaque.empty());
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->realm, "we \"quote\" \\ andbreak");
+  EXPECT_EQ(c->nonce, "abc");
+  EXPECT_EQ(c->algorithm, kDigestSha512_256);
+  EXPECT_TRUE(c->stale);
+  EXPECT_EQ(c->qop_options, (std::vector<std::string>{"auth", "auth-int"}));
+  EXPECT_TRUE(c->opaque.empty());
 }
 
 TEST(DigestChallenge, ParsesTheRfc7616ChallengesOfTheVectors) {
@@ -142,12 +142,12 @@ TEST(DigestChallenge, ParsesTheRfc7616ChallengesOfTheVectors) {
   for (const auto& v : doc["vectors"]) {
     if (!v.contains("challenge")) continue;
     auto c = parse_digest_challenge(v["challenge"].get<std::string>());
-    ASSERT_TRUE(c.ok()) << c.error;
-    EXPECT_EQ(c.value->realm, v["realm"].get<std::string>());
-    EXPECT_EQ(c.value->nonce, v["nonce"].get<std::string>());
-    EXPECT_EQ(c.value->opaque, v["opaque"].get<std::string>());
-    EXPECT_EQ(digest_algorithm_name(c.value->algorithm), v["algorithm"].get<std::string>());
-    EXPECT_EQ(c.value->qop_options, (std::vector<std::string>{"auth", "auth-int"}));
+    ASSERT_TRUE(c.ok()) << c.message();
+    EXPECT_EQ(c->realm, v["realm"].get<std::string>());
+    EXPECT_EQ(c->nonce, v["nonce"].get<std::string>());
+    EXPECT_EQ(c->opaque, v["opaque"].get<std::string>());
+    EXPECT_EQ(digest_algorithm_name(c->algorithm), v["algorithm"].get<std::string>());
+    EXPECT_EQ(c->qop_options, (std::vector<std::string>{"auth", "auth-int"}));
     ++parsed;
   }
   EXPECT_EQ(parsed, 2);
@@ -155,11 +155,11 @@ TEST(DigestChallenge, ParsesTheRfc7616ChallengesOfTheVectors) {
 
 TEST(DigestChallenge, AlgorithmOrderFromConfig) {
   auto order = parse_algorithm_order({"MD5", "SHA-256", "SHA-512-256"});
-  ASSERT_TRUE(order.ok()) << order.error;
-  EXPECT_EQ(*order.value, (std::vector<DigestAlgorithm>{kDigestMd5, kDigestSha256, kDigestSha512_256}));
+  ASSERT_TRUE(order.ok()) << order.message();
+  EXPECT_EQ(*order, (std::vector<DigestAlgorithm>{kDigestMd5, kDigestSha256, kDigestSha512_256}));
   EXPECT_FALSE(parse_algorithm_order({}).ok());
-  EXPECT_NE(parse_algorithm_order({"SHA-256", "sha-256"}).error.find("twice"), std::string::npos);
-  EXPECT_NE(parse_algorithm_order({"SHA-1"}).error.find("SHA-1"), std::string::npos);
+  EXPECT_NE(parse_algorithm_order({"SHA-256", "sha-256"}).message().find("twice"), std::string::npos);
+  EXPECT_NE(parse_algorithm_order({"SHA-1"}).message().find("SHA-1"), std::string::npos);
   EXPECT_FALSE(parse_algorithm_order({""}).ok());
 }
 

@@ -27,8 +27,8 @@ TEST(Digest, RfcKnownAnswers) {
     EXPECT_EQ(hex_digest(alg->hash, a2), v["ha2"].get<std::string>());
     DigestInput in{*alg, ha1, method, uri, nonce, nc, cnonce, qop, ""};
     auto r = digest_response(in);
-    ASSERT_TRUE(r.ok()) << r.error;
-    EXPECT_EQ(*r.value, v["expected_response"].get<std::string>());
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(*r, v["expected_response"].get<std::string>());
     EXPECT_TRUE(digest_verify(in, v["expected_response"].get<std::string>()));
     ++checked;
   }
@@ -55,8 +55,8 @@ TEST(Digest, Sha512_256FollowsFips180_4) {
             (*v)["fips180_4_sha512_256_ha2"].get<std::string>());
   DigestInput in{kDigestSha512_256, ha1, method, uri, nonce, nc, cnonce, qop, ""};
   auto r = digest_response(in);
-  ASSERT_TRUE(r.ok()) << r.error;
-  EXPECT_EQ(*r.value, (*v)["fips180_4_sha512_256_response"].get<std::string>());
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(*r, (*v)["fips180_4_sha512_256_response"].get<std::string>());
   EXPECT_FALSE(digest_verify(in, (*v)["rfc_printed_response"].get<std::string>()));
 }
 
@@ -65,23 +65,23 @@ TEST(Digest, AuthIntHashesTheBody) {
   const std::string body = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
   DigestInput in{kDigestSha256, ha1, "INVITE", "sip:bob@example.com", "n0nce", "00000002", "c1", "auth-int", body};
   auto r = digest_response(in);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.message();
   // RFC 7616 3.4.3: A2 = method ":" uri ":" H(entity-body).
   std::string ha2 = hex_digest(HashAlgorithm::kSha256,
                                "INVITE:sip:bob@example.com:" + hex_digest(HashAlgorithm::kSha256, body));
-  EXPECT_EQ(*r.value, hex_digest(HashAlgorithm::kSha256, ha1 + ":n0nce:00000002:c1:auth-int:" + ha2));
+  EXPECT_EQ(*r, hex_digest(HashAlgorithm::kSha256, ha1 + ":n0nce:00000002:c1:auth-int:" + ha2));
   // A changed body changes the response; with qop=auth it would not.
   DigestInput tampered = in;
   tampered.body = "v=0\r\n";
-  EXPECT_FALSE(digest_verify(tampered, *r.value));
+  EXPECT_FALSE(digest_verify(tampered, *r));
   DigestInput auth = in;
   auth.qop = "auth";
   auto a1 = digest_response(auth);
   auth.body = "other";
   auto a2 = digest_response(auth);
   ASSERT_TRUE(a1.ok() && a2.ok());
-  EXPECT_EQ(*a1.value, *a2.value);
-  EXPECT_NE(*a1.value, *r.value);
+  EXPECT_EQ(*a1, *a2);
+  EXPECT_NE(*a1, *r);
 }
 
 TEST(Digest, Rfc2069FormWithoutQop) {
@@ -90,9 +90,9 @@ TEST(Digest, Rfc2069FormWithoutQop) {
   const std::string ha1 = digest_ha1(HashAlgorithm::kMd5, "Mufasa", "testrealm@host.com", "Circle Of Life");
   DigestInput in{kDigestMd5, ha1, "GET", "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "", "", "", ""};
   auto r = digest_response(in);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.message();
   std::string ha2 = hex_digest(HashAlgorithm::kMd5, "GET:/dir/index.html");
-  EXPECT_EQ(*r.value, hex_digest(HashAlgorithm::kMd5, ha1 + ":dcd98b7102dd2f0e8b11d0f600bfb0c093:" + ha2));
+  EXPECT_EQ(*r, hex_digest(HashAlgorithm::kMd5, ha1 + ":dcd98b7102dd2f0e8b11d0f600bfb0c093:" + ha2));
   // The qop form of the same exchange differs, so the two cannot be confused.
   DigestInput with_qop = in;
   with_qop.qop = "auth";
@@ -100,7 +100,7 @@ TEST(Digest, Rfc2069FormWithoutQop) {
   with_qop.cnonce = "0a4f113b";
   auto q = digest_response(with_qop);
   ASSERT_TRUE(q.ok());
-  EXPECT_NE(*q.value, *r.value);
+  EXPECT_NE(*q, *r);
 }
 
 TEST(Digest, SessionVariant) {
@@ -113,7 +113,7 @@ TEST(Digest, SessionVariant) {
   ASSERT_TRUE(r.ok());
   std::string sess_ha1 = hex_digest(HashAlgorithm::kMd5, ha1 + ":abc:xyz");
   std::string ha2 = hex_digest(HashAlgorithm::kMd5, "GET:/dir/index.html");
-  EXPECT_EQ(*r.value, hex_digest(HashAlgorithm::kMd5, sess_ha1 + ":abc:00000001:xyz:auth:" + ha2));
+  EXPECT_EQ(*r, hex_digest(HashAlgorithm::kMd5, sess_ha1 + ":abc:00000001:xyz:auth:" + ha2));
   in.cnonce = "";
   in.qop = "";
   in.nc = "";
@@ -139,16 +139,16 @@ TEST(Digest, BadInputIsAnErrorNotACrash) {
   ASSERT_TRUE(digest_response(in).ok());
   DigestInput bad = in;
   bad.qop = "auth-conf";
-  EXPECT_NE(digest_response(bad).error.find("qop"), std::string::npos);
+  EXPECT_NE(digest_response(bad).message().find("qop"), std::string::npos);
   bad = in;
   bad.nc = "1";
-  EXPECT_NE(digest_response(bad).error.find("nc"), std::string::npos);
+  EXPECT_NE(digest_response(bad).message().find("nc"), std::string::npos);
   bad = in;
   bad.cnonce = "";
-  EXPECT_NE(digest_response(bad).error.find("cnonce"), std::string::npos);
+  EXPECT_NE(digest_response(bad).message().find("cnonce"), std::string::npos);
   bad = in;
   bad.algorithm = kDigestSha256;  // MD5 HA1 with SHA-256
-  EXPECT_NE(digest_response(bad).error.find("HA1"), std::string::npos);
+  EXPECT_NE(digest_response(bad).message().find("HA1"), std::string::npos);
   bad = in;
   bad.ha1 = "zz";
   EXPECT_FALSE(digest_response(bad).ok());
@@ -160,18 +160,18 @@ TEST(Digest, VerifyAcceptsUppercaseHexAndRejectsNearMisses) {
   DigestInput in{kDigestSha256, ha1, "REGISTER", "sip:r", "n", "00000001", "c", "auth", ""};
   auto r = digest_response(in);
   ASSERT_TRUE(r.ok());
-  std::string upper = *r.value;
+  std::string upper = *r;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_TRUE(digest_verify(in, upper));
-  std::string wrong = *r.value;
+  std::string wrong = *r;
   wrong.back() = wrong.back() == '0' ? '1' : '0';
   EXPECT_FALSE(digest_verify(in, wrong));
-  EXPECT_FALSE(digest_verify(in, r.value->substr(1)));
+  EXPECT_FALSE(digest_verify(in, r->substr(1)));
   EXPECT_FALSE(digest_verify(in, ""));
   // The same response for another method or URI is refused.
   DigestInput other = in;
   other.uri = "sip:other";
-  EXPECT_FALSE(digest_verify(other, *r.value));
+  EXPECT_FALSE(digest_verify(other, *r));
 }
 
 }  // namespace

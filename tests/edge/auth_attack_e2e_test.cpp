@@ -65,7 +65,7 @@ class AuthAttackE2e : public ::testing::Test {
   static std::optional<imsguard::crypto::DigestChallenge> challenge_of(const std::string& response) {
     auto parsed = imsguard::crypto::parse_digest_challenge(header_of(response, "WWW-Authenticate"));
     if (!parsed.ok()) return std::nullopt;
-    return *parsed.value;
+    return *parsed;
   }
 
   // An Authorization answering `c` for `username` with `password`, computed over `uri`.
@@ -77,7 +77,7 @@ class AuthAttackE2e : public ::testing::Test {
     auto response = imsguard::crypto::digest_response(in);
     if (!response.ok()) return {};
     return "Authorization: Digest username=\"" + username + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-           "\", uri=\"" + uri + "\", response=\"" + *response.value +
+           "\", uri=\"" + uri + "\", response=\"" + *response +
            "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\"\r\n";
   }
 
@@ -306,7 +306,7 @@ TEST_F(AuthAttackE2e, F6AkaSqnsComeFromDurableBatchesAndAreNeverReusedAfterACras
     auto c = challenge_of(*r);
     if (!c) return false;
     auto n = imsguard::crypto::split_aka_nonce(c->nonce);
-    return n.ok() && imsguard::crypto::client_authenticate(*usim, n.value->rand, n.value->autn, window).status ==
+    return n.ok() && imsguard::crypto::client_authenticate(*usim, n->rand, n->autn, window).status ==
                          imsguard::crypto::AutnStatus::kOk;
   };
   UdpPeer peer;

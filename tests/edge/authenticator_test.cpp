@@ -69,8 +69,8 @@ class AuthenticatorTest : public ::testing::Test {
   static crypto::DigestChallenge first_challenge(const AuthResult& r) {
     EXPECT_FALSE(r.challenge.www_authenticate.empty());
     auto c = crypto::parse_digest_challenge(r.challenge.www_authenticate.at(0));
-    EXPECT_TRUE(c.ok()) << c.error;
-    return *c.value;
+    EXPECT_TRUE(c.ok()) << c.message();
+    return *c;
   }
 
   // The Authorization a correct Digest client sends for this challenge.
@@ -89,7 +89,7 @@ class AuthenticatorTest : public ::testing::Test {
     auto resp = crypto::digest_response(in);
     EXPECT_TRUE(resp.ok());
     return "Digest username=\"" + user + "\", realm=\"ims.local\", nonce=\"" + c.nonce +
-           "\", uri=\"sip:ims.local\", response=\"" + *resp.value + "\", algorithm=" +
+           "\", uri=\"sip:ims.local\", response=\"" + *resp + "\", algorithm=" +
            crypto::digest_algorithm_name(c.algorithm) + ", qop=auth, nc=" + nc + ", cnonce=\"0a4f113b\"";
   }
 
@@ -189,7 +189,7 @@ TEST_F(AuthenticatorTest, NonceIsBoundToTheIdentityAndUriToTheRequestUri) {
   auto resp = crypto::digest_response(in);
   ASSERT_TRUE(resp.ok());
   auto u = send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"" + c2.nonce +
-                                       "\", uri=\"sip:elsewhere\", response=\"" + *resp.value +
+                                       "\", uri=\"sip:elsewhere\", response=\"" + *resp +
                                        "\", algorithm=" + std::string(crypto::digest_algorithm_name(c2.algorithm)) +
                                        ", qop=auth, nc=00000001, cnonce=\"abc\"");
   EXPECT_EQ(u.outcome, AuthOutcome::kFailed);
@@ -224,7 +224,7 @@ TEST_F(AuthenticatorTest, CredentialsWithoutQopAreRefused) {
   auto resp = crypto::digest_response(in);
   ASSERT_TRUE(resp.ok());
   auto r = send("alice@ims.local", "Digest username=\"alice@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
-                                       "\", uri=\"sip:ims.local\", response=\"" + *resp.value + "\", algorithm=SHA-256");
+                                       "\", uri=\"sip:ims.local\", response=\"" + *resp + "\", algorithm=SHA-256");
   EXPECT_EQ(r.outcome, AuthOutcome::kFailed);
 }
 
@@ -243,7 +243,7 @@ TEST_F(AuthenticatorTest, AkaChallengeVerifiesAtTheClientAndTheAnswerAuthenticat
   auto m = crypto::Milenage::from_opc(kk, oo);
   ASSERT_TRUE(m);
   crypto::SqnWindow window;
-  auto client = crypto::client_authenticate(*m, nonce.value->rand, nonce.value->autn, window);
+  auto client = crypto::client_authenticate(*m, nonce->rand, nonce->autn, window);
   ASSERT_EQ(client.status, crypto::AutnStatus::kOk);  // the network proved itself
   auto ha1 = crypto::aka_ha1(crypto::DigestAka::kAkav1, "bob@ims.local", kRealm, client.res, client.ik, client.ck);
   ASSERT_TRUE(ha1);
@@ -251,7 +251,7 @@ TEST_F(AuthenticatorTest, AkaChallengeVerifiesAtTheClientAndTheAnswerAuthenticat
   auto resp = crypto::digest_response(in);
   ASSERT_TRUE(resp.ok());
   std::string answer = "Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
-                       "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
+                       "\", uri=\"sip:ims.local\", response=\"" + *resp +
                        "\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"abc\"";
   auto ok = send("bob@ims.local", answer);
   EXPECT_EQ(ok.outcome, AuthOutcome::kAuthenticated) << reason_text(ok.reason);
@@ -264,7 +264,7 @@ TEST_F(AuthenticatorTest, AkaChallengeVerifiesAtTheClientAndTheAnswerAuthenticat
     auto next = first_challenge(send("bob@ims.local", ""));
     auto n = crypto::split_aka_nonce(next.nonce);
     ASSERT_TRUE(n.ok());
-    EXPECT_EQ(crypto::client_authenticate(*m, n.value->rand, n.value->autn, window).status, crypto::AutnStatus::kOk) << i;
+    EXPECT_EQ(crypto::client_authenticate(*m, n->rand, n->autn, window).status, crypto::AutnStatus::kOk) << i;
   }
   EXPECT_EQ(stores_.subscribers->find("bob@ims.local").value()->sqn, stored) << "no store write per challenge";
 }
@@ -281,7 +281,7 @@ TEST_F(AuthenticatorTest, AkaResyncWithAutsMovesTheNetworkSqn) {
   for (uint64_t ind = 0; ind < 32; ++ind) window.accept(crypto::make_sqn(5000 + ind, ind));
   auto c = first_challenge(send("bob@ims.local", ""));
   auto nonce = crypto::split_aka_nonce(c.nonce);
-  auto client = crypto::client_authenticate(*m, nonce.value->rand, nonce.value->autn, window);
+  auto client = crypto::client_authenticate(*m, nonce->rand, nonce->autn, window);
   ASSERT_EQ(client.status, crypto::AutnStatus::kSyncFailure);
   std::string answer = "Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.nonce +
                        "\", uri=\"sip:ims.local\", response=\"\", algorithm=AKAv1-MD5, auts=\"" +
@@ -290,7 +290,7 @@ TEST_F(AuthenticatorTest, AkaResyncWithAutsMovesTheNetworkSqn) {
   EXPECT_EQ(r.outcome, AuthOutcome::kChallenge) << reason_text(r.reason);
   auto c2 = first_challenge(r);
   auto n2 = crypto::split_aka_nonce(c2.nonce);
-  auto again = crypto::client_authenticate(*m, n2.value->rand, n2.value->autn, window);
+  auto again = crypto::client_authenticate(*m, n2->rand, n2->autn, window);
   EXPECT_EQ(again.status, crypto::AutnStatus::kOk) << crypto::autn_status_name(again.status);
 }
 

@@ -73,13 +73,13 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
   auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
   if (!ch.ok()) return 0;
-  const auto& c = *ch.value;
+  const auto& c = *ch;
   std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
   imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "0a4f113b", "auth", ""};
   auto response = imsguard::crypto::digest_response(in);
   if (!response.ok()) return 0;
   std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                     "\", uri=\"sip:ims.local\", response=\"" + *response +
                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
                      ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
   if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";

@@ -122,23 +122,23 @@ class EdgeWithFakes : public ::testing::Test {
     EXPECT_NE(header, nullptr);
     if (!header) return {};
     auto c = crypto::parse_digest_challenge(header->value);
-    EXPECT_TRUE(c.ok()) << c.error;
+    EXPECT_TRUE(c.ok()) << c.message();
     std::string impi = user + "@ims.local";
-    std::string ha1 = crypto::digest_ha1(c.value->algorithm.hash, impi, "ims.local", user + "-secret");
+    std::string ha1 = crypto::digest_ha1(c->algorithm.hash, impi, "ims.local", user + "-secret");
     crypto::DigestInput in;
-    in.algorithm = c.value->algorithm;
+    in.algorithm = c->algorithm;
     in.ha1 = ha1;
     in.method = "REGISTER";
     in.uri = "sip:ims.local";
-    in.nonce = c.value->nonce;
+    in.nonce = c->nonce;
     in.nc = "00000001";
     in.cnonce = "c0ffee";
     in.qop = "auth";
     auto response = crypto::digest_response(in);
     EXPECT_TRUE(response.ok());
-    std::string auth = "Digest username=\"" + impi + "\", realm=\"ims.local\", nonce=\"" + c.value->nonce +
-                       "\", uri=\"sip:ims.local\", response=\"" + *response.value + "\", algorithm=" +
-                       crypto::digest_algorithm_name(c.value->algorithm) + ", qop=auth, nc=00000001, cnonce=\"c0ffee\"";
+    std::string auth = "Digest username=\"" + impi + "\", realm=\"ims.local\", nonce=\"" + c->nonce +
+                       "\", uri=\"sip:ims.local\", response=\"" + *response + "\", algorithm=" +
+                       crypto::digest_algorithm_name(c->algorithm) + ", qop=auth, nc=00000001, cnonce=\"c0ffee\"";
     std::string text = register_text(user, from, 2, auth);
     FakeResponder second;
     edge_->on_message(from, text, second);

@@ -54,7 +54,7 @@ class StatelessChallengeE2e : public ::testing::Test {
     auto parsed = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
     EXPECT_TRUE(parsed.ok()) << challenge;
     if (!parsed.ok()) return {};
-    const auto& c = *parsed.value;
+    const auto& c = *parsed;
     std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi_, c.realm, edge_.demo("digest", "password"));
     imsguard::crypto::DigestInput in{c.algorithm, ha1,        "REGISTER", "sip:ims.local", c.nonce,
                                      "00000001",  "0a4f113b", "auth",     ""};
@@ -62,13 +62,13 @@ class StatelessChallengeE2e : public ::testing::Test {
     EXPECT_TRUE(response.ok());
     if (!response.ok()) return {};
     return "Authorization: Digest username=\"" + impi_ + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-           "\", uri=\"sip:ims.local\", response=\"" + *response.value + "\", algorithm=MD5, qop=auth, nc=00000001, "
+           "\", uri=\"sip:ims.local\", response=\"" + *response + "\", algorithm=MD5, qop=auth, nc=00000001, "
            "cnonce=\"0a4f113b\"\r\n";
   }
 
   static std::string nonce_of(const std::string& challenge) {
     auto parsed = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
-    return parsed.ok() ? parsed.value->nonce : std::string();
+    return parsed.ok() ? parsed->nonce : std::string();
   }
 
   ImsguardProcess edge_;

@@ -48,7 +48,7 @@ inline std::string digest_authorization(const std::string& challenge, const std:
                                         const std::string& password) {
   auto ch = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
   if (!ch.ok()) return {};
-  const auto& c = *ch.value;
+  const auto& c = *ch;
   std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
   std::string qop = c.qop_options.empty() ? "" : "auth";
   imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
@@ -56,7 +56,7 @@ inline std::string digest_authorization(const std::string& challenge, const std:
   auto response = imsguard::crypto::digest_response(in);
   if (!response.ok()) return {};
   std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                     "\", uri=\"sip:ims.local\", response=\"" + *response +
                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
   if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
   if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";

@@ -141,7 +141,7 @@ class StalledServiceBox : public ::testing::Test {
     if (!challenge || status_of(*challenge) != 401) return false;
     auto parsed = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
     if (!parsed.ok()) return false;
-    const auto& c = *parsed.value;
+    const auto& c = *parsed;
     std::string impi = user + "@ims.local";
     std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, user + "-secret");
     imsguard::crypto::DigestInput in{c.algorithm, ha1,        "REGISTER", "sip:ims.local", c.nonce,
@@ -149,7 +149,7 @@ class StalledServiceBox : public ::testing::Test {
     auto response = imsguard::crypto::digest_response(in);
     if (!response.ok()) return false;
     std::string authorization = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm +
-                                "\", nonce=\"" + c.nonce + "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                                "\", nonce=\"" + c.nonce + "\", uri=\"sip:ims.local\", response=\"" + *response +
                                 "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\"\r\n";
     peer.send(register_request(peer, user, 2, authorization), edge_.sip_port());
     auto ok = next(peer, true);

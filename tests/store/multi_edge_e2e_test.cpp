@@ -424,16 +424,16 @@ TEST_F(MultiEdge, ACorrectAkaAnswerToAChallengeOfAKilledEdgeIsNoFailure) {
   auto answer = [&](const std::string& challenge) -> std::string {
     auto c = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
     if (!c.ok()) return {};
-    auto n = imsguard::crypto::split_aka_nonce(c.value->nonce);
+    auto n = imsguard::crypto::split_aka_nonce(c->nonce);
     if (!n.ok()) return {};
-    auto r = imsguard::crypto::client_authenticate(*usim, n.value->rand, n.value->autn, window);
+    auto r = imsguard::crypto::client_authenticate(*usim, n->rand, n->autn, window);
     if (r.status != imsguard::crypto::AutnStatus::kOk) return {};
     auto ha1 = imsguard::crypto::aka_ha1(imsguard::crypto::DigestAka::kAkav1, "bob@ims.local", "ims.local", r.res, r.ik, r.ck);
-    imsguard::crypto::DigestInput in{c.value->algorithm, *ha1, "REGISTER", "sip:ims.local", c.value->nonce,
+    imsguard::crypto::DigestInput in{c->algorithm, *ha1, "REGISTER", "sip:ims.local", c->nonce,
                                      "00000001", "f20c", "auth", ""};
     auto resp = imsguard::crypto::digest_response(in);
-    return "Authorization: Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c.value->nonce +
-           "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
+    return "Authorization: Digest username=\"bob@ims.local\", realm=\"ims.local\", nonce=\"" + c->nonce +
+           "\", uri=\"sip:ims.local\", response=\"" + *resp +
            "\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"f20c\"\r\n";
   };
   std::string from_a = exchange(a_.port(), request(""));
@@ -488,14 +488,14 @@ TEST_F(MultiEdge, AStalledRedisHoldsNoSipWorkerOnFailedAuthentications) {
     ASSERT_EQ(status_of(challenge), 401) << challenge << a_.log();
     auto c = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
     ASSERT_TRUE(c.ok()) << challenge;
-    std::string ha1 = imsguard::crypto::digest_ha1(c.value->algorithm.hash, "erin@ims.local", "ims.local", "guess");
-    imsguard::crypto::DigestInput in{c.value->algorithm, ha1, "REGISTER", "sip:ims.local", c.value->nonce,
+    std::string ha1 = imsguard::crypto::digest_ha1(c->algorithm.hash, "erin@ims.local", "ims.local", "guess");
+    imsguard::crypto::DigestInput in{c->algorithm, ha1, "REGISTER", "sip:ims.local", c->nonce,
                                      "00000001", "57a11", "auth", ""};
     auto resp = imsguard::crypto::digest_response(in);
     ASSERT_TRUE(resp.ok());
     wrong.push_back(request(p, 2, "Authorization: Digest username=\"erin@ims.local\", realm=\"ims.local\", nonce=\"" +
-                                      c.value->nonce + "\", uri=\"sip:ims.local\", response=\"" + *resp.value +
-                                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.value->algorithm) +
+                                      c->nonce + "\", uri=\"sip:ims.local\", response=\"" + *resp +
+                                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c->algorithm) +
                                       ", qop=auth, nc=00000001, cnonce=\"57a11\"\r\n"));
   }
   ASSERT_EQ(::kill(redis_->pid(), SIGSTOP), 0);
