@@ -12,7 +12,7 @@
 #include "baresip_control.h"
 #include "imsguard_process.h"
 #include "process.h"
-#include "sip_capture.h"
+#include "loopback_capture.h"
 
 #include <sys/stat.h>
 

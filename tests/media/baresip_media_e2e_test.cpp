@@ -110,7 +110,7 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
 TEST_P(BaresipMedia, ReceivesTheServiceStreamEncrypted) {
   const std::string mediaenc = GetParam();
   start_baresip(mediaenc);
-  testing::LoopbackCapture capture;
+  testkit::RtpCapture capture;
   std::string error;
   ASSERT_TRUE(capture.start(error)) << error;
 

@@ -49,7 +49,7 @@ class MediaCalls : public ::testing::Test {
                                   node_.demo("digest", "password"), "--packets", "100", "-v"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     ClientRun r;
-    testing::LoopbackCapture capture;
+    testkit::RtpCapture capture;
     std::string error;
     EXPECT_TRUE(capture.start(error)) << error;
     ChildProcess c;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "imsguard_process.h"
-#include "loopback_sniffer.h"
+#include "loopback_capture.h"
 #include "process.h"
 
 namespace imsguard::media {
@@ -76,7 +76,7 @@ class SdesBodies : public ::testing::Test {
 };
 
 TEST_F(SdesBodies, NoKeyCrossesTheUdpHopWhateverTheTypeSpelling) {
-  testing::LoopbackSniffer sniffer(kKey);
+  testkit::MarkerSniffer sniffer(kKey);
   std::string error;
   ASSERT_TRUE(sniffer.start(error)) << error;
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -107,7 +107,7 @@ TEST_F(SdesBodies, NoKeyCrossesTheUdpHopWhateverTheTypeSpelling) {
 }
 
 TEST_F(SdesBodies, AMultipartBodyThatDoesNotParseIsNotForwarded) {
-  testing::LoopbackSniffer sniffer(kKey);
+  testkit::MarkerSniffer sniffer(kKey);
   std::string error;
   ASSERT_TRUE(sniffer.start(error)) << error;
   // The boundary parameter names another boundary than the body uses: a lenient phone might

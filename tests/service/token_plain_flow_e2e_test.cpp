@@ -8,7 +8,7 @@
 #include <regex>
 #include <thread>
 
-#include "../media/loopback_sniffer.h"
+#include "loopback_capture.h"
 #include "imsguard_process.h"
 #include "process.h"
 
@@ -47,7 +47,7 @@ class TokenOverPlainFlow : public ::testing::Test {
   // alice asks for a token over `transport` and stays registered (so a token stays good)
   // while the eavesdropper reads the wire and, if it read a token, fetches with it.
   void attack(const std::string& transport) {
-    testing::LoopbackSniffer sniffer("Content-Token:");
+    testkit::MarkerSniffer sniffer("Content-Token:");
     std::string error;
     ASSERT_TRUE(sniffer.start(error)) << error;
     uint16_t port = transport == "tls" ? node_.tls_port() : node_.sip_port();
