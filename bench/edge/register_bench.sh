@@ -14,14 +14,13 @@ DURATION=${DURATION:-10}      # seconds of closed-loop load per server and round
 ROUNDS=${ROUNDS:-3}           # rounds, alternating imsguard and Kamailio
 LIMIT=${LIMIT:-100}           # registrations in flight (sipp -l)
 USERS=${USERS:-10000}
+source bench/lib.sh
 # PIN=1 (default with 2 CPUs or more): sipp on CPU 0, the server under test on CPU 1
 # (taskset), as if the load generator ran on its own machine. Each server then gets the same
 # one core, and its rate is its own: on a shared pair of cores sipp (about 45 us of CPU per
 # registration) takes more of the machine the faster the server answers, which caps the
 # ratio between two servers below the ratio of their costs. PIN=0: both share every core.
-PIN=${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}
-gen_cpu=(); srv_cpu=()
-if [ "$PIN" = 1 ]; then gen_cpu=(taskset -c 0); srv_cpu=(taskset -c 1); fi
+bench_pin
 # QUOTA=N (1-100, default 0 = off): each server runs in a CPU cgroup of its own limited to N %
 # of one core (CFS quota over a 10 ms period), the same budget for both. On a fast host sipp's
 # core saturates before imsguard's (about 16 500/s here), and the ratio then measures the
@@ -33,10 +32,9 @@ case "$QUOTA" in ''|*[!0-9]*) echo "QUOTA must be a whole percentage (0 = off)" 
 [ "$QUOTA" -le 100 ] || { echo "QUOTA must be at most 100 (percent of one core)" >&2; exit 2; }
 work=/tmp/imsguard-kam
 mkdir -p "$work"
-pids=(); cgroups=()
+cgroups=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  bench_cleanup
   # A cgroup can be removed once empty: Kamailio's children may take a moment to exit.
   local g i
   for g in "${cgroups[@]:-}"; do
@@ -78,27 +76,8 @@ IMSGUARD_BIN=${IMSGUARD_BIN:-build/release/imsguard}
 command -v kamailio >/dev/null || { echo "kamailio missing: run scripts/install-deps.sh" >&2; exit 2; }
 
 # --- subscribers: user0000..userNNNN, password pw-userNNNN, realm ims.local
+bench_subscribers "$work" "$USERS"
 csv=$work/sipp-users.csv
-if [ ! -s "$work/subscribers.sqlite" ] || [ "$(wc -l < "$csv" 2>/dev/null || echo 0)" -ne $((USERS + 1)) ]; then
-  rm -f "$work/subscribers.sqlite" "$csv" "$work/imsguard.csv"
-  echo SEQUENTIAL > "$csv"
-  echo "impi,impu,password" > "$work/imsguard.csv"
-  sql=$work/subscribers.sql
-  {
-    echo "BEGIN;"
-    echo "CREATE TABLE version (table_name VARCHAR(32) PRIMARY KEY, table_version INTEGER DEFAULT 0 NOT NULL);"
-    echo "INSERT INTO version VALUES ('subscriber', 7);"
-    echo "CREATE TABLE subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL);"
-    echo "CREATE UNIQUE INDEX subscriber_idx ON subscriber (username, domain);"
-    for i in $(seq -f "%04g" 0 $((USERS - 1))); do
-      echo "INSERT INTO subscriber (username, domain, password) VALUES ('user$i', 'ims.local', 'pw-user$i');"
-      echo "user$i;pw-user$i;ims.local" >> "$csv"
-      echo "user$i,sip:user$i@ims.local,pw-user$i" >> "$work/imsguard.csv"
-    done
-    echo "COMMIT;"
-  } > "$sql"
-  sqlite3 "$work/subscribers.sqlite" < "$sql"
-fi
 
 # --- sipp closed loop: one round against one server. Rates and latencies are computed over
 # all rounds at the end (successful calls / seconds of load; per-call RTD samples).
@@ -112,77 +91,41 @@ run_sipp() {  # name port round
 }
 
 summary() {  # name -> "rate p50 p99 failed retrans samples" over every round of that server
-  python3 - "$work" "$1" "$DURATION" "$ROUNDS" <<'PY'
-import csv, glob, sys
-work, name, duration, rounds = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-ok = failed = retrans = 0.0
-samples = []
-for r in range(rounds):
-    out = f"{work}/sipp-{name}-{r}"
-    stats = glob.glob(out + "/*stat.csv")
-    if not stats: continue
-    rows = list(csv.reader(open(stats[0]), delimiter=";"))
-    head, last = rows[0], rows[-1]
-    col = lambda c: float(last[head.index(c)])
-    ok += col("SuccessfulCall(C)"); failed += col("FailedCall(C)")
-    retrans += col("Retransmissions(C)") if "Retransmissions(C)" in head else 0
-    for f in glob.glob(out + "/*rtt.csv"):
-        for row in csv.reader(open(f), delimiter=";"):
-            try: samples.append(float(row[1]))
-            except (ValueError, IndexError): pass
-samples.sort()
-pct = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] if samples else float("nan")
-print(f"{ok / (duration * rounds):.0f} {pct(0.50):.2f} {pct(0.99):.2f} {int(failed)} {int(retrans)} {len(samples)}")
-PY
+  local dirs=() r
+  for ((r = 0; r < ROUNDS; r++)); do dirs+=("$work/sipp-$1-$r"); done
+  sipp_summary "$DURATION" "${dirs[@]}"
 }
 
-cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # --- imsguard
-rm -rf "$work/imsguard-data"; mkdir -p "$work/imsguard-data"
-"$IMSGUARD_BIN" subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
-cat > "$work/imsguard.yaml" <<YAML
-roles: [edge, core]
-data_dir: $work/imsguard-data
-events: { output: $work/imsguard-events.jsonl }
-sip:
-  workers: 2
-  listen:
-    - { transport: udp, address: 127.0.0.1, port: 15062 }
-auth:
-  digest_algorithms: [MD5, SHA-256]   # sipp 3.6.1 takes only MD5 or AKAv1-MD5 first
-# One load generator registers 10,000 users from one address: to the per-source guards it
-# looks like a scanner or a flood. As Kamailio's pike is set not to trip below, the
-# generator's source is exempt here; the guards themselves are measured in bench/flood.
-guards:
-  scanner: { enabled: false }
-  ratelimit: { enabled: false }
-  flood: { allowlist: [127.0.0.1] }
-YAML
+bench_imsguard "$work" "$IMSGUARD_BIN" udp 15062
 (in_cgroup "$ig_cg" "${srv_cpu[@]}" "$IMSGUARD_BIN" run --config "$work/imsguard.yaml") > "$work/imsguard.log" 2>&1 &
-ig=$!; pids+=("$ig")
+ig=$!; bench_track "$ig"
 
 # --- Kamailio (started now too: an idle server costs nothing, and the rounds alternate)
 sed -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
   bench/edge/kamailio-register.cfg > "$work/kamailio.cfg"
 (in_cgroup "$km_cg" "${srv_cpu[@]}" kamailio -f "$work/kamailio.cfg" -DD -E -w "$work") > "$work/kamailio.log" 2>&1 &
-km=$!; pids+=("$km"); sleep 2
+km=$!; bench_track "$km"; sleep 2
 
-kamailio_cpu() { local t=0 p; for p in $(pgrep -P "$km") "$km"; do t=$((t + $(cpu_of "$p"))); done; echo "$t"; }
 # Rounds alternate between the servers, so a slower or faster spell of the host (a shared VM)
 # falls on both rather than on whichever ran during it.
 ig_ticks=0; km_ticks=0
 for ((round = 0; round < ROUNDS; round++)); do
   c0=$(cpu_of "$ig"); run_sipp imsguard 15062 "$round"; ig_ticks=$((ig_ticks + $(cpu_of "$ig") - c0))
-  c0=$(kamailio_cpu); run_sipp kamailio 15060 "$round"; km_ticks=$((km_ticks + $(kamailio_cpu) - c0))
+  c0=$(cpu_tree "$km"); run_sipp kamailio 15060 "$round"; km_ticks=$((km_ticks + $(cpu_tree "$km") - c0))
 done
 kill "$ig" "$km"; wait "$ig" "$km" 2>/dev/null || true
-ig_cpu=$(( ig_ticks * 100 / $(getconf CLK_TCK) / (DURATION * ROUNDS) ))
-km_cpu=$(( km_ticks * 100 / $(getconf CLK_TCK) / (DURATION * ROUNDS) ))
+ig_cpu=$(cpu_percent "$ig_ticks" $((DURATION * ROUNDS)))
+km_cpu=$(cpu_percent "$km_ticks" $((DURATION * ROUNDS)))
 read -r ig_rate ig_p50 ig_p99 ig_failed ig_retrans ig_n < <(summary imsguard)
 read -r km_rate km_p50 km_p99 km_failed km_retrans km_n < <(summary kamailio)
 
+# Transactions the table evicted while still live (issue 20: must stay 0 at these rates); the
+# shutdown log lists every counter that is not zero.
+evicted=$(grep -oE 'imsguard_edge_transactions_total\{event="evicted_full"\} [0-9]+' "$work/imsguard.log" | awk '{print $2}' || true)
+bench_host
 echo "MODE pinned=$PIN (1: sipp on CPU 0, server on CPU 1; 0: shared cores) quota=${QUOTA}% (0: none) rounds=$ROUNDS of ${DURATION}s per server"
-echo "RESULT imsguard register_auth regs_per_s=$ig_rate p50_ms=$ig_p50 p99_ms=$ig_p99 failed=$ig_failed retrans=$ig_retrans cpu=${ig_cpu}% samples=$ig_n"
-echo "RESULT kamailio register_auth regs_per_s=$km_rate p50_ms=$km_p50 p99_ms=$km_p99 failed=$km_failed retrans=$km_retrans cpu=${km_cpu}% samples=$km_n"
+echo "RESULT imsguard register_auth regs_per_s=$ig_rate p50_ms=$ig_p50 p99_ms=$ig_p99 failed=$ig_failed retrans=$ig_retrans cpu=${ig_cpu}% cpu_us_per_reg=$(cpu_us_per "$ig_ticks" "$ig_rate" $((DURATION * ROUNDS))) evicted_full=${evicted:-0} samples=$ig_n"
+echo "RESULT kamailio register_auth regs_per_s=$km_rate p50_ms=$km_p50 p99_ms=$km_p99 failed=$km_failed retrans=$km_retrans cpu=${km_cpu}% cpu_us_per_reg=$(cpu_us_per "$km_ticks" "$km_rate" $((DURATION * ROUNDS))) samples=$km_n"
 python3 -c "print('RATIO imsguard/kamailio regs_per_s=%.2f' % ($ig_rate / max(1, $km_rate)))"

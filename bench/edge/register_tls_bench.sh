@@ -22,9 +22,8 @@ IG_TLS_PORT=${IG_TLS_PORT:-15163} KAM_TLS_PORT=${KAM_TLS_PORT:-15161} KAM_UDP_PO
 STUNNEL_PORT=${STUNNEL_PORT:-15171}
 work=/tmp/imsguard-kam-tls
 mkdir -p "$work"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+source bench/lib.sh
+trap bench_cleanup EXIT
 
 IMSGUARD_BIN=${IMSGUARD_BIN:-build/release/imsguard}
 [ -x "$IMSGUARD_BIN" ] || scripts/build.sh release >/dev/null
@@ -32,29 +31,10 @@ for c in kamailio stunnel4 sipp openssl; do command -v $c >/dev/null || { echo "
 [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 ||
   { echo "kamailio-tls-modules missing: run scripts/install-deps.sh" >&2; exit 2; }
 
-# --- subscribers: user0000..userNNNN, password pw-userNNNN, realm ims.local (as register_bench.sh)
+# --- subscribers: user0000..userNNNN, password pw-userNNNN, realm ims.local (bench/lib.sh)
+bench_subscribers "$work" "$USERS"
 csv=$work/sipp-users.csv
-if [ ! -s "$work/subscribers.sqlite" ] || [ "$(wc -l < "$csv" 2>/dev/null || echo 0)" -ne $((USERS + 1)) ]; then
-  rm -f "$work/subscribers.sqlite" "$csv" "$work/imsguard.csv"
-  echo SEQUENTIAL > "$csv"
-  echo "impi,impu,password" > "$work/imsguard.csv"
-  {
-    echo "BEGIN;"
-    echo "CREATE TABLE version (table_name VARCHAR(32) PRIMARY KEY, table_version INTEGER DEFAULT 0 NOT NULL);"
-    echo "INSERT INTO version VALUES ('subscriber', 7);"
-    echo "CREATE TABLE subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL);"
-    echo "CREATE UNIQUE INDEX subscriber_idx ON subscriber (username, domain);"
-    for i in $(seq -f "%04g" 0 $((USERS - 1))); do
-      echo "INSERT INTO subscriber (username, domain, password) VALUES ('user$i', 'ims.local', 'pw-user$i');"
-      echo "user$i;pw-user$i;ims.local" >> "$csv"
-      echo "user$i,sip:user$i@ims.local,pw-user$i" >> "$work/imsguard.csv"
-    done
-    echo "COMMIT;"
-  } > "$work/subscribers.sql"
-  sqlite3 "$work/subscribers.sqlite" < "$work/subscribers.sql"
-fi
 
-cpu_tree() { local t=0 p; for p in "$1" $(pgrep -P "$1" || true); do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
 wait_port() { for _ in $(seq 50); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.1; done; return 1; }
 
 # --- stunnel client in front of sipp: verifies the server chain against CAfile
@@ -74,7 +54,7 @@ sslVersionMin = TLSv1.2
 EOF
   rm -f "$work/stunnel-$1.log"
   stunnel4 "$work/stunnel-$1.conf" > "$work/stunnel-$1.stdout" 2>&1 &
-  st=$!; pids+=("$st")
+  st=$!; bench_track "$st"
   wait_port "$STUNNEL_PORT" || { echo "stunnel did not listen (see $work/stunnel-$1.log)" >&2; exit 1; }
 }
 
@@ -88,27 +68,10 @@ run_sipp() {  # name n
         "127.0.0.1:$STUNNEL_PORT" -t t1 -i 127.0.0.1 -p $((16100 + j)) -r 50000 -l $((LIMIT / n)) -timeout "${DURATION}s" -nostdin \
         -trace_stat -stf "stat-$j.csv" -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 \
         -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > "screen-$j.txt" 2>&1) &
-    sp+=($!); pids+=("$!")
+    sp+=($!); bench_track "$!"
   done
   for p in "${sp[@]}"; do wait "$p" || true; done
-  python3 - "$out" "$DURATION" <<'PY'
-import csv, glob, sys
-out, duration = sys.argv[1], float(sys.argv[2])
-ok = failed = retrans = 0
-for f in glob.glob(out + "/stat-*.csv"):
-    rows = list(csv.reader(open(f), delimiter=";"))
-    head, last = rows[0], rows[-1]
-    col = lambda name: float(last[head.index(name)]) if name in head else 0.0
-    ok += col("SuccessfulCall(C)"); failed += col("FailedCall(C)"); retrans += col("Retransmissions(C)")
-samples = []
-for f in glob.glob(out + "/*rtt.csv"):
-    for r in csv.reader(open(f), delimiter=";"):
-        try: samples.append(float(r[1]))
-        except (ValueError, IndexError): pass
-samples.sort()
-pct = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] if samples else float("nan")
-print(f"{ok / duration:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {int(failed)} {int(retrans)} {len(samples)}")
-PY
+  sipp_summary "$DURATION" "$out"
 }
 
 measure() {  # name server_pid cafile server_tls_port -> RESULT lines, sets rate_<name>_<n>
@@ -117,8 +80,8 @@ measure() {  # name server_pid cafile server_tls_port -> RESULT lines, sets rate
   for n in $NCONN; do
     local c0 s0; c0=$(cpu_tree "$sp"); s0=$(cpu_tree "$st")
     read -r rate p50 p99 failed retrans samples < <(run_sipp "$name" "$n")
-    local cpu=$(( ($(cpu_tree "$sp") - c0) * 100 / $(getconf CLK_TCK) / DURATION ))
-    local scpu=$(( ($(cpu_tree "$st") - s0) * 100 / $(getconf CLK_TCK) / DURATION ))
+    local cpu; cpu=$(cpu_percent $(($(cpu_tree "$sp") - c0)) "$DURATION")
+    local scpu; scpu=$(cpu_percent $(($(cpu_tree "$st") - s0)) "$DURATION")
     local neg; neg=$(grep -oE 'TLSv1\.[23] ciphersuite: [A-Za-z0-9_-]+' "$work/stunnel-$name.log" | head -1 | tr ' ' '_' || true)
     echo "RESULT $name register_auth_tls conns=$n regs_per_s=$rate p50_ms=$p50 p99_ms=$p99 failed=$failed retrans=$retrans cpu=${cpu}% stunnel_cpu=${scpu}% samples=$samples tls=${neg:-unknown}"
     eval "rate_${name}_$n=$rate"
@@ -126,31 +89,12 @@ measure() {  # name server_pid cafile server_tls_port -> RESULT lines, sets rate
   kill "$st"; wait "$st" 2>/dev/null || true
 }
 
-echo "date=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD) nproc=$(nproc) $(uptime | sed 's/.*load/load/')"
+bench_host
 
 # --- imsguard: TLS listener, certificate from `imsguard run` (data_dir/pki, private CA)
-rm -rf "$work/imsguard-data"; mkdir -p "$work/imsguard-data"
-"$IMSGUARD_BIN" subscriber import --data-dir "$work/imsguard-data" "$work/imsguard.csv" >/dev/null
-cat > "$work/imsguard.yaml" <<YAML
-roles: [edge, core]
-data_dir: $work/imsguard-data
-events: { output: $work/imsguard-events.jsonl }
-sip:
-  workers: 2
-  listen:
-    - { transport: tls, address: 127.0.0.1, port: $IG_TLS_PORT }
-auth:
-  digest_algorithms: [MD5, SHA-256]   # sipp 3.6.1 takes only MD5 or AKAv1-MD5 first
-# One load generator (behind one stunnel) registers 10,000 users from one address: as in
-# register_bench.sh its source is exempt from the per-source guards (Kamailio's pike is set
-# not to trip either); the guards are measured in bench/flood.
-guards:
-  scanner: { enabled: false }
-  ratelimit: { enabled: false }
-  flood: { allowlist: [127.0.0.1] }
-YAML
+bench_imsguard "$work" "$IMSGUARD_BIN" tls $IG_TLS_PORT
 "$IMSGUARD_BIN" run --config "$work/imsguard.yaml" > "$work/imsguard.log" 2>&1 &
-ig=$!; pids+=("$ig")
+ig=$!; bench_track "$ig"
 wait_port "$IG_TLS_PORT" || { echo "imsguard did not listen on TLS $IG_TLS_PORT (see $work/imsguard.log)" >&2; exit 1; }
 [ -s "$work/imsguard-data/pki/ca.crt" ] || { echo "no $work/imsguard-data/pki/ca.crt" >&2; exit 1; }
 measure imsguard "$ig" "$work/imsguard-data/pki/ca.crt" "$IG_TLS_PORT"
@@ -175,7 +119,7 @@ sed -e "s|!BENCH_PORT!15060!|!BENCH_PORT!$KAM_UDP_PORT!|" -e "s|!BENCH_TLS_PORT!
     -e "s|!BENCH_DB!sqlite:////tmp/imsguard-kam/subscribers.sqlite!|!BENCH_DB!sqlite:///$work/subscribers.sqlite!|" \
     bench/edge/kamailio-register-tls.cfg > "$work/kamailio.cfg"
 kamailio -f "$work/kamailio.cfg" -DD -E -w "$work" > "$work/kamailio.log" 2>&1 &
-km=$!; pids+=("$km")
+km=$!; bench_track "$km"
 wait_port "$KAM_TLS_PORT" || { echo "kamailio did not listen on TLS $KAM_TLS_PORT (see $work/kamailio.log)" >&2; exit 1; }
 sleep 1
 measure kamailio "$km" "$work/kam.crt" "$KAM_TLS_PORT"

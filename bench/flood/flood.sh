@@ -17,9 +17,8 @@ LEGIT_RATE=${LEGIT_RATE:-50} TOTAL=${TOTAL:-20} FLOOD_RATE=${FLOOD_RATE:-5000}
 FLOOD_START=${FLOOD_START:-3} FLOOD_DURATION=${FLOOD_DURATION:-10} NUSERS=${NUSERS:-100}
 PORT=${PORT:-25060} NADDR=${NADDR:-1}
 OUT=$(mktemp -d /tmp/imsguard-flood-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+source "$HERE/../lib.sh"
+trap bench_cleanup EXIT
 
 { echo "impi,impu,password"; for ((i = 0; i < NUSERS; i++)); do echo "user$i,sip:user$i@ims.local,pw-$i"; done; } >"$OUT/subs.csv"
 { echo SEQUENTIAL; for ((i = 0; i < NUSERS; i++)); do echo "user$i;pw-$i;ims.local"; done; } >"$OUT/users.csv"
@@ -45,21 +44,21 @@ if [[ -n "${ADMIN_PORT:-}" ]]; then
   printf 'admin:\n  listen: { address: 127.0.0.1, port: %s }\n  token: flood-bench-admin-token\n' "$ADMIN_PORT" >>"$OUT/imsguard.yaml"
 fi
 "$BIN" run --config "$OUT/imsguard.yaml" >"$OUT/imsguard.log" 2>&1 &
-IG=$!; PIDS+=("$IG")
+IG=$!; bench_track "$IG"
 sleep 2
 (cd "$OUT" && exec timeout $((TOTAL + 40)) sipp 127.0.0.1:$PORT -sf "$ROOT/bench/sipp/register_auth.xml" -auth_uri ims.local -inf "$OUT/users.csv" \
   -i 127.0.0.3 -p 16003 -r "$LEGIT_RATE" -m $((LEGIT_RATE * TOTAL)) -l 200 -timeout $((TOTAL + 30))s -nostdin \
   -trace_stat -stf legit-stat.csv -fd 1 >legit.screen 2>&1) &
-LP=$!; PIDS+=("$LP")
+LP=$!; bench_track "$LP"
 sleep "$FLOOD_START"
 (cd "$OUT" && exec timeout $((FLOOD_DURATION + 20)) sipp 127.0.0.1:$PORT -sf "$HERE/$FLOOD_SF" "${FLOOD_NET[@]}" \
   -p 17000 -r "$FLOOD_RATE" -m $((FLOOD_RATE * FLOOD_DURATION)) -l $((FLOOD_RATE * 2)) -nr -recv_timeout 1000 \
   -timeout $((FLOOD_DURATION + 10))s -nostdin -trace_stat -stf flood-stat.csv -fd 1 >flood.screen 2>&1) &
-FP=$!; PIDS+=("$FP")
-CPU0=$(awk '{print $14+$15}' /proc/$IG/stat)
+FP=$!; bench_track "$FP"
+CPU0=$(cpu_of "$IG")
 wait "$FP" || true
 wait "$LP" || true
-CPU1=$(awk '{print $14+$15}' /proc/$IG/stat)
+CPU1=$(cpu_of "$IG")
 if [[ -n "${ADMIN_PORT:-}" ]]; then
   curl -s -H 'Authorization: Bearer flood-bench-admin-token' "http://127.0.0.1:$ADMIN_PORT/metrics" >"$OUT/metrics.txt" || true
   grep -E '^imsguard_(guard|edge|auth|registrar|net)[a-z_]*(\{[^}]*\})? [1-9]' "$OUT/metrics.txt" || true

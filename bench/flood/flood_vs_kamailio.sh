@@ -26,9 +26,8 @@ IG_PORT=${IG_PORT:-25060} KAM_PORT=${KAM_PORT:-25070} LEGIT_PORT=${LEGIT_PORT:-1
 [ -x "$BIN" ] || { echo "missing $BIN: scripts/build.sh release" >&2; exit 2; }
 command -v kamailio >/dev/null || { echo "kamailio missing: scripts/install-deps.sh" >&2; exit 2; }
 OUT=$(mktemp -d /tmp/imsguard-floodvs-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+source "$HERE/../lib.sh"
+trap bench_cleanup EXIT
 
 # --- the same subscribers for both: user$i / pw-$i / ims.local
 { echo "impi,impu,password"; for ((i = 0; i < NUSERS; i++)); do echo "user$i,sip:user$i@ims.local,pw-$i"; done; } >"$OUT/subs.csv"
@@ -47,13 +46,7 @@ for ((k = 0; k < NINST; k++)); do
   { echo SEQUENTIAL; for ((i = 0; i < 1024; i++)); do a=$(( (i * NINST + k) % 256 )); echo "u$((i % 997));x;ims.local;127.0.1.$a"; done; } >"$OUT/flood-$k.csv"
 done
 
-tree_ticks() {  # pid -> utime+stime of it and its direct children
-  local t=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-  done
-  echo "$t"
-}
+tree_ticks() { cpu_tree "$1"; }  # utime+stime of it and its direct children (bench/lib.sh)
 
 start_server() {  # name dir -> sets SRV_PID SRV_PORT
   local name=$1 dir=$2
@@ -85,7 +78,7 @@ YAML
     kamailio -f "$dir/kamailio.cfg" -DD -E -w "$dir" >"$dir/server.log" 2>&1 &
     SRV_PID=$!; SRV_PORT=$KAM_PORT
   fi
-  PIDS+=("$SRV_PID")
+  bench_track "$SRV_PID"
   sleep 2
   kill -0 "$SRV_PID" 2>/dev/null || { echo "$name did not start: $dir/server.log" >&2; cat "$dir/server.log" >&2; exit 1; }
 }
@@ -100,7 +93,7 @@ run_one() {  # server naddr
     -timeout $((TOTAL + 30))s -nostdin -trace_stat -stf legit-stat.csv -fd 1 -trace_rtt -rtt_freq 1 \
     -trace_err -error_file legit-errors.log -max_log_size 2000000 \
     >legit.screen 2>&1) &
-  local lp=$!; PIDS+=("$lp")
+  local lp=$!; bench_track "$lp"
   sleep "$FLOOD_START"
   local fps=() rate=$(( (FLOOD_RATE + NINST - 1) / NINST ))
   for ((k = 0; k < NINST; k++)); do
@@ -109,7 +102,7 @@ run_one() {  # server naddr
     (cd "$dir" && exec timeout $((FLOOD_DURATION + 20)) sipp "127.0.0.1:$SRV_PORT" -sf "$HERE/$sf" "${net[@]}" \
       -p $((FLOOD_PORT + k)) -r "$rate" -m $((rate * FLOOD_DURATION)) -l $((rate * 3 + 1000)) -nr -recv_timeout 1000 \
       -timeout $((FLOOD_DURATION + 10))s -nostdin -trace_stat -stf "flood-$k-stat.csv" -fd 1 >"flood-$k.screen" 2>&1) &
-    fps+=($!); PIDS+=("$!")
+    fps+=($!); bench_track "$!"
   done
   for p in "${fps[@]}"; do wait "$p" || true; done
   wait "$lp" || true

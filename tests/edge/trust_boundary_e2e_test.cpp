@@ -6,10 +6,8 @@
 // Neither reaches the other side; one security event per message says what was removed.
 #include "imsguard_process.h"
 #include "process.h"
+#include "digest_register.h"
 #include "sip_socket.h"
-
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
 
 #include <gtest/gtest.h>
 
@@ -63,36 +61,7 @@ class TrustBoundaryE2e : public ::testing::Test {
     ASSERT_TRUE(register_user(bob_, "bob")) << edge_.log();
   }
 
-  static std::string register_request(const UdpPeer& peer, const std::string& user, int cseq,
-                                      const std::string& authorization) {
-    std::string port = std::to_string(peer.local_port());
-    return "REGISTER sip:ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKreg" + user +
-           std::to_string(cseq) + "\r\nMax-Forwards: 70\r\nFrom: <sip:" + user + "@ims.local>;tag=r" + port +
-           "\r\nTo: <sip:" + user + "@ims.local>\r\nCall-ID: reg-" + user + "-" + port + "\r\nCSeq: " +
-           std::to_string(cseq) + " REGISTER\r\nContact: <sip:" + user + "@127.0.0.1:" + port +
-           ">\r\nExpires: 600\r\n" + authorization + "Content-Length: 0\r\n\r\n";
-  }
-
-  bool register_user(UdpPeer& peer, const std::string& user) {
-    peer.send(register_request(peer, user, 1, ""), edge_.sip_port());
-    auto challenge = next(peer, true);
-    if (!challenge || status_of(*challenge) != 401) return false;
-    auto parsed = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-    if (!parsed.ok()) return false;
-    const auto& c = *parsed;
-    std::string impi = user + "@ims.local";
-    std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, user + "-secret");
-    imsguard::crypto::DigestInput in{c.algorithm, ha1,        "REGISTER", "sip:ims.local", c.nonce,
-                                     "00000001",  "0a4f113b", "auth",     ""};
-    auto response = imsguard::crypto::digest_response(in);
-    if (!response.ok()) return false;
-    std::string authorization = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm +
-                                "\", nonce=\"" + c.nonce + "\", uri=\"sip:ims.local\", response=\"" + *response +
-                                "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\"\r\n";
-    peer.send(register_request(peer, user, 2, authorization), edge_.sip_port());
-    auto ok = next(peer, true);
-    return ok && status_of(*ok) == 200;
-  }
+  bool register_user(UdpPeer& peer, const std::string& user) { return register_digest(peer, edge_.sip_port(), user); }
 
   // A MESSAGE from alice to bob with `extra` header lines.
   std::string message(const std::string& call_id, const std::string& extra) const {
