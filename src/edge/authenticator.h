@@ -113,7 +113,6 @@ class Authenticator {
   // read() then authenticate() (tests, tools).
   AuthResult authenticate(const sip::Message& msg, std::string_view aor, std::string_view client_address);
 
-  size_t nc_memory_bytes() const { return nc_.memory_bytes(); }
   // The share of AKA subscribers the decoy choice follows (for tests and docs).
   double decoy_aka_share() const { return aka_share_; }
 

@@ -117,14 +117,17 @@ void CoreRouter::stop() {
 void CoreRouter::run() {
   for (;;) {
     std::unique_ptr<Exchange> x;
+    bool stopping = false;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
       x = std::move(queue_.front());
       queue_.pop_front();
+      stopping = stopping_;
     }
-    relay(*x);
+    // At stop what still waits is answered 503 at once, not sent to the box one by one.
+    relay(*x, stopping);
   }
 }
 
@@ -222,7 +225,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   return true;
 }
 
-void CoreRouter::relay(Exchange& x) {
+void CoreRouter::relay(Exchange& x, bool give_up) {
   sip::Limits limits;
   limits.max_message_bytes = config_.sip.limits.max_message_bytes;
   limits.max_headers = config_.sip.limits.max_headers;
@@ -243,6 +246,11 @@ void CoreRouter::relay(Exchange& x) {
     const edge::LateReply& fn;
   } reply(x.late);
   const ServiceEntry* entry = catalog_->find(service);
+  if (give_up) {
+    const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
+    reply.send(sip::make_response(msg, 503, "Service Unavailable (stopping)", extra, "core"));
+    return;
+  }
   auto result = client_->exchange(x.outgoing);
   if (!result.error.empty()) {
     counters().failed.inc();

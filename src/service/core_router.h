@@ -35,8 +35,9 @@ class CoreRouter final : public edge::ServiceRouter {
   bool route(const net::Flow& flow, const edge::FlowIdentity& identity, const sip::Message& msg,
              net::Responder& reply, const edge::LateReply& late) override;
 
-  // Finishes the exchanges under way (each bounded by the client's timeout) and joins the
-  // threads; requests routed afterwards are refused with 503. Before the transports stop.
+  // Finishes the exchanges under way (each bounded by the client's timeout), answers those
+  // still queued with 503 and joins the threads; requests routed afterwards are refused with
+  // 503. Before the transports stop.
   void stop();
 
   // Threads that talk to the box, and exchanges that may wait for one.
@@ -48,7 +49,7 @@ class CoreRouter final : public edge::ServiceRouter {
  private:
   CoreRouter(const config::Config& config, store::SubscriberStore& subscribers);
   void run();
-  void relay(Exchange& x);
+  void relay(Exchange& x, bool give_up);
 
   const config::Config& config_;
   store::SubscriberStore& subscribers_;

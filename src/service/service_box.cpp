@@ -23,7 +23,8 @@ ServiceBox::ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, Se
       key_(std::move(core_cert_key)),
       options_(std::move(options)),
       clock_(clock ? std::move(clock) : Clock(system_now)),
-      replay_(options_.replay_capacity, options_.max_age_s + 10) {}
+      replay_(options_.replay_capacity, options_.max_age_s + 10),
+      media_(options_.media) {}
 
 std::string ServiceBox::refuse(const sip::Message& request, int code, std::string_view reason, std::string_view why) {
   ++counters_.refused;

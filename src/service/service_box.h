@@ -17,18 +17,20 @@
 
 namespace imsguard::service {
 
+class MediaService;
+
 struct ServiceBoxOptions {
   bool require_signed_assertion = true;
   int64_t max_age_s = 60;        // RFC 8224 suggests a 60 s freshness window
   size_t replay_capacity = 100000;
   std::string domain = "ims.local";
+  // INVITE (and BYE) for an INVITE service go to this media source; null: none.
+  MediaService* media = nullptr;
 };
 
 struct BoxCounters {
   std::atomic<uint64_t> served{0}, refused{0}, replays{0};
 };
-
-class MediaService;
 
 class ServiceBox final : public net::MessageHandler {
  public:
@@ -43,8 +45,6 @@ class ServiceBox final : public net::MessageHandler {
   void on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) override;
 
   const BoxCounters& counters() const { return counters_; }
-  // INVITE (and BYE) for an INVITE service go to the media source once it is set.
-  void set_media(MediaService* media) { media_ = media; }
 
  private:
   std::string refuse(const sip::Message& request, int code, std::string_view reason, std::string_view why);
@@ -55,7 +55,7 @@ class ServiceBox final : public net::MessageHandler {
   Clock clock_;
   ReplayCache replay_;
   BoxCounters counters_;
-  MediaService* media_ = nullptr;
+  MediaService* media_;
 };
 
 }  // namespace imsguard::service

@@ -89,14 +89,14 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   ServiceBoxOptions box_opts;
   box_opts.require_signed_assertion = sb.require_signed_assertion;
   box_opts.domain = n.config.sip.domain;
-  n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts);
   // The media source answers the INVITE services (RTP/SRTP from the SIP listen address).
   MediaServiceOptions media_opts;
   media_opts.media = n.config.media;
   media_opts.media_address = sb.sip_listen.address;
   n.media = std::make_unique<MediaService>(media_opts);
   if (auto err = n.media->start(); !err.empty()) return "servicebox " + err;
-  n.box->set_media(n.media.get());
+  box_opts.media = n.media.get();
+  n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts);
   net::ServerOptions opts;
   opts.listeners = {config::Listener{config::Transport::kTls, sb.sip_listen.address, sb.sip_listen.port}};
   opts.connections = n.config.connections;
