@@ -203,20 +203,30 @@ int64_t BruteForceGuard::on_shared_total(std::string_view key, uint64_t total, i
   };
   int64_t lock_ms = 0;
   std::string reason;
+  Lockout listed;
   if (key.rfind("impi:", 0) == 0 && key.size() > 5) {
-    lock_ms = impis_.with(impi_hash(key.substr(5)), now_ms, decide(config.per_impi_distributed));
-    reason = "failed authentications for this identity from all sources";
+    listed.kind = Lockout::Kind::kIdentity;
+    listed.subject = std::string(key.substr(5));
+    listed.slot_key = impi_hash(key.substr(5));
+    lock_ms = impis_.with(listed.slot_key, now_ms, decide(config.per_impi_distributed));
+    reason = "failed authentications for this identity from all sources (all edges)";
   } else if (key.rfind("src:", 0) == 0) {
     auto p = parse_prefix(key.substr(4));
     if (!p || p->bits != 128) return 0;
-    lock_ms = sources_.with(hash_address(p->address, 0xbf), now_ms, decide(config.max_failures));
+    listed.kind = Lockout::Kind::kSource;
+    listed.subject = std::string(key.substr(4));
+    listed.slot_key = hash_address(p->address, 0xbf);
+    lock_ms = sources_.with(listed.slot_key, now_ms, decide(config.max_failures));
     reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
              std::to_string(config.window_s) + " s on all edges";
   }
   if (lock_ms == 0) return 0;
-  lockouts_.inc();
-  ops::events().emit({"bruteforce", std::string(key), "", "lockout",
-                      reason + "; locked for " + std::to_string(lock_ms / 1000) + " s"});
+  lockout_count_.inc();
+  reason += "; locked for " + std::to_string(lock_ms / 1000) + " s";
+  ops::events().emit({"bruteforce", std::string(key), "", "lockout", reason});
+  listed.reason = reason;
+  listed.until_ms = now_ms + lock_ms;
+  lockouts_.add(std::move(listed), now_ms);
   return lock_ms;
 }
 

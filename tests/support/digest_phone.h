@@ -47,7 +47,7 @@ class DigestPhone {
   static std::optional<crypto::DigestChallenge> challenge_of(const std::string& response) {
     auto parsed = crypto::parse_digest_challenge(header_of(response, "WWW-Authenticate"));
     if (!parsed.ok()) return std::nullopt;
-    return *parsed.value;
+    return *parsed;
   }
 
   // An Authorization answering `c` as `username` with `password` (realm: the challenge's,
@@ -60,7 +60,7 @@ class DigestPhone {
     auto response = crypto::digest_response(in);
     if (!response.ok()) return {};
     std::string out = "Authorization: Digest username=\"" + username + "\", realm=\"" + r + "\", nonce=\"" + c.nonce +
-                      "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                      "\", uri=\"sip:ims.local\", response=\"" + *response +
                       "\", algorithm=" + crypto::digest_algorithm_name(c.algorithm) +
                       ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
     if (!c.opaque.empty()) out += ", opaque=\"" + c.opaque + "\"";
