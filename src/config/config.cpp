@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "config/schema.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
@@ -53,36 +55,6 @@ std::string ConfigError::to_string() const {
 std::string_view default_yaml() { return kDefaultConfigYaml; }
 
 namespace {
-
-// Keys that existed and were removed because nothing at runtime read them: a file that still
-// sets one gets an error naming it as removed (never a silent no-op).
-struct RemovedKey {
-  std::string_view path, why, hint;
-};
-constexpr RemovedKey kRemovedKeys[] = {
-    {"identity.strip_client_asserted", "a P-Asserted-Identity sent by a client is always removed",
-     "delete the line: the edge never trusts a client's assertion"},
-    {"identity.topology_hiding", "topology hiding is not implemented, the key did nothing",
-     "delete the line; what leaves the edge is described in docs/architecture.md"},
-    {"guards.size", "the SIP size limits are the edge's own stage and always run",
-     "delete the section and remove 'size' from guards.order; the limits are sip.limits.*"},
-    {"guards.parse", "strict parsing is the edge's own stage and always runs",
-     "delete the section and remove 'parse' from guards.order"},
-    {"guards.sanity", "request validation is the edge's own stage and always runs",
-     "delete the section and remove 'sanity' from guards.order"},
-    {"guards.auth", "authentication is the edge's own stage and always runs",
-     "delete the section and remove 'auth' from guards.order; auth.aka and auth.digest choose the methods"},
-    {"guards.identity", "identity assertion is the edge's own stage and always runs",
-     "delete the section and remove 'identity' from guards.order; identity.assert_authenticated remains"},
-    {"core.sign_assertions", "requests toward service platforms are always signed",
-     "delete the line; servicebox.require_signed_assertion says whether the service box insists"},
-};
-
-const RemovedKey* removed_key(std::string_view path) {
-  for (const auto& k : kRemovedKeys)
-    if (k.path == path) return &k;
-  return nullptr;
-}
 
 // Walks a YAML tree into the typed Config, collecting every error instead of stopping at the
 // first, so an operator fixes a file in one pass.
