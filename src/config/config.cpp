@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include "config/schema.h"
+#include "config/schema_reader.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -279,113 +280,49 @@ void check_rules(Reader& r, const YAML::Node& root, const Config& c) {
             "e.g. `openssl rand -hex 32`; empty switches the admin API off");
 }
 
-void read_config(Reader& r, const YAML::Node& root, Config& c) {
+// Rules on single keys that a range or a list of values cannot say, for the sections read
+// through the schema.
+void check_key_rules(Reader& r, const YAML::Node& root, const Config& c) {
+  if (c.data_dir.empty()) r.error(node_at(root, "data_dir"), "data_dir", "must not be empty");
+  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0 &&
+      c.state.rfind("rediss://", 0) != 0)
+    r.error(node_at(root, "state"), "state", "unknown state backend '" + c.state + "'",
+            "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
+  if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
+    r.error(node_at(root, "sip.timers.t2_ms"), "sip.timers.t2_ms",
+            "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",
+            "RFC 3261 defaults: t1_ms: 500, t2_ms: 4000");
+  YAML::Node peers = node_at(root, "sip.peers");
+  for (size_t i = 0; i < c.sip.peers.size(); ++i)
+    if (!is_ip_port(c.sip.peers[i]))
+      r.error(peers, "sip.peers[" + std::to_string(i) + "]", "expected IP:port, got '" + c.sip.peers[i] + "'",
+              "the UDP listener of another edge, e.g. 10.0.0.2:5060 or [2001:db8::2]:5060 (no host names)");
+  if (!c.sip.peers.empty()) {
+    // Peers reach us at the address our Path names: the first UDP listener's, so it must
+    // exist and be a concrete address.
+    auto udp = std::find_if(c.sip.listen.begin(), c.sip.listen.end(),
+                            [](const Listener& l) { return l.transport == Transport::kUdp; });
+    if (udp == c.sip.listen.end())
+      r.error(peers, "sip.peers", "peer edges need a UDP listener on this edge",
+              "add { transport: udp, address: <this edge's address>, port: ... } to sip.listen");
+    else if (udp->address == "0.0.0.0" || udp->address == "::" || udp->address.empty())
+      r.error(peers, "sip.peers", "peer edges need this edge's UDP listener on a concrete address, not '" +
+              udp->address + "'", "the address the other edges reach this one at: it is what a binding's Path names");
+    if (c.sip.peer_key_file.empty())
+      r.error(peers, "sip.peer_key_file", "peer edges need a shared key file",
+              "sip.peer_key_file: /path/to/peer.key, at least 32 random bytes, the same on every edge "
+              "(head -c 32 /dev/urandom)");
+  }
+}
+
+void read_config(Reader& r, std::vector<ConfigError>& errors, const YAML::Node& root, Config& c) {
   if (!r.section(root, "", {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections", "auth",
                             "registrar", "identity", "guards", "core", "servicebox", "media", "admin"})) {
     r.error(root, "", "the configuration must be a YAML mapping");
     return;
   }
-  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
-  r.get(root, "", "roles", c.roles);
-  for (const auto& role : c.roles)
-    if (!one_of<std::string_view>(role, {"edge", "core", "servicebox"}))
-      r.error(root["roles"], "roles", "unknown role '" + role + "'", "roles: edge, core, servicebox");
-  r.get(root, "", "data_dir", c.data_dir);
-  if (c.data_dir.empty()) r.error(root["data_dir"], "data_dir", "must not be empty");
-  r.get(root, "", "state", c.state);
-  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0 &&
-      c.state.rfind("rediss://", 0) != 0)
-    r.error(root["state"], "state", "unknown state backend '" + c.state + "'",
-            "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
-
-  if (r.section(root["log"], "log", {"level"})) r.get(root["log"], "log", "level", c.log_level);
-  if (!one_of<std::string_view>(c.log_level, {"trace", "debug", "info", "warn", "error"}))
-    r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
-  if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
-
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "max_client_transactions", "peers", "peer_key_file", "timers"})) {
-    r.get(s, "sip", "domain", c.sip.domain);
-    r.get(s, "sip", "workers", c.sip.workers, 0, 64);
-    r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
-    r.get(s, "sip", "max_client_transactions", c.sip.max_client_transactions, 16, 1u << 20);
-    if (YAML::Node t = s["timers"]; r.section(t, "sip.timers", {"t1_ms", "t2_ms", "c_ms"})) {
-      r.get(t, "sip.timers", "t1_ms", c.sip.timers.t1_ms, 10, 10000);
-      r.get(t, "sip.timers", "t2_ms", c.sip.timers.t2_ms, 100, 60000);
-      // Below 3 minutes only for test labs (RFC 3261 16.6 wants more); at most a day.
-      r.get(t, "sip.timers", "c_ms", c.sip.timers.c_ms, 1000, 86400000);
-      if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
-        r.error(t["t2_ms"].IsDefined() ? t["t2_ms"] : t, "sip.timers.t2_ms",
-                "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",
-                "RFC 3261 defaults: t1_ms: 500, t2_ms: 4000");
-    }
-    r.get(s, "sip", "peers", c.sip.peers);
-    for (size_t i = 0; i < c.sip.peers.size(); ++i)
-      if (!is_ip_port(c.sip.peers[i]))
-        r.error(s["peers"], "sip.peers[" + std::to_string(i) + "]", "expected IP:port, got '" + c.sip.peers[i] + "'",
-                "the UDP listener of another edge, e.g. 10.0.0.2:5060 or [2001:db8::2]:5060 (no host names)");
-    if (YAML::Node l = s["listen"]; l.IsDefined()) {
-      if (!l.IsSequence()) {
-        r.error(l, "sip.listen", "must be a list of {transport, address, port}");
-      } else {
-        c.sip.listen.clear();
-        for (size_t i = 0; i < l.size(); ++i) {
-          std::string p = "sip.listen[" + std::to_string(i) + "]";
-          Listener li;
-          if (!r.section(l[i], p, {"transport", "address", "port"})) continue;
-          std::string t = "udp";
-          r.get(l[i], p, "transport", t);
-          if (t == "udp") li.transport = Transport::kUdp;
-          else if (t == "tcp") li.transport = Transport::kTcp;
-          else if (t == "tls") li.transport = Transport::kTls;
-          else r.error(l[i]["transport"], p + ".transport", "unknown transport '" + t + "'", "udp | tcp | tls");
-          r.get(l[i], p, "address", li.address);
-          r.get(l[i], p, "port", li.port, 1, 65535);
-          c.sip.listen.push_back(li);
-        }
-      }
-    }
-    if (!c.sip.peers.empty()) {
-      // Peers reach us at the address our Path names: the first UDP listener's, so it must
-      // exist and be a concrete address.
-      auto udp = std::find_if(c.sip.listen.begin(), c.sip.listen.end(),
-                              [](const Listener& l) { return l.transport == Transport::kUdp; });
-      if (udp == c.sip.listen.end())
-        r.error(s["peers"], "sip.peers", "peer edges need a UDP listener on this edge",
-                "add { transport: udp, address: <this edge's address>, port: ... } to sip.listen");
-      else if (udp->address == "0.0.0.0" || udp->address == "::" || udp->address.empty())
-        r.error(s["peers"], "sip.peers", "peer edges need this edge's UDP listener on a concrete address, not '" +
-                udp->address + "'", "the address the other edges reach this one at: it is what a binding's Path names");
-    }
-    r.get(s, "sip", "peer_key_file", c.sip.peer_key_file);
-    if (!c.sip.peers.empty() && c.sip.peer_key_file.empty())
-      r.error(s["peers"], "sip.peer_key_file", "peer edges need a shared key file",
-              "sip.peer_key_file: /path/to/peer.key, at least 32 random bytes, the same on every edge "
-              "(head -c 32 /dev/urandom)");
-    if (YAML::Node m = s["limits"]; r.section(m, "sip.limits", {"max_message_bytes", "max_headers", "max_header_bytes", "max_via"})) {
-      r.get(m, "sip.limits", "max_message_bytes", c.sip.limits.max_message_bytes, 512, 1u << 20);
-      r.get(m, "sip.limits", "max_headers", c.sip.limits.max_headers, 8, 4096);
-      r.get(m, "sip.limits", "max_header_bytes", c.sip.limits.max_header_bytes, 128, 1u << 20);
-      r.get(m, "sip.limits", "max_via", c.sip.limits.max_via, 1, 1024);
-    }
-  }
-  if (YAML::Node s = root["tls"]; r.section(s, "tls", {"ca", "cert", "key", "min_version"})) {
-    r.get(s, "tls", "ca", c.tls.ca);
-    r.get(s, "tls", "cert", c.tls.cert);
-    r.get(s, "tls", "key", c.tls.key);
-    r.get(s, "tls", "min_version", c.tls.min_version);
-    if (!one_of<std::string_view>(c.tls.min_version, {"1.2", "1.3"}))
-      r.error(s["min_version"], "tls.min_version", "unsupported TLS version '" + c.tls.min_version + "'",
-              "\"1.2\" or \"1.3\"; older versions are refused");
-  }
-  if (YAML::Node s = root["connections"]; r.section(s, "connections", {"max_per_source", "max_total", "idle_timeout_s", "message_deadline_s",
-                                                                       "first_byte_deadline_s", "tls_handshake_deadline_s"})) {
-    r.get(s, "connections", "max_per_source", c.connections.max_per_source, 1, kMax);
-    r.get(s, "connections", "max_total", c.connections.max_total, 1, kMax);
-    r.get(s, "connections", "idle_timeout_s", c.connections.idle_timeout_s, 1, 86400);
-    r.get(s, "connections", "message_deadline_s", c.connections.message_deadline_s, 1, 3600);
-    r.get(s, "connections", "first_byte_deadline_s", c.connections.first_byte_deadline_s, 1, 3600);
-    r.get(s, "connections", "tls_handshake_deadline_s", c.connections.tls_handshake_deadline_s, 1, 3600);
-  }
+  read_schema_keys(root, c, errors, {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections"});
+  check_key_rules(r, root, c);
   if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
                                                          "nonce_secret_rotation_s", "aka", "digest",
                                                          "md5_only_user_agents"})) {
@@ -486,7 +423,7 @@ LoadResult load_string(std::string_view yaml, std::string_view origin) {
   Config config;  // absent keys keep the struct defaults, which equal config/imsguard.yaml (tested)
   try {
     Reader reader(result.errors);
-    read_config(reader, root, config);
+    read_config(reader, result.errors, root, config);
   } catch (const YAML::Exception& e) {
     result.errors.push_back({std::string(origin), e.mark.line + 1, e.what(), ""});
   }
