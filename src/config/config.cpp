@@ -181,78 +181,6 @@ bool one_of(std::string_view v, std::initializer_list<T> allowed) {
   return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
 }
 
-void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
-  YAML::Node n = root["guards"];
-  if (!r.section(n, "guards", {"order", "banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"}))
-    return;
-  r.get(n, "guards", "order", g.order);
-  static const std::set<std::string> kKnown{"banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"};
-  static const std::set<std::string> kStages{"size", "parse", "sanity", "auth", "identity"};
-  std::set<std::string> seen;
-  for (const auto& name : g.order) {
-    if (kStages.count(name))
-      r.error(n["order"], "guards.order", "'" + name + "' was removed from guards.order: it is the edge's own stage and always runs",
-              "guards.order lists the switchable guards: banlist flood scanner ratelimit bruteforce overload");
-    else if (!kKnown.count(name))
-      r.error(n["order"], "guards.order", "unknown guard '" + name + "'",
-              "guards: banlist flood scanner ratelimit bruteforce overload");
-    if (!seen.insert(name).second) r.error(n["order"], "guards.order", "guard '" + name + "' listed twice");
-  }
-  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
-  if (r.section(n["banlist"], "guards.banlist", {"enabled", "default_ttl_s"})) {
-    r.get(n["banlist"], "guards.banlist", "enabled", g.banlist.enabled);
-    r.get(n["banlist"], "guards.banlist", "default_ttl_s", g.banlist.default_ttl_s, 1, kMax);
-  }
-  if (YAML::Node f = n["flood"]; r.section(f, "guards.flood", {"enabled", "window_s", "max_per_source", "max_per_prefix",
-                                                               "ban_ttl_s", "memory_budget_kb", "allowlist"})) {
-    const std::string p = "guards.flood";
-    r.get(f, p, "enabled", g.flood.enabled);
-    r.get(f, p, "window_s", g.flood.window_s, 1, 3600);
-    r.get(f, p, "max_per_source", g.flood.max_per_source, 1, kMax);
-    r.get(f, p, "max_per_prefix", g.flood.max_per_prefix, 1, kMax);
-    r.get(f, p, "ban_ttl_s", g.flood.ban_ttl_s, 1, kMax);
-    r.get(f, p, "memory_budget_kb", g.flood.memory_budget_kb, 64, 1u << 22);
-    r.get(f, p, "allowlist", g.flood.allowlist);
-  }
-  if (YAML::Node s = n["scanner"]; r.section(s, "guards.scanner", {"enabled", "ban_ttl_s", "max_distinct_users", "window_s"})) {
-    r.get(s, "guards.scanner", "enabled", g.scanner.enabled);
-    r.get(s, "guards.scanner", "ban_ttl_s", g.scanner.ban_ttl_s, 1, kMax);
-    r.get(s, "guards.scanner", "max_distinct_users", g.scanner.max_distinct_users, 1, kMax);
-    r.get(s, "guards.scanner", "window_s", g.scanner.window_s, 1, 86400);
-  }
-  if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps",
-                                                                       "per_method_rps", "burst", "authenticated_rps",
-                                                                       "authenticated_burst"})) {
-    r.get(s, "guards.ratelimit", "enabled", g.ratelimit.enabled);
-    r.get(s, "guards.ratelimit", "per_source_rps", g.ratelimit.per_source_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "per_impi_rps", g.ratelimit.per_impi_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "per_method_rps", g.ratelimit.per_method_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "burst", g.ratelimit.burst, 1, kMax);
-    r.get(s, "guards.ratelimit", "authenticated_rps", g.ratelimit.authenticated_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "authenticated_burst", g.ratelimit.authenticated_burst, 1, kMax);
-  }
-  if (YAML::Node s = n["bruteforce"]; r.section(s, "guards.bruteforce", {"enabled", "max_failures", "window_s", "lockout_s",
-                                                                         "backoff_factor", "max_lockout_s", "per_impi_distributed",
-                                                                         "max_challenges_per_impi", "max_resyncs"})) {
-    const std::string p = "guards.bruteforce";
-    r.get(s, p, "enabled", g.bruteforce.enabled);
-    r.get(s, p, "max_failures", g.bruteforce.max_failures, 1, 1000);
-    r.get(s, p, "window_s", g.bruteforce.window_s, 1, 86400);
-    r.get(s, p, "lockout_s", g.bruteforce.lockout_s, 1, 86400);
-    r.get(s, p, "backoff_factor", g.bruteforce.backoff_factor, 1, 16);
-    r.get(s, p, "max_lockout_s", g.bruteforce.max_lockout_s, 1, 7 * 86400);
-    r.get(s, p, "per_impi_distributed", g.bruteforce.per_impi_distributed, 1, 100000);
-    r.get(s, p, "max_challenges_per_impi", g.bruteforce.max_challenges_per_impi, 1, 100000);
-    r.get(s, p, "max_resyncs", g.bruteforce.max_resyncs, 1, 1000);
-  }
-  if (YAML::Node s = n["overload"]; r.section(s, "guards.overload", {"enabled", "max_inflight", "max_rps", "retry_after_s"})) {
-    r.get(s, "guards.overload", "enabled", g.overload.enabled);
-    r.get(s, "guards.overload", "max_inflight", g.overload.max_inflight, 1, kMax);
-    r.get(s, "guards.overload", "max_rps", g.overload.max_rps, 0, kMax);
-    r.get(s, "guards.overload", "retry_after_s", g.overload.retry_after_s, 1, 3600);
-  }
-}
-
 // Rules between keys and on values `run` would otherwise refuse only at start; a node for the
 // line is the key's own when the file sets it, else its section's.
 void check_rules(Reader& r, const YAML::Node& root, const Config& c) {
@@ -315,46 +243,26 @@ void check_key_rules(Reader& r, const YAML::Node& root, const Config& c) {
   }
 }
 
+void check_section_rules(Reader& r, const YAML::Node& root, const Config& c) {
+  if (c.auth.digest_algorithms.empty())
+    r.error(node_at(root, "auth.digest_algorithms"), "auth.digest_algorithms", "must name at least one algorithm");
+  if (c.registrar.min_expires_s > c.registrar.max_expires_s)
+    r.error(node_at(root, "registrar"), "registrar", "min_expires_s is larger than max_expires_s");
+  std::set<std::string> seen;
+  for (const auto& name : c.guards.order)
+    if (!seen.insert(name).second) r.error(node_at(root, "guards.order"), "guards.order", "guard '" + name + "' listed twice");
+}
+
 void read_config(Reader& r, std::vector<ConfigError>& errors, const YAML::Node& root, Config& c) {
   if (!r.section(root, "", {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections", "auth",
                             "registrar", "identity", "guards", "core", "servicebox", "media", "admin"})) {
     r.error(root, "", "the configuration must be a YAML mapping");
     return;
   }
-  read_schema_keys(root, c, errors, {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections"});
+  read_schema_keys(root, c, errors, {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections", "auth",
+                                     "registrar", "identity", "guards"});
   check_key_rules(r, root, c);
-  if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
-                                                         "nonce_secret_rotation_s", "aka", "digest",
-                                                         "md5_only_user_agents"})) {
-    r.get(s, "auth", "realm", c.auth.realm);
-    r.get(s, "auth", "digest_algorithms", c.auth.digest_algorithms);
-    for (const auto& a : c.auth.digest_algorithms)
-      if (!one_of<std::string_view>(a, {"SHA-256", "MD5", "SHA-512-256"}))
-        r.error(s["digest_algorithms"], "auth.digest_algorithms", "unknown algorithm '" + a + "'", "SHA-256, SHA-512-256, MD5");
-    if (c.auth.digest_algorithms.empty()) r.error(s["digest_algorithms"], "auth.digest_algorithms", "must name at least one algorithm");
-    r.get(s, "auth", "md5_only_user_agents", c.auth.md5_only_user_agents);
-    r.get(s, "auth", "qop", c.auth.qop);
-    if (!one_of<std::string_view>(c.auth.qop, {"auth", "auth-int", "auth,auth-int"}))
-      r.error(s["qop"], "auth.qop", "unknown qop '" + c.auth.qop + "'", "auth | auth-int | \"auth,auth-int\"");
-    r.get(s, "auth", "nonce_lifetime_s", c.auth.nonce_lifetime_s, 5, 3600);
-    r.get(s, "auth", "nonce_secret_rotation_s", c.auth.nonce_secret_rotation_s, 60, 7 * 86400);
-    r.get(s, "auth", "aka", c.auth.aka);
-    r.get(s, "auth", "digest", c.auth.digest);
-  }
-  if (YAML::Node s = root["registrar"]; r.section(s, "registrar", {"min_expires_s", "max_expires_s", "default_expires_s",
-                                                                          "subscriber_cache_ms", "binding_flush_ms"})) {
-    r.get(s, "registrar", "min_expires_s", c.registrar.min_expires_s, 1, 86400);
-    r.get(s, "registrar", "max_expires_s", c.registrar.max_expires_s, 1, 7 * 86400);
-    r.get(s, "registrar", "default_expires_s", c.registrar.default_expires_s, 1, 7 * 86400);
-    r.get(s, "registrar", "subscriber_cache_ms", c.registrar.subscriber_cache_ms, 0, 60000);
-    r.get(s, "registrar", "binding_flush_ms", c.registrar.binding_flush_ms, 0, 1000);
-  }
-  if (c.registrar.min_expires_s > c.registrar.max_expires_s)
-    r.error(root["registrar"], "registrar", "min_expires_s is larger than max_expires_s");
-  if (YAML::Node s = root["identity"]; r.section(s, "identity", {"assert_authenticated"})) {
-    r.get(s, "identity", "assert_authenticated", c.identity.assert_authenticated);
-  }
-  read_guards(r, root, c.guards);
+  check_section_rules(r, root, c);
   if (YAML::Node s = root["core"]; r.section(s, "core", {"scscf"})) {
     r.get(s, "core", "scscf", c.core.scscf);
   }
