@@ -39,13 +39,10 @@ class Walker {
   Walker(std::vector<ConfigError>& errors, std::span<const KeyDescriptor> keys, void* root, bool top)
       : errors_(errors), keys_(keys), root_(root), top_(top) {}
 
-  std::initializer_list<std::string_view> only;
-
   // `rel`: the path of `node` among `keys` ("" at the root); `shown`: the path in messages.
   void mapping(const YAML::Node& node, const std::string& rel, const std::string& shown) {
     for (const auto& kv : node) {
       std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
-      if (rel.empty() && only.size() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       std::string key = join(rel, name), where = join(shown, name);
       if (top_)
         if (const RemovedKey* gone = removed_key(key)) {
@@ -224,11 +221,8 @@ void add_error(std::vector<ConfigError>& errors, const YAML::Node& node, std::st
   errors.push_back({std::move(path), line, std::move(message), std::move(hint)});
 }
 
-void read_schema_keys(const YAML::Node& node, Config& config, std::vector<ConfigError>& errors,
-                      std::initializer_list<std::string_view> only) {
-  Walker w(errors, schema(), &config, true);
-  w.only = only;
-  w.mapping(node, "", "");
+void read_schema_keys(const YAML::Node& node, Config& config, std::vector<ConfigError>& errors) {
+  Walker(errors, schema(), &config, true).mapping(node, "", "");
 }
 
 YAML::Node node_at(const YAML::Node& root, std::string_view path) {

@@ -21,10 +21,7 @@ void add_error(std::vector<ConfigError>& errors, const YAML::Node& node, std::st
 // Reads the mapping `node` into `config`: every key the file sets, through its descriptor;
 // unknown and removed keys are errors. A key the file leaves out keeps its value in `config`
 // (the struct's default).
-// `only`: the top-level names read this way (the others are read by hand while sections are
-// ported); empty: all.
-void read_schema_keys(const YAML::Node& node, Config& config, std::vector<ConfigError>& errors,
-                      std::initializer_list<std::string_view> only = {});
+void read_schema_keys(const YAML::Node& node, Config& config, std::vector<ConfigError>& errors);
 
 // The node of the key `path` in `root` when the file sets it, else of its nearest section
 // that the file has (for the line of a rule's error), else `root`.
