@@ -41,6 +41,11 @@ const KeyDescriptor* find_key(std::string_view path) {
   return nullptr;
 }
 
+bool reloadable(std::string_view path) {
+  const KeyDescriptor* k = find_key(path);
+  return k && k->reload == Reload::kApplied;
+}
+
 bool is_section(std::string_view path) {
   if (path.empty()) return true;
   for (const auto& k : schema())

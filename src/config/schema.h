@@ -72,6 +72,9 @@ struct KeyDescriptor {
 std::span<const KeyDescriptor> schema();
 // The descriptor of a key path ("sip.listen", not "sip.listen[0].port"), or nullptr.
 const KeyDescriptor* find_key(std::string_view path);
+// True when SIGHUP applies the key `path` to a running process (its descriptor says
+// Reload::kApplied); any other changed key is named as needing a restart.
+bool reloadable(std::string_view path);
 // True when `path` is a mapping of keys (a section, "guards.flood") rather than a key.
 bool is_section(std::string_view path);
 

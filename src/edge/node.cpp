@@ -1,7 +1,7 @@
 #include "edge/node.h"
 
 #include "config/effective.h"
-#include "config/reload_policy.h"
+#include "config/schema.h"
 #include "crypto/hex.h"
 #include "edge/binding_cache.h"
 #include "edge/edge.h"
@@ -341,9 +341,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     report.notes.push_back("tls: certificate files re-read for new connections");
   }
   spdlog::set_level(*level);
-  // What is in force now; the keys of config::kReloadRules and nothing else.
+  // What is in force now: the keys the schema marks reloadable and nothing else.
   n.config.guards = n.guards->settings();
-  n.config.guards.banlist.default_ttl_s = before.guards.banlist.default_ttl_s;  // not applied (see the table)
   n.config.tls.ca = next.tls.ca;
   n.config.tls.cert = next.tls.cert;
   n.config.tls.key = next.tls.key;
@@ -353,7 +352,7 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   report.applied = config::changed_keys(before, n.config);
   report.restart = config::changed_keys(n.config, next);
   for (const auto& key : report.applied)
-    if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the reload table says restart (a bug)");
+    if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the schema says restart (a bug)");
   return report;
 }
 
