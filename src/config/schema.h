@@ -85,7 +85,12 @@ bool same_value(const KeyDescriptor& key, const void* a, const void* b);
 // Sets `key` of `to` to its value in `from`.
 void copy_value(const KeyDescriptor& key, const void* from, void* to);
 
-// Keys that removed once had: a file that still sets one is refused naming it as removed.
+// The key table of docs/configuration.md (key, default, values, reload, meaning), one row per
+// key and per field of a list key's items: `imsguard check-config --schema-markdown` prints
+// it and a test compares it with the committed page.
+std::string schema_markdown();
+
+// Keys the configuration once had: a file that still sets one is refused naming it as removed.
 struct RemovedKey {
   std::string_view path, why, hint;
 };

@@ -72,7 +72,7 @@ constexpr KeyDescriptor kKeys[] = {
     string_key<&Config::log_level>(
         "log.level", kLevels, kApplied,
         "`trace` (as `debug`, with every SIP message received written out in full), `debug` (one line per SIP message "
-        "received: source, size, start line), `info`, `warn`, `error`. Logs go to standard error"),
+        "received: source, size, start line), `info`, `warn`, `error`. Logs go to standard output"),
     string_key<&Config::events_output>(
         "events.output", kAny, kApplied,
         "security events as JSON lines: `stdout`, `none`, or a file path (appended, created 0600); a reload with the "
