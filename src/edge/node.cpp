@@ -164,6 +164,9 @@ std::string start_admin(Node::Impl& n) {
     auto* load = g->load_tracker();
     return load ? static_cast<double>(load->inflight()) : 0.0;
   }));
+  n.gauges.push_back(ops::gauges().sample("imsguard_guard_memory_bytes",
+                                          "bytes the guards' tables hold (the flood sketches: guards.flood.memory_budget_kb)",
+                                          [g = n.guards.get()] { return static_cast<double>(g->memory_bytes()); }));
   if (c.admin.token.empty()) return {};  // the admin API is off
   if (c.admin.token.size() < 16)
     return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";

@@ -1,0 +1,225 @@
+#pragma once
+// Helpers of the tests that watch configuration keys act on a running `imsguard run`
+// (tests/config/key_effects.h lists which test shows which key): SIGHUP with a rewritten
+// file, bursts of requests from chosen loopback sources, the ban table through the control
+// socket, the admin API's metrics, the TLS chain a new connection is shown, the CLI.
+#include "e2e_sip.h"
+#include "guard/control.h"
+#include "imsguard_process.h"
+#include "sip_socket.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace imsguard::testkit::effects {
+
+using namespace std::chrono_literals;
+
+struct CliRun {
+  int status = -1;
+  std::string output;
+};
+
+// Runs the imsguard binary with `args`; its exit status and output (logs under `dir`).
+inline CliRun cli(const std::string& dir, const std::vector<std::string>& args) {
+  static int n = 0;
+  std::string log = dir + "/cli-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".log";
+  std::vector<std::string> argv = {IMSGUARD_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess p;
+  CliRun r;
+  if (!p.start(argv, log)) return r;
+  r.status = p.wait(60s);
+  if (r.status == -2) r.status = p.stop();
+  r.output = read_file(log);
+  return r;
+}
+
+// Writes `text` as the running edge's configuration, sends SIGHUP and waits for the reload's
+// summary line; returns the log lines the reload wrote ("" when none came).
+inline std::string reload(ImsguardProcess& proc, const std::string& text) {
+  write_file(proc.config_path(), text);
+  size_t mark = proc.log().size();
+  if (::kill(proc.pid(), SIGHUP) != 0) return "";
+  bool done = eventually(
+      [&] {
+        std::string log = proc.log();
+        for (const char* end : {"SIGHUP: configuration reloaded", "SIGHUP: configuration only partly reloaded",
+                                "SIGHUP: no configuration change", "SIGHUP: the running configuration is kept"})
+          if (log.find(end, mark) != std::string::npos) return true;
+        return false;
+      },
+      10s);
+  // The summary is the last line a reload writes; give its line a moment to be complete.
+  std::this_thread::sleep_for(50ms);
+  return done ? proc.log().substr(mark) : "";
+}
+
+// A request a stranger sends to the edge and gets an answer to (a MESSAGE from an
+// unregistered source is answered 403), so that what is not answered was dropped.
+inline std::string stranger_message(const std::string& address, uint16_t local_port, const std::string& call_id,
+                                    const std::string& to_user = "bob", const std::string& extra = "") {
+  return "MESSAGE sip:" + to_user + "@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP " + address + ":" +
+         std::to_string(local_port) + ";branch=z9hG4bK" + call_id + "\r\nMax-Forwards: 70\r\nFrom: <sip:probe@ims.local>;tag=" +
+         call_id + "\r\nTo: <sip:" + to_user + "@ims.local>\r\nCall-ID: " + call_id + "\r\nCSeq: 1 MESSAGE\r\n" + extra +
+         "Content-Length: 0\r\n\r\n";
+}
+
+// Receives answers on `peer` until `n` came or the line stays quiet; their count.
+inline int answers(UdpPeer& peer, int n, std::chrono::milliseconds first = 3000ms) {
+  int got = 0;
+  while (got < n && peer.receive(got == 0 ? first : 1000ms)) ++got;
+  return got;
+}
+
+// Sends `n` stranger MESSAGEs from `address` (one socket), `gap` apart; how many were answered.
+inline int burst(const std::string& address, uint16_t port, int n, const std::string& tag,
+                 std::chrono::milliseconds gap = 0ms, const std::string& extra = "") {
+  UdpPeer peer(address);
+  for (int i = 0; i < n; ++i) {
+    peer.send(stranger_message(address, peer.local_port(), tag + "-" + std::to_string(i), "bob", extra), port);
+    if (gap.count()) std::this_thread::sleep_for(gap);
+  }
+  return answers(peer, n);
+}
+
+// The running edge's ban table, one line per ban ("127.0.0.2/32 ttl=298s hits=3 by=flood ...").
+inline std::string ban_list(const ImsguardProcess& proc) {
+  auto r = guard::control_request(proc.data_dir() + "/control.sock", "ban list");
+  return r.ok ? r.text : "ERROR " + r.text;
+}
+
+// The line of `ban_list` that starts with `prefix`, "" when there is none.
+inline std::string ban_of(const ImsguardProcess& proc, const std::string& prefix) {
+  std::string list = ban_list(proc);
+  for (size_t at = 0; at < list.size();) {
+    size_t end = list.find('\n', at);
+    std::string line = list.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (line.rfind(prefix, 0) == 0) return line;
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return "";
+}
+
+// The ttl=N of a ban line, -1 when none.
+inline int ttl_of(const std::string& ban_line) {
+  size_t at = ban_line.find(" ttl=");
+  return at == std::string::npos ? -1 : std::stoi(ban_line.substr(at + 5));
+}
+
+// The events written since `mark` (a size of the events file).
+inline std::string events_after(const ImsguardProcess& proc, size_t mark) {
+  std::string all = proc.events();
+  return mark < all.size() ? all.substr(mark) : "";
+}
+
+// The certificates a new TLS connection to 127.0.0.1:port is shown, leaf first, as DER.
+inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0) {
+  std::vector<std::string> out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // what is shown is the question here
+    if (max_version) SSL_CTX_set_max_proto_version(ctx, max_version);
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1) {
+      STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+      for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+        unsigned char* der = nullptr;
+        int len = i2d_X509(sk_X509_value(chain, i), &der);
+        if (len > 0) out.emplace_back(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+        OPENSSL_free(der);
+      }
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  ::close(fd);
+  return out;
+}
+
+// The certificate of a PEM file as DER ("" when unreadable).
+inline std::string certificate_der(const std::string& path) {
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (!bio) return "";
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!cert) return "";
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  std::string out = len > 0 ? std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len)) : "";
+  OPENSSL_free(der);
+  X509_free(cert);
+  return out;
+}
+
+// The value of one sample line ("name value") of Prometheus text, -1 when absent.
+inline double metric(const std::string& text, const std::string& name) {
+  size_t at = 0;
+  while ((at = text.find(name + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + name.size() + 1));
+    at += name.size();
+  }
+  return -1;
+}
+
+// GET `path` from the admin listener with the bearer `token` over plain HTTP: the status
+// line's code and the body (0 and "" when nothing answered).
+inline std::pair<int, std::string> admin_get(uint16_t port, const std::string& path, const std::string& token) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                      (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n";
+    (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[8192];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (reply.rfind("HTTP/1.1 ", 0) != 0) return {0, ""};
+  size_t body = reply.find("\r\n\r\n");
+  return {std::stoi(reply.substr(9, 3)), body == std::string::npos ? "" : reply.substr(body + 4)};
+}
+
+// Every header line named `name` in a message, in order (case-sensitive name).
+inline std::vector<std::string> headers_named(const std::string& message, const std::string& name) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = message.find("\r\n" + name + ":", at)) != std::string::npos) {
+    size_t start = at + 2 + name.size() + 1;
+    size_t end = message.find("\r\n", start);
+    std::string v = message.substr(start, end - start);
+    while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+    out.push_back(v);
+    at = end;
+  }
+  return out;
+}
+
+}  // namespace imsguard::testkit::effects
