@@ -178,8 +178,10 @@ constexpr KeyDescriptor kKeys[] = {
     uint_key<&Config::auth, &Auth::nonce_lifetime_s>("auth.nonce_lifetime_s", 5, 3600, kRestart,
                                                      "a nonce older than this gets `stale=true`"),
     uint_key<&Config::auth, &Auth::nonce_secret_rotation_s>(
-        "auth.nonce_secret_rotation_s", 60, 7 * 86400, kRestart,
-        "the HMAC secret of the stateless nonces rotates this often"),
+        "auth.nonce_secret_rotation_s", 10, 7 * 86400, kRestart,
+        "the HMAC secret of the stateless nonces rotates this often (at least twice `nonce_lifetime_s`: a lower value "
+        "is raised to it); a nonce made under the secret before the previous one is no longer accepted (a fresh "
+        "challenge). Below a minute only for test labs"),
     bool_key<&Config::auth, &Auth::aka>("auth.aka", kRestart, "IMS AKA for SIM subscribers (challenge and answers)"),
     bool_key<&Config::auth, &Auth::digest>("auth.digest", kRestart, "SIP Digest for IP subscribers (challenge and answers)"),
 

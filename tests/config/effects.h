@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,7 +127,7 @@ inline std::string events_after(const ImsguardProcess& proc, size_t mark) {
 }
 
 // The certificates a new TLS connection to 127.0.0.1:port is shown, leaf first, as DER.
-inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0) {
+inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0, const std::string& address = "127.0.0.1") {
   std::vector<std::string> out;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
@@ -134,7 +136,7 @@ inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0)
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // what is shown is the question here
@@ -185,14 +187,15 @@ inline double metric(const std::string& text, const std::string& name) {
 
 // GET `path` from the admin listener with the bearer `token` over plain HTTP: the status
 // line's code and the body (0 and "" when nothing answered).
-inline std::pair<int, std::string> admin_get(uint16_t port, const std::string& path, const std::string& token) {
+inline std::pair<int, std::string> admin_get(uint16_t port, const std::string& path, const std::string& token,
+                                             const std::string& address = "127.0.0.1") {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
   std::string reply;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
     std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
@@ -220,6 +223,159 @@ inline std::vector<std::string> headers_named(const std::string& message, const 
     at = end;
   }
   return out;
+}
+
+// Whether a TCP connection to address:port is accepted.
+inline bool tcp_accepts(const std::string& address, uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// One SIP request over a fresh TLS connection (no client certificate) to address:port; the
+// first answer, "" when the handshake or the answer failed.
+inline std::string tls_request(const std::string& address, uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1 && SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0) {
+      char buf[4096];
+      int n = SSL_read(ssl, buf, sizeof buf);
+      if (n > 0) answer.assign(buf, static_cast<size_t>(n));
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  ::close(fd);
+  return answer;
+}
+
+// Threads of a running process.
+inline int thread_count(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+// A running `imsguard run --demo` on a configuration written in full by the test (for keys
+// ImsguardProcess's template fixes). Its data directory is <dir>/data, its events
+// <dir>/events.jsonl; it is ready when UDP 127.0.0.1:probe_port answers OPTIONS.
+class Edge {
+ public:
+  ~Edge() { stop(); }
+  // `yaml(dir)` is asked again (fresh ports) when a port was taken meanwhile.
+  bool start(const std::string& dir, const std::function<std::string()>& yaml, const uint16_t& probe_port) {
+    dir_ = dir;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      write_file(dir_ + "/imsguard.yaml", yaml());
+      if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", dir_ + "/imsguard.yaml"},
+                          dir_ + "/imsguard-" + std::to_string(attempt) + ".log"))
+        return false;
+      UdpPeer peer;
+      bool ready = eventually(
+          [&] {
+            if (!process_.running()) return true;
+            peer.send("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(peer.local_port()) +
+                          ";branch=z9hG4bKready\r\nFrom: <sip:probe@ims.local>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
+                          "Call-ID: ready\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+                      probe_port);
+            return peer.receive(200ms).has_value();
+          },
+          20s);
+      if (ready && process_.running()) return true;
+      if (process_.running() || log().find("Address already in use") == std::string::npos) return false;
+      process_.stop();
+    }
+    return false;
+  }
+  int stop() { return process_.stop(); }
+  void kill_hard() { process_.kill_hard(); }
+  pid_t pid() const { return process_.pid(); }
+  std::string log() const { return process_.log(); }
+  std::string events() const { return read_file(dir_ + "/events.jsonl"); }
+  std::string data_dir() const { return dir_ + "/data"; }
+  const std::string& dir() const { return dir_; }
+  // The head every such configuration starts with.
+  static std::string head(const std::string& dir, const std::string& roles) {
+    return "roles: " + roles + "\ndata_dir: " + dir + "/data\nevents: { output: " + dir + "/events.jsonl }\n";
+  }
+  // A demo credential ("password", "k", "opc", "impi") from the demo file.
+  std::string demo(const std::string& scheme, const std::string& field) const {
+    std::string text = read_file(data_dir() + "/demo-subscribers.txt");
+    for (size_t at = 0; (at = text.find("\n" + scheme + " ", at)) != std::string::npos; ++at) {
+      size_t end = text.find('\n', at + 1);
+      std::string line = text.substr(at + 1, end - at - 1);
+      size_t f = line.find(" " + field + "=");
+      if (f == std::string::npos) continue;
+      size_t v = f + field.size() + 2;
+      return line.substr(v, line.find(' ', v) - v);
+    }
+    return "";
+  }
+
+ private:
+  ChildProcess process_;
+  std::string dir_;
+};
+
+// The Authorization answering the Digest challenge of `challenge` for REGISTER sip:ims.local,
+// with the qop it offers (auth-int over an empty body when that is all it offers).
+inline std::string digest_answer(const std::string& challenge, const std::string& impi, const std::string& password) {
+  auto ch = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
+  if (!ch.ok()) return {};
+  const auto& c = *ch.value;
+  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
+  std::string qop;
+  for (const auto& q : c.qop_options)
+    if (qop.empty() || q == "auth") qop = q;
+  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
+                                   qop.empty() ? "" : "0a4f113b", qop, ""};
+  auto response = imsguard::crypto::digest_response(in);
+  if (!response.ok()) return {};
+  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
+                     "\", uri=\"sip:ims.local\", response=\"" + *response.value +
+                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
+  if (!qop.empty()) auth += ", qop=" + qop + ", nc=00000001, cnonce=\"0a4f113b\"";
+  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
+  return auth + "\r\n";
+}
+
+// A REGISTER of `impu` (IMPI its user@host) from `peer` with `extra` headers.
+inline std::string register_of(UdpPeer& peer, const std::string& impu, int cseq, const std::string& extra) {
+  return sip_request("REGISTER", "sip:ims.local", impu, peer.local_port(), cseq, "fx-" + std::to_string(peer.local_port()),
+                     "Contact: <sip:u@127.0.0.1:" + std::to_string(peer.local_port()) + ">\r\n" + extra);
+}
+
+// REGISTER, challenge, Digest answer: the final answer ("" when none). `extra`: headers of both.
+inline std::string digest_register(UdpPeer& peer, uint16_t port, const std::string& impu, const std::string& password,
+                                   const std::string& extra = "Expires: 600\r\n") {
+  static int cseq = 0;
+  std::string impi = impu.substr(impu.find(':') + 1);
+  peer.send(register_of(peer, impu, ++cseq, extra), port);
+  auto challenge = next_response(peer, 5s);
+  if (!challenge || status_of(*challenge) != 401) return challenge ? *challenge : "";
+  peer.send(register_of(peer, impu, ++cseq, extra + digest_answer(*challenge, impi, password)), port);
+  auto final = next_response(peer, 5s);
+  return final ? *final : "";
 }
 
 }  // namespace imsguard::testkit::effects
