@@ -23,7 +23,10 @@ class RunServiceRoles final : public imsguard::edge::ServiceRoles {
   std::string start(const imsguard::config::Config& config, imsguard::store::SubscriberStore& subscribers,
                     imsguard::store::BindingStore& bindings) {
     std::string pki = config.data_dir + "/pki";
-    if (auto err = imsguard::service::ensure_service_pki(pki); !err.empty()) return err;
+    if (auto err = imsguard::service::ensure_service_pki(
+            pki, {config.servicebox.sip_listen.address, config.servicebox.https_listen.address});
+        !err.empty())
+      return err;
     auto files = imsguard::service::default_service_files(pki);
     if (config.has_role("servicebox")) {
       node_ = std::make_unique<imsguard::service::ServiceNode>(config, files);

@@ -23,6 +23,7 @@
 #include "store/state.h"
 
 #include <fcntl.h>
+#include <algorithm>
 #include <sys/statvfs.h>
 #include <openssl/rand.h>
 #include <unistd.h>
@@ -133,8 +134,14 @@ std::string tls_files(const config::Config& c, net::TlsFiles& files) {
   std::string pki = c.data_dir + "/pki";
   if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
   if (!net::file_exists(pki + "/edge.crt")) {
-    if (auto r = net::pki_issue(pki, "edge", {"127.0.0.1", "::1", "localhost", c.sip.domain}, false); !r.ok)
-      return "pki: " + r.error;
+    // The addresses of the TLS listeners too, so that a client of an edge on another address
+    // can verify the generated certificate.
+    std::vector<std::string> sans{"127.0.0.1", "::1", "localhost", c.sip.domain};
+    for (const auto& l : c.sip.listen)
+      if (l.transport == config::Transport::kTls && l.address != "0.0.0.0" && l.address != "::" &&
+          std::find(sans.begin(), sans.end(), l.address) == sans.end())
+        sans.push_back(l.address);
+    if (auto r = net::pki_issue(pki, "edge", sans, false); !r.ok) return "pki: " + r.error;
   }
   files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
   return {};

@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
+#include <regex>
 
 using namespace imsguard::testkit;
 using namespace imsguard::testkit::effects;
@@ -365,4 +367,122 @@ TEST(KeyEffectsE2e, RegistrarIdentitySdesAndRelayKeys) {
   EXPECT_EQ(proc.stop(), 0) << proc.log();
   EXPECT_GE(stopped_counter(proc.log(), "imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}"), 1)
       << proc.log();
+}
+
+// The service platform: roles (the box runs), servicebox.sip_listen and https_listen
+// (address and port), require_mtls and require_signed_assertion (both false: a bare TLS
+// client is served), token_lifetime_s, services (name, method, allowed_headers),
+// media.crypto_suites, and the admin listener (address, port 0, token).
+TEST(KeyEffectsE2e, ServicePlatformMediaAndAdminKeys) {
+  std::string dir = make_temp_dir("imsguard-keys-services");
+  const std::string token = "services-admin-token-0123456789";
+  uint16_t udp = 0, tls = 0, box = 0, https = 0;
+  auto yaml = [&] {
+    udp = free_port(), tls = free_port(), box = free_port(), https = free_port();
+    return Edge::head(dir, "[edge, core, servicebox]") +
+           "sip:\n  listen:\n    - { transport: udp, address: 127.0.0.1, port: " + std::to_string(udp) + " }\n"
+           "    - { transport: tls, address: 127.0.0.1, port: " + std::to_string(tls) + " }\n"
+           "servicebox:\n  sip_listen: { address: 127.0.0.5, port: " + std::to_string(box) + " }\n"
+           "  https_listen: { address: 127.0.0.6, port: " + std::to_string(https) + " }\n"
+           "  require_mtls: false\n  require_signed_assertion: false\n  token_lifetime_s: 10\n  services:\n"
+           "    - { name: media, method: INVITE }\n"
+           "    - { name: media2, method: INVITE, allowed_headers: [Content-Type] }\n"
+           "    - { name: messaging, method: MESSAGE }\n"
+           "    - { name: notes, method: OPTIONS }\n"
+           "    - { name: content, method: GET }\n"
+           "media: { crypto_suites: [AES_CM_128_HMAC_SHA1_80] }\n"
+           "admin: { listen: { address: 127.0.0.7, port: 0 }, token: " + token + " }\n";
+  };
+  Edge edge;
+  ASSERT_TRUE(edge.start(dir, yaml, udp)) << edge.log();
+  const std::string data = edge.data_dir();
+  const std::vector<std::string> server = {"--server", "127.0.0.1:" + std::to_string(tls), "--transport", "tls",
+                                           "--data-dir", data};
+  const std::vector<std::string> alice = {"--impi", "alice@ims.local", "--impu", "sip:alice@ims.local", "--password",
+                                          edge.demo("digest", "password")};
+  auto client = [&](std::vector<std::string> args, bool with_identity = true) {
+    if (with_identity) {
+      args.insert(args.end(), server.begin(), server.end());
+      args.insert(args.end(), alice.begin(), alice.end());
+    }
+    args.insert(args.begin(), "client");
+    return cli(dir, args);
+  };
+
+  // The box listens on its own address and port; a TLS client without a certificate and a
+  // request without a signed assertion are served (require_mtls, require_signed_assertion false).
+  EXPECT_FALSE(tcp_accepts("127.0.0.1", box));
+  std::string bare = tls_request("127.0.0.5", box,
+                                 "MESSAGE sip:messaging@services.ims.local SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKbare\r\n"
+                                 "Max-Forwards: 70\r\nFrom: <sip:nobody@ims.local>;tag=b\r\nTo: <sip:messaging@services.ims.local>\r\n"
+                                 "Call-ID: bare-1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(status_of(bare), 200) << "with the defaults: no handshake without a certificate, 428 without Identity\n" << bare;
+
+  // services: alice gets the services this file names; `notes` answers OPTIONS only.
+  auto set = cli(dir, {"subscriber", "set", "--data-dir", data, "alice@ims.local", "--service", "messaging", "--service",
+                       "media", "--service", "media2", "--service", "content", "--service", "notes", "--config",
+                       dir + "/imsguard.yaml"});
+  ASSERT_EQ(set.status, 0) << set.output;
+  std::this_thread::sleep_for(1500ms);  // registrar.subscriber_cache_ms (1000) sees the write
+  auto notes_message = client({"invoke", "--service", "notes"});
+  EXPECT_NE(notes_message.output.find("MESSAGE sip:notes@services.ims.local: 405"), std::string::npos) << notes_message.output;
+  auto notes_options = client({"invoke", "--service", "notes", "--method", "OPTIONS"});
+  EXPECT_EQ(notes_options.status, 0) << notes_options.output;
+  EXPECT_NE(notes_options.output.find("OPTIONS sip:notes@services.ims.local: 200"), std::string::npos) << notes_options.output;
+
+  // media.crypto_suites: an SDES offer of GCM alone is refused, one of SHA1_80 gets media.
+  auto gcm = cli(dir, {"client", "call", "--server", "127.0.0.1:" + std::to_string(tls), "--transport", "tls", "--data-dir",
+                       data, "--impi", "alice@ims.local", "--impu", "sip:alice@ims.local", "--password",
+                       edge.demo("digest", "password"), "--srtp", "mandatory", "--keying", "sdes", "--suite",
+                       "AEAD_AES_128_GCM", "--packets", "20"});
+  EXPECT_NE(gcm.status, 0) << gcm.output;
+  EXPECT_NE(gcm.output.find("488"), std::string::npos) << gcm.output;
+  auto sha1 = cli(dir, {"client", "call", "--server", "127.0.0.1:" + std::to_string(tls), "--transport", "tls", "--data-dir",
+                        data, "--impi", "alice@ims.local", "--impu", "sip:alice@ims.local", "--password",
+                        edge.demo("digest", "password"), "--srtp", "mandatory", "--keying", "sdes", "--suite",
+                        "AES_CM_128_HMAC_SHA1_80", "--packets", "20"});
+  EXPECT_EQ(sha1.status, 0) << sha1.output;
+  EXPECT_NE(sha1.output.find("media srtp-sdes"), std::string::npos) << sha1.output;
+  // allowed_headers [Content-Type] on media2: the core strips the Contact of its answer.
+  size_t mark = edge.events().size();
+  cli(dir, {"client", "call", "--server", "127.0.0.1:" + std::to_string(tls), "--transport", "tls", "--data-dir", data,
+            "--impi", "alice@ims.local", "--impu", "sip:alice@ims.local", "--password", edge.demo("digest", "password"),
+            "--to", "sip:media2@services.ims.local", "--packets", "5", "--timeout", "5"});
+  EXPECT_TRUE(eventually(
+      [&] { return edge.events().substr(mark).find("service set headers it may not: Contact") != std::string::npos; }, 5s))
+      << edge.events().substr(mark);
+
+  // https_listen on 127.0.0.6, and token_lifetime_s 10: the token expires 10 s after issue.
+  EXPECT_FALSE(tcp_accepts("127.0.0.1", https));
+  ChildProcess holder;
+  std::vector<std::string> hold = {IMSGUARD_BIN, "client", "invoke", "--service", "content", "--keep", "40"};
+  hold.insert(hold.end(), server.begin(), server.end());
+  hold.insert(hold.end(), alice.begin(), alice.end());
+  ASSERT_TRUE(holder.start(hold, dir + "/holder.log"));
+  std::smatch m;
+  static const std::regex kToken("Content-Token: ([A-Za-z0-9_.-]+) service=content expires=([0-9]+)");
+  std::string held;
+  ASSERT_TRUE(eventually([&] { held = holder.log(); return std::regex_search(held, m, kToken); }, 20s)) << held << edge.log();
+  const std::string content_token = m[1];
+  const long long expires = std::stoll(m[2]);
+  EXPECT_LE(expires - static_cast<long long>(std::time(nullptr)), 10);
+  const std::string url = "https://127.0.0.6:" + std::to_string(https) + "/content/content";
+  auto fresh = cli(dir, {"client", "fetch", "--url", url, "--token", content_token, "--data-dir", data});
+  EXPECT_EQ(fresh.status, 0) << fresh.output;
+  while (static_cast<long long>(std::time(nullptr)) <= expires + 1) std::this_thread::sleep_for(200ms);
+  auto expired = cli(dir, {"client", "fetch", "--url", url, "--token", content_token, "--data-dir", data});
+  EXPECT_EQ(expired.status, 1) << expired.output;
+  EXPECT_NE(expired.output.find(": 401"), std::string::npos) << expired.output;
+  holder.stop();
+
+  // admin.listen on 127.0.0.7, port 0 (a free one, named in the banner), behind admin.token.
+  static const std::regex kAdmin("admin API and metrics: http://127\\.0\\.0\\.7:([0-9]+)");
+  std::string log = edge.log();
+  ASSERT_TRUE(std::regex_search(log, m, kAdmin)) << log;
+  uint16_t admin = static_cast<uint16_t>(std::stoi(m[1]));
+  EXPECT_NE(admin, 0);
+  EXPECT_EQ(admin_get(admin, "/metrics", token, "127.0.0.7").first, 200);
+  EXPECT_EQ(admin_get(admin, "/metrics", token + "x", "127.0.0.7").first, 401);
+  EXPECT_FALSE(tcp_accepts("127.0.0.1", admin));
+  EXPECT_EQ(edge.stop(), 0) << edge.log();
 }
