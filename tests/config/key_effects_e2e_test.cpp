@@ -189,7 +189,8 @@ TEST(KeyEffectsE2e, ListenersLimitsTlsConnectionsAndRoles) {
   EXPECT_GE(stopped_counter(edge.log(), "imsguard_edge_transactions_total{event=\"evicted_full\"}"), 1) << edge.log();
 }
 
-// sip.workers (threads of the process, against a second edge with another count),
+// sip.workers (threads of the process, against a second edge with another count), state
+// (memory: no database file; sqlite: the store the binding is looked for in), data_dir,
 // sip.domain (the demo subscribers' names), auth.digest false (a Digest subscriber is not
 // challenged), registrar.binding_flush_ms (a binding answered 200 is not in the store yet
 // when the process dies at once).
@@ -201,12 +202,14 @@ TEST(KeyEffectsE2e, WorkersDomainDigestOffAndBindingFlush) {
       many_dir,
       [&] {
         many_udp = free_port();
-        return Edge::head(many_dir, "[edge, core]") + "sip:\n  workers: 6\n  listen:\n    - { transport: udp, address: 127.0.0.1, port: " +
-               std::to_string(many_udp) + " }\n";
+        return Edge::head(many_dir, "[edge, core]") + "state: memory\nsip:\n  workers: 6\n  listen:\n"
+               "    - { transport: udp, address: 127.0.0.1, port: " + std::to_string(many_udp) + " }\n";
       },
       many_udp))
       << many.log();
   int threads_many = thread_count(many.pid());
+  // state: memory keeps nothing on disk (the demo subscribers and bindings live in memory).
+  EXPECT_FALSE(std::filesystem::exists(many.data_dir() + "/imsguard.db"));
   EXPECT_EQ(many.stop(), 0);
 
   std::string dir = make_temp_dir("imsguard-keys-domain");
@@ -409,8 +412,9 @@ TEST(KeyEffectsE2e, ServicePlatformMediaAndAdminKeys) {
     return cli(dir, args);
   };
 
-  // The box listens on its own address and port; a TLS client without a certificate and a
-  // request without a signed assertion are served (require_mtls, require_signed_assertion false).
+  // roles with servicebox: the box listens, on its own address and port; a TLS client without
+  // a certificate and a request without a signed assertion are served (require_mtls,
+  // require_signed_assertion false).
   EXPECT_FALSE(tcp_accepts("127.0.0.1", box));
   std::string bare = tls_request("127.0.0.5", box,
                                  "MESSAGE sip:messaging@services.ims.local SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKbare\r\n"
