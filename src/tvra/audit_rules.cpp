@@ -72,7 +72,7 @@ const std::vector<Rule> kRules = {
        bool runs = guard_runs(c, "overload", c.guards.overload.enabled, why);
        return {runs, why};
      }},
-    // guards.parse/sanity.enabled have no reader: the parser is always strict. What the
+    // The parser is always strict (the edge's own stage, no switch). What the
     // configuration can weaken is sip.limits.
     {"strict-parsing", {"sip.limits.max_headers", "sip.limits.max_header_bytes", "sip.limits.max_via", "roles"},
      "src/sip/parser.cpp, always on in the edge (src/edge/edge.cpp)",
@@ -101,7 +101,7 @@ const std::vector<Rule> kRules = {
        return {runs && c.guards.scanner.max_distinct_users <= 100,
                why + ", max_distinct_users=" + num(c.guards.scanner.max_distinct_users) + " (needs <= 100)"};
      }},
-    // guards.auth.enabled has no reader: the authenticator runs whenever a scheme is on.
+    // The authenticator (no switch of its own) runs whenever a scheme is on.
     {"anti-enumeration", {"auth.digest", "auth.aka"}, "src/edge/authenticator.cpp (unknown users challenged alike)",
      [](const Config& c) -> Verdict { return {c.auth.aka || c.auth.digest, auth_why(c)}; }},
     {"authentication", {"auth.digest", "auth.aka"}, "src/edge/authenticator.cpp, src/edge/registrar.cpp",
@@ -145,7 +145,7 @@ const std::vector<Rule> kRules = {
      [](const Config& c) -> Verdict {
        return {c.servicebox.require_mtls, "servicebox.require_mtls=" + on_off(c.servicebox.require_mtls)};
      }},
-    // core.sign_assertions has no reader: the core signs every request toward a service.
+    // The core signs every request toward a service (no switch).
     {"signed-assertion", {"servicebox.require_signed_assertion"},
      "src/service/core_router.cpp (always signs), src/service/service_box.cpp (checks)",
      [](const Config& c) -> Verdict {
