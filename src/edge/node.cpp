@@ -363,6 +363,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   report.restart = config::changed_keys(n.config, next);
   for (const auto& key : report.applied)
     if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the schema says restart (a bug)");
+  for (const auto& key : report.restart)
+    if (config::reloadable(key)) report.notes.push_back(key + ": marked reloadable but not applied (a bug)");
   return report;
 }
 
