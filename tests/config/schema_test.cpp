@@ -121,3 +121,28 @@ TEST(ConfigSchema, ListItemsCompareFieldByField) {
             "[{transport: udp, address: 127.0.0.1, port: 5060}, {transport: tcp, address: 127.0.0.1, port: 5060}, "
             "{transport: tls, address: 127.0.0.1, port: 5061}]");
 }
+
+// An enum key's values are named by index: the names must follow the C++ enum's order.
+TEST(ConfigSchema, EnumValuesFollowTheEnumsOrder) {
+  const KeyDescriptor* listen = find_key("sip.listen");
+  ASSERT_NE(listen, nullptr);
+  const KeyDescriptor* transport = nullptr;
+  for (const auto& item : listen->list->items)
+    if (item.path == "transport") transport = &item;
+  ASSERT_NE(transport, nullptr);
+  for (Transport t : {Transport::kUdp, Transport::kTcp, Transport::kTls}) {
+    Listener l;
+    l.transport = t;
+    EXPECT_EQ(value_text(*transport, &l), transport_name(t));
+  }
+  const KeyDescriptor* policy = find_key("media.srtp_policy");
+  ASSERT_NE(policy, nullptr);
+  for (SrtpPolicy p : {SrtpPolicy::kOff, SrtpPolicy::kOptional, SrtpPolicy::kMandatory}) {
+    Config c;
+    c.media.srtp_policy = p;
+    EXPECT_EQ(value_text(*policy, &c), srtp_policy_name(p));
+    auto back = load_string("media: {srtp_policy: " + std::string(srtp_policy_name(p)) + "}\n", "t");
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back.config->media.srtp_policy, p);
+  }
+}
