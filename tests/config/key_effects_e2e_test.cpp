@@ -187,6 +187,7 @@ TEST(KeyEffectsE2e, ListenersLimitsTlsConnectionsAndRoles) {
   for (int s = 0; s < 28; ++s) burst("127.0.10." + std::to_string(s + 1), udp, 40, "tx" + std::to_string(s));
   EXPECT_EQ(edge.stop(), 0) << edge.log();
   EXPECT_GE(stopped_counter(edge.log(), "imsguard_edge_transactions_total{event=\"evicted_full\"}"), 1) << edge.log();
+  std::filesystem::remove_all(dir);
 }
 
 // sip.workers (threads of the process, against a second edge with another count), state
@@ -245,6 +246,8 @@ TEST(KeyEffectsE2e, WorkersDomainDigestOffAndBindingFlush) {
   ASSERT_TRUE(q.start({"/usr/bin/sqlite3", edge.data_dir() + "/imsguard.db", "SELECT count(*) FROM bindings"}, dir + "/q.log"));
   ASSERT_EQ(q.wait(30s), 0) << read_file(dir + "/q.log");
   EXPECT_EQ(read_file(dir + "/q.log"), "0\n") << "the binding reached the store before the 200 OK";
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(many_dir);
 }
 
 // auth.realm, digest_algorithms, md5_only_user_agents, qop, aka (false), nonce_lifetime_s and
@@ -300,6 +303,7 @@ TEST(KeyEffectsE2e, AuthenticationKeys) {
   std::string rotated = challenge_for(later, udp, "sip:alice@ims.local");
   EXPECT_EQ(nonce_generation(challenge_param(rotated, "nonce")), (generation + 1) & 0xff) << rotated;
   EXPECT_EQ(edge.stop(), 0) << edge.log();
+  std::filesystem::remove_all(dir);
 }
 
 // registrar.min/max/default_expires_s and subscriber_cache_ms, identity.assert_authenticated
@@ -372,6 +376,7 @@ TEST(KeyEffectsE2e, RegistrarIdentitySdesAndRelayKeys) {
   EXPECT_EQ(proc.stop(), 0) << proc.log();
   EXPECT_GE(stopped_counter(proc.log(), "imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}"), 1)
       << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // The service platform: roles (the box runs), servicebox.sip_listen and https_listen
@@ -491,4 +496,5 @@ TEST(KeyEffectsE2e, ServicePlatformMediaAndAdminKeys) {
   EXPECT_EQ(admin_get(admin, "/metrics", token + "x", "127.0.0.7").first, 401);
   EXPECT_FALSE(tcp_accepts("127.0.0.1", admin));
   EXPECT_EQ(edge.stop(), 0) << edge.log();
+  std::filesystem::remove_all(dir);
 }

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 
 using namespace imsguard::testkit;
 using namespace imsguard::testkit::effects;
@@ -224,7 +225,9 @@ TEST(ReloadE2e, TlsCertificateKeyAndCaApplyToNewConnections) {
   log = reload(proc, base + "tls:\n  cert: " + pki + "/edge3.crt\n  key: " + pki + "/edge2.key\n");
   EXPECT_NE(log.find("SIGHUP: reload refused: tls:"), std::string::npos) << log;
   EXPECT_EQ(served_chain(proc.tls_port()).size(), 2u) << "the running files stay";
+  std::filesystem::remove_all(pki);
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.order, guards.banlist.enabled, guards.banlist.default_ttl_s.
@@ -264,6 +267,7 @@ TEST(GuardReloadE2e, OrderAndBanlist) {
   EXPECT_LE(ttl, 777);
   EXPECT_EQ(burst("127.0.2.4", port, 3, "banned-ttl"), 0) << "banlist on again";
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.flood.*: each key changed by SIGHUP and seen in what the edge answers, whom it bans
@@ -332,6 +336,7 @@ TEST(GuardReloadE2e, Flood) {
   double small_memory = metric(admin_get(admin, "/metrics", token).second, "imsguard_guard_memory_bytes");
   EXPECT_GT(full_memory - small_memory, 3.9e6) << full_memory << " -> " << small_memory;
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.scanner.*: a fingerprinted User-Agent and a sweep of distinct users.
@@ -384,6 +389,7 @@ TEST(GuardReloadE2e, Scanner) {
   EXPECT_EQ(sweep("127.0.6.6", 6, 3), 6);
   EXPECT_EQ(ban_of(proc, "127.0.6.6"), "");
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.ratelimit.*: with a bucket depth of 1 the rate alone decides how many of ten
@@ -478,6 +484,7 @@ TEST(GuardReloadE2e, RateLimit) {
   EXPECT_GE(ok, 6);
   EXPECT_LE(ok, 8);
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.bruteforce.*: wrong Digest answers from chosen sources, the lockouts they earn (the
@@ -603,6 +610,7 @@ TEST(GuardReloadE2e, BruteForce) {
   for (int i = 0; i < 3; ++i) wrong_answer(s7, port, "alice@ims.local");
   EXPECT_EQ(wrong_answer(s7, port, "alice@ims.local").challenge, 401);
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }
 
 // guards.overload.*: strangers over max_rps get 503 with retry_after_s; over max_inflight
@@ -655,4 +663,5 @@ TEST(GuardReloadE2e, Overload) {
   for (auto& s : senders) s.join();
   EXPECT_GE(shed.load(), 1) << "no message was shed with max_inflight 1";
   EXPECT_EQ(proc.stop(), 0) << proc.log();
+  std::filesystem::remove_all(proc.data_dir());
 }

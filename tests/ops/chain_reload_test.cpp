@@ -8,6 +8,7 @@
 #include "../guard/helpers.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -223,6 +224,7 @@ TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
   auto last = control_request(path, "ban add 203.0.113.2 - last");
   EXPECT_NE(last.text.find("for 777 s"), std::string::npos) << last.text;
   chain->stop_control();
+  ::rmdir(dir);
 }
 
 }  // namespace
