@@ -71,8 +71,10 @@ constexpr KeyDescriptor kKeys[] = {
      .secret = Secret::kUrlPassword},
     string_key<&Config::log_level>(
         "log.level", kLevels, kApplied,
-        "`trace` (as `debug`, with every SIP message received written out in full), `debug` (one line per SIP message "
-        "received: source, size, start line), `info`, `warn`, `error`. Logs go to standard output"),
+        "`trace` (as `debug`, with every SIP message received and sent written out in full), `debug` (one line per SIP "
+        "message received and per message sent, answers and relayed copies: peer, size, start line), `info` (one line "
+        "per registration, authentication failure and call, at most 20 a second of each kind, docs/operations.md "
+        "\"Logs\"), `warn`, `error`. Logs go to standard output"),
     string_key<&Config::events_output>(
         "events.output", kAny, kApplied,
         "security events as JSON lines: `stdout`, `none`, or a file path (appended, created 0600); a reload with the "
