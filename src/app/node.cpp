@@ -1,7 +1,7 @@
 #include "app/node.h"
 
 #include "config/effective.h"
-#include "config/reload_policy.h"
+#include "config/schema.h"
 #include "crypto/hex.h"
 #include "edge/binding_cache.h"
 #include "edge/edge.h"
@@ -25,6 +25,7 @@
 #include "store/state.h"
 
 #include <fcntl.h>
+#include <algorithm>
 #include <sys/statvfs.h>
 #include <openssl/rand.h>
 #include <unistd.h>
@@ -146,8 +147,14 @@ std::string tls_files(const config::Config& c, net::TlsFiles& files) {
   std::string pki = c.data_dir + "/pki";
   if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
   if (!net::file_exists(pki + "/edge.crt")) {
-    if (auto r = net::pki_issue(pki, "edge", {"127.0.0.1", "::1", "localhost", c.sip.domain}, false); !r.ok)
-      return "pki: " + r.error;
+    // The addresses of the TLS listeners too, so that a client of an edge on another address
+    // can verify the generated certificate.
+    std::vector<std::string> sans{"127.0.0.1", "::1", "localhost", c.sip.domain};
+    for (const auto& l : c.sip.listen)
+      if (l.transport == config::Transport::kTls && l.address != "0.0.0.0" && l.address != "::" &&
+          std::find(sans.begin(), sans.end(), l.address) == sans.end())
+        sans.push_back(l.address);
+    if (auto r = net::pki_issue(pki, "edge", sans, false); !r.ok) return "pki: " + r.error;
   }
   files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
   return {};
@@ -177,6 +184,9 @@ std::string start_admin(Node::Impl& n) {
     auto* load = g->load_tracker();
     return load ? static_cast<double>(load->inflight()) : 0.0;
   }));
+  n.gauges.push_back(ops::gauges().sample("imsguard_guard_memory_bytes",
+                                          "bytes the guards' tables hold (the flood sketches: guards.flood.memory_budget_kb)",
+                                          [g = n.guards.get()] { return static_cast<double>(g->memory_bytes()); }));
   if (c.admin.token.empty()) return {};  // the admin API is off
   if (c.admin.token.size() < 16)
     return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";
@@ -216,7 +226,10 @@ std::string start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
   const auto& c = n.config;
   if (!c.has_role("servicebox") && !c.has_role("core")) return {};
   std::string pki = c.data_dir + "/pki";
-  if (auto err = service::ensure_service_pki(pki); !err.empty()) return err;
+  if (auto err = service::ensure_service_pki(
+          pki, {c.servicebox.sip_listen.address, c.servicebox.https_listen.address});
+      !err.empty())
+    return err;
   auto files = service::default_service_files(pki);
   if (c.has_role("servicebox")) {
     n.service_box = std::make_unique<service::ServiceNode>(c, files);
@@ -377,9 +390,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     report.notes.push_back("tls: certificate files re-read for new connections");
   }
   spdlog::set_level(*level);
-  // What is in force now; the keys of config::kReloadRules and nothing else.
+  // What is in force now: the keys the schema marks reloadable and nothing else.
   n.config.guards = n.guards->settings();
-  n.config.guards.banlist.default_ttl_s = before.guards.banlist.default_ttl_s;  // not applied (see the table)
   n.config.tls.ca = next.tls.ca;
   n.config.tls.cert = next.tls.cert;
   n.config.tls.key = next.tls.key;
@@ -389,7 +401,9 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   report.applied = config::changed_keys(before, n.config);
   report.restart = config::changed_keys(n.config, next);
   for (const auto& key : report.applied)
-    if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the reload table says restart (a bug)");
+    if (!config::reloadable(key)) report.notes.push_back(key + ": applied although the schema says restart (a bug)");
+  for (const auto& key : report.restart)
+    if (config::reloadable(key)) report.notes.push_back(key + ": marked reloadable but not applied (a bug)");
   return report;
 }
 

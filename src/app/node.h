@@ -33,9 +33,9 @@ class Node {
   std::string start();
   void stop();
 
-  // SIGHUP: applies the keys config::kReloadRules marks reloadable (log level, event output,
-  // TLS certificate files for new connections, guards) without touching registrations or
-  // open connections. A config that cannot be applied (bad allowlist entry, unreadable
+  // SIGHUP: applies the keys the schema marks reloadable (config/schema.h: log level, event
+  // output, TLS certificate files for new connections, guards) without touching
+  // registrations or open connections. A config that cannot be applied (bad allowlist entry, unreadable
   // certificate) is refused as a whole: `error` says why and the running settings stay.
   // `applied` and `restart` are the changed keys, compared with what is in force afterwards:
   // a key is listed as applied only if the running configuration now has its new value.

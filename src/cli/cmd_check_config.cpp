@@ -1,12 +1,14 @@
-// `imsguard check-config [FILE] [--effective]`: validates a configuration and lists every
+// `imsguard check-config [FILE] [--effective | --schema-markdown]`: validates a configuration and lists every
 // error with its key path, line and a hint (exit status 2). Beyond the loader's checks of
 // each key and the rules between keys, it checks what `imsguard run` would fail on at start
 // on this host: listener addresses, certificate files and their key, the data directory and
 // event file, the services the stored subscribers use, the external S-CSCF address.
-// --effective prints the configuration the file gives, every default filled in.
+// --effective prints the configuration the file gives, every default filled in;
+// --schema-markdown prints the key table of docs/configuration.md (from config/schema.h).
 #include "cli/command.h"
 #include "config/config.h"
 #include "config/effective.h"
+#include "config/schema.h"
 #include "edge/proxy.h"
 #include "net/tls_context.h"
 #include "service/catalog.h"
@@ -197,14 +199,21 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string file;
     bool effective = false;
     bool no_host = false;
+    bool schema_markdown = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("check-config", "Validate a configuration file (or the embedded default)");
   cmd->add_option("file", opts->file, "configuration file; omitted: the embedded default");
   cmd->add_flag("--effective", opts->effective, "print the effective configuration (defaults filled in) as YAML");
+  cmd->add_flag("--schema-markdown", opts->schema_markdown,
+                "print the table of every configuration key (docs/configuration.md) and exit");
   cmd->add_flag("--no-host-checks", opts->no_host,
                 "only the file: skip the checks against this host (addresses, files, data directory, stored subscribers)");
   cmd->callback([opts] {
+    if (opts->schema_markdown) {
+      std::cout << imsguard::config::schema_markdown();
+      return;
+    }
     std::string name = opts->file.empty() ? "<embedded default>" : opts->file;
     auto result = opts->file.empty() ? imsguard::config::load_default() : imsguard::config::load_file(opts->file);
     if (!result.ok()) {

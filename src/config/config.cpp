@@ -1,13 +1,14 @@
 #include "config/config.h"
 
+#include "config/schema.h"
+#include "config/schema_reader.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <fstream>
-#include <initializer_list>
-#include <limits>
 #include <set>
 #include <sstream>
 
@@ -54,138 +55,6 @@ std::string_view default_yaml() { return kDefaultConfigYaml; }
 
 namespace {
 
-// Keys that existed and were removed because nothing at runtime read them: a file that still
-// sets one gets an error naming it as removed (never a silent no-op).
-struct RemovedKey {
-  std::string_view path, why, hint;
-};
-constexpr RemovedKey kRemovedKeys[] = {
-    {"identity.strip_client_asserted", "a P-Asserted-Identity sent by a client is always removed",
-     "delete the line: the edge never trusts a client's assertion"},
-    {"identity.topology_hiding", "topology hiding is not implemented, the key did nothing",
-     "delete the line; what leaves the edge is described in docs/architecture.md"},
-    {"guards.size", "the SIP size limits are the edge's own stage and always run",
-     "delete the section and remove 'size' from guards.order; the limits are sip.limits.*"},
-    {"guards.parse", "strict parsing is the edge's own stage and always runs",
-     "delete the section and remove 'parse' from guards.order"},
-    {"guards.sanity", "request validation is the edge's own stage and always runs",
-     "delete the section and remove 'sanity' from guards.order"},
-    {"guards.auth", "authentication is the edge's own stage and always runs",
-     "delete the section and remove 'auth' from guards.order; auth.aka and auth.digest choose the methods"},
-    {"guards.identity", "identity assertion is the edge's own stage and always runs",
-     "delete the section and remove 'identity' from guards.order; identity.assert_authenticated remains"},
-    {"core.sign_assertions", "requests toward service platforms are always signed",
-     "delete the line; servicebox.require_signed_assertion says whether the service box insists"},
-};
-
-const RemovedKey* removed_key(std::string_view path) {
-  for (const auto& k : kRemovedKeys)
-    if (k.path == path) return &k;
-  return nullptr;
-}
-
-// Walks a YAML tree into the typed Config, collecting every error instead of stopping at the
-// first, so an operator fixes a file in one pass.
-class Reader {
- public:
-  explicit Reader(std::vector<ConfigError>& errors) : errors_(errors) {}
-
-  void error(const YAML::Node& node, const std::string& path, std::string message, std::string hint = {}) {
-    int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-    errors_.push_back({path, line, std::move(message), std::move(hint)});
-  }
-
-  // A mapping section: reports keys that are not in `known`.
-  bool section(const YAML::Node& node, const std::string& path, std::initializer_list<std::string_view> known) {
-    if (!node.IsDefined() || node.IsNull()) return false;
-    if (!node.IsMap()) {
-      error(node, path, "must be a mapping");
-      return false;
-    }
-    for (const auto& kv : node) {
-      std::string key = kv.first.as<std::string>("");
-      if (const RemovedKey* gone = removed_key(join(path, key))) {
-        error(kv.first, join(path, key), "removed key: " + std::string(gone->why), std::string(gone->hint));
-        continue;
-      }
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        error(kv.first, join(path, key), "unknown key", "known keys here: " + list);
-      }
-    }
-    return true;
-  }
-
-  void get(const YAML::Node& parent, const std::string& path, const char* key, bool& out) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return;
-    std::string s = n.IsScalar() ? n.Scalar() : "";
-    if (s == "true" || s == "yes" || s == "on") out = true;
-    else if (s == "false" || s == "no" || s == "off") out = false;
-    else error(n, join(path, key), "must be true or false");
-  }
-
-  void get(const YAML::Node& parent, const std::string& path, const char* key, std::string& out) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return;
-    if (!n.IsScalar()) {
-      error(n, join(path, key), "must be a string");
-      return;
-    }
-    out = n.Scalar();
-  }
-
-  template <typename Int>
-  void get(const YAML::Node& parent, const std::string& path, const char* key, Int& out, uint64_t min,
-           uint64_t max) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return;
-    const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
-    uint64_t v = 0;
-    bool ok = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (ok) v = std::stoull(s);
-    if (!ok || v < min || v > max) {
-      error(n, join(path, key), "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
-            s.empty() ? "" : "got '" + s + "'");
-      return;
-    }
-    out = static_cast<Int>(v);
-  }
-
-  void get(const YAML::Node& parent, const std::string& path, const char* key, std::vector<std::string>& out) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return;
-    if (!n.IsSequence()) {
-      error(n, join(path, key), "must be a list", "write [a, b] or one '- item' per line");
-      return;
-    }
-    out.clear();
-    for (const auto& item : n) {
-      if (!item.IsScalar()) {
-        error(item, join(path, key), "list items must be strings");
-        continue;
-      }
-      out.push_back(item.Scalar());
-    }
-  }
-
-  void get(const YAML::Node& parent, const std::string& path, const char* key, Endpoint& out) {
-    YAML::Node n = parent[key];
-    std::string p = join(path, key);
-    if (!section(n, p, {"address", "port"})) return;
-    get(n, p, "address", out.address);
-    get(n, p, "port", out.port, 1, 65535);
-  }
-
-  static std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-  }
-
- private:
-  std::vector<ConfigError>& errors_;
-};
-
 // "192.0.2.1:5060" or "[2001:db8::1]:5060".
 bool is_ip_port(const std::string& v) {
   size_t colon = v.rfind(':');
@@ -208,296 +77,73 @@ bool one_of(std::string_view v, std::initializer_list<T> allowed) {
   return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
 }
 
-void read_guards(Reader& r, const YAML::Node& root, Guards& g) {
-  YAML::Node n = root["guards"];
-  if (!r.section(n, "guards", {"order", "banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"}))
-    return;
-  r.get(n, "guards", "order", g.order);
-  static const std::set<std::string> kKnown{"banlist", "flood", "scanner", "ratelimit", "bruteforce", "overload"};
-  static const std::set<std::string> kStages{"size", "parse", "sanity", "auth", "identity"};
-  std::set<std::string> seen;
-  for (const auto& name : g.order) {
-    if (kStages.count(name))
-      r.error(n["order"], "guards.order", "'" + name + "' was removed from guards.order: it is the edge's own stage and always runs",
-              "guards.order lists the switchable guards: banlist flood scanner ratelimit bruteforce overload");
-    else if (!kKnown.count(name))
-      r.error(n["order"], "guards.order", "unknown guard '" + name + "'",
-              "guards: banlist flood scanner ratelimit bruteforce overload");
-    if (!seen.insert(name).second) r.error(n["order"], "guards.order", "guard '" + name + "' listed twice");
-  }
-  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
-  if (r.section(n["banlist"], "guards.banlist", {"enabled", "default_ttl_s"})) {
-    r.get(n["banlist"], "guards.banlist", "enabled", g.banlist.enabled);
-    r.get(n["banlist"], "guards.banlist", "default_ttl_s", g.banlist.default_ttl_s, 1, kMax);
-  }
-  if (YAML::Node f = n["flood"]; r.section(f, "guards.flood", {"enabled", "window_s", "max_per_source", "max_per_prefix",
-                                                               "ban_ttl_s", "memory_budget_kb", "allowlist"})) {
-    const std::string p = "guards.flood";
-    r.get(f, p, "enabled", g.flood.enabled);
-    r.get(f, p, "window_s", g.flood.window_s, 1, 3600);
-    r.get(f, p, "max_per_source", g.flood.max_per_source, 1, kMax);
-    r.get(f, p, "max_per_prefix", g.flood.max_per_prefix, 1, kMax);
-    r.get(f, p, "ban_ttl_s", g.flood.ban_ttl_s, 1, kMax);
-    r.get(f, p, "memory_budget_kb", g.flood.memory_budget_kb, 64, 1u << 22);
-    r.get(f, p, "allowlist", g.flood.allowlist);
-  }
-  if (YAML::Node s = n["scanner"]; r.section(s, "guards.scanner", {"enabled", "ban_ttl_s", "max_distinct_users", "window_s"})) {
-    r.get(s, "guards.scanner", "enabled", g.scanner.enabled);
-    r.get(s, "guards.scanner", "ban_ttl_s", g.scanner.ban_ttl_s, 1, kMax);
-    r.get(s, "guards.scanner", "max_distinct_users", g.scanner.max_distinct_users, 1, kMax);
-    r.get(s, "guards.scanner", "window_s", g.scanner.window_s, 1, 86400);
-  }
-  if (YAML::Node s = n["ratelimit"]; r.section(s, "guards.ratelimit", {"enabled", "per_source_rps", "per_impi_rps",
-                                                                       "per_method_rps", "burst", "authenticated_rps",
-                                                                       "authenticated_burst"})) {
-    r.get(s, "guards.ratelimit", "enabled", g.ratelimit.enabled);
-    r.get(s, "guards.ratelimit", "per_source_rps", g.ratelimit.per_source_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "per_impi_rps", g.ratelimit.per_impi_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "per_method_rps", g.ratelimit.per_method_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "burst", g.ratelimit.burst, 1, kMax);
-    r.get(s, "guards.ratelimit", "authenticated_rps", g.ratelimit.authenticated_rps, 1, kMax);
-    r.get(s, "guards.ratelimit", "authenticated_burst", g.ratelimit.authenticated_burst, 1, kMax);
-  }
-  if (YAML::Node s = n["bruteforce"]; r.section(s, "guards.bruteforce", {"enabled", "max_failures", "window_s", "lockout_s",
-                                                                         "backoff_factor", "max_lockout_s", "per_impi_distributed",
-                                                                         "max_challenges_per_impi", "max_resyncs"})) {
-    const std::string p = "guards.bruteforce";
-    r.get(s, p, "enabled", g.bruteforce.enabled);
-    r.get(s, p, "max_failures", g.bruteforce.max_failures, 1, 1000);
-    r.get(s, p, "window_s", g.bruteforce.window_s, 1, 86400);
-    r.get(s, p, "lockout_s", g.bruteforce.lockout_s, 1, 86400);
-    r.get(s, p, "backoff_factor", g.bruteforce.backoff_factor, 1, 16);
-    r.get(s, p, "max_lockout_s", g.bruteforce.max_lockout_s, 1, 7 * 86400);
-    r.get(s, p, "per_impi_distributed", g.bruteforce.per_impi_distributed, 1, 100000);
-    r.get(s, p, "max_challenges_per_impi", g.bruteforce.max_challenges_per_impi, 1, 100000);
-    r.get(s, p, "max_resyncs", g.bruteforce.max_resyncs, 1, 1000);
-  }
-  if (YAML::Node s = n["overload"]; r.section(s, "guards.overload", {"enabled", "max_inflight", "max_rps", "retry_after_s"})) {
-    r.get(s, "guards.overload", "enabled", g.overload.enabled);
-    r.get(s, "guards.overload", "max_inflight", g.overload.max_inflight, 1, kMax);
-    r.get(s, "guards.overload", "max_rps", g.overload.max_rps, 0, kMax);
-    r.get(s, "guards.overload", "retry_after_s", g.overload.retry_after_s, 1, 3600);
-  }
-}
-
-// Rules between keys and on values `run` would otherwise refuse only at start; a node for the
-// line is the key's own when the file sets it, else its section's.
-void check_rules(Reader& r, const YAML::Node& root, const Config& c) {
-  auto at = [&](const char* section, const char* key) {
-    YAML::Node s = root[section];
-    return s.IsDefined() && s.IsMap() && s[key].IsDefined() ? s[key] : s;
+// The rules the schema's ranges and values cannot say: between keys, on the form of a value,
+// and on values `run` would otherwise refuse only at start. An error's line is the key's own
+// when the file sets it, else its nearest section's (node_at).
+void check_rules(std::vector<ConfigError>& errors, const YAML::Node& root, const Config& c) {
+  auto error = [&](std::string_view key, std::string path, std::string message, std::string hint = {}) {
+    add_error(errors, node_at(root, key), std::move(path), std::move(message), std::move(hint));
   };
-  const auto& reg = c.registrar;
-  if (reg.min_expires_s <= reg.max_expires_s &&
-      (reg.default_expires_s < reg.min_expires_s || reg.default_expires_s > reg.max_expires_s))
-    r.error(at("registrar", "default_expires_s"), "registrar.default_expires_s",
-            "must lie between min_expires_s (" + std::to_string(reg.min_expires_s) + ") and max_expires_s (" +
-                std::to_string(reg.max_expires_s) + "), got " + std::to_string(reg.default_expires_s),
-            "the expiry a client that names none gets; the defaults are 60 <= 3600 <= 7200");
-  if (!c.auth.aka && !c.auth.digest && c.core.scscf == "embedded" && c.has_role("edge"))
-    r.error(at("auth", "aka"), "auth", "auth.aka and auth.digest are both false: no subscriber could register",
-            "switch on at least one (the embedded registrar authenticates every REGISTER)");
-  for (const auto& suite : c.media.crypto_suites)
-    if (!one_of<std::string_view>(suite, {"AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"}))
-      r.error(at("media", "crypto_suites"), "media.crypto_suites", "unknown SRTP suite '" + suite + "'",
-              "AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32");
-  if (!c.admin.token.empty() && c.admin.token.size() < 16)
-    r.error(at("admin", "token"), "admin.token",
-            "too short (" + std::to_string(c.admin.token.size()) + " characters; at least 16)",
-            "e.g. `openssl rand -hex 32`; empty switches the admin API off");
-}
-
-void read_config(Reader& r, const YAML::Node& root, Config& c) {
-  if (!r.section(root, "", {"roles", "data_dir", "state", "log", "events", "sip", "tls", "connections", "auth",
-                            "registrar", "identity", "guards", "core", "servicebox", "media", "admin"})) {
-    r.error(root, "", "the configuration must be a YAML mapping");
-    return;
-  }
-  const uint64_t kMax = std::numeric_limits<uint32_t>::max();
-  r.get(root, "", "roles", c.roles);
-  for (const auto& role : c.roles)
-    if (!one_of<std::string_view>(role, {"edge", "core", "servicebox"}))
-      r.error(root["roles"], "roles", "unknown role '" + role + "'", "roles: edge, core, servicebox");
-  r.get(root, "", "data_dir", c.data_dir);
-  if (c.data_dir.empty()) r.error(root["data_dir"], "data_dir", "must not be empty");
-  r.get(root, "", "state", c.state);
+  if (c.data_dir.empty()) error("data_dir", "data_dir", "must not be empty");
   if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0 &&
       c.state.rfind("rediss://", 0) != 0)
-    r.error(root["state"], "state", "unknown state backend '" + c.state + "'",
-            "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
+    error("state", "state", "unknown state backend '" + c.state + "'",
+          "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
 
-  if (r.section(root["log"], "log", {"level"})) r.get(root["log"], "log", "level", c.log_level);
-  if (!one_of<std::string_view>(c.log_level, {"trace", "debug", "info", "warn", "error"}))
-    r.error(root["log"]["level"], "log.level", "unknown level '" + c.log_level + "'", "trace | debug | info | warn | error");
-  if (r.section(root["events"], "events", {"output"})) r.get(root["events"], "events", "output", c.events_output);
+  if (c.sip.listen.empty() && c.has_role("edge")) error("sip.listen", "sip.listen", "the edge role needs at least one listener");
+  if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
+    error("sip.timers.t2_ms", "sip.timers.t2_ms", "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",
+          "RFC 3261 defaults: t1_ms: 500, t2_ms: 4000");
+  for (size_t i = 0; i < c.sip.peers.size(); ++i)
+    if (!is_ip_port(c.sip.peers[i]))
+      error("sip.peers", "sip.peers[" + std::to_string(i) + "]", "expected IP:port, got '" + c.sip.peers[i] + "'",
+            "the UDP listener of another edge, e.g. 10.0.0.2:5060 or [2001:db8::2]:5060 (no host names)");
+  if (!c.sip.peers.empty()) {
+    // Peers reach us at the address our Path names: the first UDP listener's, so it must
+    // exist and be a concrete address.
+    auto udp = std::find_if(c.sip.listen.begin(), c.sip.listen.end(),
+                            [](const Listener& l) { return l.transport == Transport::kUdp; });
+    if (udp == c.sip.listen.end())
+      error("sip.peers", "sip.peers", "peer edges need a UDP listener on this edge",
+            "add { transport: udp, address: <this edge's address>, port: ... } to sip.listen");
+    else if (udp->address == "0.0.0.0" || udp->address == "::" || udp->address.empty())
+      error("sip.peers", "sip.peers",
+            "peer edges need this edge's UDP listener on a concrete address, not '" + udp->address + "'",
+            "the address the other edges reach this one at: it is what a binding's Path names");
+    if (c.sip.peer_key_file.empty())
+      error("sip.peers", "sip.peer_key_file", "peer edges need a shared key file",
+            "sip.peer_key_file: /path/to/peer.key, at least 32 random bytes, the same on every edge "
+            "(head -c 32 /dev/urandom)");
+  }
 
-  if (YAML::Node s = root["sip"]; r.section(s, "sip", {"domain", "workers", "listen", "limits", "max_transactions", "max_client_transactions", "peers", "peer_key_file", "timers"})) {
-    r.get(s, "sip", "domain", c.sip.domain);
-    r.get(s, "sip", "workers", c.sip.workers, 0, 64);
-    r.get(s, "sip", "max_transactions", c.sip.max_transactions, 1024, 16u << 20);
-    r.get(s, "sip", "max_client_transactions", c.sip.max_client_transactions, 16, 1u << 20);
-    if (YAML::Node t = s["timers"]; r.section(t, "sip.timers", {"t1_ms", "t2_ms", "c_ms"})) {
-      r.get(t, "sip.timers", "t1_ms", c.sip.timers.t1_ms, 10, 10000);
-      r.get(t, "sip.timers", "t2_ms", c.sip.timers.t2_ms, 100, 60000);
-      // Below 3 minutes only for test labs (RFC 3261 16.6 wants more); at most a day.
-      r.get(t, "sip.timers", "c_ms", c.sip.timers.c_ms, 1000, 86400000);
-      if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)
-        r.error(t["t2_ms"].IsDefined() ? t["t2_ms"] : t, "sip.timers.t2_ms",
-                "must not be below t1_ms (" + std::to_string(c.sip.timers.t1_ms) + ")",
-                "RFC 3261 defaults: t1_ms: 500, t2_ms: 4000");
-    }
-    r.get(s, "sip", "peers", c.sip.peers);
-    for (size_t i = 0; i < c.sip.peers.size(); ++i)
-      if (!is_ip_port(c.sip.peers[i]))
-        r.error(s["peers"], "sip.peers[" + std::to_string(i) + "]", "expected IP:port, got '" + c.sip.peers[i] + "'",
-                "the UDP listener of another edge, e.g. 10.0.0.2:5060 or [2001:db8::2]:5060 (no host names)");
-    if (YAML::Node l = s["listen"]; l.IsDefined()) {
-      if (!l.IsSequence()) {
-        r.error(l, "sip.listen", "must be a list of {transport, address, port}");
-      } else {
-        c.sip.listen.clear();
-        for (size_t i = 0; i < l.size(); ++i) {
-          std::string p = "sip.listen[" + std::to_string(i) + "]";
-          Listener li;
-          if (!r.section(l[i], p, {"transport", "address", "port"})) continue;
-          std::string t = "udp";
-          r.get(l[i], p, "transport", t);
-          if (t == "udp") li.transport = Transport::kUdp;
-          else if (t == "tcp") li.transport = Transport::kTcp;
-          else if (t == "tls") li.transport = Transport::kTls;
-          else r.error(l[i]["transport"], p + ".transport", "unknown transport '" + t + "'", "udp | tcp | tls");
-          r.get(l[i], p, "address", li.address);
-          r.get(l[i], p, "port", li.port, 1, 65535);
-          c.sip.listen.push_back(li);
-        }
-      }
-    }
-    if (!c.sip.peers.empty()) {
-      // Peers reach us at the address our Path names: the first UDP listener's, so it must
-      // exist and be a concrete address.
-      auto udp = std::find_if(c.sip.listen.begin(), c.sip.listen.end(),
-                              [](const Listener& l) { return l.transport == Transport::kUdp; });
-      if (udp == c.sip.listen.end())
-        r.error(s["peers"], "sip.peers", "peer edges need a UDP listener on this edge",
-                "add { transport: udp, address: <this edge's address>, port: ... } to sip.listen");
-      else if (udp->address == "0.0.0.0" || udp->address == "::" || udp->address.empty())
-        r.error(s["peers"], "sip.peers", "peer edges need this edge's UDP listener on a concrete address, not '" +
-                udp->address + "'", "the address the other edges reach this one at: it is what a binding's Path names");
-    }
-    r.get(s, "sip", "peer_key_file", c.sip.peer_key_file);
-    if (!c.sip.peers.empty() && c.sip.peer_key_file.empty())
-      r.error(s["peers"], "sip.peer_key_file", "peer edges need a shared key file",
-              "sip.peer_key_file: /path/to/peer.key, at least 32 random bytes, the same on every edge "
-              "(head -c 32 /dev/urandom)");
-    if (YAML::Node m = s["limits"]; r.section(m, "sip.limits", {"max_message_bytes", "max_headers", "max_header_bytes", "max_via"})) {
-      r.get(m, "sip.limits", "max_message_bytes", c.sip.limits.max_message_bytes, 512, 1u << 20);
-      r.get(m, "sip.limits", "max_headers", c.sip.limits.max_headers, 8, 4096);
-      r.get(m, "sip.limits", "max_header_bytes", c.sip.limits.max_header_bytes, 128, 1u << 20);
-      r.get(m, "sip.limits", "max_via", c.sip.limits.max_via, 1, 1024);
-    }
-  }
-  if (YAML::Node s = root["tls"]; r.section(s, "tls", {"ca", "cert", "key", "min_version"})) {
-    r.get(s, "tls", "ca", c.tls.ca);
-    r.get(s, "tls", "cert", c.tls.cert);
-    r.get(s, "tls", "key", c.tls.key);
-    r.get(s, "tls", "min_version", c.tls.min_version);
-    if (!one_of<std::string_view>(c.tls.min_version, {"1.2", "1.3"}))
-      r.error(s["min_version"], "tls.min_version", "unsupported TLS version '" + c.tls.min_version + "'",
-              "\"1.2\" or \"1.3\"; older versions are refused");
-  }
-  if (YAML::Node s = root["connections"]; r.section(s, "connections", {"max_per_source", "max_total", "idle_timeout_s", "message_deadline_s",
-                                                                       "first_byte_deadline_s", "tls_handshake_deadline_s"})) {
-    r.get(s, "connections", "max_per_source", c.connections.max_per_source, 1, kMax);
-    r.get(s, "connections", "max_total", c.connections.max_total, 1, kMax);
-    r.get(s, "connections", "idle_timeout_s", c.connections.idle_timeout_s, 1, 86400);
-    r.get(s, "connections", "message_deadline_s", c.connections.message_deadline_s, 1, 3600);
-    r.get(s, "connections", "first_byte_deadline_s", c.connections.first_byte_deadline_s, 1, 3600);
-    r.get(s, "connections", "tls_handshake_deadline_s", c.connections.tls_handshake_deadline_s, 1, 3600);
-  }
-  if (YAML::Node s = root["auth"]; r.section(s, "auth", {"realm", "digest_algorithms", "qop", "nonce_lifetime_s",
-                                                         "nonce_secret_rotation_s", "aka", "digest",
-                                                         "md5_only_user_agents"})) {
-    r.get(s, "auth", "realm", c.auth.realm);
-    r.get(s, "auth", "digest_algorithms", c.auth.digest_algorithms);
-    for (const auto& a : c.auth.digest_algorithms)
-      if (!one_of<std::string_view>(a, {"SHA-256", "MD5", "SHA-512-256"}))
-        r.error(s["digest_algorithms"], "auth.digest_algorithms", "unknown algorithm '" + a + "'", "SHA-256, SHA-512-256, MD5");
-    if (c.auth.digest_algorithms.empty()) r.error(s["digest_algorithms"], "auth.digest_algorithms", "must name at least one algorithm");
-    r.get(s, "auth", "md5_only_user_agents", c.auth.md5_only_user_agents);
-    r.get(s, "auth", "qop", c.auth.qop);
-    if (!one_of<std::string_view>(c.auth.qop, {"auth", "auth-int", "auth,auth-int"}))
-      r.error(s["qop"], "auth.qop", "unknown qop '" + c.auth.qop + "'", "auth | auth-int | \"auth,auth-int\"");
-    r.get(s, "auth", "nonce_lifetime_s", c.auth.nonce_lifetime_s, 5, 3600);
-    r.get(s, "auth", "nonce_secret_rotation_s", c.auth.nonce_secret_rotation_s, 60, 7 * 86400);
-    r.get(s, "auth", "aka", c.auth.aka);
-    r.get(s, "auth", "digest", c.auth.digest);
-  }
-  if (YAML::Node s = root["registrar"]; r.section(s, "registrar", {"min_expires_s", "max_expires_s", "default_expires_s",
-                                                                          "subscriber_cache_ms", "binding_flush_ms"})) {
-    r.get(s, "registrar", "min_expires_s", c.registrar.min_expires_s, 1, 86400);
-    r.get(s, "registrar", "max_expires_s", c.registrar.max_expires_s, 1, 7 * 86400);
-    r.get(s, "registrar", "default_expires_s", c.registrar.default_expires_s, 1, 7 * 86400);
-    r.get(s, "registrar", "subscriber_cache_ms", c.registrar.subscriber_cache_ms, 0, 60000);
-    r.get(s, "registrar", "binding_flush_ms", c.registrar.binding_flush_ms, 0, 1000);
-  }
-  if (c.registrar.min_expires_s > c.registrar.max_expires_s)
-    r.error(root["registrar"], "registrar", "min_expires_s is larger than max_expires_s");
-  if (YAML::Node s = root["identity"]; r.section(s, "identity", {"assert_authenticated"})) {
-    r.get(s, "identity", "assert_authenticated", c.identity.assert_authenticated);
-  }
-  read_guards(r, root, c.guards);
-  if (YAML::Node s = root["core"]; r.section(s, "core", {"scscf"})) {
-    r.get(s, "core", "scscf", c.core.scscf);
-  }
-  if (YAML::Node s = root["servicebox"]; r.section(s, "servicebox", {"sip_listen", "https_listen", "require_mtls",
-                                                                     "require_signed_assertion", "token_lifetime_s", "services"})) {
-    r.get(s, "servicebox", "sip_listen", c.servicebox.sip_listen);
-    r.get(s, "servicebox", "https_listen", c.servicebox.https_listen);
-    r.get(s, "servicebox", "require_mtls", c.servicebox.require_mtls);
-    r.get(s, "servicebox", "require_signed_assertion", c.servicebox.require_signed_assertion);
-    r.get(s, "servicebox", "token_lifetime_s", c.servicebox.token_lifetime_s, 10, 86400);
-    if (YAML::Node l = s["services"]; l.IsDefined()) {
-      if (!l.IsSequence()) {
-        r.error(l, "servicebox.services", "must be a list of {name, method}");
-      } else {
-        c.servicebox.services.clear();
-        for (size_t i = 0; i < l.size(); ++i) {
-          std::string p = "servicebox.services[" + std::to_string(i) + "]";
-          if (!r.section(l[i], p, {"name", "method", "may_assert", "allowed_headers"})) continue;
-          Service svc;
-          r.get(l[i], p, "name", svc.name);
-          r.get(l[i], p, "method", svc.method);
-          for (auto [key, out] : {std::pair{"may_assert", &svc.may_assert}, {"allowed_headers", &svc.allowed_headers}}) {
-            if (!l[i][key].IsDefined() || l[i][key].IsNull()) continue;
-            out->emplace();
-            r.get(l[i], p, key, **out);
-          }
-          if (svc.name.empty()) r.error(l[i], p + ".name", "a service needs a name");
-          c.servicebox.services.push_back(svc);
-        }
-      }
-    }
-  }
-  if (YAML::Node s = root["media"]; r.section(s, "media", {"srtp_policy", "sdes_requires_tls", "crypto_suites",
-                                                         "max_sessions_per_subscriber", "max_sessions"})) {
-    std::string policy = std::string(srtp_policy_name(c.media.srtp_policy));
-    r.get(s, "media", "srtp_policy", policy);
-    if (policy == "off") c.media.srtp_policy = SrtpPolicy::kOff;
-    else if (policy == "optional") c.media.srtp_policy = SrtpPolicy::kOptional;
-    else if (policy == "mandatory") c.media.srtp_policy = SrtpPolicy::kMandatory;
-    else r.error(s["srtp_policy"], "media.srtp_policy", "unknown policy '" + policy + "'", "off | optional | mandatory");
-    r.get(s, "media", "sdes_requires_tls", c.media.sdes_requires_tls);
-    r.get(s, "media", "crypto_suites", c.media.crypto_suites);
-    r.get(s, "media", "max_sessions_per_subscriber", c.media.max_sessions_per_subscriber, 1, 1024);
-    r.get(s, "media", "max_sessions", c.media.max_sessions, 1, 100000);
-  }
-  if (YAML::Node s = root["admin"]; r.section(s, "admin", {"listen", "token"})) {
-    r.get(s, "admin", "listen", c.admin.listen);
-    r.get(s, "admin", "token", c.admin.token);
-  }
-  if (c.sip.listen.empty() && c.has_role("edge"))
-    r.error(root["sip"], "sip.listen", "the edge role needs at least one listener");
-  check_rules(r, root, c);
+  if (c.auth.digest_algorithms.empty())
+    error("auth.digest_algorithms", "auth.digest_algorithms", "must name at least one algorithm");
+  if (!c.auth.aka && !c.auth.digest && c.core.scscf == "embedded" && c.has_role("edge"))
+    error("auth.aka", "auth", "auth.aka and auth.digest are both false: no subscriber could register",
+          "switch on at least one (the embedded registrar authenticates every REGISTER)");
+
+  const auto& reg = c.registrar;
+  if (reg.min_expires_s > reg.max_expires_s)
+    error("registrar", "registrar", "min_expires_s is larger than max_expires_s");
+  else if (reg.default_expires_s < reg.min_expires_s || reg.default_expires_s > reg.max_expires_s)
+    error("registrar.default_expires_s", "registrar.default_expires_s",
+          "must lie between min_expires_s (" + std::to_string(reg.min_expires_s) + ") and max_expires_s (" +
+              std::to_string(reg.max_expires_s) + "), got " + std::to_string(reg.default_expires_s),
+          "the expiry a client that names none gets; the defaults are 60 <= 3600 <= 7200");
+
+  std::set<std::string> seen;
+  for (const auto& name : c.guards.order)
+    if (!seen.insert(name).second) error("guards.order", "guards.order", "guard '" + name + "' listed twice");
+
+  YAML::Node services = node_at(root, "servicebox.services");
+  for (size_t i = 0; i < c.servicebox.services.size(); ++i)
+    if (c.servicebox.services[i].name.empty())
+      add_error(errors, services.IsSequence() && i < services.size() ? services[i] : services,
+                "servicebox.services[" + std::to_string(i) + "].name", "a service needs a name");
+
+  if (!c.admin.token.empty() && c.admin.token.size() < 16)
+    error("admin.token", "admin.token", "too short (" + std::to_string(c.admin.token.size()) + " characters; at least 16)",
+          "e.g. `openssl rand -hex 32`; empty switches the admin API off");
 }
 
 }  // namespace
@@ -513,8 +159,12 @@ LoadResult load_string(std::string_view yaml, std::string_view origin) {
   }
   Config config;  // absent keys keep the struct defaults, which equal config/imsguard.yaml (tested)
   try {
-    Reader reader(result.errors);
-    read_config(reader, root, config);
+    if (!root.IsMap()) {
+      add_error(result.errors, root, "", "the configuration must be a YAML mapping");
+    } else {
+      read_schema_keys(root, config, result.errors);
+      check_rules(result.errors, root, config);
+    }
   } catch (const YAML::Exception& e) {
     result.errors.push_back({std::string(origin), e.mark.line + 1, e.what(), ""});
   }

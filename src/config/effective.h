@@ -1,8 +1,9 @@
 #pragma once
 // The effective configuration: every key of a loaded Config written back out, defaults filled
-// in. One writer serves three readers that must agree on the key set: `imsguard check-config
-// --effective` (YAML for the operator), the test that the struct defaults equal
-// config/imsguard.yaml, and SIGHUP, which compares two configurations key by key.
+// in, derived from the schema (config/schema.h) like the reader, so the two cannot disagree on
+// the key set. It serves `imsguard check-config --effective` (YAML for the operator), the
+// admin API (effective_yaml.h), the test that the struct defaults equal config/imsguard.yaml,
+// and SIGHUP, which compares two configurations key by key.
 #include "config/config.h"
 
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace imsguard::config {
 
-// The configuration as YAML, in the order of config/imsguard.yaml. Unless `with_secrets`,
+// The configuration as YAML, in the order of config/imsguard.yaml (the schema's). Unless `with_secrets`,
 // admin.token and a Redis password in `state` are replaced by kRedacted (config/effective_yaml.h;
 // the token by a placeholder long enough to load back). config::effective_yaml(c) is this
 // without secrets.

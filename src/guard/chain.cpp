@@ -76,8 +76,7 @@ int64_t Chain::now_ms() {
 }
 
 Chain::Chain(const config::Config& config)
-    : default_ban_ttl_s_(config.guards.banlist.default_ttl_s),
-      registered_ttl_ms_(static_cast<int64_t>(config.registrar.max_expires_s) * 1000),
+    : registered_ttl_ms_(static_cast<int64_t>(config.registrar.max_expires_s) * 1000),
       passed_(ops::counters().get("imsguard_guard_passed_total", "messages that passed the raw-bytes guards")) {}
 
 Chain::~Chain() { stop_control(); }
@@ -151,7 +150,8 @@ std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, co
       note("guards.flood.allowlist: " + std::to_string(gen->allowlist.size()) + " entries applied");
     if (g.order != old->order) note("guards.order: applied");
     if (g.banlist.default_ttl_s != old->banlist.default_ttl_s)
-      note("guards.banlist.default_ttl_s: applies after a restart");
+      note("guards.banlist.default_ttl_s: operators' bans without a TTL now last " +
+           std::to_string(g.banlist.default_ttl_s) + " s");
   }
   return gen;
 }
@@ -238,9 +238,9 @@ size_t Chain::memory_bytes() const {
 
 std::string Chain::start_control(const std::string& socket_path) {
   stop_control();
-  control_ = std::make_unique<ControlServer>(bans_, default_ban_ttl_s_, [this] {
-    return dynamic_cast<BruteForceGuard*>(find("bruteforce"));  // lockouts for `ban list` and `unlock`
-  });
+  control_ = std::make_unique<ControlServer>(
+      bans_, [this] { return current().settings.banlist.default_ttl_s; },
+      [this] { return dynamic_cast<BruteForceGuard*>(find("bruteforce")); });  // lockouts for `ban list` and `unlock`
   std::string err = control_->start(socket_path);
   if (!err.empty()) control_.reset();
   return err;

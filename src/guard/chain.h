@@ -12,9 +12,9 @@
 // (their windows, buckets and lockouts kept); the ban table and the authenticated flows
 // belong to the chain and never reset.
 //
-// size, parse, sanity, auth and identity in guards.order are the edge's own stages (the
-// SIP parser's limits, sip::check_request, the authenticator, identity assertion): they
-// keep their place after the raw-bytes guards and before the request guards.
+// The edge's own stages (the SIP parser's limits, sip::check_request, the authenticator,
+// identity assertion) are not guards: they always run, between the raw-bytes guards and the
+// request guards, and guards.order does not list them.
 #include "config/config.h"
 #include "guard/banlist.h"
 #include "guard/guard.h"
@@ -72,9 +72,9 @@ class Chain {
   size_t memory_bytes() const;
 
   // Applies the guard settings of `config` (guards.*: thresholds, allowlist, switches,
-  // order) to the running chain. On an error nothing changes. `notes` tells what was
-  // changed and what only a restart applies (the brute-force guard keeps its instance and
-  // its lockouts, so its thresholds, and banlist.default_ttl_s of the control socket, stay).
+  // order, the operators' default ban TTL) to the running chain. On an error nothing
+  // changes. `notes` tells what was changed (the brute-force guard keeps its instance and
+  // its lockouts and takes the new thresholds in place).
   struct ReloadResult {
     std::string error;
     std::vector<std::string> notes;
@@ -99,7 +99,6 @@ class Chain {
                                     std::vector<std::string>* notes);
   const Generation& current() const { return *current_.load(std::memory_order_acquire); }
 
-  const uint32_t default_ban_ttl_s_;
   const int64_t registered_ttl_ms_;
   BanList bans_;
   RegisteredFlows registered_;

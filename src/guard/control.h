@@ -26,8 +26,9 @@ std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::stri
 
 class ControlServer {
  public:
-  ControlServer(BanList& bans, uint32_t default_ttl_s, BruteForceFinder bruteforce = {})
-      : bans_(bans), default_ttl_s_(default_ttl_s), bruteforce_(std::move(bruteforce)) {}
+  // `default_ttl_s` gives guards.banlist.default_ttl_s in force (a reload changes it).
+  ControlServer(BanList& bans, std::function<uint32_t()> default_ttl_s, BruteForceFinder bruteforce = {})
+      : bans_(bans), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
   ~ControlServer() { stop(); }
   // Binds the socket (replacing a stale one) and serves it on a thread. Error text or "".
   std::string start(const std::string& path);
@@ -37,7 +38,7 @@ class ControlServer {
   void serve();
 
   BanList& bans_;
-  uint32_t default_ttl_s_;
+  std::function<uint32_t()> default_ttl_s_;
   BruteForceFinder bruteforce_;
   std::string path_;
   int fd_ = -1;

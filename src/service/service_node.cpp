@@ -1,5 +1,7 @@
 #include "service/service_node.h"
 
+#include <algorithm>
+
 #include <sstream>
 
 #include "net/pki.h"
@@ -30,11 +32,16 @@ ServiceNodeFiles default_service_files(const std::string& pki) {
   return {pki + "/ca.crt", pki + "/servicebox.crt", pki + "/servicebox.key", pki + "/core.crt"};
 }
 
-std::string ensure_service_pki(const std::string& pki) {
+std::string ensure_service_pki(const std::string& pki, const std::vector<std::string>& box_addresses) {
   if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
   for (const char* name : {"core", "servicebox"}) {
     if (net::file_exists(pki + "/" + name + ".crt")) continue;
-    if (auto r = net::pki_issue(pki, name, {"127.0.0.1", "::1", "localhost"}, false); !r.ok) return "pki: " + r.error;
+    std::vector<std::string> sans{"127.0.0.1", "::1", "localhost"};
+    if (std::string_view(name) == "servicebox")
+      for (const auto& a : box_addresses)
+        if (!a.empty() && a != "0.0.0.0" && a != "::" && std::find(sans.begin(), sans.end(), a) == sans.end())
+          sans.push_back(a);
+    if (auto r = net::pki_issue(pki, name, sans, false); !r.ok) return "pki: " + r.error;
   }
   return {};
 }

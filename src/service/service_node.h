@@ -22,8 +22,10 @@ struct ServiceNodeFiles {
 ServiceNodeFiles default_service_files(const std::string& pki_dir);
 
 // Creates the CA, core and servicebox certificates in <pki_dir> when missing (one-process
-// deployments, where the core and the box share the data directory).
-std::string ensure_service_pki(const std::string& pki_dir);
+// deployments, where the core and the box share the data directory). The box's certificate
+// names loopback and `box_addresses` (its configured listen addresses), so clients of a box
+// on another address can verify it.
+std::string ensure_service_pki(const std::string& pki_dir, const std::vector<std::string>& box_addresses = {});
 
 class ServiceNode {
  public:

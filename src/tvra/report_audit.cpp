@@ -77,6 +77,7 @@ std::string audit_text_head(const AuditResult& r, const Tables& t, const ReportC
     out << ")\n";
   }
   out << "\nSWITCHES NOT CREDITED (no reader at runtime)\n";
+  if (dead_switches().empty()) out << "  none\n";
   for (const auto& d : dead_switches()) out << "  " << pad(d.key, 32) << d.note << "\n";
   out << "\nFINDINGS ABOUT THE CONFIGURATION\n";
   if (r.findings.empty()) out << "  none\n";

@@ -66,6 +66,12 @@ TEST(CheckConfigE2e, AValidFilePassesAndEffectivePrintsEveryDefault) {
   // What it prints is itself a valid configuration.
   write_file(dir + "/effective.yaml", eff.output);
   EXPECT_EQ(cli(dir, {"check-config", "--no-host-checks", dir + "/effective.yaml"}).status, 0);
+
+  // --schema-markdown prints the key table of docs/configuration.md (the schema's, unit-tested).
+  auto table = cli(dir, {"check-config", "--schema-markdown"});
+  EXPECT_EQ(table.status, 0) << table.output;
+  EXPECT_EQ(table.output.rfind("| key | default | values | reload | meaning |\n", 0), 0u) << table.output;
+  EXPECT_NE(table.output.find("| `guards.flood.window_s` | `2` | 1 to 3600 | SIGHUP |"), std::string::npos) << table.output;
 }
 
 TEST(CheckConfigE2e, ListenerAddressesThisHostCannotBind) {

@@ -105,7 +105,7 @@ TEST(Control, SocketRoundTrip) {
   std::string path = std::string(dir) + "/control.sock";
   BanList bans;
   {
-    ControlServer server(bans, 600);
+    ControlServer server(bans, [] { return 600u; });
     ASSERT_EQ(server.start(path), "");
     auto added = control_request(path, "ban add 203.0.113.7 - test");
     EXPECT_TRUE(added.ok) << added.text;

@@ -4,7 +4,11 @@
 #include "guard/chain.h"
 
 #include "guard/bruteforce.h"
+#include "guard/control.h"
 #include "../guard/helpers.h"
+
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -185,6 +189,42 @@ TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
   // The chain in force still works after its predecessors were freed.
   auto f = flow("192.0.2.77");
   EXPECT_EQ(drops(*chain, f, 10, t0 + 250'000), 0);
+}
+
+// guards.banlist.default_ttl_s is applied on reload: the control socket (`imsguard ban add`
+// without a TTL) reads the TTL in force, also while reloads run beside it.
+TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
+  config::Config cfg;
+  cfg.guards.banlist.default_ttl_s = 600;
+  auto chain = make(cfg);
+  char dir[] = "/tmp/imsguard-control-ttl-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/control.sock";
+  ASSERT_EQ(chain->start_control(path), "");
+  auto first = control_request(path, "ban add 203.0.113.1 - first");
+  EXPECT_NE(first.text.find("for 600 s"), std::string::npos) << first.text;
+  std::atomic<bool> stop{false};
+  std::thread reloads([&] {
+    config::Config c = cfg;
+    for (uint32_t i = 0; !stop && i < 5000; ++i) {  // bounded: each keeps a retired generation
+      c.guards.banlist.default_ttl_s = 1000 + i % 2;
+      chain->reload(c);
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    auto r = control_request(path, "ban add 203.0.113." + std::to_string(10 + i) + " - racing");
+    EXPECT_TRUE(r.text.find("for 1000 s") != std::string::npos || r.text.find("for 1001 s") != std::string::npos ||
+                r.text.find("for 600 s") != std::string::npos)
+        << r.text;
+  }
+  stop = true;
+  reloads.join();
+  cfg.guards.banlist.default_ttl_s = 777;
+  ASSERT_EQ(chain->reload(cfg).error, "");
+  auto last = control_request(path, "ban add 203.0.113.2 - last");
+  EXPECT_NE(last.text.find("for 777 s"), std::string::npos) << last.text;
+  chain->stop_control();
+  ::rmdir(dir);
 }
 
 }  // namespace

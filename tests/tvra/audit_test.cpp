@@ -4,6 +4,8 @@
 // configuration leaves more and higher residual risk than the lab default.
 #include "tvra/audit.h"
 
+#include "config/schema.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -94,11 +96,15 @@ TEST(AuditRules, EveryRuleNamesACountermeasureOfTheModelAndTheKeysItReads) {
     EXPECT_FALSE(rule.keys.empty()) << rule.countermeasure;
     EXPECT_NE(std::string(rule.enforced_by), "") << rule.countermeasure;
     if (std::string(rule.enforced_by).rfind("none", 0) == 0) continue;  // reported, never credited
+    for (const auto& key : rule.keys)
+      EXPECT_TRUE(config::find_key(key) != nullptr) << rule.countermeasure << " reads " << key << ", no key of the schema";
     for (const auto& dead : dead_switches())
       EXPECT_EQ(std::find(rule.keys.begin(), rule.keys.end(), dead.key), rule.keys.end())
           << rule.countermeasure << " reads the dead switch " << dead.key;
   }
   for (const auto& cm : f.model.countermeasures) EXPECT_NE(rule_for(cm.id), nullptr) << cm.id << " has no rule";
+  // A dead switch is a key of the schema that nothing reads, never a key that is gone.
+  for (const auto& dead : dead_switches()) EXPECT_NE(config::find_key(dead.key), nullptr) << dead.key;
 }
 
 // The switches the configuration issue listed as having no reader were removed (issue 19): a
