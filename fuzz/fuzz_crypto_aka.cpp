@@ -13,17 +13,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace imsguard::crypto;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto nonce = split_aka_nonce(text);
-  if (nonce.ok() == !nonce.error.empty()) std::abort();
+  if (nonce.ok() == !nonce.message().empty()) std::abort();
   if (nonce.ok()) {
-    auto again = split_aka_nonce(make_aka_nonce(nonce.value->rand, nonce.value->autn, nonce.value->server_data));
-    if (!again.ok() || again.value->rand != nonce.value->rand || again.value->autn != nonce.value->autn ||
-        again.value->server_data != nonce.value->server_data)
+    auto again = split_aka_nonce(make_aka_nonce(nonce->rand, nonce->autn, nonce->server_data));
+    if (!again.ok() || again->rand != nonce->rand || again->autn != nonce->autn ||
+        again->server_data != nonce->server_data)
       std::abort();
   }
   auto auts = decode_auts(text);
   if (auts.ok()) {
-    auto again = decode_auts(encode_auts(*auts.value));
-    if (!again.ok() || *again.value != *auts.value) std::abort();
+    auto again = decode_auts(encode_auts(*auts));
+    if (!again.ok() || *again != *auts) std::abort();
   }
   return 0;
 }

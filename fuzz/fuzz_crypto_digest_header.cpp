@@ -14,10 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace imsguard::crypto;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto header = parse_auth_header(text);
-  if (header.ok() == !header.error.empty()) std::abort();  // exactly one of the two
+  if (header.ok() == !header.message().empty()) std::abort();  // exactly one of the two
   if (header.ok()) {
-    for (const AuthParam& p : header.value->params) {
-      if (header.value->find(p.name) == nullptr) std::abort();  // every parsed name is found
+    for (const AuthParam& p : header->params) {
+      if (header->find(p.name) == nullptr) std::abort();  // every parsed name is found
     }
   }
   auto credentials = parse_digest_credentials(text);
@@ -30,17 +30,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (ch < 0x20 || ch == 0x7f) return false;
     return true;
   };
-  if (challenge.ok() && plain(challenge.value->realm) && plain(challenge.value->nonce) &&
-      plain(challenge.value->opaque)) {
-    const DigestChallenge& c = *challenge.value;
+  if (challenge.ok() && plain(challenge->realm) && plain(challenge->nonce) &&
+      plain(challenge->opaque)) {
+    const DigestChallenge& c = *challenge;
     ChallengeParams p;
     p.realm = c.realm;
     p.nonce = c.nonce;
     p.opaque = c.opaque;
     p.stale = c.stale;
     auto again = parse_digest_challenge(build_challenge(c.algorithm, p));
-    if (!again.ok() || again.value->realm != c.realm || again.value->nonce != c.nonce ||
-        again.value->opaque != c.opaque)
+    if (!again.ok() || again->realm != c.realm || again->nonce != c.nonce ||
+        again->opaque != c.opaque)
       std::abort();
   }
   return 0;
