@@ -108,8 +108,8 @@ class Proxy final : public PathMaker {
   void track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
              std::string bytes);
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
-  // sip:USER@HOST:PORT of our listener for this transport, with ;lr and a flow token.
-  std::string own_route(config::Transport transport, std::string_view user, std::string_view token) const;
+  // <sip:USER@HOST:PORT;lr;igf=TOKEN> naming the edge on `hop` (edge/edge_address.h).
+  std::string own_route(const net::Flow& hop, std::string_view user, std::string_view token) const;
   // SDES keys travel in the SDP: when either hop is not TLS they are removed (by policy,
   // media.sdes_requires_tls), counted and reported, so SRTP never runs on a key an
   // eavesdropper on a plain hop has read (docs/media.md).
@@ -117,8 +117,7 @@ class Proxy final : public PathMaker {
   // INVITE, SUBSCRIBE, REFER or NOTIFY outside a dialog (no To tag).
   static bool creates_dialog(const sip::Message& msg);
   // Adds Record-Route (dialog-creating requests) so in-dialog requests pass the edge too.
-  void record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
-                    const net::Flow& client) const;
+  void record_route(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client) const;
 
   const config::Config& config_;
   Registrar& registrar_;
@@ -131,7 +130,7 @@ class Proxy final : public PathMaker {
   std::vector<net::Flow> peers_;   // sip.peers
   net::FlowSender* sender_;
   ClientTransactions* client_transactions_;
-  DialogRoutes dialogs_{config_, key_};
+  DialogRoutes dialogs_{config_, tokens_};
   mutable CallReports call_reports_;
 };
 

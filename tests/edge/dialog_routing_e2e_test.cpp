@@ -133,6 +133,7 @@ class DialogRoutingE2e : public ::testing::Test {
   void SetUp() override {
     ImsguardOptions o;
     o.tls = false;
+    o.listen_address = listen_address_;
     o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     for (const char* user : {"erin", "mallory", "frank"}) {
@@ -173,6 +174,7 @@ class DialogRoutingE2e : public ::testing::Test {
   }
 
   std::string policy_ = "optional";
+  std::string listen_address_ = "127.0.0.1";
   ImsguardProcess edge_;
   Phone alice_, erin_, mallory_;
 };
@@ -353,3 +355,52 @@ TEST_F(DialogRoutingE2e, AContactNamingAnotherUsersAorDoesNotCaptureItsRequests)
 }
 
 }  // namespace
+
+class WildcardDialogRoutingE2e : public DialogRoutingE2e {
+ protected:
+  WildcardDialogRoutingE2e() { listen_address_ = "0.0.0.0"; }
+};
+
+// A listener bound to 0.0.0.0 names the address each side reached it at (IP_PKTINFO), never
+// 0.0.0.0: alice sends to 127.0.0.2, erin is reached from 127.0.0.1, so the dialog gets two
+// Record-Route entries (an interface change, RFC 5658), and the in-dialog requests of both
+// sides come back through them.
+TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrivedAtNotTheWildcard) {
+  std::string p = std::to_string(port());
+  std::string inv_bytes = invite("dr-wild", "wild");
+  inv_bytes.replace(inv_bytes.find("Route: <sip:127.0.0.1:"), 22, "Route: <sip:127.0.0.2:");
+  alice_.peer.send(inv_bytes, port(), "127.0.0.2");
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_TRUE(headers_named(*inv, "Route").empty()) << "the Route naming the address alice reached is ours: " << *inv;
+  EXPECT_EQ(inv->find("0.0.0.0"), std::string::npos) << *inv;
+  EXPECT_EQ(header_of(*inv, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *inv;
+  auto rr = headers_named(*inv, "Record-Route");
+  ASSERT_EQ(rr.size(), 2u) << *inv;
+  EXPECT_EQ(rr[0].rfind("<sip:edge@127.0.0.1:" + p + ";lr;igd=", 0), 0u) << "top, facing erin: " << rr[0];
+  EXPECT_EQ(rr[1].rfind("<sip:edge@127.0.0.2:" + p + ";lr;igd=", 0), 0u) << "bottom, facing alice: " << rr[1];
+
+  erin_.peer.send(response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n"), port());
+  auto ok = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok) << edge_.log();
+  ASSERT_EQ(status_of(*ok), 200) << *ok;
+  std::string alice_from = "From: <" + alice_.impu + ">;tag=" + alice_.tag + "\r\n";
+  std::string to_erin = "To: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\n";
+  // alice's route set is the Record-Route reversed: she sends to 127.0.0.2 first.
+  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("wack") + "Route: " + rr[1] + ", " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\n" + alice_from + to_erin +
+                       "Call-ID: dr-wild\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                   port(), "127.0.0.2");
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_TRUE(headers_named(*ack, "Route").empty()) << *ack;
+  // erin's route set is the Record-Route as is: 127.0.0.1 first.
+  erin_.peer.send("BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via("wbye") + "Route: " + rr[0] + ", " + rr[1] +
+                      "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" +
+                      alice_.impu + ">;tag=" + alice_.tag + "\r\nCall-ID: dr-wild\r\nCSeq: 1 BYE\r\n"
+                      "Content-Length: 0\r\n\r\n",
+                  port());
+  auto bye = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_EQ(header_of(*bye, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *bye;
+}

@@ -15,6 +15,7 @@ struct ImsguardOptions {
   std::string extra_yaml;  // appended verbatim (top-level sections)
   std::string sip_yaml;    // appended verbatim inside the sip: section (indented two spaces)
   std::string data_dir;    // empty: a fresh temp dir
+  std::string listen_address = "127.0.0.1";  // of every listener ("0.0.0.0": the wildcard)
 };
 
 class ImsguardProcess {
