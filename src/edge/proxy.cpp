@@ -398,6 +398,29 @@ MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, 
   return judge_sdp(sdp, config_.media.srtp_policy, sdes_usable);
 }
 
+std::string Proxy::own_request(const net::Flow& hop, std::string_view method, std::string_view ruri,
+                               std::string_view from, std::string_view to, std::string_view call_id, uint32_t cseq,
+                               std::string_view extra) const {
+  std::string transport(config::transport_name(hop.transport));
+  std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
+  auto branch = tokens_.derive(std::string(call_id) + "|" + std::string(method) + "|" + std::to_string(cseq) + "|" +
+                               std::string(to));
+  if (!branch) return {};  // no MAC (OpenSSL failed): nothing is sent
+  return std::string(method) + " " + std::string(ruri) + " SIP/2.0\r\nVia: SIP/2.0/" + transport + " " +
+         edge_hostport(config_, hop) + ";branch=z9hG4bK" + crypto::to_hex(std::span<const uint8_t>(branch->data(), 8)) +
+         "\r\nMax-Forwards: 70\r\nFrom: " + std::string(from) + "\r\nTo: " + std::string(to) +
+         "\r\nCall-ID: " + std::string(call_id) + "\r\nCSeq: " + std::to_string(cseq) + " " + std::string(method) +
+         "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
+}
+
+void Proxy::send_own(const net::Flow& hop, const std::string& bytes) {
+  if (sender_ && !bytes.empty()) sender_->send_to(hop, bytes);
+}
+
+namespace {
+constexpr std::string_view kPolicyReason = "Reason: SIP;cause=488;text=\"media policy\"\r\n";
+}  // namespace
+
 void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
                                const std::string& reason) {
   net::FlowSender* sender = sender_;
@@ -408,24 +431,10 @@ void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller,
   const sip::HeaderField* to = ok.find(sip::HeaderId::kTo);
   if (cseq && contacts && !contacts->empty() && from && to) {
     // The callee's dialog exists: ACK its 2xx (else it retransmits) and end it with BYE.
-    std::string hostport = edge_hostport(config_, callee);
-    std::string transport(config::transport_name(callee.transport));
-    std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
-    auto request = [&](std::string_view method, uint32_t number, std::string_view extra) {
-      auto branch = tokens_.derive(std::string(ok.call_id()) + "|" + std::string(method) + "|" + std::to_string(number));
-      if (!branch) return std::string();  // nothing sent: the callee's dialog times out instead
-      std::string r = std::string(method) + " " + std::string(contacts->front().uri.raw) + " SIP/2.0\r\nVia: SIP/2.0/" +
-                      transport + " " + hostport + ";branch=z9hG4bK" +
-                      crypto::to_hex(std::span<const uint8_t>(branch->data(), 8)) + "\r\nMax-Forwards: 70\r\n" +
-                      std::string(from->raw) + "\r\n" + std::string(to->raw) + "\r\nCall-ID: " +
-                      std::string(ok.call_id()) + "\r\nCSeq: " + std::to_string(number) + " " + std::string(method) +
-                      "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
-      return r;
-    };
-    std::string ack = request("ACK", cseq->number, "");
-    std::string bye = request("BYE", cseq->number + 1, "Reason: SIP;cause=488;text=\"media policy\"\r\n");
-    if (!ack.empty()) sender->send_to(callee, ack);
-    if (!bye.empty()) sender->send_to(callee, bye);
+    std::string_view target = contacts->front().uri.raw;
+    send_own(callee, own_request(callee, "ACK", target, from->value, to->value, ok.call_id(), cseq->number, ""));
+    send_own(callee, own_request(callee, "BYE", target, from->value, to->value, ok.call_id(), cseq->number + 1,
+                                 kPolicyReason));
   }
   // The caller gets a final error in place of the 2xx: its INVITE fails, no dialog remains.
   sip::MessageWriter w(ok);
@@ -441,6 +450,27 @@ void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller,
     if (c == '\r' || c == '\n') c = ' ';
   bytes.replace(0, eol, "SIP/2.0 488 Not Acceptable Here (" + phrase + ")");
   sender->send_to(caller, bytes);
+}
+
+void Proxy::end_refused_late_answer(const net::Flow& caller, const net::Flow& callee, const sip::Message& ack) {
+  net::FlowSender* sender = sender_;
+  auto cseq = ack.cseq();
+  const sip::HeaderField* from = ack.find(sip::HeaderId::kFrom);
+  const sip::HeaderField* to = ack.find(sip::HeaderId::kTo);
+  if (!sender || !cseq || !from || !to) return;
+  // Both sides have a confirmed dialog (the callee's 2xx, the caller's ACK): the callee gets
+  // an ACK without the refused answer (its 2xx stops) and a BYE; the caller a BYE from the
+  // callee's side of the dialog, sent to its Contact (else its From URI) over its flow.
+  send_own(callee, own_request(callee, "ACK", ack.request_uri(), from->value, to->value, ack.call_id(), cseq->number,
+                               ""));
+  send_own(callee, own_request(callee, "BYE", ack.request_uri(), from->value, to->value, ack.call_id(),
+                               cseq->number + 1, kPolicyReason));
+  std::string caller_target;
+  if (auto contacts = ack.contacts(); contacts && !contacts->empty()) caller_target = contacts->front().uri.raw;
+  else if (auto f = ack.from()) caller_target = f->uri.raw;
+  if (caller_target.empty()) return;
+  send_own(caller, own_request(caller, "BYE", caller_target, to->value, from->value, ack.call_id(), cseq->number + 1,
+                               kPolicyReason));
 }
 
 void Proxy::refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const {
@@ -526,6 +556,16 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   if (auto verdict = judge_media(msg, flow, routed->flow); verdict.outcome == media::Outcome::kRefused) {
+    if (msg.method() == sip::Method::kAck && routed->route.empty()) {
+      // An answer in the ACK (late offer): no response can refuse it, so the call is ended
+      // on both sides (RFC 3261 13.3.1.4 lets a UAS end a session whose answer it cannot
+      // accept with BYE; the edge does it for both).
+      counters_.media_refused_answer.inc();
+      media::record_negotiation(media::Outcome::kRefused, "answer", flow.to_string(), identity.impi,
+                                verdict.reason + " (answer in ACK: call ended with BYE on both legs)");
+      end_refused_late_answer(flow, routed->flow, msg);
+      return;
+    }
     counters_.media_refused_offer.inc();
     media::record_negotiation(media::Outcome::kRefused, "offer", flow.to_string(), identity.impi, verdict.reason);
     refuse(msg, reply, 488, "Not Acceptable Here (" + verdict.reason + ")");

@@ -98,6 +98,15 @@ class Proxy final : public PathMaker {
   // flow, the caller a 488 in place of the 2xx (the dialog never starts on its side).
   void end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
                           const std::string& reason);
+  // An ACK whose answer (late offer) the policy refuses: ACK and BYE toward the callee, BYE
+  // toward the caller, each over its flow.
+  void end_refused_late_answer(const net::Flow& caller, const net::Flow& callee, const sip::Message& ack);
+  // A request the edge sends on its own inside a dialog: our Via only, so its answer stays
+  // at the edge (forward_response), Content-Length 0. `from`/`to` are header values.
+  std::string own_request(const net::Flow& hop, std::string_view method, std::string_view ruri, std::string_view from,
+                          std::string_view to, std::string_view call_id, uint32_t cseq, std::string_view extra) const;
+  // Sends what own_request built (nothing when it built nothing).
+  void send_own(const net::Flow& hop, const std::string& bytes);
   // Refuses a request (nothing for an ACK, which is never answered).
   void refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const;
   std::optional<Target> target_of(const store::Binding& b) const;

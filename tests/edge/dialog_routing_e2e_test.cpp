@@ -404,3 +404,53 @@ TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrive
   ASSERT_TRUE(bye) << edge_.log();
   EXPECT_EQ(header_of(*bye, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *bye;
 }
+
+// Late offer under mandatory: alice's INVITE has no SDP, erin offers DTLS-SRTP in her 200,
+// alice answers plain RTP in the ACK. No response can refuse an ACK: the edge ends the call
+// on both legs: erin gets an ACK without the refused answer and a BYE, alice a BYE, both with
+// Reason cause=488, and one media event says so.
+TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerInTheAckEndsTheCallWithByeOnBothLegs) {
+  alice_.peer.send(invite("dr-late", "late"), port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "an INVITE without SDP passes: " << edge_.log();
+  std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                      "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
+  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
+  erin_.peer.send(ok, port());
+  auto ok_at_alice = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok_at_alice) << edge_.log();
+  ASSERT_EQ(status_of(*ok_at_alice), 200) << "a DTLS-SRTP offer in the 2xx passes: " << *ok_at_alice;
+  auto rr = headers_named(*ok_at_alice, "Record-Route");
+  ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
+
+  std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
+  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("lack") + "Route: " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                       "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: dr-late\r\nCSeq: 1 ACK\r\n"
+                       "Contact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
+                       std::to_string(plain.size()) + "\r\n\r\n" + plain,
+                   port());
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_EQ(ack->find("m=audio"), std::string::npos) << "the refused answer is not relayed: " << *ack;
+  auto bye_erin = next_request(erin_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye_erin) << edge_.log();
+  EXPECT_EQ(bye_erin->rfind("BYE " + erin_.contact() + " SIP/2.0", 0), 0u) << *bye_erin;
+  EXPECT_NE(bye_erin->find("Reason: SIP;cause=488"), std::string::npos) << *bye_erin;
+  EXPECT_NE(header_of(*bye_erin, "To").find("tag=" + erin_.tag), std::string::npos) << *bye_erin;
+  auto bye_alice = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye_alice) << edge_.log();
+  EXPECT_EQ(bye_alice->rfind("BYE " + alice_.contact() + " SIP/2.0", 0), 0u) << *bye_alice;
+  EXPECT_NE(bye_alice->find("Reason: SIP;cause=488"), std::string::npos) << *bye_alice;
+  EXPECT_NE(header_of(*bye_alice, "From").find("tag=" + erin_.tag), std::string::npos) << "from erin's side: " << *bye_alice;
+  EXPECT_NE(header_of(*bye_alice, "To").find("tag=" + alice_.tag), std::string::npos) << *bye_alice;
+  // Their answers stay at the edge (only its own Via).
+  erin_.peer.send(response_to(*bye_erin, 200, "OK", erin_.tag), port());
+  alice_.peer.send(response_to(*bye_alice, 200, "OK", alice_.tag), port());
+  EXPECT_FALSE(next_response(alice_.peer, 1s)) << "erin's 200 to the edge's BYE is not relayed";
+  EXPECT_TRUE(eventually([&] { return edge_.events().find("answer in ACK: call ended") != std::string::npos; }, 5s))
+      << edge_.events();
+}
