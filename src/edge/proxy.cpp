@@ -379,9 +379,19 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
 std::optional<Proxy::Target> Proxy::target_for_aor(const sip::Message& msg) {
   std::string aor = Registrar::normalise_aor(msg.request_uri());
   if (aor.empty()) return std::nullopt;
-  for (const auto& b : registrar_.lookup(aor))
-    if (auto t = target_of(b)) return t;
-  return std::nullopt;
+  // No forking: one binding takes the call, the one registered last (the latest expiry, with
+  // phones asking for the same Expires). A phone that restarted on a new port leaves its old
+  // binding until it expires; the first one stored would send every call to a dead flow.
+  std::optional<Target> best;
+  int64_t best_expiry = 0;
+  for (const auto& b : registrar_.lookup(aor)) {
+    if (best && b.expires_at <= best_expiry) continue;
+    if (auto t = target_of(b)) {
+      best = std::move(t);
+      best_expiry = b.expires_at;
+    }
+  }
+  return best;
 }
 
 MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, const net::Flow& to) const {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <string>
 
 using namespace imsguard::testkit;
@@ -453,4 +454,20 @@ TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerInTheAckEndsTheCallWithByeOnBot
   EXPECT_FALSE(next_response(alice_.peer, 1s)) << "erin's 200 to the edge's BYE is not relayed";
   EXPECT_TRUE(eventually([&] { return edge_.events().find("answer in ACK: call ended") != std::string::npos; }, 5s))
       << edge_.events();
+}
+
+// A phone that comes back on another port registers a new Contact while its old binding is
+// still live: the call goes to the binding registered last, not to the old (dead) flow.
+TEST_F(DialogRoutingE2e, ACallGoesToTheBindingRegisteredLast) {
+  std::this_thread::sleep_for(1100ms);  // a later expiry than the first binding's
+  Phone erin_again;
+  erin_again.impu = erin_.impu;
+  // A Contact that sorts after the first one: the store lists bindings by Contact.
+  std::string later_contact = "sip:zz@127.0.0.1:" + std::to_string(erin_again.peer.local_port());
+  ASSERT_EQ(register_phone(erin_again, port(), "erin@ims.local", "erin-secret", later_contact), 200)
+      << edge_.log();
+  alice_.peer.send(invite("dr-latest", "latest"), port());
+  auto inv = next_request(erin_again.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "the INVITE did not reach the binding registered last: " << edge_.log();
+  EXPECT_FALSE(next_request(erin_.peer, 500ms, "INVITE")) << "the old binding's flow got it too";
 }

@@ -62,7 +62,7 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
     if (linphone_.running()) linphone_.stop();
     if (baresip_.running()) baresip_.stop();
     edge_.stop();
-    if (!getenv("KEEP")) std::filesystem::remove_all(edge_.data_dir());
+    if (!getenv("IMSGUARD_KEEP_TEST_DIR")) std::filesystem::remove_all(edge_.data_dir());
     else printf("kept %s\n", edge_.data_dir().c_str());
   }
 
