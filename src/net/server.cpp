@@ -262,35 +262,31 @@ size_t receive_with_local_address(int fd, char* buffer, size_t size, asio::ip::u
 }  // namespace
 
 void Server::receive_udp(UdpSocket* sock) {
+  auto deliver = [this, sock](size_t n) {
+    net_counters().udp_datagrams.inc();
+    sock->flow.address = sock->sender.address();
+    sock->flow.port = sock->sender.port();
+    UdpResponder responder(sock->socket, sock->sender);
+    timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
+  };
   if (sock->pktinfo) {
-    sock->socket.async_wait(asio::socket_base::wait_read, [this, sock](std::error_code ec) {
+    sock->socket.async_wait(asio::socket_base::wait_read, [this, sock, deliver](std::error_code ec) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         size_t n = receive_with_local_address(sock->socket.native_handle(), sock->buffer.data(), sock->buffer.size(),
                                               sock->sender, sock->flow.local_address);
-        if (n > 0) {
-          net_counters().udp_datagrams.inc();
-          sock->flow.address = sock->sender.address();
-          sock->flow.port = sock->sender.port();
-          UdpResponder responder(sock->socket, sock->sender);
-          timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
-        }
+        if (n > 0) deliver(n);
       }
       receive_udp(sock);
     });
     return;
   }
-  sock->socket.async_receive_from(asio::buffer(sock->buffer), sock->sender, [this, sock](std::error_code ec, size_t n) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      net_counters().udp_datagrams.inc();
-      sock->flow.address = sock->sender.address();
-      sock->flow.port = sock->sender.port();
-      UdpResponder responder(sock->socket, sock->sender);
-      timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
-    }
-    receive_udp(sock);
-  });
+  sock->socket.async_receive_from(asio::buffer(sock->buffer), sock->sender,
+                                  [this, sock, deliver](std::error_code ec, size_t n) {
+                                    if (ec == asio::error::operation_aborted) return;
+                                    if (!ec) deliver(n);
+                                    receive_udp(sock);
+                                  });
 }
 
 void Server::start_stream(const config::Listener& l, size_t index) {

@@ -73,11 +73,7 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   void start_edge() {
     ImsguardOptions o;  // SHA-256 first, MD5 too; baresip and sipp get MD5 alone (the default policy)
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
-    ChildProcess add;
-    ASSERT_TRUE(add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", edge_.data_dir(), "--impi", "carol@ims.local",
-                           "--impu", "sip:carol@ims.local", "--password", "carol-secret"},
-                          edge_.data_dir() + "/add.log"));
-    ASSERT_EQ(add.wait(30s), 0) << read_file(edge_.data_dir() + "/add.log");
+    ASSERT_EQ(edge_.add_subscriber("carol@ims.local", "sip:carol@ims.local", "carol-secret"), "");
   }
 
   // carol on linphonec. The .linphonerc of docs/softphones.md, with free ports.

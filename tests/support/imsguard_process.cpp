@@ -54,6 +54,17 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
          process_.running();
 }
 
+std::string ImsguardProcess::add_subscriber(const std::string& impi, const std::string& impu,
+                                            const std::string& password) const {
+  ChildProcess add;
+  std::string log = data_dir_ + "/subscriber-add.log";
+  if (!add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", data_dir_, "--impi", impi, "--impu", impu,
+                  "--password", password},
+                 log))
+    return "could not start imsguard subscriber add";
+  return add.wait(std::chrono::seconds(30)) == 0 ? std::string() : "subscriber add failed: " + read_file(log);
+}
+
 std::string ImsguardProcess::demo(const std::string& scheme, const std::string& field) const {
   std::istringstream in(read_file(data_dir_ + "/demo-subscribers.txt"));
   std::string line;
