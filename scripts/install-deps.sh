@@ -21,7 +21,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev libsofia-sip-ua-dev
   # real peers for end-to-end tests and side-by-side benchmarks
   sip-tester sipvicious redis-server baresip kamailio kamailio-sqlite-modules
-  kamailio-tls-modules stunnel4 tshark openssl iproute2 procps python3
+  kamailio-tls-modules stunnel4 tshark openssl iproute2 procps python3 linphone-cli
   # HTML report check and SARIF schema validation (TVRA)
   chromium python3-jsonschema
 )

@@ -8,11 +8,12 @@
 // flow that is neither participant's. When caller and callee use different transports the
 // edge records two entries, one per listener (RFC 5658 double record-routing), so each side
 // reaches the edge over its own transport. The only cost per dialog is the token's bytes.
+// The token is a flow token (edge/flow_token.h) of purpose "dialog" naming both flows.
 #include "config/config.h"
+#include "edge/flow_token.h"
 #include "net/flow.h"
 #include "sip/name_addr.h"
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,10 +29,15 @@ struct DialogFlows {
 
 class DialogRoutes {
  public:
-  DialogRoutes(const config::Config& config, const std::array<uint8_t, 32>& key) : config_(config), key_(key) {}
+  DialogRoutes(const config::Config& config, const FlowTokens& tokens) : config_(config), tokens_(tokens) {}
 
-  // The Record-Route values to prepend, bottom first: one when both flows use the same
-  // transport, two otherwise (the last one, on top, faces the callee).
+  // How long a dialog's route is good for: SIP does not bound a dialog's life; a day, after
+  // which in-dialog requests through that route fail.
+  static constexpr int64_t kLifetimeS = 24 * 3600;
+
+  // The Record-Route values to prepend, bottom first: one when both flows reach the same
+  // address of the edge over the same transport, two otherwise (the last one, on top, faces
+  // the callee). Each names the edge's address on its side's hop (edge/edge_address.h).
   std::vector<std::string> record_routes(const DialogFlows& flows, std::string_view call_id) const;
 
   // The leading Route entries that name this edge (one of its listeners, or a dialog token):
@@ -42,7 +48,9 @@ class DialogRoutes {
     std::optional<DialogFlows> dialog;
     bool forged = false;
   };
-  Popped pop_own(const std::vector<sip::NameAddr>& routes, std::string_view call_id) const;
+  // `arrival`: the flow the request came on (a wildcard listener is "ours" only at the
+  // address the request arrived at).
+  Popped pop_own(const std::vector<sip::NameAddr>& routes, std::string_view call_id, const net::Flow& arrival) const;
 
   // The participant a request from `from` goes to; nullopt when `from` is neither.
   static std::optional<net::Flow> other_end(const DialogFlows& flows, const net::Flow& from);
@@ -50,14 +58,14 @@ class DialogRoutes {
   static bool same_flow(const net::Flow& a, const net::Flow& b);
 
   std::string encode(const DialogFlows& flows, std::string_view call_id) const;
-  std::optional<DialogFlows> decode(std::string_view token, std::string_view call_id) const;
+  std::optional<DialogFlows> decode(std::string_view token, std::string_view call_id,
+                                    int64_t now_unix_s = unix_now()) const;
 
  private:
-  bool names_listener(const sip::Uri& uri) const;
-  std::string mac(std::string_view caller, std::string_view callee, std::string_view call_id) const;
+  bool names_listener(const sip::Uri& uri, const net::Flow& arrival) const;
 
   const config::Config& config_;
-  const std::array<uint8_t, 32>& key_;
+  const FlowTokens& tokens_;
 };
 
 }  // namespace imsguard::edge

@@ -1,54 +1,75 @@
 #include "edge/flow_token.h"
 
+#include "crypto/base64.h"
 #include "crypto/ct.h"
-#include "crypto/hex.h"
 
-#include "crypto/hmac.h"
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
-#include <charconv>
+#include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <vector>
+#include <cstring>
 
 namespace imsguard::edge {
 
 namespace {
 
 constexpr size_t kMacBytes = 12;  // 96 bits: forging one needs 2^96 guesses on line
-constexpr size_t kMaxToken = 512;
+constexpr size_t kHeadBytes = 7;  // purpose, expiry (5), flow count
+constexpr size_t kFlowBytes = 1 + 16 + 2 + 2 + 8;
+constexpr size_t kMaxPlain = kHeadBytes + FlowTokens::kMaxFlows * kFlowBytes;
+constexpr size_t kMaxToken = (kMaxPlain + kMacBytes) * 4 / 3 + 4;
+constexpr uint64_t kMaxExpiry = (uint64_t{1} << 40) - 1;
+// derive() hashes under a prefix no binding length can take (bindings are message fields).
+constexpr uint8_t kDeriveDomain[4] = {0xff, 0xff, 0xff, 0xff};
 
-char purpose_char(FlowPurpose p) {
+uint8_t purpose_byte(FlowPurpose p) {
   switch (p) {
     case FlowPurpose::kVia: return 'v';
     case FlowPurpose::kPath: return 'p';
     case FlowPurpose::kRecordRoute: return 'r';
+    case FlowPurpose::kDialog: return 'd';
   }
   return '?';
 }
 
-std::optional<config::Transport> parse_transport(std::string_view t) {
-  if (t == "udp") return config::Transport::kUdp;
-  if (t == "tcp") return config::Transport::kTcp;
-  if (t == "tls") return config::Transport::kTls;
-  return std::nullopt;
+void put(uint8_t*& p, uint64_t v, size_t bytes) {
+  for (size_t i = bytes; i-- > 0;) *p++ = static_cast<uint8_t>(v >> (8 * i));
 }
 
-bool number(std::string_view digits, uint64_t max, uint64_t& out) {
-  auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
-  return !digits.empty() && err == std::errc() && end == digits.data() + digits.size() && out <= max;
+uint64_t get(const uint8_t*& p, size_t bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes; ++i) v = (v << 8) | *p++;
+  return v;
 }
 
-// The MAC covers the token's text and the binding, with the binding's length first so no
-// split of one string into text and binding collides with another.
-std::string mac_of(const std::array<uint8_t, FlowTokens::kKeyBytes>& key, std::string_view plain,
-                   std::string_view binding) {
-  std::string input = std::to_string(binding.size()) + ":";
-  input += binding;
-  input += "|";
-  input += plain;
-  auto mac = crypto::hmac_sha256(key, input);
-  if (!mac) return {};  // no MAC: encode makes an empty token, decode accepts nothing
-  return crypto::to_hex(std::span<const uint8_t>(mac->data(), kMacBytes));
+// One HMAC context per thread, keyed once for the FlowTokens it last served and then only
+// re-initialised per MAC: no digest lookup and no allocation per token (the one-shot HMAC()
+// did both, for every Via, Record-Route and Route the edge writes or reads).
+struct ThreadHmac {
+  ThreadHmac() {
+    mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac) ctx = EVP_MAC_CTX_new(mac);
+  }
+  ~ThreadHmac() {
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+  }
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* ctx = nullptr;
+  uint64_t keyed_for = 0;
+};
+
+ThreadHmac& thread_hmac() {
+  thread_local ThreadHmac h;
+  return h;
 }
+
+std::atomic<uint64_t> g_next_id{1};
 
 }  // namespace
 
@@ -56,48 +77,124 @@ int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string FlowTokens::encode(const net::Flow& flow, FlowPurpose purpose, std::string_view binding,
+FlowTokens::FlowTokens(const std::array<uint8_t, kKeyBytes>& key) : key_(key), id_(g_next_id.fetch_add(1)) {}
+
+bool FlowTokens::mac(std::span<const uint8_t> prefix, std::string_view binding, std::span<const uint8_t> plain,
+                     uint8_t* out32) const {
+  ThreadHmac& h = thread_hmac();
+  if (!h.ctx) return false;
+  bool ok;
+  if (h.keyed_for != id_) {
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+    ok = EVP_MAC_init(h.ctx, key_.data(), key_.size(), params) == 1;
+    h.keyed_for = ok ? id_ : 0;
+  } else {
+    ok = EVP_MAC_init(h.ctx, nullptr, 0, nullptr) == 1;
+  }
+  size_t len = 0;
+  return ok && EVP_MAC_update(h.ctx, prefix.data(), prefix.size()) == 1 &&
+         EVP_MAC_update(h.ctx, reinterpret_cast<const uint8_t*>(binding.data()), binding.size()) == 1 &&
+         EVP_MAC_update(h.ctx, plain.data(), plain.size()) == 1 && EVP_MAC_final(h.ctx, out32, &len, 32) == 1 &&
+         len == 32;
+}
+
+std::optional<std::array<uint8_t, 32>> FlowTokens::derive(std::string_view data) const {
+  std::array<uint8_t, 32> out{};
+  if (!mac(kDeriveDomain, data, {}, out.data())) return std::nullopt;
+  return out;
+}
+
+std::string FlowTokens::encode(std::span<const net::Flow> flows, FlowPurpose purpose, std::string_view binding,
                                int64_t expires_unix_s) const {
-  // purpose/expiry/transport/address/port/connection/local_port
-  std::string plain = std::string(1, purpose_char(purpose)) + "/" + std::to_string(expires_unix_s) + "/" +
-                      std::string(config::transport_name(flow.transport)) + "/" + flow.address.to_string() + "/" +
-                      std::to_string(flow.port) + "/" + std::to_string(flow.connection_id) + "/" +
-                      std::to_string(flow.local_port);
-  std::string mac = mac_of(key_, plain, binding);
-  // Without a MAC there is no token: an empty one routes nothing (fail closed).
-  if (mac.empty()) return {};
-  return crypto::to_hex(plain) + "." + mac;
+  uint8_t buf[kMaxPlain + kMacBytes];
+  uint8_t* p = buf;
+  *p++ = purpose_byte(purpose);
+  put(p, static_cast<uint64_t>(std::clamp<int64_t>(expires_unix_s, 0, kMaxExpiry)), 5);
+  size_t n = std::min(flows.size(), kMaxFlows);
+  *p++ = static_cast<uint8_t>(n);
+  for (size_t i = 0; i < n; ++i) {
+    const net::Flow& f = flows[i];
+    bool v6 = f.address.is_v6();
+    *p++ = static_cast<uint8_t>(static_cast<uint8_t>(f.transport) | (v6 ? 0x80 : 0));
+    if (v6) {
+      auto bytes = f.address.to_v6().to_bytes();
+      std::memcpy(p, bytes.data(), bytes.size());
+      p += bytes.size();
+    } else {
+      auto bytes = f.address.to_v4().to_bytes();
+      std::memcpy(p, bytes.data(), bytes.size());
+      p += bytes.size();
+    }
+    put(p, f.port, 2);
+    put(p, f.local_port, 2);
+    put(p, f.connection_id, 8);
+  }
+  size_t plain = static_cast<size_t>(p - buf);
+  uint8_t full[32];
+  uint8_t length[4];
+  uint8_t* l = length;
+  put(l, binding.size(), 4);
+  if (!mac(length, binding, std::span<const uint8_t>(buf, plain), full)) return {};
+  std::memcpy(p, full, kMacBytes);
+  return crypto::base64url_encode(std::span<const uint8_t>(buf, plain + kMacBytes));
+}
+
+std::optional<TokenFlows> FlowTokens::decode_flows(std::string_view token, FlowPurpose purpose,
+                                                   std::string_view binding, int64_t now_unix_s) const {
+  if (token.size() > kMaxToken) return std::nullopt;
+  auto bytes = crypto::base64url_decode(token);
+  if (!bytes || bytes->size() < kHeadBytes + kMacBytes) return std::nullopt;
+  size_t plain = bytes->size() - kMacBytes;
+  uint8_t full[32];
+  uint8_t length[4];
+  uint8_t* l = length;
+  put(l, binding.size(), 4);
+  if (!mac(length, binding, std::span<const uint8_t>(bytes->data(), plain), full) ||
+      !crypto::constant_time_equal(std::string_view(reinterpret_cast<const char*>(full), kMacBytes),
+                                   std::string_view(reinterpret_cast<const char*>(bytes->data() + plain), kMacBytes)))
+    return std::nullopt;
+  // Under a valid MAC the layout is ours, but it is still checked field by field: a key
+  // shared with an older build must not make one token read as another.
+  const uint8_t* p = bytes->data();
+  const uint8_t* end = p + plain;
+  if (*p++ != purpose_byte(purpose)) return std::nullopt;
+  if (static_cast<int64_t>(get(p, 5)) < now_unix_s) return std::nullopt;
+  TokenFlows out;
+  out.count = *p++;
+  if (out.count == 0 || out.count > kMaxFlows) return std::nullopt;
+  for (size_t i = 0; i < out.count; ++i) {
+    if (end - p < 1) return std::nullopt;
+    uint8_t kind = *p++;
+    uint8_t transport = kind & 0x7f;
+    if (transport > static_cast<uint8_t>(config::Transport::kTls)) return std::nullopt;
+    size_t address_bytes = (kind & 0x80) ? 16 : 4;
+    if (static_cast<size_t>(end - p) < address_bytes + 12) return std::nullopt;
+    net::Flow& f = out.flows[i];
+    f.transport = static_cast<config::Transport>(transport);
+    if (address_bytes == 16) {
+      asio::ip::address_v6::bytes_type a;
+      std::memcpy(a.data(), p, 16);
+      f.address = asio::ip::address_v6(a);
+    } else {
+      asio::ip::address_v4::bytes_type a;
+      std::memcpy(a.data(), p, 4);
+      f.address = asio::ip::address_v4(a);
+    }
+    p += address_bytes;
+    f.port = static_cast<uint16_t>(get(p, 2));
+    f.local_port = static_cast<uint16_t>(get(p, 2));
+    f.connection_id = get(p, 8);
+  }
+  if (p != end) return std::nullopt;
+  return out;
 }
 
 std::optional<net::Flow> FlowTokens::decode(std::string_view token, FlowPurpose purpose, std::string_view binding,
                                             int64_t now_unix_s) const {
-  size_t dot = token.find('.');
-  if (dot == std::string_view::npos || token.size() > kMaxToken) return std::nullopt;
-  auto bytes = crypto::from_hex(token.substr(0, dot));
-  if (!bytes) return std::nullopt;
-  std::string plain(bytes->begin(), bytes->end());
-  std::string mac = mac_of(key_, plain, binding);
-  if (mac.empty() || !crypto::constant_time_equal(mac, token.substr(dot + 1))) return std::nullopt;
-  std::vector<std::string_view> parts;
-  std::string_view rest = plain;
-  for (size_t slash; (slash = rest.find('/')) != std::string_view::npos; rest.remove_prefix(slash + 1))
-    parts.push_back(rest.substr(0, slash));
-  parts.push_back(rest);
-  if (parts.size() != 7 || parts[0].size() != 1 || parts[0][0] != purpose_char(purpose)) return std::nullopt;
-  uint64_t expires = 0, port = 0, conn = 0, local = 0;
-  if (!number(parts[1], INT64_MAX, expires) || static_cast<int64_t>(expires) < now_unix_s) return std::nullopt;
-  net::Flow f;
-  auto t = parse_transport(parts[2]);
-  std::error_code ec;
-  f.address = asio::ip::make_address(std::string(parts[3]), ec);
-  if (!t || ec) return std::nullopt;
-  f.transport = *t;
-  if (!number(parts[4], 65535, port) || !number(parts[5], UINT64_MAX, conn) || !number(parts[6], 65535, local))
-    return std::nullopt;
-  f.port = static_cast<uint16_t>(port);
-  f.connection_id = conn;
-  f.local_port = static_cast<uint16_t>(local);
-  return f;
+  auto flows = decode_flows(token, purpose, binding, now_unix_s);
+  if (!flows || flows->count != 1) return std::nullopt;
+  return flows->flows[0];
 }
 
 }  // namespace imsguard::edge

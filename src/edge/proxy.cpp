@@ -2,6 +2,7 @@
 
 #include "edge/activity.h"
 #include "edge/client_transactions.h"
+#include "edge/edge_address.h"
 #include "net/address_text.h"
 #include "edge/header_policy.h"
 
@@ -15,7 +16,6 @@
 #include "sip/writer.h"
 #include "store/state.h"
 
-#include "crypto/hmac.h"
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -58,12 +58,11 @@ constexpr std::string_view kFlowParam = "igf";
 // How long a token is good for. A Via token outlives the longest transaction it routes
 // answers for (an INVITE ringing until Timer C, then 2xx retransmissions for 64*T1); a
 // Path as long as the longest registration we grant; a Record-Route for a dialog's life,
-// which SIP does not bound: a day, after which in-dialog requests through that route fail.
+// which SIP does not bound (DialogRoutes::kLifetimeS).
 int64_t via_lifetime_s(const config::Config& c) {
   return (int64_t{c.sip.timers.c_ms} + 2 * 64 * int64_t{c.sip.timers.t1_ms}) / 1000 + 60;
 }
 int64_t path_lifetime_s(const config::Config& c) { return int64_t{c.registrar.max_expires_s} + 300; }
-constexpr int64_t kRecordRouteLifetimeS = 24 * 3600;
 
 // What a Via token is bound to: the transaction's Call-ID and CSeq method, both copied into
 // every answer, so a token seen in one request's Via does not route another's answers.
@@ -180,7 +179,8 @@ std::string Proxy::check_peer_key(const config::Config& config) {
 
 std::string Proxy::path_for(const net::Flow& client) const {
   if (peers_.empty()) return {};
-  return own_route(config::Transport::kUdp, "term",
+  net::Flow udp;  // toward the peer edges, over UDP
+  return own_route(udp, "term",
                    tokens_.encode(client, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_)));
 }
 
@@ -217,20 +217,11 @@ bool Proxy::from_core(const net::Flow& flow) const {
   return core_ && flow.transport == core_->transport && flow.address == core_->address && flow.port == core_->port;
 }
 
-std::string Proxy::own_route(config::Transport transport, std::string_view user, std::string_view token) const {
-  std::string host = "127.0.0.1";
-  uint16_t port = 5060;
-  for (const auto& l : config_.sip.listen) {
-    if (l.transport == transport) {
-      host = l.address;
-      port = l.port;
-      break;
-    }
-  }
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+std::string Proxy::own_route(const net::Flow& hop, std::string_view user, std::string_view token) const {
   std::string route = "<sip:";
   route += user;
-  route += "@" + host + ":" + std::to_string(port) + ";lr;" + std::string(kFlowParam) + "=" + std::string(token) + ">";
+  route += "@" + edge_hostport(config_, hop);
+  route += ";lr;" + std::string(kFlowParam) + "=" + std::string(token) + ">";
   return route;
 }
 
@@ -249,13 +240,12 @@ bool Proxy::creates_dialog(const sip::Message& msg) {
   }
 }
 
-void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
-                         const net::Flow& client) const {
+void Proxy::record_route(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client) const {
   if (creates_dialog(msg))
     w.prepend_header("Record-Route",
-                     own_route(transport, "edge",
+                     own_route(client, "edge",
                                tokens_.encode(client, FlowPurpose::kRecordRoute, msg.call_id(),
-                                              unix_now() + kRecordRouteLifetimeS)));
+                                              unix_now() + DialogRoutes::kLifetimeS)));
 }
 
 void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& from,
@@ -285,7 +275,7 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), {});
   // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
-  w.prepend_header("Path", own_route(core_->transport, "term",
+  w.prepend_header("Path", own_route(*core_, "term",
                                      tokens_.encode(flow, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_))));
   std::string bytes = w.str();
   track(flow, msg, *core_, via, bytes);
@@ -334,7 +324,7 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
-  record_route(w, msg, client->transport, *client);
+  record_route(w, msg, *client);
   // The S-CSCF's assertion is trusted; toward the client it is withheld on request (RFC 3323).
   bool privacy_id = false;
   msg.for_each_value(sip::HeaderId::kPrivacy, [&](std::string_view v) {
@@ -389,9 +379,19 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
 std::optional<Proxy::Target> Proxy::target_for_aor(const sip::Message& msg) {
   std::string aor = Registrar::normalise_aor(msg.request_uri());
   if (aor.empty()) return std::nullopt;
-  for (const auto& b : registrar_.lookup(aor))
-    if (auto t = target_of(b)) return t;
-  return std::nullopt;
+  // No forking: one binding takes the call, the one registered last (the latest expiry, with
+  // phones asking for the same Expires). A phone that restarted on a new port leaves its old
+  // binding until it expires; the first one stored would send every call to a dead flow.
+  std::optional<Target> best;
+  int64_t best_expiry = 0;
+  for (const auto& b : registrar_.lookup(aor)) {
+    if (best && b.expires_at <= best_expiry) continue;
+    if (auto t = target_of(b)) {
+      best = std::move(t);
+      best_expiry = b.expires_at;
+    }
+  }
+  return best;
 }
 
 MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, const net::Flow& to) const {
@@ -408,6 +408,29 @@ MediaVerdict Proxy::judge_media(const sip::Message& msg, const net::Flow& from, 
   return judge_sdp(sdp, config_.media.srtp_policy, sdes_usable);
 }
 
+std::string Proxy::own_request(const net::Flow& hop, std::string_view method, std::string_view ruri,
+                               std::string_view from, std::string_view to, std::string_view call_id, uint32_t cseq,
+                               std::string_view extra) const {
+  std::string transport(config::transport_name(hop.transport));
+  std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
+  auto branch = tokens_.derive(std::string(call_id) + "|" + std::string(method) + "|" + std::to_string(cseq) + "|" +
+                               std::string(to));
+  if (!branch) return {};  // no MAC (OpenSSL failed): nothing is sent
+  return std::string(method) + " " + std::string(ruri) + " SIP/2.0\r\nVia: SIP/2.0/" + transport + " " +
+         edge_hostport(config_, hop) + ";branch=z9hG4bK" + crypto::to_hex(std::span<const uint8_t>(branch->data(), 8)) +
+         "\r\nMax-Forwards: 70\r\nFrom: " + std::string(from) + "\r\nTo: " + std::string(to) +
+         "\r\nCall-ID: " + std::string(call_id) + "\r\nCSeq: " + std::to_string(cseq) + " " + std::string(method) +
+         "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
+}
+
+void Proxy::send_own(const net::Flow& hop, const std::string& bytes) {
+  if (sender_ && !bytes.empty()) sender_->send_to(hop, bytes);
+}
+
+namespace {
+constexpr std::string_view kPolicyReason = "Reason: SIP;cause=488;text=\"media policy\"\r\n";
+}  // namespace
+
 void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
                                const std::string& reason) {
   net::FlowSender* sender = sender_;
@@ -418,33 +441,10 @@ void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller,
   const sip::HeaderField* to = ok.find(sip::HeaderId::kTo);
   if (cseq && contacts && !contacts->empty() && from && to) {
     // The callee's dialog exists: ACK its 2xx (else it retransmits) and end it with BYE.
-    std::string host = "127.0.0.1";
-    uint16_t port = 5060;
-    for (const auto& l : config_.sip.listen)
-      if (l.transport == callee.transport) {
-        host = l.address;
-        port = l.port;
-        break;
-      }
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    std::string transport(config::transport_name(callee.transport));
-    std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
-    auto request = [&](std::string_view method, uint32_t number, std::string_view extra) {
-      std::string seed = std::string(ok.call_id()) + "|" + std::string(method) + "|" + std::to_string(number);
-      auto mac = crypto::hmac_sha256(key_, seed);
-      if (!mac) return std::string();  // nothing sent: the callee's dialog times out instead
-      std::string r = std::string(method) + " " + std::string(contacts->front().uri.raw) + " SIP/2.0\r\nVia: SIP/2.0/" +
-                      transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
-                      crypto::to_hex(std::span<const uint8_t>(mac->data(), 8)) + "\r\nMax-Forwards: 70\r\n" +
-                      std::string(from->raw) + "\r\n" + std::string(to->raw) + "\r\nCall-ID: " +
-                      std::string(ok.call_id()) + "\r\nCSeq: " + std::to_string(number) + " " + std::string(method) +
-                      "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
-      return r;
-    };
-    std::string ack = request("ACK", cseq->number, "");
-    std::string bye = request("BYE", cseq->number + 1, "Reason: SIP;cause=488;text=\"media policy\"\r\n");
-    if (!ack.empty()) sender->send_to(callee, ack);
-    if (!bye.empty()) sender->send_to(callee, bye);
+    std::string_view target = contacts->front().uri.raw;
+    send_own(callee, own_request(callee, "ACK", target, from->value, to->value, ok.call_id(), cseq->number, ""));
+    send_own(callee, own_request(callee, "BYE", target, from->value, to->value, ok.call_id(), cseq->number + 1,
+                                 kPolicyReason));
   }
   // The caller gets a final error in place of the 2xx: its INVITE fails, no dialog remains.
   sip::MessageWriter w(ok);
@@ -462,21 +462,33 @@ void Proxy::end_refused_answer(const net::Flow& callee, const net::Flow& caller,
   sender->send_to(caller, bytes);
 }
 
+void Proxy::end_refused_late_answer(const net::Flow& caller, const net::Flow& callee, const sip::Message& ack) {
+  net::FlowSender* sender = sender_;
+  auto cseq = ack.cseq();
+  const sip::HeaderField* from = ack.find(sip::HeaderId::kFrom);
+  const sip::HeaderField* to = ack.find(sip::HeaderId::kTo);
+  if (!sender || !cseq || !from || !to) return;
+  // Both sides have a confirmed dialog (the callee's 2xx, the caller's ACK): the callee gets
+  // an ACK without the refused answer (its 2xx stops) and a BYE; the caller a BYE from the
+  // callee's side of the dialog, sent to its Contact (else its From URI) over its flow.
+  send_own(callee, own_request(callee, "ACK", ack.request_uri(), from->value, to->value, ack.call_id(), cseq->number,
+                               ""));
+  send_own(callee, own_request(callee, "BYE", ack.request_uri(), from->value, to->value, ack.call_id(),
+                               cseq->number + 1, kPolicyReason));
+  std::string caller_target;
+  if (auto contacts = ack.contacts(); contacts && !contacts->empty()) caller_target = contacts->front().uri.raw;
+  else if (auto f = ack.from()) caller_target = f->uri.raw;
+  if (caller_target.empty()) return;
+  send_own(caller, own_request(caller, "BYE", caller_target, to->value, from->value, ack.call_id(), cseq->number + 1,
+                               kPolicyReason));
+}
+
 void Proxy::refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const {
   if (msg.method() == sip::Method::kAck) return;  // an ACK is never answered
   reply.send(sip::make_response(msg, code, reason, {}, local_tag(msg)));
 }
 
 std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, const net::Flow& origin) const {
-  std::string host = "127.0.0.1";
-  uint16_t port = 5060;
-  for (const auto& l : config_.sip.listen) {
-    if (l.transport == target.transport) {
-      host = l.address;
-      port = l.port;
-      break;
-    }
-  }
   // Deterministic branch (RFC 3261 16.11): the same request (a retransmission, or the CANCEL
   // of an INVITE) gets the same branch, so stateless forwarding stays consistent.
   auto top = msg.top_via();
@@ -487,14 +499,14 @@ std::string Proxy::via_for(const net::Flow& target, const sip::Message& msg, con
   else seed += "|" + std::string(msg.method_name());
   // No MAC (OpenSSL failed): no Via, and the caller refuses rather than relay a request
   // whose answers could not come back or whose branch is not ours.
-  auto mac = crypto::hmac_sha256(key_, seed);
-  if (!mac) return {};
+  auto branch = tokens_.derive(seed);
+  if (!branch) return {};
   std::string token = tokens_.encode(origin, FlowPurpose::kVia, via_binding(msg), unix_now() + via_lifetime_s(config_));
   if (token.empty()) return {};
   std::string transport(config::transport_name(target.transport));
   std::transform(transport.begin(), transport.end(), transport.begin(), ::toupper);
-  return "SIP/2.0/" + transport + " " + host + ":" + std::to_string(port) + ";branch=z9hG4bK" +
-         crypto::to_hex(std::span<const uint8_t>(mac->data(), 8)) + ";" + std::string(kFlowParam) + "=" + token;
+  return "SIP/2.0/" + transport + " " + edge_hostport(config_, target) + ";branch=z9hG4bK" +
+         crypto::to_hex(std::span<const uint8_t>(branch->data(), 8)) + ";" + std::string(kFlowParam) + "=" + token;
 }
 
 std::string Proxy::asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const {
@@ -518,7 +530,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   // outbound proxy, our Record-Route of the dialog) are ours to consume.
   auto routes = msg.routes();
   DialogRoutes::Popped popped;
-  if (routes) popped = dialogs_.pop_own(*routes, msg.call_id());
+  if (routes) popped = dialogs_.pop_own(*routes, msg.call_id(), flow);
   if (popped.forged) {
     counters_.bad_route.inc();
     ops::events().emit({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"});
@@ -554,6 +566,16 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   if (auto verdict = judge_media(msg, flow, routed->flow); verdict.outcome == media::Outcome::kRefused) {
+    if (msg.method() == sip::Method::kAck && routed->route.empty()) {
+      // An answer in the ACK (late offer): no response can refuse it, so the call is ended
+      // on both sides (RFC 3261 13.3.1.4 lets a UAS end a session whose answer it cannot
+      // accept with BYE; the edge does it for both).
+      counters_.media_refused_answer.inc();
+      media::record_negotiation(media::Outcome::kRefused, "answer", flow.to_string(), identity.impi,
+                                verdict.reason + " (answer in ACK: call ended with BYE on both legs)");
+      end_refused_late_answer(flow, routed->flow, msg);
+      return;
+    }
     counters_.media_refused_offer.inc();
     media::record_negotiation(media::Outcome::kRefused, "offer", flow.to_string(), identity.impi, verdict.reason);
     refuse(msg, reply, 488, "Not Acceptable Here (" + verdict.reason + ")");
@@ -586,7 +608,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (config_.identity.assert_authenticated && !privacy_id)
     w.add_header("P-Asserted-Identity", "<" + asserted_identity(identity, msg) + ">");
   if (core_) {
-    record_route(w, msg, flow.transport, flow);
+    record_route(w, msg, flow);
   } else if (!in_dialog && routed->route.empty() && creates_dialog(msg)) {
     for (const auto& rr : dialogs_.record_routes({flow, routed->flow}, msg.call_id())) w.prepend_header("Record-Route", rr);
     counters_.record_routed.inc();

@@ -98,6 +98,15 @@ class Proxy final : public PathMaker {
   // flow, the caller a 488 in place of the 2xx (the dialog never starts on its side).
   void end_refused_answer(const net::Flow& callee, const net::Flow& caller, const sip::Message& ok,
                           const std::string& reason);
+  // An ACK whose answer (late offer) the policy refuses: ACK and BYE toward the callee, BYE
+  // toward the caller, each over its flow.
+  void end_refused_late_answer(const net::Flow& caller, const net::Flow& callee, const sip::Message& ack);
+  // A request the edge sends on its own inside a dialog: our Via only, so its answer stays
+  // at the edge (forward_response), Content-Length 0. `from`/`to` are header values.
+  std::string own_request(const net::Flow& hop, std::string_view method, std::string_view ruri, std::string_view from,
+                          std::string_view to, std::string_view call_id, uint32_t cseq, std::string_view extra) const;
+  // Sends what own_request built (nothing when it built nothing).
+  void send_own(const net::Flow& hop, const std::string& bytes);
   // Refuses a request (nothing for an ACK, which is never answered).
   void refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const;
   std::optional<Target> target_of(const store::Binding& b) const;
@@ -108,8 +117,8 @@ class Proxy final : public PathMaker {
   void track(const net::Flow& origin, const sip::Message& msg, const net::Flow& target, std::string_view via,
              std::string bytes);
   std::string asserted_identity(const FlowIdentity& identity, const sip::Message& msg) const;
-  // sip:USER@HOST:PORT of our listener for this transport, with ;lr and a flow token.
-  std::string own_route(config::Transport transport, std::string_view user, std::string_view token) const;
+  // <sip:USER@HOST:PORT;lr;igf=TOKEN> naming the edge on `hop` (edge/edge_address.h).
+  std::string own_route(const net::Flow& hop, std::string_view user, std::string_view token) const;
   // SDES keys travel in the SDP: when either hop is not TLS they are removed (by policy,
   // media.sdes_requires_tls), counted and reported, so SRTP never runs on a key an
   // eavesdropper on a plain hop has read (docs/media.md).
@@ -117,8 +126,7 @@ class Proxy final : public PathMaker {
   // INVITE, SUBSCRIBE, REFER or NOTIFY outside a dialog (no To tag).
   static bool creates_dialog(const sip::Message& msg);
   // Adds Record-Route (dialog-creating requests) so in-dialog requests pass the edge too.
-  void record_route(sip::MessageWriter& w, const sip::Message& msg, config::Transport transport,
-                    const net::Flow& client) const;
+  void record_route(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client) const;
 
   const config::Config& config_;
   Registrar& registrar_;
@@ -131,7 +139,7 @@ class Proxy final : public PathMaker {
   std::vector<net::Flow> peers_;   // sip.peers
   net::FlowSender* sender_;
   ClientTransactions* client_transactions_;
-  DialogRoutes dialogs_{config_, key_};
+  DialogRoutes dialogs_{config_, tokens_};
   mutable CallReports call_reports_;
 };
 

@@ -18,6 +18,9 @@ struct Flow {
   uint16_t port = 0;
   uint64_t connection_id = 0;  // 0 for UDP
   uint16_t local_port = 0;
+  // The edge's address the message arrived at (unspecified when unknown). Not part of the
+  // flow's identity: a listener on 0.0.0.0 or :: needs it to name itself (edge/edge_address.h).
+  asio::ip::address local_address;
 
   // "udp:127.0.0.1:5062", "tls:[::1]:40000#17" (#connection id for streams).
   std::string to_string() const;

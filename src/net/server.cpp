@@ -6,12 +6,15 @@
 #include "ops/histogram.h"
 
 #include <linux/filter.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <asio.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <future>
 
 namespace imsguard::net {
@@ -96,6 +99,9 @@ struct Server::UdpSocket {
   asio::ip::udp::endpoint sender;
   std::array<char, 65536> buffer{};
   Flow flow;
+  // Bound to 0.0.0.0 or ::: each datagram's local address comes from IP_PKTINFO, so the
+  // edge can name the address a client reached (edge/edge_address.h).
+  bool pktinfo = false;
 };
 
 struct Server::Acceptor {
@@ -199,6 +205,15 @@ void Server::start_udp(const config::Listener& l, size_t index) {
     port = sock->socket.local_endpoint().port();
     sock->flow.transport = config::Transport::kUdp;
     sock->flow.local_port = port;
+    if (address.is_unspecified()) {
+      int fd = sock->socket.native_handle();
+      sock->pktinfo = address.is_v4() ? ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) == 0
+                                      : ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0 &&
+                                            ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) == 0;
+      sock->socket.non_blocking(true);
+    } else {
+      sock->flow.local_address = address;
+    }
     UdpSocket* raw = sock.get();
     udp_sockets_.push_back(std::move(sock));
     receive_udp(raw);
@@ -207,18 +222,71 @@ void Server::start_udp(const config::Listener& l, size_t index) {
   bound_ports_[index] = port;
 }
 
-void Server::receive_udp(UdpSocket* sock) {
-  sock->socket.async_receive_from(asio::buffer(sock->buffer), sock->sender, [this, sock](std::error_code ec, size_t n) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      net_counters().udp_datagrams.inc();
-      sock->flow.address = sock->sender.address();
-      sock->flow.port = sock->sender.port();
-      UdpResponder responder(sock->socket, sock->sender);
-      timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
+namespace {
+
+// One datagram from a non-blocking socket with its destination address (IP_PKTINFO or
+// IPV6_PKTINFO); 0 when there was none to read.
+size_t receive_with_local_address(int fd, char* buffer, size_t size, asio::ip::udp::endpoint& sender,
+                                  asio::ip::address& local) {
+  iovec iov{buffer, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo))];
+  msghdr msg{};
+  msg.msg_name = sender.data();
+  msg.msg_namelen = static_cast<socklen_t>(sender.capacity());
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  if (n < 0) return 0;
+  sender.resize(msg.msg_namelen);
+  local = asio::ip::address();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), &info.ipi_addr, b.size());
+      local = asio::ip::address_v4(b);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), &info.ipi6_addr, b.size());
+      local = asio::ip::address_v6(b);
     }
-    receive_udp(sock);
-  });
+  }
+  return static_cast<size_t>(n);
+}
+
+}  // namespace
+
+void Server::receive_udp(UdpSocket* sock) {
+  auto deliver = [this, sock](size_t n) {
+    net_counters().udp_datagrams.inc();
+    sock->flow.address = sock->sender.address();
+    sock->flow.port = sock->sender.port();
+    UdpResponder responder(sock->socket, sock->sender);
+    timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
+  };
+  if (sock->pktinfo) {
+    sock->socket.async_wait(asio::socket_base::wait_read, [this, sock, deliver](std::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        size_t n = receive_with_local_address(sock->socket.native_handle(), sock->buffer.data(), sock->buffer.size(),
+                                              sock->sender, sock->flow.local_address);
+        if (n > 0) deliver(n);
+      }
+      receive_udp(sock);
+    });
+    return;
+  }
+  sock->socket.async_receive_from(asio::buffer(sock->buffer), sock->sender,
+                                  [this, sock, deliver](std::error_code ec, size_t n) {
+                                    if (ec == asio::error::operation_aborted) return;
+                                    if (!ec) deliver(n);
+                                    receive_udp(sock);
+                                  });
 }
 
 void Server::start_stream(const config::Listener& l, size_t index) {

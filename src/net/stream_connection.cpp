@@ -59,6 +59,9 @@ class Connection final : public StreamConnection {
     flow_.port = remote.port();
     flow_.connection_id = id;
     flow_.local_port = local_port;
+    std::error_code local_ec;
+    auto local = lowest(stream_).local_endpoint(local_ec);
+    if (!local_ec) flow_.local_address = local.address();
     activity_.accepted_ms.store(steady_now_ms(), std::memory_order_relaxed);
   }
 

@@ -25,10 +25,12 @@ struct Fixture {
                          {config::Transport::kTcp, "192.0.2.10", 5060},
                          {config::Transport::kTls, "192.0.2.10", 5061}};
     key.fill(7);
+    tokens = FlowTokens(key);
   }
   config::Config config;
   std::array<uint8_t, 32> key{};
-  DialogRoutes routes{config, key};
+  FlowTokens tokens{key};
+  DialogRoutes routes{config, tokens};
 };
 
 std::vector<sip::NameAddr> parse_routes(const std::vector<std::string>& values) {
@@ -67,15 +69,24 @@ TEST(DialogRoutes, TheTokenNamesBothFlowsAndIsBoundToTheCallId) {
   EXPECT_TRUE(DialogRoutes::same_flow(back->callee, flows.callee));
   EXPECT_FALSE(fx.routes.decode(token, "call-8")) << "another dialog's Call-ID";
   std::string tampered = token;
-  tampered[3] = tampered[3] == '0' ? '1' : '0';
+  tampered[3] = tampered[3] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(fx.routes.decode(tampered, "call-7"));
   // Swapping the two flows (a participant choosing who is the caller) breaks the MAC.
-  size_t d1 = token.find('.'), d2 = token.find('.', d1 + 1);
-  std::string swapped = token.substr(d1 + 1, d2 - d1 - 1) + "." + token.substr(0, d1) + token.substr(d2);
-  EXPECT_FALSE(fx.routes.decode(swapped, "call-7"));
+  DialogFlows swapped_flows{flows.callee, flows.caller};
+  std::string swapped = fx.routes.encode(swapped_flows, "call-7");
+  ASSERT_NE(swapped, token);
+  auto swapped_back = fx.routes.decode(swapped, "call-7");
+  ASSERT_TRUE(swapped_back);
+  EXPECT_TRUE(DialogRoutes::same_flow(swapped_back->caller, flows.callee)) << "the order is part of the token";
+  // A flow token of another purpose (a Record-Route's, one flow) is no dialog token.
+  EXPECT_FALSE(fx.routes.decode(fx.tokens.encode(flows.caller, FlowPurpose::kRecordRoute, "call-7", unix_now() + 60), "call-7"));
+  const net::Flow both[] = {flows.caller, flows.callee};
+  EXPECT_FALSE(fx.routes.decode(fx.tokens.encode(both, FlowPurpose::kDialog, "call-7", unix_now() - 1), "call-7"))
+      << "expired";
   std::array<uint8_t, 32> other_key{};
   other_key.fill(8);
-  DialogRoutes other(fx.config, other_key);
+  FlowTokens other_tokens(other_key);
+  DialogRoutes other(fx.config, other_tokens);
   EXPECT_FALSE(other.decode(token, "call-7")) << "another edge's key";
   for (const char* garbage : {"", ".", "..", "zz.zz.zz", "00.00.00"}) EXPECT_FALSE(fx.routes.decode(garbage, "call-7"));
 }
@@ -85,7 +96,8 @@ TEST(DialogRoutes, OwnEntriesArePoppedAndTheOtherParticipantIsTheTarget) {
   DialogFlows flows{flow(config::Transport::kUdp, "198.51.100.1", 5070), flow(config::Transport::kTls, "198.51.100.2", 40000, 9)};
   auto rr = fx.routes.record_routes(flows, "c");
   // The callee's route set is the Record-Route in order: top first.
-  auto popped = fx.routes.pop_own(parse_routes({rr[1], rr[0], "<sip:198.51.100.99;lr>"}), "c");
+  net::Flow arrival = flows.callee;
+  auto popped = fx.routes.pop_own(parse_routes({rr[1], rr[0], "<sip:198.51.100.99;lr>"}), "c", arrival);
   EXPECT_EQ(popped.own, 2u);
   ASSERT_TRUE(popped.dialog);
   EXPECT_FALSE(popped.forged);
@@ -100,13 +112,44 @@ TEST(DialogRoutes, OwnEntriesArePoppedAndTheOtherParticipantIsTheTarget) {
   EXPECT_FALSE(DialogRoutes::other_end(*popped.dialog, flow(config::Transport::kUdp, "198.51.100.3", 5070)));
 
   // An outbound-proxy Route naming our listener (no token) is ours; a foreign one is not.
-  auto outbound = fx.routes.pop_own(parse_routes({"<sip:192.0.2.10:5061;transport=tls;lr>", "<sip:203.0.113.5;lr>"}), "c");
+  auto outbound = fx.routes.pop_own(parse_routes({"<sip:192.0.2.10:5061;transport=tls;lr>", "<sip:203.0.113.5;lr>"}), "c", arrival);
   EXPECT_EQ(outbound.own, 1u);
   EXPECT_FALSE(outbound.dialog);
-  EXPECT_EQ(fx.routes.pop_own(parse_routes({"<sip:203.0.113.5;lr>", rr[0]}), "c").own, 0u) << "only leading entries";
-  auto forged = fx.routes.pop_own(parse_routes({rr[0]}), "another-call");
+  EXPECT_EQ(fx.routes.pop_own(parse_routes({"<sip:203.0.113.5;lr>", rr[0]}), "c", arrival).own, 0u) << "only leading entries";
+  auto forged = fx.routes.pop_own(parse_routes({rr[0]}), "another-call", arrival);
   EXPECT_TRUE(forged.forged);
   EXPECT_FALSE(forged.dialog);
+}
+
+}  // namespace
+}  // namespace imsguard::edge
+
+namespace imsguard::edge {
+namespace {
+
+TEST(DialogRoutes, AWildcardListenerNamesTheAddressTheRequestArrivedAt) {
+  config::Config config;
+  config.sip.listen = {{config::Transport::kUdp, "0.0.0.0", 5060}};
+  std::array<uint8_t, 32> key{};
+  FlowTokens tokens(key);
+  DialogRoutes routes(config, tokens);
+  net::Flow caller = flow(config::Transport::kUdp, "192.0.2.1", 5070);
+  caller.local_address = asio::ip::make_address("192.0.2.44");  // IP_PKTINFO of its request
+  // The callee is known from its binding only: the edge names the source address the kernel
+  // picks toward it (loopback here).
+  net::Flow callee = flow(config::Transport::kUdp, "127.0.0.1", 5080);
+  auto rr = routes.record_routes({caller, callee}, "call-1");
+  ASSERT_EQ(rr.size(), 2u) << "another interface: two entries (RFC 5658)";
+  EXPECT_EQ(rr[0].rfind("<sip:edge@192.0.2.44:5060;lr;igd=", 0), 0u) << rr[0];
+  EXPECT_EQ(rr[1].rfind("<sip:edge@127.0.0.1:5060;lr;igd=", 0), 0u) << rr[1];
+  for (const auto& r : rr) EXPECT_EQ(r.find("0.0.0.0"), std::string::npos) << r;
+  // Same interface on both sides: one entry.
+  net::Flow local_caller = flow(config::Transport::kUdp, "127.0.0.1", 5070);
+  local_caller.local_address = asio::ip::make_address("127.0.0.1");
+  EXPECT_EQ(routes.record_routes({local_caller, callee}, "call-1").size(), 1u);
+  // A Route naming the address the request arrived at is ours; another address is not.
+  EXPECT_EQ(routes.pop_own(parse_routes({"<sip:192.0.2.44;lr>"}), "c", caller).own, 1u);
+  EXPECT_EQ(routes.pop_own(parse_routes({"<sip:192.0.2.45;lr>"}), "c", caller).own, 0u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <string>
 
 using namespace imsguard::testkit;
@@ -133,6 +134,7 @@ class DialogRoutingE2e : public ::testing::Test {
   void SetUp() override {
     ImsguardOptions o;
     o.tls = false;
+    o.listen_address = listen_address_;
     o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     for (const char* user : {"erin", "mallory", "frank"}) {
@@ -173,6 +175,7 @@ class DialogRoutingE2e : public ::testing::Test {
   }
 
   std::string policy_ = "optional";
+  std::string listen_address_ = "127.0.0.1";
   ImsguardProcess edge_;
   Phone alice_, erin_, mallory_;
 };
@@ -353,3 +356,118 @@ TEST_F(DialogRoutingE2e, AContactNamingAnotherUsersAorDoesNotCaptureItsRequests)
 }
 
 }  // namespace
+
+class WildcardDialogRoutingE2e : public DialogRoutingE2e {
+ protected:
+  WildcardDialogRoutingE2e() { listen_address_ = "0.0.0.0"; }
+};
+
+// A listener bound to 0.0.0.0 names the address each side reached it at (IP_PKTINFO), never
+// 0.0.0.0: alice sends to 127.0.0.2, erin is reached from 127.0.0.1, so the dialog gets two
+// Record-Route entries (an interface change, RFC 5658), and the in-dialog requests of both
+// sides come back through them.
+TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrivedAtNotTheWildcard) {
+  std::string p = std::to_string(port());
+  std::string inv_bytes = invite("dr-wild", "wild");
+  inv_bytes.replace(inv_bytes.find("Route: <sip:127.0.0.1:"), 22, "Route: <sip:127.0.0.2:");
+  alice_.peer.send(inv_bytes, port(), "127.0.0.2");
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_TRUE(headers_named(*inv, "Route").empty()) << "the Route naming the address alice reached is ours: " << *inv;
+  EXPECT_EQ(inv->find("0.0.0.0"), std::string::npos) << *inv;
+  EXPECT_EQ(header_of(*inv, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *inv;
+  auto rr = headers_named(*inv, "Record-Route");
+  ASSERT_EQ(rr.size(), 2u) << *inv;
+  EXPECT_EQ(rr[0].rfind("<sip:edge@127.0.0.1:" + p + ";lr;igd=", 0), 0u) << "top, facing erin: " << rr[0];
+  EXPECT_EQ(rr[1].rfind("<sip:edge@127.0.0.2:" + p + ";lr;igd=", 0), 0u) << "bottom, facing alice: " << rr[1];
+
+  erin_.peer.send(response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n"), port());
+  auto ok = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok) << edge_.log();
+  ASSERT_EQ(status_of(*ok), 200) << *ok;
+  std::string alice_from = "From: <" + alice_.impu + ">;tag=" + alice_.tag + "\r\n";
+  std::string to_erin = "To: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\n";
+  // alice's route set is the Record-Route reversed: she sends to 127.0.0.2 first.
+  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("wack") + "Route: " + rr[1] + ", " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\n" + alice_from + to_erin +
+                       "Call-ID: dr-wild\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+                   port(), "127.0.0.2");
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_TRUE(headers_named(*ack, "Route").empty()) << *ack;
+  // erin's route set is the Record-Route as is: 127.0.0.1 first.
+  erin_.peer.send("BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via("wbye") + "Route: " + rr[0] + ", " + rr[1] +
+                      "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" +
+                      alice_.impu + ">;tag=" + alice_.tag + "\r\nCall-ID: dr-wild\r\nCSeq: 1 BYE\r\n"
+                      "Content-Length: 0\r\n\r\n",
+                  port());
+  auto bye = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_EQ(header_of(*bye, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *bye;
+}
+
+// Late offer under mandatory: alice's INVITE has no SDP, erin offers DTLS-SRTP in her 200,
+// alice answers plain RTP in the ACK. No response can refuse an ACK: the edge ends the call
+// on both legs: erin gets an ACK without the refused answer and a BYE, alice a BYE, both with
+// Reason cause=488, and one media event says so.
+TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerInTheAckEndsTheCallWithByeOnBothLegs) {
+  alice_.peer.send(invite("dr-late", "late"), port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "an INVITE without SDP passes: " << edge_.log();
+  std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                      "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
+  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
+  erin_.peer.send(ok, port());
+  auto ok_at_alice = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok_at_alice) << edge_.log();
+  ASSERT_EQ(status_of(*ok_at_alice), 200) << "a DTLS-SRTP offer in the 2xx passes: " << *ok_at_alice;
+  auto rr = headers_named(*ok_at_alice, "Record-Route");
+  ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
+
+  std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
+  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("lack") + "Route: " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                       "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: dr-late\r\nCSeq: 1 ACK\r\n"
+                       "Contact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
+                       std::to_string(plain.size()) + "\r\n\r\n" + plain,
+                   port());
+  auto ack = next_request(erin_.peer, 5s, "ACK");
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_EQ(ack->find("m=audio"), std::string::npos) << "the refused answer is not relayed: " << *ack;
+  auto bye_erin = next_request(erin_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye_erin) << edge_.log();
+  EXPECT_EQ(bye_erin->rfind("BYE " + erin_.contact() + " SIP/2.0", 0), 0u) << *bye_erin;
+  EXPECT_NE(bye_erin->find("Reason: SIP;cause=488"), std::string::npos) << *bye_erin;
+  EXPECT_NE(header_of(*bye_erin, "To").find("tag=" + erin_.tag), std::string::npos) << *bye_erin;
+  auto bye_alice = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye_alice) << edge_.log();
+  EXPECT_EQ(bye_alice->rfind("BYE " + alice_.contact() + " SIP/2.0", 0), 0u) << *bye_alice;
+  EXPECT_NE(bye_alice->find("Reason: SIP;cause=488"), std::string::npos) << *bye_alice;
+  EXPECT_NE(header_of(*bye_alice, "From").find("tag=" + erin_.tag), std::string::npos) << "from erin's side: " << *bye_alice;
+  EXPECT_NE(header_of(*bye_alice, "To").find("tag=" + alice_.tag), std::string::npos) << *bye_alice;
+  // Their answers stay at the edge (only its own Via).
+  erin_.peer.send(response_to(*bye_erin, 200, "OK", erin_.tag), port());
+  alice_.peer.send(response_to(*bye_alice, 200, "OK", alice_.tag), port());
+  EXPECT_FALSE(next_response(alice_.peer, 1s)) << "erin's 200 to the edge's BYE is not relayed";
+  EXPECT_TRUE(eventually([&] { return edge_.events().find("answer in ACK: call ended") != std::string::npos; }, 5s))
+      << edge_.events();
+}
+
+// A phone that comes back on another port registers a new Contact while its old binding is
+// still live: the call goes to the binding registered last, not to the old (dead) flow.
+TEST_F(DialogRoutingE2e, ACallGoesToTheBindingRegisteredLast) {
+  std::this_thread::sleep_for(1100ms);  // a later expiry than the first binding's
+  Phone erin_again;
+  erin_again.impu = erin_.impu;
+  // A Contact that sorts after the first one: the store lists bindings by Contact.
+  std::string later_contact = "sip:zz@127.0.0.1:" + std::to_string(erin_again.peer.local_port());
+  ASSERT_EQ(register_phone(erin_again, port(), "erin@ims.local", "erin-secret", later_contact), 200)
+      << edge_.log();
+  alice_.peer.send(invite("dr-latest", "latest"), port());
+  auto inv = next_request(erin_again.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << "the INVITE did not reach the binding registered last: " << edge_.log();
+  EXPECT_FALSE(next_request(erin_.peer, 500ms, "INVITE")) << "the old binding's flow got it too";
+}

@@ -66,23 +66,68 @@ TEST(FlowToken, TamperingAnotherKeyAndGarbageAreRefused) {
   FlowTokens tokens(key(1));
   std::string t = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 1000);
   EXPECT_FALSE(FlowTokens(key(2)).decode(t, FlowPurpose::kPath, {}, 10).has_value());
-  // Another expiry or address written into the plain part: the MAC no longer matches.
+  // Another expiry written into the plain part: the MAC no longer matches.
   std::string longer = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kPath, {}, 9999);
-  std::string spliced = longer.substr(0, longer.find('.')) + t.substr(t.find('.'));
+  ASSERT_EQ(longer.size(), t.size());
+  std::string spliced = longer.substr(0, 10) + t.substr(10);
+  ASSERT_NE(spliced, t);
   EXPECT_FALSE(tokens.decode(spliced, FlowPurpose::kPath, {}, 10).has_value());
-  std::string flipped = t;
-  flipped.back() = flipped.back() == '0' ? '1' : '0';
-  EXPECT_FALSE(tokens.decode(flipped, FlowPurpose::kPath, {}, 10).has_value());
+  // Every single character changed, anywhere in the token, is refused.
+  for (size_t i = 0; i < t.size(); ++i) {
+    std::string flipped = t;
+    flipped[i] = flipped[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(tokens.decode(flipped, FlowPurpose::kPath, {}, 10).has_value()) << i;
+  }
   for (std::string_view junk : {std::string_view(""), std::string_view("."), std::string_view("zz.00"),
-                                std::string_view("00"), std::string_view(t).substr(0, t.find('.'))})
+                                std::string_view("00"), std::string_view(t).substr(0, t.size() - 16)})
     EXPECT_FALSE(tokens.decode(junk, FlowPurpose::kPath, {}, 10).has_value()) << junk;
   EXPECT_FALSE(tokens.decode(std::string(600, 'a') + t, FlowPurpose::kPath, {}, 10).has_value());
+}
+
+TEST(FlowToken, OneGrammarForOneAndTwoFlows) {
+  // The dialog token is a flow token naming two flows; a one-flow decode refuses it and a
+  // purpose check still applies.
+  FlowTokens tokens(key(4));
+  net::Flow a = flow("192.0.2.7", 5060, config::Transport::kTcp);
+  a.connection_id = 9;
+  net::Flow b = flow("2001:db8::1", 40000, config::Transport::kTls);
+  b.connection_id = 10;
+  b.local_port = 5061;
+  const net::Flow both[] = {a, b};
+  std::string t = tokens.encode(both, FlowPurpose::kDialog, "call-1", 1000);
+  auto back = tokens.decode_flows(t, FlowPurpose::kDialog, "call-1", 10);
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->count, 2u);
+  EXPECT_EQ(back->flows[0].address, a.address);
+  EXPECT_EQ(back->flows[0].connection_id, 9u);
+  EXPECT_EQ(back->flows[1].address, b.address);
+  EXPECT_EQ(back->flows[1].transport, config::Transport::kTls);
+  EXPECT_EQ(back->flows[1].local_port, 5061);
+  EXPECT_FALSE(tokens.decode(t, FlowPurpose::kDialog, "call-1", 10).has_value()) << "two flows are not one";
+  EXPECT_FALSE(tokens.decode_flows(t, FlowPurpose::kRecordRoute, "call-1", 10).has_value());
+  EXPECT_FALSE(tokens.decode_flows(t, FlowPurpose::kDialog, "call-2", 10).has_value());
+  EXPECT_FALSE(tokens.decode_flows(t, FlowPurpose::kDialog, "call-1", 1001).has_value()) << "expired";
+}
+
+TEST(FlowToken, DerivedValuesAreKeyedAndStable) {
+  FlowTokens one(key(1)), two(key(2));
+  ASSERT_TRUE(one.derive("z9hG4bK1|INVITE").has_value());
+  EXPECT_EQ(one.derive("z9hG4bK1|INVITE"), one.derive("z9hG4bK1|INVITE"));
+  EXPECT_NE(one.derive("z9hG4bK1|INVITE"), one.derive("z9hG4bK1|BYE"));
+  EXPECT_NE(one.derive("z9hG4bK1|INVITE"), two.derive("z9hG4bK1|INVITE"));
+  // Interleaved use of two keys on one thread (the per-thread context is re-keyed).
+  auto first = one.derive("x");
+  (void)two.derive("x");
+  EXPECT_EQ(one.derive("x"), first);
 }
 
 TEST(FlowToken, OnlyUriParameterCharacters) {
   FlowTokens tokens(key(3));
   std::string t = tokens.encode(flow("::1", 1), FlowPurpose::kVia, "x", 1);
-  EXPECT_EQ(t.find_first_not_of("0123456789abcdef."), std::string::npos) << t;
+  EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos)
+      << t;
+  // Short enough to repeat in every Via and Route: an IPv4 Via token is 48 characters.
+  EXPECT_EQ(tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kVia, "x", 1).size(), 48u);
 }
 
 }  // namespace

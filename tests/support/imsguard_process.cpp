@@ -31,9 +31,9 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
     << "state: sqlite\n"
     << "events: { output: " << data_dir_ << "/events.jsonl }\n"
     << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
-    << "    - { transport: udp, address: 127.0.0.1, port: " << sip_port_ << " }\n"
-    << "    - { transport: tcp, address: 127.0.0.1, port: " << sip_port_ << " }\n";
-  if (o.tls) y << "    - { transport: tls, address: 127.0.0.1, port: " << tls_port_ << " }\n";
+    << "    - { transport: udp, address: " << o.listen_address << ", port: " << sip_port_ << " }\n"
+    << "    - { transport: tcp, address: " << o.listen_address << ", port: " << sip_port_ << " }\n";
+  if (o.tls) y << "    - { transport: tls, address: " << o.listen_address << ", port: " << tls_port_ << " }\n";
   y << o.sip_yaml;
   y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.extra_yaml;
   config_path_ = data_dir_ + "/imsguard.yaml";
@@ -52,6 +52,17 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
       },
       std::chrono::seconds(20)) &&
          process_.running();
+}
+
+std::string ImsguardProcess::add_subscriber(const std::string& impi, const std::string& impu,
+                                            const std::string& password) const {
+  ChildProcess add;
+  std::string log = data_dir_ + "/subscriber-add.log";
+  if (!add.start({IMSGUARD_BIN, "subscriber", "add", "--data-dir", data_dir_, "--impi", impi, "--impu", impu,
+                  "--password", password},
+                 log))
+    return "could not start imsguard subscriber add";
+  return add.wait(std::chrono::seconds(30)) == 0 ? std::string() : "subscriber add failed: " + read_file(log);
 }
 
 std::string ImsguardProcess::demo(const std::string& scheme, const std::string& field) const {

@@ -15,6 +15,7 @@ struct ImsguardOptions {
   std::string extra_yaml;  // appended verbatim (top-level sections)
   std::string sip_yaml;    // appended verbatim inside the sip: section (indented two spaces)
   std::string data_dir;    // empty: a fresh temp dir
+  std::string listen_address = "127.0.0.1";  // of every listener ("0.0.0.0": the wildcard)
 };
 
 class ImsguardProcess {
@@ -31,6 +32,9 @@ class ImsguardProcess {
   std::string events() const { return read_file(data_dir_ + "/events.jsonl"); }
   std::string log() const { return process_.log(); }
   pid_t pid() const { return process_.pid(); }
+  // `imsguard subscriber add` of a Digest subscriber into this edge's data directory: "" on
+  // success, else what the command printed.
+  std::string add_subscriber(const std::string& impi, const std::string& impu, const std::string& password) const;
   // A demo credential from <data_dir>/demo-subscribers.txt ("password", "k", "opc", ...).
   std::string demo(const std::string& scheme, const std::string& field) const;
 
