@@ -181,7 +181,9 @@ bool Proxy::trusted_peer(const net::Flow& flow, const sip::Message& msg) const {
   counters_.peer_refused.inc();
   std::string reason = "request from a peer edge's address refused as a peer's: Imsguard-Peer-Auth ";
   reason += PeerAuth::verdict_name(verdict);
-  ops::emit_episode({"peer", flow.to_string(), "", "reject", reason}, flow.to_string());
+  // One event per source and verdict per episode (a spoofed stream in a peer's name is one line).
+  ops::emit_episode({"peer", flow.to_string(), "", "reject", reason},
+                    flow.to_string() + " " + std::string(PeerAuth::verdict_name(verdict)));
   return false;
 }
 
