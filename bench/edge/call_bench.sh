@@ -56,6 +56,9 @@ sip:
     - { transport: udp, address: 127.0.0.1, port: 15062 }
 auth:
   digest_algorithms: [MD5, SHA-256]   # sipp 3.6.1 takes only MD5 first
+  # Kamailio (kamailio-call.cfg) does not challenge INVITE: the edge's 407 for out-of-dialog
+  # UDP requests is off too, so both servers do the same work (docs/benchmarks.md).
+  challenge_udp_requests: false
 # One generator places every call from one address: exempt from the per-source guards, as
 # Kamailio's pike is set not to trip (the guards are measured in bench/flood).
 guards:
