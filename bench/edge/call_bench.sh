@@ -81,7 +81,7 @@ kamailio_cpu() { local t=0 p; for p in $(pgrep -P "$km") "$km"; do t=$((t + $(cp
 # register PORT CSV LOCAL_PORT: one authenticated registration from the phone's own port.
 register() {
   local out=$work/reg-$1-$3; mkdir -p "$out"
-  (cd "$out" && timeout 20 sipp -sf "$root/bench/sipp/register_auth.xml" -inf "$2" "127.0.0.1:$1" -i 127.0.0.1 \
+  (cd "$out" && timeout 20 sipp -sf "$root/bench/sipp/register_auth.xml" -auth_uri ims.local -inf "$2" "127.0.0.1:$1" -i 127.0.0.1 \
       -p "$3" -m 1 -nostdin -timeout 10s > screen.txt 2>&1) || { echo "registration on port $1 failed" >&2; cat "$out/screen.txt" >&2; exit 1; }
 }
 
