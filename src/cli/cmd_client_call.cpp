@@ -120,6 +120,7 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
   call.timeout = topts.connect_timeout;
   call.media_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.media_timeout_s * 1000));
   call.log = ua.log;
+  call.credentials = ua.credentials;  // a 401/407 to the INVITE is answered (the edge's 407 over UDP)
   return true;
 }
 

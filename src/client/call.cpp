@@ -151,6 +151,32 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     r.error = "INVITE: " + error;
     return r;
   }
+  // A 401/407 (RFC 3261 22.2, 22.3): ACK it on its branch, then the INVITE again with our
+  // credentials, the next CSeq and a new branch. Once: a second challenge is a refusal.
+  if (int code = answer->msg.status_code(); (code == 401 || code == 407) && o.credentials) {
+    std::string challenge_tag;
+    if (auto to = answer->msg.to())
+      if (auto tag = to->param("tag")) challenge_tag = std::string(*tag);
+    RequestSpec challenge_ack = invite;
+    challenge_ack.method = "ACK";
+    challenge_ack.body.clear();
+    challenge_ack.content_type.clear();
+    challenge_ack.contact.clear();
+    t.send(with_to_tag(build_request(challenge_ack, via), o.target, challenge_tag), error);
+    ChallengeAnswerer answerer(*o.credentials);
+    Answer creds = answerer.answer(answer->msg, "INVITE", invite.request_uri, invite.body);
+    if (creds.status == AnswerStatus::kOk) {
+      log("INVITE challenged (" + std::to_string(code) + "); answering");
+      invite.cseq += 1;
+      invite.branch = new_branch();
+      invite.headers.emplace_back(creds.header_name, creds.header_value);
+      answer = transact(t, build_request(invite, via), invite.branch, o.timeout, error);
+      if (!answer) {
+        r.error = "INVITE: " + error;
+        return r;
+      }
+    }
+  }
   r.status = answer->msg.status_code();
   r.reason = sanitize(answer->msg.reason());
   std::string to_tag;
@@ -194,7 +220,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   auto bye = [&] {
     RequestSpec b = invite;
     b.method = "BYE";
-    b.cseq = 3;  // after a re-INVITE's 2
+    b.cseq = invite.cseq + 2;  // after a re-INVITE's
     b.branch = new_branch();
     b.body.clear();
     b.content_type.clear();
@@ -207,7 +233,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   // The same offer again inside the dialog: the answer must be the same session.
   auto reinvite = [&] {
     RequestSpec re = invite;
-    re.cseq = 2;
+    re.cseq = invite.cseq + 1;
     re.branch = new_branch();
     std::string err;
     auto resp = transact(t, with_to_tag(build_request(in_dialog(re), via), o.target, to_tag), re.branch, o.timeout, err);

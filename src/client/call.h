@@ -6,9 +6,11 @@
 // the CLI can print a summary and exit non-zero on any failure.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "client/credentials.h"
 #include "client/media_sink.h"
 #include "client/transport.h"
 #include "config/config.h"
@@ -33,6 +35,9 @@ struct CallOptions {
   // Listen this long after the 200 to BYE; a datagram then means the stream did not stop.
   std::chrono::milliseconds listen_after_bye{0};
   std::function<void(const std::string&)> log;
+  // Who we are, to answer a 401/407 to the INVITE (the edge challenges out-of-dialog requests
+  // over UDP, issue 17 F8a); without them a challenge ends the call attempt.
+  std::optional<Credentials> credentials;
 };
 
 struct CallResult {

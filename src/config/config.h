@@ -93,6 +93,10 @@ struct Auth {
   uint32_t nonce_secret_rotation_s = 3600;
   bool aka = true;
   bool digest = true;
+  // Out-of-dialog requests (MESSAGE, INVITE, SUBSCRIBE, OPTIONS, ...) from a registered UDP
+  // flow are relayed with its identity only after a 407 Proxy-Authenticate answered from that
+  // address (issue 17 F8a): a UDP source address alone can be forged. TCP/TLS are not challenged.
+  bool challenge_udp_requests = true;
 };
 
 struct Registrar {
@@ -105,6 +109,10 @@ struct Registrar {
   // Bindings are served from memory and written to the state store by one writer thread,
   // at most this many milliseconds after the 200 OK. 0: written before the 200 OK.
   uint32_t binding_flush_ms = 20;
+  // Contacts one address of record may hold (issue 17 F3): a REGISTER that would add more is
+  // refused (403), so one subscriber cannot fill the edge's memory or make every lookup of
+  // its AoR cost more; refreshes and removals always pass.
+  uint32_t max_contacts_per_aor = 10;
 };
 
 // A P-Asserted-Identity a client sends is always removed (no key: never switchable).
@@ -171,6 +179,11 @@ struct Guards {
 // Requests toward service platforms are always signed (PASSporT): no key switches it off.
 struct Core {
   std::string scscf = "embedded";
+  // With an external S-CSCF over UDP: a file of at least 32 random bytes shared with it. Its
+  // requests carry Imsguard-Peer-Auth (edge/peer_auth.h) under this key; without a valid one
+  // (or without the file) the identities they assert are removed: a UDP source address
+  // alone proves nothing (issue 17 F4).
+  std::string auth_key_file;
 };
 
 struct Service {

@@ -186,6 +186,14 @@ constexpr KeyDescriptor kKeys[] = {
         "challenge). Below a minute only for test labs"),
     bool_key<&Config::auth, &Auth::aka>("auth.aka", kRestart, "IMS AKA for SIM subscribers (challenge and answers)"),
     bool_key<&Config::auth, &Auth::digest>("auth.digest", kRestart, "SIP Digest for IP subscribers (challenge and answers)"),
+    bool_key<&Config::auth, &Auth::challenge_udp_requests>(
+        "auth.challenge_udp_requests", kRestart,
+        "with the embedded registrar, an out-of-dialog request (MESSAGE, INVITE, SUBSCRIBE, OPTIONS, REFER, NOTIFY, "
+        "PUBLISH...; not REGISTER, ACK, CANCEL) from a registered UDP flow gets 407 Proxy-Authenticate and is relayed "
+        "with the flow's identity only when its Proxy-Authorization proves that flow's subscriber, from that address "
+        "(nonce bound to source and identity); the Proxy-Authorization is removed before relaying. A UDP source "
+        "address can be forged, a TCP/TLS one cannot: streams are not challenged. `false`: the registered UDP flow's "
+        "address is trusted as before (docs/security-model.md, \"Requests over UDP\")"),
 
     uint_key<&Config::registrar, &Registrar::min_expires_s>("registrar.min_expires_s", 1, 86400, kRestart,
                                                             "shorter: 423 Interval Too Brief with Min-Expires"),
@@ -205,6 +213,12 @@ constexpr KeyDescriptor kKeys[] = {
         "bindings are answered from memory and written to the state store by one writer thread within this time after "
         "the 200 OK (a crash loses at most this window; a clean stop writes everything); 0 writes before the 200 OK. "
         "Only with `state: sqlite`: shared backends are always written through"),
+    uint_key<&Config::registrar, &Registrar::max_contacts_per_aor>(
+        "registrar.max_contacts_per_aor", 1, 100000, kRestart,
+        "Contacts one address of record may hold. A REGISTER that would add a Contact beyond it is refused with 403 "
+        "and a Warning, counted in `imsguard_registrar_rejected_total{reason=\"too_many_contacts\"}`, one `registrar` "
+        "security event per AoR and episode; refreshes of Contacts already bound and removals always pass, and the "
+        "expired bindings of the AoR are removed first (docs/security-model.md, \"Bindings per AoR\")"),
 
     bool_key<&Config::identity, &Identity::assert_authenticated>(
         "identity.assert_authenticated", kRestart,
@@ -305,6 +319,14 @@ constexpr KeyDescriptor kKeys[] = {
         "`embedded`: the edge's own registrar authenticates and routes. `sip:<IP address>[:port][;transport=udp|tcp]`: "
         "the edge is a P-CSCF in front of that S-CSCF (REGISTER relayed with a Path, requests of registered flows "
         "relayed to it, its requests delivered by flow token; see architecture.md). Host names are refused"),
+    string_key<&Config::core, &Core::auth_key_file>(
+        "core.auth_key_file", kAny, kRestart,
+        "with an external S-CSCF over UDP: a file of at least 32 random bytes shared with it. A request from the "
+        "S-CSCF's address keeps the identities it asserts (P-Asserted-Identity, Identity, P-Associated-URI, ...) only "
+        "when it carries a valid `Imsguard-Peer-Auth` under this key (the HMAC the peer edges use, edge/peer_auth.h); "
+        "otherwise they are removed before it reaches the client, counted in "
+        "`imsguard_proxy_requests_total{outcome=\"scscf_unproven\"}`. Empty: every such request loses them, and the "
+        "edge warns at start (a UDP source address alone proves nothing; docs/security-model.md)"),
 
     string_key<&Config::servicebox, &ServiceBox::sip_listen, &Endpoint::address>(
         "servicebox.sip_listen.address", kAny, kRestart, "address of the service box's SIP listener (mutual TLS)"),

@@ -94,6 +94,16 @@ store::StoreResult<std::size_t> WriteBehindBindingStore::purge_expired(int64_t n
   return r;
 }
 
+store::StoreResult<std::size_t> WriteBehindBindingStore::purge_expired_of(std::string_view aor, int64_t now) {
+  std::unique_lock lock(mutex_);
+  auto r = memory_.purge_expired_of(aor, now);
+  if (!r.ok() || r.value() == 0) return r;  // nothing in memory: nothing the file needs either
+  store::Binding key;
+  key.aor = aor;
+  enqueue({Change::Kind::kPurgeAor, std::move(key), now});
+  return r;
+}
+
 store::StoreResult<std::vector<store::Binding>> WriteBehindBindingStore::lookup(std::string_view aor, int64_t now) {
   return memory_.lookup(aor, now);
 }
@@ -131,6 +141,12 @@ void WriteBehindBindingStore::apply(store::BindingStore& durable, const Change& 
     }
     case Change::Kind::kPurge: {
       auto r = durable.purge_expired(change.now);
+      ok = r.ok();
+      if (!ok) why = r.message();
+      break;
+    }
+    case Change::Kind::kPurgeAor: {
+      auto r = durable.purge_expired_of(change.binding.aor, change.now);
       ok = r.ok();
       if (!ok) why = r.message();
       break;

@@ -39,6 +39,7 @@ class WriteBehindBindingStore final : public store::BindingStore {
   store::StoreResult<std::vector<store::Binding>> find_by_flow(std::string_view transport, std::string_view source,
                                                                std::string_view flow_id, int64_t now) override;
   store::StoreResult<std::size_t> purge_expired(int64_t now) override;
+  store::StoreResult<std::size_t> purge_expired_of(std::string_view aor, int64_t now) override;
   store::StoreResult<std::vector<store::Binding>> list(int64_t now) override;
 
   // Blocks until every change made so far is in the durable store (tests, shutdown).
@@ -47,9 +48,9 @@ class WriteBehindBindingStore final : public store::BindingStore {
 
  private:
   struct Change {
-    enum class Kind { kUpsert, kRemove, kRemoveAll, kPurge } kind;
+    enum class Kind { kUpsert, kRemove, kRemoveAll, kPurge, kPurgeAor } kind;
     store::Binding binding;  // kUpsert: the binding; kRemove/kRemoveAll: aor (+ contact)
-    int64_t now = 0;         // kPurge
+    int64_t now = 0;         // kPurge, kPurgeAor (aor in binding)
   };
   void enqueue(Change change);
   void run();

@@ -5,6 +5,7 @@
 #include "edge/received_from.h"
 #include "edge/registrar.h"
 #include "edge/service_router.h"
+#include "edge/request_challenge.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
@@ -92,6 +93,10 @@ Edge::Edge(const config::Config& config, EdgeDeps deps)
   if (registrar_)
     proxy_ = std::make_unique<Proxy>(config, *registrar_,
                                      ProxyDeps{&traced_sender_, &client_transactions_, deps.metrics});
+  if (proxy_ && !proxy_->external_core()) {
+    request_challenge_ = std::make_unique<RequestChallenge>(config, registrar_->authenticator());
+    request_challenge_->set_guards(guards_);
+  }
   timers_.start();
 }
 
@@ -257,6 +262,17 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   }
   if (registrar_) {
     if (auto identity = registrar_->identity_for(flow, msg)) {
+      // A UDP source can be forged: what opens something new proves its sender first (407).
+      if (request_challenge_ && request_challenge_->applies(flow, msg)) {
+        bool admitted;
+        if (challenge_policy_.md5_only(msg)) {
+          Md5OnlyResponder md5_only(reply);  // auth.md5_only_user_agents, as for REGISTER
+          admitted = request_challenge_->admit(flow, *identity, msg, md5_only, guard_ctx);
+        } else {
+          admitted = request_challenge_->admit(flow, *identity, msg, reply, guard_ctx);
+        }
+        if (!admitted) return;
+      }
       transactions_.relayed(transaction);
       // A service URI goes to the I-S router (which may answer later, off this worker).
       if (services_ &&

@@ -32,6 +32,7 @@ namespace imsguard::edge {
 class Registrar;
 class Proxy;
 class ServiceRouter;
+class RequestChallenge;
 
 struct EdgeCounters;
 
@@ -83,6 +84,9 @@ class Edge final : public net::MessageHandler {
   net::FlowSender* sender_;
   ServiceRouter* services_;
   std::unique_ptr<Proxy> proxy_;
+  // 407 for out-of-dialog requests of UDP flows (auth.challenge_udp_requests), with the
+  // embedded registrar only: it holds the credentials.
+  std::unique_ptr<RequestChallenge> request_challenge_;
   sip::Limits limits_;
   sip::ValidationPolicy proxy_policy_;
   sip::ValidationPolicy registrar_policy_;

@@ -1,6 +1,7 @@
 #include "edge/header_policy.h"
 
 #include "ops/counters.h"
+#include "ops/episodes.h"
 #include "ops/events.h"
 #include "sip/header_id.h"
 #include "sip/lex.h"
@@ -133,7 +134,9 @@ size_t apply_header_policy(Crossing crossing, const sip::Message& msg, sip::Mess
     names += kRules[r].name;
   }
   std::string reason = "removed at " + std::string(crossing_name(crossing)) + ": " + names;
-  ops::events().emit({"header_policy", source, identity, "strip", reason});
+  // One event per source and episode (a client repeating the same forged headers, or a
+  // spoofed stream of them, writes one line and a summary).
+  ops::emit_episode({"header_policy", source, identity, "strip", reason}, std::string(source) + " " + std::string(crossing_name(crossing)));
   return removed;
 }
 

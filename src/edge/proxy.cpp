@@ -10,6 +10,7 @@
 #include "crypto/hex.h"
 #include "ops/counters.h"
 #include "media/sdes_strip.h"
+#include "ops/episodes.h"
 #include "ops/events.h"
 #include "sip/response.h"
 #include "sip/uri.h"
@@ -17,6 +18,7 @@
 #include "store/state.h"
 
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -42,6 +44,8 @@ struct ProxyCounters {
   ops::Counter& to_peer = m.get("imsguard_proxy_requests_total{outcome=\"to_peer_edge\"}");
   ops::Counter& peer_refused = m.get("imsguard_proxy_requests_total{outcome=\"peer_auth_failed\"}",
                                                    "requests from a peer edge's address without a valid Imsguard-Peer-Auth");
+  ops::Counter& core_unproven = m.get("imsguard_proxy_requests_total{outcome=\"scscf_unproven\"}",
+                                     "requests from the S-CSCF's UDP address without a valid Imsguard-Peer-Auth: asserted identities removed");
   ops::Counter& in_dialog = m.get("imsguard_proxy_requests_total{outcome=\"in_dialog\"}");
   ops::Counter& not_participant = m.get("imsguard_proxy_requests_total{outcome=\"not_dialog_participant\"}");
   ops::Counter& bad_route = m.get("imsguard_proxy_requests_total{outcome=\"invalid_dialog_route\"}");
@@ -142,6 +146,16 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
   }
   std::string ignored;  // Node::start validated the value before building the edge
   core_ = parse_core(config.core.scscf, ignored);
+  if (core_ && !config.core.auth_key_file.empty()) {
+    std::string error;  // Node::start refused to start with an unreadable key
+    if (auto key = PeerAuth::load_key(config.core.auth_key_file, error))
+      core_auth_.emplace(std::move(*key), 64 * int64_t{config.sip.timers.t1_ms} / 1000 + 30);
+  }
+  if (core_ && core_->transport == config::Transport::kUdp && !core_auth_)
+    spdlog::warn("core.scscf {} is reached over UDP and core.auth_key_file is not set: a UDP source address proves "
+                 "nothing, so the identities the S-CSCF asserts in its requests (P-Asserted-Identity, ...) are "
+                 "removed before they reach clients (docs/security-model.md)",
+                 config.core.scscf);
   for (const auto& peer : config.sip.peers) {
     net::Flow f;
     f.transport = config::Transport::kUdp;
@@ -166,15 +180,25 @@ bool Proxy::trusted_peer(const net::Flow& flow, const sip::Message& msg) const {
   counters_.peer_refused.inc();
   std::string reason = "request from a peer edge's address refused as a peer's: Imsguard-Peer-Auth ";
   reason += PeerAuth::verdict_name(verdict);
-  ops::events().emit({"peer", flow.to_string(), "", "reject", reason});
+  // One event per source and verdict per episode (a spoofed stream in a peer's name is one line).
+  ops::emit_episode({"peer", flow.to_string(), "", "reject", reason},
+                    flow.to_string() + " " + std::string(PeerAuth::verdict_name(verdict)));
   return false;
 }
 
 std::string Proxy::check_peer_key(const config::Config& config) {
-  if (config.sip.peers.empty()) return {};
   std::string error;
-  PeerAuth::load_key(config.sip.peer_key_file, error);
+  if (!config.sip.peers.empty()) PeerAuth::load_key(config.sip.peer_key_file, error);
+  if (error.empty() && !config.core.auth_key_file.empty() && config.core.scscf != "embedded") {
+    PeerAuth::load_key(config.core.auth_key_file, error);
+    if (!error.empty()) error = "core.auth_key_file: " + error;
+  }
   return error;
+}
+
+bool Proxy::core_request_proven(const net::Flow& flow, const sip::Message& msg) const {
+  if (flow.transport != config::Transport::kUdp) return true;
+  return core_auth_ && core_auth_->verify(msg, unix_now()) == PeerAuth::Verdict::kValid;
 }
 
 std::string Proxy::path_for(const net::Flow& client) const {
@@ -258,8 +282,9 @@ void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const n
   bool refused = r.verdict == media::SdesVerdict::kRefused;  // unreadable, might hold keys: body not forwarded
   w.set_body(r.content_type, r.body);
   counters_.sdes_stripped.inc();
-  ops::events().emit({"media", from.to_string(), "", "strip",
-                      refused ? "body removed: " + r.reason : "a=crypto removed: SDES keys on a hop without TLS"});
+  ops::emit_episode({"media", from.to_string(), "", "strip",
+                     refused ? "body removed: " + r.reason : "a=crypto removed: SDES keys on a hop without TLS"},
+                    from.to_string() + (refused ? " body" : " sdes"));
 }
 
 void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net::Responder& reply) {
@@ -331,7 +356,18 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
     if (v == "id" || v == "header" || v == "user") privacy_id = true;
   });
   if (privacy_id) w.remove_all(sip::HeaderId::kPAssertedIdentity);
-  apply_header_policy(Crossing::kRequestToClient, msg, w, flow.to_string(), {});
+  // A peer edge proved itself (trusted_peer); the S-CSCF over UDP only with its MAC. Without
+  // it the request still goes where its flow token says, but asserts nothing: the client sees
+  // what any request from outside the trust domain would carry.
+  bool proven = !from_core(flow) || core_request_proven(flow, msg);
+  if (!proven) {
+    counters_.core_unproven.inc();
+    ops::emit_episode({"core", flow.to_string(), "", "strip",
+                       "request from the S-CSCF's UDP address without a valid Imsguard-Peer-Auth (core.auth_key_file): "
+                       "the identities it asserts are removed"},
+                      "scscf");
+  }
+  apply_header_policy(proven ? Crossing::kRequestToClient : Crossing::kClientRequest, msg, w, flow.to_string(), {});
   protect_sdes(w, msg, flow, *client);
   std::string bytes = w.str();
   // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
@@ -533,7 +569,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (routes) popped = dialogs_.pop_own(*routes, msg.call_id(), flow);
   if (popped.forged) {
     counters_.bad_route.inc();
-    ops::events().emit({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"});
+    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"},
+                      flow.to_string() + " token");
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
   }
@@ -546,7 +583,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     auto other = DialogRoutes::other_end(*popped.dialog, flow);
     if (!other) {
       counters_.not_participant.inc();
-      ops::events().emit({"dialog", flow.to_string(), identity.impi, "reject", "in-dialog request from a flow outside the dialog"});
+      ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "in-dialog request from a flow outside the dialog"},
+                        flow.to_string() + " participant");
       refuse(msg, reply, 403, "Forbidden (not a participant of this dialog)");
       return;
     }
@@ -599,6 +637,10 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
   // Everything the client may not assert goes before the edge asserts its own.
   apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), identity.impi);
+  // Credentials for the edge's own 407 (edge/request_challenge.h) stop here: the next hop is
+  // a phone or a peer edge, and a callee holding a Digest answer could guess at the password
+  // offline. With an external S-CSCF they may be its own, and go on.
+  if (!core_) w.remove_all(sip::HeaderId::kProxyAuthorization);
   bool privacy_id = false;
   msg.for_each_value(sip::HeaderId::kPrivacy, [&](std::string_view v) {
     if (v == "id" || v == "header" || v == "user") privacy_id = true;

@@ -71,8 +71,13 @@ class Proxy final : public PathMaker {
   // True for a request from a peer edge's listener that carries a valid, fresh
   // Imsguard-Peer-Auth (edge/peer_auth.h); a failure is counted and reported.
   bool trusted_peer(const net::Flow& flow, const sip::Message& msg) const;
-  // sip.peer_key_file of the config, for Node::start to check before the edge starts.
+  // sip.peer_key_file (and core.auth_key_file) of the config, for Node::start to check
+  // before the edge starts.
   static std::string check_peer_key(const config::Config& config);
+  // Whether what a request from the S-CSCF asserts may reach the client: it came over a
+  // stream (the handshake proved its address) or carries a valid Imsguard-Peer-Auth under
+  // core.auth_key_file. A UDP source address alone proves nothing (issue 17 F4).
+  bool core_request_proven(const net::Flow& flow, const sip::Message& msg) const;
   // The Path this edge records in a binding made over `client` when peers are configured
   // (empty otherwise): our UDP listener with the flow token, so a peer relays here.
   std::string path_for(const net::Flow& client) const override;
@@ -134,6 +139,7 @@ class Proxy final : public PathMaker {
   FlowTokens tokens_;
   std::optional<PeerAuth> peer_auth_;  // with sip.peers
   std::unique_ptr<ProxyCounters> owned_counters_;
+  std::optional<PeerAuth> core_auth_;  // core.auth_key_file: the S-CSCF's Imsguard-Peer-Auth
   ProxyCounters& counters_;
   std::optional<net::Flow> core_;  // external S-CSCF, when configured
   std::vector<net::Flow> peers_;   // sip.peers

@@ -3,6 +3,7 @@
 #include "edge/activity.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
+#include "ops/episodes.h"
 #include "ops/events.h"
 #include "sip/response.h"
 #include "sip/uri.h"
@@ -12,7 +13,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <set>
 
 namespace imsguard::edge {
 
@@ -36,6 +39,7 @@ struct RegistrarCounters {
                                                 "REGISTERs the registrar refused for their To, Contact or Expires");
   ops::Counter& bad_aor = m.get("imsguard_registrar_rejected_total{reason=\"bad_aor\"}");
   ops::Counter& bad_contact = m.get("imsguard_registrar_rejected_total{reason=\"bad_contact\"}");
+  ops::Counter& too_many_contacts = m.get("imsguard_registrar_rejected_total{reason=\"too_many_contacts\"}");
 };
 
 namespace {
@@ -248,17 +252,20 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     case AuthOutcome::kChallenge:
       (aka ? counters_.challenged_aka : counters_.challenged_digest).inc();
       // Credentials only for another realm: a misconfigured phone, told apart in the events.
-      if (r.reason == AuthReason::kRealmMismatch) ops::events().emit({"auth", flow.to_string(), r.impi, "challenge", reason});
+      if (r.reason == AuthReason::kRealmMismatch)
+        ops::emit_episode({"auth", flow.to_string(), r.impi, "challenge", reason}, flow.address.to_string());
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kFailed:
       (aka ? counters_.failed_aka : counters_.failed_digest).inc();
-      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", reason});
+      // One event per identity and episode: a guessing run against one user (from one
+      // address or many) is one line and a summary with the count (ops/episodes.h).
+      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", reason}, r.impi);
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kUnavailable: {
       counters_.unavailable.inc();
-      ops::events().emit({"auth", flow.to_string(), r.impi, "reject", reason});
+      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", reason}, "store");
       spdlog::warn("registrar: {}", reason);
       const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
       reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));
@@ -269,6 +276,31 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
       update_bindings(flow, msg, *r.subscriber, aor, reply, paths);
       return;
   }
+}
+
+std::mutex& Registrar::aor_lock(std::string_view aor) {
+  return aor_locks_[std::hash<std::string_view>{}(aor) % aor_locks_.size()];
+}
+
+bool Registrar::over_contact_cap(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
+                                 const std::string& aor, const std::vector<std::string>& adding, size_t would_hold,
+                                 net::Responder& reply) {
+  const uint32_t cap = config_.registrar.max_contacts_per_aor;
+  if (would_hold <= cap) return false;
+  counters_.too_many_contacts.inc();
+  // One event per AoR and episode: an attacker repeating the request writes one line, not one each.
+  ops::emit_episode({"registrar", flow.to_string(), sub.impi, "reject",
+                     "too many contacts for " + aor + ": " + std::to_string(would_hold) + " would exceed " +
+                         std::to_string(cap) + " (registrar.max_contacts_per_aor); " + std::to_string(adding.size()) +
+                         " new refused"},
+                    aor);
+  // 403, not 503: the refusal is not an overload that a retry of the same request outlives,
+  // and a phone must not retry it as is. It can free a slot (Expires: 0, Contact: *).
+  std::string warning = "399 imsguard \"at most " + std::to_string(cap) + " contacts per address of record\"";
+  const std::pair<std::string_view, std::string_view> extra[] = {{"Warning", warning}};
+  reply.send(sip::make_response(msg, 403, "Forbidden (too many contacts for this address of record)", extra,
+                                local_tag(msg)));
+  return true;
 }
 
 void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
@@ -287,6 +319,9 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   std::string source = flow.source();
   std::string flow_id = flow.connection_id ? std::to_string(flow.connection_id) : std::string();
 
+  // The AoR's bindings after this request, by contact: read before the writes (they need it
+  // for the cap), so the 200 OK costs no second lookup.
+  std::optional<std::map<std::string, store::Binding>> after;
   if (contacts) {
     // Contact: * removes every binding, and only with Expires: 0 (RFC 3261 10.3 step 6).
     bool wildcard = std::any_of(contacts->begin(), contacts->end(), [](const sip::NameAddr& c) { return c.wildcard; });
@@ -305,6 +340,8 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
       forget_flow(flow);
     } else {
       // Validate every Contact before changing anything (the request is atomic).
+      std::vector<uint32_t> expiries;
+      expiries.reserve(contacts->size());
       for (const auto& c : *contacts) {
         uint32_t expires = rc.default_expires_s;
         if (auto p = c.param("expires")) {
@@ -325,15 +362,45 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
           reply.send(sip::make_response(msg, 423, "Interval Too Brief", extra));
           return;
         }
+        expiries.push_back(expires);
       }
-      for (const auto& c : *contacts) {
-        uint32_t expires = rc.default_expires_s;
-        if (auto p = c.param("expires")) expires = *parse_u32(*p);
-        else if (header_expires) expires = *header_expires;
-        std::string contact(c.uri.raw);
+      // One AoR's Contacts are checked and written under its lock: two workers cannot both
+      // pass the cap with the same last free slot.
+      std::lock_guard aor_guard(aor_lock(aor));
+      auto live = bindings_.lookup(aor, now);
+      if (!live.ok()) {
+        reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+        return;
+      }
+      after.emplace();
+      for (auto& b : live.value()) after->emplace(b.contact, std::move(b));
+      // The Contacts this request binds that the AoR does not hold yet, and how many it
+      // would hold afterwards (removals first: a phone may swap a Contact at the cap).
+      std::set<std::string_view> bound;
+      for (const auto& [contact, b] : *after) bound.insert(contact);
+      std::vector<std::string> adding;
+      for (size_t i = 0; i < contacts->size(); ++i) {
+        std::string_view contact = (*contacts)[i].uri.raw;
+        if (expiries[i] == 0) {
+          bound.erase(contact);
+          continue;
+        }
+        bool held = after->count(std::string(contact)) > 0;
+        if (bound.insert(contact).second && !held) adding.emplace_back(contact);
+      }
+      if (!adding.empty()) {
+        if (over_contact_cap(flow, msg, sub, aor, adding, bound.size(), reply)) return;
+        // Expired rows of this AoR go before a new one comes: where no periodic purge runs
+        // (memory, Redis) they would otherwise pile up under a live count that stays at the cap.
+        (void)bindings_.purge_expired_of(aor, now);
+      }
+      for (size_t i = 0; i < contacts->size(); ++i) {
+        uint32_t expires = expiries[i];
+        std::string contact((*contacts)[i].uri.raw);
         if (expires == 0) {
           auto removed = bindings_.remove(aor, contact);
           if (removed.ok() && removed.value()) counters_.unregistered.inc();
+          after->erase(contact);
           continue;
         }
         expires = std::min(expires, rc.max_expires_s);
@@ -354,18 +421,23 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
           return;
         }
         counters_.registered.inc();
+        (*after)[contact] = std::move(b);
       }
     }
   }
 
-  auto live = bindings_.lookup(aor, now);
-  if (!live.ok()) {
-    reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
-    return;
+  if (!after) {
+    auto live = bindings_.lookup(aor, now);
+    if (!live.ok()) {
+      reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+      return;
+    }
+    after.emplace();
+    for (auto& b : live.value()) after->emplace(b.contact, std::move(b));
   }
   int64_t latest = 0;
   std::string contact_list;
-  for (const auto& b : live.value()) {
+  for (const auto& [contact, b] : *after) {
     if (!contact_list.empty()) contact_list += ", ";
     contact_list.append("<").append(b.contact).append(">;expires=");
     contact_list += std::to_string(std::max<int64_t>(0, b.expires_at - now));
@@ -374,7 +446,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   if (latest > 0) remember_flow(flow, sub, latest);
   else forget_flow(flow);
   // The operator's event and log line (edge/activity.h); a REGISTER without Contact only asks.
-  if (contacts) report_registration(flow, sub, aor, live.value().size(), latest > 0 ? latest - now : 0);
+  if (contacts) report_registration(flow, sub, aor, after->size(), latest > 0 ? latest - now : 0);
 
   std::string associated;
   for (const auto& impu : sub.impus) associated.append(associated.empty() ? "<" : ", <").append(impu).append(">");

@@ -12,7 +12,9 @@
 #include "store/binding_store.h"
 #include "store/subscriber_store.h"
 
+#include <array>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -101,6 +103,12 @@ class Registrar {
   void send_challenge(const sip::Message& msg, const Challenge& challenge, net::Responder& reply);
   void update_bindings(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
                        const std::string& aor, net::Responder& reply, const PathMaker* paths);
+  // registrar.max_contacts_per_aor: true (and the 403 sent, the event emitted) when the AoR
+  // would hold `would_hold` Contacts after this REGISTER adds `adding`, over the cap.
+  bool over_contact_cap(const net::Flow& flow, const sip::Message& msg, const store::Subscriber& sub,
+                        const std::string& aor, const std::vector<std::string>& adding, size_t would_hold,
+                        net::Responder& reply);
+  std::mutex& aor_lock(std::string_view aor);
   void remember_flow(const net::Flow& flow, const store::Subscriber& sub, int64_t expires_at);
   void forget_flow(const net::Flow& flow);
   void load_flows();
@@ -112,6 +120,10 @@ class Registrar {
   guard::Chain* guards_;
   std::unique_ptr<RegistrarCounters> owned_counters_;
   RegistrarCounters& counters_;
+
+  // Check-then-write of one AoR's Contacts under one lock, so concurrent REGISTERs for the
+  // same AoR (one per worker) cannot each pass the cap (striped: bounded memory).
+  std::array<std::mutex, 64> aor_locks_;
 
   std::shared_mutex flows_mutex_;
   std::unordered_map<std::string, FlowIdentity> flows_;

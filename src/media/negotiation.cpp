@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/counters.h"
+#include "ops/episodes.h"
 #include "ops/events.h"
 
 namespace imsguard::media {
@@ -327,7 +328,10 @@ void record_negotiation(Outcome outcome, std::string_view side, std::string_view
   };
   counters[static_cast<size_t>(outcome)]->inc();
   std::string text = std::string(side) + " " + std::string(outcome_name(outcome)) + ": " + std::string(reason);
-  ops::events().emit({"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text});
+  // One event per source, side and outcome per episode: 400 INVITEs of one attacker are one
+  // line and a summary; calls with another outcome are their own episode.
+  ops::emit_episode({"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text},
+                    std::string(source) + " " + std::string(side) + " " + std::string(outcome_name(outcome)));
 }
 
 }  // namespace imsguard::media

@@ -15,6 +15,7 @@
 #include <chrono>
 
 #include "net/tls_context.h"
+#include "ops/episodes.h"
 #include "ops/events.h"
 
 namespace imsguard::service {
@@ -35,7 +36,8 @@ std::pair<int, std::string> ContentServer::fetch(std::string_view service, std::
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto check = content_token_verify(key_, token, service, now, active_);
   if (check.status != 0) {
-    ops::events().emit({"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error});
+    ops::emit_episode({"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error},
+                      check.error);
     return {check.status, check.error + "\n"};
   }
   return {200, "content of service " + std::string(service) + " for " + check.claims->subscriber + "\n"};

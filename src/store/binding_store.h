@@ -49,6 +49,10 @@ class BindingStore {
                                                          int64_t now) = 0;
   // Deletes expired bindings; returns how many.
   virtual StoreResult<std::size_t> purge_expired(int64_t now) = 0;
+  // Deletes the expired bindings of one AoR; returns how many. The registrar calls it before
+  // it adds a Contact, so what an AoR holds (and what a lookup of it reads) stays bounded by
+  // registrar.max_contacts_per_aor even where no periodic purge runs (issue 17 F3).
+  virtual StoreResult<std::size_t> purge_expired_of(std::string_view aor, int64_t now) = 0;
   // All live bindings, ordered by (aor, contact).
   virtual StoreResult<std::vector<Binding>> list(int64_t now) = 0;
 

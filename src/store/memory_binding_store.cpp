@@ -97,6 +97,21 @@ StoreResult<std::size_t> MemoryBindingStore::purge_expired(int64_t now) {
   return removed;
 }
 
+StoreResult<std::size_t> MemoryBindingStore::purge_expired_of(std::string_view aor, int64_t now) {
+  std::lock_guard lock(mu_);
+  std::size_t removed = 0;
+  auto it = bindings_.lower_bound(KeyView{aor, std::string_view()});
+  while (it != bindings_.end() && it->first.first == aor) {
+    auto next = std::next(it);
+    if (it->second.expires_at <= now) {
+      erase_locked(it);
+      ++removed;
+    }
+    it = next;
+  }
+  return removed;
+}
+
 StoreResult<std::vector<Binding>> MemoryBindingStore::list(int64_t now) {
   std::lock_guard lock(mu_);
   std::vector<Binding> out;

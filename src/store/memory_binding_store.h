@@ -22,6 +22,7 @@ class MemoryBindingStore final : public BindingStore {
   StoreResult<std::vector<Binding>> find_by_flow(std::string_view transport, std::string_view source,
                                                  std::string_view flow_id, int64_t now) override;
   StoreResult<std::size_t> purge_expired(int64_t now) override;
+  StoreResult<std::size_t> purge_expired_of(std::string_view aor, int64_t now) override;
   StoreResult<std::vector<Binding>> list(int64_t now) override;
 
  private:

@@ -50,6 +50,18 @@ if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[3]) en
 return n
 )lua";
 
+// kRemove, only while the record is still `expected` (ARGV[4]): a binding another edge
+// refreshed after we read it is kept. KEYS: b:aor, bflow:aor, aors. ARGV: contact, member, aor, expected.
+constexpr const char* kRemoveIfSame = R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[4] then return 0 end
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old then redis.call('SREM', old, ARGV[2]) end
+local n = redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
+return n
+)lua";
+
 // KEYS: b:aor, bflow:aor, aors. ARGV: aor.
 constexpr const char* kRemoveAll = R"lua(
 local flows = redis.call('HGETALL', KEYS[2])
@@ -331,6 +343,25 @@ StoreResult<std::size_t> RedisBindingStore::purge_expired(int64_t now) {
     auto b = decode_binding(e.str);
     if (!b || b->expires_at > now) continue;
     if (auto r = remote_remove(b->aor, b->contact); r && r.value()) ++removed;
+  }
+  return removed;
+}
+
+StoreResult<std::size_t> RedisBindingStore::purge_expired_of(std::string_view aor, int64_t now) {
+  auto local = mirror_.purge_expired_of(aor, now);
+  if (pending() != 0) return local;
+  // One AoR's hash. Each expired record is removed only if it is still the one we read, so a
+  // binding another edge refreshed meanwhile is not lost to a stale decision.
+  std::string a(aor);
+  auto all = client_->command({"HVALS", client_->key("b:" + a)});
+  if (!all) return local;
+  std::size_t removed = 0;
+  for (const auto& e : all->elements) {
+    auto b = decode_binding(e.str);
+    if (!b || b->aor != aor || b->expires_at > now) continue;
+    auto r = client_->eval(kRemoveIfSame, {client_->key("b:" + a), client_->key("bflow:" + a), client_->key("aors")},
+                           {b->contact, member(aor, b->contact), a, e.str});
+    if (r && r->integer > 0) ++removed;
   }
   return removed;
 }

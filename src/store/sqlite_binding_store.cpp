@@ -129,6 +129,16 @@ StoreResult<std::size_t> SqliteBindingStore::purge_expired(int64_t now) {
   return static_cast<std::size_t>(db_->changes());
 }
 
+StoreResult<std::size_t> SqliteBindingStore::purge_expired_of(std::string_view aor, int64_t now) {
+  std::lock_guard lock(mu_);
+  auto q = db_->prepare("DELETE FROM bindings WHERE aor = ?1 AND expires_at <= ?2");
+  if (!q) return q.error();
+  q->bind(1, aor);
+  q->bind(2, now);
+  if (q->step() != SQLITE_DONE) return db_error(*db_, "cannot purge bindings");
+  return static_cast<std::size_t>(db_->changes());
+}
+
 StoreResult<std::vector<Binding>> SqliteBindingStore::list(int64_t now) {
   std::lock_guard lock(mu_);
   auto q = db_->prepare(std::string(kColumns) + "WHERE expires_at > ?1 ORDER BY aor, contact");

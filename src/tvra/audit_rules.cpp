@@ -1,6 +1,7 @@
 #include "tvra/audit_rules.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace imsguard::tvra {
 
@@ -129,10 +130,22 @@ const std::vector<Rule> kRules = {
        return {!md5, "auth.digest=" + on_off(c.auth.digest) + ", auth.digest_algorithms=" + algorithms(c) +
                          (md5 ? " (MD5 offered)" : "")};
      }},
-    {"identity-assertion", {"identity.assert_authenticated"}, "src/edge/proxy.cpp (strips always, asserts when set)",
+    // A client's P-Asserted-Identity is always removed. The identity asserted instead is the
+    // registered flow's: over UDP only as good as the 407 that proves the sender
+    // (UdpRequestChallengeE2e); in P-CSCF mode the edge cannot challenge (the S-CSCF holds the
+    // credentials), so a UDP listener there leaves the asserted identity spoofable.
+    {"identity-assertion", {"identity.assert_authenticated", "auth.challenge_udp_requests", "sip.listen", "core.scscf"},
+     "src/edge/proxy.cpp (strips always, asserts when set), src/edge/request_challenge.cpp (407 over UDP)",
      [](const Config& c) -> Verdict {
-       return {c.identity.assert_authenticated,
-               "client P-Asserted-Identity always removed; identity.assert_authenticated=" + on_off(c.identity.assert_authenticated)};
+       bool udp = c.has_listener(Transport::kUdp);
+       bool embedded = c.core.scscf.empty() || c.core.scscf == "embedded";
+       bool proven = !udp || (embedded && c.auth.challenge_udp_requests);
+       return {c.identity.assert_authenticated && proven,
+               "client P-Asserted-Identity always removed; identity.assert_authenticated=" +
+                   on_off(c.identity.assert_authenticated) +
+                   (!udp ? ", no udp listener"
+                         : embedded ? ", udp listener with auth.challenge_udp_requests=" + on_off(c.auth.challenge_udp_requests)
+                                    : ", udp listener in P-CSCF mode (requests over UDP are not challenged)")};
      }},
     {"topology-hiding", {"identity.topology_hiding"}, "none: no topology hiding at runtime",
      [](const Config& c) -> Verdict {
@@ -294,6 +307,28 @@ std::vector<Finding> check_config(const Config& c) {
   if (!c.servicebox.services.empty() && plaintext_sip(c) && c.has_role("edge"))
     f.push_back({"token-transport", "warning", "sip.listen",
                  "content tokens are issued in SIP answers, which can travel over the udp/tcp listeners"});
+  const bool embedded = c.core.scscf.empty() || c.core.scscf == "embedded";
+  if (c.has_role("edge") && c.has_listener(Transport::kUdp)) {
+    if (embedded && !c.auth.challenge_udp_requests)
+      f.push_back({"udp-request-trust", "warning", "auth.challenge_udp_requests",
+                   "requests of registered UDP flows are relayed with the flow's identity on its source address alone: "
+                   "a spoofed datagram asserts a registered subscriber's identity (issue 17 F8a)"});
+    if (!embedded)
+      f.push_back({"udp-request-trust", "warning", "core.scscf",
+                   "P-CSCF mode with a udp listener: the edge holds no credentials to challenge requests over UDP, so "
+                   "the identity it asserts toward the S-CSCF rests on the UDP source address"});
+  }
+  std::string scscf = c.core.scscf;
+  std::transform(scscf.begin(), scscf.end(), scscf.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (!embedded && scscf.find("transport=tcp") == std::string::npos && c.core.auth_key_file.empty())
+    f.push_back({"core-trust", "warning", "core.auth_key_file",
+                 "the S-CSCF is reached over UDP without core.auth_key_file: anyone can write its source address, so "
+                 "the identities its requests assert are removed before they reach clients (issue 17 F4)"});
+  if (c.registrar.max_contacts_per_aor > 100)
+    f.push_back({"contact-cap", "warning", "registrar.max_contacts_per_aor",
+                 "registrar.max_contacts_per_aor=" + num(c.registrar.max_contacts_per_aor) +
+                     ": one subscriber may hold that many bindings per AoR (issue 17 F3: the edge's memory and every "
+                     "lookup of the AoR grow with it)"});
   if (!c.media.sdes_requires_tls)
     f.push_back({"sdes-transport", plaintext_sip(c) ? "error" : "warning", "media.sdes_requires_tls",
                  "SDES a=crypto keys are passed on hops without TLS"});

@@ -67,7 +67,8 @@ std::vector<InterfaceExposure> interface_exposure(const config::Config& config);
 
 // A finding about the configuration itself, at a key. `check` is the stable rule id suffix.
 struct Finding {
-  std::string check;    // bind-address, digest-md5, tls-floor, admin-exposure, token-transport, sdes-transport, dead-switch
+  std::string check;    // bind-address, digest-md5, tls-floor, admin-exposure, token-transport, sdes-transport, dead-switch,
+                        // udp-request-trust, core-trust, contact-cap
   std::string level;    // error | warning | note
   std::string key;
   std::string message;

@@ -35,6 +35,8 @@ class OperatorCliE2e : public ::testing::Test {
     o.tls = false;
     o.data_dir = dir_;
     o.digest_algorithms = "[SHA-256]";
+    // Raw UDP phones that do not answer the edge's 407 (UdpRequestChallengeE2e shows that key).
+    o.auth_yaml = "  challenge_udp_requests: false\n";
     // The token is in the file the CLI is given, not in the config the CLI reads.
     o.extra_yaml = "admin:\n  listen: { address: 127.0.0.1, port: " + std::to_string(free_port()) + " }\n  token: \"" +
                    kToken + "\"\n" + extra_yaml;

@@ -69,6 +69,8 @@ inline constexpr KeyEffect kKeyEffects[] = {
     {"auth.realm", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
     {"auth.digest_algorithms", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
     {"auth.md5_only_user_agents", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
+    {"auth.challenge_udp_requests", "edge/udp_request_challenge_e2e_test.cpp",
+     "UdpRequestChallengeE2e.WithTheKeyOffTheSourceAddressIsTrustedAgain"},
     {"auth.qop", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
     {"auth.nonce_lifetime_s", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
     {"auth.nonce_secret_rotation_s", kKeys, "KeyEffectsE2e.AuthenticationKeys"},
@@ -80,6 +82,7 @@ inline constexpr KeyEffect kKeyEffects[] = {
     {"registrar.default_expires_s", kKeys, "KeyEffectsE2e.RegistrarIdentitySdesAndRelayKeys"},
     {"registrar.subscriber_cache_ms", kKeys, "KeyEffectsE2e.RegistrarIdentitySdesAndRelayKeys"},
     {"registrar.binding_flush_ms", kKeys, "KeyEffectsE2e.WorkersDomainDigestOffAndBindingFlush"},
+    {"registrar.max_contacts_per_aor", "edge/contact_cap_e2e_test.cpp", "ContactCapE2e.TheKeyMovesTheLimit"},
     {"identity.assert_authenticated", kKeys, "KeyEffectsE2e.RegistrarIdentitySdesAndRelayKeys"},
 
     {"guards.order", kReload, "GuardReloadE2e.OrderAndBanlist"},
@@ -117,6 +120,7 @@ inline constexpr KeyEffect kKeyEffects[] = {
     {"guards.overload.max_rps", kReload, "GuardReloadE2e.Overload"},
     {"guards.overload.retry_after_s", kReload, "GuardReloadE2e.Overload"},
 
+    {"core.auth_key_file", "edge/core_trust_e2e_test.cpp", "CoreTrustE2e.WithTheSharedKeyOnlyTheScscfsSignedRequestsAssert"},
     {"core.scscf", "edge/client_transactions_e2e_test.cpp",
      "ExternalCoreTransactionsE2e.ARegisterWhoseFirstCopyTheScscfDroppedIsRetransmitted"},
 

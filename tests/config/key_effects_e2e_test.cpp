@@ -316,6 +316,8 @@ TEST(KeyEffectsE2e, RegistrarIdentitySdesAndRelayKeys) {
   o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 200 }\n  max_client_transactions: 16\n";
   o.extra_yaml = "registrar: { min_expires_s: 100, max_expires_s: 1000, default_expires_s: 500, subscriber_cache_ms: 60000 }\n"
                  "identity: { assert_authenticated: false }\nmedia: { sdes_requires_tls: false }\n";
+  // Raw UDP phones that do not answer the edge's 407 (UdpRequestChallengeE2e shows that key).
+  o.auth_yaml = "  challenge_udp_requests: false\n";
   ASSERT_TRUE(proc.start(o)) << proc.log();
   const uint16_t port = proc.sip_port();
   auto add = cli(proc.data_dir(), {"subscriber", "add", "--data-dir", proc.data_dir(), "--impi", "carol@ims.local", "--impu",

@@ -227,6 +227,14 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
   std::string events = edge_.events();
   std::string outcome = call.mediaenc == "srtp-mand" ? "answer srtp-sdes" : call.mediaenc == "dtls_srtp" ? "answer srtp-dtls" : "answer rtp";
   EXPECT_NE(events.find(outcome), std::string::npos) << events;
+  // Over UDP the caller's INVITE proved its sender first (issue 17 F8a): baresip got the
+  // edge's 407 and answered it with Proxy-Authorization; TCP and TLS callers are not asked.
+  std::string a = alice_.trace();
+  bool challenged = a.find("SIP/2.0 407 Proxy Authentication Required") != std::string::npos;
+  EXPECT_EQ(challenged, call.transport == "udp") << a;
+  if (call.transport == "udp") {
+    EXPECT_NE(a.find("Proxy-Authorization: Digest"), std::string::npos) << a;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, BaresipCall,

@@ -56,6 +56,11 @@ class PurgeCountingStore final : public store::BindingStore {
     if (r.ok()) purged += r.value();
     return r;
   }
+  store::StoreResult<std::size_t> purge_expired_of(std::string_view aor, int64_t now) override {
+    auto r = inner.purge_expired_of(aor, now);
+    if (r.ok()) purged += r.value();
+    return r;
+  }
   store::StoreResult<std::vector<store::Binding>> list(int64_t now) override { return inner.list(now); }
 };
 
@@ -136,6 +141,7 @@ class RefusingStore final : public store::BindingStore {
     return std::vector<store::Binding>{};
   }
   store::StoreResult<std::size_t> purge_expired(int64_t) override { return std::size_t{0}; }
+  store::StoreResult<std::size_t> purge_expired_of(std::string_view, int64_t) override { return std::size_t{0}; }
   store::StoreResult<std::vector<store::Binding>> list(int64_t) override { return std::vector<store::Binding>{}; }
 };
 

@@ -126,6 +126,9 @@ class ClientTransactionsE2e : public ::testing::Test {
     ImsguardOptions o;
     o.tls = false;
     o.sip_yaml = "  timers: { t1_ms: 100, t2_ms: 400, c_ms: 2000 }\n";
+    // Raw-socket phones that do not answer a 407 (UdpRequestChallengeE2e covers it): the
+    // retransmissions of relayed requests are this fixture's subject.
+    o.auth_yaml = "  challenge_udp_requests: false\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     std::string dir = edge_.data_dir();
     ChildProcess add;

@@ -136,6 +136,9 @@ class DialogRoutingE2e : public ::testing::Test {
     o.tls = false;
     o.listen_address = listen_address_;
     o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
+    // Raw-socket phones that do not answer a 407: the challenge of out-of-dialog UDP requests
+    // is UdpRequestChallengeE2e's subject, dialog routing this fixture's.
+    o.auth_yaml = "  challenge_udp_requests: false\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     for (const char* user : {"erin", "mallory", "frank"}) {
       ChildProcess add;

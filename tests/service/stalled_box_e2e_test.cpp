@@ -112,6 +112,8 @@ class StalledServiceBox : public ::testing::Test {
     o.tls = false;
     o.digest_algorithms = "[MD5]";
     o.data_dir = dir;
+    // Raw UDP phones that do not answer the edge's 407 (UdpRequestChallengeE2e shows that key).
+    o.auth_yaml = "  challenge_udp_requests: false\n";
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(box_.port()) +
                    " }\n  services:\n    - { name: messaging, method: MESSAGE }\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();

@@ -140,6 +140,21 @@ TYPED_TEST(BindingStoreTest, PurgeExpiredRemovesOnlyExpired) {
   EXPECT_EQ(this->store_->purge_expired(kNow).value(), 0u);
 }
 
+TYPED_TEST(BindingStoreTest, PurgeExpiredOfOneAorLeavesTheOthers) {
+  // The registrar's purge before it adds a Contact (issue 17 F3): only that AoR's expired rows.
+  ASSERT_TRUE(this->store_->upsert(binding("sip:alice@ims.local", "sip:a@1", kNow - 1)).ok());
+  ASSERT_TRUE(this->store_->upsert(binding("sip:alice@ims.local", "sip:a@2", kNow)).ok());
+  ASSERT_TRUE(this->store_->upsert(binding("sip:alice@ims.local", "sip:a@3", kNow + 1)).ok());
+  ASSERT_TRUE(this->store_->upsert(binding("sip:bob@ims.local", "sip:b@1", kNow - 1)).ok());
+  EXPECT_EQ(this->store_->purge_expired_of("sip:alice@ims.local", kNow).value(), 2u);
+  auto left = this->store_->list(0).value();  // every row still stored
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].contact, "sip:a@3");
+  EXPECT_EQ(left[1].contact, "sip:b@1");
+  EXPECT_TRUE(this->store_->find_by_flow("udp", "127.0.0.1:5070", "", kNow - 10).value().size() == 2u);
+  EXPECT_EQ(this->store_->purge_expired_of("sip:alice@ims.local", kNow).value(), 0u);
+}
+
 TYPED_TEST(BindingStoreTest, RejectsBindingWithoutKey) {
   Binding b = binding("", "sip:a@1", kNow + 60);
   auto r = this->store_->upsert(b);

@@ -109,6 +109,25 @@ TEST_F(RedisStore, BindingContract) {
   EXPECT_EQ(store.upsert(binding("", "x", kNow)).code(), StoreErrc::kInvalid);
 }
 
+TEST_F(RedisStore, PurgeExpiredOfOneAorKeepsOtherAorsAndRefreshedBindings) {
+  // The registrar's purge before it adds a Contact (issue 17 F3), seen from two edges.
+  auto ca = client_for(redis_), cb = client_for(redis_);
+  ASSERT_TRUE(ca && cb);
+  RedisBindingStore a(ca), b(cb);
+  ASSERT_TRUE(a.upsert(binding("sip:alice@ims.local", "sip:a@1", kNow - 5)).ok());
+  ASSERT_TRUE(a.upsert(binding("sip:alice@ims.local", "sip:a@2", kNow - 5)).ok());
+  ASSERT_TRUE(a.upsert(binding("sip:alice@ims.local", "sip:a@3", kNow + 600)).ok());
+  ASSERT_TRUE(a.upsert(binding("sip:bob@ims.local", "sip:b@1", kNow - 5)).ok());
+  // Edge B refreshed a@2 after edge A last read it: A's mirror still holds the expired copy.
+  ASSERT_TRUE(b.upsert(binding("sip:alice@ims.local", "sip:a@2", kNow + 600)).ok());
+  EXPECT_EQ(a.purge_expired_of("sip:alice@ims.local", kNow).value(), 1u);
+  auto alice = b.lookup("sip:alice@ims.local", 0).value();  // every stored row of alice
+  ASSERT_EQ(alice.size(), 2u);
+  EXPECT_EQ(alice[0].contact, "sip:a@2");
+  EXPECT_EQ(alice[1].contact, "sip:a@3");
+  EXPECT_EQ(b.lookup("sip:bob@ims.local", 0).value().size(), 1u) << "another AoR is left alone";
+}
+
 TEST_F(RedisStore, TwoEdgesSeeEachOthersBindings) {
   auto ca = client_for(redis_), cb = client_for(redis_);
   ASSERT_TRUE(ca && cb);

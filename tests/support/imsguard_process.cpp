@@ -28,14 +28,14 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
   std::ostringstream y;
   y << "roles: " << o.roles << "\n"
     << "data_dir: " << data_dir_ << "\n"
-    << "state: sqlite\n"
+    << "state: \"" << o.state << "\"\n"
     << "events: { output: " << data_dir_ << "/events.jsonl }\n"
     << "sip:\n  domain: ims.local\n  workers: 2\n  listen:\n"
     << "    - { transport: udp, address: " << o.listen_address << ", port: " << sip_port_ << " }\n"
     << "    - { transport: tcp, address: " << o.listen_address << ", port: " << sip_port_ << " }\n";
   if (o.tls) y << "    - { transport: tls, address: " << o.listen_address << ", port: " << tls_port_ << " }\n";
   y << o.sip_yaml;
-  y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.extra_yaml;
+  y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.auth_yaml << o.extra_yaml;
   config_path_ = data_dir_ + "/imsguard.yaml";
   write_file(config_path_, y.str());
   if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", config_path_}, data_dir_ + "/imsguard.log")) return false;

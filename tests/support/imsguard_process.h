@@ -14,8 +14,10 @@ struct ImsguardOptions {
   std::string digest_algorithms = "[SHA-256, MD5]";
   std::string extra_yaml;  // appended verbatim (top-level sections)
   std::string sip_yaml;    // appended verbatim inside the sip: section (indented two spaces)
+  std::string auth_yaml;   // appended verbatim inside the auth: section (indented two spaces)
   std::string data_dir;    // empty: a fresh temp dir
   std::string listen_address = "127.0.0.1";  // of every listener ("0.0.0.0": the wildcard)
+  std::string state = "sqlite";  // sqlite | memory | a redis:// URL
 };
 
 class ImsguardProcess {

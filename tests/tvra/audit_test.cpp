@@ -135,6 +135,19 @@ TEST(AuditRules, LiveSwitchesAreCredited) {
     if (t.threat->id == "IC-SPOOF") {
       EXPECT_EQ(std::find(t.countermeasures.begin(), t.countermeasures.end(), "identity-assertion"), t.countermeasures.end());
     }
+  // The asserted identity is credited only where the tests show it proven (issue 17 F8a):
+  // over UDP the 407 of auth.challenge_udp_requests; in P-CSCF mode a UDP listener is not.
+  Audited unchallenged = run(f, replace(lab_yaml(), "challenge_udp_requests: true", "challenge_udp_requests: false"));
+  EXPECT_FALSE(decided(unchallenged.result, "identity-assertion"));
+  ASSERT_NE(finding(unchallenged.result, "udp-request-trust"), nullptr);
+  EXPECT_EQ(finding(lab.result, "udp-request-trust"), nullptr);
+  Audited pcscf = run(f, replace(lab_yaml(), "scscf: embedded", "scscf: \"sip:192.0.2.10:5060\""));
+  EXPECT_FALSE(decided(pcscf.result, "identity-assertion"));
+  ASSERT_NE(finding(pcscf.result, "core-trust"), nullptr) << "a UDP S-CSCF without core.auth_key_file";
+  EXPECT_EQ(finding(lab.result, "core-trust"), nullptr);
+  Audited wide = run(f, replace(lab_yaml(), "max_contacts_per_aor: 10", "max_contacts_per_aor: 5000"));
+  ASSERT_NE(finding(wide.result, "contact-cap"), nullptr);
+  EXPECT_EQ(finding(lab.result, "contact-cap"), nullptr);
   Audited unsigned_box = run(f, replace(lab_yaml(), "require_signed_assertion: true", "require_signed_assertion: false"));
   EXPECT_GT(residual(unsigned_box.result, "IS-FORGED-ID"), residual(lab.result, "IS-FORGED-ID"));
 }
