@@ -78,6 +78,9 @@ class EdgeWithFakes : public ::testing::Test {
  protected:
   void SetUp() override {
     config_.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
+    // These tests are about relaying and routing; the 407 that out-of-dialog UDP requests get
+    // by default is shown in UdpRequestChallengeE2e.
+    config_.auth.challenge_udp_requests = false;
     store::ProvisioningOptions po;
     po.realm = config_.auth.realm;
     for (const char* user : {"alice", "bob"}) {
