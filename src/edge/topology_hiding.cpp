@@ -359,6 +359,10 @@ std::vector<std::string> TopologyHiding::expand(const sip::NameAddr& entry, std:
 TopologyHiding::Routes TopologyHiding::restore_routes(const std::vector<sip::NameAddr>& routes, size_t first,
                                                       std::string_view call_id) const {
   Routes out;
+  // The common case (no Route, or only the edge's own as outbound proxy) costs no string.
+  bool sealed = std::any_of(routes.begin() + static_cast<std::ptrdiff_t>(std::min(first, routes.size())), routes.end(),
+                            [](const sip::NameAddr& r) { return r.uri.param(kParam).has_value(); });
+  if (!sealed && first == 0) return out;
   std::vector<std::string> entries;
   for (size_t i = first; i < routes.size(); ++i) {
     if (!routes[i].uri.param(kParam)) {

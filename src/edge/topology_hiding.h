@@ -80,7 +80,8 @@ class TopologyHiding {
 
   // The Route of a request from a client, from entry `first` on (after the edge's own), with
   // every sealed entry expanded back to the entries it hides. `forged`: a sealed entry that
-  // does not open (tampered, expired, another dialog's); `changed`: one was expanded.
+  // does not open (tampered, expired, another dialog's); `changed`: one was expanded. With
+  // `first` 0 and nothing sealed, `value` stays empty (the caller keeps the Route as it is).
   struct Routes {
     std::string value;  // comma-joined; empty when no entry is left
     bool changed = false;
