@@ -116,9 +116,11 @@ struct Registrar {
 };
 
 // A P-Asserted-Identity a client sends is always removed (no key: never switchable).
-// Topology hiding is not implemented: the key that claimed it was removed (docs/configuration.md).
 struct Identity {
   bool assert_authenticated = true;
+  // What the core and the service box send toward clients names only the edge: their Vias,
+  // Record-Route and Service-Route sealed, Server/User-Agent removed (edge/topology_hiding.h).
+  bool topology_hiding = true;
 };
 
 struct BanlistGuard { bool enabled = true; uint32_t default_ttl_s = 3600; };

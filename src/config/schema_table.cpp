@@ -224,6 +224,13 @@ constexpr KeyDescriptor kKeys[] = {
         "identity.assert_authenticated", kRestart,
         "assert the authenticated IMPU toward the callee (withheld with `Privacy: id`). A P-Asserted-Identity or "
         "P-Preferred-Identity a client sends is always removed (no key)"),
+    bool_key<&Config::identity, &Identity::topology_hiding>(
+        "identity.topology_hiding", kRestart,
+        "what the S-CSCF (core.scscf) and the service box send toward clients names only the edge: the Vias below "
+        "the edge's own and the network's Record-Route and Service-Route entries are sealed (AES-GCM) into one entry "
+        "naming the edge and restored on the way back, foreign Path entries, Server and User-Agent are removed, "
+        "Warning agents become sip.domain (docs/security-model.md, \"Topology hiding\"); counted in "
+        "`imsguard_topology_hidden_total{header}`"),
 
     list_key<&Config::guards, &Guards::order>(
         "guards.order", kGuards, kApplied,
@@ -381,8 +388,6 @@ constexpr KeyDescriptor kKeys[] = {
 constexpr RemovedKey kRemoved[] = {
     {"identity.strip_client_asserted", "a P-Asserted-Identity sent by a client is always removed",
      "delete the line: the edge never trusts a client's assertion"},
-    {"identity.topology_hiding", "topology hiding is not implemented, the key did nothing",
-     "delete the line; what leaves the edge is described in docs/architecture.md"},
     {"guards.size", "the SIP size limits are the edge's own stage and always run",
      "delete the section and remove 'size' from guards.order; the limits are sip.limits.*"},
     {"guards.parse", "strict parsing is the edge's own stage and always runs",

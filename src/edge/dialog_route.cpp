@@ -60,6 +60,8 @@ DialogRoutes::Popped DialogRoutes::pop_own(const std::vector<sip::NameAddr>& rou
                                            const net::Flow& arrival) const {
   Popped out;
   for (const auto& r : routes) {
+    // A sealed route (edge/topology_hiding.h) names the edge but stands for the hops behind it.
+    if (r.uri.param("igh")) break;
     auto token = r.uri.param(kDialogParam);
     if (!token && !names_listener(r.uri, arrival)) break;
     ++out.own;

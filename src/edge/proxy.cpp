@@ -138,6 +138,7 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
     std::abort();
   }
   tokens_ = FlowTokens(key_);
+  hiding_.emplace(config, tokens_, counters_.m);
   if (!config.sip.peers.empty()) {
     // Node::start refused to start without a readable key; without one no peer is trusted.
     std::string error;
@@ -347,6 +348,9 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   }
   std::string via = via_for(*client, msg, flow);
   if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
+  // The core's hops stay behind the edge (identity.topology_hiding): its Vias sealed into ours.
+  if (from_core(flow) && !hiding_->request_to_client(w, msg, *client, via))
+    return refuse(msg, reply, 500, "Server Internal Error (no key for topology hiding)");
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
   record_route(w, msg, *client);
@@ -574,6 +578,15 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
   }
+  // The Route after ours, with the entries topology hiding sealed put back (edge/topology_hiding.h).
+  auto rest = hiding_->restore_routes(routes ? *routes : std::vector<sip::NameAddr>{}, popped.own, msg.call_id());
+  if (rest.forged) {
+    counters_.bad_route.inc();
+    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid sealed route"},
+                      flow.to_string() + " sealed");
+    refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
+    return;
+  }
   std::optional<Target> routed;
   bool in_dialog = false;
   bool to_scscf = false;
@@ -620,11 +633,9 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     return;
   }
   sip::MessageWriter w(msg);
-  if (popped.own > 0) {
-    std::string rest;
-    for (size_t i = popped.own; i < routes->size(); ++i) rest += (rest.empty() ? "" : ", ") + std::string((*routes)[i].raw);
-    if (rest.empty()) w.remove_all(sip::HeaderId::kRoute);
-    else w.replace_header(sip::HeaderId::kRoute, rest);
+  if (popped.own > 0 || rest.changed) {
+    if (rest.value.empty()) w.remove_all(sip::HeaderId::kRoute);
+    else w.replace_header(sip::HeaderId::kRoute, rest.value);
   }
   std::string via = via_for(routed->flow, msg, flow);
   if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
@@ -685,8 +696,9 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   if (client_transactions_) client_transactions_->on_response(msg);
-  // Only our Via: the answer to a request the edge sent on its own (Timer C's CANCEL).
-  if (msg.count_values(sip::HeaderId::kVia) <= 1) {
+  // Only our Via: the answer to a request the edge sent on its own (Timer C's CANCEL), unless
+  // our Via seals the sender's (topology hiding).
+  if (msg.count_values(sip::HeaderId::kVia) <= 1 && !TopologyHiding::seals_vias(msg)) {
     counters_.own_answered.inc();
     return;
   }
@@ -727,6 +739,10 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   }
   sip::MessageWriter w(msg);
   w.remove_top_via();
+  // Topology hiding (edge/topology_hiding.h): the core's hops sealed toward the client, put
+  // back on the client's answer to the core.
+  if (from_core(flow)) hiding_->response_to_client(w, msg, *origin);
+  else hiding_->response_to_core(w, msg, *top);
   // Answers are policed like requests: only the trusted core's may assert anything.
   apply_header_policy(from_core(flow) ? Crossing::kCoreResponse : Crossing::kUntrustedResponse, msg, w,
                       flow.to_string(), {});

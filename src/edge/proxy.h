@@ -10,6 +10,7 @@
 #include "edge/media_policy.h"
 #include "edge/peer_auth.h"
 #include "edge/registrar.h"
+#include "edge/topology_hiding.h"
 #include "net/flow.h"
 #include "ops/counters.h"
 #include "sip/message.h"
@@ -146,6 +147,7 @@ class Proxy final : public PathMaker {
   net::FlowSender* sender_;
   ClientTransactions* client_transactions_;
   DialogRoutes dialogs_{config_, tokens_};
+  std::optional<TopologyHiding> hiding_;  // identity.topology_hiding; made once tokens_ has its key
   mutable CallReports call_reports_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "edge/topology_hiding.h"
 #include "media/sdes_strip.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
@@ -295,6 +296,8 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
                       service + " headers");
   }
   if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
+  // The box's address and software stay behind the core (identity.topology_hiding).
+  edge::hide_service_answer(config_, out, answer, service_uri(service, config_.sip.domain));
   bool dialog_created = msg.method_name() == "INVITE" && answer.status_code() >= 200 && answer.status_code() < 300;
   if (auto to = msg.to(); dialog_created && to && to->tag().empty())
     out.prepend_header("Record-Route", edge_record_route(config_, flow));

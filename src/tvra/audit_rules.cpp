@@ -147,10 +147,12 @@ const std::vector<Rule> kRules = {
                          : embedded ? ", udp listener with auth.challenge_udp_requests=" + on_off(c.auth.challenge_udp_requests)
                                     : ", udp listener in P-CSCF mode (requests over UDP are not challenged)")};
      }},
-    {"topology-hiding", {"identity.topology_hiding"}, "none: no topology hiding at runtime",
+    // What the S-CSCF and the service box send toward clients is sealed or removed
+    // (TopologyHidingE2e shows it against a running edge, and the key off as the control).
+    {"topology-hiding", {"identity.topology_hiding"},
+     "src/edge/topology_hiding.cpp (Via, Record-Route, Service-Route sealed; Path, Server, User-Agent, Warning)",
      [](const Config& c) -> Verdict {
-       (void)c;
-       return {false, "topology hiding is not implemented (identity.topology_hiding was removed): not credited"};
+       return {c.identity.topology_hiding, "identity.topology_hiding=" + on_off(c.identity.topology_hiding)};
      }},
     {"security-events", {"events.output"}, "src/ops/events.cpp",
      [](const Config& c) -> Verdict { return {c.events_output != "none", "events.output=" + c.events_output}; }},

@@ -143,8 +143,8 @@ TEST(CheckConfigE2e, RulesBetweenKeysAndTheAdminToken) {
                  {"no subscriber could register"});
   expect_refused(cli(dir, {"check-config", config_file(dir, "core: { scscf: 'sip:scscf.example:5060' }\n")}),
                  {"core.scscf"});
-  expect_refused(cli(dir, {"check-config", config_file(dir, "identity: { topology_hiding: true }\n")}),
-                 {"identity.topology_hiding", "removed key"});
+  expect_refused(cli(dir, {"check-config", config_file(dir, "identity: { strip_client_asserted: true }\n")}),
+                 {"identity.strip_client_asserted", "removed key"});
 }
 
 TEST(CheckConfigE2e, ServicesTheStoredSubscribersUseMustExist) {

@@ -84,6 +84,7 @@ inline constexpr KeyEffect kKeyEffects[] = {
     {"registrar.binding_flush_ms", kKeys, "KeyEffectsE2e.WorkersDomainDigestOffAndBindingFlush"},
     {"registrar.max_contacts_per_aor", "edge/contact_cap_e2e_test.cpp", "ContactCapE2e.TheKeyMovesTheLimit"},
     {"identity.assert_authenticated", kKeys, "KeyEffectsE2e.RegistrarIdentitySdesAndRelayKeys"},
+    {"identity.topology_hiding", "edge/topology_hiding_e2e_test.cpp", "TopologyHidingE2e.WithTheKeyOffTheClientSeesTheCoresHosts"},
 
     {"guards.order", kReload, "GuardReloadE2e.OrderAndBanlist"},
     {"guards.banlist.enabled", kReload, "GuardReloadE2e.OrderAndBanlist"},

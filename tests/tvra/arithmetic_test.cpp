@@ -32,7 +32,7 @@ struct Expected {
   const char* residual_class;
 };
 
-// Residual: the countermeasures models/ims.yaml marks applied (all but topology-hiding).
+// Residual: the countermeasures models/ims.yaml marks applied (all of them).
 const Expected kByHand[] = {
     // IC-FLOOD (I-C public): time one_day 0 + layman 0 + public 0 + unlimited 0 + standard 0 = 0, basic, L3;
     //   impact sip-service availability high 3 + heavy 2 = 5 -> cap 3; 3 x 3 = 9 critical.
@@ -128,8 +128,9 @@ TEST(Arithmetic, LabAuditByHand) {
       // CS-EAVESDROP: srtp-optional {difficult, single}: one_day 0 + 3 + 0 + 10 + 0 = 13, L3;
       //   impact media confidentiality high 3 + single 0 = 3; 9 critical.
       {"CS-EAVESDROP", 13, 9},
-      // IC-TOPOLOGY: topology hiding has no reader, not credited; window from the exposure
-      //   default raised by loopback: 0 + 0 + 0 + 10 + 0 = 10, enhanced-basic, L3; low 1 + 0; 3.
+      // IC-TOPOLOGY: topology-hiding credited (identity.topology_hiding: true) with window
+      //   difficult, the same the loopback bind gives: 0 + 0 + 0 + 10 + 0 = 10, enhanced-basic,
+      //   L3; low 1 + 0; 3.
       {"IC-TOPOLOGY", 10, 3},
   };
   for (const auto& e : lab) {
