@@ -9,8 +9,9 @@
 
 namespace imsguard::guard {
 
-BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config)
-    : sources_(1 << 15),
+BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config, SharedFailures* shared)
+    : shared_(shared),
+      sources_(1 << 15),
       impis_(1 << 15),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
       rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
