@@ -4,28 +4,20 @@
 
 namespace imsguard::guard {
 
-void FailureQueue::count_failure(std::string_view key, int64_t window_ms) {
+void FailureQueue::count_failure(std::string_view key, int64_t window_ms) { push(pending_.failures, key, window_ms); }
+
+void FailureQueue::publish_lockout(std::string_view key, int64_t lock_ms) { push(pending_.lockouts, key, lock_ms); }
+
+void FailureQueue::push(std::vector<std::pair<std::string, int64_t>>& queue, std::string_view key, int64_t value) {
   {
     std::lock_guard lock(mu_);
-    if (pending_.failures.size() >= max_pending_) {
+    if (queue.size() >= max_pending_) {
       ++overflowed_;
       return;
     }
-    pending_.failures.emplace_back(key, window_ms);
+    queue.emplace_back(key, value);
   }
   cv_.notify_one();  // a brute force is counted across edges now, not at the next poll
-}
-
-void FailureQueue::publish_lockout(std::string_view key, int64_t lock_ms) {
-  {
-    std::lock_guard lock(mu_);
-    if (pending_.lockouts.size() >= max_pending_) {
-      ++overflowed_;
-      return;
-    }
-    pending_.lockouts.emplace_back(key, lock_ms);
-  }
-  cv_.notify_one();
 }
 
 FailureQueue::Batch FailureQueue::take() {

@@ -36,6 +36,8 @@ class FailureQueue final : public SharedFailures {
   uint64_t overflowed() const;
 
  private:
+  void push(std::vector<std::pair<std::string, int64_t>>& queue, std::string_view key, int64_t value);
+
   const size_t max_pending_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -157,12 +157,19 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
+// One edge of a domain as app::Node builds it on a shared store: the brute-force guard
+// counts into the failure queue its state sync drains.
+struct SharedEdge {
   FakeSharedStore shared;
   BanList bans;
   FailureQueue failures;
-  BruteForceGuard bf(limits(), &failures);
-  StateSync sync(bans, &bf, shared, &failures);
+  BruteForceGuard bf{limits(), &failures};
+  StateSync sync{bans, &bf, shared, &failures};
+};
+
+TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   const int64_t wall = StateSync::wall_ms();
   shared.incoming.bans.push_back({"192.0.2.50", 0, "flood elsewhere", "flood", wall, wall + 60'000, true});
@@ -183,13 +190,10 @@ TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
 }
 
 TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
-  FakeSharedStore shared;
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   // Two failures were made on another edge against alice.
   shared.counts["impi:alice@ims.local"] = 2;
-  BanList bans;
-  FailureQueue failures;
-  BruteForceGuard bf(limits(), &failures);
-  StateSync sync(bans, &bf, shared, &failures);
   ASSERT_EQ(sync.start(), "");
   const int64_t now = steady_now_ms();
   // A failure is only queued on the worker; the sync thread (or this round) counts it.
@@ -206,11 +210,8 @@ TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
 }
 
 TEST(StateSync, SharedStoreDownLeavesLocalCountingAndRepublishesBansWhenBack) {
-  FakeSharedStore shared;
-  BanList bans;
-  FailureQueue failures;
-  BruteForceGuard bf(limits(), &failures);
-  StateSync sync(bans, &bf, shared, &failures);
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   shared.down = true;
   const int64_t now = steady_now_ms();
