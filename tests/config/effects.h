@@ -4,6 +4,7 @@
 // file, bursts of requests from chosen loopback sources, the ban table through the control
 // socket, the admin API's metrics, the TLS chain a new connection is shown, the CLI.
 #include "cli_run.h"
+#include "digest_phone.h"
 #include "e2e_sip.h"
 #include "guard/control.h"
 #include "imsguard_process.h"
@@ -352,26 +353,11 @@ class Edge {
   uint16_t udp_port_ = 0;
 };
 
-// The Authorization answering the Digest challenge of `challenge` for REGISTER sip:ims.local,
-// with the qop it offers (auth-int over an empty body when that is all it offers).
+// The Authorization answering the Digest challenge of `challenge` for REGISTER sip:ims.local
+// (DigestPhone::answer: the qop it offers, auth-int over an empty body when that is all).
 inline std::string digest_answer(const std::string& challenge, const std::string& impi, const std::string& password) {
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return {};
-  const auto& c = ch.value();
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  std::string qop;
-  for (const auto& q : c.qop_options)
-    if (qop.empty() || q == "auth") qop = q;
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return {};
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + response.value() +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=" + qop + ", nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  return auth + "\r\n";
+  auto c = DigestPhone::challenge_of(challenge);
+  return c ? DigestPhone::answer(*c, impi, password) : std::string();
 }
 
 // A REGISTER of `impu` (IMPI its user@host) from `peer` with `extra` headers.

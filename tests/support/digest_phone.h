@@ -62,19 +62,24 @@ class DigestPhone {
     return *parsed;
   }
 
-  // An Authorization answering `c` as `username` with `password` (realm: the challenge's,
-  // unless `realm` names another).
+  // An Authorization answering `c` as `username` with `password` for REGISTER sip:ims.local
+  // (realm: the challenge's, unless `realm` names another), with the qop it offers ("auth"
+  // when offered, else the first, auth-int over the empty body; none when it offers none).
   static std::string answer(const crypto::DigestChallenge& c, const std::string& username, const std::string& password,
                             const std::string& realm = {}) {
     const std::string r = realm.empty() ? c.realm : realm;
+    std::string qop;
+    for (const auto& q : c.qop_options)
+      if (qop.empty() || q == "auth") qop = q;
+    const std::string nc = qop.empty() ? "" : "00000001", cnonce = qop.empty() ? "" : "0a4f113b";
     std::string ha1 = crypto::digest_ha1(c.algorithm.hash, username, r, password);
-    crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "0a4f113b", "auth", ""};
+    crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, nc, cnonce, qop, ""};
     auto response = crypto::digest_response(in);
     if (!response.ok()) return {};
     std::string out = "Authorization: Digest username=\"" + username + "\", realm=\"" + r + "\", nonce=\"" + c.nonce +
                       "\", uri=\"sip:ims.local\", response=\"" + *response +
-                      "\", algorithm=" + crypto::digest_algorithm_name(c.algorithm) +
-                      ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
+                      "\", algorithm=" + crypto::digest_algorithm_name(c.algorithm);
+    if (!qop.empty()) out += ", qop=" + qop + ", nc=" + nc + ", cnonce=\"" + cnonce + "\"";
     if (!c.opaque.empty()) out += ", opaque=\"" + c.opaque + "\"";
     return out + "\r\n";
   }
