@@ -11,6 +11,7 @@
 #include "edge/subscriber_cache.h"
 #include "guard/chain.h"
 #include "guard/overload.h"
+#include "guard/failure_queue.h"
 #include "guard/state_sync.h"
 #include "net/pki.h"
 #include "net/server.h"
@@ -54,6 +55,9 @@ struct Node::Impl {
   // The registration path's views of the state (see subscriber_cache.h, binding_cache.h).
   std::unique_ptr<CachedSubscriberStore> subscriber_cache;
   std::unique_ptr<WriteBehindBindingStore> binding_cache;
+  // The brute-force guard's cross-edge failure counts (shared state store only): built before
+  // the chain that hands it to the guard, drained by state_sync, outlives both.
+  std::unique_ptr<guard::FailureQueue> shared_failures;
   std::unique_ptr<guard::Chain> guards;  // outlives the edge and the transports that call it
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Edge> edge;
@@ -292,12 +296,15 @@ std::string start_parts(Node::Impl& n) {
   if (auto err = start_service_roles(n, *bindings); !err.empty()) return err;
   // Everything the edge works with exists before it: the guards, the registrar, the
   // transports it sends on (they start receiving only once the edge exists).
+  // One monotonic clock for the guards, their state sync and the edge's transaction tables.
+  const guard::Clock clock = &guard::steady_now_ms;
+  if (n.state.guard && n.state.guard->shared()) n.shared_failures = std::make_unique<guard::FailureQueue>();
   std::string guard_error;
-  n.guards = guard::Chain::create(c, guard_error);
+  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get()});
   if (!n.guards) return "guards: " + guard_error;
   if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty()) return err;
   if (n.state.guard) {
-    n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard);
+    n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard, n.shared_failures.get());
     if (auto err = n.state_sync->start(); !err.empty()) return "state: " + err;
   }
   n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &ops::counters()});
@@ -309,6 +316,7 @@ std::string start_parts(Node::Impl& n) {
   deps.sender = n.server.get();
   deps.services = n.service_router.get();
   deps.metrics = &ops::counters();
+  deps.clock = clock;
   n.edge = std::make_unique<Edge>(c, std::move(deps));
   if (auto err = n.server->start(*n.edge); !err.empty()) return "cannot listen: " + err;
   n.bindings = bindings;

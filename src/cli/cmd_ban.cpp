@@ -112,7 +112,7 @@ imsguard::cli::CommandRegistration unlock_reg{[](CLI::App& app) {
   add_target(unlock, *o);
   unlock->add_option("target", o->address, "IMPI (alice@ims.example) or source address (192.0.2.7)")->required();
   unlock->callback([o] {
-    if (o->address.find_first_of(" \t\r\n") != std::string::npos) {
+    if (o->address.empty() || o->address.find_first_of(" \t\r\n") != std::string::npos) {
       std::cerr << "imsguard unlock: '" << o->address << "' is not an IMPI or an address\n";
       imsguard::cli::exit_status() = 2;
       return;

@@ -58,6 +58,11 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   remove->add_option("aor", o->aor, "address of record (sip:alice@ims.example, or alice@ims.example)")->required();
   remove->add_option("contact", o->contact, "only the binding of this Contact URI, as `registration list` shows it");
   remove->callback([o] {
+    if (o->aor.empty()) {  // the API would refuse it too; say so before reaching for the edge
+      std::cerr << "imsguard registration remove: AOR is empty (sip:alice@ims.example, or alice@ims.example)\n";
+      imsguard::cli::exit_status() = 2;
+      return;
+    }
     std::string path = "/api/v1/registrations?aor=" + imsguard::ops::percent_encode(o->aor);
     if (!o->contact.empty()) path += "&contact=" + imsguard::ops::percent_encode(o->contact);
     auto answer = imsguard::cli::admin_call(o->target, "imsguard registration", "DELETE", path);

@@ -116,6 +116,18 @@ ThreadMac& thread_mac() {
   return m;
 }
 
+// The nonce MAC, through `injected` when one is given (the same bytes in one piece).
+bool nonce_mac(const MacFunction& injected, const std::array<uint8_t, 32>& key, const uint8_t* header,
+               std::string_view realm, std::string_view client, uint8_t* out16) {
+  if (!injected) return thread_mac().mac(key, header, realm, client, out16);
+  std::string data(reinterpret_cast<const char*>(header), kHeaderBytes);
+  data.append(realm).append(1, '\0').append(client);
+  auto full = injected(key, data);
+  if (!full) return false;
+  std::copy(full->begin(), full->begin() + kMacBytes, out16);
+  return true;
+}
+
 }  // namespace
 
 int64_t system_millis() {
@@ -196,7 +208,7 @@ std::string NonceAuthority::make(std::string_view realm, std::string_view client
     ts >>= 8;
   }
   bool ok = random_bytes(raw.data() + 8, 8) &&
-            thread_mac().mac(key, raw.data(), realm, client_address, raw.data() + kHeaderBytes);
+            nonce_mac(options_.mac, key, raw.data(), realm, client_address, raw.data() + kHeaderBytes);
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) return {};
   return encode(raw);
@@ -211,7 +223,7 @@ NonceCheck NonceAuthority::verify(std::string_view nonce, std::string_view realm
   std::array<uint8_t, 32> key{};
   if (!key_for(raw[0], key)) return result;
   std::array<uint8_t, kMacBytes> expected{};
-  bool ok = thread_mac().mac(key, raw.data(), realm, client_address, expected.data());
+  bool ok = nonce_mac(options_.mac, key, raw.data(), realm, client_address, expected.data());
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok || !constant_time_equal(std::span<const uint8_t>(expected),
                                   std::span<const uint8_t>(raw.data() + kHeaderBytes, kMacBytes)))

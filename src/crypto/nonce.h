@@ -7,6 +7,8 @@
 // The salt keeps two challenges to one client in the same millisecond distinct (nc replay is
 // tracked per nonce). The secret rotates; the previous generation stays valid so nonces
 // issued just before a rotation still work.
+#include "crypto/hmac.h"
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -38,6 +40,7 @@ struct NonceOptions {
   int64_t rotation_ms = 3'600'000;  // raised to at least 2 x lifetime
   int64_t max_future_skew_ms = 2'000;  // several edges sharing a secret may disagree a little
   MillisClock clock = system_millis;
+  MacFunction mac;  // empty: the per-thread OpenSSL context; tests inject failures here
 };
 
 // Thread-safe. One per realm-independent deployment (the realm is bound into each nonce).

@@ -2,7 +2,7 @@
 
 #include "edge/media_policy.h"
 #include "ops/activity_log.h"
-#include "ops/events.h"
+#include "ops/episodes.h"
 
 #include <string>
 
@@ -58,7 +58,11 @@ void report_registration(const net::Flow& flow, const store::Subscriber& sub, st
   std::string what = std::string(registered ? "registered " : "deregistered ") + std::string(aor) + " with " +
                      std::string(scheme_name(scheme)) + "; " + std::to_string(contacts) + " contact(s) bound";
   if (registered) what += ", this flow's for " + std::to_string(expires_in_s) + " s";
-  ops::events().emit({"registrar", source, sub.impi, registered ? "register" : "deregister", what});
+  // Through the episode log, like every event that a flood of requests can repeat: a phone's
+  // first registration is written at once, its refreshes within the window are counted in
+  // one summary, and a registration storm is held to the per-second cap (the rest counted in
+  // the "suppressed" line) rather than written and flushed line by line.
+  ops::emit_episode({"registrar", source, sub.impi, registered ? "register" : "deregister", what});
   ops::log_activity(Activity::kRegistration,
                     [&] { return "registration: " + sub.impi + " " + what + " (from " + source + ")"; });
 }

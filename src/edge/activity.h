@@ -14,8 +14,8 @@
 namespace imsguard::edge {
 
 // A REGISTER answered 200: `contacts` live bindings of the AoR, this flow's expiring in
-// `expires_in_s` (0: the flow has no binding left, a de-registration). The event is written
-// for every one (only an authenticated client causes it); the log line under the cap.
+// `expires_in_s` (0: the flow has no binding left, a de-registration). The security event
+// and the log line each go through their cap (ops/episodes.h, ops/activity_log.h).
 void report_registration(const net::Flow& flow, const store::Subscriber& sub, std::string_view aor, size_t contacts,
                          int64_t expires_in_s);
 

@@ -150,6 +150,7 @@ std::unique_ptr<Authenticator> Authenticator::create(AuthenticatorOptions option
   nonce_options.lifetime_ms = options.nonce_lifetime_ms;
   nonce_options.rotation_ms = options.rotation_ms;
   nonce_options.clock = options.clock;
+  nonce_options.mac = options.mac;
   auto nonces = crypto::NonceAuthority::create(nonce_options);
   if (!nonces) {
     error = "cannot create the nonce authority (no randomness?)";
@@ -198,7 +199,7 @@ bool Authenticator::decoy_is_aka(std::string_view identity) const {
   // Keyed (the key never leaves the process) and stable (the same name always looks like the
   // same kind of user), with AKA as often as among real subscribers: the scheme of a name
   // says nothing about whether it exists. What the client asks for plays no part.
-  auto mac = crypto::hmac_sha256(decoy_key_, identity);
+  auto mac = options_.mac ? options_.mac(decoy_key_, identity) : crypto::hmac_sha256(decoy_key_, identity);
   // No MAC: the scheme most subscribers have, the same for every name (nothing to compare).
   if (!mac) return aka_share_ >= 0.5;
   const auto& m = *mac;
@@ -240,8 +241,12 @@ crypto::RequestCredentials Authenticator::read(const sip::Message& msg, sip::Hea
 }
 
 std::optional<Challenge> Authenticator::digest_challenge(std::string_view identity, std::string_view client_address,
-                                                         bool stale) {
+                                                         bool stale, std::string& error) {
   std::string nonce = nonces_->make(digest_binding(identity), client_address);
+  if (nonce.empty()) {  // the MAC or the CSPRNG failed: no challenge rather than an unbound nonce
+    error = "cannot make a nonce (MAC or randomness failed)";
+    return std::nullopt;
+  }
   crypto::ChallengeParams p;
   p.realm = options_.realm;
   p.nonce = nonce;
@@ -286,6 +291,10 @@ std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* s
     }
   }
   std::string server = nonces_->make(aka_binding(options_.realm, *rand, identity), client_address);
+  if (server.empty()) {
+    error = "cannot make a nonce (MAC or randomness failed)";
+    return std::nullopt;
+  }
   std::string nonce = crypto::make_aka_nonce(
       *rand, autn, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(server.data()), server.size()));
   crypto::ChallengeParams p;
@@ -335,7 +344,7 @@ AuthResult Authenticator::challenge_for(const crypto::RequestCredentials& creds,
   std::string error;
   // The nonce is bound to the identity the request claimed, the key the guards count on.
   std::optional<Challenge> c = aka ? aka_challenge(sub.get(), creds.impi, client_address, stale, error)
-                                   : digest_challenge(creds.impi, client_address, stale);
+                                   : digest_challenge(creds.impi, client_address, stale, error);
   if (!c) return unavailable(error);
   r.scheme = aka ? AuthScheme::kAka : AuthScheme::kDigest;
   r.challenge = std::move(*c);

@@ -94,6 +94,9 @@ struct AuthenticatorOptions {
   bool digest_enabled = true;
   uint32_t sqn_batch = 32;  // SQNs reserved durably per store write (1: one per challenge)
   crypto::MillisClock clock = crypto::system_millis;
+  // The MAC of the nonces and of the decoy choice (empty: OpenSSL). A failure refuses: no
+  // challenge is sent (kUnavailable) and no answer is accepted (tests inject one).
+  crypto::MacFunction mac;
 };
 
 class Authenticator {
@@ -128,7 +131,8 @@ class Authenticator {
   // by a keyed hash of it, matching the population's mix (see decoy_is_aka).
   AuthResult challenge_for(const crypto::RequestCredentials& creds, std::string_view aor, std::string_view client_address,
                            bool stale, AuthOutcome outcome, AuthReason reason);
-  std::optional<Challenge> digest_challenge(std::string_view identity, std::string_view client_address, bool stale);
+  std::optional<Challenge> digest_challenge(std::string_view identity, std::string_view client_address, bool stale,
+                                            std::string& error);
   std::optional<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view identity,
                                          std::string_view client_address, bool stale, std::string& error);
   bool decoy_is_aka(std::string_view identity) const;

@@ -298,7 +298,7 @@ void Edge::late_reply(const net::Flow& flow, const TransactionKey& transaction, 
 }
 
 bool Edge::flow_registered(const net::Flow& flow) {
-  return guards_ && guards_->registered_flows().contains(guard::hash_flow(flow), guard::Chain::now_ms());
+  return guards_ && guards_->registered_flows().contains(guard::hash_flow(flow), guards_->now_ms());
 }
 
 void Edge::on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) {

@@ -77,10 +77,19 @@ int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-FlowTokens::FlowTokens(const std::array<uint8_t, kKeyBytes>& key) : key_(key), id_(g_next_id.fetch_add(1)) {}
+FlowTokens::FlowTokens(const std::array<uint8_t, kKeyBytes>& key, crypto::MacFunction mac)
+    : key_(key), injected_mac_(std::move(mac)), id_(g_next_id.fetch_add(1)) {}
 
 bool FlowTokens::mac(std::span<const uint8_t> prefix, std::string_view binding, std::span<const uint8_t> plain,
                      uint8_t* out32) const {
+  if (injected_mac_) {
+    std::string data(reinterpret_cast<const char*>(prefix.data()), prefix.size());
+    data.append(binding).append(reinterpret_cast<const char*>(plain.data()), plain.size());
+    auto full = injected_mac_(key_, data);
+    if (!full) return false;
+    std::memcpy(out32, full->data(), full->size());
+    return true;
+  }
   ThreadHmac& h = thread_hmac();
   if (!h.ctx) return false;
   bool ok;

@@ -18,6 +18,7 @@
 //   address (4 or 16) | port (2) | local port (2) | connection id (8) |
 //   MAC (first 12 bytes of HMAC-SHA-256 over: binding length (4 bytes) | binding | the rest)
 // An IPv4 Via token is 48 characters; a dialog token naming two IPv4 flows 71.
+#include "crypto/hmac.h"
 #include "net/flow.h"
 
 #include <array>
@@ -41,7 +42,9 @@ class FlowTokens {
  public:
   static constexpr size_t kKeyBytes = 32;
   static constexpr size_t kMaxFlows = 2;
-  explicit FlowTokens(const std::array<uint8_t, kKeyBytes>& key);
+  // `mac`: empty for the per-thread OpenSSL context; a test passes one that fails and sees
+  // that no token is written and none is accepted (fail closed).
+  explicit FlowTokens(const std::array<uint8_t, kKeyBytes>& key, crypto::MacFunction mac = {});
 
   // A token for `flows` (1 or 2), good for `purpose` until `expires_unix_s`, when presented
   // with the same `binding` (the verifier must be able to rebuild it: e.g. the Call-ID). The
@@ -70,6 +73,7 @@ class FlowTokens {
            uint8_t* out32) const;
 
   std::array<uint8_t, kKeyBytes> key_;
+  crypto::MacFunction injected_mac_;
   uint64_t id_;  // names the key for the per-thread HMAC context (keyed once per thread)
 };
 

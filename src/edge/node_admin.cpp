@@ -26,7 +26,7 @@ NodeAdmin::NodeAdmin(guard::Chain& guards, store::BindingStore& bindings, store:
     : guards_(guards), bindings_(bindings), subscribers_(subscribers) {}
 
 std::vector<ops::AdminBan> NodeAdmin::list_bans() {
-  int64_t now = guard::Chain::now_ms();
+  int64_t now = guards_.now_ms();
   std::vector<ops::AdminBan> out;
   for (const auto& b : guards_.bans().list(now))
     out.push_back({b.prefix.to_string(), b.port, b.reason, b.by, std::max<int64_t>(0, (b.expires_ms - now + 999) / 1000),
@@ -39,7 +39,7 @@ ops::AdminStatus NodeAdmin::add_ban(std::string_view text, uint32_t ttl_s, std::
   auto prefix = guard::parse_prefix(text, &why);
   if (!prefix) return {400, "prefix: " + why};
   if (ttl_s == 0) ttl_s = guards_.settings().banlist.default_ttl_s;
-  guards_.bans().ban(*prefix, 0, ttl_s, reason, "admin", false, guard::Chain::now_ms());
+  guards_.bans().ban(*prefix, 0, ttl_s, reason, "admin", false, guards_.now_ms());
   ops::events().emit({"banlist", prefix->to_string(), "", "ban", reason});
   return {201, "banned " + prefix->to_string() + " for " + std::to_string(ttl_s) + " s"};
 }
@@ -100,7 +100,7 @@ ops::AdminStatus NodeAdmin::remove_registrations(std::string_view text, std::str
 
 std::vector<ops::AdminLockout> NodeAdmin::list_lockouts() {
   std::vector<ops::AdminLockout> out;
-  int64_t now = guard::Chain::now_ms();
+  int64_t now = guards_.now_ms();
   if (auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce")))
     for (const auto& l : bf->lockouts(now)) out.push_back(to_admin(l, now));
   return out;
@@ -109,7 +109,7 @@ std::vector<ops::AdminLockout> NodeAdmin::list_lockouts() {
 ops::AdminStatus NodeAdmin::unlock(std::string_view subject, ops::AdminLockout& lifted) {
   auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce"));
   if (!bf) return {404, "the brute-force guard is off: nothing is locked out"};
-  int64_t now = guard::Chain::now_ms();
+  int64_t now = guards_.now_ms();
   auto l = bf->unlock(subject, now);
   if (!l) return {404, "no lockout for " + std::string(subject)};
   lifted = to_admin(*l, now);
@@ -141,7 +141,7 @@ ops::AdminStatus NodeAdmin::subscriber(std::string_view id, ops::AdminSubscriber
     for (const auto& b : bindings.value()) out.registrations.push_back(to_admin(b, now));
   }
   if (auto* bf = dynamic_cast<guard::BruteForceGuard*>(guards_.find("bruteforce")))
-    out.lockout_remaining_s = (bf->impi_locked_ms(s.impi, guard::Chain::now_ms()) + 999) / 1000;
+    out.lockout_remaining_s = (bf->impi_locked_ms(s.impi, guards_.now_ms()) + 999) / 1000;
   return {};
 }
 

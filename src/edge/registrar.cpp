@@ -4,7 +4,6 @@
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
-#include "ops/events.h"
 #include "sip/response.h"
 #include "sip/uri.h"
 
@@ -197,8 +196,8 @@ store::StoreResult<size_t> Registrar::remove_bindings(std::string_view aor, std:
     if (!r.value()) continue;
     ++removed;
     counters_.removed_by_operator.inc();
-    ops::events().emit({"registrar", b.transport + ":" + b.source, b.impi, "deregister",
-                        "binding " + b.contact + " of " + b.aor + " removed by an operator"});
+    ops::emit_episode({"registrar", b.transport + ":" + b.source, b.impi, "deregister",
+                       "binding " + b.contact + " of " + b.aor + " removed by an operator"});
     auto left = bindings_.find_by_flow(b.transport, b.source, b.flow_id, now);
     if (left.ok() && left.value().empty()) {
       std::unique_lock lock(flows_mutex_);

@@ -9,8 +9,9 @@
 
 namespace imsguard::guard {
 
-BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config)
-    : sources_(1 << 15),
+BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config, SharedFailures* shared)
+    : shared_(shared),
+      sources_(1 << 15),
       impis_(1 << 15),
       dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
       rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
@@ -270,13 +271,17 @@ std::optional<Lockout> BruteForceGuard::unlock(Lockout::Kind kind, std::string_v
   } else {
     return std::nullopt;
   }
-  auto lift = [&](State& s, bool) {
-    int64_t was = s.locked_until_ms;
+  // Only a slot that exists and is locked is lifted (its counts start afresh). A subject that
+  // is not locked leaves the table as it was: no slot made (which would evict another key's
+  // counts) and no counts reset (an operator's typo must not clear a running brute force).
+  int64_t was = 0;
+  auto lift = [&](State& s) {
+    was = s.locked_until_ms;
+    if (was <= now_ms) return;
     s = State{};
     s.window_start_ms = now_ms;
-    return was;
   };
-  int64_t was = kind == Lockout::Kind::kIdentity ? impis_.with(key, now_ms, lift) : sources_.with(key, now_ms, lift);
+  (void)(kind == Lockout::Kind::kIdentity ? impis_.with_existing(key, lift) : sources_.with_existing(key, lift));
   if (was <= now_ms && !listed) return std::nullopt;
   if (!listed) listed = Lockout{kind, std::string(subject), "(not listed)", was, key};
   ops::events().emit({"bruteforce", kind == Lockout::Kind::kSource ? listed->subject : std::string(),

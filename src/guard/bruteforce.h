@@ -35,13 +35,13 @@ class SharedFailures {
 
 class BruteForceGuard final : public Guard {
  public:
-  explicit BruteForceGuard(const config::BruteForceGuard& config);
+  // `shared`: the failure counts of the edges of the domain (guard/failure_queue.h), given by
+  // the composition root when the state store is shared; nullptr: this process counts alone.
+  explicit BruteForceGuard(const config::BruteForceGuard& config, SharedFailures* shared = nullptr);
   // New thresholds (SIGHUP reload) take effect for the next message; counts and lockouts in
   // force are kept, since they are the point of the guard.
   void reconfigure(const config::BruteForceGuard& config);
   config::BruteForceGuard settings() const;
-  // nullptr (the default): failures are counted by this process alone.
-  void set_shared(SharedFailures* shared) { shared_ = shared; }
   // A lockout decided elsewhere (another edge): `key` as in SharedFailures, until_ms on the
   // guards' clock. A key this guard cannot parse is ignored.
   void apply_lockout(std::string_view key, int64_t until_ms, int64_t now_ms);
@@ -90,7 +90,7 @@ class BruteForceGuard final : public Guard {
         max_challenges_per_impi, max_resyncs;
   };
   Thresholds thresholds_;
-  SharedFailures* shared_ = nullptr;
+  SharedFailures* const shared_;
   mutable SlotTable<State> sources_;
   mutable SlotTable<State> impis_;
   LockoutList lockouts_;

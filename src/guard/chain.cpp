@@ -7,7 +7,6 @@
 #include "guard/ratelimit.h"
 #include "guard/scanner.h"
 
-#include <chrono>
 
 namespace imsguard::guard {
 
@@ -71,18 +70,16 @@ Chain::Inflight::~Inflight() {
   if (guard_) guard_->leave();
 }
 
-int64_t Chain::now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-Chain::Chain(const config::Config& config)
-    : registered_ttl_ms_(static_cast<int64_t>(config.registrar.max_expires_s) * 1000),
+Chain::Chain(const config::Config& config, ChainDeps deps)
+    : clock_(deps.clock ? std::move(deps.clock) : Clock(&steady_now_ms)),
+      shared_failures_(deps.shared_failures),
+      registered_ttl_ms_(static_cast<int64_t>(config.registrar.max_expires_s) * 1000),
       passed_(ops::counters().get("imsguard_guard_passed_total", "messages that passed the raw-bytes guards")) {}
 
 Chain::~Chain() { stop_control(); }
 
-std::unique_ptr<Chain> Chain::create(const config::Config& config, std::string& error) {
-  std::unique_ptr<Chain> chain(new Chain(config));
+std::unique_ptr<Chain> Chain::create(const config::Config& config, std::string& error, ChainDeps deps) {
+  std::unique_ptr<Chain> chain(new Chain(config, std::move(deps)));
   chain->live_ = chain->build(config, nullptr, error, nullptr);
   if (!chain->live_) return nullptr;
   chain->current_.store(chain->live_.get(), std::memory_order_release);
@@ -121,7 +118,7 @@ std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, co
     } else if (name == "bruteforce" && g.bruteforce.enabled) {
       // Its lockouts must survive a reload, and the state sync holds on to it: it stays, and
       // takes the new thresholds in place.
-      guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce);
+      guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce, shared_failures_);
       if (kept && !same(old->bruteforce, g.bruteforce)) {
         static_cast<BruteForceGuard*>(kept.get())->reconfigure(g.bruteforce);
         note("guards.bruteforce: new thresholds applied (counts and lockouts in force are kept)");
@@ -239,7 +236,7 @@ size_t Chain::memory_bytes() const {
 std::string Chain::start_control(const std::string& socket_path) {
   stop_control();
   control_ = std::make_unique<ControlServer>(
-      bans_, [this] { return current().settings.banlist.default_ttl_s; },
+      bans_, clock_, [this] { return current().settings.banlist.default_ttl_s; },
       [this] { return dynamic_cast<BruteForceGuard*>(find("bruteforce")); });  // lockouts for `ban list` and `unlock`
   std::string err = control_->start(socket_path);
   if (!err.empty()) control_.reset();

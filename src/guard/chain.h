@@ -17,6 +17,7 @@
 // request guards, and guards.order does not list them.
 #include "config/config.h"
 #include "guard/banlist.h"
+#include "guard/clock.h"
 #include "guard/guard.h"
 #include "guard/registered_flows.h"
 
@@ -31,15 +32,24 @@ namespace imsguard::guard {
 
 class OverloadGuard;
 class ControlServer;
+class SharedFailures;
+
+// What the chain and its guards are given by the composition root (src/app).
+struct ChainDeps {
+  Clock clock;                              // empty: steady_now_ms
+  SharedFailures* shared_failures = nullptr;  // the brute-force guard's cross-edge counts; null: local only
+};
 
 class Chain {
  public:
   // nullptr and `error` when the guard config cannot be used (a bad allowlist entry, ...).
-  static std::unique_ptr<Chain> create(const config::Config& config, std::string& error);
+  static std::unique_ptr<Chain> create(const config::Config& config, std::string& error, ChainDeps deps = {});
   ~Chain();
 
-  // Monotonic milliseconds: the guards' clock (ban TTLs, windows, buckets).
-  static int64_t now_ms();
+  // Monotonic milliseconds on the clock the chain was given: the guards' time (ban TTLs,
+  // windows, buckets, lockouts). Whoever hands a time to the chain or a guard reads it here.
+  int64_t now_ms() const { return clock_(); }
+  const Clock& clock() const { return clock_; }
 
   Context context(const net::Flow& flow, int64_t now_ms) const;
   Context context(const net::Flow& flow) const { return context(flow, now_ms()); }
@@ -80,7 +90,7 @@ class Chain {
     std::vector<std::string> notes;
   };
   ReloadResult reload(const config::Config& config);
-  // The same at `now` on the steady clock of now_ms() (tests pass the time).
+  // The same at `now` on the chain's clock (tests pass the time).
   ReloadResult reload(const config::Config& config, int64_t now);
   // Replaced generations still held for messages that may be inside them.
   size_t retired_generations() const;
@@ -93,12 +103,14 @@ class Chain {
 
  private:
   struct Generation;
-  explicit Chain(const config::Config& config);
+  Chain(const config::Config& config, ChainDeps deps);
   // A generation for `config`, reusing the guards of `previous` whose settings are equal.
   std::unique_ptr<Generation> build(const config::Config& config, const Generation* previous, std::string& error,
                                     std::vector<std::string>* notes);
   const Generation& current() const { return *current_.load(std::memory_order_acquire); }
 
+  const Clock clock_;
+  SharedFailures* const shared_failures_;
   const int64_t registered_ttl_ms_;
   BanList bans_;
   RegisteredFlows registered_;

@@ -156,7 +156,7 @@ void ControlServer::serve() {
     if (c < 0) continue;
     std::string req = read_some(c, 2000, true);
     std::string line = req.substr(0, req.find('\n'));
-    write_all(c, handle_control_line(bans_, default_ttl_s_(), line, Chain::now_ms(), bruteforce_ ? bruteforce_() : nullptr));
+    write_all(c, handle_control_line(bans_, default_ttl_s_(), line, clock_(), bruteforce_ ? bruteforce_() : nullptr));
     ::close(c);
   }
 }

@@ -8,6 +8,7 @@
 //   ban remove <address[/prefix]>
 //   unlock <impi|address>     (lifts a brute-force lockout)
 #include "guard/banlist.h"
+#include "guard/clock.h"
 
 #include <atomic>
 #include <functional>
@@ -27,8 +28,9 @@ std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::stri
 class ControlServer {
  public:
   // `default_ttl_s` gives guards.banlist.default_ttl_s in force (a reload changes it).
-  ControlServer(BanList& bans, std::function<uint32_t()> default_ttl_s, BruteForceFinder bruteforce = {})
-      : bans_(bans), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
+  // `clock`: the chain's (the time at which a ban from the socket starts and lockouts end).
+  ControlServer(BanList& bans, Clock clock, std::function<uint32_t()> default_ttl_s, BruteForceFinder bruteforce = {})
+      : bans_(bans), clock_(std::move(clock)), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
   ~ControlServer() { stop(); }
   // Binds the socket (replacing a stale one) and serves it on a thread. Error text or "".
   std::string start(const std::string& path);
@@ -38,6 +40,7 @@ class ControlServer {
   void serve();
 
   BanList& bans_;
+  Clock clock_;
   std::function<uint32_t()> default_ttl_s_;
   BruteForceFinder bruteforce_;
   std::string path_;

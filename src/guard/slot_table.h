@@ -43,6 +43,24 @@ class SlotTable {
     return fn(victim->value, true);
   }
 
+  // Calls fn(T& value) under the set's lock when `key` has state, and returns true; false,
+  // without calling fn, when it has none. Neither makes a slot nor marks one used: a look-up
+  // by an operator (`imsguard unlock` of a name that is not locked) must not evict a key
+  // that is counting, nor keep one alive.
+  template <class Fn>
+  bool with_existing(uint64_t key, Fn&& fn) {
+    if (key == 0) key = 1;
+    size_t set = (key >> 7) & (sets_ - 1);
+    std::lock_guard lock(locks_[set % kLocks]);
+    Slot* ways = &slots_[set * kWays];
+    for (unsigned i = 0; i < kWays; ++i)
+      if (ways[i].key == key) {
+        fn(ways[i].value);
+        return true;
+      }
+    return false;
+  }
+
   size_t memory_bytes() const { return sizeof(*this) + sets_ * kWays * sizeof(Slot); }
 
  private:

@@ -29,20 +29,26 @@ ops::Counter& queue_overflow() {
 
 BruteForceGuard* bruteforce_of(Chain& chain) { return dynamic_cast<BruteForceGuard*>(chain.find("bruteforce")); }
 
-}  // namespace
+StateSyncOptions on_clock(StateSyncOptions options, const Clock& clock) {
+  if (!options.clock) options.clock = clock;
+  return options;
+}
 
-int64_t StateSync::mono_ms() { return Chain::now_ms(); }
+}  // namespace
 
 int64_t StateSync::wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-StateSync::StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, StateSyncOptions options)
-    : bans_(bans), bruteforce_(bruteforce), store_(store), options_(options) {}
+StateSync::StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, FailureQueue* failures,
+                     StateSyncOptions options)
+    : bans_(bans), bruteforce_(bruteforce), store_(store), failures_(failures), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = &steady_now_ms;
+}
 
-StateSync::StateSync(Chain& chain, store::GuardStateStore& store, StateSyncOptions options)
-    : StateSync(chain.bans(), bruteforce_of(chain), store, options) {}
+StateSync::StateSync(Chain& chain, store::GuardStateStore& store, FailureQueue* failures, StateSyncOptions options)
+    : StateSync(chain.bans(), bruteforce_of(chain), store, failures, on_clock(std::move(options), chain.clock())) {}
 
 StateSync::~StateSync() { stop(); }
 
@@ -64,7 +70,6 @@ std::string StateSync::start() {
     last_purge_ms_ = mono;
   }
   bans_.set_observer(this);
-  if (bruteforce_ && store_.shared()) bruteforce_->set_shared(this);
   std::lock_guard lock(mu_);
   stopping_ = false;
   started_ = true;
@@ -80,8 +85,8 @@ void StateSync::stop() {
     stopping_ = true;
   }
   bans_.set_observer(nullptr);
-  if (bruteforce_) bruteforce_->set_shared(nullptr);
   wake_.notify_all();
+  if (failures_) failures_->wake();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(sync_mu_);
   if (!flush()) spdlog::warn("guard state: {} ban change(s) not written at stop (store unreachable)", pending());
@@ -121,39 +126,17 @@ void StateSync::on_unban(const Prefix& prefix, uint16_t port) {
   }
 }
 
-void StateSync::count_failure(std::string_view key, int64_t window_ms) {
-  {
-    std::lock_guard lock(mu_);
-    // Bounded like the ban queue: beyond it a failure is counted by this edge alone.
-    if (pending_failures_.size() >= options_.max_pending) {
-      queue_overflow().inc();
-      return;
-    }
-    pending_failures_.emplace_back(key, window_ms);
-  }
-  wake_.notify_one();  // a brute force is counted across edges now, not at the next poll
-}
-
-void StateSync::publish_lockout(std::string_view key, int64_t lock_ms) {
-  {
-    std::lock_guard lock(mu_);
-    if (pending_lockouts_.size() >= options_.max_pending) {
-      queue_overflow().inc();
-      return;  // the lockout stays local
-    }
-    pending_lockouts_.emplace_back(key, wall_ms() + lock_ms);
-  }
-  wake_.notify_one();
-}
-
 void StateSync::flush_failures() {
-  std::vector<std::pair<std::string, int64_t>> failures, lockouts;
-  {
-    std::lock_guard lock(mu_);
-    failures.swap(pending_failures_);
-    lockouts.swap(pending_lockouts_);
+  if (!failures_) return;
+  auto batch = failures_->take();
+  // Beyond the queue's bound a failure or lockout stays local to this edge.
+  if (uint64_t o = failures_->overflowed(); o > failures_overflow_seen_) {
+    queue_overflow().inc(o - failures_overflow_seen_);
+    failures_overflow_seen_ = o;
   }
-  for (const auto& [key, window_ms] : failures) {
+  std::vector<std::pair<std::string, int64_t>> lockouts;  // (key, until_ms on the wall clock)
+  for (const auto& [key, lock_ms] : batch.lockouts) lockouts.emplace_back(key, wall_ms() + lock_ms);
+  for (const auto& [key, window_ms] : batch.failures) {
     auto total = store_.add_count(key, window_ms);
     if (!total) continue;  // the shared state is down: local counts decide alone
     if (!bruteforce_) continue;
@@ -244,8 +227,15 @@ bool StateSync::sync_once() {
 void StateSync::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                   [this] { return stopping_ || !pending_failures_.empty() || !pending_lockouts_.empty(); });
+    if (failures_) {
+      // Woken by a queued failure (a brute force is counted across edges now, not at the
+      // next poll), by stop(), or at the poll interval.
+      lock.unlock();
+      failures_->wait(options_.poll_ms);
+      lock.lock();
+    } else {
+      wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [this] { return stopping_; });
+    }
     if (stopping_) break;
     lock.unlock();
     sync_once();

@@ -4,13 +4,15 @@
 // Redis), bans and lockouts made by other edges are polled from it and applied here, and a
 // brute force is counted across edges. The guards keep deciding from memory on the hot path;
 // only this object talks to the store, from its own thread (the failure counts too: the
-// guard queues them, see SharedFailures).
+// guard queues them in the FailureQueue it was built with, which this object drains).
 //
 // When the store cannot be reached, writes wait in a bounded queue (coalesced per ban) and
 // are retried; after the shared store comes back every local ban is published again (Redis
 // may have restarted empty) and the changes made meanwhile are read in full.
 #include "guard/banlist.h"
 #include "guard/bruteforce.h"
+#include "guard/clock.h"
+#include "guard/failure_queue.h"
 #include "store/guard_store.h"
 
 #include <atomic>
@@ -31,14 +33,17 @@ struct StateSyncOptions {
   int poll_ms = 200;             // how often changes are written and other edges' changes read
   int purge_every_ms = 60'000;   // expired bans deleted from the store
   size_t max_pending = 20'000;   // queued ban writes; beyond, new automatic bans stay local
+  Clock clock;                   // the guards' clock (the chain's); empty: steady_now_ms
 };
 
-class StateSync final : public BanObserver, public SharedFailures {
+class StateSync final : public BanObserver {
  public:
-  // `bans` and `store` must outlive this object; `bruteforce` may be null.
-  StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, StateSyncOptions options = {});
-  // The chain's ban table and brute-force guard (if enabled).
-  StateSync(Chain& chain, store::GuardStateStore& store, StateSyncOptions options = {});
+  // `bans`, `store` and `failures` must outlive this object; `bruteforce` may be null.
+  // `failures`: the queue the brute-force guard was built with (null: no cross-edge counts).
+  StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, FailureQueue* failures = nullptr,
+            StateSyncOptions options = {});
+  // The chain's ban table, brute-force guard (if enabled) and clock.
+  StateSync(Chain& chain, store::GuardStateStore& store, FailureQueue* failures = nullptr, StateSyncOptions options = {});
   ~StateSync() override;
   StateSync(const StateSync&) = delete;
   StateSync& operator=(const StateSync&) = delete;
@@ -55,15 +60,11 @@ class StateSync final : public BanObserver, public SharedFailures {
   // BanObserver
   void on_ban(const BanInfo& ban) override;
   void on_unban(const Prefix& prefix, uint16_t port) override;
-  // SharedFailures
-  void count_failure(std::string_view key, int64_t window_ms) override;
-  void publish_lockout(std::string_view key, int64_t lock_ms) override;
-
   size_t pending() const;
   uint64_t applied_remote() const { return applied_remote_; }
 
   // The guards' clock and the wall clock (the store keeps wall-clock times).
-  static int64_t mono_ms();
+  int64_t mono_ms() const { return options_.clock(); }
   static int64_t wall_ms();
 
  private:
@@ -80,13 +81,11 @@ class StateSync final : public BanObserver, public SharedFailures {
   BanList& bans_;
   BruteForceGuard* bruteforce_;
   store::GuardStateStore& store_;
+  FailureQueue* failures_;
   StateSyncOptions options_;
 
   mutable std::mutex mu_;
   std::map<Key, std::optional<store::BanRecord>> pending_;  // nullopt: remove
-  // Failures to count in the store (key, window) and lockouts to publish (key, lock_ms).
-  std::vector<std::pair<std::string, int64_t>> pending_failures_;
-  std::vector<std::pair<std::string, int64_t>> pending_lockouts_;
   std::condition_variable wake_;
   bool stopping_ = false;
   bool started_ = false;
@@ -97,6 +96,7 @@ class StateSync final : public BanObserver, public SharedFailures {
   uint64_t generation_ = 0;
   int64_t last_purge_ms_ = 0;
   std::atomic<uint64_t> applied_remote_{0};
+  uint64_t failures_overflow_seen_ = 0;  // FailureQueue::overflowed() already counted
   std::mutex sync_mu_;  // one round at a time (thread vs sync_once)
 };
 

@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -18,6 +21,11 @@ using namespace std::chrono_literals;
 namespace {
 
 const char kToken[] = "operator-cli-e2e-token-51a0";
+// Three wrong answers for one identity from anywhere lock it out for 10 minutes; nothing else
+// limits the test's requests.
+const char kLockAfterThreeGuesses[] =
+    "guards:\n  bruteforce: { max_failures: 1000, per_impi_distributed: 3, lockout_s: 600, max_challenges_per_impi: 1000 }\n"
+    "  ratelimit: { per_source_rps: 1000, per_impi_rps: 1000, per_method_rps: 1000, burst: 1000 }\n";
 
 class OperatorCliE2e : public ::testing::Test {
  protected:
@@ -56,6 +64,20 @@ class OperatorCliE2e : public ::testing::Test {
                                     "\r\nTo: <sip:carol@ims.local>\r\nCall-ID: opt-" + port + "-" + std::to_string(n_) +
                                     "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
                          .value_or(""));
+  }
+
+  // Three wrong answers for alice from `address`: with per_impi_distributed 3 her identity
+  // is locked out.
+  void guess_alice_three_times(const std::string& address) {
+    DigestPhone attacker("alice", edge_.sip_port(), address);
+    auto last = attacker.exchange(attacker.register_request(""));
+    ASSERT_TRUE(last);
+    for (int i = 0; i < 3; ++i) {
+      auto c = DigestPhone::challenge_of(*last);
+      ASSERT_TRUE(c) << *last;
+      last = attacker.exchange(attacker.register_request(DigestPhone::answer(*c, "alice@ims.local", "guess" + std::to_string(i))));
+      ASSERT_TRUE(last);
+    }
   }
 
   ImsguardProcess edge_;
@@ -113,17 +135,8 @@ TEST_F(OperatorCliE2e, RegistrationListShowsABindingAndRemoveEndsTheRegistration
 }
 
 TEST_F(OperatorCliE2e, BanListShowsALockoutWithItsReasonAndUnlockLiftsIt) {
-  start("guards:\n  bruteforce: { max_failures: 1000, per_impi_distributed: 3, lockout_s: 600, max_challenges_per_impi: 1000 }\n"
-        "  ratelimit: { per_source_rps: 1000, per_impi_rps: 1000, per_method_rps: 1000, burst: 1000 }\n");
-  DigestPhone attacker("alice", edge_.sip_port());
-  auto last = attacker.exchange(attacker.register_request(""));
-  ASSERT_TRUE(last);
-  for (int i = 0; i < 3; ++i) {
-    auto c = DigestPhone::challenge_of(*last);
-    ASSERT_TRUE(c) << *last;
-    last = attacker.exchange(attacker.register_request(DigestPhone::answer(*c, "alice@ims.local", "guess" + std::to_string(i))));
-    ASSERT_TRUE(last);
-  }
+  start(kLockAfterThreeGuesses);
+  ASSERT_NO_FATAL_FAILURE(guess_alice_three_times("127.0.0.1"));
   DigestPhone alice("alice", edge_.sip_port(), "127.0.0.2");
   ASSERT_EQ(alice.register_with("pw-alice"), 403) << "the identity is locked out\n" << edge_.log();
 
@@ -147,6 +160,80 @@ TEST_F(OperatorCliE2e, BanListShowsALockoutWithItsReasonAndUnlockLiftsIt) {
   EXPECT_EQ(alice.register_with("pw-alice"), 200) << "lifted: the right password registers again\n" << edge_.log();
   EXPECT_EQ(cli({"ban", "list", "--config", edge_.config_path()}).output.find("lockout identity"), std::string::npos);
   EXPECT_NE(edge_.events().find("\"action\":\"unlock\""), std::string::npos) << edge_.events();
+}
+
+// Garbage arguments to `registration list|remove` and `unlock` against a running edge: each
+// is refused with a message that says what is wrong, exit 2 (bad input; 1 only when the edge
+// cannot be reached), no crash or sanitizer report, and nothing changes: the registration and
+// the lockout in force before are there after.
+TEST_F(OperatorCliE2e, GarbageArgumentsAreRefusedClearlyAndChangeNothing) {
+  start(kLockAfterThreeGuesses);
+  DigestPhone carol("carol", edge_.sip_port());
+  ASSERT_EQ(carol.register_with("pw-carol"), 200);
+  ASSERT_NO_FATAL_FAILURE(guess_alice_three_times("127.0.0.3"));
+  const std::string cfg = edge_.config_path();
+  std::vector<std::string> admin = {"--config", cfg, "--token-file", token_file_};
+  auto state = [&] {  // what must not change: the bindings and the lockouts (time left aside)
+    auto regs = cli({"registration", "list", "--config", cfg, "--token-file", token_file_});
+    auto bans = cli({"ban", "list", "--config", cfg});
+    std::string bindings = std::regex_replace(regs.output, std::regex("expires in [0-9]+ s"), "expires in N s");
+    std::string lockout = bans.output.substr(0, bans.output.find("  locked "));
+    return bindings + "|" + lockout;
+  };
+  const std::string before = state();
+  ASSERT_NE(before.find("sip:carol@ims.local  <" + carol.contact() + ">"), std::string::npos) << before;
+  ASSERT_NE(before.find("1 registration(s)"), std::string::npos) << before;
+  ASSERT_NE(before.find("lockout identity alice@ims.local"), std::string::npos) << before;
+
+  struct Case {
+    std::vector<std::string> args;
+    int status;
+    std::string says;  // part of the message that names what is wrong
+  };
+  auto reg = [&](std::vector<std::string> words) {  // `registration` with the admin options after it
+    words.insert(words.begin(), "registration");
+    words.insert(words.begin() + 1, admin.begin(), admin.end());
+    return words;
+  };
+  const std::string long_name(100'000, 'a');
+  const std::vector<Case> cases = {
+      {reg({}), 2, "A subcommand is required"},
+      {reg({"frobnicate"}), 2, "A subcommand is required"},
+      {reg({"remove"}), 2, "aor is required"},
+      {reg({"remove", ""}), 2, "AOR is empty"},
+      {reg({"remove", "sip:carol@ims.local", "sip:carol@192.0.2.1:5060", "extra"}), 2, "extra"},
+      {reg({"remove", "tel:+15551234"}), 2, "not a sip or sips URI"},
+      {reg({"remove", "sip:carol@ims.local\r\nX-Injected: 1"}), 2, "not a sip or sips URI"},
+      {reg({"remove", "sip:carol@ims.local", "not a contact"}), 2, "no registration of sip:carol@ims.local with contact"},
+      {reg({"list", "sip:carol@ims.local", "sip:alice@ims.local"}), 2, "sip:alice@ims.local"},
+      {reg({"list", "--bogus"}), 2, "--bogus"},
+      {reg({"list", "tel:+15551234"}), 2, "not a sip or sips URI"},
+      {{"unlock"}, 2, "target is required"},
+      {{"unlock", "--config", cfg}, 2, "target is required"},
+      {{"unlock", "--config", cfg, "alice@ims.local", "bob@ims.local"}, 2, "bob@ims.local"},
+      {{"unlock", "--config", cfg, ""}, 2, "is not an IMPI or an address"},
+      {{"unlock", "--config", cfg, "alice@ims.local bob"}, 2, "is not an IMPI or an address"},
+      {{"unlock", "--config", cfg, "bob@ims.local"}, 2, "no lockout for bob@ims.local"},
+      {{"unlock", "--config", cfg, "192.0.2.0/24"}, 2, "no lockout for 192.0.2.0/24"},
+      {{"unlock", "--config", cfg, "\xff\xfe@ims.local"}, 2, "no lockout for"},
+      {{"unlock", "--config", cfg, long_name}, 2, "no lockout for aaaa"},
+      {{"unlock", "--config", cfg, "--ttl", "5", "alice@ims.local"}, 2, "--ttl"},
+      {{"unlock", "--socket", dir_ + "/no-such.sock", "alice@ims.local"}, 1, "cannot reach the running imsguard"},
+  };
+  for (const auto& c : cases) {
+    std::string shown;
+    for (const auto& a : c.args) shown += " [" + a.substr(0, 60) + "]";
+    auto r = cli(c.args);
+    EXPECT_EQ(r.status, c.status) << shown << "\n" << r.output.substr(0, 2000);
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << shown << "\n" << r.output.substr(0, 2000);
+    EXPECT_EQ(r.output.find("Sanitizer"), std::string::npos) << shown << "\n" << r.output.substr(0, 4000);
+    EXPECT_EQ(r.output.find("runtime error"), std::string::npos) << shown << "\n" << r.output.substr(0, 4000);
+  }
+  EXPECT_EQ(state(), before);
+  EXPECT_EQ(::kill(edge_.pid(), 0), 0) << "the edge still runs\n" << edge_.log();
+  // The lockout is still in force: the right password is refused until an operator lifts it.
+  DigestPhone alice("alice", edge_.sip_port(), "127.0.0.2");
+  EXPECT_EQ(alice.register_with("pw-alice"), 403) << edge_.log();
 }
 
 TEST(OperatorCliStore, AReadOnlyStoreIsNamedAndSaidReadOnly) {

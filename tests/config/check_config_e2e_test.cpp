@@ -2,6 +2,7 @@
 // a start that fails names the listener and leaves no half-made data directory (points 4, 5).
 // Each case runs the real binary on a file written here.
 #include "crypto/hash.h"
+#include "cli_run.h"
 #include "imsguard_process.h"
 
 #include <gtest/gtest.h>
@@ -13,25 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct CliRun {
-  int status = -1;
-  std::string output;
-};
-
-CliRun cli(const std::string& dir, const std::vector<std::string>& args, const std::string& stdin_text = {}) {
-  static int n = 0;
-  std::string log = dir + "/cli-" + std::to_string(++n) + ".log";
-  std::vector<std::string> argv = {IMSGUARD_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  (void)stdin_text;
-  ChildProcess p;
-  CliRun r;
-  if (!p.start(argv, log)) return r;
-  r.status = p.wait(60s);
-  if (r.status == -2) r.status = p.stop();
-  r.output = read_file(log);
-  return r;
-}
+CliRun cli(const std::string& dir, const std::vector<std::string>& args) { return run_imsguard(dir, args); }
 
 // A minimal valid file for this test's directory; `extra` appended (top-level sections).
 std::string config_file(const std::string& dir, const std::string& extra, const std::string& listen = "127.0.0.1",

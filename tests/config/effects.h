@@ -3,6 +3,8 @@
 // (tests/config/key_effects.h lists which test shows which key): SIGHUP with a rewritten
 // file, bursts of requests from chosen loopback sources, the ban table through the control
 // socket, the admin API's metrics, the TLS chain a new connection is shown, the CLI.
+#include "cli_run.h"
+#include "digest_phone.h"
 #include "e2e_sip.h"
 #include "guard/control.h"
 #include "imsguard_process.h"
@@ -16,9 +18,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,25 +32,8 @@ namespace imsguard::testkit::effects {
 
 using namespace std::chrono_literals;
 
-struct CliRun {
-  int status = -1;
-  std::string output;
-};
-
 // Runs the imsguard binary with `args`; its exit status and output (logs under `dir`).
-inline CliRun cli(const std::string& dir, const std::vector<std::string>& args) {
-  static int n = 0;
-  std::string log = dir + "/cli-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".log";
-  std::vector<std::string> argv = {IMSGUARD_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p;
-  CliRun r;
-  if (!p.start(argv, log)) return r;
-  r.status = p.wait(60s);
-  if (r.status == -2) r.status = p.stop();
-  r.output = read_file(log);
-  return r;
-}
+inline CliRun cli(const std::string& dir, const std::vector<std::string>& args) { return run_imsguard(dir, args); }
 
 // Writes `text` as the running edge's configuration, sends SIGHUP and waits for the reload's
 // summary line; returns the log lines the reload wrote ("" when none came).
@@ -66,6 +54,50 @@ inline std::string reload(ImsguardProcess& proc, const std::string& text) {
   std::this_thread::sleep_for(50ms);
   return done ? proc.log().substr(mark) : "";
 }
+
+// Whether a reload's log names `key` as applied.
+inline bool applied(const std::string& reload_log, const std::string& key) {
+  return reload_log.find("SIGHUP: applied " + key + "\n") != std::string::npos;
+}
+
+// Rewrites the running edge's configuration as `text`, SIGHUP: success when the reload's log
+// names each of `keys` as applied (else the log, to see what it did).
+inline ::testing::AssertionResult reload_applies(ImsguardProcess& proc, const std::string& text,
+                                                 std::initializer_list<std::string> keys) {
+  std::string log = reload(proc, text);
+  for (const auto& key : keys)
+    if (!applied(log, key)) return ::testing::AssertionFailure() << key << " not applied; the reload said:\n" << log;
+  return ::testing::AssertionSuccess();
+}
+
+// The fixture of the tests that change a running edge's keys by SIGHUP: an edge of the
+// ImsguardProcess template without TLS (start(), with `extra_yaml` sections in its first
+// file), `base` the file it started with, to which each reload appends its sections. At the
+// end it must stop cleanly (exit 0); its data directory goes.
+class ReloadedEdge : public ::testing::Test {
+ protected:
+  void start(const std::string& extra_yaml = {}) {
+    ImsguardOptions o;
+    o.tls = false;
+    o.extra_yaml = extra_yaml;
+    ASSERT_TRUE(proc.start(o)) << proc.log();
+    port = proc.sip_port();
+    base = read_file(proc.config_path());
+  }
+  void TearDown() override {
+    if (base.empty()) return;
+    EXPECT_EQ(proc.stop(), 0) << proc.log();
+    std::filesystem::remove_all(proc.data_dir());
+  }
+  // base + `sections`, SIGHUP: whether each of `keys` was applied.
+  ::testing::AssertionResult applies(const std::string& sections, std::initializer_list<std::string> keys) {
+    return reload_applies(proc, base + sections, keys);
+  }
+
+  ImsguardProcess proc;
+  uint16_t port = 0;
+  std::string base;
+};
 
 // A request a stranger sends to the edge and gets an answer to (a MESSAGE from an
 // unregistered source is answered 403), so that what is not answered was dropped.
@@ -277,86 +309,55 @@ inline int thread_count(pid_t pid) {
 }
 
 // A running `imsguard run --demo` on a configuration written in full by the test (for keys
-// ImsguardProcess's template fixes). Its data directory is <dir>/data, its events
-// <dir>/events.jsonl; it is ready when UDP 127.0.0.1:probe_port answers OPTIONS.
+// ImsguardProcess's template fixes), started and stopped by ImsguardProcess::start_config. Its
+// data directory is <dir>/data, its events <dir>/events.jsonl; it is ready when UDP
+// 127.0.0.1:probe_port answers OPTIONS.
 class Edge {
  public:
-  ~Edge() { stop(); }
-  // `yaml(dir)` is asked again (fresh ports) when a port was taken meanwhile.
+  // `yaml()` is asked again (fresh ports) when a port was taken meanwhile.
   bool start(const std::string& dir, const std::function<std::string()>& yaml, const uint16_t& probe_port) {
     dir_ = dir;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      write_file(dir_ + "/imsguard.yaml", yaml());
-      if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", dir_ + "/imsguard.yaml"},
-                          dir_ + "/imsguard-" + std::to_string(attempt) + ".log"))
-        return false;
-      UdpPeer peer;
-      bool ready = eventually(
-          [&] {
-            if (!process_.running()) return true;
-            peer.send("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(peer.local_port()) +
-                          ";branch=z9hG4bKready\r\nFrom: <sip:probe@ims.local>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
-                          "Call-ID: ready\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-                      probe_port);
-            return peer.receive(200ms).has_value();
-          },
-          20s);
-      if (ready && process_.running()) return true;
-      if (process_.running() || log().find("Address already in use") == std::string::npos) return false;
-      process_.stop();
-    }
-    return false;
+    return process_.start_config(dir_ + "/imsguard.yaml", dir_ + "/data", yaml, probe_port);
   }
+  // start() on the head (roles [edge, core]) and one UDP listener on 127.0.0.1 (its port:
+  // udp_port()), with `sip` lines in the sip: section before the listener and `rest`
+  // (top-level sections) after it.
+  bool start_udp(const std::string& dir, const std::string& sip, const std::string& rest = {}) {
+    return start(
+        dir,
+        [&] {
+          udp_port_ = free_port();
+          return head(dir, "[edge, core]") + "sip:\n" + sip + "  listen:\n    - { transport: udp, address: 127.0.0.1, port: " +
+                 std::to_string(udp_port_) + " }\n" + rest;
+        },
+        udp_port_);
+  }
+  uint16_t udp_port() const { return udp_port_; }
   int stop() { return process_.stop(); }
   void kill_hard() { process_.kill_hard(); }
   pid_t pid() const { return process_.pid(); }
   std::string log() const { return process_.log(); }
   std::string events() const { return read_file(dir_ + "/events.jsonl"); }
-  std::string data_dir() const { return dir_ + "/data"; }
+  std::string data_dir() const { return process_.data_dir(); }
   const std::string& dir() const { return dir_; }
   // The head every such configuration starts with.
   static std::string head(const std::string& dir, const std::string& roles) {
     return "roles: " + roles + "\ndata_dir: " + dir + "/data\nevents: { output: " + dir + "/events.jsonl }\n";
   }
   // A demo credential ("password", "k", "opc", "impi") from the demo file.
-  std::string demo(const std::string& scheme, const std::string& field) const {
-    std::string text = read_file(data_dir() + "/demo-subscribers.txt");
-    for (size_t at = 0; (at = text.find("\n" + scheme + " ", at)) != std::string::npos; ++at) {
-      size_t end = text.find('\n', at + 1);
-      std::string line = text.substr(at + 1, end - at - 1);
-      size_t f = line.find(" " + field + "=");
-      if (f == std::string::npos) continue;
-      size_t v = f + field.size() + 2;
-      return line.substr(v, line.find(' ', v) - v);
-    }
-    return "";
-  }
+  std::string demo(const std::string& scheme, const std::string& field) const { return process_.demo(scheme, field); }
 
  private:
-  ChildProcess process_;
+  ImsguardProcess process_;
   std::string dir_;
+  uint16_t udp_port_ = 0;
 };
 
-// The Authorization answering the Digest challenge of `challenge` for REGISTER sip:ims.local,
-// with the qop it offers (auth-int over an empty body when that is all it offers).
+// The Authorization answering the Digest challenge of `challenge` for REGISTER sip:ims.local
+// (DigestPhone::answer: the qop it offers, auth-int over an empty body when that is all).
 inline std::string digest_answer(const std::string& challenge, const std::string& impi, const std::string& password) {
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return {};
-  const auto& c = ch.value();
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  std::string qop;
-  for (const auto& q : c.qop_options)
-    if (qop.empty() || q == "auth") qop = q;
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return {};
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + response.value() +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=" + qop + ", nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  return auth + "\r\n";
+  auto c = DigestPhone::challenge_of(challenge);
+  return c ? DigestPhone::answer(*c, impi, password) : std::string();
 }
 
 // A REGISTER of `impu` (IMPI its user@host) from `peer` with `extra` headers.

@@ -197,35 +197,19 @@ TEST(KeyEffectsE2e, ListenersLimitsTlsConnectionsAndRoles) {
 // when the process dies at once).
 TEST(KeyEffectsE2e, WorkersDomainDigestOffAndBindingFlush) {
   std::string many_dir = make_temp_dir("imsguard-keys-workers");
-  uint16_t many_udp = 0;
   Edge many;
-  ASSERT_TRUE(many.start(
-      many_dir,
-      [&] {
-        many_udp = free_port();
-        return Edge::head(many_dir, "[edge, core]") + "state: memory\nsip:\n  workers: 12\n  listen:\n"
-               "    - { transport: udp, address: 127.0.0.1, port: " + std::to_string(many_udp) + " }\n";
-      },
-      many_udp))
-      << many.log();
+  ASSERT_TRUE(many.start_udp(many_dir, "  workers: 12\n", "state: memory\n")) << many.log();
   int threads_many = thread_count(many.pid());
   // state: memory keeps nothing on disk (the demo subscribers and bindings live in memory).
   EXPECT_FALSE(std::filesystem::exists(many.data_dir() + "/imsguard.db"));
   EXPECT_EQ(many.stop(), 0);
 
   std::string dir = make_temp_dir("imsguard-keys-domain");
-  uint16_t udp = 0;
   Edge edge;
-  ASSERT_TRUE(edge.start(
-      dir,
-      [&] {
-        udp = free_port();
-        return Edge::head(dir, "[edge, core]") + "sip:\n  domain: example.test\n  workers: 1\n  listen:\n"
-               "    - { transport: udp, address: 127.0.0.1, port: " + std::to_string(udp) + " }\n"
-               "auth: { digest: false }\nregistrar: { binding_flush_ms: 1000 }\n";
-      },
-      udp))
+  ASSERT_TRUE(edge.start_udp(dir, "  domain: example.test\n  workers: 1\n",
+                             "auth: { digest: false }\nregistrar: { binding_flush_ms: 1000 }\n"))
       << edge.log();
+  const uint16_t udp = edge.udp_port();
   // Eleven more worker threads; the two edges' other threads differ by a few (the binding
   // writer, the store), far fewer than that.
   EXPECT_GE(threads_many - thread_count(edge.pid()), 8) << "sip.workers 12 against 1";
@@ -255,19 +239,13 @@ TEST(KeyEffectsE2e, WorkersDomainDigestOffAndBindingFlush) {
 // nonce and in the secret generation its nonces carry.
 TEST(KeyEffectsE2e, AuthenticationKeys) {
   std::string dir = make_temp_dir("imsguard-keys-auth");
-  uint16_t udp = 0;
   Edge edge;
-  ASSERT_TRUE(edge.start(
-      dir,
-      [&] {
-        udp = free_port();
-        return Edge::head(dir, "[edge, core]") + "sip:\n  listen:\n    - { transport: udp, address: 127.0.0.1, port: " +
-               std::to_string(udp) + " }\n"
-               "auth:\n  realm: lab.example\n  digest_algorithms: [SHA-512-256, MD5]\n  md5_only_user_agents: [zoiper]\n"
-               "  qop: auth-int\n  nonce_lifetime_s: 5\n  nonce_secret_rotation_s: 10\n  aka: false\n";
-      },
-      udp))
+  ASSERT_TRUE(edge.start_udp(dir, "",
+                             "auth:\n  realm: lab.example\n  digest_algorithms: [SHA-512-256, MD5]\n"
+                             "  md5_only_user_agents: [zoiper]\n  qop: auth-int\n  nonce_lifetime_s: 5\n"
+                             "  nonce_secret_rotation_s: 10\n  aka: false\n"))
       << edge.log();
+  const uint16_t udp = edge.udp_port();
   UdpPeer alice;
   std::string first = challenge_for(alice, udp, "sip:alice@ims.local");
   ASSERT_EQ(status_of(first), 401) << first;

@@ -152,5 +152,28 @@ TEST(Nonce, ConcurrentMakeVerifyAndRotate) {
   EXPECT_EQ(a->verify(after, kRealm, kClient).status, NonceStatus::kValid);
 }
 
+// Fail closed: a nonce whose MAC cannot be computed is not issued, and a genuine nonce is not
+// accepted while its MAC cannot be recomputed.
+TEST(Nonce, AMacFailureIssuesNothingAndAcceptsNothing) {
+  FakeClock c;
+  bool fail = false;
+  NonceOptions o;
+  o.clock = c.clock();
+  o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<Sha256Mac> {
+    if (fail) return std::nullopt;
+    return hmac_sha256(key, data);
+  };
+  auto a = NonceAuthority::create(o);
+  ASSERT_NE(a, nullptr);
+  std::string nonce = a->make(kRealm, kClient);
+  ASSERT_EQ(nonce.size(), NonceAuthority::kNonceChars);
+  ASSERT_EQ(a->verify(nonce, kRealm, kClient).status, NonceStatus::kValid);
+  fail = true;
+  EXPECT_EQ(a->make(kRealm, kClient), "");
+  EXPECT_EQ(a->verify(nonce, kRealm, kClient).status, NonceStatus::kForged);
+  fail = false;  // the nonce itself was fine: only the failed MAC refused it
+  EXPECT_EQ(a->verify(nonce, kRealm, kClient).status, NonceStatus::kValid);
+}
+
 }  // namespace
 }  // namespace imsguard::crypto

@@ -7,6 +7,7 @@
 #include "crypto/digest_header.h"
 #include "crypto/hash.h"
 #include "crypto/hex.h"
+#include "crypto/hmac.h"
 #include "edge/authenticator.h"
 #include "sip/parser.h"
 #include "store/provisioning.h"
@@ -107,6 +108,39 @@ class AuthenticatorTest : public ::testing::Test {
 };
 
 }  // namespace
+
+// Fail closed (issue 20): when the MAC of the nonces fails the authenticator refuses as
+// unavailable (the edge answers 500/503): it sends no challenge with a nonce that binds
+// nothing, and it accepts no answer whose nonce it cannot check, however right the answer.
+TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt) {
+  bool fail = false;
+  AuthenticatorOptions o;
+  o.realm = kRealm;
+  o.digest_order = crypto::default_algorithm_order(false);
+  o.clock = [this] { return now_ms_; };
+  o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<crypto::Sha256Mac> {
+    if (fail) return std::nullopt;
+    return crypto::hmac_sha256(key, data);
+  };
+  std::string error;
+  auth_ = Authenticator::create(o, *stores_.subscribers, error);
+  ASSERT_TRUE(auth_) << error;
+  const std::string answer = digest_answer("alice@ims.local", "secret", first_challenge(send("alice@ims.local", "")));
+
+  fail = true;
+  for (const char* user : {"alice@ims.local", "bob@ims.local", "nobody@ims.local"}) {  // Digest, AKA, a decoy
+    AuthResult r = send(user, "");
+    EXPECT_EQ(r.outcome, AuthOutcome::kUnavailable) << user;
+    EXPECT_TRUE(r.challenge.www_authenticate.empty()) << user << ": " << r.challenge.www_authenticate.at(0);
+  }
+  AuthResult refused = send("alice@ims.local", answer);
+  EXPECT_NE(refused.outcome, AuthOutcome::kAuthenticated);
+  EXPECT_EQ(refused.outcome, AuthOutcome::kUnavailable);
+  EXPECT_FALSE(refused.subscriber);
+
+  fail = false;  // the same answer, its nonce checkable again: it was right all along
+  EXPECT_EQ(send("alice@ims.local", answer).outcome, AuthOutcome::kAuthenticated);
+}
 
 TEST_F(AuthenticatorTest, DigestSha256FirstThenSuccess) {
   auto r = send("alice@ims.local", "");

@@ -130,5 +130,29 @@ TEST(FlowToken, OnlyUriParameterCharacters) {
   EXPECT_EQ(tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kVia, "x", 1).size(), 48u);
 }
 
+// Fail closed: when the MAC cannot be computed no token is written (the caller sends nothing
+// it could not prove later) and no token is accepted, not even one this key made.
+TEST(FlowToken, AMacFailureWritesNoTokenAndAcceptsNone) {
+  bool fail = false;
+  FlowTokens tokens(key(1), [&fail](std::span<const uint8_t> k, std::string_view data) -> std::optional<crypto::Sha256Mac> {
+    if (fail) return std::nullopt;
+    return crypto::hmac_sha256(k, data);
+  });
+  // The injected MAC is HMAC-SHA-256 over the same bytes: its tokens are the built-in ones.
+  FlowTokens builtin(key(1));
+  const net::Flow f = flow("192.0.2.7", 5060);
+  std::string token = tokens.encode(f, FlowPurpose::kRecordRoute, "call-9", 1000);
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(token, builtin.encode(f, FlowPurpose::kRecordRoute, "call-9", 1000));
+  ASSERT_TRUE(tokens.decode(token, FlowPurpose::kRecordRoute, "call-9", 999).has_value());
+  ASSERT_TRUE(tokens.derive("branch").has_value());
+
+  fail = true;
+  EXPECT_EQ(tokens.encode(f, FlowPurpose::kRecordRoute, "call-9", 1000), "");
+  EXPECT_FALSE(tokens.decode(token, FlowPurpose::kRecordRoute, "call-9", 999).has_value());
+  EXPECT_FALSE(tokens.decode_flows(token, FlowPurpose::kRecordRoute, "call-9", 999).has_value());
+  EXPECT_FALSE(tokens.derive("branch").has_value());
+}
+
 }  // namespace
 }  // namespace imsguard::edge

@@ -6,7 +6,7 @@
 // Neither reaches the other side; one security event per message says what was removed.
 #include "imsguard_process.h"
 #include "process.h"
-#include "digest_register.h"
+#include "digest_phone.h"
 #include "sip_socket.h"
 
 #include <gtest/gtest.h>

@@ -7,33 +7,9 @@
 namespace imsguard::guard {
 namespace {
 
-using testing::ctx_at;
-using testing::digest;
-using testing::flow;
-using testing::request;
+using namespace testing;  // the shared fixture of helpers.h
 
-config::BruteForceGuard limits() {
-  config::BruteForceGuard c;
-  c.max_failures = 5;
-  c.window_s = 300;
-  c.lockout_s = 60;
-  c.backoff_factor = 2;
-  c.max_lockout_s = 3600;
-  c.per_impi_distributed = 20;
-  c.max_challenges_per_impi = 30;
-  c.max_resyncs = 3;
-  return c;
-}
-
-void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong", true});
-}
-
-Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now, bool registered = false) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  return g.on_request(ctx_at(f, now, registered), r->msg);
-}
+config::BruteForceGuard limits() { return brute_force_limits(5, 20, 30); }
 
 TEST(BruteForceGuard, SourceIsLockedOutAfterMaxFailures) {
   BruteForceGuard g(limits());

@@ -1,9 +1,12 @@
 #include "guard/chain.h"
 
+#include "guard/bruteforce.h"
 #include "guard/control.h"
 #include "helpers.h"
 
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace imsguard::guard {
 namespace {
@@ -105,11 +108,11 @@ TEST(Control, SocketRoundTrip) {
   std::string path = std::string(dir) + "/control.sock";
   BanList bans;
   {
-    ControlServer server(bans, [] { return 600u; });
+    ControlServer server(bans, &steady_now_ms, [] { return 600u; });
     ASSERT_EQ(server.start(path), "");
     auto added = control_request(path, "ban add 203.0.113.7 - test");
     EXPECT_TRUE(added.ok) << added.text;
-    EXPECT_TRUE(bans.banned(Address::from(asio::ip::make_address("203.0.113.7")), 1, false, Chain::now_ms()));
+    EXPECT_TRUE(bans.banned(Address::from(asio::ip::make_address("203.0.113.7")), 1, false, steady_now_ms()));
     auto listed = control_request(path, "ban list");
     EXPECT_TRUE(listed.ok);
     EXPECT_NE(listed.text.find("203.0.113.7"), std::string::npos) << listed.text;
@@ -121,6 +124,76 @@ TEST(Control, SocketRoundTrip) {
   EXPECT_FALSE(gone.ok);
   EXPECT_NE(gone.text.find("cannot reach"), std::string::npos);
   ::rmdir(dir);
+}
+
+}  // namespace
+}  // namespace imsguard::guard
+
+namespace imsguard::guard {
+namespace {
+
+// The chain's dependencies come through its constructor (ChainDeps from the composition root):
+// a fake clock drives a lockout to its end without sleeping, and the brute-force guard counts
+// into the shared state it was built with.
+struct RecordingShared final : SharedFailures {
+  void count_failure(std::string_view key, int64_t) override { counted.emplace_back(key); }
+  void publish_lockout(std::string_view key, int64_t lock_ms) override { published.emplace_back(key, lock_ms); }
+  std::vector<std::string> counted;
+  std::vector<std::pair<std::string, int64_t>> published;
+};
+
+config::Config brute_force_only() {
+  config::Config cfg;
+  cfg.guards.order = {"bruteforce"};
+  cfg.guards.bruteforce = testing::brute_force_limits(3, 100, 1000);
+  return cfg;
+}
+
+TEST(ChainDeps, ALockoutEndsOnTheInjectedClockWithoutSleeping) {
+  int64_t now = 5'000'000;  // fake monotonic milliseconds
+  std::string error;
+  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, nullptr});
+  ASSERT_TRUE(chain) << error;
+  EXPECT_EQ(chain->now_ms(), now);
+  const auto f = testing::flow("192.0.2.31");
+  auto r = testing::request("REGISTER", "alice", "x", testing::digest("alice@ims.local"));
+  for (int i = 0; i < 3; ++i)
+    chain->on_auth(chain->context(f), r->msg, AuthInfo{AuthEvent::kFailed, "alice@ims.local", "wrong", true});
+  // The context takes its time from the injected clock: the source is locked at `now`...
+  EXPECT_EQ(chain->on_request(chain->context(f), r->msg).action, Action::kDrop);
+  auto* bf = dynamic_cast<BruteForceGuard*>(chain->find("bruteforce"));
+  ASSERT_NE(bf, nullptr);
+  EXPECT_EQ(bf->source_locked_ms(chain->context(f)), 60'000);
+  now += 59'999;  // ...one millisecond before the end it still is...
+  EXPECT_EQ(chain->on_request(chain->context(f), r->msg).action, Action::kDrop);
+  EXPECT_EQ(bf->source_locked_ms(chain->context(f)), 1);
+  now += 1;  // ...and at the end of the 60 s lockout, with no sleep, it is lifted.
+  EXPECT_FALSE(chain->on_request(chain->context(f), r->msg).stops());
+  EXPECT_TRUE(bf->lockouts(chain->now_ms()).empty());
+}
+
+TEST(ChainDeps, TheBruteForceGuardCountsIntoTheSharedStateItWasBuiltWith) {
+  RecordingShared shared;
+  int64_t now = 1'000;
+  std::string error;
+  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, &shared});
+  ASSERT_TRUE(chain) << error;
+  const auto f = testing::flow("192.0.2.32");
+  auto r = testing::request("REGISTER", "bob", "x", testing::digest("bob@ims.local"));
+  for (int i = 0; i < 3; ++i)
+    chain->on_auth(chain->context(f), r->msg, AuthInfo{AuthEvent::kFailed, "bob@ims.local", "wrong", true});
+  // Each guess counted for the source and the identity; the local lockout published.
+  EXPECT_EQ(std::count(shared.counted.begin(), shared.counted.end(), "impi:bob@ims.local"), 3);
+  EXPECT_EQ(std::count(shared.counted.begin(), shared.counted.end(), "src:192.0.2.32"), 3);
+  ASSERT_EQ(shared.published.size(), 1u);
+  EXPECT_EQ(shared.published[0], std::make_pair(std::string("src:192.0.2.32"), int64_t{60'000}));
+  // A reload that changes the thresholds keeps the same guard, still counting into `shared`.
+  auto cfg = brute_force_only();
+  cfg.guards.bruteforce.max_failures = 10;
+  ASSERT_EQ(chain->reload(cfg).error, "");
+  chain->on_auth(chain->context(testing::flow("192.0.2.33")), r->msg,
+                 AuthInfo{AuthEvent::kFailed, "bob@ims.local", "wrong", true});
+  EXPECT_EQ(std::count(shared.counted.begin(), shared.counted.end(), "impi:bob@ims.local"), 4);
 }
 
 }  // namespace

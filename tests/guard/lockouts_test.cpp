@@ -12,33 +12,9 @@
 namespace imsguard::guard {
 namespace {
 
-using testing::ctx_at;
-using testing::digest;
-using testing::flow;
-using testing::request;
+using namespace testing;  // the shared fixture of helpers.h
 
-config::BruteForceGuard limits() {
-  config::BruteForceGuard c;
-  c.max_failures = 3;
-  c.window_s = 300;
-  c.lockout_s = 60;
-  c.backoff_factor = 2;
-  c.max_lockout_s = 3600;
-  c.per_impi_distributed = 5;
-  c.max_challenges_per_impi = 1000;
-  c.max_resyncs = 3;
-  return c;
-}
-
-void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong", true});
-}
-
-Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  return g.on_request(ctx_at(f, now), r->msg);
-}
+config::BruteForceGuard limits() { return brute_force_limits(3, 5, 1000); }
 
 TEST(LockoutList, KeepsTheSubjectReasonAndEndSoonestFirst) {
   LockoutList list(8);
@@ -107,6 +83,37 @@ TEST(BruteForceLockouts, ALockoutFromAnotherEdgeIsListedAndLiftable) {
   EXPECT_EQ(locks[0].reason, "locked out by another edge (shared state)");
   ASSERT_TRUE(g.unlock("bob@ims.local", 1000));
   EXPECT_EQ(g.impi_locked_ms("bob@ims.local", 1000), 0);
+}
+
+// `imsguard unlock` of a subject that is not locked changes nothing: no slot is made for it
+// (which would evict the counts of a key that is counting) and no count is reset (an
+// operator's typo must not clear a brute force in progress).
+TEST(BruteForceLockouts, UnlockingWhatIsNotLockedTouchesNoSlot) {
+  BruteForceGuard g(limits());
+  auto f = flow("192.0.2.45");
+  fail(g, f, "carol", 1000);
+  fail(g, f, "carol", 1001);                 // the source: 2 of 3
+  fail(g, flow("10.8.0.1"), "carol", 1002);
+  fail(g, flow("10.8.0.2"), "carol", 1003);  // the identity: 4 of 5
+  EXPECT_FALSE(g.unlock("carol@ims.local", 1004));
+  EXPECT_FALSE(g.unlock("192.0.2.45", 1004));
+  // Names and addresses no guard has seen, more than the tables hold: an unlock that made a
+  // slot for each would evict carol's counts and her source's.
+  int lifted = 0;
+  for (int i = 0; i < 70'000; ++i) {
+    lifted += g.unlock("nobody" + std::to_string(i) + "@ims.local", 1005).has_value();
+    lifted += g.unlock("10." + std::to_string(100 + (i >> 16)) + "." + std::to_string((i >> 8) & 255) + "." +
+                                 std::to_string(i & 255),
+                             1005).has_value();
+  }
+  EXPECT_EQ(lifted, 0);
+  EXPECT_TRUE(g.lockouts(1005).empty());
+  // The counts ran on untouched: the next failure locks the source and the identity.
+  EXPECT_FALSE(attempt(g, f, "carol", 1006).stops());
+  fail(g, f, "carol", 1007);
+  EXPECT_EQ(attempt(g, f, "dave", 1008).action, Action::kDrop);
+  EXPECT_GT(g.impi_locked_ms("carol@ims.local", 1008), 0);
+  EXPECT_EQ(g.lockouts(1008).size(), 2u);
 }
 
 TEST(ControlSocket, BanListShowsLockoutsAndUnlockLiftsThem) {

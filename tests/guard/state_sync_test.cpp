@@ -18,10 +18,7 @@
 namespace imsguard::guard {
 namespace {
 
-using testing::ctx_at;
-using testing::digest;
-using testing::flow;
-using testing::request;
+using namespace testing;  // the shared fixture of helpers.h
 
 Address addr(const char* s) { return Address::from(asio::ip::make_address(s)); }
 
@@ -64,32 +61,11 @@ class FakeSharedStore final : public store::GuardStateStore {
   uint64_t generation_ = 0;
 };
 
-config::BruteForceGuard limits() {
-  config::BruteForceGuard c;
-  c.max_failures = 5;
-  c.window_s = 300;
-  c.lockout_s = 60;
-  c.backoff_factor = 2;
-  c.max_lockout_s = 3600;
-  c.per_impi_distributed = 4;
-  c.max_challenges_per_impi = 100;
-  c.max_resyncs = 3;
-  return c;
-}
-
-void fail(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  g.on_auth(ctx_at(f, now), r->msg, AuthInfo{AuthEvent::kFailed, user + "@ims.local", "wrong", true});
-}
-
-Verdict attempt(BruteForceGuard& g, const net::Flow& f, const std::string& user, int64_t now) {
-  auto r = request("REGISTER", user, "x", digest(user + "@ims.local"));
-  return g.on_request(ctx_at(f, now), r->msg);
-}
+config::BruteForceGuard limits() { return brute_force_limits(5, 4, 100); }
 
 TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
   store::MemoryGuardStore stored;
-  const int64_t mono = StateSync::mono_ms();
+  const int64_t mono = steady_now_ms();
   {
     BanList bans;
     StateSync sync(bans, nullptr, stored);
@@ -110,7 +86,7 @@ TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
   BanList bans;
   StateSync sync(bans, nullptr, stored);
   ASSERT_EQ(sync.start(), "");
-  const int64_t now = StateSync::mono_ms();
+  const int64_t now = steady_now_ms();
   EXPECT_TRUE(bans.banned(addr("192.0.2.7"), 5060, false, now));
   EXPECT_TRUE(bans.banned(addr("198.51.100.20"), 5060, true, now));  // an operator's ban spares nobody
   EXPECT_FALSE(bans.banned(addr("192.0.2.7"), 5060, true, now));     // an automatic one spares registered flows
@@ -145,9 +121,9 @@ TEST(StateSync, StopWritesWhatIsQueued) {
   {
     StateSyncOptions slow;
     slow.poll_ms = 60'000;  // the thread would not get to it
-    StateSync sync(bans, nullptr, stored, slow);
+    StateSync sync(bans, nullptr, stored, nullptr, slow);
     ASSERT_EQ(sync.start(), "");
-    bans.ban(*parse_prefix("203.0.113.5"), 5070, 60, "flow flood", "flood", true, StateSync::mono_ms());
+    bans.ban(*parse_prefix("203.0.113.5"), 5070, 60, "flow flood", "flood", true, steady_now_ms());
     EXPECT_EQ(sync.pending(), 1u);
     sync.stop();
   }
@@ -156,7 +132,7 @@ TEST(StateSync, StopWritesWhatIsQueued) {
   EXPECT_EQ(live.value()[0].target, "203.0.113.5");
   EXPECT_EQ(live.value()[0].port, 5070);
   // After stop the table no longer reports to the store.
-  bans.ban(*parse_prefix("203.0.113.6"), 0, 60, "x", "flood", true, StateSync::mono_ms());
+  bans.ban(*parse_prefix("203.0.113.6"), 0, 60, "x", "flood", true, steady_now_ms());
   EXPECT_EQ(stored.live_bans(StateSync::wall_ms()).value().size(), 1u);
 }
 
@@ -169,7 +145,7 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
     BanList bans;
     StateSync sync(bans, nullptr, *state.value().guard);
     ASSERT_EQ(sync.start(), "");
-    bans.ban(*parse_prefix("2001:db8::1"), 0, 300, "scanner sweep", "scanner", true, StateSync::mono_ms());
+    bans.ban(*parse_prefix("2001:db8::1"), 0, 300, "scanner sweep", "scanner", true, steady_now_ms());
     sync.stop();
   }
   auto state = store::open_state("sqlite", dir);
@@ -177,15 +153,23 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
   BanList bans;
   StateSync sync(bans, nullptr, *state.value().guard);
   ASSERT_EQ(sync.start(), "");
-  EXPECT_TRUE(bans.banned(addr("2001:db8::1"), 1, false, StateSync::mono_ms()));
+  EXPECT_TRUE(bans.banned(addr("2001:db8::1"), 1, false, steady_now_ms()));
   std::filesystem::remove_all(dir);
 }
 
-TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
+// One edge of a domain as app::Node builds it on a shared store: the brute-force guard
+// counts into the failure queue its state sync drains.
+struct SharedEdge {
   FakeSharedStore shared;
   BanList bans;
-  BruteForceGuard bf(limits());
-  StateSync sync(bans, &bf, shared);
+  FailureQueue failures;
+  BruteForceGuard bf{limits(), &failures};
+  StateSync sync{bans, &bf, shared, &failures};
+};
+
+TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   const int64_t wall = StateSync::wall_ms();
   shared.incoming.bans.push_back({"192.0.2.50", 0, "flood elsewhere", "flood", wall, wall + 60'000, true});
@@ -193,7 +177,7 @@ TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
   shared.incoming.locks.push_back({"src:192.0.2.60", wall + 30'000});
   shared.incoming.locks.push_back({"bogus", wall + 30'000});
   sync.sync_once();
-  const int64_t now = StateSync::mono_ms();
+  const int64_t now = steady_now_ms();
   EXPECT_TRUE(bans.banned(addr("192.0.2.50"), 1, false, now));
   EXPECT_GT(bf.impi_locked_ms("alice@ims.local", now), 0);
   EXPECT_EQ(attempt(bf, flow("192.0.2.99"), "alice", now).action, Action::kReject);
@@ -202,18 +186,16 @@ TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
   EXPECT_EQ(sync.pending(), 0u);
   shared.incoming.unbans.push_back({"192.0.2.50", 0});
   sync.sync_once();
-  EXPECT_FALSE(bans.banned(addr("192.0.2.50"), 1, false, StateSync::mono_ms()));
+  EXPECT_FALSE(bans.banned(addr("192.0.2.50"), 1, false, steady_now_ms()));
 }
 
 TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
-  FakeSharedStore shared;
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   // Two failures were made on another edge against alice.
   shared.counts["impi:alice@ims.local"] = 2;
-  BanList bans;
-  BruteForceGuard bf(limits());
-  StateSync sync(bans, &bf, shared);
   ASSERT_EQ(sync.start(), "");
-  const int64_t now = StateSync::mono_ms();
+  const int64_t now = steady_now_ms();
   // A failure is only queued on the worker; the sync thread (or this round) counts it.
   fail(bf, flow("192.0.2.1"), "alice", now);
   sync.sync_once();
@@ -228,13 +210,11 @@ TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
 }
 
 TEST(StateSync, SharedStoreDownLeavesLocalCountingAndRepublishesBansWhenBack) {
-  FakeSharedStore shared;
-  BanList bans;
-  BruteForceGuard bf(limits());
-  StateSync sync(bans, &bf, shared);
+  SharedEdge edge;
+  auto& [shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   shared.down = true;
-  const int64_t now = StateSync::mono_ms();
+  const int64_t now = steady_now_ms();
   for (int i = 0; i < 3; ++i) fail(bf, flow("192.0.2.1"), "carol", now);
   EXPECT_EQ(bf.impi_locked_ms("carol@ims.local", now), 0);
   fail(bf, flow("192.0.2.1"), "carol", now);  // the local count alone reaches the threshold

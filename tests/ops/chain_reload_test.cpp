@@ -173,7 +173,7 @@ TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
     c.guards.flood.max_per_source = 1000 + n;
     return c;
   };
-  const int64_t t0 = Chain::now_ms();
+  const int64_t t0 = chain->now_ms();
   EXPECT_EQ(chain->retired_generations(), 0u);
   ASSERT_EQ(chain->reload(next(1), t0).error, "");  // the first generation retired at t0
   EXPECT_EQ(chain->retired_generations(), 1u);

@@ -8,7 +8,7 @@
 // waited behind it, and alice's 503s came first.
 #include "imsguard_process.h"
 #include "process.h"
-#include "digest_register.h"
+#include "digest_phone.h"
 #include "sip_socket.h"
 
 #include <gtest/gtest.h>

@@ -4,6 +4,8 @@
 // stderr together). IMSGUARD_BIN must be defined by the test target.
 #include "process.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -17,7 +19,7 @@ struct CliRun {
 
 inline CliRun run_imsguard(const std::string& log_dir, const std::vector<std::string>& args) {
   static int n = 0;
-  std::string log = log_dir + "/cli-" + std::to_string(++n) + ".log";
+  std::string log = log_dir + "/cli-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".log";
   std::vector<std::string> argv = {IMSGUARD_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   ChildProcess p;

@@ -2,6 +2,7 @@
 
 #include "sip_socket.h"
 
+#include <filesystem>
 #include <sstream>
 
 #ifndef IMSGUARD_BIN
@@ -12,10 +13,25 @@ namespace imsguard::testkit {
 
 bool ImsguardProcess::start(const ImsguardOptions& o) {
   data_dir_ = o.data_dir.empty() ? make_temp_dir("imsguard-e2e") : o.data_dir;
+  return retried([&] { return start_once(o); });
+}
+
+bool ImsguardProcess::start_config(const std::string& config_path, const std::string& data_dir,
+                                   const std::function<std::string()>& yaml, const uint16_t& probe_port) {
+  config_path_ = config_path;
+  data_dir_ = data_dir;
+  sip_port_ = tls_port_ = 0;
+  return retried([&] {
+    write_file(config_path_, yaml());
+    return launch(probe_port);
+  });
+}
+
+bool ImsguardProcess::retried(const std::function<bool()>& once) {
   // free_port() only finds a port that was free a moment ago: another process on the machine
   // may take it before imsguard binds. Such a start is retried on fresh ports.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (start_once(o)) return true;
+    if (once()) return true;
     if (process_.running() || log().find("Address already in use") == std::string::npos) return false;
     process_.stop();
   }
@@ -38,8 +54,13 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
   y << "auth:\n  realm: ims.local\n  digest_algorithms: " << o.digest_algorithms << "\n" << o.auth_yaml << o.extra_yaml;
   config_path_ = data_dir_ + "/imsguard.yaml";
   write_file(config_path_, y.str());
-  if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", config_path_}, data_dir_ + "/imsguard.log")) return false;
-  // Ready when it answers OPTIONS over UDP.
+  return launch(sip_port_);
+}
+
+bool ImsguardProcess::launch(uint16_t probe_port) {
+  // The log beside the configuration (for start(): in the data directory, as before).
+  std::string log = std::filesystem::path(config_path_).parent_path().string() + "/imsguard.log";
+  if (!process_.start({IMSGUARD_BIN, "run", "--demo", "--config", config_path_}, log)) return false;
   UdpPeer peer;
   return eventually(
       [&] {
@@ -47,7 +68,7 @@ bool ImsguardProcess::start_once(const ImsguardOptions& o) {
         peer.send("OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + std::to_string(peer.local_port()) +
                       ";branch=z9hG4bKready\r\nFrom: <sip:probe@ims.local>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
                       "Call-ID: ready\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-                  sip_port_);
+                  probe_port);
         return peer.receive(std::chrono::milliseconds(200)).has_value();
       },
       std::chrono::seconds(20)) &&

@@ -4,6 +4,7 @@
 #include "process.h"
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace imsguard::testkit {
@@ -25,6 +26,12 @@ class ImsguardProcess {
   ~ImsguardProcess() { stop(); }
   // Writes the config, starts the process and waits until it answers OPTIONS over UDP.
   bool start(const ImsguardOptions& options = {});
+  // The same on a configuration the test writes in full (for keys the template of
+  // ImsguardOptions fixes), at `config_path`, its data directory `data_dir`: `yaml()` is asked
+  // again (fresh ports) when a port was taken meanwhile; ready when UDP 127.0.0.1:probe_port
+  // (set by `yaml()`) answers OPTIONS. sip_port() and tls_port() are not known here.
+  bool start_config(const std::string& config_path, const std::string& data_dir, const std::function<std::string()>& yaml,
+                    const uint16_t& probe_port);
   int stop() { return process_.stop(); }
   void kill_hard() { process_.kill_hard(); }
   uint16_t sip_port() const { return sip_port_; }  // UDP and TCP
@@ -42,6 +49,11 @@ class ImsguardProcess {
 
  private:
   bool start_once(const ImsguardOptions& options);
+  // Tries `once` up to three times while the process failed because a port was taken.
+  bool retried(const std::function<bool()>& once);
+  // Starts `run --demo` on config_path_ (its log beside it) and waits until UDP `probe_port`
+  // answers OPTIONS: false when it did not, or the process ended.
+  bool launch(uint16_t probe_port);
 
   ChildProcess process_;
   uint16_t sip_port_ = 0;
