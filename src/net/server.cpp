@@ -43,7 +43,9 @@ NetCounters& net_counters() {
 // sockets, NAT bindings and SIP's own symmetric rules all match on it).
 bool send_datagram(asio::ip::udp::socket& socket, bool wildcard, const asio::ip::address& from,
                    const asio::ip::udp::endpoint& to, std::string_view bytes) {
-  if (!wildcard || from.is_unspecified()) {
+  // An IPv4 socket cannot name an IPv6 source: the kernel's choice then (not expected).
+  bool nameable = !to.address().is_v4() || from.is_v4() || (from.is_v6() && from.to_v6().is_v4_mapped());
+  if (!wildcard || from.is_unspecified() || !nameable) {
     std::error_code ec;
     socket.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
     if (ec) net_counters().udp_send_errors.inc();
@@ -60,7 +62,6 @@ bool send_datagram(asio::ip::udp::socket& socket, bool wildcard, const asio::ip:
   cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
   // The destination's family is the socket's (a dual-stack socket sends to IPv4-mapped ones).
   if (to.address().is_v4()) {
-    if (!from.is_v4() && !(from.is_v6() && from.to_v6().is_v4_mapped())) return false;
     auto v4 = from.is_v4() ? from.to_v4() : asio::ip::make_address_v4(asio::ip::v4_mapped, from.to_v6());
     in_pktinfo info{};
     auto b = v4.to_bytes();
