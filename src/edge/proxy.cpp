@@ -408,7 +408,10 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
       }
     }
   }
-  if (auto f = flow_of(b)) return Target{*f, {}};
+  if (auto f = flow_of(b)) {
+    if (f->transport == config::Transport::kUdp) f->local_address = registrar_.local_address_of(*f);
+    return Target{*f, {}};
+  }
   return std::nullopt;
 }
 

@@ -61,7 +61,7 @@ std::optional<std::string> next_request(UdpPeer& peer, std::chrono::milliseconds
 }
 
 int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const std::string& password,
-                   const std::string& contact) {
+                   const std::string& contact, const std::string& edge_address = "127.0.0.1") {
   std::string call_id = "dr-reg-" + std::to_string(p.peer.local_port());
   auto req = [&](int cseq, const std::string& auth) {
     return "REGISTER sip:ims.local SIP/2.0\r\n" + p.via("reg" + std::to_string(cseq) + call_id) +
@@ -69,7 +69,7 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
            ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <" + contact +
            ">\r\nExpires: 600\r\n" + auth + "Content-Length: 0\r\n\r\n";
   };
-  p.peer.send(req(1, ""), edge_port);
+  p.peer.send(req(1, ""), edge_port, edge_address);
   auto challenge = next_response(p.peer, 5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
   auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
@@ -84,7 +84,7 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
                      ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
   if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  p.peer.send(req(2, auth + "\r\n"), edge_port);
+  p.peer.send(req(2, auth + "\r\n"), edge_port, edge_address);
   auto final = next_response(p.peer, 5s);
   return final ? status_of(*final) : 0;
 }
@@ -556,6 +556,29 @@ TEST_F(WildcardDialogRoutingE2e, EveryDatagramToAPhoneLeavesFromTheAddressThePho
   auto bye = next_request(alice_.peer, 5s, "BYE");
   ASSERT_TRUE(bye) << edge_.log();
   EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "an in-dialog request relayed to alice";
+}
+
+// A callee found by its binding hears from the address it registered to: erin registers again
+// through 127.0.0.2 (the binding registered last takes the call), so alice's INVITE reaches
+// her from 127.0.0.2 with a Via naming 127.0.0.2, where her answer goes.
+TEST_F(WildcardDialogRoutingE2e, ACalleeGetsItsRequestsFromTheAddressItRegisteredTo) {
+  std::this_thread::sleep_for(1100ms);  // a later expiry than erin's first binding
+  Phone erin2;
+  erin2.impu = erin_.impu;
+  erin2.tag = "e2";
+  std::string later_contact = "sip:zz@127.0.0.1:" + std::to_string(erin2.peer.local_port());
+  ASSERT_EQ(register_phone(erin2, port(), "erin@ims.local", "erin-secret", later_contact, "127.0.0.2"), 200)
+      << edge_.log();
+  EXPECT_EQ(erin2.peer.last_sender(), "127.0.0.2") << "the answer to her REGISTER";
+  alice_.peer.send(invite("dr-reg2", "reg2"), port());
+  auto inv = next_request(erin2.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_EQ(erin2.peer.last_sender(), "127.0.0.2") << "the INVITE to the binding registered through 127.0.0.2";
+  EXPECT_EQ(header_of(*inv, "Via").rfind("SIP/2.0/UDP 127.0.0.2:" + std::to_string(port()) + ";", 0), 0u) << *inv;
+  erin2.peer.send(response_to(*inv, 486, "Busy Here", erin2.tag), port(), "127.0.0.2");
+  auto busy = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(busy) << edge_.log();
+  EXPECT_EQ(status_of(*busy), 486) << *busy;
 }
 
 // The service path's Record-Route (a dialog with a service of the box: the edge stays on
