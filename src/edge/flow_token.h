@@ -20,7 +20,7 @@
 //   what goes back leaves a wildcard listener from the address the peer sent to] |
 //   MAC (first 12 bytes of HMAC-SHA-256 over: binding length (4 bytes) | binding | the rest)
 // An IPv4 Via token is 48 characters (54 with an IPv4 local address); a dialog token naming
-// two IPv4 flows 71.
+// two IPv4 flows 71 (82 with both local addresses).
 #include "net/flow.h"
 
 #include <array>
