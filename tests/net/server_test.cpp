@@ -309,3 +309,26 @@ TEST(Server, DatagramsOfOneSourceStayOnOneWorkerInTheirOrder) {
   std::set<std::thread::id> workers(h.threads.begin(), h.threads.end());
   EXPECT_EQ(workers.size(), 1u) << "one source's datagrams were spread over workers";
 }
+
+// The same on a dual-stack listener bound to ::: an IPv4 phone that sent to 127.0.0.2 hears
+// back from 127.0.0.2 (IPV6_PKTINFO naming the IPv4-mapped address).
+TEST(Server, ADualStackWildcardListenerAnswersAnIpv4PeerFromTheAddressItSentTo) {
+  RecordingHandler h;
+  h.echo = true;
+  net::Server s(options({{config::Transport::kUdp, "::", 0}}));
+  ASSERT_EQ(s.start(h), "");
+  testkit::UdpPeer peer;
+  ASSERT_TRUE(peer.send("mapped", s.bound_port(0), "127.0.0.2"));
+  auto reply = peer.receive(2000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(peer.last_sender(), "127.0.0.2");
+  net::Flow flow;
+  {
+    std::lock_guard lock(h.mutex);
+    ASSERT_EQ(h.flows.size(), 1u);
+    flow = h.flows[0];
+  }
+  ASSERT_TRUE(s.send_to(flow, "later"));
+  ASSERT_TRUE(peer.receive(2000ms));
+  EXPECT_EQ(peer.last_sender(), "127.0.0.2") << "a request sent on the flow later";
+}
