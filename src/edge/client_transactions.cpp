@@ -10,7 +10,7 @@ namespace imsguard::edge {
 
 struct ClientTransactionCounters {
   ops::Counter& retransmissions = ops::counters().get(
-      "imsguard_sip_client_retransmissions_total", "relayed requests, and the edge's own Timer C CANCELs, sent again over UDP (RFC 3261 Timer A/E)");
+      "imsguard_sip_client_retransmissions_total", "relayed requests, and the edge's own (Timer C CANCELs, BYEs ending a refused call), sent again over UDP (RFC 3261 Timer A/E)");
   ops::Counter& timeouts = ops::counters().get(
       "imsguard_sip_client_timeouts_total", "relayed requests never answered: 408 sent to the caller (Timer B/F, or Timer C)");
   ops::Counter& started = ops::counters().get("imsguard_sip_client_transactions_total{event=\"started\"}",
@@ -201,6 +201,47 @@ void ClientTransactions::invite_finished(std::string_view branch) {
 void ClientTransactions::abandoned(const sip::Message& request, std::string_view via) {
   timers_.stop(key(via, request.method_name()));
   if (request.method() == sip::Method::kInvite) invite_finished(branch_of(via));
+}
+
+std::string ClientTransactions::own_key(std::string_view bytes) {
+  size_t space = bytes.find(' ');
+  if (space == std::string_view::npos) return {};
+  std::string_view method = bytes.substr(0, space);
+  if (method == "ACK") return {};
+  // Our Via is the first header line (own_request writes it so): a branch the request-URI
+  // might spell (a peer's Contact) is never taken for it.
+  constexpr std::string_view kVia = "\r\nVia: ";
+  size_t at = bytes.find("\r\n");
+  if (at == std::string_view::npos || bytes.substr(at, kVia.size()) != kVia) return {};
+  size_t end = bytes.find("\r\n", at + 2);
+  std::string_view via = bytes.substr(at + 2, end == std::string_view::npos ? std::string_view::npos : end - at - 2);
+  if (branch_of(via).empty()) return {};
+  return key(via, method);
+}
+
+void ClientTransactions::own_request_sent(const net::Flow& target, const std::string& bytes) {
+  if (target.transport != config::Transport::kUdp) return;  // the transport retransmits
+  std::string k = own_key(bytes);
+  if (k.empty()) return;
+  Retransmitter::Message m;
+  m.to = target;
+  m.bytes = bytes;
+  m.capped = bytes.rfind("INVITE ", 0) != 0;  // Timer E; an INVITE's Timer A doubles to B
+  m.retransmitted = &counters_.retransmissions;
+  switch (timers_.schedule(k, std::move(m))) {
+    case Retransmitter::Scheduled::kStarted:
+      counters_.started.inc();
+      break;
+    case Retransmitter::Scheduled::kAlreadyInFlight:
+      break;
+    case Retransmitter::Scheduled::kNoRoom:
+      counters_.full.inc();
+      break;
+  }
+}
+
+void ClientTransactions::own_request_failed(const std::string& bytes) {
+  if (std::string k = own_key(bytes); !k.empty()) timers_.stop(k);
 }
 
 void ClientTransactions::on_response(const sip::Message& response) {

@@ -49,6 +49,13 @@ class ClientTransactions {
   // before the send, so an answer that comes back at once finds its transaction.
   void relayed(const net::Flow& origin, const sip::Message& request, const net::Flow& target, std::string_view via,
                std::string bytes);
+  // A request the edge makes on its own (the BYEs ending a call the media policy refused,
+  // proxy.h) is about to be sent to `target` as `bytes`: over UDP it is sent again on Timer
+  // E until any response comes back (on_response) or Timer F passes, when it is dropped
+  // without a word (nobody waits for its outcome). ACK has no transaction.
+  void own_request_sent(const net::Flow& target, const std::string& bytes);
+  // Its send failed: nothing is resent.
+  void own_request_failed(const std::string& bytes);
   // A response coming back through our Via: ends (final, or 1xx to INVITE) or slows down
   // (1xx to another method) its transaction; a 1xx to INVITE restarts Timer C.
   void on_response(const sip::Message& response);
@@ -89,6 +96,9 @@ class ClientTransactions {
   // Sends the caller the 408 and stores it in the caller's server transaction.
   void answer_caller_408(const PendingInvite& invite);
   static std::string timer_c_key(std::string_view branch);
+  // The transaction key of a request the edge wrote (its method and our top Via); empty for
+  // an ACK or bytes without either.
+  static std::string own_key(std::string_view bytes);
   size_t held(const PendingInvite& p) const { return p.timeout.size() + p.cancel.size(); }
 
   Retransmitter& timers_;

@@ -18,7 +18,12 @@ namespace {
 
 constexpr size_t kMacBytes = 12;  // 96 bits: forging one needs 2^96 guesses on line
 constexpr size_t kHeadBytes = 7;  // purpose, expiry (5), flow count
-constexpr size_t kFlowBytes = 1 + 16 + 2 + 2 + 8;
+constexpr size_t kFlowBytes = 1 + 16 + 2 + 2 + 8 + 16;  // the last 16: a UDP flow's local address
+// Kind byte: the transport in the low bits; 0x80 an IPv6 peer; 0x40 or 0x20 an IPv4 or IPv6
+// local address follows the connection id.
+constexpr uint8_t kPeerV6 = 0x80;
+constexpr uint8_t kLocalV4 = 0x40;
+constexpr uint8_t kLocalV6 = 0x20;
 constexpr size_t kMaxPlain = kHeadBytes + FlowTokens::kMaxFlows * kFlowBytes;
 constexpr size_t kMaxToken = (kMaxPlain + kMacBytes) * 4 / 3 + 4;
 constexpr uint64_t kMaxExpiry = (uint64_t{1} << 40) - 1;
@@ -125,7 +130,11 @@ std::string FlowTokens::encode(std::span<const net::Flow> flows, FlowPurpose pur
   for (size_t i = 0; i < n; ++i) {
     const net::Flow& f = flows[i];
     bool v6 = f.address.is_v6();
-    *p++ = static_cast<uint8_t>(static_cast<uint8_t>(f.transport) | (v6 ? 0x80 : 0));
+    // Only UDP needs it: a reply must leave a wildcard socket from the address the peer sent
+    // to (net/server.h); a stream's connection already has its address.
+    bool local = f.transport == config::Transport::kUdp && !f.local_address.is_unspecified();
+    uint8_t local_kind = !local ? 0 : f.local_address.is_v4() ? kLocalV4 : kLocalV6;
+    *p++ = static_cast<uint8_t>(static_cast<uint8_t>(f.transport) | (v6 ? kPeerV6 : 0) | local_kind);
     if (v6) {
       auto bytes = f.address.to_v6().to_bytes();
       std::memcpy(p, bytes.data(), bytes.size());
@@ -138,6 +147,15 @@ std::string FlowTokens::encode(std::span<const net::Flow> flows, FlowPurpose pur
     put(p, f.port, 2);
     put(p, f.local_port, 2);
     put(p, f.connection_id, 8);
+    if (local_kind == kLocalV4) {
+      auto bytes = f.local_address.to_v4().to_bytes();
+      std::memcpy(p, bytes.data(), bytes.size());
+      p += bytes.size();
+    } else if (local_kind == kLocalV6) {
+      auto bytes = f.local_address.to_v6().to_bytes();
+      std::memcpy(p, bytes.data(), bytes.size());
+      p += bytes.size();
+    }
   }
   size_t plain = static_cast<size_t>(p - buf);
   uint8_t full[32];
@@ -175,9 +193,10 @@ std::optional<TokenFlows> FlowTokens::decode_flows(std::string_view token, FlowP
   for (size_t i = 0; i < out.count; ++i) {
     if (end - p < 1) return std::nullopt;
     uint8_t kind = *p++;
-    uint8_t transport = kind & 0x7f;
+    uint8_t transport = kind & 0x1f;
     if (transport > static_cast<uint8_t>(config::Transport::kTls)) return std::nullopt;
-    size_t address_bytes = (kind & 0x80) ? 16 : 4;
+    if ((kind & kLocalV4) && (kind & kLocalV6)) return std::nullopt;
+    size_t address_bytes = (kind & kPeerV6) ? 16 : 4;
     if (static_cast<size_t>(end - p) < address_bytes + 12) return std::nullopt;
     net::Flow& f = out.flows[i];
     f.transport = static_cast<config::Transport>(transport);
@@ -194,6 +213,20 @@ std::optional<TokenFlows> FlowTokens::decode_flows(std::string_view token, FlowP
     f.port = static_cast<uint16_t>(get(p, 2));
     f.local_port = static_cast<uint16_t>(get(p, 2));
     f.connection_id = get(p, 8);
+    if (kind & (kLocalV4 | kLocalV6)) {
+      size_t local_bytes = (kind & kLocalV6) ? 16 : 4;
+      if (static_cast<size_t>(end - p) < local_bytes) return std::nullopt;
+      if (local_bytes == 16) {
+        asio::ip::address_v6::bytes_type a;
+        std::memcpy(a.data(), p, 16);
+        f.local_address = asio::ip::address_v6(a);
+      } else {
+        asio::ip::address_v4::bytes_type a;
+        std::memcpy(a.data(), p, 4);
+        f.local_address = asio::ip::address_v4(a);
+      }
+      p += local_bytes;
+    }
   }
   if (p != end) return std::nullopt;
   return out;

@@ -14,10 +14,13 @@
 //
 // Wire form: base64url (no padding) of
 //   purpose (1 byte: 'v' 'p' 'r' 'd') | expiry (5 bytes, Unix seconds, big-endian) |
-//   flow count (1 byte, 1..2) | per flow: kind (transport 0/1/2, 0x80 for IPv6) |
-//   address (4 or 16) | port (2) | local port (2) | connection id (8) |
+//   flow count (1 byte, 1..2) | per flow: kind (transport 0/1/2, 0x80 for IPv6, 0x40/0x20
+//   for an IPv4/IPv6 local address) | address (4 or 16) | port (2) | local port (2) |
+//   connection id (8) | [UDP only: the edge's local address the flow reached (4 or 16), so
+//   what goes back leaves a wildcard listener from the address the peer sent to] |
 //   MAC (first 12 bytes of HMAC-SHA-256 over: binding length (4 bytes) | binding | the rest)
-// An IPv4 Via token is 48 characters; a dialog token naming two IPv4 flows 71.
+// An IPv4 Via token is 48 characters (54 with an IPv4 local address); a dialog token naming
+// two IPv4 flows 71 (82 with both local addresses).
 #include "crypto/hmac.h"
 #include "net/flow.h"
 

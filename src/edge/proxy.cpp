@@ -412,7 +412,10 @@ std::optional<Proxy::Target> Proxy::target_of(const store::Binding& b) const {
       }
     }
   }
-  if (auto f = flow_of(b)) return Target{*f, {}};
+  if (auto f = flow_of(b)) {
+    if (f->transport == config::Transport::kUdp) f->local_address = registrar_.local_address_of(*f);
+    return Target{*f, {}};
+  }
   return std::nullopt;
 }
 
@@ -464,7 +467,10 @@ std::string Proxy::own_request(const net::Flow& hop, std::string_view method, st
 }
 
 void Proxy::send_own(const net::Flow& hop, const std::string& bytes) {
-  if (sender_ && !bytes.empty()) sender_->send_to(hop, bytes);
+  if (!sender_ || bytes.empty()) return;
+  // The timers first, so an answer that comes back at once finds its transaction.
+  if (client_transactions_) client_transactions_->own_request_sent(hop, bytes);
+  if (!sender_->send_to(hop, bytes) && client_transactions_) client_transactions_->own_request_failed(bytes);
 }
 
 namespace {

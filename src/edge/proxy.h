@@ -111,7 +111,8 @@ class Proxy final : public PathMaker {
   // at the edge (forward_response), Content-Length 0. `from`/`to` are header values.
   std::string own_request(const net::Flow& hop, std::string_view method, std::string_view ruri, std::string_view from,
                           std::string_view to, std::string_view call_id, uint32_t cseq, std::string_view extra) const;
-  // Sends what own_request built (nothing when it built nothing).
+  // Sends what own_request built (nothing when it built nothing); over UDP a request other
+  // than ACK is sent again on Timer E until it is answered or Timer F passes.
   void send_own(const net::Flow& hop, const std::string& bytes);
   // Refuses a request (nothing for an ACK, which is never answered).
   void refuse(const sip::Message& msg, net::Responder& reply, int code, std::string_view reason) const;

@@ -130,6 +130,13 @@ void Registrar::remember_flow(const net::Flow& flow, const store::Subscriber& su
   f.impi = sub.impi;
   f.impus = sub.impus;
   f.expires_at = expires_at;
+  f.local_address = flow.local_address;
+}
+
+asio::ip::address Registrar::local_address_of(const net::Flow& flow) {
+  std::shared_lock lock(flows_mutex_);
+  auto it = flows_.find(flow_key(flow));
+  return it == flows_.end() ? asio::ip::address() : it->second.local_address;
 }
 
 void Registrar::learn_from_core(const net::Flow& client, const sip::Message& response) {
@@ -159,6 +166,7 @@ void Registrar::learn_from_core(const net::Flow& client, const sip::Message& res
   f.impi = aor;  // the S-CSCF knows the IMPI; the edge keys the flow by its default IMPU
   f.impus = std::move(impus);
   f.expires_at = unix_now() + std::min(granted, config_.registrar.max_expires_s);
+  f.local_address = client.local_address;
   counters_.learned.inc();
 }
 

@@ -38,6 +38,9 @@ struct FlowIdentity {
   std::string impi;
   std::vector<std::string> impus;
   int64_t expires_at = 0;
+  // The edge's address the REGISTER reached (UDP on a wildcard listener: requests to the
+  // flow leave from it, net/server.h). Unspecified for a flow loaded from the store.
+  asio::ip::address local_address;
 };
 
 // With peer edges sharing the state store, each binding records a Path (RFC 3327) to this
@@ -85,6 +88,10 @@ class Registrar {
   // The registration of this flow if the request's From is one of its IMPUs; nullopt when
   // the flow is not registered or claims an identity that is not its own.
   std::optional<FlowIdentity> identity_for(const net::Flow& flow, const sip::Message& msg);
+
+  // The edge's address a registered flow reached it at (unspecified: unknown), so a request
+  // to a binding leaves a wildcard listener from the address the phone registered to.
+  asio::ip::address local_address_of(const net::Flow& flow);
 
   // Live bindings of an AoR (normalised "sip:user@host").
   std::vector<store::Binding> lookup(std::string_view aor);

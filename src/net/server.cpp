@@ -5,7 +5,6 @@
 #include "ops/gauges.h"
 #include "ops/histogram.h"
 
-#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <asio.hpp>
@@ -37,18 +36,69 @@ NetCounters& net_counters() {
   return c;
 }
 
-// Replies on a UDP socket to the datagram's sender.
+// Sends one datagram. A socket bound to 0.0.0.0 or :: names its source address in a
+// control message (IP_PKTINFO ipi_spec_dst / IPV6_PKTINFO): left to the kernel, the source is
+// the routing table's choice, so a phone that sent to 127.0.0.2 (or to the public address of
+// a multi-homed host) would get its answer from another address and drop it (connected
+// sockets, NAT bindings and SIP's own symmetric rules all match on it).
+bool send_datagram(asio::ip::udp::socket& socket, bool wildcard, const asio::ip::address& from,
+                   const asio::ip::udp::endpoint& to, std::string_view bytes) {
+  // An IPv4 socket cannot name an IPv6 source: the kernel's choice then (not expected).
+  bool nameable = !to.address().is_v4() || from.is_v4() || (from.is_v6() && from.to_v6().is_v4_mapped());
+  if (!wildcard || from.is_unspecified() || !nameable) {
+    std::error_code ec;
+    socket.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
+    if (ec) net_counters().udp_send_errors.inc();
+    return !ec;
+  }
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr*>(to.data());
+  msg.msg_namelen = static_cast<socklen_t>(to.size());
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+  // The destination's family is the socket's (a dual-stack socket sends to IPv4-mapped ones).
+  if (to.address().is_v4()) {
+    auto v4 = from.is_v4() ? from.to_v4() : asio::ip::make_address_v4(asio::ip::v4_mapped, from.to_v6());
+    in_pktinfo info{};
+    auto b = v4.to_bytes();
+    std::memcpy(&info.ipi_spec_dst, b.data(), b.size());
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+  } else {
+    // A dual-stack socket answers an IPv4 peer from the IPv4-mapped form of its address.
+    auto v6 = from.is_v6() ? from.to_v6() : asio::ip::make_address_v6(asio::ip::v4_mapped, from.to_v4());
+    in6_pktinfo info{};
+    auto b = v6.to_bytes();
+    std::memcpy(&info.ipi6_addr, b.data(), b.size());
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    msg.msg_controllen = CMSG_SPACE(sizeof info);
+  }
+  bool sent = ::sendmsg(socket.native_handle(), &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  if (!sent) net_counters().udp_send_errors.inc();
+  return sent;
+}
+
+// Replies on a UDP socket to the datagram's sender, from the address it was sent to.
 class UdpResponder final : public Responder {
  public:
-  UdpResponder(asio::ip::udp::socket& socket, const asio::ip::udp::endpoint& to) : socket_(socket), to_(to) {}
-  void send(std::string_view bytes) override {
-    std::error_code ec;
-    socket_.send_to(asio::buffer(bytes.data(), bytes.size()), to_, 0, ec);
-    if (ec) net_counters().udp_send_errors.inc();
-  }
+  UdpResponder(asio::ip::udp::socket& socket, bool wildcard, const Flow& flow, const asio::ip::udp::endpoint& to)
+      : socket_(socket), wildcard_(wildcard), flow_(flow), to_(to) {}
+  void send(std::string_view bytes) override { send_datagram(socket_, wildcard_, flow_.local_address, to_, bytes); }
 
  private:
   asio::ip::udp::socket& socket_;
+  bool wildcard_;
+  const Flow& flow_;
   const asio::ip::udp::endpoint& to_;
 };
 
@@ -170,25 +220,6 @@ void Server::stop() {
   workers_.clear();
 }
 
-namespace {
-
-// SO_REUSEPORT picks a socket by hashing the address 4-tuple, so one busy peer (an SBC or a
-// trunk in front of the edge, a load generator) lands on one worker while the others idle.
-// A random pick spreads every peer over all workers; what must see a peer's messages
-// together (server transactions, guards, registrations) is shared between workers.
-void spread_over_workers(int fd, size_t workers) {
-  sock_filter code[] = {
-      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_RANDOM)},
-      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, static_cast<uint32_t>(workers)},
-      {BPF_RET | BPF_A, 0, 0, 0},
-  };
-  sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
-  // Without it (an old kernel) the hash is used: correct, only less even.
-  (void)::setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog);
-}
-
-}  // namespace
-
 void Server::start_udp(const config::Listener& l, size_t index) {
   auto address = asio::ip::make_address(l.address);
   uint16_t port = l.port;
@@ -198,6 +229,11 @@ void Server::start_udp(const config::Listener& l, size_t index) {
     sock->socket.open(ep.protocol());
     sock->socket.set_option(asio::socket_base::reuse_address(true));
     int one = 1;
+    // The kernel picks a socket of the group by a hash of the 4-tuple, so every datagram of
+    // one source (address and port) reaches the same worker, in the order sent: a 180 relayed
+    // after its 200, or an ACK handled before the INVITE it acknowledges, is a broken call.
+    // (A random pick, used before, spread a busy peer over the cores and reordered its flow:
+    // about 23% of bench/edge/call_bench.sh's calls saw the 180 after the 200.)
     ::setsockopt(sock->socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     sock->socket.set_option(asio::socket_base::receive_buffer_size(4 << 20));
     sock->socket.bind(ep);
@@ -218,7 +254,6 @@ void Server::start_udp(const config::Listener& l, size_t index) {
     udp_sockets_.push_back(std::move(sock));
     receive_udp(raw);
   }
-  if (workers_.size() > 1) spread_over_workers(udp_sockets_.back()->socket.native_handle(), workers_.size());
   bound_ports_[index] = port;
 }
 
@@ -266,7 +301,7 @@ void Server::receive_udp(UdpSocket* sock) {
     net_counters().udp_datagrams.inc();
     sock->flow.address = sock->sender.address();
     sock->flow.port = sock->sender.port();
-    UdpResponder responder(sock->socket, sock->sender);
+    UdpResponder responder(sock->socket, sock->pktinfo, sock->flow, sock->sender);
     timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
   };
   if (sock->pktinfo) {
@@ -432,10 +467,8 @@ bool Server::send_to(const Flow& flow, std::string_view bytes) {
                              [&](const auto& s) { return s->flow.local_port == flow.local_port; });
     for (auto& s : udp_sockets_) {
       if (known && s->flow.local_port != flow.local_port) continue;
-      std::error_code ec;
-      s->socket.send_to(asio::buffer(bytes.data(), bytes.size()), asio::ip::udp::endpoint(flow.address, flow.port), 0, ec);
-      if (ec) net_counters().udp_send_errors.inc();
-      return !ec;
+      return send_datagram(s->socket, s->pktinfo, flow.local_address, asio::ip::udp::endpoint(flow.address, flow.port),
+                           bytes);
     }
     return false;
   }

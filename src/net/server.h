@@ -1,7 +1,8 @@
 #pragma once
 // The SIP transport server: UDP, TCP and TLS listeners served by a pool of worker threads,
 // each with its own event loop. UDP sockets are opened once per worker with SO_REUSEPORT,
-// so the kernel spreads datagrams across cores without a shared queue; stream connections
+// so the kernel spreads sources across cores without a shared queue while each source's
+// datagrams stay on one worker, in order (the kernel's 4-tuple hash); stream connections
 // are accepted once and handed to workers round-robin. Connection limits (per source,
 // total, idle, message deadline) are enforced here, before any SIP parsing. A full table
 // makes room by closing strangers' idle connections rather than refusing every newcomer:

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "edge/edge_address.h"
 #include "edge/topology_hiding.h"
 #include "media/sdes_strip.h"
 #include "ops/counters.h"
@@ -46,19 +47,12 @@ int64_t unix_now() {
       .count();
 }
 
-// The edge's listener the subscriber's flow arrived on, as a loose route: in-dialog requests
+// The edge's address the subscriber's flow reached, as a loose route: in-dialog requests
 // of a service dialog (BYE) must come back through the edge, since the service's Contact
-// (sip:<service>@services.<domain>) names no host a client can reach.
+// (sip:<service>@services.<domain>) names no host a client can reach. A listener on 0.0.0.0
+// or :: names the address the request arrived at (edge/edge_address.h), never the wildcard.
 std::string edge_record_route(const config::Config& config, const net::Flow& flow) {
-  const config::Listener* chosen = nullptr;
-  for (const auto& l : config.sip.listen) {
-    if (l.transport != flow.transport) continue;
-    if (!chosen || l.port == flow.local_port) chosen = &l;
-  }
-  std::string host = chosen ? chosen->address : "127.0.0.1";
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  uint16_t port = chosen ? chosen->port : flow.local_port;
-  std::string route = "<sip:services@" + host + ":" + std::to_string(port);
+  std::string route = "<sip:services@" + edge::edge_hostport(config, flow);
   if (flow.transport != config::Transport::kUdp) route += ";transport=" + std::string(config::transport_name(flow.transport));
   return route + ";lr>";
 }

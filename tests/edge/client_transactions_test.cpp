@@ -408,3 +408,38 @@ TEST(ClientTransactionKey, IsOurBranchAndTheMethod) {
 }
 
 }  // namespace
+
+// The edge's own requests (the BYEs ending a call the media policy refused): over UDP resent
+// on Timer E until any answer through our Via, silently dropped at Timer F (nobody is owed a
+// 408); an ACK is never tracked; over TCP/TLS the transport retransmits.
+TEST_F(ClientTransactionsTest, TheEdgesOwnByeIsResentOnTimerEUntilAnsweredAndDroppedAtTimerF) {
+  std::string bye = "BYE sip:erin@127.0.0.1:7000 SIP/2.0\r\nVia: " + std::string(kOurVia) +
+                    "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=1\r\nTo: <sip:bob@ims.local>;tag=2\r\n"
+                    "Call-ID: ct-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  table_.own_request_sent(udp(7000), bye);
+  run_until(1600);
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 1500}));
+  std::string ok = "SIP/2.0 200 OK\r\nVia: " + std::string(kOurVia) +
+                   "\r\nFrom: <sip:alice@ims.local>;tag=1\r\nTo: <sip:bob@ims.local>;tag=2\r\nCall-ID: ct-1\r\n"
+                   "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  table_.on_response(parse(ok));
+  run_until(40000);
+  EXPECT_EQ(resend_times(), (std::vector<int64_t>{500, 1500})) << "resent after its answer";
+  EXPECT_EQ(timers_.size(), 0u);
+
+  sender_.sent.clear();
+  table_.own_request_sent(udp(7000), bye);  // never answered: Timer F ends it without a word
+  run_until(80000);
+  EXPECT_EQ(resend_times().size(), 10u);
+  EXPECT_TRUE(to_caller().empty());
+  EXPECT_EQ(timers_.size(), 0u);
+
+  sender_.sent.clear();
+  std::string ack = "ACK" + bye.substr(3);
+  ack.replace(ack.find("CSeq: 2 BYE"), 11, "CSeq: 1 ACK");
+  table_.own_request_sent(udp(7000), ack);
+  net::Flow tcp = udp(7000);
+  tcp.transport = config::Transport::kTcp;
+  table_.own_request_sent(tcp, bye);
+  EXPECT_EQ(timers_.size(), 0u) << "an ACK, or a request over TCP, is not tracked";
+}

@@ -61,7 +61,7 @@ std::optional<std::string> next_request(UdpPeer& peer, std::chrono::milliseconds
 }
 
 int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const std::string& password,
-                   const std::string& contact) {
+                   const std::string& contact, const std::string& edge_address = "127.0.0.1") {
   std::string call_id = "dr-reg-" + std::to_string(p.peer.local_port());
   auto req = [&](int cseq, const std::string& auth) {
     return "REGISTER sip:ims.local SIP/2.0\r\n" + p.via("reg" + std::to_string(cseq) + call_id) +
@@ -69,7 +69,7 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
            ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\nContact: <" + contact +
            ">\r\nExpires: 600\r\n" + auth + "Content-Length: 0\r\n\r\n";
   };
-  p.peer.send(req(1, ""), edge_port);
+  p.peer.send(req(1, ""), edge_port, edge_address);
   auto challenge = next_response(p.peer, 5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
   auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
@@ -84,7 +84,7 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
                      "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
                      ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
   if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  p.peer.send(req(2, auth + "\r\n"), edge_port);
+  p.peer.send(req(2, auth + "\r\n"), edge_port, edge_address);
   auto final = next_response(p.peer, 5s);
   return final ? status_of(*final) : 0;
 }
@@ -135,7 +135,8 @@ class DialogRoutingE2e : public ::testing::Test {
     ImsguardOptions o;
     o.tls = false;
     o.listen_address = listen_address_;
-    o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n";
+    o.roles = roles_;
+    o.extra_yaml = "media:\n  srtp_policy: " + policy_ + "\n" + more_yaml_;
     // Raw-socket phones that do not answer a 407: the challenge of out-of-dialog UDP requests
     // is UdpRequestChallengeE2e's subject, dialog routing this fixture's.
     o.auth_yaml = "  challenge_udp_requests: false\n";
@@ -179,6 +180,8 @@ class DialogRoutingE2e : public ::testing::Test {
 
   std::string policy_ = "optional";
   std::string listen_address_ = "127.0.0.1";
+  std::string roles_ = "[edge, core]";
+  std::string more_yaml_;  // top-level sections
   ImsguardProcess edge_;
   Phone alice_, erin_, mallory_;
 };
@@ -406,7 +409,9 @@ TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrive
                   port());
   auto bye = next_request(alice_.peer, 5s, "BYE");
   ASSERT_TRUE(bye) << edge_.log();
-  EXPECT_EQ(header_of(*bye, "Via").rfind("SIP/2.0/UDP 127.0.0.1:" + p + ";", 0), 0u) << *bye;
+  // Toward alice the edge is the address she reached (the dialog token keeps it): the Via
+  // names it, and the BYE leaves from it.
+  EXPECT_EQ(header_of(*bye, "Via").rfind("SIP/2.0/UDP 127.0.0.2:" + p + ";", 0), 0u) << *bye;
 }
 
 // Late offer under mandatory: alice's INVITE has no SDP, erin offers DTLS-SRTP in her 200,
@@ -473,4 +478,147 @@ TEST_F(DialogRoutingE2e, ACallGoesToTheBindingRegisteredLast) {
   auto inv = next_request(erin_again.peer, 5s, "INVITE");
   ASSERT_TRUE(inv) << "the INVITE did not reach the binding registered last: " << edge_.log();
   EXPECT_FALSE(next_request(erin_.peer, 500ms, "INVITE")) << "the old binding's flow got it too";
+}
+
+// The BYEs the edge sends on its own (a late answer refused by the media policy) are
+// client transactions like the requests it relays: over UDP a BYE that gets no answer is
+// sent again (RFC 3261 17.1.2.2, Timer E, T1 = 500 ms here) with the same branch, and an
+// answered one is not. erin drops the first BYE; alice answers hers at once.
+TEST_F(MandatoryDialogRoutingE2e, TheEdgesOwnByeIsSentAgainOverUdpUntilItIsAnswered) {
+  alice_.peer.send(invite("dr-rebye", "rebye"), port());
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                      "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
+  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
+  erin_.peer.send(ok, port());
+  auto ok_at_alice = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok_at_alice) << edge_.log();
+  ASSERT_EQ(status_of(*ok_at_alice), 200) << *ok_at_alice;
+  auto rr = headers_named(*ok_at_alice, "Record-Route");
+  ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
+  std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
+  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("rback") + "Route: " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                       "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: dr-rebye\r\nCSeq: 1 ACK\r\n"
+                       "Contact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
+                       std::to_string(plain.size()) + "\r\n\r\n" + plain,
+                   port());
+  auto first = next_request(erin_.peer, 5s, "BYE");
+  ASSERT_TRUE(first) << edge_.log();
+  auto bye_alice = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye_alice) << edge_.log();
+  alice_.peer.send(response_to(*bye_alice, 200, "OK", alice_.tag), port());
+  // erin "lost" the first copy: she answers nothing and waits for the next one.
+  auto again = next_request(erin_.peer, 3s, "BYE");
+  ASSERT_TRUE(again) << "the edge's BYE was sent once over UDP: " << edge_.log();
+  EXPECT_EQ(branch_of(*again), branch_of(*first)) << "a retransmission, not a new transaction: " << *again;
+  EXPECT_EQ(header_of(*again, "CSeq"), header_of(*first, "CSeq")) << *again;
+  erin_.peer.send(response_to(*again, 200, "OK", erin_.tag), port());
+  // Answered: no more copies to either side (Timer E's next step would be at 1 s, then 2 s).
+  EXPECT_FALSE(next_request(erin_.peer, 2500ms, "BYE")) << "sent again after its 200";
+  EXPECT_FALSE(next_request(alice_.peer, 500ms, "BYE")) << "alice's BYE was answered at once";
+}
+
+// A listener on 0.0.0.0 answers each phone from the address it sent to (IP_PKTINFO on
+// send): alice sends to 127.0.0.2, so the 100, the callee's 200 relayed back and erin's BYE
+// relayed through the dialog route all come from 127.0.0.2; erin registered at 127.0.0.1
+// hears from 127.0.0.1.
+TEST_F(WildcardDialogRoutingE2e, EveryDatagramToAPhoneLeavesFromTheAddressThePhoneSentTo) {
+  alice_.peer.send("OPTIONS sip:127.0.0.2 SIP/2.0\r\n" + alice_.via("sopt") + "From: <" + alice_.impu +
+                       ">;tag=o1\r\nTo: <sip:127.0.0.2>\r\nCall-ID: dr-src-opt\r\nCSeq: 1 OPTIONS\r\n"
+                       "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+                   port(), "127.0.0.2");
+  auto answer = alice_.peer.receive(5s);
+  ASSERT_TRUE(answer) << edge_.log();
+  EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "the edge's own answer: " << *answer;
+  std::string inv_bytes = invite("dr-src", "src");
+  inv_bytes.replace(inv_bytes.find("Route: <sip:127.0.0.1:"), 22, "Route: <sip:127.0.0.2:");
+  alice_.peer.send(inv_bytes, port(), "127.0.0.2");
+  auto inv = next_request(erin_.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_EQ(erin_.peer.last_sender(), "127.0.0.1");
+  erin_.peer.send(response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n"), port());
+  auto ok = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(ok) << edge_.log();
+  ASSERT_EQ(status_of(*ok), 200) << *ok;
+  EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "the callee's answer relayed back";
+  auto rr = headers_named(*ok, "Record-Route");
+  ASSERT_EQ(rr.size(), 2u) << *ok;
+  erin_.peer.send("BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via("sbye") + "Route: " + rr[0] + ", " + rr[1] +
+                      "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" +
+                      alice_.impu + ">;tag=" + alice_.tag + "\r\nCall-ID: dr-src\r\nCSeq: 1 BYE\r\n"
+                      "Content-Length: 0\r\n\r\n",
+                  port());
+  auto bye = next_request(alice_.peer, 5s, "BYE");
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "an in-dialog request relayed to alice";
+}
+
+// A callee found by its binding hears from the address it registered to: erin registers again
+// through 127.0.0.2 (the binding registered last takes the call), so alice's INVITE reaches
+// her from 127.0.0.2 with a Via naming 127.0.0.2, where her answer goes.
+TEST_F(WildcardDialogRoutingE2e, ACalleeGetsItsRequestsFromTheAddressItRegisteredTo) {
+  std::this_thread::sleep_for(1100ms);  // a later expiry than erin's first binding
+  Phone erin2;
+  erin2.impu = erin_.impu;
+  erin2.tag = "e2";
+  std::string later_contact = "sip:zz@127.0.0.1:" + std::to_string(erin2.peer.local_port());
+  ASSERT_EQ(register_phone(erin2, port(), "erin@ims.local", "erin-secret", later_contact, "127.0.0.2"), 200)
+      << edge_.log();
+  EXPECT_EQ(erin2.peer.last_sender(), "127.0.0.2") << "the answer to her REGISTER";
+  alice_.peer.send(invite("dr-reg2", "reg2"), port());
+  auto inv = next_request(erin2.peer, 5s, "INVITE");
+  ASSERT_TRUE(inv) << edge_.log();
+  EXPECT_EQ(erin2.peer.last_sender(), "127.0.0.2") << "the INVITE to the binding registered through 127.0.0.2";
+  EXPECT_EQ(header_of(*inv, "Via").rfind("SIP/2.0/UDP 127.0.0.2:" + std::to_string(port()) + ";", 0), 0u) << *inv;
+  erin2.peer.send(response_to(*inv, 486, "Busy Here", erin2.tag), port(), "127.0.0.2");
+  auto busy = next_response(alice_.peer, 5s);
+  ASSERT_TRUE(busy) << edge_.log();
+  EXPECT_EQ(status_of(*busy), 486) << *busy;
+}
+
+// The service path's Record-Route (a dialog with a service of the box: the edge stays on
+// its route) names the address alice's INVITE arrived at, not the wildcard the listener is
+// bound to; the BYE that follows it reaches the service.
+class WildcardServiceRouteE2e : public DialogRoutingE2e {
+ protected:
+  WildcardServiceRouteE2e() {
+    listen_address_ = "0.0.0.0";
+    roles_ = "[edge, core, servicebox]";
+    more_yaml_ = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(free_port()) +
+                 " }\n  https_listen: { address: 127.0.0.1, port: " + std::to_string(free_port()) +
+                 " }\n  services:\n    - { name: media, method: INVITE }\n"
+                 "    - { name: messaging, method: MESSAGE }\n    - { name: content, method: GET }\n";
+  }
+};
+
+TEST_F(WildcardServiceRouteE2e, TheServiceDialogsRecordRouteNamesTheArrivalAddressNotTheWildcard) {
+  std::string p = std::to_string(port());
+  std::string sdp = kSdpHead + "m=audio 40010 RTP/AVP 0\r\n";
+  std::string inv = "INVITE sip:media@services.ims.local SIP/2.0\r\n" + alice_.via("svc") +
+                    "Max-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                    "\r\nTo: <sip:media@services.ims.local>\r\nCall-ID: dr-svc\r\nCSeq: 1 INVITE\r\nContact: <" +
+                    alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
+                    std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
+  alice_.peer.send(inv, port(), "127.0.0.2");
+  auto ok = next_response(alice_.peer, 10s);
+  ASSERT_TRUE(ok) << edge_.log();
+  ASSERT_EQ(status_of(*ok), 200) << *ok;
+  EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "the service's answer";
+  EXPECT_EQ(ok->find("0.0.0.0"), std::string::npos) << *ok;
+  auto rr = headers_named(*ok, "Record-Route");
+  ASSERT_EQ(rr.size(), 1u) << *ok;
+  EXPECT_EQ(rr[0], "<sip:services@127.0.0.2:" + p + ";lr>") << *ok;
+  std::string to = header_of(*ok, "To");
+  alice_.peer.send("BYE sip:media@services.ims.local SIP/2.0\r\n" + alice_.via("svcbye") + "Route: " + rr[0] +
+                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag + "\r\nTo: " + to +
+                       "\r\nCall-ID: dr-svc\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                   port(), "127.0.0.2");
+  auto bye_ok = next_response(alice_.peer, 10s);
+  ASSERT_TRUE(bye_ok) << edge_.log();
+  EXPECT_EQ(status_of(*bye_ok), 200) << *bye_ok;
 }

@@ -36,6 +36,32 @@ TEST(FlowToken, RoundTripsEveryFieldOfTheFlow) {
   EXPECT_EQ(back->local_port, 5061);
 }
 
+// A UDP flow's local address (the address a phone sent to, on a wildcard listener) comes
+// back with it, so what goes back leaves from that address; a stream's is not carried (its
+// connection has it), so stream tokens keep their size.
+TEST(FlowToken, AUdpFlowsLocalAddressRoundTrips) {
+  FlowTokens tokens(key(1));
+  for (const char* local : {"127.0.0.2", "2001:db8::2"}) {
+    net::Flow f = flow("192.0.2.7", 5060);
+    f.local_address = asio::ip::make_address(local);
+    std::string t = tokens.encode(f, FlowPurpose::kVia, "x", 1000);
+    auto back = tokens.decode(t, FlowPurpose::kVia, "x", 10);
+    ASSERT_TRUE(back.has_value()) << local;
+    EXPECT_EQ(back->local_address, f.local_address);
+    EXPECT_EQ(back->address, f.address);
+  }
+  net::Flow two[] = {flow("192.0.2.7", 5060), flow("192.0.2.8", 5062)};
+  two[1].local_address = asio::ip::make_address("127.0.0.3");
+  auto both = tokens.decode_flows(tokens.encode(two, FlowPurpose::kDialog, "c", 1000), FlowPurpose::kDialog, "c", 10);
+  ASSERT_TRUE(both.has_value());
+  EXPECT_TRUE(both->flows[0].local_address.is_unspecified());
+  EXPECT_EQ(both->flows[1].local_address.to_string(), "127.0.0.3");
+  net::Flow tcp = flow("192.0.2.7", 5060, config::Transport::kTcp);
+  std::string plain = tokens.encode(tcp, FlowPurpose::kVia, "x", 1000);
+  tcp.local_address = asio::ip::make_address("127.0.0.2");
+  EXPECT_EQ(tokens.encode(tcp, FlowPurpose::kVia, "x", 1000), plain);
+}
+
 TEST(FlowToken, APurposeCannotStandInForAnother) {
   FlowTokens tokens(key(1));
   std::string rr = tokens.encode(flow("192.0.2.7", 5060), FlowPurpose::kRecordRoute, "call-1", 1000);

@@ -51,9 +51,13 @@ bool UdpPeer::send(const std::string& bytes, uint16_t port, const std::string& a
 std::optional<std::string> UdpPeer::receive(std::chrono::milliseconds timeout) {
   if (!wait_readable(fd_, timeout)) return std::nullopt;
   std::string buf(65536, '\0');
-  ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  sockaddr_in from{};
+  socklen_t from_len = sizeof from;
+  ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
   if (n < 0) return std::nullopt;
   buf.resize(static_cast<size_t>(n));
+  char text[INET_ADDRSTRLEN] = {};
+  last_sender_ = ::inet_ntop(AF_INET, &from.sin_addr, text, sizeof text) ? text : "";
   return buf;
 }
 

@@ -16,10 +16,13 @@ class UdpPeer {
   // The next datagram, or nullopt after `timeout`.
   std::optional<std::string> receive(std::chrono::milliseconds timeout);
   uint16_t local_port() const { return port_; }
+  // The source address of the datagram receive() returned last ("127.0.0.2").
+  const std::string& last_sender() const { return last_sender_; }
 
  private:
   int fd_ = -1;
   uint16_t port_ = 0;
+  std::string last_sender_;
 };
 
 class TcpPeer {
