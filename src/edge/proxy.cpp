@@ -593,6 +593,15 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
   }
+  // A Request-URI that is a Contact topology hiding sealed: the core's original goes on.
+  auto target = hiding_->restore_target(msg.request_uri(), msg.call_id());
+  if (target.forged) {
+    counters_.bad_route.inc();
+    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Request-URI carries an invalid sealed contact"},
+                      flow.to_string() + " sealed");
+    refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
+    return;
+  }
   std::optional<Target> routed;
   bool in_dialog = false;
   bool to_scscf = false;
@@ -643,6 +652,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     if (rest.value.empty()) w.remove_all(sip::HeaderId::kRoute);
     else w.replace_header(sip::HeaderId::kRoute, rest.value);
   }
+  if (!target.uri.empty()) w.set_request_uri(target.uri);
   std::string via = via_for(routed->flow, msg, flow);
   if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);

@@ -23,13 +23,14 @@ struct TopologyHidingCounters {
   ops::Counter& record_route = m.get("imsguard_topology_hidden_total{header=\"record_route\"}");
   ops::Counter& service_route = m.get("imsguard_topology_hidden_total{header=\"service_route\"}");
   ops::Counter& path = m.get("imsguard_topology_hidden_total{header=\"path\"}");
+  ops::Counter& contact = m.get("imsguard_topology_hidden_total{header=\"contact\"}");
   ops::Counter& route = m.get("imsguard_topology_hidden_total{header=\"route\"}");
   ops::Counter& server = m.get("imsguard_topology_hidden_total{header=\"server\"}");
   ops::Counter& warning = m.get("imsguard_topology_hidden_total{header=\"warning\"}");
   ops::Counter& restored = m.get("imsguard_topology_restored_total",
-                                 "sealed Vias and route entries put back on their way to the core");
+                                 "sealed Vias, route entries and Contacts put back on their way to the core");
   ops::Counter& invalid = m.get("imsguard_topology_invalid_total",
-                                "sealed Vias or route entries that did not open (tampered, expired, another dialog's)");
+                                "sealed Vias, route entries or Contacts that did not open (tampered, expired, another dialog's)");
 };
 
 namespace {
@@ -215,6 +216,32 @@ void TopologyHiding::scrub_headers(sip::MessageWriter& w, const sip::Message& ms
   }
 }
 
+void TopologyHiding::hide_contact(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client,
+                                  int64_t now) const {
+  if (!msg.has(sip::HeaderId::kContact)) return;
+  counters_->contact.inc();
+  // One Contact (the remote target, RFC 3261 12.1): anything else (a list, '*', a Contact
+  // that does not parse) could name anything and targets no dialog, so it goes.
+  auto contacts = msg.contacts();
+  if (!contacts || contacts->size() != 1 || contacts->front().wildcard) {
+    w.remove_all(sip::HeaderId::kContact);
+    return;
+  }
+  const sip::NameAddr& c = contacts->front();
+  std::string blob = seal('c', msg.call_id(), now + DialogRoutes::kLifetimeS, c.uri.raw);
+  if (blob.empty()) {
+    w.remove_all(sip::HeaderId::kContact);
+    return;
+  }
+  // The edge on the client's hop, as in its Record-Route: in-dialog requests reach it. The
+  // header parameters (expires, feature tags such as isfocus) stay, the display name goes.
+  std::string v = "<sip:edge@" + edge_hostport(config_, client);
+  if (client.transport != config::Transport::kUdp) v += ";transport=" + std::string(config::transport_name(client.transport));
+  v += ";" + std::string(kParam) + "=" + blob + ">";
+  v += c.params;
+  w.replace_header(sip::HeaderId::kContact, v);
+}
+
 bool TopologyHiding::request_to_client(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client,
                                        std::string& our_via) const {
   if (!enabled()) return true;
@@ -255,6 +282,7 @@ bool TopologyHiding::request_to_client(sip::MessageWriter& w, const sip::Message
     w.remove_all(sip::HeaderId::kRoute);
     counters_->route.inc();
   }
+  hide_contact(w, msg, client, now);
   scrub_headers(w, msg);
   return true;
 }
@@ -294,6 +322,10 @@ void TopologyHiding::response_to_client(sip::MessageWriter& w, const sip::Messag
     else w.replace_header(sip::HeaderId::kServiceRoute, sealed);
     counters_->service_route.inc();
   }
+  // The remote target of a dialog (a 1xx/2xx). A REGISTER's answer lists the client's own
+  // bindings; a 3xx lists targets to try outside the dialog.
+  if (auto cseq = msg.cseq(); msg.status_code() > 100 && msg.status_code() < 300 && cseq && cseq->method != "REGISTER")
+    hide_contact(w, msg, client, now);
   if (msg.has(sip::HeaderId::kPath)) {
     // The UE needs no Path (RFC 3327 5): only the edge's own entry is left, as it was.
     std::vector<std::string> own;
@@ -374,6 +406,24 @@ TopologyHiding::Routes TopologyHiding::restore_routes(const std::vector<sip::Nam
     entries.insert(entries.end(), expanded.begin(), expanded.end());
   }
   out.value = join(entries, ", ");
+  return out;
+}
+
+TopologyHiding::Target TopologyHiding::restore_target(std::string_view request_uri, std::string_view call_id) const {
+  Target out;
+  // The common case (no seal) costs no parse.
+  if (request_uri.find(kParam) == std::string_view::npos) return out;
+  auto uri = sip::parse_uri(request_uri);
+  if (!uri) return out;
+  auto blob = uri->param(kParam);
+  if (!blob) return out;
+  if (auto plain = open('c', call_id, *blob, unix_now())) {
+    out.uri = std::move(*plain);
+    counters_->restored.inc();
+  } else {
+    out.forged = true;
+    counters_->invalid.inc();
+  }
   return out;
 }
 

@@ -17,6 +17,12 @@
 //   expands the sealed entry in the Route of each in-dialog request (and in the Record-Route
 //   a callee echoes in its answers) before anything goes to the core. Service-Route the same
 //   way (sealed until the registration can last).
+// - The Contact of a request or a 1xx/2xx answer from the core (an application server's or
+//   the S-CSCF's address, the remote target of the dialog) becomes a URI naming the edge
+//   whose `igh` parameter seals the original URI (bound to the Call-ID); the client's
+//   in-dialog requests then target the edge, which puts the original back as Request-URI
+//   before anything goes to the core. A 2xx to REGISTER lists the client's own Contacts and
+//   is left as it is.
 // - Path entries other than the edge's own, Server and User-Agent headers of the core's
 //   messages, and the Route entries left in a request toward a client are removed; the agent
 //   of a Warning becomes the domain name, and its text is emptied when it could name a host
@@ -27,8 +33,9 @@
 // another dialog. Restoring always runs (also with the key off), so dialogs made while it was
 // on keep working after a restart with it off.
 //
-// Not hidden: the media addresses in SDP (the media must reach them), the remote party's
-// Contact (another subscriber's, not the network's), what peer edges (sip.peers) add.
+// Not hidden: the media addresses in SDP (the media must reach them), the Contacts of a
+// 3xx (redirect targets a client may try under another Call-ID), what peer edges (sip.peers)
+// add. The edge's own relaying between subscribers (no S-CSCF) rewrites no Contact.
 #include "config/config.h"
 #include "edge/flow_token.h"
 #include "net/flow.h"
@@ -64,14 +71,16 @@ class TopologyHiding {
 
   // A request from the core toward `client`: the Vias of `msg` are removed from `w` and
   // sealed into ";igh=..." appended to `our_via` (the Via the edge is about to prepend), its
-  // Record-Route becomes one sealed entry naming the edge, the Route left after ours, Server
-  // and User-Agent go, Warning agents become the domain. Returns false when sealing failed
+  // Record-Route becomes one sealed entry naming the edge, its Contact a sealed URI naming
+  // the edge, the Route left after ours, Server and User-Agent go, Warning agents become the
+  // domain. Returns false when sealing failed
   // (nothing may be sent: the Vias would be lost). A no-op returning true when disabled.
   bool request_to_client(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client,
                          std::string& our_via) const;
   // A response from the core toward `client` (after the edge popped its Via): Record-Route
-  // above the edge's own entries and Service-Route sealed, foreign Path entries, Server and
-  // User-Agent removed, Warning agents replaced.
+  // above the edge's own entries, Service-Route and the Contact of a 1xx/2xx (not of
+  // REGISTER) sealed, foreign Path entries, Server and User-Agent removed, Warning agents
+  // replaced.
   void response_to_client(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client) const;
   // A response from a client on its way back to the core: the Vias sealed in our Via (`top`,
   // already removed from `w`) and the sealed Record-Route entries are put back. Runs whether
@@ -89,11 +98,21 @@ class TopologyHiding {
   };
   Routes restore_routes(const std::vector<sip::NameAddr>& routes, size_t first, std::string_view call_id) const;
 
+  // The Request-URI of a request from a client: when it is a Contact the edge sealed (an
+  // `igh` parameter), `uri` is the original the seal hides, to be the Request-URI toward the
+  // core. `forged`: the seal does not open (tampered, expired, another dialog's). Both empty
+  // and false for any other Request-URI. Runs whether or not hiding is enabled.
+  struct Target {
+    std::string uri;
+    bool forged = false;
+  };
+  Target restore_target(std::string_view request_uri, std::string_view call_id) const;
+
   // Whether the top Via of `response` is ours with the Vias below it sealed.
   static bool seals_vias(const sip::Message& response);
 
   // Sealing, public for tests. `purpose` is one letter ('v' Vias, 'r' a route set, 's' a
-  // Service-Route); the blob is base64url (a URI and Via parameter value as it is).
+  // Service-Route, 'c' a Contact); the blob is base64url (a URI and Via parameter value as it is).
   std::string seal(char purpose, std::string_view binding, int64_t expires_unix_s, std::string_view plain) const;
   std::optional<std::string> open(char purpose, std::string_view binding, std::string_view blob, int64_t now_unix_s) const;
 
@@ -101,6 +120,8 @@ class TopologyHiding {
   std::string sealed_route(char purpose, std::string_view binding, int64_t expires, const std::vector<std::string>& entries,
                            const net::Flow& client, std::string_view user) const;
   void scrub_headers(sip::MessageWriter& w, const sip::Message& msg) const;
+  // The Contact of `msg` replaced by the edge's URI on `client`'s hop sealing the original.
+  void hide_contact(sip::MessageWriter& w, const sip::Message& msg, const net::Flow& client, int64_t now) const;
   // The entries a sealed route entry stands for (a dialog's route set, or a Service-Route).
   std::vector<std::string> expand(const sip::NameAddr& entry, std::string_view call_id, bool& forged) const;
 

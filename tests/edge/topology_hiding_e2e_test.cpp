@@ -46,6 +46,7 @@ class TopologyHidingE2e : public ::testing::Test {
                    "identity:\n  assert_authenticated: true\n  topology_hiding: " + (hiding ? "true" : "false") + "\n";
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     scscf_host_ = "127.0.0.2:" + std::to_string(scscf_.local_port());
+    as_uri_ = "sip:as@" + scscf_host_;
   }
 
   std::optional<std::string> next(UdpPeer& peer, bool want_response) {
@@ -98,14 +99,15 @@ class TopologyHidingE2e : public ::testing::Test {
   }
 
   // The terminating INVITE, from an application server through the S-CSCF.
-  std::string core_invite() const {
+  std::string core_invite(const std::string& contact = "<sip:bob@198.51.100.20:5060>",
+                          const std::string& call_id = "th-dialog") const {
     return "INVITE sip:alice@127.0.0.1:" + std::to_string(alice_.local_port()) + " SIP/2.0\r\n"
            "Via: SIP/2.0/UDP " + scscf_host_ + ";branch=z9hG4bKcore-inv\r\n"
            "Via: SIP/2.0/UDP as1.core.internal:5060;branch=z9hG4bKas-inv;received=127.0.0.2\r\n"
            "Route: " + path_ + "\r\n"
            "Record-Route: <sip:" + scscf_host_ + ";lr>, <sip:as1.core.internal;lr>\r\n"
            "Max-Forwards: 69\r\nFrom: <sip:bob@ims.local>;tag=b1\r\nTo: <sip:alice@ims.local>\r\n"
-           "Call-ID: th-dialog\r\nCSeq: 7 INVITE\r\nContact: <sip:bob@198.51.100.20:5060>\r\n"
+           "Call-ID: " + call_id + "\r\nCSeq: 7 INVITE\r\nContact: " + contact + "\r\n"
            "User-Agent: CoreSwitch-AS/9.9\r\nContent-Length: 0\r\n\r\n";
   }
 
@@ -121,7 +123,7 @@ class TopologyHidingE2e : public ::testing::Test {
 
   UdpPeer scscf_{"127.0.0.2"}, alice_;
   ImsguardProcess edge_;
-  std::string scscf_host_, path_, registered_;
+  std::string scscf_host_, as_uri_, path_, registered_;
   std::vector<std::string> seen_by_alice_;
 };
 
@@ -192,6 +194,83 @@ TEST_F(TopologyHidingE2e, TheClientSeesOnlyTheEdgeAndTheDialogStillReachesTheCor
 
   EXPECT_EQ(leaks(), "");
   EXPECT_GE(seen_by_alice_.size(), 5u);
+}
+
+// An application server on the S-CSCF's host is the remote target of a dialog, both in a
+// terminating INVITE and in the 200 OK to alice's own INVITE: alice sees the edge as the
+// target, and what she sends to it inside the dialog reaches the core addressed to the AS.
+TEST_F(TopologyHidingE2e, TheCoresContactNamesTheEdgeAndInDialogRequestsReachTheCoreAddressedToIt) {
+  ASSERT_NO_FATAL_FAILURE(start(/*hiding=*/true));
+  ASSERT_NO_FATAL_FAILURE(register_alice());
+  const std::string edge_uri = "<sip:edge@127.0.0.1:" + std::to_string(edge_.sip_port()) + ";igh=";
+
+  // The core's request: its Contact names the edge.
+  ASSERT_TRUE(scscf_.send(core_invite("<sip:" + as_uri_.substr(4) + ">;isfocus"), edge_.sip_port()));
+  auto invite = next(alice_, false);
+  ASSERT_TRUE(invite) << edge_.log();
+  std::string contact = all_of(*invite, "Contact");
+  ASSERT_EQ(contact.rfind(edge_uri, 0), 0u) << *invite;
+  EXPECT_EQ(contact.substr(contact.find('>')), ">;isfocus") << *invite;
+  std::string target = contact.substr(1, contact.find('>') - 1);
+  std::string rr = all_of(*invite, "Record-Route");
+  ASSERT_TRUE(alice_.send(answer_to(*invite, ""), edge_.sip_port()));
+  ASSERT_TRUE(next(scscf_, true)) << edge_.log();
+  // alice's BYE to the Contact she was given, along her route set: the core gets the AS's URI.
+  ASSERT_TRUE(alice_.send(alice_request("BYE", target, "th-dialog",
+                                        "Route: " + rr + "\r\nTo: <sip:bob@ims.local>;tag=b1\r\nCSeq: 1 BYE\r\n"),
+                          edge_.sip_port()));
+  auto bye = next(scscf_, false);
+  ASSERT_TRUE(bye) << edge_.log();
+  EXPECT_EQ(bye->rfind("BYE " + as_uri_ + " SIP/2.0\r\n", 0), 0u) << *bye;
+  EXPECT_EQ(all_of(*bye, "Route"), "<sip:" + scscf_host_ + ";lr>, <sip:as1.core.internal;lr>") << *bye;
+  ASSERT_TRUE(scscf_.send(answer_to(*bye, ""), edge_.sip_port()));
+  auto bye_ok = next(alice_, true);
+  ASSERT_TRUE(bye_ok) << edge_.log();
+  EXPECT_EQ(status_of(*bye_ok), 200) << *bye_ok;
+
+  // The core's answer: alice calls out, the 200 OK's Contact names the edge.
+  ASSERT_TRUE(alice_.send(alice_request("INVITE", "sip:bob@ims.local", "th-out",
+                                        "To: <sip:bob@ims.local>\r\nCSeq: 1 INVITE\r\n"),
+                          edge_.sip_port()));
+  auto out = next(scscf_, false);
+  ASSERT_TRUE(out) << edge_.log();
+  // alice's own Contact reaches the core as she wrote it.
+  EXPECT_EQ(all_of(*out, "Contact"), "<sip:alice@127.0.0.1:" + std::to_string(alice_.local_port()) + ">") << *out;
+  ASSERT_TRUE(scscf_.send(answer_to(*out, "Contact: <" + as_uri_ + ">\r\nServer: CoreSwitch/9.9\r\n"), edge_.sip_port()));
+  auto out_ok = next(alice_, true);
+  while (out_ok && status_of(*out_ok) < 200) out_ok = next(alice_, true);  // a 100 Trying first
+  ASSERT_TRUE(out_ok) << edge_.log();
+  ASSERT_EQ(status_of(*out_ok), 200) << *out_ok;
+  contact = all_of(*out_ok, "Contact");
+  ASSERT_EQ(contact.rfind(edge_uri, 0), 0u) << *out_ok;
+  target = contact.substr(1, contact.find('>') - 1);
+  // The ACK (in the dialog, RFC 3261 13.2.2.4) to that target, along the route set.
+  ASSERT_TRUE(alice_.send(alice_request("ACK", target, "th-out",
+                                        "Route: " + all_of(*out_ok, "Record-Route") + "\r\nTo: " +
+                                            all_of(*out_ok, "To") + "\r\nCSeq: 1 ACK\r\n"),
+                          edge_.sip_port()));
+  auto ack = next(scscf_, false);
+  ASSERT_TRUE(ack) << edge_.log();
+  EXPECT_EQ(ack->rfind("ACK " + as_uri_ + " SIP/2.0\r\n", 0), 0u) << *ack;
+
+  // A seal moved into another dialog is refused.
+  ASSERT_TRUE(alice_.send(alice_request("BYE", target, "th-elsewhere",
+                                        "To: <sip:bob@ims.local>;tag=b1\r\nCSeq: 2 BYE\r\n"),
+                          edge_.sip_port()));
+  auto refused = next(alice_, true);
+  ASSERT_TRUE(refused) << edge_.log();
+  EXPECT_EQ(status_of(*refused), 403) << *refused;
+
+  EXPECT_EQ(leaks(), "");
+}
+
+TEST_F(TopologyHidingE2e, WithTheKeyOffTheCoresContactReachesTheClient) {
+  ASSERT_NO_FATAL_FAILURE(start(/*hiding=*/false));
+  ASSERT_NO_FATAL_FAILURE(register_alice());
+  ASSERT_TRUE(scscf_.send(core_invite("<" + as_uri_ + ">"), edge_.sip_port()));
+  auto invite = next(alice_, false);
+  ASSERT_TRUE(invite) << edge_.log();
+  EXPECT_EQ(all_of(*invite, "Contact"), "<" + as_uri_ + ">") << *invite;
 }
 
 TEST_F(TopologyHidingE2e, WithTheKeyOffTheClientSeesTheCoresHosts) {

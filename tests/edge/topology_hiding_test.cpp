@@ -86,7 +86,7 @@ class TopologyHidingProxy : public ::testing::Test {
   }
 
   // The terminating INVITE the S-CSCF sends toward bob, routed by his Path.
-  std::string core_invite() const {
+  std::string core_invite(const std::string& contact = "<sip:alice@203.0.113.5:5060>") const {
     std::string path = "<sip:term@192.0.2.10:5060;lr;igf=" +
                        proxy->tokens().encode(client, FlowPurpose::kPath, {}, unix_now() + 600) + ">";
     return "INVITE sip:bob@198.51.100.7:40000 SIP/2.0\r\n"
@@ -96,7 +96,7 @@ class TopologyHidingProxy : public ::testing::Test {
            "Record-Route: <sip:scscf1.core.internal;lr>\r\n"
            "Record-Route: <sip:10.20.30.40;lr>\r\n"
            "Max-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=a1\r\nTo: <sip:bob@ims.local>\r\n"
-           "Call-ID: th-call-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.5:5060>\r\n"
+           "Call-ID: th-call-1\r\nCSeq: 1 INVITE\r\nContact: " + contact + "\r\n"
            "User-Agent: InternalCore/7.1 (scscf1.core.internal)\r\n"
            "Warning: 399 scscf1.core.internal \"routed by the S-CSCF\"\r\n"
            "Content-Length: 0\r\n\r\n";
@@ -222,6 +222,8 @@ TEST_F(TopologyHidingProxy, TheRegisterAnswerHidesServiceRoutePathServerAndWarni
   ASSERT_FALSE(got.empty());
   expect_nothing_internal(got);
   EXPECT_EQ(header(got, "Path"), own_path);
+  // The 2xx to REGISTER lists bob's own binding: never rewritten.
+  EXPECT_EQ(header(got, "Contact"), "<sip:bob@198.51.100.7:40000>;expires=600");
   EXPECT_EQ(header(got, "Server"), "");
   EXPECT_EQ(header(got, "Warning"), "399 ims.local \"registered here\"");
   std::string service_route = header(got, "Service-Route");
@@ -251,6 +253,117 @@ TEST_F(TopologyHidingProxy, WithTheKeyOffTheClientSeesTheInternalHops) {
   EXPECT_NE(delivered.find("Via: SIP/2.0/UDP scscf1.core.internal:5060"), std::string::npos) << delivered;
   EXPECT_NE(delivered.find("10.20.30.40"), std::string::npos) << delivered;
   EXPECT_EQ(delivered.find("igh="), std::string::npos) << delivered;
+}
+
+TEST_F(TopologyHidingProxy, WithTheKeyOffTheCoresContactGoesThroughUnchanged) {
+  build(false);
+  Parsed invite(core_invite("<sip:as@10.20.30.60:5070>;isfocus"), core);
+  ASSERT_TRUE(invite.ok);
+  RecordingResponder to_core;
+  proxy->deliver_from_core(core, invite.msg, to_core);
+  const std::string delivered = last_to(client);
+  ASSERT_FALSE(delivered.empty());
+  EXPECT_EQ(header(delivered, "Contact"), "<sip:as@10.20.30.60:5070>;isfocus") << delivered;
+}
+
+// An application server's Contact in the core's INVITE: bob sees the edge as the remote
+// target, and his in-dialog request targets the edge, which restores the AS's URI.
+TEST_F(TopologyHidingProxy, TheCoresContactInARequestNamesTheEdgeAndTheInDialogRequestGetsItBack) {
+  build(true);
+  Parsed invite(core_invite("\"AS\" <sip:as@10.20.30.60:5070;transport=udp>;isfocus;expires=60"), core);
+  ASSERT_TRUE(invite.ok);
+  RecordingResponder to_core;
+  proxy->deliver_from_core(core, invite.msg, to_core);
+  const std::string delivered = last_to(client);
+  ASSERT_FALSE(delivered.empty());
+  expect_nothing_internal(delivered);
+  std::string contact = header(delivered, "Contact");
+  ASSERT_EQ(contact.rfind("<sip:edge@192.0.2.10:5060;igh=", 0), 0u) << contact;
+  ASSERT_EQ(contact.substr(contact.find('>')), ">;isfocus;expires=60") << contact;
+  std::string target = contact.substr(1, contact.find('>') - 1);
+
+  auto bye_to = [&](const std::string& ruri, const std::string& call_id, const std::string& route) {
+    return "BYE " + ruri + " SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:40000;branch=z9hG4bKbye" + call_id + "\r\n" +
+           (route.empty() ? "" : "Route: " + route + "\r\n") +
+           "Max-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b1\r\nTo: <sip:alice@ims.local>;tag=a1\r\n"
+           "Call-ID: " + call_id + "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+  };
+  Parsed bye(bye_to(target, "th-call-1", header(delivered, "Record-Route")), client);
+  ASSERT_TRUE(bye.ok) << bye.bytes;
+  RecordingResponder to_bob;
+  proxy->forward_request(client, bob, bye.msg, to_bob);
+  ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
+  const std::string bye_out = last_to(core);
+  EXPECT_EQ(bye_out.rfind("BYE sip:as@10.20.30.60:5070;transport=udp SIP/2.0\r\n", 0), 0u) << bye_out;
+  EXPECT_EQ(bye_out.find("igh="), std::string::npos) << bye_out;
+
+  // The seal moved to another dialog, or tampered with, is refused and nothing is sent.
+  std::string tampered = target;
+  size_t mid = tampered.find("igh=") + 10;
+  tampered[mid] = tampered[mid] == 'A' ? 'B' : 'A';
+  for (const auto& [ruri, call_id] : {std::pair{target, std::string("th-call-2")}, std::pair{tampered, std::string("th-call-1")}}) {
+    Parsed moved(bye_to(ruri, call_id, ""), client);
+    ASSERT_TRUE(moved.ok);
+    RecordingResponder refused;
+    size_t before = sender.sent.size();
+    proxy->forward_request(client, bob, moved.msg, refused);
+    ASSERT_EQ(refused.sent.size(), 1u) << ruri;
+    EXPECT_EQ(refused.sent.front().rfind("SIP/2.0 403", 0), 0u) << refused.sent.front();
+    EXPECT_EQ(sender.sent.size(), before);
+  }
+}
+
+// bob calls out: the core's 200 OK carries the AS's Contact; bob's ACK and BYE target the
+// edge and reach the core with the AS's URI as Request-URI.
+TEST_F(TopologyHidingProxy, TheCoresContactInAnAnswerNamesTheEdgeAndTheAckAndByeGetItBack) {
+  build(true);
+  std::string invite = "INVITE sip:carol@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:40000;branch=z9hG4bKinv2\r\n"
+                       "Max-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b2\r\nTo: <sip:carol@ims.local>\r\n"
+                       "Call-ID: th-call-3\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@198.51.100.7:40000>\r\n"
+                       "Content-Length: 0\r\n\r\n";
+  Parsed invite_msg(invite, client);
+  ASSERT_TRUE(invite_msg.ok);
+  RecordingResponder to_bob;
+  proxy->forward_request(client, bob, invite_msg.msg, to_bob);
+  ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
+  const std::string relayed = last_to(core);
+  ASSERT_FALSE(relayed.empty());
+  // bob's own Contact goes to the core as he wrote it.
+  EXPECT_EQ(header(relayed, "Contact"), "<sip:bob@198.51.100.7:40000>");
+  std::string rr = "Record-Route: <sip:scscf1.core.internal;lr>, " + header(relayed, "Record-Route") + "\r\n";
+  std::string ok_text = answer_to(relayed, 200, rr + "Contact: <sip:as@10.20.30.60:5070>\r\n");
+  // answer_to copied the edge's Record-Route too; keep the one with the core's entry.
+  ok_text.erase(ok_text.find("Record-Route: <sip:edge"), ok_text.find("\r\n", ok_text.find("Record-Route: <sip:edge")) -
+                                                            ok_text.find("Record-Route: <sip:edge") + 2);
+  Parsed ok(ok_text, core);
+  ASSERT_TRUE(ok.ok) << ok.bytes;
+  proxy->forward_response(core, ok.msg);
+  const std::string got = last_to(client);
+  ASSERT_FALSE(got.empty());
+  expect_nothing_internal(got);
+  std::string contact = header(got, "Contact");
+  ASSERT_EQ(contact.rfind("<sip:edge@192.0.2.10:5060;igh=", 0), 0u) << got;
+  std::string target = contact.substr(1, contact.size() - 2);
+  // bob's route set: the Record-Route reversed (RFC 3261 12.1.2).
+  std::string got_rr = header(got, "Record-Route");
+  size_t comma = got_rr.find(">, <");
+  ASSERT_NE(comma, std::string::npos) << got_rr;
+  std::string route = got_rr.substr(comma + 3) + ", " + got_rr.substr(0, comma + 1);
+  for (const char* method : {"ACK", "BYE"}) {
+    std::string req = std::string(method) + " " + target + " SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:40000;branch=z9hG4bK" +
+                      method + "3\r\nRoute: " + route +
+                      "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b2\r\nTo: <sip:carol@ims.local>;tag=b1\r\n"
+                      "Call-ID: th-call-3\r\nCSeq: " + (std::string(method) == "ACK" ? "1" : "2") + " " + method +
+                      "\r\nContent-Length: 0\r\n\r\n";
+    Parsed m(req, client);
+    ASSERT_TRUE(m.ok) << req;
+    RecordingResponder refused;
+    proxy->forward_request(client, bob, m.msg, refused);
+    ASSERT_TRUE(refused.sent.empty()) << refused.sent.front();
+    const std::string out = last_to(core);
+    EXPECT_EQ(out.rfind(std::string(method) + " sip:as@10.20.30.60:5070 SIP/2.0\r\n", 0), 0u) << out;
+    EXPECT_EQ(header(out, "Route"), "<sip:scscf1.core.internal;lr>") << out;
+  }
 }
 
 TEST(TopologyHidingSeal, OpensOnlyForItsPurposeBindingAndLifetimeAndUnderItsKey) {
