@@ -228,7 +228,7 @@ constexpr KeyDescriptor kKeys[] = {
         "identity.topology_hiding", kRestart,
         "what the S-CSCF (core.scscf) and the service box send toward clients names only the edge: the Vias below "
         "the edge's own and the network's Record-Route and Service-Route entries are sealed (AES-GCM) into one entry "
-        "naming the edge and restored on the way back, foreign Path entries, Server and User-Agent are removed, "
+        "naming the edge, the core's Contact into a URI naming the edge, and restored on the way back, foreign Path entries, Server and User-Agent are removed, "
         "Warning agents become sip.domain (docs/security-model.md, \"Topology hiding\"); counted in "
         "`imsguard_topology_hidden_total{header}`"),
 
