@@ -90,17 +90,7 @@ void ClientTransactions::relayed(const net::Flow& origin, const sip::Message& re
     if (invite) invite_finished(branch);
   };
   std::string k = key(via, request.method_name());
-  // A key in flight is the caller's retransmission relayed again: the timers already run.
-  switch (timers_.schedule(k, std::move(m))) {
-    case Retransmitter::Scheduled::kStarted:
-      counters_.started.inc();
-      break;
-    case Retransmitter::Scheduled::kAlreadyInFlight:
-      break;
-    case Retransmitter::Scheduled::kNoRoom:
-      counters_.full.inc();
-      break;
-  }
+  schedule_retransmissions(k, std::move(m));
 }
 
 void ClientTransactions::start_timer_c(const net::Flow& origin, const net::Flow& target, std::string_view via,
@@ -228,16 +218,7 @@ void ClientTransactions::own_request_sent(const net::Flow& target, const std::st
   m.bytes = bytes;
   m.capped = bytes.rfind("INVITE ", 0) != 0;  // Timer E; an INVITE's Timer A doubles to B
   m.retransmitted = &counters_.retransmissions;
-  switch (timers_.schedule(k, std::move(m))) {
-    case Retransmitter::Scheduled::kStarted:
-      counters_.started.inc();
-      break;
-    case Retransmitter::Scheduled::kAlreadyInFlight:
-      break;
-    case Retransmitter::Scheduled::kNoRoom:
-      counters_.full.inc();
-      break;
-  }
+  schedule_retransmissions(k, std::move(m));
 }
 
 void ClientTransactions::own_request_failed(const std::string& bytes) {
@@ -269,6 +250,19 @@ void ClientTransactions::relayed_back(const net::Flow& caller, const sip::Messag
 size_t ClientTransactions::pending_invites() const {
   std::lock_guard lock(mutex_);
   return invites_.size();
+}
+
+void ClientTransactions::schedule_retransmissions(const std::string& k, Retransmitter::Message m) {
+  switch (timers_.schedule(k, std::move(m))) {
+    case Retransmitter::Scheduled::kStarted:
+      counters_.started.inc();
+      break;
+    case Retransmitter::Scheduled::kAlreadyInFlight:
+      break;
+    case Retransmitter::Scheduled::kNoRoom:
+      counters_.full.inc();
+      break;
+  }
 }
 
 }  // namespace imsguard::edge

@@ -84,6 +84,9 @@ class ClientTransactions {
     bool provisional = false;  // the callee sent a 1xx
     bool cancelled = false;    // Timer C sent the CANCEL: waiting for the 487
   };
+  // Starts the retransmission timers of `k` and counts the outcome (a key in flight is the
+  // caller's retransmission relayed again: its timers already run).
+  void schedule_retransmissions(const std::string& k, Retransmitter::Message m);
   void start_timer_c(const net::Flow& origin, const net::Flow& target, std::string_view via,
                      std::string_view bytes, const std::string& timeout,
                      const std::optional<TransactionKey>& caller_transaction);

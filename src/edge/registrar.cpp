@@ -1,6 +1,7 @@
 #include "edge/registrar.h"
 
 #include "edge/activity.h"
+#include "edge/auth_guard_info.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
@@ -243,12 +244,7 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
   AuthResult r = auth_->authenticate(msg, *creds, aor, source);
   std::string reason = r.reason_line();
   if (guards_) {  // Guard hook 3: the authentication result.
-    guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, reason};
-    if (r.outcome == AuthOutcome::kAuthenticated) info.event = guard::AuthEvent::kAuthenticated;
-    else if (r.outcome == AuthOutcome::kFailed) info.event = guard::AuthEvent::kFailed;
-    else if (r.reason == AuthReason::kResynchronised) info.event = guard::AuthEvent::kResync;
-    info.answered_our_challenge = r.answered_our_challenge;
-    info.replay = r.reason == AuthReason::kNcReplay;
+    guard::AuthInfo info = guard_auth_info(r, reason);
     guard::Context ctx = guard_ctx ? *guard_ctx : guards_->context(flow);
     ctx.credentials = creds;
     if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(ctx, msg, info);
@@ -329,6 +325,17 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   // The AoR's bindings after this request, by contact: read before the writes (they need it
   // for the cap), so the 200 OK costs no second lookup.
   std::optional<std::map<std::string, store::Binding>> after;
+  // The AoR's live bindings into `after`; false (a 500 answered) when the store fails.
+  auto read_bindings = [&] {
+    auto live = bindings_.lookup(aor, now);
+    if (!live.ok()) {
+      reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
+      return false;
+    }
+    after.emplace();
+    for (auto& b : live.value()) after->emplace(b.contact, std::move(b));
+    return true;
+  };
   if (contacts) {
     // Contact: * removes every binding, and only with Expires: 0 (RFC 3261 10.3 step 6).
     bool wildcard = std::any_of(contacts->begin(), contacts->end(), [](const sip::NameAddr& c) { return c.wildcard; });
@@ -374,13 +381,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
       // One AoR's Contacts are checked and written under its lock: two workers cannot both
       // pass the cap with the same last free slot.
       std::lock_guard aor_guard(aor_lock(aor));
-      auto live = bindings_.lookup(aor, now);
-      if (!live.ok()) {
-        reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
-        return;
-      }
-      after.emplace();
-      for (auto& b : live.value()) after->emplace(b.contact, std::move(b));
+      if (!read_bindings()) return;
       // The Contacts this request binds that the AoR does not hold yet, and how many it
       // would hold afterwards (removals first: a phone may swap a Contact at the cap).
       std::set<std::string_view> bound;
@@ -434,13 +435,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   }
 
   if (!after) {
-    auto live = bindings_.lookup(aor, now);
-    if (!live.ok()) {
-      reply.send(sip::make_response(msg, 500, "Server Internal Error (binding store)"));
-      return;
-    }
-    after.emplace();
-    for (auto& b : live.value()) after->emplace(b.contact, std::move(b));
+    if (!read_bindings()) return;
   }
   int64_t latest = 0;
   std::string contact_list;

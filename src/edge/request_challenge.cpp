@@ -1,5 +1,6 @@
 #include "edge/request_challenge.h"
 
+#include "edge/auth_guard_info.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
 #include "ops/episodes.h"
@@ -84,12 +85,7 @@ bool RequestChallenge::admit(const net::Flow& flow, const FlowIdentity& identity
   std::string reason = foreign ? "Proxy-Authorization of another subscriber (" + r.impi + ") on " + identity.impi + "'s flow"
                                : r.reason_line();
   if (guards_ && r.outcome != AuthOutcome::kUnavailable) {
-    guard::AuthInfo info{guard::AuthEvent::kChallenged, r.impi, reason};
-    if (r.outcome == AuthOutcome::kAuthenticated) info.event = guard::AuthEvent::kAuthenticated;
-    else if (r.outcome == AuthOutcome::kFailed) info.event = guard::AuthEvent::kFailed;
-    else if (r.reason == AuthReason::kResynchronised) info.event = guard::AuthEvent::kResync;
-    info.answered_our_challenge = r.answered_our_challenge;
-    info.replay = r.reason == AuthReason::kNcReplay;
+    guard::AuthInfo info = guard_auth_info(r, reason);
     guard::Context ctx = guard_ctx ? *guard_ctx : guards_->context(flow);
     ctx.credentials = &creds;
     guards_->on_auth(ctx, msg, info);
