@@ -15,6 +15,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
 
 using namespace imsguard::testkit;
 using namespace imsguard::testkit::effects;
@@ -574,18 +577,24 @@ TEST_F(GuardReloadE2e, Overload) {
   }
   // max_inflight 1: a second message handled while another is inside the edge is shed.
   EXPECT_TRUE(applies(with("max_inflight: 1, retry_after_s: 9"), {"guards.overload.max_inflight"}));
+  // The kernel gives each source (address and port) one worker: 16 sources (four sockets in
+  // each of four threads) reach both workers unless all 16 hash alike (odds 2 in 65,536).
   std::atomic<int> shed{0};
   auto deadline = std::chrono::steady_clock::now() + 20s;
   std::vector<std::thread> senders;
   for (int t = 0; t < 4; ++t)
     senders.emplace_back([&, t] {
       std::string address = "127.0.9." + std::to_string(10 + t);
-      UdpPeer peer(address);
+      std::vector<std::unique_ptr<UdpPeer>> peers;
+      for (int p = 0; p < 4; ++p) peers.push_back(std::make_unique<UdpPeer>(address));
       for (int round = 0; round < 40 && shed == 0 && std::chrono::steady_clock::now() < deadline; ++round) {
-        for (int i = 0; i < 50; ++i)
+        for (int i = 0; i < 48; ++i) {
+          UdpPeer& peer = *peers[static_cast<size_t>(i) % peers.size()];
           peer.send(stranger_message(address, peer.local_port(), "inf-" + std::to_string(round) + "-" + std::to_string(i)), port);
-        while (auto m = peer.receive(300ms))
-          if (status_of(*m) == 503 && header_of(*m, "Retry-After") == "9") ++shed;
+        }
+        for (auto& peer : peers)
+          while (auto m = peer->receive(100ms))
+            if (status_of(*m) == 503 && header_of(*m, "Retry-After") == "9") ++shed;
       }
     });
   for (auto& s : senders) s.join();
