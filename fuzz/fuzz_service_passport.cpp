@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 #include "service/es256.h"
 #include "service/passport.h"
 
@@ -22,7 +22,7 @@ constexpr int64_t kNow = 1'700'000'000;
 constexpr int64_t kMaxAge = 60;
 
 std::string b64url(std::string_view s) {
-  return imsguard::crypto::base64url_encode(
+  return imsguard::base64url_encode(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string signing_input = b64url(header) + "." + b64url(claims);
     std::vector<uint8_t> sig = key.sign(signing_input);
     if (sig.size() != 64) std::abort();
-    value = signing_input + "." + imsguard::crypto::base64url_encode(sig) + ";info=<https://x/c.pem>;alg=ES256;ppt=ims";
+    value = signing_input + "." + imsguard::base64url_encode(sig) + ";info=<https://x/c.pem>;alg=ES256;ppt=ims";
   } else {
     value.assign(rest);
   }

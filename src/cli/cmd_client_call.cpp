@@ -108,7 +108,7 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
     call.suites.clear();
     for (const auto& name : o.suites) {
       auto s = imsguard::media::suite_from_sdes_name(name);
-      if (!s) return error = "--suite " + name + ": not AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32", false;
+      if (!s) return error = "--suite " + name + ": not one of " + imsguard::media::sdes_names(), false;
       call.suites.push_back(*s);
     }
   }

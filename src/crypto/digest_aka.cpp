@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <array>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 #include "crypto/hash.h"
 
 namespace imsguard::crypto {

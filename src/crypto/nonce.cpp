@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/base64.h"
 #include "crypto/ct.h"
 #include "crypto/random_pool.h"
 
@@ -19,51 +20,6 @@ constexpr size_t kMacBytes = 16;
 static_assert(kHeaderBytes + kMacBytes == NonceAuthority::kNonceBytes);
 
 using Raw = std::array<uint8_t, NonceAuthority::kNonceBytes>;
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-// Fixed-size base64url so neither make() nor verify() allocates beyond the returned string.
-std::string encode(const Raw& raw) {
-  std::string out;
-  out.reserve(NonceAuthority::kNonceChars);
-  size_t i = 0;
-  for (; i + 3 <= raw.size(); i += 3) {
-    uint32_t v = uint32_t{raw[i]} << 16 | uint32_t{raw[i + 1]} << 8 | raw[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 0x3f]);
-  }
-  // 32 = 30 + 2 remaining bytes -> 3 characters.
-  uint32_t v = uint32_t{raw[i]} << 16 | uint32_t{raw[i + 1]} << 8;
-  for (int s = 18; s >= 6; s -= 6) out.push_back(kAlphabet[(v >> s) & 0x3f]);
-  return out;
-}
-
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-bool decode(std::string_view text, Raw& raw) {
-  if (text.size() != NonceAuthority::kNonceChars) return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t out = 0;
-  for (char c : text) {
-    int d = decode_char(c);
-    if (d < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      raw[out++] = static_cast<uint8_t>(acc >> bits);
-      acc &= (1u << bits) - 1;
-    }
-  }
-  return out == raw.size() && acc == 0;  // canonical: unused low bits zero
-}
 
 // One HMAC context per thread, re-keyed per call: no per-request heap allocation after the
 // first use on a thread.
@@ -211,13 +167,16 @@ std::string NonceAuthority::make(std::string_view realm, std::string_view client
             nonce_mac(options_.mac, key, raw.data(), realm, client_address, raw.data() + kHeaderBytes);
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) return {};
-  return encode(raw);
+  std::string nonce;
+  nonce.reserve(kNonceChars);
+  base64url_append(raw, nonce);
+  return nonce;
 }
 
 NonceCheck NonceAuthority::verify(std::string_view nonce, std::string_view realm, std::string_view client_address) {
   NonceCheck result;
   Raw raw{};
-  if (!decode(nonce, raw)) return result;
+  if (nonce.size() != kNonceChars || !base64url_decode_exact(nonce, raw)) return result;
   int64_t now = options_.clock();
   maybe_rotate(now);
   std::array<uint8_t, 32> key{};

@@ -1,6 +1,6 @@
 #include "edge/flow_token.h"
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 #include "crypto/ct.h"
 
 #include <openssl/core_names.h>
@@ -164,13 +164,13 @@ std::string FlowTokens::encode(std::span<const net::Flow> flows, FlowPurpose pur
   put(l, binding.size(), 4);
   if (!mac(length, binding, std::span<const uint8_t>(buf, plain), full)) return {};
   std::memcpy(p, full, kMacBytes);
-  return crypto::base64url_encode(std::span<const uint8_t>(buf, plain + kMacBytes));
+  return base64url_encode(std::span<const uint8_t>(buf, plain + kMacBytes));
 }
 
 std::optional<TokenFlows> FlowTokens::decode_flows(std::string_view token, FlowPurpose purpose,
                                                    std::string_view binding, int64_t now_unix_s) const {
   if (token.size() > kMaxToken) return std::nullopt;
-  auto bytes = crypto::base64url_decode(token);
+  auto bytes = base64url_decode(token);
   if (!bytes || bytes->size() < kHeadBytes + kMacBytes) return std::nullopt;
   size_t plain = bytes->size() - kMacBytes;
   uint8_t full[32];

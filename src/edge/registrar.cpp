@@ -1,6 +1,7 @@
 #include "edge/registrar.h"
 
 #include "edge/activity.h"
+#include "crypto/hex.h"
 #include "edge/auth_guard_info.h"
 #include "guard/chain.h"
 #include "ops/counters.h"
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <map>
@@ -70,10 +72,9 @@ std::optional<uint32_t> parse_u32(std::string_view s) {
 std::string local_tag(const sip::Message& msg) {
   // Stable per Call-ID, so retransmitted answers carry the same tag.
   uint64_t h = std::hash<std::string_view>{}(msg.call_id()) ^ 0x9e3779b97f4a7c15ULL;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string tag = "ig";
-  for (int i = 0; i < 12; ++i) tag.push_back(kHex[(h >> (i * 4)) & 0xf]);
-  return tag;
+  std::array<uint8_t, 6> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(h >> (i * 8));
+  return "ig" + crypto::to_hex(bytes);
 }
 
 Registrar::Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,

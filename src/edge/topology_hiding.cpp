@@ -1,6 +1,6 @@
 #include "edge/topology_hiding.h"
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 #include "edge/dialog_route.h"
 #include "edge/edge_address.h"
 #include "ops/counters.h"
@@ -150,13 +150,13 @@ std::string TopologyHiding::seal(char purpose, std::string_view binding, int64_t
                                 out.data() + kHeadBytes + kNonceBytes + plain.size()) == 1;
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return {};
-  return crypto::base64url_encode(out);
+  return base64url_encode(out);
 }
 
 std::optional<std::string> TopologyHiding::open(char purpose, std::string_view binding, std::string_view blob,
                                                 int64_t now_unix_s) const {
   if (!key_ || blob.size() > kMaxBlob) return std::nullopt;
-  auto bytes = crypto::base64url_decode(blob);
+  auto bytes = base64url_decode(blob);
   if (!bytes || bytes->size() < kHeadBytes + kNonceBytes + kTagBytes) return std::nullopt;
   const std::vector<uint8_t>& in = *bytes;
   if (in[0] != static_cast<uint8_t>(purpose)) return std::nullopt;

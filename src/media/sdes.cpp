@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include "common/base64.h"
+
 namespace imsguard::media {
 
 std::optional<SdesKey> generate_sdes_key(SrtpSuite suite, uint32_t tag) {
@@ -19,7 +21,7 @@ sip::SdpCrypto to_sdp_crypto(const SdesKey& key) {
   c.suite = std::string(suite_info(key.suite).sdes_name);
   sip::SdpCryptoKey k;
   k.method = "inline";
-  k.key_salt = sip::encode_base64(key.key_salt.data(), key.key_salt.size());
+  k.key_salt = base64_encode(key.key_salt);
   c.keys.push_back(std::move(k));
   return c;
 }

@@ -35,4 +35,13 @@ std::optional<SrtpSuite> suite_from_dtls_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string sdes_names() {
+  std::string out;
+  for (SrtpSuite s : all_suites()) {
+    if (!out.empty()) out += ", ";
+    out += suite_info(s).sdes_name;
+  }
+  return out;
+}
+
 }  // namespace imsguard::media

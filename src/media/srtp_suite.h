@@ -4,6 +4,7 @@
 // key and salt lengths.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,9 @@ const SuiteInfo& suite_info(SrtpSuite suite);
 const std::vector<SrtpSuite>& all_suites();
 std::optional<SrtpSuite> suite_from_sdes_name(std::string_view name);
 std::optional<SrtpSuite> suite_from_dtls_name(std::string_view name);
+// "AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32": for messages that
+// list what is accepted, so they cannot fall behind the table.
+std::string sdes_names();
 inline size_t master_length(SrtpSuite s) { return suite_info(s).key_len + suite_info(s).salt_len; }
 
 }  // namespace imsguard::media

@@ -2,13 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 
 namespace imsguard::service {
 namespace {
 
 std::string b64(const std::string& s) {
-  return crypto::base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  return base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }
 
 TokenCheck fail(int status, std::string message) { return TokenCheck{status, std::move(message), std::nullopt}; }
@@ -21,7 +21,7 @@ std::string content_token_issue(const Es256Key& key, const ContentClaims& c) {
   std::string input = b64(header.dump()) + "." + b64(claims.dump());
   auto sig = key.sign(input);
   if (sig.empty()) return {};
-  return input + "." + crypto::base64url_encode(sig);
+  return input + "." + base64url_encode(sig);
 }
 
 TokenCheck content_token_verify(const Es256Key& key, std::string_view token, std::string_view service, int64_t now,
@@ -32,9 +32,9 @@ TokenCheck content_token_verify(const Es256Key& key, std::string_view token, std
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
     return fail(401, "content token is not a compact JWS");
-  auto header_bytes = crypto::base64url_decode(token.substr(0, dot1));
-  auto claim_bytes = crypto::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  auto sig = crypto::base64url_decode(token.substr(dot2 + 1));
+  auto header_bytes = base64url_decode(token.substr(0, dot1));
+  auto claim_bytes = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto sig = base64url_decode(token.substr(dot2 + 1));
   if (!header_bytes || !claim_bytes || !sig) return fail(401, "content token is not base64url");
   auto header = nlohmann::json::parse(header_bytes->begin(), header_bytes->end(), nullptr, false);
   auto claims = nlohmann::json::parse(claim_bytes->begin(), claim_bytes->end(), nullptr, false);

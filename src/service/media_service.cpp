@@ -48,7 +48,7 @@ std::string MediaService::start() {
   for (const auto& name : options_.media.crypto_suites) {
     auto suite = media::suite_from_sdes_name(name);
     if (!suite)
-      return "media.crypto_suites: '" + name + "' is not one of AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32";
+      return "media.crypto_suites: '" + name + "' is not one of " + media::sdes_names();
     policy_.suites.push_back(*suite);
   }
   if (options_.media.crypto_suites.empty()) policy_.suites = media::all_suites();

@@ -6,17 +6,17 @@
 
 #include <cstdio>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 
 namespace imsguard::service {
 namespace {
 
 std::string b64(std::string_view s) {
-  return crypto::base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  return base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }
 
 std::optional<std::string> unb64(std::string_view s) {
-  auto bytes = crypto::base64url_decode(s);
+  auto bytes = base64url_decode(s);
   if (!bytes) return std::nullopt;
   return std::string(bytes->begin(), bytes->end());
 }
@@ -37,7 +37,7 @@ std::string passport_sign(const Es256Key& key, const PassportClaims& c, std::str
   std::string signing_input = b64(header.dump()) + "." + b64(claims.dump());
   auto sig = key.sign(signing_input);
   if (sig.empty()) return {};
-  return signing_input + "." + crypto::base64url_encode(sig);
+  return signing_input + "." + base64url_encode(sig);
 }
 
 std::string identity_header(std::string_view jws, std::string_view x5u) {
@@ -55,7 +55,7 @@ PassportCheck passport_verify(const Es256Key& key, std::string_view value, int64
     return fail("Identity is not a compact JWS (three base64url parts)");
   auto header_json = unb64(jws.substr(0, dot1));
   auto claims_json = unb64(jws.substr(dot1 + 1, dot2 - dot1 - 1));
-  auto sig = crypto::base64url_decode(jws.substr(dot2 + 1));
+  auto sig = base64url_decode(jws.substr(dot2 + 1));
   if (!header_json || !claims_json || !sig) return fail("Identity has a part that is not base64url");
 
   nlohmann::json header = nlohmann::json::parse(*header_json, nullptr, false);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include "common/base64.h"
+
 namespace imsguard::sip {
 namespace {
 
@@ -80,21 +82,13 @@ bool set_error(std::string* error, std::string msg) {
   return false;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 bool parse_inline_key(std::string_view info, std::string_view suite, SdpCryptoKey& key, std::string* error) {
   auto parts = split(info, '|');
   if (parts.size() > 3) return set_error(error, "inline key has more than key|lifetime|mki");
   key.key_salt = std::string(parts[0]);
-  auto decoded = decode_base64(parts[0]);
-  if (!decoded) return set_error(error, "inline key is not valid base64");
+  auto decoded = base64_decode(parts[0]);
+  if (parts[0].empty() || !decoded) return set_error(error, "inline key is not valid base64");
   if (auto want = srtp_key_salt_length(suite); want && decoded->size() != *want) {
     return set_error(error, cat("inline key decodes to ", std::to_string(decoded->size()), " bytes, ", suite,
                                 " needs ", std::to_string(*want)));
@@ -553,55 +547,10 @@ std::optional<size_t> srtp_key_salt_length(std::string_view suite) {
   return std::nullopt;
 }
 
-std::optional<std::vector<uint8_t>> decode_base64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  size_t pad = 0;
-  if (text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
-  std::vector<uint8_t> out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    uint32_t acc = 0;
-    bool last = i + 4 == text.size();
-    for (size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      int v = 0;
-      if (last && j >= 4 - pad) {
-        if (c != '=') return std::nullopt;
-      } else {
-        v = base64_value(c);
-        if (v < 0) return std::nullopt;
-      }
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-    }
-    out.push_back(static_cast<uint8_t>(acc >> 16));
-    if (!(last && pad == 2)) out.push_back(static_cast<uint8_t>(acc >> 8));
-    if (!(last && pad >= 1)) out.push_back(static_cast<uint8_t>(acc));
-    // Strict: the bits dropped by padding must be zero, so each key has one spelling.
-    if (last && pad == 2 && (acc & 0xffff) != 0) return std::nullopt;
-    if (last && pad == 1 && (acc & 0xff) != 0) return std::nullopt;
-  }
-  return out;
-}
-
-std::string encode_base64(const uint8_t* data, size_t size) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((size + 2) / 3 * 4);
-  for (size_t i = 0; i < size; i += 3) {
-    uint32_t acc = uint32_t{data[i]} << 16;
-    if (i + 1 < size) acc |= uint32_t{data[i + 1]} << 8;
-    if (i + 2 < size) acc |= data[i + 2];
-    out += kAlphabet[(acc >> 18) & 63];
-    out += kAlphabet[(acc >> 12) & 63];
-    out += i + 1 < size ? kAlphabet[(acc >> 6) & 63] : '=';
-    out += i + 2 < size ? kAlphabet[acc & 63] : '=';
-  }
-  return out;
-}
-
 std::optional<std::vector<uint8_t>> SdpCryptoKey::decode_key_salt() const {
   if (method != "inline") return std::nullopt;
-  return decode_base64(key_salt);
+  if (key_salt.empty()) return std::nullopt;
+  return base64_decode(key_salt);
 }
 
 std::optional<uint64_t> SdpCryptoKey::lifetime_packets() const {

@@ -117,10 +117,6 @@ std::string format_rtpmap(const SdpRtpMap& r);
 std::string format_crypto(const SdpCrypto& c);
 std::string format_fingerprint(const SdpFingerprint& f);
 
-// Strict base64 (RFC 4648, padded, no whitespace); nullopt on any deviation.
-std::optional<std::vector<uint8_t>> decode_base64(std::string_view text);
-std::string encode_base64(const uint8_t* data, size_t size);
-
 // The ordered a= lines of one level (session or media), with typed views. The typed
 // getters skip values that do not parse (parse_sdp() already refused those).
 class SdpAttributes {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 #include "crypto/digest.h"
 #include "crypto/hex.h"
 #include "testdata.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/base64.h"
+#include "common/base64.h"
 
 namespace imsguard::service {
 namespace {
@@ -16,7 +16,7 @@ PassportClaims claims() {
 }
 
 std::string b64(const std::string& s) {
-  return crypto::base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  return base64url_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }
 
 TEST(Passport, SignedAssertionVerifies) {
@@ -36,7 +36,7 @@ TEST(Passport, ClaimsAreCanonicalJson) {
   auto key = Es256Key::generate();
   std::string jws = passport_sign(key, claims(), "u");
   size_t d1 = jws.find('.'), d2 = jws.find('.', d1 + 1);
-  auto bytes = crypto::base64url_decode(jws.substr(d1 + 1, d2 - d1 - 1));
+  auto bytes = base64url_decode(jws.substr(d1 + 1, d2 - d1 - 1));
   ASSERT_TRUE(bytes);
   std::string text(bytes->begin(), bytes->end());
   EXPECT_EQ(text.find(' '), std::string::npos);
