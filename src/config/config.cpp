@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/redis_url.h"
 #include "config/schema.h"
 #include "config/schema_reader.h"
 
@@ -85,10 +86,14 @@ void check_rules(std::vector<ConfigError>& errors, const YAML::Node& root, const
     add_error(errors, node_at(root, key), std::move(path), std::move(message), std::move(hint));
   };
   if (c.data_dir.empty()) error("data_dir", "data_dir", "must not be empty");
-  if (!one_of<std::string_view>(c.state, {"sqlite", "memory"}) && c.state.rfind("redis://", 0) != 0 &&
-      c.state.rfind("rediss://", 0) != 0)
+  if (is_redis_url(c.state)) {
+    // The runtime's own parser: a URL check-config passes is one `run` can open.
+    if (auto url = parse_redis_url(c.state); !url.url)
+      error("state", "state", url.error, "redis://[[user]:password@]host[:port][/db][?option=value...] (docs/state.md)");
+  } else if (!one_of<std::string_view>(c.state, {"sqlite", "memory"})) {
     error("state", "state", "unknown state backend '" + c.state + "'",
           "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");
+  }
 
   if (c.sip.listen.empty() && c.has_role("edge")) error("sip.listen", "sip.listen", "the edge role needs at least one listener");
   if (c.sip.timers.t2_ms < c.sip.timers.t1_ms)

@@ -53,13 +53,13 @@ int64_t RedisClient::mono_ms() {
       .count();
 }
 
-RedisClient::RedisClient(RedisUrl url) : url_(std::move(url)) {
+RedisClient::RedisClient(config::RedisUrl url) : url_(std::move(url)) {
   for (int i = 0; i < url_.pool; ++i) pool_.push_back(std::make_unique<Conn>());
 }
 
 RedisClient::~RedisClient() = default;
 
-StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const RedisUrl& url, bool allow_down) {
+StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const config::RedisUrl& url, bool allow_down) {
   std::unique_ptr<RedisClient> client(new RedisClient(url));
   std::string err;
   {

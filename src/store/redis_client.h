@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "store/redis_link.h"
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 #include "store/result.h"
 
 
@@ -36,7 +36,7 @@ class RedisClient {
   // Connects once to check the URL and credentials: an error when Redis cannot be reached
   // at start (misconfiguration should fail loudly), unless `allow_down` (then it starts down
   // and keeps retrying).
-  static StoreResult<std::unique_ptr<RedisClient>> connect(const RedisUrl& url, bool allow_down = false);
+  static StoreResult<std::unique_ptr<RedisClient>> connect(const config::RedisUrl& url, bool allow_down = false);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -50,7 +50,7 @@ class RedisClient {
 
   // Key under the configured prefix.
   std::string key(std::string_view suffix) const { return url_.prefix + std::string(suffix); }
-  const RedisUrl& url() const { return url_; }
+  const config::RedisUrl& url() const { return url_; }
 
   bool up() const { return up_.load(std::memory_order_acquire); }
   // Times the connection was lost / regained, for tests and the metrics page.
@@ -66,14 +66,14 @@ class RedisClient {
     std::unique_ptr<RedisLink> link;
     uint64_t epoch = 0;  // the client's epoch when opened; older connections are reopened
   };
-  explicit RedisClient(RedisUrl url);
+  explicit RedisClient(config::RedisUrl url);
   // Opens, authenticates and selects the database on conn (its mutex held). Error text or "".
   std::string open_locked(Conn& conn);
   void mark_down(const std::string& why);
   void mark_up();
   static int64_t mono_ms();
 
-  RedisUrl url_;
+  config::RedisUrl url_;
   std::vector<std::unique_ptr<Conn>> pool_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> up_{false};

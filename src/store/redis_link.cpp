@@ -65,7 +65,7 @@ class TlsLink final : public RedisLink {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  std::string open(const RedisUrl& url) {
+  std::string open(const config::RedisUrl& url) {
     // Local files first: a missing CA or key is a configuration error whatever the network does.
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr) return openssl_error("TLS context");
@@ -147,7 +147,7 @@ class TlsLink final : public RedisLink {
   }
 
   // Connects within timeout_ms, then leaves the socket blocking with send/receive timeouts.
-  std::string connect_tcp(const RedisUrl& url) {
+  std::string connect_tcp(const config::RedisUrl& url) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -200,7 +200,7 @@ class TlsLink final : public RedisLink {
 
 }  // namespace
 
-std::unique_ptr<RedisLink> RedisLink::open(const RedisUrl& url, std::string& error) {
+std::unique_ptr<RedisLink> RedisLink::open(const config::RedisUrl& url, std::string& error) {
   if (url.tls) {
     auto link = std::make_unique<TlsLink>();
     error = link->open(url);

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 
 struct redisReply;
 
@@ -24,7 +24,7 @@ class RedisLink {
   // Connects within the URL's timeout (TLS: verifies the server certificate against `ca`,
   // or the system store, and its name or IP address; presents `cert`/`key` if given).
   // nullptr with `error` when it cannot.
-  static std::unique_ptr<RedisLink> open(const RedisUrl& url, std::string& error);
+  static std::unique_ptr<RedisLink> open(const config::RedisUrl& url, std::string& error);
 
   // Sends one command and reads its reply. nullptr with `error` on a transport failure or a
   // timeout; the link is then broken and must be reopened.

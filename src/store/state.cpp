@@ -15,7 +15,7 @@
 #include "store/redis_client.h"
 #include "store/redis_guard_store.h"
 #include "store/redis_sqn_store.h"
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 #include "store/sqlite_binding_store.h"
 #include "store/sqlite_guard_store.h"
 #include "store/sqlite_subscriber_store.h"
@@ -85,12 +85,12 @@ StoreResult<StateStores> open_state(std::string_view kind, const std::string& da
     stores.guard = std::make_unique<MemoryGuardStore>();
     return stores;
   }
-  const bool redis = is_redis_url(kind);
+  const bool redis = config::is_redis_url(kind);
   if (kind != "sqlite" && !redis)
     return invalid("unknown state backend '" + std::string(kind) + "' (sqlite, memory, redis://host:port/db)");
-  std::optional<RedisUrl> url;
+  std::optional<config::RedisUrl> url;
   if (redis) {
-    auto parsed = parse_redis_url(kind);
+    auto parsed = config::parse_redis_url(kind);
     if (!parsed.url) return invalid(parsed.error);
     url = std::move(parsed.url);
   }

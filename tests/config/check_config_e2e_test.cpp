@@ -130,6 +130,25 @@ TEST(CheckConfigE2e, RulesBetweenKeysAndTheAdminToken) {
                  {"identity.strip_client_asserted", "removed key"});
 }
 
+// A Redis URL is checked by the parser `run` opens the store with: what check-config passes,
+// `run` can open (before, only the scheme was checked and `run` failed at start). The
+// password never appears in the message.
+TEST(CheckConfigE2e, ARedisUrlRunWouldRefuseIsRefusedWithItsReason) {
+  std::string dir = make_temp_dir("imsguard-check");
+  auto with_state = [&](const std::string& url) { return config_file(dir, "state: \"" + url + "\"\n"); };
+  auto port = cli(dir, {"check-config", with_state("redis://:s3cret-pw@127.0.0.1:99999/0")});
+  expect_refused(port, {"state", "port '99999' is not 1-65535"});
+  EXPECT_EQ(port.output.find("s3cret-pw"), std::string::npos) << port.output;
+  expect_refused(cli(dir, {"check-config", with_state("redis://127.0.0.1:6379/0?tls=maybe")}), {"state", "tls must be 0 or 1"});
+  expect_refused(cli(dir, {"check-config", with_state("redis://127.0.0.1:6379/0?ca=/x.pem")}), {"state", "without TLS"});
+  expect_refused(cli(dir, {"check-config", with_state("postgres://127.0.0.1/x")}), {"state", "unknown state backend"});
+  EXPECT_EQ(cli(dir, {"check-config", with_state("redis://127.0.0.1:6379/2?timeout_ms=200&pool=2")}).status, 0);
+  // The same URL is what `run` refuses: one parser, one answer.
+  auto run = cli(dir, {"run", "--config", with_state("redis://127.0.0.1:6379/0?tls=maybe"), "--duration", "5"});
+  EXPECT_NE(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("tls must be 0 or 1"), std::string::npos) << run.output;
+}
+
 TEST(CheckConfigE2e, ServicesTheStoredSubscribersUseMustExist) {
   std::string dir = make_temp_dir("imsguard-check");
   std::string data = dir + "/data";

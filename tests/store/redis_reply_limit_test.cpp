@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "store/redis_link.h"
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 
 namespace imsguard::store {
 namespace {
@@ -98,7 +98,7 @@ TEST(RedisReplyLimit, APlainLinkRefusesAHugeArrayFromItsServer) {
     ::close(conn);
   });
 
-  RedisUrl url;
+  config::RedisUrl url;
   url.host = "127.0.0.1";
   url.port = ntohs(addr.sin_port);
   url.timeout_ms = 2000;

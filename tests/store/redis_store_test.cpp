@@ -43,7 +43,7 @@ Binding binding(const std::string& aor, const std::string& contact, int64_t expi
 }
 
 std::shared_ptr<RedisClient> client_for(const RedisServer& redis) {
-  auto url = parse_redis_url(redis.url("timeout_ms=300"));
+  auto url = config::parse_redis_url(redis.url("timeout_ms=300"));
   EXPECT_TRUE(url.url) << url.error;
   auto c = RedisClient::connect(*url.url);
   EXPECT_TRUE(c.ok()) << c.message();

@@ -1,8 +1,8 @@
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 
 #include <charconv>
 
-namespace imsguard::store {
+namespace imsguard::config {
 namespace {
 
 template <typename T>
@@ -155,4 +155,4 @@ RedisUrlResult parse_redis_url(std::string_view text) {
   return {std::move(u), {}};
 }
 
-}  // namespace imsguard::store
+}  // namespace imsguard::config

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace imsguard::store {
+namespace imsguard::config {
 
 struct RedisUrl {
   std::string host;
@@ -41,4 +41,4 @@ bool is_redis_url(std::string_view state);
 // has no TLS of its own).
 RedisUrlResult parse_redis_url(std::string_view text);
 
-}  // namespace imsguard::store
+}  // namespace imsguard::config

@@ -2,9 +2,9 @@
 // must be named.
 #include <gtest/gtest.h>
 
-#include "store/redis_url.h"
+#include "config/redis_url.h"
 
-namespace imsguard::store {
+namespace imsguard::config {
 namespace {
 
 TEST(RedisUrl, HostPortAndDatabase) {
@@ -88,4 +88,4 @@ TEST(RedisUrl, RecognisesRedisStateValues) {
 }
 
 }  // namespace
-}  // namespace imsguard::store
+}  // namespace imsguard::config
