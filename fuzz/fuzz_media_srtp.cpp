@@ -22,10 +22,9 @@ using namespace imsguard::media;
 std::unique_ptr<SrtpSession> session(SrtpSuite suite, SrtpSession::Direction direction) {
   std::vector<uint8_t> key_salt(master_length(suite));
   for (size_t i = 0; i < key_salt.size(); ++i) key_salt[i] = static_cast<uint8_t>(0x11 * (i + 1));
-  std::string error;
-  auto s = SrtpSession::create(suite, key_salt, direction, error);
-  if (!s) std::abort();
-  return s;
+  auto s = SrtpSession::create(suite, key_salt, direction);
+  if (!s.ok()) std::abort();
+  return std::move(s).value();
 }
 
 }  // namespace

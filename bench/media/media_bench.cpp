@@ -69,8 +69,7 @@ srtp_t raw_session(SrtpSuite s, bool send) {
 // A batch of protected packets with consecutive sequence numbers, for the receive side
 // (each may be unprotected once: the replay window sees to that).
 std::vector<std::vector<uint8_t>> protected_batch(SrtpSuite s, size_t n) {
-  std::string error;
-  auto tx = SrtpSession::create(s, key_for(s), SrtpSession::Direction::kSend, error);
+  auto tx = std::move(SrtpSession::create(s, key_for(s), SrtpSession::Direction::kSend)).value();
   std::vector<std::vector<uint8_t>> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -85,8 +84,7 @@ constexpr size_t kBatch = 60000;  // below 2^16: no rollover inside a batch
 
 void BM_Protect(benchmark::State& state) {
   SrtpSuite s = suite_of(state.range(0));
-  std::string error;
-  auto tx = SrtpSession::create(s, key_for(s), SrtpSession::Direction::kSend, error);
+  auto tx = std::move(SrtpSession::create(s, key_for(s), SrtpSession::Direction::kSend)).value();
   auto plain = tone_packet({0, false, 0, 0, 0x1234}, 0);
   std::vector<uint8_t> buf(plain.size() + kSrtpMaxTrailer);
   uint16_t seq = 0;
@@ -121,14 +119,13 @@ void BM_RawProtect(benchmark::State& state) {
 void BM_Unprotect(benchmark::State& state) {
   SrtpSuite s = suite_of(state.range(0));
   auto batch = protected_batch(s, kBatch);
-  std::string error;
-  auto rx = SrtpSession::create(s, key_for(s), SrtpSession::Direction::kReceive, error);
+  auto rx = std::move(SrtpSession::create(s, key_for(s), SrtpSession::Direction::kReceive)).value();
   std::vector<uint8_t> buf(512);
   size_t i = 0;
   for (auto _ : state) {
     if (i == batch.size()) {
       state.PauseTiming();
-      rx = SrtpSession::create(s, key_for(s), SrtpSession::Direction::kReceive, error);
+      rx = std::move(SrtpSession::create(s, key_for(s), SrtpSession::Direction::kReceive)).value();
       i = 0;
       state.ResumeTiming();
     }
@@ -169,16 +166,16 @@ void BM_RawUnprotect(benchmark::State& state) {
 void BM_ProtectSessions(benchmark::State& state) {
   SrtpSuite s = suite_of(state.range(0));
   const size_t n = static_cast<size_t>(state.range(1));
-  std::string error;
   std::vector<std::unique_ptr<SrtpSession>> sessions;
   for (size_t i = 0; i < n; ++i) {
     auto key = key_for(s);
     key[0] = static_cast<uint8_t>(key[0] + i);
-    sessions.push_back(SrtpSession::create(s, key, SrtpSession::Direction::kSend, error));
-    if (!sessions.back()) {
-      state.SkipWithError(error.c_str());
+    auto made = SrtpSession::create(s, key, SrtpSession::Direction::kSend);
+    if (!made.ok()) {
+      state.SkipWithError(made.message().c_str());
       return;
     }
+    sessions.push_back(std::move(made).value());
   }
   std::vector<uint8_t> buf(172 + kSrtpMaxTrailer);
   std::vector<uint16_t> seq(n, 0);
@@ -280,7 +277,6 @@ void BM_Streams(benchmark::State& state) {
       rtcp += r.rtcp_sent;
       if (r.end_reason == "complete") ++completed;
     });
-    std::string error;
     for (size_t i = 0; i < streams; ++i) {
       auto sock = bind_udp("127.0.0.1");
       if (!sock || !connect_udp(sock.fd, "127.0.0.1", sink.port).empty()) {
@@ -291,8 +287,9 @@ void BM_Streams(benchmark::State& state) {
       c.fd = sock.fd;
       c.label = std::to_string(i);
       c.max_packets = packets_each;
-      c.tx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key_for(SrtpSuite::kAesCm128HmacSha1_80),
-                                 SrtpSession::Direction::kSend, error);
+      c.tx = std::move(SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key_for(SrtpSuite::kAesCm128HmacSha1_80),
+                                           SrtpSession::Direction::kSend))
+                 .value();
       pump.add(std::move(c));
     }
     pump.start();

@@ -80,6 +80,11 @@ struct Node::Impl {
 
 namespace {
 
+// A failure with where it happened in front of its message, keeping its code.
+Status prefixed(std::string_view where, const Status& status) {
+  return Status(status.code(), std::string(where) + status.message());
+}
+
 // Empty when the CSPRNG failed: a demo secret is never made of predictable bytes.
 std::string random_hex(size_t bytes) {
   std::vector<uint8_t> buf(bytes);
@@ -145,11 +150,11 @@ std::string seed_demo_subscribers(Node::Impl& n) {
 
 // The certificate files the SIP TLS listener uses: the configured ones, or the private CA's
 // edge certificate under data_dir/pki (created on first start).
-std::string tls_files(const config::Config& c, net::TlsFiles& files) {
+Status tls_files(const config::Config& c, net::TlsFiles& files) {
   files = {c.tls.ca, c.tls.cert, c.tls.key, c.tls.min_version};
   if (!files.cert.empty()) return {};
   std::string pki = c.data_dir + "/pki";
-  if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
+  if (auto r = net::pki_init(pki); !r.ok()) return prefixed("pki: ", r);
   if (!net::file_exists(pki + "/edge.crt")) {
     // The addresses of the TLS listeners too, so that a client of an edge on another address
     // can verify the generated certificate.
@@ -158,7 +163,7 @@ std::string tls_files(const config::Config& c, net::TlsFiles& files) {
       if (l.transport == config::Transport::kTls && l.address != "0.0.0.0" && l.address != "::" &&
           std::find(sans.begin(), sans.end(), l.address) == sans.end())
         sans.push_back(l.address);
-    if (auto r = net::pki_issue(pki, "edge", sans, false); !r.ok) return "pki: " + r.error;
+    if (auto r = net::pki_issue(pki, "edge", sans, false); !r.ok()) return prefixed("pki: ", r);
   }
   files = {pki + "/ca.crt", pki + "/edge.crt", pki + "/edge.key", c.tls.min_version};
   return {};
@@ -180,7 +185,7 @@ std::string read_only(const std::string& data_dir) {
 }
 
 // The admin listener and the gauges sampled from this node's tables.
-std::string start_admin(Node::Impl& n) {
+Status start_admin(Node::Impl& n) {
   const auto& c = n.config;
   n.gauges.push_back(ops::gauges().sample("imsguard_guard_bans_active", "bans in force (expired ones until swept)",
                                           [g = n.guards.get()] { return static_cast<double>(g->bans().size()); }));
@@ -193,13 +198,15 @@ std::string start_admin(Node::Impl& n) {
                                           [g = n.guards.get()] { return static_cast<double>(g->memory_bytes()); }));
   if (c.admin.token.empty()) return {};  // the admin API is off
   if (c.admin.token.size() < 16)
-    return "admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)";
+    return invalid_argument("admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)");
   n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
   n.admin_backend->set_config(c);
   n.admin_backend->set_registrar(n.registrar.get());
   n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
-  return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);
+  if (auto err = n.admin_server->start(c.admin.listen.address, c.admin.listen.port); !err.empty())
+    return unavailable_error(std::move(err));
+  return {};
 }
 
 
@@ -226,57 +233,56 @@ namespace {
 // The I-S roles inside `imsguard run`: certificates under <data_dir>/pki are created when
 // missing (the core and the box share them in one process), the service box runs on the
 // node's own stores, and the core's service router goes to the edge's constructor.
-std::string start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
+Status start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
   const auto& c = n.config;
   if (!c.has_role("servicebox") && !c.has_role("core")) return {};
   std::string pki = c.data_dir + "/pki";
   if (auto err = service::ensure_service_pki(
           pki, {c.servicebox.sip_listen.address, c.servicebox.https_listen.address});
       !err.empty())
-    return err;
+    return unavailable_error(std::move(err));
   auto files = service::default_service_files(pki);
   if (c.has_role("servicebox")) {
     n.service_box = std::make_unique<service::ServiceNode>(c, files);
-    if (auto err = n.service_box->start(n.subscriber_cache.get(), &bindings); !err.empty()) return err;
+    if (auto err = n.service_box->start(n.subscriber_cache.get(), &bindings); !err.empty())
+      return unavailable_error(std::move(err));
   }
   if (c.has_role("core")) {
-    std::string error;
-    n.service_router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache, error);
-    if (!n.service_router) return "core service routing: " + error;
+    auto router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache);
+    if (!router.ok()) return prefixed("core service routing: ", router.status());
+    n.service_router = std::move(router).value();
   }
   return {};
 }
 
 // Everything start() does; on an error what was made so far stays for start() to undo.
-std::string start_parts(Node::Impl& n) {
+Status start_parts(Node::Impl& n) {
   auto& c = n.config;
   auto level = log_level(c.log_level);
-  if (!level) return "log.level: unknown level '" + c.log_level + "'";
+  if (!level) return invalid_argument("log.level: unknown level '" + c.log_level + "'");
   spdlog::set_level(*level);
   spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
-  if (auto err = ops::events().open(c.events_output); !err.empty()) return err;
+  if (Status opened = ops::events().open(c.events_output); !opened.ok()) return opened;
 
-  std::string core_error;
-  Proxy::parse_core(c.core.scscf, core_error);
-  if (!core_error.empty()) return core_error;
-  if (auto peer_key_error = Proxy::check_peer_key(c); !peer_key_error.empty()) return peer_key_error;
+  if (auto core = Proxy::parse_core(c.core.scscf); !core.ok()) return core.status();
+  if (Status s = Proxy::check_peer_key(c); !s.ok()) return s;
 
   auto dir = store::ensure_private_dir(c.data_dir);
-  if (!dir.ok()) return "data_dir: " + dir.message();
-  if (auto why = read_only(c.data_dir); !why.empty()) return "data_dir: " + why;
+  if (!dir.ok()) return prefixed("data_dir: ", dir.status());
+  if (auto why = read_only(c.data_dir); !why.empty()) return unavailable_error("data_dir: " + why);
   if (auto key = store::load_or_create_secret(Proxy::flow_key_path(c.data_dir), 32); !key.ok())
-    return "data_dir: " + key.message();
+    return prefixed("data_dir: ", key.status());
   auto state = store::open_state(c.state, c.data_dir);
-  if (!state.ok()) return "state: " + state.message();
+  if (!state.ok()) return prefixed("state: ", state.status());
   n.state = std::move(state.value());
   if (n.demo)
-    if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
+    if (auto err = seed_demo_subscribers(n); !err.empty()) return unavailable_error(std::move(err));
   n.subscriber_cache = std::make_unique<CachedSubscriberStore>(*n.state.subscribers, c.registrar.subscriber_cache_ms);
   store::BindingStore* bindings = n.state.bindings.get();
   if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
     std::string binding_error;
     n.binding_cache = std::make_unique<WriteBehindBindingStore>(*n.state.bindings, c.registrar.binding_flush_ms, binding_error);
-    if (!binding_error.empty()) return "state: " + binding_error;
+    if (!binding_error.empty()) return unavailable_error("state: " + binding_error);
     bindings = n.binding_cache.get();
   }
 
@@ -287,13 +293,13 @@ std::string start_parts(Node::Impl& n) {
   opts.workers = c.sip.workers;
   if (c.has_listener(config::Transport::kTls)) {
     net::TlsFiles files;
-    if (auto err = tls_files(c, files); !err.empty()) return err;
+    if (Status s = tls_files(c, files); !s.ok()) return s;
     auto tls = net::make_tls_context(files, net::TlsRole::kServer, false);
-    if (!tls.context) return "tls: " + tls.error;
-    opts.tls = tls.context;
+    if (!tls.ok()) return prefixed("tls: ", tls.status());
+    opts.tls = tls.value();
   }
 
-  if (auto err = start_service_roles(n, *bindings); !err.empty()) return err;
+  if (Status s = start_service_roles(n, *bindings); !s.ok()) return s;
   // Everything the edge works with exists before it: the guards, the registrar, the
   // transports it sends on (they start receiving only once the edge exists).
   // One monotonic clock for the guards, their state sync and the edge's transaction tables.
@@ -301,14 +307,15 @@ std::string start_parts(Node::Impl& n) {
   if (n.state.guard && n.state.guard->shared()) n.shared_failures = std::make_unique<guard::FailureQueue>();
   std::string guard_error;
   n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get()});
-  if (!n.guards) return "guards: " + guard_error;
-  if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty()) return err;
+  if (!n.guards) return invalid_argument("guards: " + guard_error);
+  if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty())
+    return unavailable_error(std::move(err));
   if (n.state.guard) {
     n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard, n.shared_failures.get());
-    if (auto err = n.state_sync->start(); !err.empty()) return "state: " + err;
+    if (auto err = n.state_sync->start(); !err.empty()) return unavailable_error("state: " + err);
   }
   n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &ops::counters()});
-  if (!n.registrar->ready()) return "registrar: no authenticator (see the log)";
+  if (!n.registrar->ready()) return internal_error("registrar: no authenticator (see the log)");
   n.server = std::make_unique<net::Server>(opts);
   EdgeDeps deps;
   deps.registrar = n.registrar.get();
@@ -318,33 +325,32 @@ std::string start_parts(Node::Impl& n) {
   deps.metrics = &ops::counters();
   deps.clock = clock;
   n.edge = std::make_unique<Edge>(c, std::move(deps));
-  if (auto err = n.server->start(*n.edge); !err.empty()) return "cannot listen: " + err;
+  if (auto err = n.server->start(*n.edge); !err.empty()) return unavailable_error("cannot listen: " + err);
   n.bindings = bindings;
-  if (auto err = start_admin(n); !err.empty()) return err;
-  return {};
+  return start_admin(n);
 }
 
 }  // namespace
 
-std::string Node::start() {
+Status Node::start() {
   // A start that fails leaves no half-made data directory behind: one this start created is
   // removed again, so the next attempt (or check-config) sees the same state as this one.
   const std::string dir = impl_->config.data_dir;
   std::error_code ec;
   const bool existed = std::filesystem::exists(dir, ec);
-  std::string err = start_parts(*impl_);
-  if (!err.empty()) {
+  Status status = start_parts(*impl_);
+  if (!status.ok()) {
     stop();
     if (!existed && std::filesystem::exists(dir, ec)) std::filesystem::remove_all(dir, ec);
   }
-  return err;
+  return status;
 }
 
 Node::ReloadReport Node::reload(const config::Config& next) {
   auto& n = *impl_;
   ReloadReport report;
   if (!n.guards || !n.server) {
-    report.error = "not running";
+    report.error = Status(Code::kUnavailable, "not running");
     return report;
   }
   const config::Config before = n.config;
@@ -356,40 +362,40 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     config::Config where = next;
     where.data_dir = c.data_dir;             // the PKI of the running data directory
     where.tls.min_version = c.tls.min_version;  // restart-only (the service box uses it too)
-    if (auto err = tls_files(where, files); !err.empty()) {
-      report.error = "tls: " + err;
+    if (Status s = tls_files(where, files); !s.ok()) {
+      report.error = prefixed("tls: ", s);
       return report;
     }
     auto made = net::make_tls_context(files, net::TlsRole::kServer, false);
-    if (!made.context) {
-      report.error = "tls: " + made.error;
+    if (!made.ok()) {
+      report.error = prefixed("tls: ", made.status());
       return report;
     }
-    tls = made.context;
+    tls = made.value();
   }
   for (const auto& p : next.guards.flood.allowlist)
     if (std::string why; !guard::parse_prefix(p, &why)) {
-      report.error = "guards.flood.allowlist: " + why;
+      report.error = invalid_argument("guards.flood.allowlist: " + why);
       return report;
     }
   auto level = log_level(next.log_level);
   if (!level) {
-    report.error = "log.level: unknown level '" + next.log_level + "'";
+    report.error = invalid_argument("log.level: unknown level '" + next.log_level + "'");
     return report;
   }
   if (next.events_output != c.events_output) {
-    if (auto err = ops::events().open(next.events_output); !err.empty()) {
-      report.error = "events.output: " + err;
-      ops::events().open(c.events_output);
+    if (Status opened = ops::events().open(next.events_output); !opened.ok()) {
+      report.error = prefixed("events.output: ", opened);
+      (void)ops::events().open(c.events_output);
       return report;
     }
-  } else if (auto err = ops::events().open(c.events_output); !err.empty()) {
+  } else if (Status opened = ops::events().open(c.events_output); !opened.ok()) {
     // Same file reopened: a rotated log gets a fresh file.
-    report.notes.push_back("events.output: cannot reopen: " + err);
+    report.notes.push_back("events.output: cannot reopen: " + opened.message());
   }
   auto guards = n.guards->reload(next);
   if (!guards.error.empty()) {
-    report.error = "guards: " + guards.error;
+    report.error = invalid_argument("guards: " + guards.error);
     return report;
   }
   report.notes.insert(report.notes.end(), guards.notes.begin(), guards.notes.end());

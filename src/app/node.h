@@ -4,6 +4,7 @@
 // the admin API) built here with its dependencies passed to its constructor, started and
 // stopped as a unit. Nothing below src/app finds a collaborator through a global or is
 // finished by a setter. `imsguard run` is a thin shell over it.
+#include "common/status.h"
 #include "config/config.h"
 
 #include <spdlog/common.h>
@@ -28,19 +29,21 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   // Opens state, prepares certificates, seeds the demo subscribers (demo mode, empty store),
-  // binds the listeners. Returns an error message on failure: nothing keeps running, and a
-  // data directory this start created is removed again.
-  std::string start();
+  // binds the listeners. On failure nothing keeps running, and a data directory this start
+  // created is removed again. kInvalid: the configuration cannot work (a key, a certificate
+  // file); kUnavailable: the system refused (a port in use, Redis down, a read-only data_dir).
+  Status start();
   void stop();
 
   // SIGHUP: applies the keys the schema marks reloadable (config/schema.h: log level, event
   // output, TLS certificate files for new connections, guards) without touching
   // registrations or open connections. A config that cannot be applied (bad allowlist entry, unreadable
   // certificate) is refused as a whole: `error` says why and the running settings stay.
+  // The report is an outcome, not an error: a reload also has notes and keys applied.
   // `applied` and `restart` are the changed keys, compared with what is in force afterwards:
   // a key is listed as applied only if the running configuration now has its new value.
   struct ReloadReport {
-    std::string error;
+    Status error;  // not ok: refused as a whole
     std::vector<std::string> notes;    // details (which guards were rebuilt, ...)
     std::vector<std::string> applied;  // changed keys now in force
     std::vector<std::string> restart;  // changed keys that apply only after a restart

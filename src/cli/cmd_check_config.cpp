@@ -135,7 +135,7 @@ void check_tls(Findings& f, const Config& c) {
   if (!files_ok) return;
   auto made = imsguard::net::make_tls_context({c.tls.ca, c.tls.cert, c.tls.key, c.tls.min_version},
                                               imsguard::net::TlsRole::kServer, false);
-  if (!made.context) f.errors.push_back("tls: " + made.error + " (tls.cert " + c.tls.cert + ", tls.key " + c.tls.key + ")");
+  if (!made.ok()) f.errors.push_back("tls: " + made.message() + " (tls.cert " + c.tls.cert + ", tls.key " + c.tls.key + ")");
 }
 
 // The services each stored subscriber uses must exist: `run` with the service box refuses to
@@ -183,9 +183,8 @@ Findings check_host(const Config& c) {
   }
   if (!c.admin.token.empty()) check_bind(f, "admin.listen", Transport::kTcp, c.admin.listen.address, c.admin.listen.port);
   if (c.has_role("edge")) {
-    std::string error;
-    imsguard::edge::Proxy::parse_core(c.core.scscf, error);
-    if (!error.empty()) f.errors.push_back("core.scscf: " + error);
+    if (auto core = imsguard::edge::Proxy::parse_core(c.core.scscf); !core.ok())
+      f.errors.push_back("core.scscf: " + core.message());
   }
   check_writable_dir(f, "data_dir", c.data_dir);
   check_events(f, c.events_output);

@@ -101,8 +101,11 @@ std::optional<Prepared> prepare(const Options& o, std::string& error) {
     error = "--transport must be udp, tcp or tls";
     return std::nullopt;
   }
-  auto server = parse_server_address(o.server, error);
-  if (!server) return std::nullopt;
+  auto server = parse_server_address(o.server);
+  if (!server) {
+    error = server.message();
+    return std::nullopt;
+  }
   p.transport.kind = *kind;
   p.transport.server = *server;
   if (o.timeout_s <= 0 || o.timeout_s > 32) {
@@ -244,12 +247,12 @@ std::optional<Session> open_session(const Options& o) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);
   auto opened = open_transport(prepared->transport);
-  if (!opened.transport) {
-    fail(opened.error);
+  if (!opened.ok()) {
+    fail(opened.message());
     return std::nullopt;
   }
   Session s;
-  s.transport = std::move(opened.transport);
+  s.transport = std::move(opened).value();
   s.ua = std::make_unique<UserAgent>(*s.transport, std::move(prepared->ua));
   Outcome reg = s.ua->register_binding();
   if (!reg.ok) {

@@ -60,8 +60,8 @@ std::string random_tag() { return new_branch().substr(7, 10); }
 std::string offer_address(const sip::Message& invite) {
   auto parsed = sip::parse_sdp(invite.body());
   if (!parsed) return {};
-  for (const auto& m : parsed.sdp->media)
-    if (const auto* c = parsed.sdp->connection_for(m)) return std::string(c->host());
+  for (const auto& m : parsed->media)
+    if (const auto* c = parsed->connection_for(m)) return std::string(c->host());
   return {};
 }
 
@@ -92,8 +92,8 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     std::string error;
     auto kind = parse_transport_kind(o->transport);
     if (!kind) return fail("--transport must be udp, tcp or tls", 2);
-    auto server = parse_server_address(o->server, error);
-    if (!server) return fail(error, 2);
+    auto server = parse_server_address(o->server);
+    if (!server) return fail(server.message(), 2);
     if (o->wait_s <= 0 || o->wait_s > 3600) return fail("--wait must be in (0, 3600] seconds", 2);
     if (o->hangup_after_s < 0 || o->hangup_after_s > 3600) return fail("--hangup-after must be in [0, 3600] seconds", 2);
     if (impu_domain(o->impu).empty() || impu_user(o->impu).empty())
@@ -126,8 +126,8 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     imsguard::service::MediaService answerer(mopts);
     if (auto err = answerer.start(); !err.empty()) return fail("media: " + err, 1);
     auto opened = open_transport(topts);
-    if (!opened.transport) return fail(opened.error, 1);
-    Transport& t = *opened.transport;
+    if (!opened.ok()) return fail(opened.message(), 1);
+    Transport& t = **opened;
     UserAgent agent(t, ua);
     Outcome reg_outcome = agent.register_binding();
     if (!reg_outcome.ok) return fail(reg_outcome.error, 1);

@@ -50,8 +50,8 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
              std::string& error) {
   auto kind = parse_transport_kind(o.transport);
   if (!kind) return error = "--transport must be udp, tcp or tls", false;
-  auto server = parse_server_address(o.server, error);
-  if (!server) return false;
+  auto server = parse_server_address(o.server);
+  if (!server) return error = server.message(), false;
   if (o.timeout_s <= 0 || o.timeout_s > 32) return error = "--timeout must be in (0, 32] seconds", false;
   if (o.media_timeout_s <= 0 || o.media_timeout_s > 600) return error = "--media-timeout must be in (0, 600] seconds", false;
   if (o.packets == 0 || o.packets > 30000) return error = "--packets must be 1..30000", false;
@@ -163,12 +163,13 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     if (!prepare(*o, topts, ua, call, error)) return fail(error, 2);
     std::signal(SIGPIPE, SIG_IGN);
     auto opened = open_transport(topts);
-    if (!opened.transport) return fail(opened.error, 1);
-    UserAgent agent(*opened.transport, ua);
+    if (!opened.ok()) return fail(opened.message(), 1);
+    Transport& transport = **opened;
+    UserAgent agent(transport, ua);
     Outcome reg_outcome = agent.register_binding();
     if (!reg_outcome.ok) return fail(reg_outcome.error, 1);
-    std::cerr << "imsguard client: registered " << o->impu << " over " << opened.transport->describe() << std::endl;
-    CallResult r = place_call(*opened.transport, call);
+    std::cerr << "imsguard client: registered " << o->impu << " over " << transport.describe() << std::endl;
+    CallResult r = place_call(transport, call);
     if (r.status) std::cout << "INVITE " << call.target << ": " << r.status << " " << r.reason << std::endl;
     if (r.outcome != imsguard::media::Outcome::kRefused || r.status == 200) std::cout << summary_line(r) << std::endl;
     agent.unregister();

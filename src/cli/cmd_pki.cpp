@@ -15,9 +15,9 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   init->add_option("--dir", *dir, "PKI directory")->capture_default_str();
   init->callback([dir] {
     auto r = imsguard::net::pki_init(*dir);
-    if (!r.ok) {
-      std::cerr << "imsguard pki init: " << r.error << "\n";
-      imsguard::cli::exit_status() = 1;
+    if (!r.ok()) {
+      std::cerr << "imsguard pki init: " << r.message() << "\n";
+      imsguard::cli::exit_status() = imsguard::cli::exit_status_for(r.code());
       return;
     }
     std::cout << "CA ready: " << *dir << "/ca.crt\n";
@@ -33,9 +33,9 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
   issue->add_flag("--client", *client, "a client certificate (clientAuth only)");
   issue->callback([dir, name, sans, client] {
     auto r = imsguard::net::pki_issue(*dir, *name, *sans, *client);
-    if (!r.ok) {
-      std::cerr << "imsguard pki issue: " << r.error << "\n";
-      imsguard::cli::exit_status() = 2;
+    if (!r.ok()) {
+      std::cerr << "imsguard pki issue: " << r.message() << "\n";
+      imsguard::cli::exit_status() = imsguard::cli::exit_status_for(r.code());
       return;
     }
     std::cout << "issued " << *dir << "/" << *name << ".crt\n";

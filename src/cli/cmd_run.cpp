@@ -35,10 +35,10 @@ void reload(imsguard::app::Node& node, const std::string& path, const std::strin
   auto next = std::move(*loaded.config);
   if (!data_dir.empty()) next.data_dir = data_dir;
   auto report = node.reload(next);
-  if (!report.error.empty()) {
-    spdlog::error("SIGHUP: reload refused: {}", report.error);
+  if (!report.error.ok()) {
+    spdlog::error("SIGHUP: reload refused: {}", report.error.message());
     spdlog::error("SIGHUP: the running configuration is kept");
-    events.emit({"config", path, "", "reload_refused", report.error});
+    events.emit({"config", path, "", "reload_refused", report.error.message()});
     return;
   }
   for (const auto& note : report.notes) spdlog::info("SIGHUP: {}", note);
@@ -118,8 +118,9 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     imsguard::app::Node node(std::move(config), opts->config.empty() || opts->demo);
-    if (auto err = node.start(); !err.empty()) {
-      std::cerr << "imsguard run: " << err << "\n";
+    if (auto started = node.start(); !started.ok()) {
+      // Exit 1 whatever the code: scripts and supervisors read 1 as "did not start".
+      std::cerr << "imsguard run: " << started.message() << "\n";
       imsguard::cli::exit_status() = 1;
       return;
     }

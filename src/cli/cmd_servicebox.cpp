@@ -42,8 +42,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string pki = opts->pki_dir.empty() ? config.data_dir + "/pki" : opts->pki_dir;
     auto files = imsguard::service::default_service_files(pki);
     if (!opts->core_cert.empty()) files.core_cert = opts->core_cert;
-    if (auto err = imsguard::ops::events().open(config.events_output); !err.empty()) {
-      std::cerr << "imsguard servicebox: " << err << "\n";
+    if (auto opened = imsguard::ops::events().open(config.events_output); !opened.ok()) {
+      std::cerr << "imsguard servicebox: " << opened.message() << "\n";
       imsguard::cli::exit_status() = 2;
       return;
     }

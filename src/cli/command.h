@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <functional>
+
+#include "common/status.h"
 #include <vector>
 
 namespace imsguard::cli {
@@ -34,6 +36,9 @@ struct ClientCommandRegistration {
 // Exit status of a command is returned through this exception-free channel: callbacks set
 // it, main returns it. 0 ok, 1 runtime failure, 2 bad usage / bad input.
 int& exit_status();
+// The exit status for a failed Status: 2 when the input was at fault (kInvalid, kNotFound,
+// kConflict), 1 when the system was (kUnavailable, kInternal).
+int exit_status_for(Code code);
 
 // Long-running roles stop on SIGINT/SIGTERM: block them in every thread (call before any
 // thread starts), then wait in the main thread for one, or for `duration_s` when non-zero.

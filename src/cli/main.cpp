@@ -24,6 +24,18 @@ int& exit_status() {
   return status;
 }
 
+int exit_status_for(Code code) {
+  switch (code) {
+    case Code::kOk: return 0;
+    case Code::kInvalid:
+    case Code::kNotFound:
+    case Code::kConflict: return 2;
+    case Code::kUnavailable:
+    case Code::kInternal: return 1;
+  }
+  return 1;
+}
+
 sigset_t block_stop_signals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

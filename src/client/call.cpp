@@ -101,11 +101,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   spec.local.direction = sip::SdpDirection::kRecvOnly;
   std::shared_ptr<media::DtlsIdentity> identity;
   if (o.policy != config::SrtpPolicy::kOff && o.keying == media::Keying::kDtls) {
-    identity = media::DtlsIdentity::generate(error);
-    if (!identity) {
-      r.error = "dtls: " + error;
+    auto generated = media::DtlsIdentity::generate();
+    if (!generated.ok()) {
+      r.error = "dtls: " + generated.message();
       return r;
     }
+    identity = generated.value();
     spec.local.fingerprint = identity->fingerprint();
   }
   if (o.policy != config::SrtpPolicy::kOff && o.keying == media::Keying::kSdes) {
@@ -126,7 +127,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   }
   auto offer_text = sip::write_sdp(offer.sdp);
   if (!offer_text) {
-    r.error = "SDP offer: " + offer_text.error;
+    r.error = "SDP offer: " + offer_text.message();
     return r;
   }
 
@@ -143,7 +144,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   invite.branch = new_branch();
   invite.contact = "sip:" + user_host + ":" + std::to_string(via.port) + ";transport=" + std::string(transport_token(via.kind));
   invite.content_type = "application/sdp";
-  invite.body = offer_text.text;
+  invite.body = *offer_text;
   log("INVITE " + o.target + " offering " + std::string(config::srtp_policy_name(o.policy)) +
       (o.policy == config::SrtpPolicy::kOff ? "" : o.keying == media::Keying::kSdes ? " SDES" : " DTLS-SRTP"));
   auto answer = transact(t, build_request(invite, via), invite.branch, o.timeout, error);
@@ -255,11 +256,11 @@ CallResult place_call(Transport& t, const CallOptions& o) {
 
   auto parsed = sip::parse_sdp(answer->msg.body());
   if (!parsed) {
-    r.error = "the 200 OK carries no valid SDP answer: " + parsed.error;
+    r.error = "the 200 OK carries no valid SDP answer: " + parsed.message();
     bye();
     return r;
   }
-  auto check = media::check_answer(spec, *parsed.sdp);
+  auto check = media::check_answer(spec, *parsed);
   r.outcome = check.outcome;
   r.negotiated = std::string(media::outcome_name(check.outcome)) + " (" + check.reason + ")";
   if (check.outcome == media::Outcome::kRefused) {

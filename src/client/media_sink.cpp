@@ -41,21 +41,21 @@ std::string MediaSink::connect(const std::string& address, uint16_t port) {
 void MediaSink::use_plain() { receiver_ = std::make_unique<media::StreamReceiver>(nullptr); }
 
 std::string MediaSink::use_sdes(const media::SdesKey& remote, const media::SdesKey& local) {
-  std::string error;
-  auto rx = media::SrtpSession::create(remote.suite, remote.key_salt, media::SrtpSession::Direction::kReceive, error);
-  if (!rx) return error;
-  tx_ = media::SrtpSession::create(local.suite, local.key_salt, media::SrtpSession::Direction::kSend, error);
-  if (!tx_) return error;
+  auto rx = media::SrtpSession::create(remote.suite, remote.key_salt, media::SrtpSession::Direction::kReceive);
+  if (!rx.ok()) return rx.message();
+  auto tx = media::SrtpSession::create(local.suite, local.key_salt, media::SrtpSession::Direction::kSend);
+  if (!tx.ok()) return tx.message();
+  tx_ = std::move(tx).value();
   suite_ = std::string(media::suite_info(remote.suite).sdes_name);
-  receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx));
+  receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx).value());
   return {};
 }
 
 std::string MediaSink::use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
                                 const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites) {
-  std::string error;
-  dtls_ = media::DtlsSrtpEndpoint::create(std::move(identity), role, remote, suites, error);
-  if (!dtls_) return error;
+  auto dtls = media::DtlsSrtpEndpoint::create(std::move(identity), role, remote, suites);
+  if (!dtls.ok()) return dtls.message();
+  dtls_ = std::move(dtls).value();
   dtls_->start();
   flush_dtls();
   return {};
@@ -66,15 +66,15 @@ void MediaSink::flush_dtls() {
   if (dtls_->state() == media::DtlsSrtpEndpoint::State::kFailed && error_.empty()) error_ = "dtls: " + dtls_->error();
   if (dtls_->state() == media::DtlsSrtpEndpoint::State::kConnected && !receiver_) {
     const auto& keys = dtls_->keys();
-    std::string error;
-    auto rx = media::SrtpSession::create(keys.suite, keys.remote, media::SrtpSession::Direction::kReceive, error);
-    tx_ = media::SrtpSession::create(keys.suite, keys.local, media::SrtpSession::Direction::kSend, error);
-    if (!rx || !tx_) {
-      error_ = "srtp: " + error;
+    auto rx = media::SrtpSession::create(keys.suite, keys.remote, media::SrtpSession::Direction::kReceive);
+    auto tx = media::SrtpSession::create(keys.suite, keys.local, media::SrtpSession::Direction::kSend);
+    if (!rx.ok() || !tx.ok()) {
+      error_ = "srtp: " + (rx.ok() ? tx : rx).message();
       return;
     }
+    tx_ = std::move(tx).value();
     suite_ = std::string(media::suite_info(keys.suite).dtls_name);
-    receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx));
+    receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx).value());
   }
 }
 

@@ -220,35 +220,21 @@ class StreamTransport final : public Transport {
 
 }  // namespace
 
-OpenResult open_stream(const TransportOptions& o) {
-  OpenResult r;
+StatusOr<std::unique_ptr<Transport>> open_stream(const TransportOptions& o) {
   if (o.kind == TransportKind::kTcp) {
     auto t = std::make_unique<StreamTransport<TcpLayer>>(TransportKind::kTcp);
-    if (auto err = t->connect(o); !err.empty()) {
-      r.error = std::move(err);
-      return r;
-    }
-    r.transport = std::move(t);
-    return r;
+    if (auto err = t->connect(o); !err.empty()) return unavailable_error(std::move(err));
+    return std::unique_ptr<Transport>(std::move(t));
   }
-  if (o.ca_file.empty()) {
-    r.error = "TLS needs the CA that issued the edge's certificate (--ca, e.g. <data_dir>/pki/ca.crt)";
-    return r;
-  }
+  if (o.ca_file.empty())
+    return invalid_argument("TLS needs the CA that issued the edge's certificate (--ca, e.g. <data_dir>/pki/ca.crt)");
   net::TlsFiles files;
   files.ca = o.ca_file;
   auto ctx = net::make_tls_context(files, net::TlsRole::kClient, false);
-  if (!ctx.context) {
-    r.error = "TLS: " + ctx.error;
-    return r;
-  }
-  auto t = std::make_unique<StreamTransport<TlsLayer>>(TransportKind::kTls, ctx.context);
-  if (auto err = t->connect(o); !err.empty()) {
-    r.error = std::move(err);
-    return r;
-  }
-  r.transport = std::move(t);
-  return r;
+  if (!ctx.ok()) return Status(ctx.code(), "TLS: " + ctx.message());
+  auto t = std::make_unique<StreamTransport<TlsLayer>>(TransportKind::kTls, ctx.value());
+  if (auto err = t->connect(o); !err.empty()) return unavailable_error(std::move(err));
+  return std::unique_ptr<Transport>(std::move(t));
 }
 
 }  // namespace imsguard::client::detail

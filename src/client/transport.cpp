@@ -29,29 +29,26 @@ std::string_view via_token(TransportKind kind) {
   return "UDP";
 }
 
-std::optional<ServerAddress> parse_server_address(std::string_view text, std::string& error) {
+StatusOr<ServerAddress> parse_server_address(std::string_view text) {
   ServerAddress out;
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      error = "server '" + std::string(text) + "': expected [IPv6]:PORT";
-      return std::nullopt;
+      return invalid_argument("server '" + std::string(text) + "': expected [IPv6]:PORT");
     }
     out.host = std::string(text.substr(1, close - 1));
     port_text = text.substr(close + 2);
   } else {
     size_t colon = text.rfind(':');
     if (colon == std::string_view::npos || text.find(':') != colon) {
-      error = "server '" + std::string(text) + "': expected HOST:PORT (IPv6 as [addr]:PORT)";
-      return std::nullopt;
+      return invalid_argument("server '" + std::string(text) + "': expected HOST:PORT (IPv6 as [addr]:PORT)");
     }
     out.host = std::string(text.substr(0, colon));
     port_text = text.substr(colon + 1);
   }
   if (out.host.empty()) {
-    error = "server '" + std::string(text) + "': empty host";
-    return std::nullopt;
+    return invalid_argument("server '" + std::string(text) + "': empty host");
   }
   unsigned port = 0;
   if (port_text.empty() || port_text.size() > 5) port = 0;
@@ -63,14 +60,13 @@ std::optional<ServerAddress> parse_server_address(std::string_view text, std::st
     port = port * 10 + static_cast<unsigned>(c - '0');
   }
   if (port == 0 || port > 65535) {
-    error = "server '" + std::string(text) + "': port must be 1..65535";
-    return std::nullopt;
+    return invalid_argument("server '" + std::string(text) + "': port must be 1..65535");
   }
   out.port = static_cast<uint16_t>(port);
   return out;
 }
 
-OpenResult open_transport(const TransportOptions& options) {
+StatusOr<std::unique_ptr<Transport>> open_transport(const TransportOptions& options) {
   if (options.kind == TransportKind::kUdp) return detail::open_udp(options);
   return detail::open_stream(options);
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace imsguard::client {
 
 using Clock = std::chrono::steady_clock;
@@ -32,7 +34,8 @@ struct ServerAddress {
   std::string host;  // without brackets
   uint16_t port = 0;
 };
-std::optional<ServerAddress> parse_server_address(std::string_view text, std::string& error);
+// kInvalid saying what is wrong with `text`.
+StatusOr<ServerAddress> parse_server_address(std::string_view text);
 
 struct TransportOptions {
   TransportKind kind = TransportKind::kUdp;
@@ -68,13 +71,9 @@ class Transport {
   virtual Received receive(Clock::time_point deadline) = 0;
 };
 
-struct OpenResult {
-  std::unique_ptr<Transport> transport;
-  std::string error;  // set when transport is null
-};
-
 // Resolves, connects and (TLS) handshakes, verifying the server's certificate against
-// ca_file and its name or IP address against server.host.
-OpenResult open_transport(const TransportOptions& options);
+// ca_file and its name or IP address against server.host. kInvalid: TLS without a usable CA
+// file; kUnavailable: the server cannot be reached or the handshake fails.
+StatusOr<std::unique_ptr<Transport>> open_transport(const TransportOptions& options);
 
 }  // namespace imsguard::client

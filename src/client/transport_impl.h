@@ -27,8 +27,8 @@ void drain(asio::io_context& io, Done done) {
   }
 }
 
-OpenResult open_udp(const TransportOptions& options);
-OpenResult open_stream(const TransportOptions& options);  // TCP and TLS
+StatusOr<std::unique_ptr<Transport>> open_udp(const TransportOptions& options);
+StatusOr<std::unique_ptr<Transport>> open_stream(const TransportOptions& options);  // TCP and TLS
 
 // "[::1]" for IPv6, the address itself otherwise: host as written in Via, Contact, URIs.
 std::string uri_host(const std::string& host);

@@ -104,15 +104,10 @@ class UdpTransport final : public Transport {
 
 }  // namespace
 
-OpenResult open_udp(const TransportOptions& options) {
+StatusOr<std::unique_ptr<Transport>> open_udp(const TransportOptions& options) {
   auto t = std::make_unique<UdpTransport>();
-  OpenResult r;
-  if (auto err = t->connect(options); !err.empty()) {
-    r.error = std::move(err);
-    return r;
-  }
-  r.transport = std::move(t);
-  return r;
+  if (auto err = t->connect(options); !err.empty()) return unavailable_error(std::move(err));
+  return std::unique_ptr<Transport>(std::move(t));
 }
 
 }  // namespace imsguard::client::detail

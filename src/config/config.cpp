@@ -88,8 +88,8 @@ void check_rules(std::vector<ConfigError>& errors, const YAML::Node& root, const
   if (c.data_dir.empty()) error("data_dir", "data_dir", "must not be empty");
   if (is_redis_url(c.state)) {
     // The runtime's own parser: a URL check-config passes is one `run` can open.
-    if (auto url = parse_redis_url(c.state); !url.url)
-      error("state", "state", url.error, "redis://[[user]:password@]host[:port][/db][?option=value...] (docs/state.md)");
+    if (auto url = parse_redis_url(c.state); !url.ok())
+      error("state", "state", url.message(), "redis://[[user]:password@]host[:port][/db][?option=value...] (docs/state.md)");
   } else if (!one_of<std::string_view>(c.state, {"sqlite", "memory"})) {
     error("state", "state", "unknown state backend '" + c.state + "'",
           "sqlite | memory | redis://[:password@]host:port/db (docs/state.md)");

@@ -32,7 +32,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-RedisUrlResult fail(std::string why) { return {std::nullopt, std::move(why)}; }
+Status fail(std::string why) { return invalid_argument(std::move(why)); }
 
 }  // namespace
 
@@ -49,7 +49,7 @@ std::string RedisUrl::redacted() const {
   return s;
 }
 
-RedisUrlResult parse_redis_url(std::string_view text) {
+StatusOr<RedisUrl> parse_redis_url(std::string_view text) {
   RedisUrl u;
   std::string_view rest;
   if (text.rfind("redis://", 0) == 0) {
@@ -152,7 +152,7 @@ RedisUrlResult parse_redis_url(std::string_view text) {
   if ((!u.ca.empty() || !u.cert.empty() || !u.key.empty()) && !u.tls)
     return fail("ca/cert/key given without TLS: use rediss:// or ?tls=1");
   if (u.cert.empty() != u.key.empty()) return fail("a client certificate needs both cert and key");
-  return {std::move(u), {}};
+  return u;
 }
 
 }  // namespace imsguard::config

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace imsguard::config {
 
 struct RedisUrl {
@@ -29,16 +31,11 @@ struct RedisUrl {
   std::string redacted() const;
 };
 
-struct RedisUrlResult {
-  std::optional<RedisUrl> url;
-  std::string error;  // why the text is not a usable Redis URL
-};
-
 // True if `state` names a Redis backend at all (redis:// or rediss://).
 bool is_redis_url(std::string_view state);
 
 // Parses and checks the URL (TLS runs over OpenSSL in RedisLink: Debian 12's hiredis 0.14
-// has no TLS of its own).
-RedisUrlResult parse_redis_url(std::string_view text);
+// has no TLS of its own). kInvalid with why the text is not a usable Redis URL.
+StatusOr<RedisUrl> parse_redis_url(std::string_view text);
 
 }  // namespace imsguard::config

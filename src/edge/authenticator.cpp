@@ -136,31 +136,21 @@ AuthenticatorOptions Authenticator::options_from(const config::Config& c) {
   return o;
 }
 
-std::unique_ptr<Authenticator> Authenticator::create(AuthenticatorOptions options, store::SubscriberStore& subscribers,
-                                                     std::string& error) {
-  if (options.digest_order.empty()) {
-    error = "auth.digest_algorithms: no usable algorithm";
-    return nullptr;
-  }
-  if (!options.aka_enabled && !options.digest_enabled) {
-    error = "auth: both aka and digest are disabled; nobody could register";
-    return nullptr;
-  }
+StatusOr<std::unique_ptr<Authenticator>> Authenticator::create(AuthenticatorOptions options,
+                                                               store::SubscriberStore& subscribers) {
+  if (options.digest_order.empty()) return invalid_argument("auth.digest_algorithms: no usable algorithm");
+  if (!options.aka_enabled && !options.digest_enabled)
+    return invalid_argument("auth: both aka and digest are disabled; nobody could register");
   crypto::NonceOptions nonce_options;
   nonce_options.lifetime_ms = options.nonce_lifetime_ms;
   nonce_options.rotation_ms = options.rotation_ms;
   nonce_options.clock = options.clock;
   nonce_options.mac = options.mac;
   auto nonces = crypto::NonceAuthority::create(nonce_options);
-  if (!nonces) {
-    error = "cannot create the nonce authority (no randomness?)";
-    return nullptr;
-  }
+  if (!nonces) return unavailable_error("cannot create the nonce authority (no randomness?)");
   auto a = std::unique_ptr<Authenticator>(new Authenticator(std::move(options), subscribers, std::move(nonces)));
-  if (RAND_bytes(a->decoy_key_.data(), static_cast<int>(a->decoy_key_.size())) != 1) {
-    error = "no randomness for the decoy key";
-    return nullptr;
-  }
+  if (RAND_bytes(a->decoy_key_.data(), static_cast<int>(a->decoy_key_.size())) != 1)
+    return unavailable_error("no randomness for the decoy key");
   // The decoy scheme follows the population: the share of AKA subscribers among (up to) the
   // first 4096 records. With no subscriber at all, half and half.
   if (auto page = subscribers.list(0, 4096); page.ok() && !page.value().empty()) {

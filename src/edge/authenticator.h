@@ -6,6 +6,7 @@
 // realm, the claimed identity and the client address (and RAND), so a flood of
 // unauthenticated requests stores nothing. AKA SQNs are reserved durably in batches ahead of
 // use (store::SubscriberStore::reserve_sqn), so a challenge costs memory, not an fsync.
+#include "common/status.h"
 #include "config/config.h"
 #include "crypto/credentials.h"
 #include "crypto/digest.h"
@@ -101,9 +102,10 @@ struct AuthenticatorOptions {
 
 class Authenticator {
  public:
-  // nullptr and an error when the options are unusable (e.g. no algorithm).
-  static std::unique_ptr<Authenticator> create(AuthenticatorOptions options, store::SubscriberStore& subscribers,
-                                               std::string& error);
+  // kInvalid when the options are unusable (e.g. no algorithm); kUnavailable when there is
+  // no randomness for its keys.
+  static StatusOr<std::unique_ptr<Authenticator>> create(AuthenticatorOptions options,
+                                                         store::SubscriberStore& subscribers);
   static AuthenticatorOptions options_from(const config::Config& config);
 
   // The request's credentials in `header`, read once: selection for our realm, the claimed

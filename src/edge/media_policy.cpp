@@ -134,8 +134,8 @@ MediaVerdict judge_sdp(std::string_view sdp, config::SrtpPolicy policy, bool sde
   std::vector<MediaLine> lines;
   bool session_fingerprint = false;
   if (auto parsed = sip::parse_sdp(sdp); parsed) {
-    session_fingerprint = parsed.sdp->attributes.fingerprint().has_value();
-    for (const auto& m : parsed.sdp->media)
+    session_fingerprint = parsed->attributes.fingerprint().has_value();
+    for (const auto& m : parsed->media)
       lines.push_back({m.proto, m.port != 0, !m.attributes.cryptos().empty(), m.attributes.fingerprint().has_value()});
   } else {
     lines = scan_lines(sdp, session_fingerprint);

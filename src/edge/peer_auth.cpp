@@ -33,22 +33,16 @@ std::string_view first_value(const sip::Message& m, sip::HeaderId id) {
 
 }  // namespace
 
-std::optional<std::vector<uint8_t>> PeerAuth::load_key(const std::string& path, std::string& error) {
-  if (path.empty()) {
-    error = "sip.peer_key_file: peer edges need a shared key file (at least 32 random bytes, the same on every edge)";
-    return std::nullopt;
-  }
+StatusOr<std::vector<uint8_t>> PeerAuth::load_key(const std::string& path) {
+  if (path.empty())
+    return invalid_argument(
+        "sip.peer_key_file: peer edges need a shared key file (at least 32 random bytes, the same on every edge)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "sip.peer_key_file: cannot read '" + path + "'";
-    return std::nullopt;
-  }
+  if (!in) return not_found_error("sip.peer_key_file: cannot read '" + path + "'");
   std::vector<uint8_t> key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (key.size() < kMinKeyBytes) {
-    error = "sip.peer_key_file: '" + path + "' holds " + std::to_string(key.size()) + " bytes, at least " +
-            std::to_string(kMinKeyBytes) + " needed (e.g. head -c 32 /dev/urandom)";
-    return std::nullopt;
-  }
+  if (key.size() < kMinKeyBytes)
+    return invalid_argument("sip.peer_key_file: '" + path + "' holds " + std::to_string(key.size()) +
+                            " bytes, at least " + std::to_string(kMinKeyBytes) + " needed (e.g. head -c 32 /dev/urandom)");
   return key;
 }
 

@@ -9,6 +9,7 @@
 // a request as a peer's only when the MAC verifies and the time is within the window its
 // own retransmissions need; a replay inside the window is the same request with the same
 // branch, which the server transaction absorbs.
+#include "common/status.h"
 #include "sip/message.h"
 
 #include <cstdint>
@@ -30,9 +31,9 @@ class PeerAuth {
   // be from now, either way.
   PeerAuth(std::vector<uint8_t> key, int64_t window_s) : key_(std::move(key)), window_s_(window_s) {}
 
-  // Reads the shared key file; nullopt with `error` when it is missing, unreadable or
-  // shorter than kMinKeyBytes.
-  static std::optional<std::vector<uint8_t>> load_key(const std::string& path, std::string& error);
+  // Reads the shared key file. kInvalid: no path, or shorter than kMinKeyBytes; kNotFound:
+  // missing or unreadable.
+  static StatusOr<std::vector<uint8_t>> load_key(const std::string& path);
 
   // `request` (serialized, about to go to a peer) with the header added after the start
   // line; nullopt when it does not parse (then it is not sent).

@@ -141,15 +141,14 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
   hiding_.emplace(config, tokens_, counters_.m);
   if (!config.sip.peers.empty()) {
     // Node::start refused to start without a readable key; without one no peer is trusted.
-    std::string error;
-    if (auto key = PeerAuth::load_key(config.sip.peer_key_file, error))
+    if (auto key = PeerAuth::load_key(config.sip.peer_key_file); key.ok())
       peer_auth_.emplace(std::move(*key), 64 * int64_t{config.sip.timers.t1_ms} / 1000 + 30);
   }
-  std::string ignored;  // Node::start validated the value before building the edge
-  core_ = parse_core(config.core.scscf, ignored);
+  // Node::start validated the value before building the edge.
+  if (auto core = parse_core(config.core.scscf); core.ok()) core_ = *core;
   if (core_ && !config.core.auth_key_file.empty()) {
-    std::string error;  // Node::start refused to start with an unreadable key
-    if (auto key = PeerAuth::load_key(config.core.auth_key_file, error))
+    // Node::start refused to start with an unreadable key.
+    if (auto key = PeerAuth::load_key(config.core.auth_key_file); key.ok())
       core_auth_.emplace(std::move(*key), 64 * int64_t{config.sip.timers.t1_ms} / 1000 + 30);
   }
   if (core_ && core_->transport == config::Transport::kUdp && !core_auth_)
@@ -187,14 +186,13 @@ bool Proxy::trusted_peer(const net::Flow& flow, const sip::Message& msg) const {
   return false;
 }
 
-std::string Proxy::check_peer_key(const config::Config& config) {
-  std::string error;
-  if (!config.sip.peers.empty()) PeerAuth::load_key(config.sip.peer_key_file, error);
-  if (error.empty() && !config.core.auth_key_file.empty() && config.core.scscf != "embedded") {
-    PeerAuth::load_key(config.core.auth_key_file, error);
-    if (!error.empty()) error = "core.auth_key_file: " + error;
-  }
-  return error;
+Status Proxy::check_peer_key(const config::Config& config) {
+  if (!config.sip.peers.empty())
+    if (auto key = PeerAuth::load_key(config.sip.peer_key_file); !key.ok()) return key.status();
+  if (!config.core.auth_key_file.empty() && config.core.scscf != "embedded")
+    if (auto key = PeerAuth::load_key(config.core.auth_key_file); !key.ok())
+      return Status(key.code(), "core.auth_key_file: " + key.message());
+  return {};
 }
 
 bool Proxy::core_request_proven(const net::Flow& flow, const sip::Message& msg) const {
@@ -209,20 +207,15 @@ std::string Proxy::path_for(const net::Flow& client) const {
                    tokens_.encode(client, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_)));
 }
 
-std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string& error) {
-  if (scscf.empty() || scscf == "embedded") return std::nullopt;
+StatusOr<std::optional<net::Flow>> Proxy::parse_core(const std::string& scscf) {
+  if (scscf.empty() || scscf == "embedded") return std::optional<net::Flow>();
   auto uri = sip::parse_uri(scscf);
   const char* expected = "core.scscf: expected embedded or sip:<IP address>[:port][;transport=udp|tcp]";
-  if (!uri || uri->scheme_id != sip::UriScheme::kSip || uri->has_user) {
-    error = std::string(expected) + ", got '" + scscf + "'";
-    return std::nullopt;
-  }
+  if (!uri || uri->scheme_id != sip::UriScheme::kSip || uri->has_user)
+    return invalid_argument(std::string(expected) + ", got '" + scscf + "'");
   net::Flow core;
   auto address = net::parse_ip_literal(uri->host);
-  if (!address) {
-    error = std::string(expected) + " (host names are not resolved), got '" + scscf + "'";
-    return std::nullopt;
-  }
+  if (!address) return invalid_argument(std::string(expected) + " (host names are not resolved), got '" + scscf + "'");
   core.address = *address;
   core.port = uri->port ? uri->port : 5060;
   core.transport = config::Transport::kUdp;
@@ -231,11 +224,10 @@ std::optional<net::Flow> Proxy::parse_core(const std::string& scscf, std::string
     std::transform(tr.begin(), tr.end(), tr.begin(), ::tolower);
     if (tr == "tcp") core.transport = config::Transport::kTcp;
     else if (tr != "udp") {
-      error = std::string(expected) + ", got transport '" + tr + "'";
-      return std::nullopt;
+      return invalid_argument(std::string(expected) + ", got transport '" + tr + "'");
     }
   }
-  return core;
+  return std::optional<net::Flow>(core);
 }
 
 bool Proxy::from_core(const net::Flow& flow) const {

@@ -4,6 +4,7 @@
 // authenticated one (RFC 3325), and is delivered over the callee's registered flow; the
 // answer finds its way back through our Via, whose flow token is MAC-protected so a callee
 // cannot make the edge reflect answers to an address of its choosing.
+#include "common/status.h"
 #include "config/config.h"
 #include "edge/dialog_route.h"
 #include "edge/flow_token.h"
@@ -51,9 +52,9 @@ class Proxy final : public PathMaker {
   void forward_response(const net::Flow& flow, const sip::Message& msg);
 
   // --- external S-CSCF (core.scscf is a SIP URI): the edge is a P-CSCF in front of it.
-  // The core's address from the config: nullopt for "embedded"; `error` when the value is
+  // The core's address from the config: nullopt for "embedded"; kInvalid when the value is
   // neither "embedded" nor sip:<IP address>[:port][;transport=udp|tcp].
-  static std::optional<net::Flow> parse_core(const std::string& scscf, std::string& error);
+  static StatusOr<std::optional<net::Flow>> parse_core(const std::string& scscf);
   bool external_core() const { return core_.has_value(); }
   // True for a message whose source is the configured S-CSCF (the only trusted peer).
   bool from_core(const net::Flow& flow) const;
@@ -74,7 +75,7 @@ class Proxy final : public PathMaker {
   bool trusted_peer(const net::Flow& flow, const sip::Message& msg) const;
   // sip.peer_key_file (and core.auth_key_file) of the config, for Node::start to check
   // before the edge starts.
-  static std::string check_peer_key(const config::Config& config);
+  static Status check_peer_key(const config::Config& config);
   // Whether what a request from the S-CSCF asserts may reach the client: it came over a
   // stream (the handshake proved its address) or carries a valid Imsguard-Peer-Auth under
   // core.auth_key_file. A UDP source address alone proves nothing (issue 17 F4).

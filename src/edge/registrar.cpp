@@ -85,9 +85,9 @@ Registrar::Registrar(const config::Config& config, store::SubscriberStore& subsc
       guards_(deps.guards),
       owned_counters_(std::make_unique<RegistrarCounters>(deps.metrics ? *deps.metrics : ops::counters())),
       counters_(*owned_counters_) {
-  std::string error;
-  auth_ = Authenticator::create(Authenticator::options_from(config), subscribers, error);
-  if (!auth_) spdlog::error("registrar: {}", error);
+  auto auth = Authenticator::create(Authenticator::options_from(config), subscribers);
+  if (auth.ok()) auth_ = std::move(auth).value();
+  else spdlog::error("registrar: {}", auth.message());
   load_flows();
 }
 

@@ -43,18 +43,16 @@ sip::SdpFingerprint make_fingerprint(std::span<const uint8_t> sha256) {
   return f;
 }
 
-std::shared_ptr<DtlsIdentity> DtlsIdentity::generate(std::string& error) {
+StatusOr<std::shared_ptr<DtlsIdentity>> DtlsIdentity::generate() {
   std::shared_ptr<DtlsIdentity> id(new DtlsIdentity);
   EVP_PKEY* key = EVP_EC_gen("P-256");
   if (!key) {
-    error = openssl_error("cannot generate the DTLS key");
-    return nullptr;
+    return internal_error(openssl_error("cannot generate the DTLS key"));
   }
   id->key_ = key;
   X509* cert = X509_new();
   if (!cert) {
-    error = openssl_error("X509_new");
-    return nullptr;
+    return internal_error(openssl_error("X509_new"));
   }
   id->cert_ = cert;
   unsigned char serial[8];
@@ -71,13 +69,11 @@ std::shared_ptr<DtlsIdentity> DtlsIdentity::generate(std::string& error) {
   ok = ok && X509_set_issuer_name(cert, name) == 1 && X509_set_pubkey(cert, key) == 1;
   ok = ok && X509_sign(cert, key, EVP_sha256()) > 0;
   if (!ok) {
-    error = openssl_error("cannot create the DTLS certificate");
-    return nullptr;
+    return internal_error(openssl_error("cannot create the DTLS certificate"));
   }
   auto digest = cert_sha256(cert);
   if (!digest) {
-    error = openssl_error("cannot hash the DTLS certificate");
-    return nullptr;
+    return internal_error(openssl_error("cannot hash the DTLS certificate"));
   }
   id->fingerprint_ = make_fingerprint(*digest);
   return id;
@@ -88,16 +84,14 @@ DtlsIdentity::~DtlsIdentity() {
   EVP_PKEY_free(static_cast<EVP_PKEY*>(key_));
 }
 
-std::unique_ptr<DtlsSrtpEndpoint> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsIdentity> identity, Role role,
-                                                           sip::SdpFingerprint remote_fingerprint,
-                                                           const std::vector<SrtpSuite>& suites, std::string& error) {
+StatusOr<std::unique_ptr<DtlsSrtpEndpoint>> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsIdentity> identity,
+                                                                     Role role, sip::SdpFingerprint remote_fingerprint,
+                                                                     const std::vector<SrtpSuite>& suites) {
   if (!identity) {
-    error = "no DTLS identity";
-    return nullptr;
+    return invalid_argument("no DTLS identity");
   }
   if (suites.empty()) {
-    error = "no SRTP protection profile enabled";
-    return nullptr;
+    return invalid_argument("no SRTP protection profile enabled");
   }
   std::unique_ptr<DtlsSrtpEndpoint> e(new DtlsSrtpEndpoint);
   e->identity_ = std::move(identity);
@@ -105,8 +99,7 @@ std::unique_ptr<DtlsSrtpEndpoint> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsI
   e->remote_fp_ = std::move(remote_fingerprint);
   SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
   if (!ctx) {
-    error = openssl_error("SSL_CTX_new(DTLS)");
-    return nullptr;
+    return internal_error(openssl_error("SSL_CTX_new(DTLS)"));
   }
   e->ctx_ = ctx;
   SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
@@ -114,20 +107,17 @@ std::unique_ptr<DtlsSrtpEndpoint> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsI
   for (SrtpSuite s : suites) profiles += (profiles.empty() ? "" : ":") + std::string(suite_info(s).dtls_name);
   // Returns 0 on success (unlike most of OpenSSL).
   if (SSL_CTX_set_tlsext_use_srtp(ctx, profiles.c_str()) != 0) {
-    error = openssl_error("SSL_CTX_set_tlsext_use_srtp");
-    return nullptr;
+    return internal_error(openssl_error("SSL_CTX_set_tlsext_use_srtp"));
   }
   if (SSL_CTX_use_certificate(ctx, static_cast<X509*>(e->identity_->certificate())) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, static_cast<EVP_PKEY*>(e->identity_->private_key())) != 1) {
-    error = openssl_error("DTLS certificate");
-    return nullptr;
+    return internal_error(openssl_error("DTLS certificate"));
   }
   // Both sides present a certificate (RFC 5763 5): the server asks for the client's.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
   SSL* ssl = SSL_new(ctx);
   if (!ssl) {
-    error = openssl_error("SSL_new");
-    return nullptr;
+    return internal_error(openssl_error("SSL_new"));
   }
   e->ssl_ = ssl;
   BIO* rbio = BIO_new(BIO_s_mem());
@@ -135,8 +125,7 @@ std::unique_ptr<DtlsSrtpEndpoint> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsI
   if (!rbio || !wbio) {
     BIO_free(rbio);
     BIO_free(wbio);
-    error = "cannot allocate DTLS buffers";
-    return nullptr;
+    return internal_error("cannot allocate DTLS buffers");
   }
   BIO_set_mem_eof_return(rbio, -1);
   BIO_set_mem_eof_return(wbio, -1);
@@ -147,7 +136,7 @@ std::unique_ptr<DtlsSrtpEndpoint> DtlsSrtpEndpoint::create(std::shared_ptr<DtlsI
   DTLS_set_link_mtu(ssl, 1200);
   if (role == Role::kClient) SSL_set_connect_state(ssl);
   else SSL_set_accept_state(ssl);
-  return e;
+  return std::unique_ptr<DtlsSrtpEndpoint>(std::move(e));
 }
 
 DtlsSrtpEndpoint::~DtlsSrtpEndpoint() {

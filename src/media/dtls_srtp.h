@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "media/srtp_suite.h"
 #include "sip/sdp.h"
 
@@ -21,7 +22,8 @@ namespace imsguard::media {
 // A self-signed ECDSA P-256 certificate and its key, created per process or per call.
 class DtlsIdentity {
  public:
-  static std::shared_ptr<DtlsIdentity> generate(std::string& error);
+  // kInternal when OpenSSL cannot make the key or the certificate.
+  static StatusOr<std::shared_ptr<DtlsIdentity>> generate();
   ~DtlsIdentity();
   DtlsIdentity(const DtlsIdentity&) = delete;
   DtlsIdentity& operator=(const DtlsIdentity&) = delete;
@@ -56,10 +58,11 @@ class DtlsSrtpEndpoint {
   enum class Role { kClient, kServer };  // a=setup active = client, passive = server
   enum class State { kHandshaking, kConnected, kFailed };
 
-  // `remote_fingerprint` is what the peer's SDP said; `suites` those we accept.
-  static std::unique_ptr<DtlsSrtpEndpoint> create(std::shared_ptr<DtlsIdentity> identity, Role role,
-                                                  sip::SdpFingerprint remote_fingerprint,
-                                                  const std::vector<SrtpSuite>& suites, std::string& error);
+  // `remote_fingerprint` is what the peer's SDP said; `suites` those we accept. kInvalid: no
+  // identity or no suite; kInternal: OpenSSL refused.
+  static StatusOr<std::unique_ptr<DtlsSrtpEndpoint>> create(std::shared_ptr<DtlsIdentity> identity, Role role,
+                                                            sip::SdpFingerprint remote_fingerprint,
+                                                            const std::vector<SrtpSuite>& suites);
   ~DtlsSrtpEndpoint();
   DtlsSrtpEndpoint(const DtlsSrtpEndpoint&) = delete;
   DtlsSrtpEndpoint& operator=(const DtlsSrtpEndpoint&) = delete;

@@ -119,10 +119,11 @@ void MediaPump::flush_dtls(Stream& s) {
   if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kFailed) return finish(s, "dtls: " + s.cfg.dtls->error());
   if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kConnected && !s.cfg.tx) {
     const auto& keys = s.cfg.dtls->keys();
-    std::string error;
-    s.cfg.tx = SrtpSession::create(keys.suite, keys.local, SrtpSession::Direction::kSend, error);
-    s.cfg.rx = SrtpSession::create(keys.suite, keys.remote, SrtpSession::Direction::kReceive, error);
-    if (!s.cfg.tx || !s.cfg.rx) return finish(s, "srtp: " + error);
+    auto tx = SrtpSession::create(keys.suite, keys.local, SrtpSession::Direction::kSend);
+    auto rx = SrtpSession::create(keys.suite, keys.remote, SrtpSession::Direction::kReceive);
+    if (!tx.ok() || !rx.ok()) return finish(s, "srtp: " + (tx.ok() ? rx : tx).message());
+    s.cfg.tx = std::move(tx).value();
+    s.cfg.rx = std::move(rx).value();
   }
 }
 

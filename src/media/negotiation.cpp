@@ -49,15 +49,15 @@ SdesChoice choose_sdes(const std::vector<sip::SdpCrypto>& cryptos, const MediaPo
   std::string first_error;
   for (const auto& c : cryptos) {
     auto parsed = parse_sdes(c);
-    if (!parsed.key) {
-      if (first_error.empty()) first_error = parsed.error;
+    if (!parsed.ok()) {
+      if (first_error.empty()) first_error = parsed.message();
       continue;
     }
-    if (std::find(local.suites.begin(), local.suites.end(), parsed.key->suite) == local.suites.end()) {
+    if (std::find(local.suites.begin(), local.suites.end(), parsed->suite) == local.suites.end()) {
       if (first_error.empty()) first_error = "crypto suite " + c.suite + " is not enabled (media.crypto_suites)";
       continue;
     }
-    usable.push_back(std::move(*parsed.key));
+    usable.push_back(std::move(parsed).value());
   }
   for (SrtpSuite s : local.suites) {
     for (auto& k : usable) {
@@ -284,13 +284,13 @@ AnswerCheck check_answer(const OfferSpec& spec, const sip::Sdp& answer) {
     if (!offered_sdes) return refuse_answer("the answer has a=crypto we did not offer");
     if (cryptos.size() != 1) return refuse_answer("the answer has more than one a=crypto");
     auto parsed = parse_sdes(cryptos.front());
-    if (!parsed.key) return refuse_answer("answer " + parsed.error);
+    if (!parsed.ok()) return refuse_answer("answer " + parsed.message());
     for (const auto& k : spec.sdes_keys) {
-      if (k.tag == parsed.key->tag && k.suite == parsed.key->suite) {
+      if (k.tag == parsed->tag && k.suite == parsed->suite) {
         c.outcome = Outcome::kSrtpSdes;
         c.reason = std::string(suite_info(k.suite).sdes_name);
         c.local_key = k;
-        c.remote_key = std::move(parsed.key);
+        c.remote_key = std::move(parsed).value();
         return c;
       }
     }

@@ -26,49 +26,40 @@ sip::SdpCrypto to_sdp_crypto(const SdesKey& key) {
   return c;
 }
 
-SdesParseResult parse_sdes(const sip::SdpCrypto& c) {
-  SdesParseResult r;
+StatusOr<SdesKey> parse_sdes(const sip::SdpCrypto& c) {
   auto suite = suite_from_sdes_name(c.suite);
   if (!suite) {
-    r.error = "crypto suite " + c.suite + " is not supported";
-    return r;
+    return invalid_argument("crypto suite " + c.suite + " is not supported");
   }
   if (c.keys.size() != 1) {
-    r.error = "a=crypto with " + std::to_string(c.keys.size()) + " keys: only one key per direction is supported";
-    return r;
+    return invalid_argument("a=crypto with " + std::to_string(c.keys.size()) +
+                            " keys: only one key per direction is supported");
   }
   if (!c.session_params.empty()) {
-    r.error = "a=crypto session parameter " + c.session_params.front() + " is not supported";
-    return r;
+    return invalid_argument("a=crypto session parameter " + c.session_params.front() + " is not supported");
   }
   const auto& k = c.keys.front();
   if (k.method != "inline") {
-    r.error = "a=crypto key method " + k.method + " is not supported (inline only)";
-    return r;
+    return invalid_argument("a=crypto key method " + k.method + " is not supported (inline only)");
   }
   if (k.mki_value || k.mki_length) {
-    r.error = "a=crypto with an MKI is not supported (one key per direction, no re-keying)";
-    return r;
+    return invalid_argument("a=crypto with an MKI is not supported (one key per direction, no re-keying)");
   }
   if (k.lifetime) {
     auto packets = k.lifetime_packets();
     if (!packets || *packets < kMinSdesLifetime) {
-      r.error = "a=crypto key lifetime " + *k.lifetime + " is below 2^20 packets (no re-keying here)";
-      return r;
+      return invalid_argument("a=crypto key lifetime " + *k.lifetime + " is below 2^20 packets (no re-keying here)");
     }
   }
   auto bytes = k.decode_key_salt();
   if (!bytes) {
-    r.error = "a=crypto inline key is not valid base64";
-    return r;
+    return invalid_argument("a=crypto inline key is not valid base64");
   }
   if (bytes->size() != master_length(*suite)) {
-    r.error = "a=crypto inline key is " + std::to_string(bytes->size()) + " bytes; " + c.suite + " needs " +
-              std::to_string(master_length(*suite));
-    return r;
+    return invalid_argument("a=crypto inline key is " + std::to_string(bytes->size()) + " bytes; " + c.suite +
+                            " needs " + std::to_string(master_length(*suite)));
   }
-  r.key = SdesKey{*suite, c.tag, std::move(*bytes)};
-  return r;
+  return SdesKey{*suite, c.tag, std::move(*bytes)};
 }
 
 }  // namespace imsguard::media

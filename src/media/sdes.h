@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "media/srtp_suite.h"
 #include "sip/sdp.h"
 
@@ -28,13 +29,9 @@ std::optional<SdesKey> generate_sdes_key(SrtpSuite suite, uint32_t tag);
 // The a=crypto value for a key: "<tag> <suite> inline:<base64>" (no lifetime, no MKI).
 sip::SdpCrypto to_sdp_crypto(const SdesKey& key);
 
-struct SdesParseResult {
-  std::optional<SdesKey> key;
-  std::string error;  // why the line is unusable, when !key
-};
-
 // Validates one parsed a=crypto: a suite we know, exactly one inline key of the suite's
-// length, no MKI, no session parameters, lifetime absent or >= kMinSdesLifetime.
-SdesParseResult parse_sdes(const sip::SdpCrypto& crypto);
+// length, no MKI, no session parameters, lifetime absent or >= kMinSdesLifetime. kInvalid
+// with why the line is unusable (the offer/answer policy puts it in its refusal).
+StatusOr<SdesKey> parse_sdes(const sip::SdpCrypto& crypto);
 
 }  // namespace imsguard::media

@@ -81,7 +81,7 @@ std::string strip_sdes_for_plain_flow(std::string_view body, bool& stripped) {
   stripped = false;
   auto parsed = sip::parse_sdp(body);
   if (!parsed) return strip_lines(body, stripped);
-  sip::Sdp& sdp = *parsed.sdp;
+  sip::Sdp& sdp = *parsed;
   size_t removed = sdp.attributes.remove("crypto");
   for (auto& m : sdp.media) removed += m.attributes.remove("crypto");
   // Attribute names that differ only in case survive strict parsing as unknown attributes;
@@ -89,7 +89,7 @@ std::string strip_sdes_for_plain_flow(std::string_view body, bool& stripped) {
   if (removed == 0) return strip_lines(body, stripped);
   auto written = sip::write_sdp(sdp);
   if (!written) return strip_lines(body, stripped);
-  std::string out = strip_lines(written.text, stripped);
+  std::string out = strip_lines(*written, stripped);
   stripped = true;
   return out;
 }

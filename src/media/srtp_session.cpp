@@ -73,14 +73,13 @@ std::string srtp_library_init() {
   return error;
 }
 
-std::unique_ptr<SrtpSession> SrtpSession::create(SrtpSuite suite, std::span<const uint8_t> key_salt,
-                                                 Direction direction, std::string& error) {
-  if (error = srtp_library_init(); !error.empty()) return nullptr;
-  if (key_salt.size() != master_length(suite)) {
-    error = std::string(suite_info(suite).sdes_name) + " needs " + std::to_string(master_length(suite)) +
-            " bytes of master key and salt, got " + std::to_string(key_salt.size());
-    return nullptr;
-  }
+StatusOr<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, std::span<const uint8_t> key_salt,
+                                                           Direction direction) {
+  if (std::string error = srtp_library_init(); !error.empty()) return internal_error(std::move(error));
+  if (key_salt.size() != master_length(suite))
+    return invalid_argument(std::string(suite_info(suite).sdes_name) + " needs " +
+                            std::to_string(master_length(suite)) + " bytes of master key and salt, got " +
+                            std::to_string(key_salt.size()));
   std::unique_ptr<SrtpSession> s(new SrtpSession(suite, direction));
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof policy);
@@ -94,10 +93,9 @@ std::unique_ptr<SrtpSession> SrtpSession::create(SrtpSuite suite, std::span<cons
   policy.next = nullptr;
   s->ctx_ = new Ctx;
   if (srtp_err_status_t st = srtp_create(&s->ctx_->session, &policy); st != srtp_err_status_ok) {
-    error = "libsrtp: cannot create the session (status " + std::to_string(st) + ")";
-    return nullptr;
+    return internal_error("libsrtp: cannot create the session (status " + std::to_string(st) + ")");
   }
-  return s;
+  return std::unique_ptr<SrtpSession>(std::move(s));
 }
 
 SrtpSession::~SrtpSession() {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "media/srtp_suite.h"
 
 namespace imsguard::media {
@@ -32,9 +33,10 @@ class SrtpSession {
  public:
   enum class Direction { kSend, kReceive };
   // key_salt is the master key followed by the master salt (RFC 4568 inline key order);
-  // its length must match the suite. nullptr with `error` on a bad key or a libsrtp failure.
-  static std::unique_ptr<SrtpSession> create(SrtpSuite suite, std::span<const uint8_t> key_salt,
-                                             Direction direction, std::string& error);
+  // its length must match the suite. kInvalid for a key of the wrong length, kInternal for a
+  // libsrtp failure. Per call, not per packet: packets get an SrtpStatus (no message).
+  static StatusOr<std::unique_ptr<SrtpSession>> create(SrtpSuite suite, std::span<const uint8_t> key_salt,
+                                                       Direction direction);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;

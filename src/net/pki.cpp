@@ -32,18 +32,15 @@ using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 
 KeyPtr new_key() { return KeyPtr(EVP_EC_gen("P-256")); }
 
-bool write_pem(const std::string& path, mode_t mode, const std::function<int(FILE*)>& writer, std::string& error) {
+Status write_pem(const std::string& path, mode_t mode, const std::function<int(FILE*)>& writer) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    error = "cannot write '" + path + "'";
-    return false;
-  }
+  if (fd < 0) return unavailable_error("cannot write '" + path + "'");
   ::fchmod(fd, mode);
   FILE* f = ::fdopen(fd, "w");
   bool ok = writer(f) == 1;
   std::fclose(f);
-  if (!ok) error = crypto::openssl_error("cannot encode '" + path + "'");
-  return ok;
+  if (!ok) return internal_error(crypto::openssl_error("cannot encode '" + path + "'"));
+  return {};
 }
 
 bool add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
@@ -99,58 +96,37 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-PkiResult pki_init(const std::string& dir, const std::string& common_name, int validity_days) {
-  PkiResult r;
+Status pki_init(const std::string& dir, const std::string& common_name, int validity_days) {
   ::mkdir(dir.c_str(), 0700);
   std::string crt = dir + "/ca.crt", key = dir + "/ca.key";
-  if (file_exists(crt) && file_exists(key)) {
-    r.ok = true;
-    return r;
-  }
+  if (file_exists(crt) && file_exists(key)) return {};
   KeyPtr k = new_key();
-  if (!k) {
-    r.error = crypto::openssl_error("cannot generate the CA key");
-    return r;
-  }
+  if (!k) return internal_error(crypto::openssl_error("cannot generate the CA key"));
   CertPtr cert = make_cert(k.get(), common_name, validity_days);
-  if (!cert) {
-    r.error = crypto::openssl_error("cannot create the CA certificate (no random serial)");
-    return r;
-  }
+  if (!cert) return internal_error(crypto::openssl_error("cannot create the CA certificate (no random serial)"));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
   add_ext(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_ext(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   add_ext(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
-  if (X509_sign(cert.get(), k.get(), EVP_sha256()) == 0) {
-    r.error = crypto::openssl_error("cannot sign the CA certificate");
-    return r;
-  }
-  if (!write_pem(key, 0600, [&](FILE* f) { return PEM_write_PrivateKey(f, k.get(), nullptr, nullptr, 0, nullptr, nullptr); }, r.error))
-    return r;
-  if (!write_pem(crt, 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); }, r.error)) return r;
-  r.ok = true;
-  return r;
+  if (X509_sign(cert.get(), k.get(), EVP_sha256()) == 0)
+    return internal_error(crypto::openssl_error("cannot sign the CA certificate"));
+  if (Status s = write_pem(key, 0600, [&](FILE* f) { return PEM_write_PrivateKey(f, k.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+      !s.ok())
+    return s;
+  return write_pem(crt, 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });
 }
 
-PkiResult pki_issue(const std::string& dir, const std::string& name, const std::vector<std::string>& sans,
-                    bool client, int validity_days) {
-  PkiResult r;
-  if (name.empty() || name.find('/') != std::string::npos || name == "ca") {
-    r.error = "certificate name must be a plain file name other than 'ca'";
-    return r;
-  }
+Status pki_issue(const std::string& dir, const std::string& name, const std::vector<std::string>& sans,
+                 bool client, int validity_days) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "ca")
+    return invalid_argument("certificate name must be a plain file name other than 'ca'");
   KeyPtr ca_key = read_key(dir + "/ca.key");
   CertPtr ca_cert = read_cert(dir + "/ca.crt");
-  if (!ca_key || !ca_cert) {
-    r.error = "no CA in '" + dir + "' (run `imsguard pki init --dir " + dir + "` first)";
-    return r;
-  }
+  if (!ca_key || !ca_cert)
+    return not_found_error("no CA in '" + dir + "' (run `imsguard pki init --dir " + dir + "` first)");
   KeyPtr k = new_key();
   CertPtr cert = k ? make_cert(k.get(), name, validity_days) : CertPtr();
-  if (!cert) {
-    r.error = crypto::openssl_error("cannot create the certificate (key or random serial)");
-    return r;
-  }
+  if (!cert) return internal_error(crypto::openssl_error("cannot create the certificate (key or random serial)"));
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
   std::string san;
   for (const auto& s : sans) {
@@ -158,24 +134,19 @@ PkiResult pki_issue(const std::string& dir, const std::string& name, const std::
     bool ip = inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
     san += (san.empty() ? "" : ",") + std::string(ip ? "IP:" : "DNS:") + s;
   }
-  if (!san.empty() && !add_ext(cert.get(), ca_cert.get(), NID_subject_alt_name, san)) {
-    r.error = "invalid subject alternative name list '" + san + "'";
-    return r;
-  }
+  if (!san.empty() && !add_ext(cert.get(), ca_cert.get(), NID_subject_alt_name, san))
+    return invalid_argument("invalid subject alternative name list '" + san + "'");
   add_ext(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   add_ext(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature,keyAgreement");
   add_ext(cert.get(), ca_cert.get(), NID_ext_key_usage, client ? "clientAuth" : "serverAuth,clientAuth");
   add_ext(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always");
-  if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
-    r.error = crypto::openssl_error("cannot sign the certificate");
-    return r;
-  }
+  if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0)
+    return internal_error(crypto::openssl_error("cannot sign the certificate"));
   std::string base = dir + "/" + name;
-  if (!write_pem(base + ".key", 0600, [&](FILE* f) { return PEM_write_PrivateKey(f, k.get(), nullptr, nullptr, 0, nullptr, nullptr); }, r.error))
-    return r;
-  if (!write_pem(base + ".crt", 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); }, r.error)) return r;
-  r.ok = true;
-  return r;
+  if (Status s = write_pem(base + ".key", 0600, [&](FILE* f) { return PEM_write_PrivateKey(f, k.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+      !s.ok())
+    return s;
+  return write_pem(base + ".crt", 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });
 }
 
 }  // namespace imsguard::net

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
+
 struct ssl_ctx_st;
 
 namespace imsguard::net {
@@ -18,20 +20,18 @@ struct TlsFiles {
   std::string min_version = "1.2";
 };
 
-struct TlsContextResult {
-  std::shared_ptr<asio::ssl::context> context;
-  std::string error;  // set when context is null
-};
+using TlsContextPtr = std::shared_ptr<asio::ssl::context>;
 
 enum class TlsRole { kServer, kClient };
 
 // The protocol and cipher policy above, applied to a context built elsewhere (the HTTPS
 // content server's, made by cpp-httplib): TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305,
-// TLS 1.3 AEAD suites, no CBC. "" or the OpenSSL error.
-std::string apply_tls_policy(ssl_ctx_st* ctx, const std::string& min_version);
+// TLS 1.3 AEAD suites, no CBC. kInternal with the OpenSSL error.
+Status apply_tls_policy(ssl_ctx_st* ctx, const std::string& min_version);
 
 // `require_peer_cert`: servers demand and verify a client certificate (mTLS); clients
-// always verify the server against `ca` when it is given.
-TlsContextResult make_tls_context(const TlsFiles& files, TlsRole role, bool require_peer_cert);
+// always verify the server against `ca` when it is given. kInvalid: files missing, unreadable
+// or not matching (the configuration's fault); kInternal: OpenSSL refused the policy.
+StatusOr<TlsContextPtr> make_tls_context(const TlsFiles& files, TlsRole role, bool require_peer_cert);
 
 }  // namespace imsguard::net

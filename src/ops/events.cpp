@@ -67,7 +67,7 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-std::string EventSink::open(const std::string& output) {
+Status EventSink::open(const std::string& output) {
   std::lock_guard lock(mutex_);
   if (owns_ && out_) std::fclose(out_);
   out_ = nullptr;
@@ -78,7 +78,7 @@ std::string EventSink::open(const std::string& output) {
     return {};
   }
   int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return "cannot open event log '" + output + "': " + std::strerror(errno);
+  if (fd < 0) return unavailable_error("cannot open event log '" + output + "': " + std::strerror(errno));
   out_ = ::fdopen(fd, "a");
   owns_ = true;
   return {};

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace imsguard::ops {
 
 struct SecurityEvent {
@@ -20,9 +22,9 @@ struct SecurityEvent {
 // Writes events to stdout, to a file (appended, created 0600), or nowhere.
 class EventSink {
  public:
-  // output: "stdout", "none", or a file path. Returns an error message when a file cannot
-  // be opened, in which case events go nowhere.
-  std::string open(const std::string& output);
+  // output: "stdout", "none", or a file path. kUnavailable when a file cannot be opened, in
+  // which case events go nowhere.
+  Status open(const std::string& output);
   void emit(const SecurityEvent& event);
   // A line of an episode (ops/episodes.h): adds "count" and, for the summary that closes an
   // episode, "summary":true and "span_ms" (first to last event).

@@ -47,7 +47,7 @@ std::string ContentServer::start(const ContentServerOptions& options) {
   auto server = std::make_unique<httplib::SSLServer>(options.cert.c_str(), options.key.c_str());
   if (!server->is_valid()) return "content server: cannot load certificate " + options.cert + " / key " + options.key;
   // httplib's own cipher list admits CBC suites (LUCKY13): the same AEAD-only policy as SIP over TLS.
-  if (auto err = net::apply_tls_policy(server->ssl_context(), "1.2"); !err.empty()) return "content server: " + err;
+  if (Status s = net::apply_tls_policy(server->ssl_context(), "1.2"); !s.ok()) return "content server: " + s.message();
   server->Get(R"(/content/([A-Za-z0-9_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
     auto [status, body] = fetch(req.matches[1].str(), req.get_header_value("Authorization"));
     res.status = status;

@@ -69,18 +69,19 @@ std::string signalling_ip(const net::Flow& flow) {
 CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& subscribers)
     : config_(config), subscribers_(subscribers), services_host_("services." + config.sip.domain) {}
 
-std::unique_ptr<CoreRouter> CoreRouter::create(const config::Config& config, const ServiceNodeFiles& files,
-                                               const std::string& core_key, store::SubscriberStore& subscribers,
-                                               std::string& error) {
+StatusOr<std::unique_ptr<CoreRouter>> CoreRouter::create(const config::Config& config, const ServiceNodeFiles& files,
+                                                         const std::string& core_key,
+                                                         store::SubscriberStore& subscribers) {
   std::unique_ptr<CoreRouter> r(new CoreRouter(config, subscribers));
   r->catalog_ = std::make_unique<ServiceCatalog>(config.servicebox, config.sip.domain);
-  if (error = r->catalog_->validate(); !error.empty()) return nullptr;
-  auto key = Es256Key::load_private(core_key, &error);
-  if (!key) return nullptr;
+  if (std::string error = r->catalog_->validate(); !error.empty()) return invalid_argument(std::move(error));
+  auto key = Es256Key::load_private(core_key);
+  if (!key.ok()) return key.status();
   r->gate_ = std::make_unique<ServiceGate>(*r->catalog_, *key, "https://" + config.sip.domain + "/core.crt",
                                            config.servicebox.token_lifetime_s);
-  r->client_ = ServiceClient::create(files, core_key, config.servicebox.sip_listen, error);
-  if (!r->client_) return nullptr;
+  auto client = ServiceClient::create(files, core_key, config.servicebox.sip_listen);
+  if (!client.ok()) return client.status();
+  r->client_ = std::move(client).value();
   for (size_t i = 0; i < kThreads; ++i) r->threads_.emplace_back([router = r.get()] { router->run(); });
   return r;
 }
@@ -252,14 +253,14 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
     return;
   }
   auto result = client_->exchange(x.outgoing);
-  if (!result.error.empty()) {
+  if (!result.ok()) {
     counters().failed.inc();
-    ops::emit_episode({"service", source, x.impi, "reject", "servicebox: " + result.error}, "servicebox");
+    ops::emit_episode({"service", source, x.impi, "reject", "servicebox: " + result.message()}, "servicebox");
     reply.send(sip::make_response(msg, 503, "Service Unavailable", {}, "core"));
     return;
   }
   sip::Message answer;
-  if (sip::parse_stream_message(result.response, {}, answer).status != sip::ParseStatus::kOk ||
+  if (sip::parse_stream_message(result.value(), {}, answer).status != sip::ParseStatus::kOk ||
       answer.is_request()) {
     counters().failed.inc();
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));

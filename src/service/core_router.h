@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/status.h"
 #include "edge/registrar.h"
 #include "edge/service_router.h"
 #include "service/catalog.h"
@@ -25,10 +26,10 @@ namespace imsguard::service {
 
 class CoreRouter final : public edge::ServiceRouter {
  public:
-  // Loads the core key (<pki>/core.key) and the client context; error set on failure.
-  static std::unique_ptr<CoreRouter> create(const config::Config& config, const ServiceNodeFiles& files,
-                                            const std::string& core_key, store::SubscriberStore& subscribers,
-                                            std::string& error);
+  // Loads the core key (<pki>/core.key) and the client context. kInvalid: the service
+  // catalogue or a key/certificate is wrong; kNotFound: a file is missing.
+  static StatusOr<std::unique_ptr<CoreRouter>> create(const config::Config& config, const ServiceNodeFiles& files,
+                                                      const std::string& core_key, store::SubscriberStore& subscribers);
 
   ~CoreRouter() override;
 

@@ -30,48 +30,36 @@ bool is_p256(EVP_PKEY* key) {
   return std::string_view(name, len) == "prime256v1" || std::string_view(name, len) == "P-256";
 }
 
-FILE* open_file(const std::string& path, std::string* error) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f && error) *error = "cannot open " + path;
-  return f;
-}
+FILE* open_file(const std::string& path) { return std::fopen(path.c_str(), "rb"); }
 
 }  // namespace
 
 Es256Key::Es256Key(EVP_PKEY* key) : key_(key, EVP_PKEY_free) {}
 
-std::optional<Es256Key> Es256Key::load_private(const std::string& pem_path, std::string* error) {
-  FILE* f = open_file(pem_path, error);
-  if (!f) return std::nullopt;
+StatusOr<Es256Key> Es256Key::load_private(const std::string& pem_path) {
+  FILE* f = open_file(pem_path);
+  if (!f) return not_found_error("cannot open " + pem_path);
   EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (!key) {
-    if (error) *error = pem_path + ": not a PEM private key (" + openssl_error() + ")";
-    return std::nullopt;
-  }
+  if (!key) return invalid_argument(pem_path + ": not a PEM private key (" + openssl_error() + ")");
   if (!is_p256(key)) {
     EVP_PKEY_free(key);
-    if (error) *error = pem_path + ": ES256 needs an EC P-256 key";
-    return std::nullopt;
+    return invalid_argument(pem_path + ": ES256 needs an EC P-256 key");
   }
   return Es256Key(key);
 }
 
-std::optional<Es256Key> Es256Key::load_certificate(const std::string& pem_path, std::string* error) {
-  FILE* f = open_file(pem_path, error);
-  if (!f) return std::nullopt;
+StatusOr<Es256Key> Es256Key::load_certificate(const std::string& pem_path) {
+  FILE* f = open_file(pem_path);
+  if (!f) return not_found_error("cannot open " + pem_path);
   X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (!cert) {
-    if (error) *error = pem_path + ": not a PEM certificate (" + openssl_error() + ")";
-    return std::nullopt;
-  }
+  if (!cert) return invalid_argument(pem_path + ": not a PEM certificate (" + openssl_error() + ")");
   EVP_PKEY* key = X509_get_pubkey(cert);
   X509_free(cert);
   if (!key || !is_p256(key)) {
     if (key) EVP_PKEY_free(key);
-    if (error) *error = pem_path + ": ES256 needs an EC P-256 certificate key";
-    return std::nullopt;
+    return invalid_argument(pem_path + ": ES256 needs an EC P-256 certificate key");
   }
   return Es256Key(key);
 }

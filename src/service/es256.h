@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace imsguard::service {
@@ -16,10 +18,11 @@ namespace imsguard::service {
 // An EC P-256 key (private for signing, or only the public half for verifying).
 class Es256Key {
  public:
-  // A PEM private key ("-----BEGIN PRIVATE KEY-----" or EC PRIVATE KEY).
-  static std::optional<Es256Key> load_private(const std::string& pem_path, std::string* error);
-  // The public key of a PEM certificate.
-  static std::optional<Es256Key> load_certificate(const std::string& pem_path, std::string* error);
+  // A PEM private key ("-----BEGIN PRIVATE KEY-----" or EC PRIVATE KEY). kNotFound: no such
+  // file; kInvalid: not PEM, or not a P-256 key.
+  static StatusOr<Es256Key> load_private(const std::string& pem_path);
+  // The public key of a PEM certificate (codes as load_private).
+  static StatusOr<Es256Key> load_certificate(const std::string& pem_path);
   // A fresh key (tests).
   static Es256Key generate();
 

@@ -53,9 +53,9 @@ std::string MediaService::start() {
   }
   if (options_.media.crypto_suites.empty()) policy_.suites = media::all_suites();
   if (auto err = media::srtp_library_init(); !err.empty()) return err;
-  std::string error;
-  identity_ = media::DtlsIdentity::generate(error);
-  if (!identity_) return "media: " + error;
+  auto identity = media::DtlsIdentity::generate();
+  if (!identity.ok()) return "media: " + identity.message();
+  identity_ = identity.value();
   pump_.start();
   return {};
 }
@@ -144,8 +144,8 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   }
   if (invite.body().empty()) return refuse(488, "Not Acceptable Here", "the INVITE has no SDP offer");
   auto offer = sip::parse_sdp(invite.body());
-  if (!offer) return refuse(400, "Bad Request", "SDP offer: " + offer.error);
-  auto plan = media::plan_answer(*offer.sdp, policy_);
+  if (!offer) return refuse(400, "Bad Request", "SDP offer: " + offer.message());
+  auto plan = media::plan_answer(*offer, policy_);
   if (plan.outcome == media::Outcome::kRefused) return refuse(plan.code, "Not Acceptable Here", plan.reason);
 
   auto sock = media::bind_udp(options_.media_address);
@@ -166,33 +166,40 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   local.address = options_.media_address;
   local.port = sock.port;
   local.direction = sip::SdpDirection::kSendOnly;
-  std::string error;
   if (plan.outcome == media::Outcome::kSrtpSdes) {
     local.sdes_key = media::generate_sdes_key(plan.remote_key->suite, plan.remote_key->tag);
+    std::string error = "no random key";
     if (local.sdes_key) {
-      stream.tx = media::SrtpSession::create(local.sdes_key->suite, local.sdes_key->key_salt,
-                                             media::SrtpSession::Direction::kSend, error);
-      stream.rx = media::SrtpSession::create(plan.remote_key->suite, plan.remote_key->key_salt,
-                                             media::SrtpSession::Direction::kReceive, error);
+      auto tx = media::SrtpSession::create(local.sdes_key->suite, local.sdes_key->key_salt,
+                                           media::SrtpSession::Direction::kSend);
+      auto rx = media::SrtpSession::create(plan.remote_key->suite, plan.remote_key->key_salt,
+                                           media::SrtpSession::Direction::kReceive);
+      if (tx.ok() && rx.ok()) {
+        stream.tx = std::move(tx).value();
+        stream.rx = std::move(rx).value();
+      } else {
+        error = (tx.ok() ? rx : tx).message();
+      }
     }
     if (!stream.tx || !stream.rx) {
       ::close(sock.fd);
-      return refuse(500, "Server Internal Error", "srtp: " + (error.empty() ? std::string("no random key") : error));
+      return refuse(500, "Server Internal Error", "srtp: " + error);
     }
   } else if (plan.outcome == media::Outcome::kSrtpDtls) {
     local.fingerprint = identity_->fingerprint();
     auto role = plan.local_setup == sip::SdpSetup::kActive ? media::DtlsSrtpEndpoint::Role::kClient
                                                            : media::DtlsSrtpEndpoint::Role::kServer;
-    stream.dtls = media::DtlsSrtpEndpoint::create(identity_, role, *plan.remote_fingerprint, policy_.suites, error);
-    if (!stream.dtls) {
+    auto dtls = media::DtlsSrtpEndpoint::create(identity_, role, *plan.remote_fingerprint, policy_.suites);
+    if (!dtls.ok()) {
       ::close(sock.fd);
-      return refuse(500, "Server Internal Error", "dtls: " + error);
+      return refuse(500, "Server Internal Error", "dtls: " + dtls.message());
     }
+    stream.dtls = std::move(dtls).value();
   }
-  auto answer = sip::write_sdp(media::build_answer(*offer.sdp, plan, local));
+  auto answer = sip::write_sdp(media::build_answer(*offer, plan, local));
   if (!answer) {
     ::close(sock.fd);
-    return refuse(500, "Server Internal Error", "SDP answer: " + answer.error);
+    return refuse(500, "Server Internal Error", "SDP answer: " + answer.message());
   }
   media::record_negotiation(plan.outcome, "answer", source, identity, plan.reason);
   std::string label = stream.label;
@@ -215,7 +222,7 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
     calls_.erase(old);
   }
   Call& call = calls_[label];
-  call = Call{0, std::string(identity), answer.text, std::string(contact), false, {}};
+  call = Call{0, std::string(identity), *answer, std::string(contact), false, {}};
   ++active_by_caller_[call.caller];
   ++active_total_;
   lock.unlock();
@@ -223,7 +230,7 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   lock.lock();
   if (auto it = calls_.find(label); it != calls_.end()) it->second.stream = id;
   lock.unlock();
-  return respond(invite, 200, "OK", to_tag, contact, answer.text);
+  return respond(invite, 200, "OK", to_tag, contact, *answer);
 }
 
 const MediaService::Call* MediaService::find_call(std::string_view call_id, std::string_view identity) const {

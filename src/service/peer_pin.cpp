@@ -9,26 +9,17 @@
 
 namespace imsguard::service {
 
-std::optional<CertFingerprint> certificate_fingerprint(const std::string& pem_path, std::string* error) {
+StatusOr<CertFingerprint> certificate_fingerprint(const std::string& pem_path) {
   FILE* f = std::fopen(pem_path.c_str(), "rb");
-  if (!f) {
-    if (error) *error = "cannot open certificate " + pem_path;
-    return std::nullopt;
-  }
+  if (!f) return not_found_error("cannot open certificate " + pem_path);
   X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (!cert) {
-    if (error) *error = pem_path + ": not a PEM certificate";
-    return std::nullopt;
-  }
+  if (!cert) return invalid_argument(pem_path + ": not a PEM certificate");
   CertFingerprint fp{};
   unsigned int len = 0;
   bool ok = X509_digest(cert, EVP_sha256(), fp.data(), &len) == 1 && len == fp.size();
   X509_free(cert);
-  if (!ok) {
-    if (error) *error = pem_path + ": cannot hash certificate";
-    return std::nullopt;
-  }
+  if (!ok) return internal_error(pem_path + ": cannot hash certificate");
   return fp;
 }
 

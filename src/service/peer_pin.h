@@ -11,12 +11,15 @@
 #include <optional>
 #include <string>
 
+#include "common/status.h"
+
 namespace imsguard::service {
 
 using CertFingerprint = std::array<uint8_t, 32>;
 
-// SHA-256 over the DER of the first certificate in a PEM file.
-std::optional<CertFingerprint> certificate_fingerprint(const std::string& pem_path, std::string* error);
+// SHA-256 over the DER of the first certificate in a PEM file. kNotFound: no such file;
+// kInvalid: not a PEM certificate; kInternal: OpenSSL could not hash it.
+StatusOr<CertFingerprint> certificate_fingerprint(const std::string& pem_path);
 
 // Adds to `ctx` (built by net::make_tls_context with peer verification on) a verify
 // callback that refuses the handshake unless the peer's leaf certificate has fingerprint

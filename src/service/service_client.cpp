@@ -116,18 +116,15 @@ ServiceClient::ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::En
 
 ServiceClient::~ServiceClient() = default;
 
-std::unique_ptr<ServiceClient> ServiceClient::create(const ServiceNodeFiles& files, const std::string& core_key,
-                                                     config::Endpoint box, std::string& error,
-                                                     ServiceClientOptions options) {
-  auto pin = certificate_fingerprint(files.cert, &error);
-  if (!pin) return nullptr;
+StatusOr<std::unique_ptr<ServiceClient>> ServiceClient::create(const ServiceNodeFiles& files,
+                                                               const std::string& core_key, config::Endpoint box,
+                                                               ServiceClientOptions options) {
+  auto pin = certificate_fingerprint(files.cert);
+  if (!pin.ok()) return pin.status();
   auto tls = net::make_tls_context({files.ca, files.core_cert, core_key, "1.2"}, net::TlsRole::kClient, false);
-  if (!tls.context) {
-    error = "core -> servicebox tls: " + tls.error;
-    return nullptr;
-  }
-  pin_peer_certificate(*tls.context, *pin);
-  return std::unique_ptr<ServiceClient>(new ServiceClient(tls.context, std::move(box), options));
+  if (!tls.ok()) return Status(tls.code(), "core -> servicebox tls: " + tls.message());
+  pin_peer_certificate(**tls, *pin);
+  return std::unique_ptr<ServiceClient>(new ServiceClient(tls.value(), std::move(box), options));
 }
 
 size_t ServiceClient::idle() const {
@@ -150,61 +147,54 @@ void ServiceClient::give_back(std::unique_ptr<Connection> c) {
   if (idle_.size() < options_.max_idle) idle_.push_back(std::move(c));
 }
 
-std::unique_ptr<ServiceClient::Connection> ServiceClient::connect(std::string& error) {
+StatusOr<std::unique_ptr<ServiceClient::Connection>> ServiceClient::connect() {
   auto c = std::make_unique<Connection>(*ctx_);
   asio::error_code ec;
   auto address = asio::ip::make_address(box_.address, ec);
-  if (ec) {
-    error = "bad servicebox address " + box_.address;
-    return nullptr;
-  }
+  if (ec) return invalid_argument("bad servicebox address " + box_.address);
   // A connect to a box that drops our SYNs would wait for the kernel's retries (minutes):
   // it gets the same bound as a read or a write.
-  if (auto why = connect_within(c->stream.lowest_layer(), {address, box_.port}, options_.timeout); !why.empty()) {
-    error = "servicebox unreachable: " + why;
-    return nullptr;
-  }
+  if (auto why = connect_within(c->stream.lowest_layer(), {address, box_.port}, options_.timeout); !why.empty())
+    return unavailable_error("servicebox unreachable: " + why);
   ++handshakes_;
   handshake_counter().inc();
   ec = c->bounded(options_.timeout, [&](auto handler) {
     c->stream.async_handshake(asio::ssl::stream_base::client,
                               [handler](const asio::error_code& e) mutable { handler(e); });
   });
-  if (ec) {
-    error = "servicebox TLS handshake failed: " + ec.message();
-    return nullptr;
-  }
+  if (ec) return unavailable_error("servicebox TLS handshake failed: " + ec.message());
   return c;
 }
 
-ExchangeResult ServiceClient::exchange(const std::string& request) {
+StatusOr<std::string> ServiceClient::exchange(const std::string& request) {
   // A pooled connection may have been closed by the box since its last use; when it fails
   // before any answer byte arrives, the request goes once more over a fresh connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::string error;
     auto c = attempt == 0 ? take_idle() : nullptr;
     bool reused = c != nullptr;
-    if (!c) c = connect(error);
-    if (!c) return {{}, error};
+    if (!c) {
+      auto fresh = connect();
+      if (!fresh.ok()) return fresh.status();
+      c = std::move(fresh).value();
+    }
     asio::error_code ec = c->bounded(options_.timeout, [&](auto handler) {
       asio::async_write(c->stream, asio::buffer(request),
                         [handler](const asio::error_code& e, size_t n) mutable { handler(e, n); });
     });
     if (ec) {
       if (reused) continue;
-      return {{}, "servicebox write failed: " + ec.message()};
+      return unavailable_error("servicebox write failed: " + ec.message());
     }
     std::string data;
     char buf[4096];
     for (;;) {
       if (size_t n = complete_message(data)) {
-        ExchangeResult out;
         bool extra = n != data.size();  // bytes we did not ask for: do not reuse
-        out.response = data.substr(0, n);
+        data.resize(n);
         if (!extra) give_back(std::move(c));
-        return out;
+        return data;
       }
-      if (data.size() > kMaxAnswer) return {{}, "servicebox answer too large"};
+      if (data.size() > kMaxAnswer) return unavailable_error("servicebox answer too large");
       size_t got = 0;
       ec = c->bounded(
           options_.timeout,
@@ -220,9 +210,9 @@ ExchangeResult ServiceClient::exchange(const std::string& request) {
     bool closed = ec == asio::error::eof || ec == asio::error::connection_reset ||
                   ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
     if (reused && data.empty() && closed) continue;
-    return {{}, "servicebox closed or timed out: " + ec.message()};
+    return unavailable_error("servicebox closed or timed out: " + ec.message());
   }
-  return {{}, "servicebox connection lost"};
+  return unavailable_error("servicebox connection lost");
 }
 
 }  // namespace imsguard::service

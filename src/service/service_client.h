@@ -16,15 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
 #include "service/service_node.h"
 
 namespace imsguard::service {
-
-struct ExchangeResult {
-  std::string response;  // the service box's answer (one SIP message)
-  std::string error;     // set when there is no answer (refused, TLS failure, timeout)
-};
 
 struct ServiceClientOptions {
   size_t max_idle = 8;                     // idle connections kept (about one per edge worker)
@@ -37,13 +33,15 @@ struct ServiceClientOptions {
 class ServiceClient {
  public:
   // Builds the TLS context from the core's certificate and pins `files.cert` (the box's).
-  static std::unique_ptr<ServiceClient> create(const ServiceNodeFiles& files, const std::string& core_key,
-                                               config::Endpoint box, std::string& error,
-                                               ServiceClientOptions options = {});
+  // Fails with the code of the certificate or context that could not be loaded.
+  static StatusOr<std::unique_ptr<ServiceClient>> create(const ServiceNodeFiles& files, const std::string& core_key,
+                                                         config::Endpoint box, ServiceClientOptions options = {});
   ~ServiceClient();
 
-  // Thread-safe: concurrent callers use different connections.
-  ExchangeResult exchange(const std::string& request);
+  // The service box's answer (one SIP message). Thread-safe: concurrent callers use
+  // different connections. kUnavailable when there is no answer (refused, TLS failure,
+  // timeout, answer too large); kInvalid for a box address that is not an IP address.
+  StatusOr<std::string> exchange(const std::string& request);
 
   uint64_t handshakes() const { return handshakes_.load(); }  // TLS connections opened
   size_t idle() const;
@@ -53,7 +51,7 @@ class ServiceClient {
  private:
   ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box, ServiceClientOptions options);
   std::unique_ptr<Connection> take_idle();
-  std::unique_ptr<Connection> connect(std::string& error);
+  StatusOr<std::unique_ptr<Connection>> connect();
   void give_back(std::unique_ptr<Connection> c);
 
   std::shared_ptr<asio::ssl::context> ctx_;

@@ -33,7 +33,7 @@ ServiceNodeFiles default_service_files(const std::string& pki) {
 }
 
 std::string ensure_service_pki(const std::string& pki, const std::vector<std::string>& box_addresses) {
-  if (auto r = net::pki_init(pki); !r.ok) return "pki: " + r.error;
+  if (auto r = net::pki_init(pki); !r.ok()) return "pki: " + r.message();
   for (const char* name : {"core", "servicebox"}) {
     if (net::file_exists(pki + "/" + name + ".crt")) continue;
     std::vector<std::string> sans{"127.0.0.1", "::1", "localhost"};
@@ -41,7 +41,7 @@ std::string ensure_service_pki(const std::string& pki, const std::vector<std::st
       for (const auto& a : box_addresses)
         if (!a.empty() && a != "0.0.0.0" && a != "::" && std::find(sans.begin(), sans.end(), a) == sans.end())
           sans.push_back(a);
-    if (auto r = net::pki_issue(pki, name, sans, false); !r.ok) return "pki: " + r.error;
+    if (auto r = net::pki_issue(pki, name, sans, false); !r.ok()) return "pki: " + r.message();
   }
   return {};
 }
@@ -63,11 +63,10 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
       return "servicebox: missing certificate file " + *path +
              " (create it with `imsguard pki init` / `imsguard pki issue`, or point --pki-dir at it)";
   }
-  std::string error;
-  auto core_key = Es256Key::load_certificate(n.files.core_cert, &error);
-  if (!core_key) return "servicebox: core certificate: " + error;
-  auto pin = certificate_fingerprint(n.files.core_cert, &error);
-  if (!pin) return "servicebox: " + error;
+  auto core_key = Es256Key::load_certificate(n.files.core_cert);
+  if (!core_key.ok()) return "servicebox: core certificate: " + core_key.message();
+  auto pin = certificate_fingerprint(n.files.core_cert);
+  if (!pin.ok()) return "servicebox: " + pin.message();
 
   if (!shared_subscribers || !shared_bindings) {
     auto state = store::open_state(n.config.state, n.config.data_dir);
@@ -90,8 +89,8 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
 
   auto tls = net::make_tls_context({n.files.ca, n.files.cert, n.files.key, n.config.tls.min_version},
                                    net::TlsRole::kServer, sb.require_mtls);
-  if (!tls.context) return "servicebox tls: " + tls.error;
-  if (sb.require_mtls) pin_peer_certificate(*tls.context, *pin);
+  if (!tls.ok()) return "servicebox tls: " + tls.message();
+  if (sb.require_mtls) pin_peer_certificate(**tls, *pin);
 
   ServiceBoxOptions box_opts;
   box_opts.require_signed_assertion = sb.require_signed_assertion;
@@ -108,7 +107,7 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   opts.listeners = {config::Listener{config::Transport::kTls, sb.sip_listen.address, sb.sip_listen.port}};
   opts.connections = n.config.connections;
   opts.limits = n.config.sip.limits;
-  opts.tls = tls.context;
+  opts.tls = tls.value();
   n.sip = std::make_unique<net::Server>(opts);
   if (auto err = n.sip->start(*n.box); !err.empty()) return "servicebox sip: " + err;
 

@@ -161,12 +161,10 @@ class Parser {
  public:
   explicit Parser(const SdpLimits& limits) : limits_(limits) {}
 
-  SdpParseResult run(std::string_view text) {
-    SdpParseResult result;
+  StatusOr<Sdp> run(std::string_view text) {
     if (text.size() > limits_.max_bytes) {
-      result.error = cat("SDP of ", std::to_string(text.size()), " bytes exceeds the limit of ",
-                         std::to_string(limits_.max_bytes));
-      return result;
+      return invalid_argument(cat("SDP of ", std::to_string(text.size()), " bytes exceeds the limit of ",
+                                  std::to_string(limits_.max_bytes)));
     }
     std::vector<std::string_view> lines;
     size_t pos = 0;
@@ -177,14 +175,12 @@ class Parser {
       lines.push_back(line);
       pos = nl == std::string_view::npos ? text.size() : nl + 1;
       if (lines.size() > limits_.max_lines) {
-        result.error = cat("more than ", std::to_string(limits_.max_lines), " lines");
-        return result;
+        return invalid_argument(cat("more than ", std::to_string(limits_.max_lines), " lines"));
       }
     }
     while (!lines.empty() && lines.back().empty()) lines.pop_back();
     if (lines.empty()) {
-      result.error = "empty SDP";
-      return result;
+      return invalid_argument("empty SDP");
     }
     Sdp sdp;
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -193,12 +189,9 @@ class Parser {
     }
     if (error_.empty()) finish(sdp);
     if (!error_.empty()) {
-      result.error_line = error_line_;
-      result.error = error_line_ ? cat("line ", std::to_string(error_line_), ": ", error_) : error_;
-      return result;
+      return invalid_argument(error_line_ ? cat("line ", std::to_string(error_line_), ": ", error_) : error_);
     }
-    result.sdp = std::move(sdp);
-    return result;
+    return sdp;
   }
 
  private:
@@ -840,9 +833,9 @@ SdpDirection Sdp::direction_for(const SdpMedia& m) const {
   return SdpDirection::kSendRecv;
 }
 
-SdpParseResult parse_sdp(std::string_view text, const SdpLimits& limits) { return Parser(limits).run(text); }
+StatusOr<Sdp> parse_sdp(std::string_view text, const SdpLimits& limits) { return Parser(limits).run(text); }
 
-SdpWriteResult write_sdp(const Sdp& sdp) {
+StatusOr<std::string> write_sdp(const Sdp& sdp) {
   Writer w;
   w.line('v', "0");
   const auto& o = sdp.origin;
@@ -879,13 +872,8 @@ SdpWriteResult write_sdp(const Sdp& sdp) {
     if (m.key) w.line('k', *m.key);
     w.attributes(m.attributes);
   }
-  SdpWriteResult result;
-  if (w.error_.empty()) {
-    result.text = std::move(w.out_);
-  } else {
-    result.error = std::move(w.error_);
-  }
-  return result;
+  if (!w.error_.empty()) return invalid_argument(std::move(w.error_));
+  return std::move(w.out_);
 }
 
 }  // namespace imsguard::sip

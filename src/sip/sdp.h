@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace imsguard::sip {
 
 // o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>
@@ -197,25 +199,14 @@ struct SdpLimits {
   size_t max_media = 64;
 };
 
-struct SdpParseResult {
-  std::optional<Sdp> sdp;  // set exactly when error is empty
-  size_t error_line = 0;   // 1-based line of the first problem (0: not tied to a line)
-  std::string error;       // "line 7: ..." style message
-  explicit operator bool() const { return sdp.has_value(); }
-};
-
 // Parses an SDP body. Lines end in CRLF (bare LF is accepted too); the last line may lack
-// its line end and trailing empty lines are ignored.
-SdpParseResult parse_sdp(std::string_view text, const SdpLimits& limits = {});
+// its line end and trailing empty lines are ignored. kInvalid with a "line 7: ..." message
+// (the line of the first problem, when there is one).
+StatusOr<Sdp> parse_sdp(std::string_view text, const SdpLimits& limits = {});
 
-struct SdpWriteResult {
-  std::string text;   // CRLF lines; empty when error is set
-  std::string error;  // a field that would break the line structure (CR, LF, NUL, ...)
-  explicit operator bool() const { return error.empty(); }
-};
-
-// Serializes in RFC 8866 order. A field holding CR/LF/NUL (or a space where a token is
-// required) is refused rather than written, so a rewritten SDP cannot smuggle lines.
-SdpWriteResult write_sdp(const Sdp& sdp);
+// Serializes in RFC 8866 order (CRLF lines). A field holding CR/LF/NUL (or a space where a
+// token is required) is refused (kInvalid, naming the field) rather than written, so a
+// rewritten SDP cannot smuggle lines.
+StatusOr<std::string> write_sdp(const Sdp& sdp);
 
 }  // namespace imsguard::sip

@@ -77,9 +77,9 @@ StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const config::Red
 
 std::string RedisClient::open_locked(Conn& conn) {
   conn.link.reset();
-  std::string error;
-  auto link = RedisLink::open(url_, error);
-  if (!link) return error;
+  auto opened = RedisLink::open(url_);
+  if (!opened.ok()) return opened.message();
+  std::unique_ptr<RedisLink> link = std::move(opened).value();
   auto simple = [&](std::vector<std::string> args) -> std::string {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -87,10 +87,9 @@ std::string RedisClient::open_locked(Conn& conn) {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    std::string e;
-    RedisReplyPtr r = link->call(static_cast<int>(argv.size()), argv.data(), lens.data(), e);
-    if (!r) return e;
-    if (r->type == REDIS_REPLY_ERROR) return std::string(r->str, r->len);
+    auto r = link->call(static_cast<int>(argv.size()), argv.data(), lens.data());
+    if (!r.ok()) return r.message();
+    if ((*r)->type == REDIS_REPLY_ERROR) return std::string((*r)->str, (*r)->len);
     return {};
   };
   if (!url_.password.empty()) {
@@ -173,16 +172,16 @@ StoreResult<RedisReply> RedisClient::command(const std::vector<std::string>& arg
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  std::string e;
-  RedisReplyPtr r = conn->link->call(static_cast<int>(argv.size()), argv.data(), lens.data(), e);
-  if (!r) {
+  auto called = conn->link->call(static_cast<int>(argv.size()), argv.data(), lens.data());
+  if (!called.ok()) {
     conn->link.reset();
     lock.unlock();
-    mark_down(e);
-    return unavailable("Redis: " + e);
+    mark_down(called.message());
+    return unavailable("Redis: " + called.message());
   }
+  RedisReplyPtr r = std::move(called).value();
   if (r->type == REDIS_REPLY_ERROR) {
-    e.assign(r->str, r->len);
+    std::string e(r->str, r->len);
     // A server still loading its data after a restart is not ready yet: unavailable, and
     // not yet "back".
     if (e.rfind("LOADING", 0) == 0 || e.rfind("BUSY", 0) == 0) return unavailable("Redis: " + e);

@@ -41,9 +41,9 @@ class PlainLink final : public RedisLink {
   explicit PlainLink(redisContext* ctx) : ctx_(ctx) {}
   ~PlainLink() override { redisFree(ctx_); }
 
-  RedisReplyPtr call(int argc, const char** argv, const size_t* lens, std::string& error) override {
+  StatusOr<RedisReplyPtr> call(int argc, const char** argv, const size_t* lens) override {
     RedisReplyPtr r(static_cast<redisReply*>(redisCommandArgv(ctx_, argc, argv, lens)));
-    if (!r) error = ctx_->errstr[0] ? ctx_->errstr : "no reply";
+    if (!r) return unavailable_error(ctx_->errstr[0] ? ctx_->errstr : "no reply");
     return r;
   }
   bool broken() const override { return ctx_->err != 0; }
@@ -107,43 +107,35 @@ class TlsLink final : public RedisLink {
     return {};
   }
 
-  RedisReplyPtr call(int argc, const char** argv, const size_t* lens, std::string& error) override {
-    if (broken_) {
-      error = "connection broken";
-      return nullptr;
-    }
+  StatusOr<RedisReplyPtr> call(int argc, const char** argv, const size_t* lens) override {
+    if (broken_) return unavailable_error("connection broken");
     char* cmd = nullptr;
     int len = redisFormatCommandArgv(&cmd, argc, argv, lens);
-    if (len < 0) {
-      error = "out of memory";
-      return nullptr;
-    }
+    if (len < 0) return unavailable_error("out of memory");
     int written = SSL_write(ssl_, cmd, len);
     std::free(cmd);
-    if (written != len) return fail(error, "write");
+    if (written != len) return fail("write");
     for (;;) {
       void* reply = nullptr;
       if (redisReaderGetReply(reader_, &reply) != REDIS_OK) {
         broken_ = true;
-        error = std::string("protocol error: ") + reader_->errstr;
-        return nullptr;
+        return unavailable_error(std::string("protocol error: ") + reader_->errstr);
       }
       if (reply != nullptr) return RedisReplyPtr(static_cast<redisReply*>(reply));
       char buf[16384];
       int n = SSL_read(ssl_, buf, sizeof buf);
-      if (n <= 0) return fail(error, "read");
+      if (n <= 0) return fail("read");
       redisReaderFeed(reader_, buf, static_cast<size_t>(n));
     }
   }
   bool broken() const override { return broken_; }
 
  private:
-  RedisReplyPtr fail(std::string& error, const char* op) {
+  Status fail(const char* op) {
     broken_ = true;
     int saved = errno;
-    if (saved == EAGAIN || saved == EWOULDBLOCK) error = std::string(op) + " timed out";
-    else error = openssl_error(std::string("TLS ") + op + " failed");
-    return nullptr;
+    if (saved == EAGAIN || saved == EWOULDBLOCK) return unavailable_error(std::string(op) + " timed out");
+    return unavailable_error(openssl_error(std::string("TLS ") + op + " failed"));
   }
 
   // Connects within timeout_ms, then leaves the socket blocking with send/receive timeouts.
@@ -200,27 +192,23 @@ class TlsLink final : public RedisLink {
 
 }  // namespace
 
-std::unique_ptr<RedisLink> RedisLink::open(const config::RedisUrl& url, std::string& error) {
+StatusOr<std::unique_ptr<RedisLink>> RedisLink::open(const config::RedisUrl& url) {
   if (url.tls) {
     auto link = std::make_unique<TlsLink>();
-    error = link->open(url);
-    if (!error.empty()) return nullptr;
-    return link;
+    if (std::string error = link->open(url); !error.empty()) return unavailable_error(std::move(error));
+    return std::unique_ptr<RedisLink>(std::move(link));
   }
   redisContext* ctx = redisConnectWithTimeout(url.host.c_str(), url.port, to_timeval(url.timeout_ms));
-  if (ctx == nullptr) {
-    error = "out of memory";
-    return nullptr;
-  }
+  if (ctx == nullptr) return unavailable_error("out of memory");
   if (ctx->err) {
-    error = ctx->errstr;
+    std::string error = ctx->errstr;
     redisFree(ctx);
-    return nullptr;
+    return unavailable_error(std::move(error));
   }
   limit_reply_size(ctx->reader);
   redisSetTimeout(ctx, to_timeval(url.timeout_ms));
   redisEnableKeepAlive(ctx);
-  return std::make_unique<PlainLink>(ctx);
+  return std::unique_ptr<RedisLink>(std::make_unique<PlainLink>(ctx));
 }
 
 }  // namespace imsguard::store

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
 #include "config/redis_url.h"
 
 struct redisReply;
@@ -23,12 +24,12 @@ class RedisLink {
 
   // Connects within the URL's timeout (TLS: verifies the server certificate against `ca`,
   // or the system store, and its name or IP address; presents `cert`/`key` if given).
-  // nullptr with `error` when it cannot.
-  static std::unique_ptr<RedisLink> open(const config::RedisUrl& url, std::string& error);
+  // kUnavailable with why when it cannot.
+  static StatusOr<std::unique_ptr<RedisLink>> open(const config::RedisUrl& url);
 
-  // Sends one command and reads its reply. nullptr with `error` on a transport failure or a
-  // timeout; the link is then broken and must be reopened.
-  virtual RedisReplyPtr call(int argc, const char** argv, const size_t* lens, std::string& error) = 0;
+  // Sends one command and reads its reply (a Redis error reply is a reply). kUnavailable on a
+  // transport failure or a timeout; the link is then broken and must be reopened.
+  virtual StatusOr<RedisReplyPtr> call(int argc, const char** argv, const size_t* lens) = 0;
   virtual bool broken() const = 0;
 };
 

@@ -91,8 +91,8 @@ StoreResult<StateStores> open_state(std::string_view kind, const std::string& da
   std::optional<config::RedisUrl> url;
   if (redis) {
     auto parsed = config::parse_redis_url(kind);
-    if (!parsed.url) return invalid(parsed.error);
-    url = std::move(parsed.url);
+    if (!parsed.ok()) return parsed.status();
+    url = std::move(parsed).value();
   }
   if (auto r = ensure_private_dir(data_dir); !r) return r.error();
   std::string path = database_path(data_dir);

@@ -156,7 +156,7 @@ TEST_F(ClientE2e, AkaWithWrongKeyReportsThatTheNetworkFailedToAuthenticate) {
 TEST_F(ClientE2e, TlsRefusesAnEdgeCertificateFromAnotherCa) {
   start();
   std::string other = make_temp_dir("imsguard-other-ca");
-  ASSERT_TRUE(imsguard::net::pki_init(other).ok);
+  ASSERT_TRUE(imsguard::net::pki_init(other).ok());
   auto args = alice("tls");
   args.back() = other + "/ca.crt";
   ClientRun r = run_client(dir_, args);

@@ -62,9 +62,9 @@ class ClientAgainstAuthenticator : public ::testing::Test {
     edge::AuthenticatorOptions o;
     o.realm = kRealm;
     o.digest_order = std::move(order);
-    std::string error;
-    auth_ = edge::Authenticator::create(o, *stores_.subscribers, error);
-    ASSERT_TRUE(auth_) << error;
+    auto auth = edge::Authenticator::create(o, *stores_.subscribers);
+    ASSERT_TRUE(auth.ok()) << auth.message();
+    auth_ = std::move(auth).value();
   }
 
   void add(const store::SubscriberSpec& spec, const store::ProvisioningOptions& po) {

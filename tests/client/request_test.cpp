@@ -68,17 +68,16 @@ TEST(ExtraHeader, RefusesInjectionAndOwnedHeaders) {
 }
 
 TEST(ServerAddress, ParsesHostPortAndBracketedIpv6) {
-  std::string error;
-  auto a = parse_server_address("127.0.0.1:5060", error);
-  ASSERT_TRUE(a) << error;
+  auto a = parse_server_address("127.0.0.1:5060");
+  ASSERT_TRUE(a) << a.message();
   EXPECT_EQ(a->host, "127.0.0.1");
   EXPECT_EQ(a->port, 5060);
-  auto b = parse_server_address("[::1]:5061", error);
-  ASSERT_TRUE(b) << error;
+  auto b = parse_server_address("[::1]:5061");
+  ASSERT_TRUE(b) << b.message();
   EXPECT_EQ(b->host, "::1");
   EXPECT_EQ(b->port, 5061);
   for (const char* bad : {"127.0.0.1", "::1:5060", ":5060", "host:0", "host:65536", "host:50x", "[::1]5060"})
-    EXPECT_FALSE(parse_server_address(bad, error)) << bad;
+    EXPECT_EQ(parse_server_address(bad).code(), Code::kInvalid) << bad;
 }
 
 TEST(MessageLine, ShowsAssertedIdentityAndNeutralisesControlCharacters) {

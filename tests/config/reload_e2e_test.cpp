@@ -206,8 +206,8 @@ TEST(ReloadE2e, TlsCertificateKeyAndCaApplyToNewConnections) {
   EXPECT_EQ(first[0], certificate_der(proc.data_dir() + "/pki/edge.crt"));
 
   std::string pki = make_temp_dir("imsguard-reload-tls");
-  ASSERT_TRUE(imsguard::net::pki_init(pki, "reload CA").ok);
-  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge2", {"127.0.0.1"}, false).ok);
+  ASSERT_TRUE(imsguard::net::pki_init(pki, "reload CA").ok());
+  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge2", {"127.0.0.1"}, false).ok());
   std::string log = reload(proc, base + "tls:\n  cert: " + pki + "/edge2.crt\n  key: " + pki + "/edge2.key\n");
   EXPECT_TRUE(applied(log, "tls.cert")) << log;
   EXPECT_TRUE(applied(log, "tls.key")) << log;
@@ -222,7 +222,7 @@ TEST(ReloadE2e, TlsCertificateKeyAndCaApplyToNewConnections) {
   EXPECT_EQ(third[1], certificate_der(pki + "/ca.crt"));
 
   // A key that does not match the certificate is refused: the key file is really read.
-  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge3", {"127.0.0.1"}, false).ok);
+  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge3", {"127.0.0.1"}, false).ok());
   log = reload(proc, base + "tls:\n  cert: " + pki + "/edge3.crt\n  key: " + pki + "/edge2.key\n");
   EXPECT_NE(log.find("SIGHUP: reload refused: tls:"), std::string::npos) << log;
   EXPECT_EQ(served_chain(proc.tls_port()).size(), 2u) << "the running files stay";

@@ -43,9 +43,9 @@ class AuthenticatorTest : public ::testing::Test {
     o.realm = kRealm;
     o.digest_order = crypto::default_algorithm_order(false);
     o.clock = [this] { return now_ms_; };
-    std::string error;
-    auth_ = Authenticator::create(o, *stores_.subscribers, error);
-    ASSERT_TRUE(auth_) << error;
+    auto auth = Authenticator::create(o, *stores_.subscribers);
+    ASSERT_TRUE(auth.ok()) << auth.message();
+    auth_ = std::move(auth).value();
   }
 
   void add(const store::SubscriberSpec& spec, const store::ProvisioningOptions& po) {
@@ -122,9 +122,9 @@ TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt
     if (fail) return std::nullopt;
     return crypto::hmac_sha256(key, data);
   };
-  std::string error;
-  auth_ = Authenticator::create(o, *stores_.subscribers, error);
-  ASSERT_TRUE(auth_) << error;
+  auto auth = Authenticator::create(o, *stores_.subscribers);
+  ASSERT_TRUE(auth.ok()) << auth.message();
+  auth_ = std::move(auth).value();
   const std::string answer = digest_answer("alice@ims.local", "secret", first_challenge(send("alice@ims.local", "")));
 
   fail = true;
@@ -140,6 +140,20 @@ TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt
 
   fail = false;  // the same answer, its nonce checkable again: it was right all along
   EXPECT_EQ(send("alice@ims.local", answer).outcome, AuthOutcome::kAuthenticated);
+}
+
+TEST_F(AuthenticatorTest, UnusableOptionsAreInvalid) {
+  AuthenticatorOptions o;
+  o.realm = kRealm;  // no digest algorithm
+  auto none = Authenticator::create(o, *stores_.subscribers);
+  EXPECT_EQ(none.code(), Code::kInvalid);
+  EXPECT_NE(none.message().find("auth.digest_algorithms"), std::string::npos) << none.message();
+  o.digest_order = crypto::default_algorithm_order(false);
+  o.aka_enabled = false;
+  o.digest_enabled = false;
+  auto nobody = Authenticator::create(o, *stores_.subscribers);
+  EXPECT_EQ(nobody.code(), Code::kInvalid);
+  EXPECT_NE(nobody.message().find("nobody could register"), std::string::npos) << nobody.message();
 }
 
 TEST_F(AuthenticatorTest, DigestSha256FirstThenSuccess) {

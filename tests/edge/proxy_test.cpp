@@ -68,24 +68,22 @@ TEST(ProxyCore, GarbageScscfValuesAreRefusedWithTheKeyPath) {
   for (const char* bad : {"sip:", "sip:@", "sips:10.0.0.1", "tel:+1555", "sip:user@10.0.0.1", "sip:scscf.example",
                           "sip:10.0.0.1;transport=sctp", "sip:10.0.0.1:99999", "http://10.0.0.1", "sip:[::1",
                           "\x01\x02garbage", "sip:10.0.0.1:5060;transport="}) {
-    std::string error;
-    auto core = Proxy::parse_core(bad, error);
-    EXPECT_FALSE(core.has_value()) << bad;
-    EXPECT_NE(error.find("core.scscf"), std::string::npos) << bad << ": " << error;
+    auto core = Proxy::parse_core(bad);
+    EXPECT_EQ(core.code(), Code::kInvalid) << bad;
+    EXPECT_NE(core.message().find("core.scscf"), std::string::npos) << bad << ": " << core.message();
   }
   for (const char* embedded : {"", "embedded"}) {
-    std::string error;
-    EXPECT_FALSE(Proxy::parse_core(embedded, error).has_value());
-    EXPECT_EQ(error, "");
+    auto core = Proxy::parse_core(embedded);
+    ASSERT_TRUE(core.ok()) << core.message();
+    EXPECT_FALSE(core->has_value());
   }
-  std::string error;
-  auto tcp = Proxy::parse_core("sip:10.0.0.1:5070;transport=TCP", error);
-  ASSERT_TRUE(tcp.has_value()) << error;
-  EXPECT_EQ(tcp->transport, config::Transport::kTcp);
-  EXPECT_EQ(tcp->port, 5070);
-  auto v6 = Proxy::parse_core("sip:[2001:db8::5]", error);
-  ASSERT_TRUE(v6.has_value()) << error;
-  EXPECT_EQ(v6->port, 5060);
+  auto tcp = Proxy::parse_core("sip:10.0.0.1:5070;transport=TCP");
+  ASSERT_TRUE(tcp.ok() && tcp->has_value()) << tcp.message();
+  EXPECT_EQ((*tcp)->transport, config::Transport::kTcp);
+  EXPECT_EQ((*tcp)->port, 5070);
+  auto v6 = Proxy::parse_core("sip:[2001:db8::5]");
+  ASSERT_TRUE(v6.ok() && v6->has_value()) << v6.message();
+  EXPECT_EQ((*v6)->port, 5060);
 }
 
 TEST(ProxyFlowToken, TamperingAndAnotherEdgesKeyAreRefusedAndARestartKeepsTokensValid) {
@@ -226,7 +224,9 @@ TEST(ProxyPeers, OnlyARequestSignedWithTheSharedKeyIsAPeers) {
   sip::Message m;
   ASSERT_EQ(sip::parse_datagram(*signed_text, sip::Limits{}, m).status, sip::ParseStatus::kOk);
   EXPECT_FALSE(no_key.trusted_peer(peer, m));
-  EXPECT_NE(Proxy::check_peer_key(keyless.config), "");
+  auto refused = Proxy::check_peer_key(keyless.config);
+  EXPECT_EQ(refused.code(), Code::kNotFound);
+  EXPECT_NE(refused.message().find("missing.key"), std::string::npos) << refused.message();
   (void)b;
   std::filesystem::remove_all(dir_a);
   std::filesystem::remove_all(dir_b);

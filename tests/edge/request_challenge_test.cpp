@@ -39,9 +39,9 @@ class RequestChallengeTest : public ::testing::Test {
       ASSERT_TRUE(stores_.subscribers->add(s.value()).ok());
     }
     config_.auth.digest_algorithms = {"MD5"};
-    std::string error;
-    auth_ = Authenticator::create(Authenticator::options_from(config_), *stores_.subscribers, error);
-    ASSERT_TRUE(auth_) << error;
+    auto auth = Authenticator::create(Authenticator::options_from(config_), *stores_.subscribers);
+    ASSERT_TRUE(auth.ok()) << auth.message();
+    auth_ = std::move(auth).value();
     challenge_ = std::make_unique<RequestChallenge>(config_, *auth_);
     flow_.transport = config::Transport::kUdp;
     flow_.address = asio::ip::make_address("127.0.0.9");

@@ -8,9 +8,14 @@
 
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "made.h"
 
 namespace imsguard::media {
 namespace {
+
+using made_for_tests::make_endpoint;
+using made_for_tests::make_identity;
+using made_for_tests::make_session;
 
 using Endpoint = DtlsSrtpEndpoint;
 
@@ -53,25 +58,25 @@ Pair make_pair(const std::vector<SrtpSuite>& client_suites = all_suites(),
                const std::vector<SrtpSuite>& server_suites = all_suites()) {
   Pair p;
   std::string error;
-  p.ida = DtlsIdentity::generate(error);
-  p.idb = DtlsIdentity::generate(error);
+  p.ida = make_identity(error);
+  p.idb = make_identity(error);
   EXPECT_TRUE(p.ida && p.idb) << error;
   if (!p.ida || !p.idb) return p;
-  p.client = Endpoint::create(p.ida, Endpoint::Role::kClient, p.idb->fingerprint(), client_suites, error);
-  p.server = Endpoint::create(p.idb, Endpoint::Role::kServer, p.ida->fingerprint(), server_suites, error);
+  p.client = make_endpoint(p.ida, Endpoint::Role::kClient, p.idb->fingerprint(), client_suites, error);
+  p.server = make_endpoint(p.idb, Endpoint::Role::kServer, p.ida->fingerprint(), server_suites, error);
   EXPECT_TRUE(p.client && p.server) << error;
   return p;
 }
 
 TEST(DtlsSrtp, FingerprintIsSha256OfTheCertificate) {
   std::string error;
-  auto id = DtlsIdentity::generate(error);
+  auto id = make_identity(error);
   ASSERT_TRUE(id) << error;
   EXPECT_EQ(id->fingerprint().hash, "sha-256");
   auto bytes = id->fingerprint().bytes();
   ASSERT_TRUE(bytes);
   EXPECT_EQ(bytes->size(), 32u);
-  auto other = DtlsIdentity::generate(error);
+  auto other = make_identity(error);
   ASSERT_TRUE(other);
   EXPECT_NE(other->fingerprint().value, id->fingerprint().value);
 }
@@ -92,8 +97,8 @@ TEST(DtlsSrtp, HandshakeDerivesMatchingKeysAndCarriesSrtp) {
   EXPECT_EQ(kc.local.size(), master_length(kc.suite));
 
   std::string error;
-  auto tx = SrtpSession::create(ks.suite, ks.local, SrtpSession::Direction::kSend, error);
-  auto rx = SrtpSession::create(kc.suite, kc.remote, SrtpSession::Direction::kReceive, error);
+  auto tx = make_session(ks.suite, ks.local, SrtpSession::Direction::kSend, error);
+  auto rx = make_session(kc.suite, kc.remote, SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(tx && rx) << error;
   auto plain = tone_packet({0, false, 5, 800, 77}, kSrtpMaxTrailer);
   auto packet = plain;
@@ -123,13 +128,13 @@ TEST(DtlsSrtp, SurvivesALostFlight) {
 
 TEST(DtlsSrtp, APeerWhoseCertificateIsNotTheSdpFingerprintIsRefused) {
   std::string error;
-  auto ida = DtlsIdentity::generate(error);
-  auto idb = DtlsIdentity::generate(error);
-  auto mallory = DtlsIdentity::generate(error);
+  auto ida = make_identity(error);
+  auto idb = make_identity(error);
+  auto mallory = make_identity(error);
   ASSERT_TRUE(ida && idb && mallory) << error;
   // The client expects idb, but the server answering is mallory (a MITM on the media path).
-  auto client = Endpoint::create(ida, Endpoint::Role::kClient, idb->fingerprint(), all_suites(), error);
-  auto server = Endpoint::create(mallory, Endpoint::Role::kServer, ida->fingerprint(), all_suites(), error);
+  auto client = make_endpoint(ida, Endpoint::Role::kClient, idb->fingerprint(), all_suites(), error);
+  auto server = make_endpoint(mallory, Endpoint::Role::kServer, ida->fingerprint(), all_suites(), error);
   ASSERT_TRUE(client && server) << error;
   run(*client, *server);
   EXPECT_EQ(client->state(), Endpoint::State::kFailed);

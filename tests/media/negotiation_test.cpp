@@ -58,20 +58,22 @@ Both negotiate(const OfferSpec& spec, const MediaPolicy& local) {
   EXPECT_EQ(offer.error, "");
   // Through text, as on the wire.
   auto written = sip::write_sdp(offer.sdp);
-  EXPECT_TRUE(written) << written.error;
-  auto parsed = sip::parse_sdp(written.text);
-  EXPECT_TRUE(parsed) << parsed.error << "\n" << written.text;
-  auto plan = plan_answer(*parsed.sdp, local);
+  EXPECT_TRUE(written) << written.message();
+  auto parsed = sip::parse_sdp(written.ok() ? *written : std::string());
+  EXPECT_TRUE(parsed) << parsed.message() << "\n" << (written.ok() ? *written : std::string());
+  if (!parsed) return {Outcome::kRefused, Outcome::kRefused, "unparsable offer"};
+  auto plan = plan_answer(*parsed, local);
   if (plan.outcome == Outcome::kRefused) return {plan.outcome, Outcome::kRefused, plan.reason};
   LocalMedia lm;
   lm.port = 50000;
   if (plan.outcome == Outcome::kSrtpSdes) lm.sdes_key = generate_sdes_key(plan.remote_key->suite, plan.remote_key->tag);
   lm.fingerprint = some_fingerprint(9);
-  auto answer_text = sip::write_sdp(build_answer(*parsed.sdp, plan, lm));
-  EXPECT_TRUE(answer_text) << answer_text.error;
-  auto answer = sip::parse_sdp(answer_text.text);
-  EXPECT_TRUE(answer) << answer.error << "\n" << answer_text.text;
-  auto check = check_answer(spec, *answer.sdp);
+  auto answer_text = sip::write_sdp(build_answer(*parsed, plan, lm));
+  EXPECT_TRUE(answer_text) << answer_text.message();
+  auto answer = sip::parse_sdp(answer_text.ok() ? *answer_text : std::string());
+  EXPECT_TRUE(answer) << answer.message() << "\n" << (answer_text.ok() ? *answer_text : std::string());
+  if (!answer) return {plan.outcome, Outcome::kRefused, "unparsable answer"};
+  auto check = check_answer(spec, *answer);
   return {plan.outcome, check.outcome, plan.reason + " / " + check.reason};
 }
 
@@ -120,8 +122,8 @@ TEST(Negotiation, SdesIsRefusedUnlessEverySignalingHopIsTls) {
 sip::Sdp parse(const std::string& media_lines) {
   std::string text = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" + media_lines;
   auto p = sip::parse_sdp(text);
-  EXPECT_TRUE(p) << p.error << "\n" << text;
-  return p.sdp.value_or(sip::Sdp{});
+  EXPECT_TRUE(p) << p.message() << "\n" << text;
+  return p.ok() ? *p : sip::Sdp{};
 }
 
 TEST(Negotiation, AnswererRefusalsCarry488AndAReason) {

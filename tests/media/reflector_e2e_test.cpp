@@ -128,14 +128,14 @@ class Reflector : public ::testing::Test {
     t.server = {"127.0.0.1", node_.tls_port()};
     t.ca_file = node_.data_dir() + "/pki/ca.crt";
     auto opened = client::open_transport(t);
-    EXPECT_TRUE(opened.transport) << opened.error;
-    if (!opened.transport) return r;
+    EXPECT_TRUE(opened.ok()) << opened.message();
+    if (!opened.ok()) return r;
     client::UserAgentOptions uo;
     uo.credentials.impi = "alice@ims.local";
     uo.credentials.realm = "ims.local";
     uo.credentials.password = node_.demo("digest", "password");
     uo.impu = "sip:alice@ims.local";
-    client::UserAgent ua(*opened.transport, uo);
+    client::UserAgent ua(**opened, uo);
     auto reg = ua.register_binding();
     EXPECT_TRUE(reg.ok) << reg.error;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

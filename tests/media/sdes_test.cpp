@@ -24,10 +24,10 @@ TEST(Sdes, GeneratedKeysRoundTripThroughTheSdpLine) {
     EXPECT_EQ(k->key_salt.size(), master_length(suite));
     auto line = sip::format_crypto(to_sdp_crypto(*k));
     auto parsed = parse_sdes(crypto_of("a=crypto:" + line));
-    ASSERT_TRUE(parsed.key) << parsed.error;
-    EXPECT_EQ(parsed.key->suite, suite);
-    EXPECT_EQ(parsed.key->tag, 3u);
-    EXPECT_EQ(parsed.key->key_salt, k->key_salt);
+    ASSERT_TRUE(parsed.ok()) << parsed.message();
+    EXPECT_EQ(parsed->suite, suite);
+    EXPECT_EQ(parsed->tag, 3u);
+    EXPECT_EQ(parsed->key_salt, k->key_salt);
   }
   auto a = generate_sdes_key(SrtpSuite::kAesCm128HmacSha1_80, 1);
   auto b = generate_sdes_key(SrtpSuite::kAesCm128HmacSha1_80, 1);
@@ -52,11 +52,11 @@ TEST(Sdes, Rfc4568ExamplesDecodeToTheVectorKeysAndTheirMkiIsRefused) {
     EXPECT_EQ(*bytes, key_salt);
     auto parsed = parse_sdes(c);
     if (expected.contains("mki_value") || c.keys.size() > 1 || !c.session_params.empty()) {
-      EXPECT_FALSE(parsed.key) << entry["line"];
-      EXPECT_FALSE(parsed.error.empty());
+      EXPECT_EQ(parsed.code(), Code::kInvalid) << entry["line"];
+      EXPECT_FALSE(parsed.message().empty());
     } else {
-      ASSERT_TRUE(parsed.key) << parsed.error;
-      EXPECT_EQ(parsed.key->key_salt, key_salt);
+      ASSERT_TRUE(parsed.ok()) << parsed.message();
+      EXPECT_EQ(parsed->key_salt, key_salt);
     }
   }
 }
@@ -79,12 +79,12 @@ TEST(Sdes, RefusalsSayWhy) {
     auto crypto = sip::parse_crypto(c.value, &error);
     if (!crypto) continue;  // the SDP layer refused it already: also a refusal
     auto parsed = parse_sdes(*crypto);
-    EXPECT_FALSE(parsed.key) << c.value;
-    EXPECT_NE(parsed.error.find(c.why), std::string::npos) << c.value << " -> " << parsed.error;
+    EXPECT_EQ(parsed.code(), Code::kInvalid) << c.value;
+    EXPECT_NE(parsed.message().find(c.why), std::string::npos) << c.value << " -> " << parsed.message();
   }
   // A long lifetime is fine.
   auto ok = parse_sdes(crypto_of("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^31"));
-  EXPECT_TRUE(ok.key) << ok.error;
+  EXPECT_TRUE(ok.ok()) << ok.message();
 }
 
 }  // namespace

@@ -16,9 +16,14 @@
 #include "media/rtp.h"
 #include "media/srtp_session.h"
 #include "process.h"
+#include "made.h"
 
 namespace imsguard::media {
 namespace {
+
+using made_for_tests::make_endpoint;
+using made_for_tests::make_identity;
+using made_for_tests::make_session;
 
 struct Packet {
   bool rtcp = false;
@@ -76,9 +81,9 @@ TEST_P(SrtpOpenSsl, ProtectsExactlyAsStockLibsrtpAndBothSidesInteroperate) {
   SrtpSuite suite = GetParam();
   auto key = random_bytes(master_length(suite));
   std::string error;
-  auto tx = SrtpSession::create(suite, key, SrtpSession::Direction::kSend, error);
+  auto tx = make_session(suite, key, SrtpSession::Direction::kSend, error);
   ASSERT_TRUE(tx) << error;
-  auto rx = SrtpSession::create(suite, key, SrtpSession::Direction::kReceive, error);
+  auto rx = make_session(suite, key, SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(rx) << error;
   auto packets = traffic();
   auto expected = reference(static_cast<int>(suite), key, packets);
@@ -100,8 +105,8 @@ TEST_P(SrtpOpenSsl, OneFlippedBitFailsAuthentication) {
   SrtpSuite suite = GetParam();
   auto key = random_bytes(master_length(suite));
   std::string error;
-  auto tx = SrtpSession::create(suite, key, SrtpSession::Direction::kSend, error);
-  auto rx = SrtpSession::create(suite, key, SrtpSession::Direction::kReceive, error);
+  auto tx = make_session(suite, key, SrtpSession::Direction::kSend, error);
+  auto rx = make_session(suite, key, SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(tx && rx) << error;
   auto packets = traffic();
   std::vector<uint8_t> p = packets[1].bytes;
@@ -118,7 +123,7 @@ TEST(SrtpOpenSslInstall, LibsrtpAcceptsThePrimitivesAfterTheirSelfTests) {
   // SrtpSession::create installed them once already; installing again re-runs libsrtp's
   // self-tests (RFC 3711 B.2 keystream, RFC 2202 HMAC-SHA1) on them.
   std::string error;
-  ASSERT_TRUE(SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, random_bytes(30), SrtpSession::Direction::kSend, error));
+  ASSERT_TRUE(make_session(SrtpSuite::kAesCm128HmacSha1_80, random_bytes(30), SrtpSession::Direction::kSend, error));
   EXPECT_EQ(install_openssl_srtp_primitives(), "");
 }
 

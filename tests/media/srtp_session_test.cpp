@@ -11,9 +11,14 @@
 #include "media/srtp_kdf.h"
 #include "ops/counters.h"
 #include "vectors.h"
+#include "made.h"
 
 namespace imsguard::media {
 namespace {
+
+using made_for_tests::make_endpoint;
+using made_for_tests::make_identity;
+using made_for_tests::make_session;
 
 using testdata::hex;
 
@@ -45,8 +50,8 @@ struct Pair {
 Pair make_pair(SrtpSuite suite) {
   std::string error;
   auto key = test_key(suite, 3);
-  Pair p{SrtpSession::create(suite, key, SrtpSession::Direction::kSend, error),
-         SrtpSession::create(suite, key, SrtpSession::Direction::kReceive, error)};
+  Pair p{make_session(suite, key, SrtpSession::Direction::kSend, error),
+         make_session(suite, key, SrtpSession::Direction::kReceive, error)};
   EXPECT_TRUE(p.tx && p.rx) << error;
   return p;
 }
@@ -65,7 +70,7 @@ TEST(SrtpSession, ProtectMatchesRfc3711ComputedFromTheB3SessionKeys) {
   ASSERT_EQ(ks.size(), 14u);
 
   std::string error;
-  auto tx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, master, SrtpSession::Direction::kSend, error);
+  auto tx = make_session(SrtpSuite::kAesCm128HmacSha1_80, master, SrtpSession::Direction::kSend, error);
   ASSERT_TRUE(tx) << error;
   const uint16_t seq = 0x1234;
   const uint32_t ssrc = 0xdeadbeef;
@@ -159,8 +164,8 @@ TEST_P(EverySuite, TheSamePacketTwiceIsAReplayAndIsCounted) {
 
 TEST_P(EverySuite, AnotherKeyCannotAuthenticate) {
   std::string error;
-  auto tx = SrtpSession::create(GetParam(), test_key(GetParam(), 1), SrtpSession::Direction::kSend, error);
-  auto rx = SrtpSession::create(GetParam(), test_key(GetParam(), 2), SrtpSession::Direction::kReceive, error);
+  auto tx = make_session(GetParam(), test_key(GetParam(), 1), SrtpSession::Direction::kSend, error);
+  auto rx = make_session(GetParam(), test_key(GetParam(), 2), SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(tx && rx) << error;
   auto packet = rtp_packet(1);
   ASSERT_EQ(tx->protect_rtp(packet), SrtpStatus::kOk);
@@ -189,10 +194,10 @@ TEST(SrtpSession, TagLengthsFollowTheSuite) {
 }
 
 TEST(SrtpSession, RefusesAKeyOfTheWrongLengthAndShortPackets) {
-  std::string error;
   std::vector<uint8_t> key(29);
-  EXPECT_FALSE(SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error));
-  EXPECT_NE(error.find("30 bytes"), std::string::npos) << error;
+  auto refused = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend);
+  EXPECT_EQ(refused.code(), Code::kInvalid);
+  EXPECT_NE(refused.message().find("30 bytes"), std::string::npos) << refused.message();
   auto p = make_pair(SrtpSuite::kAesCm128HmacSha1_80);
   ASSERT_TRUE(p.rx);
   std::vector<uint8_t> runt(5, 0x80);

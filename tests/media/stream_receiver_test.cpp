@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "media/rtp.h"
+#include "made.h"
 
 namespace imsguard::media {
 namespace {
+
+using made_for_tests::make_endpoint;
+using made_for_tests::make_identity;
+using made_for_tests::make_session;
 
 std::vector<uint8_t> packet(uint16_t seq) { return tone_packet({0, false, seq, seq * 160u, 0xabcdef}, kSrtpMaxTrailer); }
 
@@ -36,8 +41,8 @@ TEST(StreamReceiver, PlainStreamCountsGapsReorderingAndDuplicates) {
 TEST(StreamReceiver, SrtpStreamRejectsTamperedAndReplayedPackets) {
   std::vector<uint8_t> key(30, 7);
   std::string error;
-  auto tx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error);
-  auto rx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kReceive, error);
+  auto tx = make_session(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error);
+  auto rx = make_session(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(tx && rx) << error;
   StreamReceiver r(std::move(rx));
   std::vector<std::vector<uint8_t>> sent;
@@ -99,8 +104,8 @@ TEST(StreamReceiver, ReceiverReportDescribesTheStreamAndAuthenticatesAtTheSource
 
   std::vector<uint8_t> key(30, 9);
   std::string error;
-  auto client_tx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error);
-  auto source_rx = SrtpSession::create(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kReceive, error);
+  auto client_tx = make_session(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kSend, error);
+  auto source_rx = make_session(SrtpSuite::kAesCm128HmacSha1_80, key, SrtpSession::Direction::kReceive, error);
   ASSERT_TRUE(client_tx && source_rx) << error;
   size_t len = rr.size();
   rr.resize(len + kSrtpMaxTrailer + 8);

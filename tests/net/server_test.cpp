@@ -178,20 +178,20 @@ TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
 
 TEST(Server, TlsHandshakeThenFramedMessages) {
   std::string dir = testkit::make_temp_dir("imsguard-tls");
-  ASSERT_TRUE(net::pki_init(dir).ok);
-  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok);
+  ASSERT_TRUE(net::pki_init(dir).ok());
+  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok());
   auto server_ctx = net::make_tls_context({dir + "/ca.crt", dir + "/edge.crt", dir + "/edge.key"}, net::TlsRole::kServer, false);
-  ASSERT_TRUE(server_ctx.context) << server_ctx.error;
+  ASSERT_TRUE(server_ctx.ok()) << server_ctx.message();
   EchoHandler h;
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
-  o.tls = server_ctx.context;
+  o.tls = server_ctx.value();
   net::Server s(o);
   ASSERT_EQ(s.start(h), "");
 
   auto client_ctx = net::make_tls_context({dir + "/ca.crt", "", ""}, net::TlsRole::kClient, false);
-  ASSERT_TRUE(client_ctx.context) << client_ctx.error;
+  ASSERT_TRUE(client_ctx.ok()) << client_ctx.message();
   asio::io_context io;
-  asio::ssl::stream<asio::ip::tcp::socket> stream(io, *client_ctx.context);
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, **client_ctx);
   stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), s.bound_port(0)});
   stream.handshake(asio::ssl::stream_base::client);
   EXPECT_GE(SSL_version(stream.native_handle()), TLS1_2_VERSION);
@@ -204,12 +204,13 @@ TEST(Server, TlsHandshakeThenFramedMessages) {
 
 TEST(Server, TlsRefusesAPlainTextClient) {
   std::string dir = testkit::make_temp_dir("imsguard-tls");
-  ASSERT_TRUE(net::pki_init(dir).ok);
-  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok);
+  ASSERT_TRUE(net::pki_init(dir).ok());
+  ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok());
   auto ctx = net::make_tls_context({dir + "/ca.crt", dir + "/edge.crt", dir + "/edge.key"}, net::TlsRole::kServer, false);
   EchoHandler h;
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
-  o.tls = ctx.context;
+  ASSERT_TRUE(ctx.ok()) << ctx.message();
+  o.tls = ctx.value();
   net::Server s(o);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;

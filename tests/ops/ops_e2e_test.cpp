@@ -302,8 +302,8 @@ TEST(OpsE2e, SighupReloadsThresholdsAllowlistAndCertificateOverOpenConnections) 
   EXPECT_FALSE(banned_by(admin, "127.0.0.3", "flood"));
 
   std::string pki = make_temp_dir("imsguard-reload-pki");
-  ASSERT_TRUE(imsguard::net::pki_init(pki, "reload test CA").ok);
-  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge2", {"127.0.0.1", "localhost"}, false).ok);
+  ASSERT_TRUE(imsguard::net::pki_init(pki, "reload test CA").ok());
+  ASSERT_TRUE(imsguard::net::pki_issue(pki, "edge2", {"127.0.0.1", "localhost"}, false).ok());
   std::string base = read_file(proc.config_path());
   std::string reloaded = base +
                          "guards:\n  flood:\n    max_per_source: 5\n    allowlist: [127.0.0.4/32]\n"

@@ -31,17 +31,17 @@ TEST(Es256, OtherKeyAndBadLengthFail) {
 TEST(Es256, PkiKeySignsAndCertificateVerifies) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "imsguard-es256-XXXXXX").string();
   std::string dir = ::mkdtemp(tmpl.data());
-  ASSERT_TRUE(net::pki_init(dir).ok);
-  ASSERT_TRUE(net::pki_issue(dir, "core", {"127.0.0.1"}, false).ok);
-  std::string error;
-  auto priv = Es256Key::load_private(dir + "/core.key", &error);
-  ASSERT_TRUE(priv) << error;
-  auto pub = Es256Key::load_certificate(dir + "/core.crt", &error);
-  ASSERT_TRUE(pub) << error;
+  ASSERT_TRUE(net::pki_init(dir).ok());
+  ASSERT_TRUE(net::pki_issue(dir, "core", {"127.0.0.1"}, false).ok());
+  auto priv = Es256Key::load_private(dir + "/core.key");
+  ASSERT_TRUE(priv.ok()) << priv.message();
+  auto pub = Es256Key::load_certificate(dir + "/core.crt");
+  ASSERT_TRUE(pub.ok()) << pub.message();
   EXPECT_TRUE(pub->verify("m", priv->sign("m")));
-  EXPECT_FALSE(Es256Key::load_private(dir + "/missing.key", &error));
-  EXPECT_NE(error.find("missing.key"), std::string::npos);
-  EXPECT_FALSE(Es256Key::load_certificate(dir + "/core.key", &error));
+  auto missing = Es256Key::load_private(dir + "/missing.key");
+  EXPECT_EQ(missing.code(), Code::kNotFound);
+  EXPECT_NE(missing.message().find("missing.key"), std::string::npos);
+  EXPECT_EQ(Es256Key::load_certificate(dir + "/core.key").code(), Code::kInvalid);
   std::filesystem::remove_all(dir);
 }
 

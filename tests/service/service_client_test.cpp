@@ -56,8 +56,8 @@ class PooledClient : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testkit::make_temp_dir("imsguard-sc");
-    ASSERT_TRUE(net::pki_init(dir_).ok);
-    for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(dir_, name, {"127.0.0.1"}, false).ok);
+    ASSERT_TRUE(net::pki_init(dir_).ok());
+    for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(dir_, name, {"127.0.0.1"}, false).ok());
     files_ = default_service_files(dir_);
     ASSERT_TRUE(start_box(0));
   }
@@ -67,24 +67,22 @@ class PooledClient : public ::testing::Test {
   }
   bool start_box(uint16_t port) {
     auto tls = net::make_tls_context({files_.ca, files_.cert, files_.key, "1.2"}, net::TlsRole::kServer, true);
-    if (!tls.context) return false;
-    std::string error;
-    auto pin = certificate_fingerprint(files_.core_cert, &error);
-    if (!pin) return false;
-    pin_peer_certificate(*tls.context, *pin);
+    if (!tls.ok()) return false;
+    auto pin = certificate_fingerprint(files_.core_cert);
+    if (!pin.ok()) return false;
+    pin_peer_certificate(**tls, *pin);
     net::ServerOptions opts;
     opts.listeners = {config::Listener{config::Transport::kTls, "127.0.0.1", port}};
-    opts.tls = tls.context;
+    opts.tls = tls.value();
     box_ = std::make_unique<net::Server>(opts);
     if (!box_->start(recorder_).empty()) return false;
     port_ = box_->bound_port(0);
     return true;
   }
   std::unique_ptr<ServiceClient> client(ServiceClientOptions options = {}) {
-    std::string error;
-    auto c = ServiceClient::create(files_, dir_ + "/core.key", {"127.0.0.1", port_}, error, options);
-    EXPECT_TRUE(c) << error;
-    return c;
+    auto c = ServiceClient::create(files_, dir_ + "/core.key", {"127.0.0.1", port_}, options);
+    EXPECT_TRUE(c.ok()) << c.message();
+    return c.ok() ? std::move(c).value() : nullptr;
   }
   static std::string request(int n) {
     auto text = testing::request("MESSAGE", "sip:messaging@services.ims.local", "");
@@ -104,9 +102,9 @@ TEST_F(PooledClient, TwoRequestsShareOneConnection) {
   ASSERT_TRUE(c);
   for (int i = 0; i < 2; ++i) {
     auto r = c->exchange(request(i));
-    ASSERT_EQ(r.error, "");
-    EXPECT_EQ(r.response.rfind("SIP/2.0 200 OK", 0), 0u) << r.response;
-    EXPECT_NE(r.response.find("Call-ID: n" + std::to_string(i) + "-"), std::string::npos) << r.response;
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(r->rfind("SIP/2.0 200 OK", 0), 0u) << *r;
+    EXPECT_NE(r->find("Call-ID: n" + std::to_string(i) + "-"), std::string::npos) << *r;
   }
   EXPECT_EQ(c->handshakes(), 1u);
   EXPECT_EQ(c->idle(), 1u);
@@ -117,13 +115,13 @@ TEST_F(PooledClient, TwoRequestsShareOneConnection) {
 TEST_F(PooledClient, ARestartedBoxIsReconnectedTo) {
   auto c = client();
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->exchange(request(1)).error, "");
+  ASSERT_TRUE(c->exchange(request(1)).ok());
   uint16_t port = port_;
   box_->stop();  // the pooled connection is now closed by the peer
   ASSERT_TRUE(start_box(port));
   auto r = c->exchange(request(2));
-  EXPECT_EQ(r.error, "");
-  EXPECT_EQ(r.response.rfind("SIP/2.0 200 OK", 0), 0u) << r.response;
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->rfind("SIP/2.0 200 OK", 0), 0u) << *r;
   EXPECT_EQ(c->handshakes(), 2u);
   EXPECT_EQ(recorder_.messages(), 2u);  // the request was not delivered twice
 }
@@ -133,13 +131,13 @@ TEST_F(PooledClient, AConnectionThatFailsInUseIsReplacedOnce) {
   o.probe_idle = false;  // the dead connection is written to, and fails on the read
   auto c = client(o);
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->exchange(request(1)).error, "");
+  ASSERT_TRUE(c->exchange(request(1)).ok());
   uint16_t port = port_;
   box_->stop();
   ASSERT_TRUE(start_box(port));
   auto r = c->exchange(request(2));
-  EXPECT_EQ(r.error, "");
-  EXPECT_EQ(r.response.rfind("SIP/2.0 200 OK", 0), 0u) << r.response;
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->rfind("SIP/2.0 200 OK", 0), 0u) << *r;
   EXPECT_EQ(c->handshakes(), 2u);
   EXPECT_EQ(recorder_.messages(), 2u);
 }
@@ -150,8 +148,9 @@ TEST_F(PooledClient, AnUnreachableBoxIsAnErrorNotAHang) {
   box_->stop();
   box_.reset();
   auto r = c->exchange(request(1));
-  EXPECT_NE(r.error, "");
-  EXPECT_TRUE(r.response.empty());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), Code::kUnavailable);
+  EXPECT_NE(r.message(), "");
 }
 
 TEST_F(PooledClient, ConcurrentCallersUseSeparateConnections) {
@@ -162,7 +161,7 @@ TEST_F(PooledClient, ConcurrentCallersUseSeparateConnections) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i)
-        if (c->exchange(request(t * 10 + i)).error.empty()) ++ok;
+        if (c->exchange(request(t * 10 + i)).ok()) ++ok;
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 20);

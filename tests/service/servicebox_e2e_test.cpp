@@ -75,9 +75,9 @@ TlsReply sip_over_tls(uint16_t port, const std::string& ca, const std::string& c
                       const std::string& request) {
   TlsReply out;
   auto ctx = net::make_tls_context({ca, cert, key, "1.2"}, net::TlsRole::kClient, false);
-  if (!ctx.context) return out;
+  if (!ctx.ok()) return out;
   asio::io_context io;
-  asio::ssl::stream<asio::ip::tcp::socket> stream(io, *ctx.context);
+  asio::ssl::stream<asio::ip::tcp::socket> stream(io, **ctx);
   asio::error_code ec;
   stream.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return out;
@@ -117,12 +117,12 @@ class ServiceBoxE2E : public ::testing::Test {
     dir_ = testkit::make_temp_dir("imsguard-sb-e2e");
     pki_ = dir_ + "/data/pki";
     std::filesystem::create_directories(pki_);
-    ASSERT_TRUE(net::pki_init(pki_).ok);
+    ASSERT_TRUE(net::pki_init(pki_).ok());
     for (const char* name : {"core", "servicebox", "edge"})
-      ASSERT_TRUE(net::pki_issue(pki_, name, {"127.0.0.1"}, false).ok);
+      ASSERT_TRUE(net::pki_issue(pki_, name, {"127.0.0.1"}, false).ok());
     rogue_ = dir_ + "/rogue";
-    ASSERT_TRUE(net::pki_init(rogue_).ok);
-    ASSERT_TRUE(net::pki_issue(rogue_, "core", {"127.0.0.1"}, false).ok);
+    ASSERT_TRUE(net::pki_init(rogue_).ok());
+    ASSERT_TRUE(net::pki_issue(rogue_, "core", {"127.0.0.1"}, false).ok());
     {
       auto state = store::open_state("sqlite", dir_ + "/data");
       ASSERT_TRUE(state.ok()) << state.message();
@@ -152,9 +152,8 @@ class ServiceBoxE2E : public ::testing::Test {
 
   // The core: signs with the key of core.crt, the certificate the box pins.
   ServiceGate core_gate() {
-    std::string error;
-    auto key = Es256Key::load_private(pki_ + "/core.key", &error);
-    EXPECT_TRUE(key) << error;
+    auto key = Es256Key::load_private(pki_ + "/core.key");
+    EXPECT_TRUE(key.ok()) << key.message();
     return ServiceGate(catalog_, *key, "https://core.ims.local/core.crt", 300);
   }
   std::string signed_headers(ServiceGate& gate, const std::string& impu, const std::string& service,
@@ -215,9 +214,8 @@ TEST_F(ServiceBoxE2E, ForgedExpiredOrUnsignedAssertionsAreRefused) {
   auto gate = core_gate();
   EXPECT_EQ(status_of(as_core(sip_request("media", "INVITE", "P-Asserted-Identity: <sip:alice@ims.local>\r\n")).bytes),
             428);
-  std::string error;
-  auto rogue_key = Es256Key::load_private(rogue_ + "/core.key", &error);
-  ASSERT_TRUE(rogue_key) << error;
+  auto rogue_key = Es256Key::load_private(rogue_ + "/core.key");
+  ASSERT_TRUE(rogue_key.ok()) << rogue_key.message();
   ServiceGate forger(catalog_, *rogue_key, "https://evil/core.crt", 300);
   EXPECT_EQ(status_of(as_core(sip_request("media", "INVITE",
                                           signed_headers(forger, "sip:alice@ims.local", "media", unix_now())))
@@ -254,12 +252,11 @@ TEST_F(ServiceBoxE2E, ContentOnlyForAValidTokenOfThatService) {
   EXPECT_NE(ok.second.find("sip:alice@ims.local"), std::string::npos);
 
   EXPECT_EQ(fetch("content", "").first, 401);
-  std::string error;
-  auto rogue_key = Es256Key::load_private(rogue_ + "/core.key", &error);
-  ASSERT_TRUE(rogue_key);
+  auto rogue_key = Es256Key::load_private(rogue_ + "/core.key");
+  ASSERT_TRUE(rogue_key.ok());
   ServiceGate forger(catalog_, *rogue_key, "x", 300);
   EXPECT_EQ(fetch("content", token_of(forger.issue_token("sip:alice@ims.local", "content", unix_now()))).first, 401);
-  ServiceGate short_lived(catalog_, *Es256Key::load_private(pki_ + "/core.key", &error), "x", 1);
+  ServiceGate short_lived(catalog_, *Es256Key::load_private(pki_ + "/core.key"), "x", 1);
   EXPECT_EQ(fetch("content", token_of(short_lived.issue_token("sip:alice@ims.local", "content", unix_now() - 10)))
                 .first,
             401);  // expired
@@ -298,8 +295,8 @@ TEST(ServiceBoxStart, UnknownServiceInAProfileIsAClearError) {
   std::string dir = testkit::make_temp_dir("imsguard-sb-badprofile");
   std::string pki = dir + "/data/pki";
   std::filesystem::create_directories(pki);
-  ASSERT_TRUE(net::pki_init(pki).ok);
-  for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(pki, name, {"127.0.0.1"}, false).ok);
+  ASSERT_TRUE(net::pki_init(pki).ok());
+  for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(pki, name, {"127.0.0.1"}, false).ok());
   {
     auto state = store::open_state("sqlite", dir + "/data");
     ASSERT_TRUE(state.ok());

@@ -102,16 +102,16 @@ TEST(RedisReplyLimit, APlainLinkRefusesAHugeArrayFromItsServer) {
   url.host = "127.0.0.1";
   url.port = ntohs(addr.sin_port);
   url.timeout_ms = 2000;
-  std::string error;
-  auto link = RedisLink::open(url, error);
-  ASSERT_NE(link, nullptr) << error;
+  auto link = RedisLink::open(url);
+  ASSERT_TRUE(link.ok()) << link.message();
   const char* argv[] = {"PING"};
   size_t lens[] = {4};
-  RedisReplyPtr reply = link->call(1, argv, lens, error);
-  EXPECT_EQ(reply, nullptr);
-  EXPECT_FALSE(error.empty());
-  EXPECT_TRUE(link->broken());
-  link.reset();
+  auto reply = (*link)->call(1, argv, lens);
+  EXPECT_FALSE(reply.ok());
+  EXPECT_EQ(reply.code(), Code::kUnavailable);
+  EXPECT_FALSE(reply.message().empty());
+  EXPECT_TRUE((*link)->broken());
+  link.value().reset();
   server.join();
   ::close(listener);
 }

@@ -44,8 +44,8 @@ Binding binding(const std::string& aor, const std::string& contact, int64_t expi
 
 std::shared_ptr<RedisClient> client_for(const RedisServer& redis) {
   auto url = config::parse_redis_url(redis.url("timeout_ms=300"));
-  EXPECT_TRUE(url.url) << url.error;
-  auto c = RedisClient::connect(*url.url);
+  EXPECT_TRUE(url.ok()) << url.message();
+  auto c = RedisClient::connect(*url);
   EXPECT_TRUE(c.ok()) << c.message();
   if (!c.ok()) return nullptr;
   std::shared_ptr<RedisClient> shared(std::move(c).value());
