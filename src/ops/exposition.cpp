@@ -26,8 +26,8 @@ void append_families(std::string& out, const char* type, const std::vector<Metri
   }
 }
 
-std::string prometheus_text() {
-  std::string out = counters().prometheus_text();
+std::string prometheus_text(const CounterRegistry& counters) {
+  std::string out = counters.prometheus_text();
   out += gauges().prometheus_text();
   out += histograms().prometheus_text();
   return out;

@@ -8,6 +8,8 @@
 
 namespace imsguard::ops {
 
+class CounterRegistry;
+
 struct MetricRow {
   std::string name;  // "family{label=\"x\"}" or "family"
   std::string help;  // may be empty (the first non-empty help of a family is used)
@@ -17,7 +19,7 @@ struct MetricRow {
 // Appends rows of one type ("counter", "gauge"), grouped by family in first-seen order.
 void append_families(std::string& out, const char* type, const std::vector<MetricRow>& rows);
 
-// Counters, gauges and histograms of the process-wide registries.
-std::string prometheus_text();
+// The node's counters, then the gauges and histograms of the process-wide registries.
+std::string prometheus_text(const CounterRegistry& counters);
 
 }  // namespace imsguard::ops
