@@ -51,6 +51,10 @@ using edge::WriteBehindBindingStore;
 
 struct Node::Impl {
   config::Config config;
+  // This node's counters and security events: every role gets these (no process-wide ones),
+  // so two nodes in one process keep their own figures. Declared first: destroyed last.
+  ops::CounterRegistry metrics;
+  ops::EventSink events;
   store::StateStores state;
   // The registration path's views of the state (see subscriber_cache.h, binding_cache.h).
   std::unique_ptr<CachedSubscriberStore> subscriber_cache;
@@ -197,7 +201,7 @@ std::string start_admin(Node::Impl& n) {
   n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
   n.admin_backend->set_config(c);
   n.admin_backend->set_registrar(n.registrar.get());
-  n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
+  n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend, n.metrics);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
   return n.admin_server->start(c.admin.listen.address, c.admin.listen.port);
 }
@@ -254,7 +258,7 @@ std::string start_parts(Node::Impl& n) {
   if (!level) return "log.level: unknown level '" + c.log_level + "'";
   spdlog::set_level(*level);
   spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
-  if (auto err = ops::events().open(c.events_output); !err.empty()) return err;
+  if (auto err = n.events.open(c.events_output); !err.empty()) return err;
 
   std::string core_error;
   Proxy::parse_core(c.core.scscf, core_error);
@@ -271,11 +275,11 @@ std::string start_parts(Node::Impl& n) {
   n.state = std::move(state.value());
   if (n.demo)
     if (auto err = seed_demo_subscribers(n); !err.empty()) return err;
-  n.subscriber_cache = std::make_unique<CachedSubscriberStore>(*n.state.subscribers, c.registrar.subscriber_cache_ms);
+  n.subscriber_cache = std::make_unique<CachedSubscriberStore>(n.metrics, *n.state.subscribers, c.registrar.subscriber_cache_ms);
   store::BindingStore* bindings = n.state.bindings.get();
   if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
     std::string binding_error;
-    n.binding_cache = std::make_unique<WriteBehindBindingStore>(*n.state.bindings, c.registrar.binding_flush_ms, binding_error);
+    n.binding_cache = std::make_unique<WriteBehindBindingStore>(n.metrics, n.events, *n.state.bindings, c.registrar.binding_flush_ms, binding_error);
     if (!binding_error.empty()) return "state: " + binding_error;
     bindings = n.binding_cache.get();
   }
@@ -300,14 +304,14 @@ std::string start_parts(Node::Impl& n) {
   const guard::Clock clock = &guard::steady_now_ms;
   if (n.state.guard && n.state.guard->shared()) n.shared_failures = std::make_unique<guard::FailureQueue>();
   std::string guard_error;
-  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get()});
+  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get(), &n.metrics, &n.events});
   if (!n.guards) return "guards: " + guard_error;
   if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty()) return err;
   if (n.state.guard) {
     n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard, n.shared_failures.get());
     if (auto err = n.state_sync->start(); !err.empty()) return "state: " + err;
   }
-  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &ops::counters()});
+  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &n.metrics, &n.events});
   if (!n.registrar->ready()) return "registrar: no authenticator (see the log)";
   n.server = std::make_unique<net::Server>(opts);
   EdgeDeps deps;
@@ -315,7 +319,8 @@ std::string start_parts(Node::Impl& n) {
   deps.guards = n.guards.get();
   deps.sender = n.server.get();
   deps.services = n.service_router.get();
-  deps.metrics = &ops::counters();
+  deps.metrics = &n.metrics;
+  deps.events = &n.events;
   deps.clock = clock;
   n.edge = std::make_unique<Edge>(c, std::move(deps));
   if (auto err = n.server->start(*n.edge); !err.empty()) return "cannot listen: " + err;
@@ -378,12 +383,12 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     return report;
   }
   if (next.events_output != c.events_output) {
-    if (auto err = ops::events().open(next.events_output); !err.empty()) {
+    if (auto err = n.events.open(next.events_output); !err.empty()) {
       report.error = "events.output: " + err;
-      ops::events().open(c.events_output);
+      n.events.open(c.events_output);
       return report;
     }
-  } else if (auto err = ops::events().open(c.events_output); !err.empty()) {
+  } else if (auto err = n.events.open(c.events_output); !err.empty()) {
     // Same file reopened: a rotated log gets a fresh file.
     report.notes.push_back("events.output: cannot reopen: " + err);
   }
@@ -414,6 +419,10 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     if (config::reloadable(key)) report.notes.push_back(key + ": marked reloadable but not applied (a bug)");
   return report;
 }
+
+ops::CounterRegistry& Node::metrics() { return impl_->metrics; }
+
+ops::EventSink& Node::events() { return impl_->events; }
 
 uint16_t Node::admin_port() const { return impl_->admin_server ? impl_->admin_server->port() : 0; }
 
@@ -457,7 +466,7 @@ std::string Node::banner() const {
 
 std::string Node::counters_summary() const {
   std::ostringstream out;
-  for (const auto& [name, value] : ops::counters().snapshot())
+  for (const auto& [name, value] : impl_->metrics.snapshot())
     if (value) out << name << " " << value << "\n";
   return out.str();
 }
