@@ -19,6 +19,7 @@
 #include "ops/counters.h"
 #include "ops/admin_server.h"
 #include "ops/events.h"
+#include "ops/exposition.h"
 #include "ops/gauges.h"
 #include "service/core_router.h"
 #include "service/service_node.h"
@@ -313,7 +314,7 @@ std::string start_parts(Node::Impl& n) {
   }
   n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &n.metrics, &n.events});
   if (!n.registrar->ready()) return "registrar: no authenticator (see the log)";
-  n.server = std::make_unique<net::Server>(opts);
+  n.server = std::make_unique<net::Server>(opts, n.metrics);
   EdgeDeps deps;
   deps.registrar = n.registrar.get();
   deps.guards = n.guards.get();
@@ -466,8 +467,8 @@ std::string Node::banner() const {
 
 std::string Node::counters_summary() const {
   std::ostringstream out;
-  for (const auto& [name, value] : impl_->metrics.snapshot())
-    if (value) out << name << " " << value << "\n";
+  for (const auto& r : ops::node_counter_rows(impl_->metrics))
+    if (r.value) out << r.name << " " << r.value << "\n";
   return out.str();
 }
 

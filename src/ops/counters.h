@@ -37,6 +37,12 @@ class CounterRegistry {
 
   // Prometheus text exposition format.
   std::string prometheus_text() const;
+  // (name, help, value) in registration order, for an exposition that merges registries.
+  struct Row {
+    std::string name, help;
+    uint64_t value = 0;
+  };
+  std::vector<Row> rows() const;
 
  private:
   struct Entry {

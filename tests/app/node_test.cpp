@@ -85,6 +85,10 @@ TEST(Node, TwoNodesInOneProcessKeepTheirOwnCounters) {
   ASSERT_TRUE(reaches(a.metrics(), kParsed, 1)) << "node a never counted the datagram";
   EXPECT_EQ(value(a.metrics(), kParsed), 1u);
   EXPECT_EQ(value(b.metrics(), kParsed), 0u) << "traffic to node a moved node b's counter";
+  // The transports count into their node's registry too.
+  constexpr std::string_view kDatagrams = "imsguard_net_udp_datagrams_total";
+  EXPECT_EQ(value(a.metrics(), kDatagrams), 1u);
+  EXPECT_EQ(value(b.metrics(), kDatagrams), 0u) << "node a's datagram counted by node b's server";
 
   send_options(udp_port(b));
   send_options(udp_port(b));

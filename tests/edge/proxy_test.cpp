@@ -224,7 +224,7 @@ TEST(ProxyPeers, OnlyARequestSignedWithTheSharedKeyIsAPeers) {
   Fixture keyless(dir_c);
   keyless.config.sip.peers = {"192.0.2.11:5060"};
   keyless.config.sip.peer_key_file = dir_c + "/missing.key";
-  Proxy no_key(keyless.config, *keyless.registrar);
+  Proxy no_key(keyless.config, *keyless.registrar, ProxyDeps{nullptr, nullptr, &keyless.t.metrics, &keyless.t.events});
   sip::Message m;
   ASSERT_EQ(sip::parse_datagram(*signed_text, sip::Limits{}, m).status, sip::ParseStatus::kOk);
   EXPECT_FALSE(no_key.trusted_peer(peer, m));

@@ -146,9 +146,9 @@ TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> handled{0};
   std::vector<std::thread> workers;
-  for (int t = 0; t < 2; ++t)
-    workers.emplace_back([&, t] {
-      auto f = flow("192.0.2." + std::to_string(10 + t));
+  for (int w = 0; w < 2; ++w)
+    workers.emplace_back([&, w] {
+      auto f = flow("192.0.2." + std::to_string(10 + w));
       auto r = request("OPTIONS", "carol");
       for (int i = 0; i < 20000 && !stop; ++i) {
         Chain::Inflight inflight(chain->load_tracker());
