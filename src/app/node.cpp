@@ -260,6 +260,9 @@ std::string start_parts(Node::Impl& n) {
   spdlog::set_level(*level);
   spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
   if (auto err = n.events.open(c.events_output); !err.empty()) return err;
+  // The modules not given the node's sink yet (service, media, store: docs/architecture.md)
+  // still write to the process-wide one: it goes to the same output until they are moved.
+  ops::events().open(c.events_output);
 
   std::string core_error;
   Proxy::parse_core(c.core.scscf, core_error);
@@ -393,6 +396,7 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     // Same file reopened: a rotated log gets a fresh file.
     report.notes.push_back("events.output: cannot reopen: " + err);
   }
+  ops::events().open(next.events_output);  // the process-wide sink follows (modules not moved yet)
   auto guards = n.guards->reload(next);
   if (!guards.error.empty()) {
     report.error = "guards: " + guards.error;
