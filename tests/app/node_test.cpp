@@ -72,8 +72,17 @@ uint16_t udp_port(const Node& node) {
   return static_cast<uint16_t>(std::stoi(banner.substr(colon + 1)));
 }
 
+// Removes the nodes' data directories however the test ends.
+struct RemoveDirs {
+  ~RemoveDirs() {
+    std::error_code ec;
+    for (const char* name : {"a", "b"}) std::filesystem::remove_all(edge_config(name).data_dir, ec);
+  }
+};
+
 TEST(Node, TwoNodesInOneProcessKeepTheirOwnCounters) {
   constexpr std::string_view kParsed = "imsguard_edge_messages_total{outcome=\"parsed\"}";
+  RemoveDirs cleanup;
   Node a(edge_config("a"));
   Node b(edge_config("b"));
   ASSERT_EQ(a.start(), "");
@@ -101,9 +110,6 @@ TEST(Node, TwoNodesInOneProcessKeepTheirOwnCounters) {
 
   a.stop();
   b.stop();
-  std::error_code ec;
-  std::filesystem::remove_all(edge_config("a").data_dir, ec);
-  std::filesystem::remove_all(edge_config("b").data_dir, ec);
 }
 
 }  // namespace
