@@ -50,7 +50,8 @@ const std::string kOk =
 // the table). The table is at its steady state: full, evicting the oldest.
 void BM_NewTransactionAndAnswer(benchmark::State& state) {
   static Registers regs(1 << 16);
-  edge::ServerTransactions table(4096, 32000);
+  ops::CounterRegistry metrics;
+  edge::ServerTransactions table(metrics, 4096, 32000);
   NullResponder reply;
   net::Flow flow = source();
   size_t i = 0;
@@ -65,7 +66,8 @@ BENCHMARK(BM_NewTransactionAndAnswer);
 // A retransmission: found, answered again from the table.
 void BM_RetransmissionAnsweredFromTable(benchmark::State& state) {
   static Registers regs(1024);
-  edge::ServerTransactions table(4096, 1 << 30);
+  ops::CounterRegistry metrics;
+  edge::ServerTransactions table(metrics, 4096, 1 << 30);
   NullResponder reply;
   net::Flow flow = source();
   for (auto& m : regs.messages) table.responded(table.open(flow, m, reply).key, kOk);

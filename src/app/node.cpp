@@ -19,6 +19,7 @@
 #include "ops/counters.h"
 #include "ops/admin_server.h"
 #include "ops/events.h"
+#include "ops/exposition.h"
 #include "ops/gauges.h"
 #include "service/core_router.h"
 #include "service/service_node.h"
@@ -51,6 +52,10 @@ using edge::WriteBehindBindingStore;
 
 struct Node::Impl {
   config::Config config;
+  // This node's counters and security events: every role gets these (no process-wide ones),
+  // so two nodes in one process keep their own figures. Declared first: destroyed last.
+  ops::CounterRegistry metrics;
+  ops::EventSink events;
   store::StateStores state;
   // The registration path's views of the state (see subscriber_cache.h, binding_cache.h).
   std::unique_ptr<CachedSubscriberStore> subscriber_cache;
@@ -202,7 +207,7 @@ Status start_admin(Node::Impl& n) {
   n.admin_backend = std::make_unique<NodeAdmin>(*n.guards, *n.bindings, *n.state.subscribers);
   n.admin_backend->set_config(c);
   n.admin_backend->set_registrar(n.registrar.get());
-  n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend);
+  n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend, n.metrics);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
   if (auto err = n.admin_server->start(c.admin.listen.address, c.admin.listen.port); !err.empty())
     return unavailable_error(std::move(err));
@@ -262,7 +267,10 @@ Status start_parts(Node::Impl& n) {
   if (!level) return invalid_argument("log.level: unknown level '" + c.log_level + "'");
   spdlog::set_level(*level);
   spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
-  if (Status opened = ops::events().open(c.events_output); !opened.ok()) return opened;
+  if (Status opened = n.events.open(c.events_output); !opened.ok()) return opened;
+  // The modules not given the node's sink yet (service, media, store: docs/architecture.md)
+  // still write to the process-wide one: it goes to the same output until they are moved.
+  (void)ops::events().open(c.events_output);
 
   if (auto core = Proxy::parse_core(c.core.scscf); !core.ok()) return core.status();
   if (Status s = Proxy::check_peer_key(c); !s.ok()) return s;
@@ -277,11 +285,11 @@ Status start_parts(Node::Impl& n) {
   n.state = std::move(state.value());
   if (n.demo)
     if (auto err = seed_demo_subscribers(n); !err.empty()) return unavailable_error(std::move(err));
-  n.subscriber_cache = std::make_unique<CachedSubscriberStore>(*n.state.subscribers, c.registrar.subscriber_cache_ms);
+  n.subscriber_cache = std::make_unique<CachedSubscriberStore>(n.metrics, *n.state.subscribers, c.registrar.subscriber_cache_ms);
   store::BindingStore* bindings = n.state.bindings.get();
   if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
     std::string binding_error;
-    n.binding_cache = std::make_unique<WriteBehindBindingStore>(*n.state.bindings, c.registrar.binding_flush_ms, binding_error);
+    n.binding_cache = std::make_unique<WriteBehindBindingStore>(n.metrics, n.events, *n.state.bindings, c.registrar.binding_flush_ms, binding_error);
     if (!binding_error.empty()) return unavailable_error("state: " + binding_error);
     bindings = n.binding_cache.get();
   }
@@ -306,7 +314,7 @@ Status start_parts(Node::Impl& n) {
   const guard::Clock clock = &guard::steady_now_ms;
   if (n.state.guard && n.state.guard->shared()) n.shared_failures = std::make_unique<guard::FailureQueue>();
   std::string guard_error;
-  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get()});
+  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get(), &n.metrics, &n.events});
   if (!n.guards) return invalid_argument("guards: " + guard_error);
   if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty())
     return unavailable_error(std::move(err));
@@ -314,15 +322,16 @@ Status start_parts(Node::Impl& n) {
     n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard, n.shared_failures.get());
     if (auto err = n.state_sync->start(); !err.empty()) return unavailable_error("state: " + err);
   }
-  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &ops::counters()});
+  n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &n.metrics, &n.events});
   if (!n.registrar->ready()) return internal_error("registrar: no authenticator (see the log)");
-  n.server = std::make_unique<net::Server>(opts);
+  n.server = std::make_unique<net::Server>(opts, n.metrics);
   EdgeDeps deps;
   deps.registrar = n.registrar.get();
   deps.guards = n.guards.get();
   deps.sender = n.server.get();
   deps.services = n.service_router.get();
-  deps.metrics = &ops::counters();
+  deps.metrics = &n.metrics;
+  deps.events = &n.events;
   deps.clock = clock;
   n.edge = std::make_unique<Edge>(c, std::move(deps));
   if (auto err = n.server->start(*n.edge); !err.empty()) return unavailable_error("cannot listen: " + err);
@@ -384,15 +393,16 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     return report;
   }
   if (next.events_output != c.events_output) {
-    if (Status opened = ops::events().open(next.events_output); !opened.ok()) {
+    if (Status opened = n.events.open(next.events_output); !opened.ok()) {
       report.error = prefixed("events.output: ", opened);
-      (void)ops::events().open(c.events_output);
+      (void)n.events.open(c.events_output);
       return report;
     }
-  } else if (Status opened = ops::events().open(c.events_output); !opened.ok()) {
+  } else if (Status opened = n.events.open(c.events_output); !opened.ok()) {
     // Same file reopened: a rotated log gets a fresh file.
     report.notes.push_back("events.output: cannot reopen: " + opened.message());
   }
+  (void)ops::events().open(next.events_output);  // the process-wide sink follows (modules not moved yet)
   auto guards = n.guards->reload(next);
   if (!guards.error.empty()) {
     report.error = invalid_argument("guards: " + guards.error);
@@ -420,6 +430,10 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     if (config::reloadable(key)) report.notes.push_back(key + ": marked reloadable but not applied (a bug)");
   return report;
 }
+
+ops::CounterRegistry& Node::metrics() { return impl_->metrics; }
+
+ops::EventSink& Node::events() { return impl_->events; }
 
 uint16_t Node::admin_port() const { return impl_->admin_server ? impl_->admin_server->port() : 0; }
 
@@ -463,8 +477,8 @@ std::string Node::banner() const {
 
 std::string Node::counters_summary() const {
   std::ostringstream out;
-  for (const auto& [name, value] : ops::counters().snapshot())
-    if (value) out << name << " " << value << "\n";
+  for (const auto& r : ops::node_counter_rows(impl_->metrics))
+    if (r.value) out << r.name << " " << r.value << "\n";
   return out.str();
 }
 

@@ -14,6 +14,11 @@
 #include <string>
 #include <vector>
 
+namespace imsguard::ops {
+class CounterRegistry;
+class EventSink;
+}  // namespace imsguard::ops
+
 namespace imsguard::app {
 
 // "trace" ... "error" (log.level) as an spdlog level; nullopt for anything else.
@@ -55,6 +60,10 @@ class Node {
 
   // Human-readable lines describing what is listening and how to register the demo users.
   std::string banner() const;
+  // This node's counter registry and security event sink (every role of the node reports
+  // into these; `imsguard run` writes its reload events to the sink).
+  ops::CounterRegistry& metrics();
+  ops::EventSink& events();
   // Counter snapshot for the shutdown log.
   std::string counters_summary() const;
 

@@ -20,7 +20,7 @@ namespace {
 // Says key by key what it applied and what needs a restart; "reloaded" only when everything
 // that changed is in force.
 void reload(imsguard::app::Node& node, const std::string& path, const std::string& data_dir) {
-  auto& events = imsguard::ops::events();
+  auto& events = node.events();
   if (path.empty()) {
     spdlog::warn("SIGHUP: no --config file to re-read (the embedded default cannot change)");
     return;

@@ -50,7 +50,7 @@ std::string from_uri(const sip::Message& msg) {
 
 }  // namespace
 
-void report_registration(const net::Flow& flow, const store::Subscriber& sub, std::string_view aor, size_t contacts,
+void report_registration(ops::EventSink& events, ops::ActivityLog& log, const net::Flow& flow, const store::Subscriber& sub, std::string_view aor, size_t contacts,
                          int64_t expires_in_s) {
   const AuthScheme scheme = sub.scheme == store::AuthScheme::kAka ? AuthScheme::kAka : AuthScheme::kDigest;
   std::string source = flow.to_string();
@@ -62,31 +62,31 @@ void report_registration(const net::Flow& flow, const store::Subscriber& sub, st
   // first registration is written at once, its refreshes within the window are counted in
   // one summary, and a registration storm is held to the per-second cap (the rest counted in
   // the "suppressed" line) rather than written and flushed line by line.
-  ops::emit_episode({"registrar", source, sub.impi, registered ? "register" : "deregister", what});
-  ops::log_activity(Activity::kRegistration,
+  ops::emit_episode(events, {"registrar", source, sub.impi, registered ? "register" : "deregister", what});
+  log.log(Activity::kRegistration,
                     [&] { return "registration: " + sub.impi + " " + what + " (from " + source + ")"; });
 }
 
-void report_auth_outcome(const net::Flow& flow, const AuthResult& r) {
+void report_auth_outcome(ops::ActivityLog& log, const net::Flow& flow, const AuthResult& r) {
   if (r.outcome == AuthOutcome::kAuthenticated || r.outcome == AuthOutcome::kUnavailable || routine(r.reason)) return;
-  ops::log_activity(Activity::kAuthFailure, [&] {
+  log.log(Activity::kAuthFailure, [&] {
     std::string who = r.impi.empty() ? std::string("(no identity)") : r.impi;
     return "auth failure: " + who + " from " + flow.to_string() + ": " + r.reason_line() + " (" +
            std::string(scheme_name(r.scheme)) + (r.outcome == AuthOutcome::kFailed ? ", counted as a failure)" : ", challenged again)");
   });
 }
 
-void report_call_relayed(const net::Flow& from, std::string_view caller, const sip::Message& invite, const net::Flow& to) {
+void report_call_relayed(ops::ActivityLog& log, const net::Flow& from, std::string_view caller, const sip::Message& invite, const net::Flow& to) {
   if (!spdlog::should_log(spdlog::level::info) || !calls_started().first(invite.call_id())) return;
-  ops::log_activity(Activity::kCall, [&] {
+  log.log(Activity::kCall, [&] {
     return "call: " + std::string(caller) + " -> " + std::string(invite.request_uri()) + " (Call-ID " +
            std::string(invite.call_id()) + ", from " + from.to_string() + ", sent to " + to.to_string() + ")";
   });
 }
 
-void report_call_answered(const sip::Message& response, const net::Flow& caller) {
+void report_call_answered(ops::ActivityLog& log, const sip::Message& response, const net::Flow& caller) {
   if (!spdlog::should_log(spdlog::level::info) || !calls_answered().first(response.call_id())) return;
-  ops::log_activity(Activity::kCall, [&] {
+  log.log(Activity::kCall, [&] {
     const int code = response.status_code();
     std::string outcome = code < 300 ? "answered" : "not answered";
     return "call " + std::string(response.call_id()) + ": " + outcome + " " + std::to_string(code) + " " +
@@ -94,9 +94,9 @@ void report_call_answered(const sip::Message& response, const net::Flow& caller)
   });
 }
 
-void report_call_ended(const net::Flow& from, std::string_view who, const sip::Message& bye) {
+void report_call_ended(ops::ActivityLog& log, const net::Flow& from, std::string_view who, const sip::Message& bye) {
   if (!spdlog::should_log(spdlog::level::info) || !calls_ended().first(bye.call_id())) return;
-  ops::log_activity(Activity::kCall, [&] {
+  log.log(Activity::kCall, [&] {
     return "call " + std::string(bye.call_id()) + ": ended by " + std::string(who) + " (" + from_uri(bye) + " from " +
            from.to_string() + ")";
   });

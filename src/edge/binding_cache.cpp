@@ -9,25 +9,17 @@
 
 namespace imsguard::edge {
 
-namespace {
-
-ops::Counter& write_failure_counter() {
-  static ops::Counter& c = ops::counters().get(
-      "imsguard_binding_write_failures_total", "binding changes the state store refused (kept in memory only)");
-  return c;
-}
-
-ops::Counter& purged_counter() {
-  static ops::Counter& c =
-      ops::counters().get("imsguard_bindings_purged_total", "expired bindings removed from memory and the state store");
-  return c;
-}
-
-}  // namespace
-
-WriteBehindBindingStore::WriteBehindBindingStore(store::BindingStore& durable, uint32_t flush_ms, std::string& error,
+WriteBehindBindingStore::WriteBehindBindingStore(ops::CounterRegistry& metrics, ops::EventSink& events,
+                                                 store::BindingStore& durable, uint32_t flush_ms, std::string& error,
                                                  uint32_t purge_every_ms)
-    : durable_(durable), flush_ms_(flush_ms == 0 ? 1 : flush_ms), purge_every_ms_(std::max<uint32_t>(1, purge_every_ms)) {
+    : durable_(durable),
+      flush_ms_(flush_ms == 0 ? 1 : flush_ms),
+      purge_every_ms_(std::max<uint32_t>(1, purge_every_ms)),
+      failure_counter_(metrics.get("imsguard_binding_write_failures_total",
+                                   "binding changes the state store refused (kept in memory only)")),
+      purged_counter_(
+          metrics.get("imsguard_bindings_purged_total", "expired bindings removed from memory and the state store")),
+      events_(events) {
   auto live = durable_.list(static_cast<int64_t>(std::time(nullptr)));
   if (!live.ok()) {
     error = "cannot load bindings: " + live.message();
@@ -156,13 +148,13 @@ void WriteBehindBindingStore::apply(store::BindingStore& durable, const Change& 
 }
 
 void WriteBehindBindingStore::note_failure(std::string_view aor, const std::string& why) {
-  write_failure_counter().inc();
+  failure_counter_.inc();
   {
     std::lock_guard lock(mutex_);
     ++failures_;
   }
   std::string reason = "binding not persisted: " + why;
-  ops::emit_episode({"registrar", "", aor, "store-failure", reason});
+  ops::emit_episode(events_, {"registrar", "", aor, "store-failure", reason});
 }
 
 void WriteBehindBindingStore::run() {
@@ -178,7 +170,7 @@ void WriteBehindBindingStore::run() {
       next_purge = std::chrono::steady_clock::now() + std::chrono::milliseconds(purge_every_ms_);
       int64_t now = static_cast<int64_t>(std::time(nullptr));
       auto purged = memory_.purge_expired(now);
-      if (purged.ok()) purged_counter().inc(purged.value());
+      if (purged.ok()) purged_counter_.inc(purged.value());
       enqueue({Change::Kind::kPurge, {}, now});
     }
     if (pending_.empty()) continue;

@@ -7,6 +7,8 @@
 // loses at most the last `flush_ms` of changes (those clients re-register on refresh).
 // Only for a store this process owns alone (SQLite): a shared backend (Redis) must be read
 // through, or edges would not see each other's bindings.
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "store/binding_store.h"
 #include "store/memory_binding_store.h"
 
@@ -26,7 +28,9 @@ class WriteBehindBindingStore final : public store::BindingStore {
   // the writer removes expired bindings from memory and from the durable store (a scan of
   // the memory map under the lock: registrations wait for it, so its length grows with the
   // number of bindings held).
-  WriteBehindBindingStore(store::BindingStore& durable, uint32_t flush_ms, std::string& error,
+  // `metrics`, `events`: the node's registry and sink.
+  WriteBehindBindingStore(ops::CounterRegistry& metrics, ops::EventSink& events, store::BindingStore& durable,
+                          uint32_t flush_ms, std::string& error,
                           uint32_t purge_every_ms = kPurgeEveryMs);
   static constexpr uint32_t kPurgeEveryMs = 60000;
   // Stops the writer after it has written every pending change.
@@ -61,6 +65,9 @@ class WriteBehindBindingStore final : public store::BindingStore {
   store::MemoryBindingStore memory_;
   uint32_t flush_ms_;
   uint32_t purge_every_ms_;
+  ops::Counter& failure_counter_;
+  ops::Counter& purged_counter_;
+  ops::EventSink& events_;
   // Past this many pending changes the caller writes through itself (back-pressure), so a
   // durable store slower than the registration rate cannot grow the queue without bound.
   static constexpr size_t kMaxPending = 100000;

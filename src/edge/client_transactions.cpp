@@ -9,27 +9,23 @@
 namespace imsguard::edge {
 
 struct ClientTransactionCounters {
-  ops::Counter& retransmissions = ops::counters().get(
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& retransmissions = m.get(
       "imsguard_sip_client_retransmissions_total", "relayed requests, and the edge's own (Timer C CANCELs, BYEs ending a refused call), sent again over UDP (RFC 3261 Timer A/E)");
-  ops::Counter& timeouts = ops::counters().get(
+  ops::Counter& timeouts = m.get(
       "imsguard_sip_client_timeouts_total", "relayed requests never answered: 408 sent to the caller (Timer B/F, or Timer C)");
-  ops::Counter& started = ops::counters().get("imsguard_sip_client_transactions_total{event=\"started\"}",
+  ops::Counter& started = m.get("imsguard_sip_client_transactions_total{event=\"started\"}",
                                               "client transactions of relayed UDP requests, by event");
-  ops::Counter& answered = ops::counters().get("imsguard_sip_client_transactions_total{event=\"answered\"}");
-  ops::Counter& full = ops::counters().get("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
-  ops::Counter& timer_c = ops::counters().get(
+  ops::Counter& answered = m.get("imsguard_sip_client_transactions_total{event=\"answered\"}");
+  ops::Counter& full = m.get("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
+  ops::Counter& timer_c = m.get(
       "imsguard_sip_timer_c_total",
       "relayed INVITEs whose Timer C fired: CANCEL to the callee after a provisional, else 408 to the caller");
-  ops::Counter& cancels = ops::counters().get(
+  ops::Counter& cancels = m.get(
       "imsguard_sip_client_transactions_total{event=\"timer_c_cancel_sent\"}");
 };
 
 namespace {
-
-ClientTransactionCounters& client_transaction_counters() {
-  static ClientTransactionCounters c;
-  return c;
-}
 
 std::string_view branch_of(std::string_view via) {
   constexpr std::string_view kBranch = ";branch=";
@@ -46,8 +42,15 @@ constexpr sip::Limits kOwnMessageLimits{65535, 4096, 65535, 4096};
 
 }  // namespace
 
-ClientTransactions::ClientTransactions(Retransmitter& timers, ServerTransactions* callers, int64_t timer_c_ms)
-    : timers_(timers), callers_(callers), timer_c_ms_(timer_c_ms), counters_(client_transaction_counters()) {}
+ClientTransactions::ClientTransactions(Retransmitter& timers, ServerTransactions* callers, int64_t timer_c_ms,
+                                       ops::CounterRegistry& metrics)
+    : timers_(timers),
+      callers_(callers),
+      timer_c_ms_(timer_c_ms),
+      owned_counters_(new ClientTransactionCounters{metrics}),
+      counters_(*owned_counters_) {}
+
+ClientTransactions::~ClientTransactions() = default;
 
 std::string ClientTransactions::key(std::string_view via, std::string_view method) {
   return key_for_branch(branch_of(via), method);

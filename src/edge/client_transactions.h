@@ -28,6 +28,7 @@
 #include "net/flow.h"
 #include "sip/message.h"
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,7 +43,10 @@ class ClientTransactions {
  public:
   // `callers`: the server transactions the 408s and relayed answers are stored in (null:
   // none). `timer_c_ms`: Timer C of relayed INVITEs (0: off).
-  ClientTransactions(Retransmitter& timers, ServerTransactions* callers, int64_t timer_c_ms);
+  // `metrics`: the node's registry.
+  ClientTransactions(Retransmitter& timers, ServerTransactions* callers, int64_t timer_c_ms,
+                     ops::CounterRegistry& metrics);
+  ~ClientTransactions();
 
   // `request` (from `origin`) is about to be relayed to `target` as `bytes`, under our Via
   // `via`. Over UDP its timers start; an INVITE's Timer C starts over any transport. Called
@@ -107,6 +111,7 @@ class ClientTransactions {
   Retransmitter& timers_;
   ServerTransactions* callers_;
   int64_t timer_c_ms_;
+  std::unique_ptr<ClientTransactionCounters> owned_counters_;
   ClientTransactionCounters& counters_;
   mutable std::mutex mutex_;  // taken before the retransmitter's and the server transactions' locks
   std::unordered_map<std::string, PendingInvite> invites_;  // by our branch

@@ -74,15 +74,16 @@ Edge::Edge(const config::Config& config, EdgeDeps deps)
     : registrar_(deps.registrar),
       sender_(&traced_sender_),
       services_(deps.services),
-      owned_counters_(std::make_unique<EdgeCounters>(deps.metrics ? *deps.metrics : ops::counters())),
+      owned_counters_(std::make_unique<EdgeCounters>(*deps.metrics)),
       counters_(*owned_counters_),
+      events_(*deps.events),
       guards_(deps.guards),
       challenge_policy_(config),
       traced_sender_(deps.sender),
       timers_(&traced_sender_, {config.sip.timers.t1_ms, config.sip.timers.t2_ms}, config.sip.max_client_transactions,
               deps.clock ? deps.clock : Retransmitter::Clock(&Retransmitter::steady_now_ms)),
-      client_transactions_(timers_, &transactions_, config.sip.timers.c_ms),
-      transactions_(config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_, deps.clock) {
+      client_transactions_(timers_, &transactions_, config.sip.timers.c_ms, *deps.metrics),
+      transactions_(*deps.metrics, config.sip.max_transactions, 64 * int64_t{config.sip.timers.t1_ms}, &timers_, deps.clock) {
   limits_.max_message_bytes = config.sip.limits.max_message_bytes;
   limits_.max_headers = config.sip.limits.max_headers;
   limits_.max_header_bytes = config.sip.limits.max_header_bytes;
@@ -92,9 +93,9 @@ Edge::Edge(const config::Config& config, EdgeDeps deps)
   allow_ = std::string(kAllow);
   if (registrar_)
     proxy_ = std::make_unique<Proxy>(config, *registrar_,
-                                     ProxyDeps{&traced_sender_, &client_transactions_, deps.metrics});
+                                     ProxyDeps{&traced_sender_, &client_transactions_, deps.metrics, deps.events});
   if (proxy_ && !proxy_->external_core()) {
-    request_challenge_ = std::make_unique<RequestChallenge>(config, registrar_->authenticator());
+    request_challenge_ = std::make_unique<RequestChallenge>(config, registrar_->authenticator(), *deps.metrics, *deps.events);
     request_challenge_->set_guards(guards_);
   }
   timers_.start();
@@ -138,7 +139,7 @@ void Edge::on_message(const net::Flow& flow, std::string_view bytes, net::Respon
   if (parsed.status == sip::ParseStatus::kReject) {
     counters_.rejected_parse.inc();
     std::string src = flow.to_string();
-    ops::emit_episode({"parse", src, "", "reject", parsed.reason}, flow.address.to_string());
+    ops::emit_episode(events_, {"parse", src, "", "reject", parsed.reason}, flow.address.to_string());
     // A request we could not parse may still carry enough (Via, Call-ID, CSeq) to be
     // answered; make_response copies whatever is there.
     if (msg.is_request()) respond(msg, parsed.code, parsed.reason, reply);
@@ -199,7 +200,7 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   if (auto verdict = sip::check_request(msg, policy)) {
     counters_.rejected_sanity.inc();
     std::string src = flow.to_string();
-    ops::emit_episode({"sanity", src, "", "reject", verdict->reason}, flow.address.to_string());
+    ops::emit_episode(events_, {"sanity", src, "", "reject", verdict->reason}, flow.address.to_string());
     std::vector<std::pair<std::string_view, std::string_view>> extra;
     for (const auto& [name, value] : verdict->headers) extra.emplace_back(name, value);
     respond(msg, verdict->code, verdict->reason, reply, extra);
@@ -286,7 +287,7 @@ void Edge::handle_request(const net::Flow& flow, const sip::Message& msg, net::R
   }
   counters_.unregistered.inc();
   std::string src = flow.to_string();
-  ops::emit_episode({"edge", src, "", "reject", "request from a flow that is not registered"},
+  ops::emit_episode(events_, {"edge", src, "", "reject", "request from a flow that is not registered"},
                     flow.address.to_string());
   if (msg.method() == sip::Method::kAck) return;  // never answered (RFC 3261 17.2.1)
   respond(msg, 403, "Forbidden (register first)", reply);
@@ -304,7 +305,7 @@ bool Edge::flow_registered(const net::Flow& flow) {
 void Edge::on_stream_error(const net::Flow& flow, int code, std::string_view reason, net::Responder& reply) {
   counters_.stream_errors.inc();
   std::string src = flow.to_string();
-  ops::emit_episode({"framing", src, "", "close", reason}, flow.address.to_string());
+  ops::emit_episode(events_, {"framing", src, "", "close", reason}, flow.address.to_string());
   // Without a parsed request there is no Via to answer to: a bare status line would be
   // unroutable, so the connection is just closed (RFC 4475 3.1.2.2 / 3.1.2.3 for streams).
   (void)code;

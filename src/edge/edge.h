@@ -14,6 +14,7 @@
 #include "edge/server_transactions.h"
 #include "net/flow.h"
 #include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 #include "sip/parser.h"
 #include "sip/validation.h"
@@ -48,8 +49,10 @@ struct EdgeDeps {
   net::FlowSender* sender = nullptr;
   // I-S routing of service URIs (src/service); null: no service routing.
   ServiceRouter* services = nullptr;
-  // The counters' registry; null: the process-wide one.
+  // The node's counter registry and security event sink (app::Node owns them, a test its
+  // own); required.
   ops::CounterRegistry* metrics = nullptr;
+  ops::EventSink* events = nullptr;
   // Milliseconds on a monotonic clock for the transaction tables and their timers; empty:
   // steady_clock. Tests pass a fake one.
   std::function<int64_t()> clock;
@@ -93,6 +96,7 @@ class Edge final : public net::MessageHandler {
   std::string allow_;
   std::unique_ptr<EdgeCounters> owned_counters_;
   EdgeCounters& counters_;
+  ops::EventSink& events_;
   guard::Chain* guards_;
   ChallengePolicy challenge_policy_;
   // Every send of the edge (relays, late answers, timers) goes through the message trace of

@@ -65,24 +65,6 @@ constexpr std::array kRules{
 
 constexpr size_t kCrossings = static_cast<size_t>(Crossing::kCount);
 
-struct PolicyCounters {
-  std::array<std::array<ops::Counter*, kRules.size()>, kCrossings> removed{};
-  PolicyCounters() {
-    for (size_t c = 0; c < kCrossings; ++c)
-      for (size_t r = 0; r < kRules.size(); ++r)
-        if (kRules[r].removed_at & bit(static_cast<Crossing>(c)))
-          removed[c][r] = &ops::counters().get(
-              "imsguard_header_policy_removed_total{crossing=\"" + std::string(crossing_name(static_cast<Crossing>(c))) +
-                  "\",header=\"" + std::string(kRules[r].name) + "\"}",
-              "header lines removed at the edge's trust boundary");
-  }
-};
-
-PolicyCounters& policy_counters() {
-  static PolicyCounters c;
-  return c;
-}
-
 // The rule for a header field as parsed; kRules.size() when none.
 size_t rule_of(sip::HeaderId id, std::string_view name) {
   for (size_t r = 0; r < kRules.size(); ++r) {
@@ -94,6 +76,17 @@ size_t rule_of(sip::HeaderId id, std::string_view name) {
 }
 
 }  // namespace
+
+HeaderPolicyStats::HeaderPolicyStats(ops::CounterRegistry& metrics, ops::EventSink& sink)
+    : removed(kCrossings * kRules.size(), nullptr), events(sink) {
+  for (size_t c = 0; c < kCrossings; ++c)
+    for (size_t r = 0; r < kRules.size(); ++r)
+      if (kRules[r].removed_at & bit(static_cast<Crossing>(c)))
+        removed[c * kRules.size() + r] = &metrics.get(
+            "imsguard_header_policy_removed_total{crossing=\"" + std::string(crossing_name(static_cast<Crossing>(c))) +
+                "\",header=\"" + std::string(kRules[r].name) + "\"}",
+            "header lines removed at the edge's trust boundary");
+}
 
 std::string_view crossing_name(Crossing crossing) {
   switch (crossing) {
@@ -111,16 +104,15 @@ bool header_may_cross(Crossing crossing, std::string_view name) {
   return r == kRules.size() || !(kRules[r].removed_at & bit(crossing));
 }
 
-size_t apply_header_policy(Crossing crossing, const sip::Message& msg, sip::MessageWriter& w,
+size_t apply_header_policy(const HeaderPolicyStats& stats, Crossing crossing, const sip::Message& msg, sip::MessageWriter& w,
                            std::string_view source, std::string_view identity) {
-  PolicyCounters& counters = policy_counters();
   const size_t c = static_cast<size_t>(crossing);
   std::array<bool, kRules.size()> hit{};
   size_t removed = 0;
   for (const sip::HeaderField& f : msg.headers()) {
     size_t r = rule_of(f.id, f.name);
     if (r == kRules.size() || !(kRules[r].removed_at & bit(crossing))) continue;
-    counters.removed[c][r]->inc();
+    stats.removed[c * kRules.size() + r]->inc();
     ++removed;
     hit[r] = true;
   }
@@ -136,7 +128,7 @@ size_t apply_header_policy(Crossing crossing, const sip::Message& msg, sip::Mess
   std::string reason = "removed at " + std::string(crossing_name(crossing)) + ": " + names;
   // One event per source and episode (a client repeating the same forged headers, or a
   // spoofed stream of them, writes one line and a summary).
-  ops::emit_episode({"header_policy", source, identity, "strip", reason}, std::string(source) + " " + std::string(crossing_name(crossing)));
+  ops::emit_episode(stats.events, {"header_policy", source, identity, "strip", reason}, std::string(source) + " " + std::string(crossing_name(crossing)));
   return removed;
 }
 

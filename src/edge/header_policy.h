@@ -10,11 +10,14 @@
 // One table (header_policy.cpp) decides all of it; the proxy calls apply() once per relayed
 // message with the crossing it is making. Names are matched as RFC 3261 7.3.1 says: any case,
 // long or compact form (sip::HeaderId where the parser knows the header).
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 #include "sip/writer.h"
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace imsguard::edge {
 
@@ -29,10 +32,18 @@ enum class Crossing : uint8_t {
 
 std::string_view crossing_name(Crossing crossing);
 
+// What the policy reports through: its counters (per crossing and header, resolved once in
+// the node's registry) and the node's event sink. The proxy holds one.
+struct HeaderPolicyStats {
+  HeaderPolicyStats(ops::CounterRegistry& metrics, ops::EventSink& events);
+  std::vector<ops::Counter*> removed;  // [crossing * rules + rule]; null where a rule never removes
+  ops::EventSink& events;
+};
+
 // Removes from `w` every header of `msg` that may not cross at `crossing`. Each removed
 // header counts in imsguard_header_policy_removed_total{crossing,header}, and a message that
 // lost any emits one security event naming them all. Returns the number of header lines removed.
-size_t apply_header_policy(Crossing crossing, const sip::Message& msg, sip::MessageWriter& w,
+size_t apply_header_policy(const HeaderPolicyStats& stats, Crossing crossing, const sip::Message& msg, sip::MessageWriter& w,
                            std::string_view source, std::string_view identity);
 
 // True when `name` (as written, any case, compact forms included) may cross at `crossing`

@@ -40,7 +40,7 @@ ops::AdminStatus NodeAdmin::add_ban(std::string_view text, uint32_t ttl_s, std::
   if (!prefix) return {400, "prefix: " + why};
   if (ttl_s == 0) ttl_s = guards_.settings().banlist.default_ttl_s;
   guards_.bans().ban(*prefix, 0, ttl_s, reason, "admin", false, guards_.now_ms());
-  ops::events().emit({"banlist", prefix->to_string(), "", "ban", reason});
+  guards_.events().emit({"banlist", prefix->to_string(), "", "ban", reason});
   return {201, "banned " + prefix->to_string() + " for " + std::to_string(ttl_s) + " s"};
 }
 
@@ -49,7 +49,7 @@ ops::AdminStatus NodeAdmin::remove_ban(std::string_view text, uint16_t port) {
   auto prefix = guard::parse_prefix(text, &why);
   if (!prefix) return {400, "prefix: " + why};
   if (!guards_.bans().remove(*prefix, port)) return {404, "no ban for " + prefix->to_string()};
-  ops::events().emit({"banlist", prefix->to_string(), "", "unban", "removed by an operator (admin API)"});
+  guards_.events().emit({"banlist", prefix->to_string(), "", "unban", "removed by an operator (admin API)"});
   return {};
 }
 

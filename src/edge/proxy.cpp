@@ -120,10 +120,13 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
     : config_(config),
       registrar_(registrar),
       tokens_(key_),
-      owned_counters_(std::make_unique<ProxyCounters>(deps.metrics ? *deps.metrics : ops::counters())),
+      owned_counters_(std::make_unique<ProxyCounters>(*deps.metrics)),
       counters_(*owned_counters_),
       sender_(deps.sender),
-      client_transactions_(deps.client_transactions) {
+      client_transactions_(deps.client_transactions),
+      events_(*deps.events),
+      activity_(*deps.metrics),
+      header_policy_(*deps.metrics, *deps.events) {
   // Flow tokens sit in stored bindings (Path) and in dialogs' route sets: a key kept in the
   // data directory keeps them valid across a restart. Node::start has created it; a bare
   // Proxy (unit tests, no data directory) uses a random key.
@@ -181,7 +184,7 @@ bool Proxy::trusted_peer(const net::Flow& flow, const sip::Message& msg) const {
   std::string reason = "request from a peer edge's address refused as a peer's: Imsguard-Peer-Auth ";
   reason += PeerAuth::verdict_name(verdict);
   // One event per source and verdict per episode (a spoofed stream in a peer's name is one line).
-  ops::emit_episode({"peer", flow.to_string(), "", "reject", reason},
+  ops::emit_episode(events_, {"peer", flow.to_string(), "", "reject", reason},
                     flow.to_string() + " " + std::string(PeerAuth::verdict_name(verdict)));
   return false;
 }
@@ -275,7 +278,7 @@ void Proxy::protect_sdes(sip::MessageWriter& w, const sip::Message& msg, const n
   bool refused = r.verdict == media::SdesVerdict::kRefused;  // unreadable, might hold keys: body not forwarded
   w.set_body(r.content_type, r.body);
   counters_.sdes_stripped.inc();
-  ops::emit_episode({"media", from.to_string(), "", "strip",
+  ops::emit_episode(events_, {"media", from.to_string(), "", "strip",
                      refused ? "body removed: " + r.reason : "a=crypto removed: SDES keys on a hop without TLS"},
                     from.to_string() + (refused ? " body" : " sdes"));
 }
@@ -291,7 +294,7 @@ void Proxy::forward_register(const net::Flow& flow, const sip::Message& msg, net
   if (via.empty()) return refuse(msg, reply, 500, "Server Internal Error (no MAC for the relay)");
   w.prepend_via(via);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf - 1));
-  apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), {});
+  apply_header_policy(header_policy_, Crossing::kClientRequest, msg, w, flow.to_string(), {});
   // Our Path goes on top (RFC 3327 4.2): the S-CSCF routes terminating requests to it.
   w.prepend_header("Path", own_route(*core_, "term",
                                      tokens_.encode(flow, FlowPurpose::kPath, {}, unix_now() + path_lifetime_s(config_))));
@@ -358,12 +361,12 @@ void Proxy::deliver_from_core(const net::Flow& flow, const sip::Message& msg, ne
   bool proven = !from_core(flow) || core_request_proven(flow, msg);
   if (!proven) {
     counters_.core_unproven.inc();
-    ops::emit_episode({"core", flow.to_string(), "", "strip",
+    ops::emit_episode(events_, {"core", flow.to_string(), "", "strip",
                        "request from the S-CSCF's UDP address without a valid Imsguard-Peer-Auth (core.auth_key_file): "
                        "the identities it asserts are removed"},
                       "scscf");
   }
-  apply_header_policy(proven ? Crossing::kRequestToClient : Crossing::kClientRequest, msg, w, flow.to_string(), {});
+  apply_header_policy(header_policy_, proven ? Crossing::kRequestToClient : Crossing::kClientRequest, msg, w, flow.to_string(), {});
   protect_sdes(w, msg, flow, *client);
   std::string bytes = w.str();
   // A 408 on timeout goes back to the S-CSCF (or the peer edge) that sent it.
@@ -571,7 +574,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (routes) popped = dialogs_.pop_own(*routes, msg.call_id(), flow);
   if (popped.forged) {
     counters_.bad_route.inc();
-    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"},
+    ops::emit_episode(events_, {"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid dialog token"},
                       flow.to_string() + " token");
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
@@ -580,7 +583,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   auto rest = hiding_->restore_routes(routes ? *routes : std::vector<sip::NameAddr>{}, popped.own, msg.call_id());
   if (rest.forged) {
     counters_.bad_route.inc();
-    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid sealed route"},
+    ops::emit_episode(events_, {"dialog", flow.to_string(), identity.impi, "reject", "Route carries an invalid sealed route"},
                       flow.to_string() + " sealed");
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
@@ -589,7 +592,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   auto target = hiding_->restore_target(msg.request_uri(), msg.call_id());
   if (target.forged) {
     counters_.bad_route.inc();
-    ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "Request-URI carries an invalid sealed contact"},
+    ops::emit_episode(events_, {"dialog", flow.to_string(), identity.impi, "reject", "Request-URI carries an invalid sealed contact"},
                       flow.to_string() + " sealed");
     refuse(msg, reply, 403, "Forbidden (invalid dialog route)");
     return;
@@ -603,7 +606,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
     auto other = DialogRoutes::other_end(*popped.dialog, flow);
     if (!other) {
       counters_.not_participant.inc();
-      ops::emit_episode({"dialog", flow.to_string(), identity.impi, "reject", "in-dialog request from a flow outside the dialog"},
+      ops::emit_episode(events_, {"dialog", flow.to_string(), identity.impi, "reject", "in-dialog request from a flow outside the dialog"},
                         flow.to_string() + " participant");
       refuse(msg, reply, 403, "Forbidden (not a participant of this dialog)");
       return;
@@ -655,7 +658,7 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   uint32_t mf = msg.max_forwards().value_or(71);
   w.replace_header(sip::HeaderId::kMaxForwards, std::to_string(mf > 0 ? mf - 1 : 0));
   // Everything the client may not assert goes before the edge asserts its own.
-  apply_header_policy(Crossing::kClientRequest, msg, w, flow.to_string(), identity.impi);
+  apply_header_policy(header_policy_, Crossing::kClientRequest, msg, w, flow.to_string(), identity.impi);
   // Credentials for the edge's own 407 (edge/request_challenge.h) stop here: the next hop is
   // a phone or a peer edge, and a callee holding a Digest answer could guess at the password
   // offline. With an external S-CSCF they may be its own, and go on.
@@ -698,8 +701,8 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
   if (in_dialog) counters_.in_dialog.inc();
   if (to_scscf) counters_.to_core.inc();  // to_scscf counts every request sent to it, not only REGISTER
   // The operator's call log (edge/activity.h).
-  if (msg.method() == sip::Method::kInvite && !in_dialog && creates_dialog(msg)) report_call_relayed(flow, identity.impi, msg, routed->flow);
-  else if (msg.method() == sip::Method::kBye) report_call_ended(flow, identity.impi, msg);
+  if (msg.method() == sip::Method::kInvite && !in_dialog && creates_dialog(msg)) report_call_relayed(activity_, flow, identity.impi, msg, routed->flow);
+  else if (msg.method() == sip::Method::kBye) report_call_ended(activity_, flow, identity.impi, msg);
 }
 
 void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
@@ -752,7 +755,7 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   if (from_core(flow)) hiding_->response_to_client(w, msg, *origin);
   else hiding_->response_to_core(w, msg, *top);
   // Answers are policed like requests: only the trusted core's may assert anything.
-  apply_header_policy(from_core(flow) ? Crossing::kCoreResponse : Crossing::kUntrustedResponse, msg, w,
+  apply_header_policy(header_policy_, from_core(flow) ? Crossing::kCoreResponse : Crossing::kUntrustedResponse, msg, w,
                       flow.to_string(), {});
   protect_sdes(w, msg, flow, *origin);
   std::string bytes = w.str();
@@ -763,7 +766,7 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
   counters_.responses.inc();
   if (client_transactions_) client_transactions_->relayed_back(*origin, msg, bytes);
   if (msg.status_code() >= 200)
-    if (auto cseq = msg.cseq(); cseq && cseq->method == "INVITE") report_call_answered(msg, *origin);  // call log
+    if (auto cseq = msg.cseq(); cseq && cseq->method == "INVITE") report_call_answered(activity_, msg, *origin);  // call log
 }
 
 }  // namespace imsguard::edge

@@ -8,12 +8,15 @@
 #include "config/config.h"
 #include "edge/dialog_route.h"
 #include "edge/flow_token.h"
+#include "edge/header_policy.h"
 #include "edge/media_policy.h"
 #include "edge/peer_auth.h"
 #include "edge/registrar.h"
 #include "edge/topology_hiding.h"
 #include "net/flow.h"
+#include "ops/activity_log.h"
 #include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 #include "sip/writer.h"
 
@@ -36,13 +39,14 @@ struct ProxyDeps {
   // Requests relayed get client transactions (over UDP retransmission and 408 on timeout,
   // Timer C for INVITE); null: forwarding is purely stateless.
   ClientTransactions* client_transactions = nullptr;
-  // The counters' registry (the process-wide one unless a test passes its own).
+  // The node's counter registry and security event sink; required.
   ops::CounterRegistry* metrics = nullptr;
+  ops::EventSink* events = nullptr;
 };
 
 class Proxy final : public PathMaker {
  public:
-  Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps = {});
+  Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps);
   ~Proxy() override;
 
   // A request from a registered flow (identity already checked by the edge).
@@ -151,6 +155,9 @@ class Proxy final : public PathMaker {
   DialogRoutes dialogs_{config_, tokens_};
   std::optional<TopologyHiding> hiding_;  // identity.topology_hiding; made once tokens_ has its key
   mutable CallReports call_reports_;
+  ops::EventSink& events_;
+  mutable ops::ActivityLog activity_;  // the call lines' cap
+  HeaderPolicyStats header_policy_;
 };
 
 }  // namespace imsguard::edge

@@ -83,8 +83,10 @@ Registrar::Registrar(const config::Config& config, store::SubscriberStore& subsc
       subscribers_(subscribers),
       bindings_(bindings),
       guards_(deps.guards),
-      owned_counters_(std::make_unique<RegistrarCounters>(deps.metrics ? *deps.metrics : ops::counters())),
-      counters_(*owned_counters_) {
+      owned_counters_(std::make_unique<RegistrarCounters>(*deps.metrics)),
+      counters_(*owned_counters_),
+      events_(*deps.events),
+      activity_(*deps.metrics) {
   auto auth = Authenticator::create(Authenticator::options_from(config), subscribers);
   if (auth.ok()) auth_ = std::move(auth).value();
   else spdlog::error("registrar: {}", auth.message());
@@ -206,7 +208,7 @@ store::StoreResult<size_t> Registrar::remove_bindings(std::string_view aor, std:
     if (!r.value()) continue;
     ++removed;
     counters_.removed_by_operator.inc();
-    ops::emit_episode({"registrar", b.transport + ":" + b.source, b.impi, "deregister",
+    ops::emit_episode(events_, {"registrar", b.transport + ":" + b.source, b.impi, "deregister",
                        "binding " + b.contact + " of " + b.aor + " removed by an operator"});
     auto left = bindings_.find_by_flow(b.transport, b.source, b.flow_id, now);
     if (left.ok() && left.value().empty()) {
@@ -251,25 +253,25 @@ void Registrar::handle_register(const net::Flow& flow, const sip::Message& msg, 
     if (r.outcome != AuthOutcome::kUnavailable) guards_->on_auth(ctx, msg, info);
   }
   const bool aka = r.scheme == AuthScheme::kAka;
-  report_auth_outcome(flow, r);  // the operator's log line (edge/activity.h)
+  report_auth_outcome(activity_, flow, r);  // the operator's log line (edge/activity.h)
   switch (r.outcome) {
     case AuthOutcome::kChallenge:
       (aka ? counters_.challenged_aka : counters_.challenged_digest).inc();
       // Credentials only for another realm: a misconfigured phone, told apart in the events.
       if (r.reason == AuthReason::kRealmMismatch)
-        ops::emit_episode({"auth", flow.to_string(), r.impi, "challenge", reason}, flow.address.to_string());
+        ops::emit_episode(events_, {"auth", flow.to_string(), r.impi, "challenge", reason}, flow.address.to_string());
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kFailed:
       (aka ? counters_.failed_aka : counters_.failed_digest).inc();
       // One event per identity and episode: a guessing run against one user (from one
       // address or many) is one line and a summary with the count (ops/episodes.h).
-      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", reason}, r.impi);
+      ops::emit_episode(events_, {"auth", flow.to_string(), r.impi, "reject", reason}, r.impi);
       send_challenge(msg, r.challenge, reply);
       return;
     case AuthOutcome::kUnavailable: {
       counters_.unavailable.inc();
-      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", reason}, "store");
+      ops::emit_episode(events_, {"auth", flow.to_string(), r.impi, "reject", reason}, "store");
       spdlog::warn("registrar: {}", reason);
       const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
       reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));
@@ -293,7 +295,7 @@ bool Registrar::over_contact_cap(const net::Flow& flow, const sip::Message& msg,
   if (would_hold <= cap) return false;
   counters_.too_many_contacts.inc();
   // One event per AoR and episode: an attacker repeating the request writes one line, not one each.
-  ops::emit_episode({"registrar", flow.to_string(), sub.impi, "reject",
+  ops::emit_episode(events_, {"registrar", flow.to_string(), sub.impi, "reject",
                      "too many contacts for " + aor + ": " + std::to_string(would_hold) + " would exceed " +
                          std::to_string(cap) + " (registrar.max_contacts_per_aor); " + std::to_string(adding.size()) +
                          " new refused"},
@@ -449,7 +451,7 @@ void Registrar::update_bindings(const net::Flow& flow, const sip::Message& msg, 
   if (latest > 0) remember_flow(flow, sub, latest);
   else forget_flow(flow);
   // The operator's event and log line (edge/activity.h); a REGISTER without Contact only asks.
-  if (contacts) report_registration(flow, sub, aor, after->size(), latest > 0 ? latest - now : 0);
+  if (contacts) report_registration(events_, activity_, flow, sub, aor, after->size(), latest > 0 ? latest - now : 0);
 
   std::string associated;
   for (const auto& impu : sub.impus) associated.append(associated.empty() ? "<" : ", <").append(impu).append(">");

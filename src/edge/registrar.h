@@ -7,7 +7,9 @@
 #include "config/config.h"
 #include "edge/authenticator.h"
 #include "net/flow.h"
+#include "ops/activity_log.h"
 #include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 #include "store/binding_store.h"
 #include "store/subscriber_store.h"
@@ -59,14 +61,15 @@ struct RegistrarDeps {
   // The defence chain learns every authentication result (brute force, HSS protection);
   // null: no guards.
   guard::Chain* guards = nullptr;
-  // The counters' registry (the process-wide one unless a test passes its own).
+  // The node's counter registry and security event sink; required.
   ops::CounterRegistry* metrics = nullptr;
+  ops::EventSink* events = nullptr;
 };
 
 class Registrar {
  public:
   Registrar(const config::Config& config, store::SubscriberStore& subscribers, store::BindingStore& bindings,
-            RegistrarDeps deps = {});
+            RegistrarDeps deps);
   ~Registrar();
 
   // False when the authenticator could not be made (no randomness for its keys, both schemes
@@ -127,6 +130,8 @@ class Registrar {
   guard::Chain* guards_;
   std::unique_ptr<RegistrarCounters> owned_counters_;
   RegistrarCounters& counters_;
+  ops::EventSink& events_;
+  mutable ops::ActivityLog activity_;  // the caps of the registration and authentication failure lines
 
   // Check-then-write of one AoR's Contacts under one lock, so concurrent REGISTERs for the
   // same AoR (one per worker) cannot each pass the cap (striped: bounded memory).

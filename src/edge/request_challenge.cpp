@@ -12,20 +12,16 @@
 namespace imsguard::edge {
 
 struct RequestChallengeCounters {
-  ops::Counter& challenged = ops::counters().get("imsguard_auth_requests_total{result=\"challenged\"}",
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& challenged = m.get("imsguard_auth_requests_total{result=\"challenged\"}",
                                                  "out-of-dialog requests of UDP flows by the outcome of their 407 (auth.challenge_udp_requests)");
-  ops::Counter& failed = ops::counters().get("imsguard_auth_requests_total{result=\"failed\"}");
-  ops::Counter& ok = ops::counters().get("imsguard_auth_requests_total{result=\"ok\"}");
-  ops::Counter& other_subscriber = ops::counters().get("imsguard_auth_requests_total{result=\"other_subscriber\"}");
-  ops::Counter& unavailable = ops::counters().get("imsguard_auth_requests_total{result=\"store_unavailable\"}");
+  ops::Counter& failed = m.get("imsguard_auth_requests_total{result=\"failed\"}");
+  ops::Counter& ok = m.get("imsguard_auth_requests_total{result=\"ok\"}");
+  ops::Counter& other_subscriber = m.get("imsguard_auth_requests_total{result=\"other_subscriber\"}");
+  ops::Counter& unavailable = m.get("imsguard_auth_requests_total{result=\"store_unavailable\"}");
 };
 
 namespace {
-
-RequestChallengeCounters& request_challenge_counters() {
-  static RequestChallengeCounters c;
-  return c;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -35,8 +31,15 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-RequestChallenge::RequestChallenge(const config::Config& config, Authenticator& authenticator)
-    : config_(config), auth_(authenticator), counters_(request_challenge_counters()) {}
+RequestChallenge::RequestChallenge(const config::Config& config, Authenticator& authenticator,
+                                   ops::CounterRegistry& metrics, ops::EventSink& events)
+    : config_(config),
+      auth_(authenticator),
+      owned_counters_(new RequestChallengeCounters{metrics}),
+      counters_(*owned_counters_),
+      events_(events) {}
+
+RequestChallenge::~RequestChallenge() = default;
 
 bool RequestChallenge::applies(const net::Flow& flow, const sip::Message& msg) const {
   if (!config_.auth.challenge_udp_requests || flow.transport != config::Transport::kUdp) return false;
@@ -101,13 +104,13 @@ bool RequestChallenge::admit(const net::Flow& flow, const FlowIdentity& identity
     case AuthOutcome::kFailed:
       (foreign ? counters_.other_subscriber : counters_.failed).inc();
       // One event per flow and episode: a spoofer repeating a forged answer writes one line.
-      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", std::string(msg.method_name()) + ": " + reason},
+      ops::emit_episode(events_, {"auth", flow.to_string(), r.impi, "reject", std::string(msg.method_name()) + ": " + reason},
                         flow.to_string());
       challenge(msg, r.challenge, reply);
       return false;
     case AuthOutcome::kUnavailable: {
       counters_.unavailable.inc();
-      ops::emit_episode({"auth", flow.to_string(), r.impi, "reject", reason}, "store");
+      ops::emit_episode(events_, {"auth", flow.to_string(), r.impi, "reject", reason}, "store");
       const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
       reply.send(sip::make_response(msg, 503, "Service Unavailable", extra));
       return false;

@@ -13,7 +13,11 @@
 #include "edge/authenticator.h"
 #include "edge/registrar.h"
 #include "net/flow.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
+
+#include <memory>
 
 namespace imsguard::guard {
 class Chain;
@@ -26,7 +30,10 @@ struct RequestChallengeCounters;
 
 class RequestChallenge {
  public:
-  RequestChallenge(const config::Config& config, Authenticator& authenticator);
+  // `metrics`, `events`: the node's registry and sink.
+  RequestChallenge(const config::Config& config, Authenticator& authenticator, ops::CounterRegistry& metrics,
+                   ops::EventSink& events);
+  ~RequestChallenge();
 
   // The defence chain learns every result (a wrong answer to our 407 is a guess).
   void set_guards(guard::Chain* guards) { guards_ = guards; }
@@ -48,7 +55,9 @@ class RequestChallenge {
   const config::Config& config_;
   Authenticator& auth_;
   guard::Chain* guards_ = nullptr;
+  std::unique_ptr<RequestChallengeCounters> owned_counters_;
   RequestChallengeCounters& counters_;
+  ops::EventSink& events_;
 };
 
 }  // namespace imsguard::edge

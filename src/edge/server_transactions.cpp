@@ -9,19 +9,20 @@
 namespace imsguard::edge {
 
 struct TransactionCounters {
-  ops::Counter& opened = ops::counters().get("imsguard_edge_transactions_total{event=\"opened\"}",
+  ops::CounterRegistry& m;  // first: the members below are made from it
+  ops::Counter& opened = m.get("imsguard_edge_transactions_total{event=\"opened\"}",
                                              "server transactions by event");
-  ops::Counter& resent = ops::counters().get("imsguard_edge_transactions_total{event=\"response_resent\"}");
-  ops::Counter& absorbed = ops::counters().get("imsguard_edge_transactions_total{event=\"retransmission_absorbed\"}");
-  ops::Counter& relayed = ops::counters().get("imsguard_edge_transactions_total{event=\"retransmission_relayed\"}");
-  ops::Counter& ack = ops::counters().get("imsguard_edge_transactions_total{event=\"ack_absorbed\"}");
-  ops::Counter& untracked = ops::counters().get("imsguard_edge_transactions_total{event=\"untracked_no_rfc3261_branch\"}");
-  ops::Counter& evicted = ops::counters().get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
-  ops::Counter& retransmissions = ops::counters().get(
+  ops::Counter& resent = m.get("imsguard_edge_transactions_total{event=\"response_resent\"}");
+  ops::Counter& absorbed = m.get("imsguard_edge_transactions_total{event=\"retransmission_absorbed\"}");
+  ops::Counter& relayed = m.get("imsguard_edge_transactions_total{event=\"retransmission_relayed\"}");
+  ops::Counter& ack = m.get("imsguard_edge_transactions_total{event=\"ack_absorbed\"}");
+  ops::Counter& untracked = m.get("imsguard_edge_transactions_total{event=\"untracked_no_rfc3261_branch\"}");
+  ops::Counter& evicted = m.get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
+  ops::Counter& retransmissions = m.get(
       "imsguard_sip_server_retransmissions_total", "non-2xx answers to INVITE sent again until the ACK (RFC 3261 Timer G)");
-  ops::Counter& timeouts = ops::counters().get(
+  ops::Counter& timeouts = m.get(
       "imsguard_sip_server_timeouts_total", "non-2xx answers to INVITE never acknowledged (Timer H)");
-  ops::Counter& acked = ops::counters().get("imsguard_edge_transactions_total{event=\"ack_stopped_retransmissions\"}");
+  ops::Counter& acked = m.get("imsguard_edge_transactions_total{event=\"ack_stopped_retransmissions\"}");
 };
 
 namespace {
@@ -31,11 +32,6 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-TransactionCounters& transaction_counters() {
-  static TransactionCounters c;
-  return c;
-}
-
 bool is_final(std::string_view response) {
   // "SIP/2.0 NNN ...": final when NNN >= 200.
   return response.size() > 9 && response[8] != '1';
@@ -43,13 +39,16 @@ bool is_final(std::string_view response) {
 
 }  // namespace
 
-ServerTransactions::ServerTransactions(size_t capacity, int64_t lifetime_ms, Retransmitter* timers,
-                                       std::function<int64_t()> clock)
+ServerTransactions::ServerTransactions(ops::CounterRegistry& metrics, size_t capacity, int64_t lifetime_ms,
+                                       Retransmitter* timers, std::function<int64_t()> clock)
     : shard_capacity_(std::max<size_t>(1, capacity / 32)),
       lifetime_ms_(lifetime_ms),
       timers_(timers),
       clock_(std::move(clock)),
-      counters_(transaction_counters()) {}
+      owned_counters_(new TransactionCounters{metrics}),
+      counters_(*owned_counters_) {}
+
+ServerTransactions::~ServerTransactions() = default;
 
 int64_t ServerTransactions::clock_now() const { return clock_ ? clock_() : now_ms(); }
 

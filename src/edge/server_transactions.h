@@ -34,6 +34,7 @@
 // and the stored response are the only allocations per request.
 #include "edge/retransmitter.h"
 #include "net/flow.h"
+#include "ops/counters.h"
 #include "sip/message.h"
 
 #include <array>
@@ -41,6 +42,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,8 +68,10 @@ class ServerTransactions {
   // completed UDP transaction is remembered (RFC 3261: 64*T1). `timers`: when set, final
   // non-2xx answers to INVITE are resent on Timer G until the ACK. `clock`: milliseconds on
   // a monotonic clock (tests pass a fake one; empty: steady_clock).
-  explicit ServerTransactions(size_t capacity = 1 << 20, int64_t lifetime_ms = 32000, Retransmitter* timers = nullptr,
+  // `metrics`: the node's registry.
+  explicit ServerTransactions(ops::CounterRegistry& metrics, size_t capacity = 1 << 20, int64_t lifetime_ms = 32000, Retransmitter* timers = nullptr,
                               std::function<int64_t()> clock = {});
+  ~ServerTransactions();
 
   enum class Match {
     kNew,       // first copy: handle it (the transaction is now open under `key`)
@@ -133,6 +137,7 @@ class ServerTransactions {
   Retransmitter* timers_;
   std::function<int64_t()> clock_;
   std::array<Shard, 32> shards_;
+  std::unique_ptr<TransactionCounters> owned_counters_;
   TransactionCounters& counters_;
 };
 

@@ -15,23 +15,15 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-struct CacheCounters {
-  ops::Counter& hits = ops::counters().get("imsguard_subscriber_cache_total{event=\"hit\"}",
-                                           "subscriber lookups of the registration path, by event");
-  ops::Counter& misses = ops::counters().get("imsguard_subscriber_cache_total{event=\"miss\"}");
-  ops::Counter& forgotten = ops::counters().get("imsguard_subscriber_cache_total{event=\"forgotten_on_change\"}");
-};
-
-CacheCounters& cache_counters() {
-  static CacheCounters c;
-  return c;
-}
-
 }  // namespace
 
-CachedSubscriberStore::CachedSubscriberStore(store::SubscriberStore& backend, uint32_t refresh_ms, size_t capacity)
-    : backend_(backend), refresh_ms_(refresh_ms), lifetime_ms_(refresh_ms), shard_capacity_(std::max<size_t>(1, capacity / 16)) {
-  cache_counters();
+CachedSubscriberStore::CachedSubscriberStore(ops::CounterRegistry& metrics, store::SubscriberStore& backend,
+                                             uint32_t refresh_ms, size_t capacity)
+    : backend_(backend), refresh_ms_(refresh_ms), lifetime_ms_(refresh_ms), shard_capacity_(std::max<size_t>(1, capacity / 16)),
+      hit_counter_(metrics.get("imsguard_subscriber_cache_total{event=\"hit\"}",
+                               "subscriber lookups of the registration path, by event")),
+      miss_counter_(metrics.get("imsguard_subscriber_cache_total{event=\"miss\"}")),
+      forgotten_counter_(metrics.get("imsguard_subscriber_cache_total{event=\"forgotten_on_change\"}")) {
   if (refresh_ms_ == 0) return;
   auto stamp = backend_.change_stamp();
   if (!stamp.ok()) return;  // no stamp: records expire by age
@@ -50,7 +42,7 @@ void CachedSubscriberStore::follow_changes(int64_t now) {
   // A store that cannot say whether anything changed is taken to have changed.
   if (!stamp.ok() || last_stamp_.exchange(stamp.value(), std::memory_order_acq_rel) != stamp.value()) {
     invalidate_all();
-    cache_counters().forgotten.inc();
+    forgotten_counter_.inc();
   }
 }
 
@@ -72,12 +64,12 @@ store::StoreResult<store::SharedSubscriber> CachedSubscriberStore::cached(Kind k
     auto it = map.find(id);
     if (it != map.end() && it->second.expires_ms > now && it->second.generation == generation) {
       hits_.fetch_add(1, std::memory_order_relaxed);
-      cache_counters().hits.inc();
+      hit_counter_.inc();
       return it->second.subscriber;
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
-  cache_counters().misses.inc();
+  miss_counter_.inc();
   auto loaded = (backend_.*load)(id);
   if (!loaded.ok()) return loaded;  // a backend error is never cached
   remember(kind, id, loaded.value(), now, generation);

@@ -12,6 +12,7 @@
 // time-to-live behaviour: each record is read again after `refresh_ms`.
 // Unknown users are cached too, so an enumeration flood does not reach the store either.
 // Bounded: a full shard is emptied rather than grown.
+#include "ops/counters.h"
 #include "store/subscriber_store.h"
 
 #include <array>
@@ -30,7 +31,9 @@ namespace imsguard::edge {
 class CachedSubscriberStore final : public store::SubscriberStore {
  public:
   // `backend` must outlive this object. `refresh_ms` 0: every read goes to the store.
-  CachedSubscriberStore(store::SubscriberStore& backend, uint32_t refresh_ms, size_t capacity = 200000);
+  // `metrics`: the node's registry.
+  CachedSubscriberStore(ops::CounterRegistry& metrics, store::SubscriberStore& backend, uint32_t refresh_ms,
+                        size_t capacity = 200000);
 
   store::StoreResult<std::optional<store::Subscriber>> find(std::string_view impi) override;
   store::StoreResult<std::optional<store::Subscriber>> find_by_impu(std::string_view impu) override;
@@ -97,6 +100,9 @@ class CachedSubscriberStore final : public store::SubscriberStore {
   std::atomic<uint64_t> generation_{0};
   std::array<Shard, 16> shards_;
   std::atomic<uint64_t> hits_{0}, misses_{0};
+  ops::Counter& hit_counter_;
+  ops::Counter& miss_counter_;
+  ops::Counter& forgotten_counter_;
 };
 
 }  // namespace imsguard::edge

@@ -427,10 +427,10 @@ TopologyHiding::Target TopologyHiding::restore_target(std::string_view request_u
   return out;
 }
 
-size_t hide_service_answer(const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
+size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
                            std::string_view service_uri) {
   if (!config.identity.topology_hiding) return 0;
-  auto& m = ops::counters();
+  auto& m = metrics;
   size_t changes = 0;
   if (answer.has(sip::HeaderId::kServer) || answer.has(sip::HeaderId::kUserAgent)) {
     w.remove_all(sip::HeaderId::kServer);

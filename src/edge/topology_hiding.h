@@ -135,7 +135,7 @@ class TopologyHiding {
 // core adds the edge's), and a Contact naming anything but the service's URI is replaced by
 // it (the box's address is the operator's; in-dialog requests reach the box by that URI).
 // Returns the number of changes; counted in imsguard_topology_hidden_total.
-size_t hide_service_answer(const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
+size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
                            std::string_view service_uri);
 
 }  // namespace imsguard::edge

@@ -157,8 +157,8 @@ size_t BanList::memory_bytes() const {
   return entries_.bucket_count() * sizeof(void*) + entries_.size() * (sizeof(Key) + sizeof(Entry) + 64);
 }
 
-BanlistGuard::BanlistGuard(BanList& bans)
-    : bans_(bans), dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"banlist\"}", "messages dropped by guard")) {}
+BanlistGuard::BanlistGuard(BanList& bans, ops::CounterRegistry& metrics)
+    : bans_(bans), dropped_(metrics.get("imsguard_guard_dropped_total{guard=\"banlist\"}", "messages dropped by guard")) {}
 
 Verdict BanlistGuard::on_raw(const Context& ctx, std::string_view) {
   if (ctx.allowlisted) return Verdict::pass();

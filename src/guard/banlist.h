@@ -103,7 +103,8 @@ class BanList {
 // one hash lookup and nothing else).
 class BanlistGuard final : public Guard {
  public:
-  explicit BanlistGuard(BanList& bans);
+  // `metrics`: the node's registry (guard::ChainDeps).
+  BanlistGuard(BanList& bans, ops::CounterRegistry& metrics);
   std::string_view name() const override { return "banlist"; }
   Verdict on_raw(const Context& ctx, std::string_view bytes) override;
   size_t memory_bytes() const override { return bans_.memory_bytes(); }

@@ -9,14 +9,16 @@
 
 namespace imsguard::guard {
 
-BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config, SharedFailures* shared)
+BruteForceGuard::BruteForceGuard(const config::BruteForceGuard& config, ops::CounterRegistry& metrics,
+                                 ops::EventSink& events, SharedFailures* shared)
     : shared_(shared),
       sources_(1 << 15),
       impis_(1 << 15),
-      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
-      rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
-      lockout_count_(ops::counters().get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
-      hss_capped_(ops::counters().get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")) {
+      dropped_(metrics.get("imsguard_guard_dropped_total{guard=\"bruteforce\"}")),
+      rejected_(metrics.get("imsguard_guard_rejected_total{guard=\"bruteforce\"}")),
+      lockout_count_(metrics.get("imsguard_guard_lockouts_total", "brute-force lockouts (sources and IMPIs)")),
+      hss_capped_(metrics.get("imsguard_guard_hss_capped_total", "REGISTERs refused to protect the HSS")),
+      events_(events) {
   reconfigure(config);
 }
 
@@ -168,7 +170,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
       lockout_count_.inc();
       std::string reason = std::to_string(config.max_failures) + " failed authentications from this source within " +
                            std::to_string(config.window_s) + " s; locked for " + std::to_string(source_lock_ms / 1000) + " s";
-      ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+      events_.emit({"bruteforce", src, impi, "lockout", reason});
       lockouts_.add({Lockout::Kind::kSource, ctx.registered ? src : ctx.flow.address.to_string(),
                      reason + " (last identity tried: " + impi + ")", now + source_lock_ms, source_key(ctx)},
                     now);
@@ -176,7 +178,7 @@ void BruteForceGuard::on_auth(const Context& ctx, const sip::Message& msg, const
     if (impi_lock_ms) {
       lockout_count_.inc();
       std::string reason = std::string(why) + "; identity locked for " + std::to_string(impi_lock_ms / 1000) + " s";
-      ops::events().emit({"bruteforce", src, impi, "lockout", reason});
+      events_.emit({"bruteforce", src, impi, "lockout", reason});
       if (!claimed.empty())
         lockouts_.add({Lockout::Kind::kIdentity, std::string(claimed), reason + " (last source: " + src + ")",
                        now + impi_lock_ms, impi_key},
@@ -224,7 +226,7 @@ int64_t BruteForceGuard::on_shared_total(std::string_view key, uint64_t total, i
   if (lock_ms == 0) return 0;
   lockout_count_.inc();
   reason += "; locked for " + std::to_string(lock_ms / 1000) + " s";
-  ops::events().emit({"bruteforce", std::string(key), "", "lockout", reason});
+  events_.emit({"bruteforce", std::string(key), "", "lockout", reason});
   listed.reason = reason;
   listed.until_ms = now_ms + lock_ms;
   lockouts_.add(std::move(listed), now_ms);
@@ -284,7 +286,7 @@ std::optional<Lockout> BruteForceGuard::unlock(Lockout::Kind kind, std::string_v
   (void)(kind == Lockout::Kind::kIdentity ? impis_.with_existing(key, lift) : sources_.with_existing(key, lift));
   if (was <= now_ms && !listed) return std::nullopt;
   if (!listed) listed = Lockout{kind, std::string(subject), "(not listed)", was, key};
-  ops::events().emit({"bruteforce", kind == Lockout::Kind::kSource ? listed->subject : std::string(),
+  events_.emit({"bruteforce", kind == Lockout::Kind::kSource ? listed->subject : std::string(),
                       kind == Lockout::Kind::kIdentity ? listed->subject : std::string(), "unlock", "lifted by an operator"});
   return listed;
 }

@@ -37,7 +37,9 @@ class BruteForceGuard final : public Guard {
  public:
   // `shared`: the failure counts of the edges of the domain (guard/failure_queue.h), given by
   // the composition root when the state store is shared; nullptr: this process counts alone.
-  explicit BruteForceGuard(const config::BruteForceGuard& config, SharedFailures* shared = nullptr);
+  // `metrics`, `events`: the node's registry and sink (guard::ChainDeps).
+  BruteForceGuard(const config::BruteForceGuard& config, ops::CounterRegistry& metrics, ops::EventSink& events,
+                  SharedFailures* shared = nullptr);
   // New thresholds (SIGHUP reload) take effect for the next message; counts and lockouts in
   // force are kept, since they are the point of the guard.
   void reconfigure(const config::BruteForceGuard& config);
@@ -98,6 +100,7 @@ class BruteForceGuard final : public Guard {
   ops::Counter& rejected_;
   ops::Counter& lockout_count_;
   ops::Counter& hss_capped_;
+  ops::EventSink& events_;
 };
 
 }  // namespace imsguard::guard

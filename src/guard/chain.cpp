@@ -73,8 +73,10 @@ Chain::Inflight::~Inflight() {
 Chain::Chain(const config::Config& config, ChainDeps deps)
     : clock_(deps.clock ? std::move(deps.clock) : Clock(&steady_now_ms)),
       shared_failures_(deps.shared_failures),
+      metrics_(*deps.metrics),
+      events_(*deps.events),
       registered_ttl_ms_(static_cast<int64_t>(config.registrar.max_expires_s) * 1000),
-      passed_(ops::counters().get("imsguard_guard_passed_total", "messages that passed the raw-bytes guards")) {}
+      passed_(metrics_.get("imsguard_guard_passed_total", "messages that passed the raw-bytes guards")) {}
 
 Chain::~Chain() { stop_control(); }
 
@@ -108,23 +110,23 @@ std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, co
     std::shared_ptr<Guard> guard;
     std::shared_ptr<Guard> kept = previous ? previous->find(name) : nullptr;
     if (name == "banlist" && g.banlist.enabled) {
-      guard = kept ? kept : std::make_shared<BanlistGuard>(bans_);
+      guard = kept ? kept : std::make_shared<BanlistGuard>(bans_, metrics_);
     } else if (name == "flood" && g.flood.enabled) {
-      guard = kept && same(old->flood, g.flood) ? kept : std::make_shared<FloodGuard>(g.flood, bans_);
+      guard = kept && same(old->flood, g.flood) ? kept : std::make_shared<FloodGuard>(g.flood, bans_, metrics_, events_);
     } else if (name == "scanner" && g.scanner.enabled) {
-      guard = kept && same(old->scanner, g.scanner) ? kept : std::make_shared<ScannerGuard>(g.scanner, bans_);
+      guard = kept && same(old->scanner, g.scanner) ? kept : std::make_shared<ScannerGuard>(g.scanner, bans_, metrics_, events_);
     } else if (name == "ratelimit" && g.ratelimit.enabled) {
-      guard = kept && same(old->ratelimit, g.ratelimit) ? kept : std::make_shared<RateLimitGuard>(g.ratelimit);
+      guard = kept && same(old->ratelimit, g.ratelimit) ? kept : std::make_shared<RateLimitGuard>(g.ratelimit, metrics_, events_);
     } else if (name == "bruteforce" && g.bruteforce.enabled) {
       // Its lockouts must survive a reload, and the state sync holds on to it: it stays, and
       // takes the new thresholds in place.
-      guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce, shared_failures_);
+      guard = kept ? kept : std::make_shared<BruteForceGuard>(g.bruteforce, metrics_, events_, shared_failures_);
       if (kept && !same(old->bruteforce, g.bruteforce)) {
         static_cast<BruteForceGuard*>(kept.get())->reconfigure(g.bruteforce);
         note("guards.bruteforce: new thresholds applied (counts and lockouts in force are kept)");
       }
     } else if (name == "overload" && g.overload.enabled) {
-      guard = kept && same(old->overload, g.overload) ? kept : std::make_shared<OverloadGuard>(g.overload);
+      guard = kept && same(old->overload, g.overload) ? kept : std::make_shared<OverloadGuard>(g.overload, metrics_);
       gen->overload = static_cast<OverloadGuard*>(guard.get());
     }
     if (!guard) continue;
@@ -236,7 +238,7 @@ size_t Chain::memory_bytes() const {
 std::string Chain::start_control(const std::string& socket_path) {
   stop_control();
   control_ = std::make_unique<ControlServer>(
-      bans_, clock_, [this] { return current().settings.banlist.default_ttl_s; },
+      bans_, events_, clock_, [this] { return current().settings.banlist.default_ttl_s; },
       [this] { return dynamic_cast<BruteForceGuard*>(find("bruteforce")); });  // lockouts for `ban list` and `unlock`
   std::string err = control_->start(socket_path);
   if (!err.empty()) control_.reset();

@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "guard/banlist.h"
 #include "guard/clock.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "guard/guard.h"
 #include "guard/registered_flows.h"
 
@@ -38,18 +40,25 @@ class SharedFailures;
 struct ChainDeps {
   Clock clock;                              // empty: steady_now_ms
   SharedFailures* shared_failures = nullptr;  // the brute-force guard's cross-edge counts; null: local only
+  // The node's counter registry and security event sink (app::Node owns them, a test its
+  // own): every guard counts and reports into these. Required.
+  ops::CounterRegistry* metrics = nullptr;
+  ops::EventSink* events = nullptr;
 };
 
 class Chain {
  public:
   // nullptr and `error` when the guard config cannot be used (a bad allowlist entry, ...).
-  static std::unique_ptr<Chain> create(const config::Config& config, std::string& error, ChainDeps deps = {});
+  static std::unique_ptr<Chain> create(const config::Config& config, std::string& error, ChainDeps deps);
   ~Chain();
 
   // Monotonic milliseconds on the clock the chain was given: the guards' time (ban TTLs,
   // windows, buckets, lockouts). Whoever hands a time to the chain or a guard reads it here.
   int64_t now_ms() const { return clock_(); }
   const Clock& clock() const { return clock_; }
+  // The registry and sink the chain was built with (ChainDeps): what its guards report into.
+  ops::CounterRegistry& metrics() const { return metrics_; }
+  ops::EventSink& events() const { return events_; }
 
   Context context(const net::Flow& flow, int64_t now_ms) const;
   Context context(const net::Flow& flow) const { return context(flow, now_ms()); }
@@ -111,6 +120,8 @@ class Chain {
 
   const Clock clock_;
   SharedFailures* const shared_failures_;
+  ops::CounterRegistry& metrics_;
+  ops::EventSink& events_;
   const int64_t registered_ttl_ms_;
   BanList bans_;
   RegisteredFlows registered_;

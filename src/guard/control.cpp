@@ -66,7 +66,7 @@ std::string read_some(int fd, int timeout_ms, bool stop_at_newline) {
 
 }  // namespace
 
-std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
+std::string handle_control_line(BanList& bans, ops::EventSink& events, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
                                 BruteForceGuard* bruteforce) {
   auto w = split_words(line);
   auto err = [](std::string why) { return "ERROR " + why + "\n"; };
@@ -91,7 +91,7 @@ std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::stri
     if (!p) return err(why);
     if (w[1] == "remove") {
       if (!bans.remove(*p)) return err("no ban for " + p->to_string());
-      ops::events().emit({"banlist", p->to_string(), "", "unban", "removed by an operator"});
+      events.emit({"banlist", p->to_string(), "", "unban", "removed by an operator"});
       return "removed " + p->to_string() + "\nOK\n";
     }
     uint32_t ttl = default_ttl_s;
@@ -111,7 +111,7 @@ std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::stri
     for (size_t i = reason_at; i < w.size(); ++i) reason += (reason.empty() ? "" : " ") + std::string(w[i]);
     if (reason.empty()) reason = "banned by an operator";
     bans.ban(*p, 0, ttl, reason, "admin", false, now_ms);
-    ops::events().emit({"banlist", p->to_string(), "", "ban", reason});
+    events.emit({"banlist", p->to_string(), "", "ban", reason});
     return "banned " + p->to_string() + " for " + std::to_string(ttl) + " s\nOK\n";
   }
   return err("unknown command '" + std::string(line.substr(0, 80)) + "'");
@@ -156,7 +156,7 @@ void ControlServer::serve() {
     if (c < 0) continue;
     std::string req = read_some(c, 2000, true);
     std::string line = req.substr(0, req.find('\n'));
-    write_all(c, handle_control_line(bans_, default_ttl_s_(), line, clock_(), bruteforce_ ? bruteforce_() : nullptr));
+    write_all(c, handle_control_line(bans_, events_, default_ttl_s_(), line, clock_(), bruteforce_ ? bruteforce_() : nullptr));
     ::close(c);
   }
 }

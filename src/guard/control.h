@@ -9,6 +9,7 @@
 //   unlock <impi|address>     (lifts a brute-force lockout)
 #include "guard/banlist.h"
 #include "guard/clock.h"
+#include "ops/events.h"
 
 #include <atomic>
 #include <functional>
@@ -22,15 +23,17 @@ class BruteForceGuard;
 using BruteForceFinder = std::function<BruteForceGuard*()>;
 
 // The answer to one request line (without the transport): lines, last one OK/ERROR.
-std::string handle_control_line(BanList& bans, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
+// `events`: where an operator's ban and unban are reported (the chain's sink).
+std::string handle_control_line(BanList& bans, ops::EventSink& events, uint32_t default_ttl_s, std::string_view line, int64_t now_ms,
                                 BruteForceGuard* bruteforce = nullptr);
 
 class ControlServer {
  public:
   // `default_ttl_s` gives guards.banlist.default_ttl_s in force (a reload changes it).
   // `clock`: the chain's (the time at which a ban from the socket starts and lockouts end).
-  ControlServer(BanList& bans, Clock clock, std::function<uint32_t()> default_ttl_s, BruteForceFinder bruteforce = {})
-      : bans_(bans), clock_(std::move(clock)), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
+  ControlServer(BanList& bans, ops::EventSink& events, Clock clock, std::function<uint32_t()> default_ttl_s,
+                BruteForceFinder bruteforce = {})
+      : bans_(bans), events_(events), clock_(std::move(clock)), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
   ~ControlServer() { stop(); }
   // Binds the socket (replacing a stale one) and serves it on a thread. Error text or "".
   std::string start(const std::string& path);
@@ -40,6 +43,7 @@ class ControlServer {
   void serve();
 
   BanList& bans_;
+  ops::EventSink& events_;
   Clock clock_;
   std::function<uint32_t()> default_ttl_s_;
   BruteForceFinder bruteforce_;

@@ -4,15 +4,17 @@
 
 namespace imsguard::guard {
 
-FloodGuard::FloodGuard(const config::FloodGuard& config, BanList& bans)
+FloodGuard::FloodGuard(const config::FloodGuard& config, BanList& bans, ops::CounterRegistry& metrics,
+                       ops::EventSink& events)
     : config_(config),
       bans_(bans),
       per_source_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
       per_prefix_(static_cast<int64_t>(config.window_s) * 1000, static_cast<size_t>(config.memory_budget_kb) * 1024 / 2),
-      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"flood\"}")),
-      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"flood\"}", "bans by guard")),
-      spared_(ops::counters().get("imsguard_guard_bans_withheld_total{guard=\"flood\"}",
-                                  "bans withheld: UDP evidence against an address with a registered flow")) {}
+      dropped_(metrics.get("imsguard_guard_dropped_total{guard=\"flood\"}")),
+      banned_(metrics.get("imsguard_guard_bans_total{guard=\"flood\"}", "bans by guard")),
+      spared_(metrics.get("imsguard_guard_bans_withheld_total{guard=\"flood\"}",
+                                  "bans withheld: UDP evidence against an address with a registered flow")),
+      events_(events) {}
 
 void FloodGuard::ban(const Context& ctx, bool prefix, uint32_t count) {
   // A registered phone's address over UDP is never banned (below); that is told once as the
@@ -29,15 +31,15 @@ void FloodGuard::ban(const Context& ctx, bool prefix, uint32_t count) {
     // Datagrams in the name of a registered phone: dropped over the limit, never a ban (F8).
     spared_.inc();
     reason += " (UDP from an address with a registered flow: dropped, not banned)";
-    ops::emit_episode({"flood", ctx.flow.to_string(), "", "drop", reason}, episode_key(ctx));
+    ops::emit_episode(events_, {"flood", ctx.flow.to_string(), "", "drop", reason}, episode_key(ctx));
     return;
   }
   Prefix p = prefix ? Prefix{ctx.address.counting_prefix(), ctx.address.counting_prefix_bits()} : Prefix{ctx.address, 128};
   uint16_t port = (!prefix && ctx.registered) ? ctx.flow.port : 0;
   if (bans_.ban(p, port, config_.ban_ttl_s, reason, "flood", true, ctx.now_ms)) {
     banned_.inc();
-    if (prefix) ops::emit_episode({"flood", p.to_string(), "", "ban", reason});
-    else ops::emit_episode({"flood", ctx.flow.to_string(), "", "ban", reason}, episode_key(ctx));
+    if (prefix) ops::emit_episode(events_, {"flood", p.to_string(), "", "ban", reason});
+    else ops::emit_episode(events_, {"flood", ctx.flow.to_string(), "", "ban", reason}, episode_key(ctx));
   }
 }
 

@@ -13,7 +13,8 @@ namespace imsguard::guard {
 
 class FloodGuard final : public Guard {
  public:
-  FloodGuard(const config::FloodGuard& config, BanList& bans);
+  // `metrics`, `events`: the node's registry and sink (guard::ChainDeps).
+  FloodGuard(const config::FloodGuard& config, BanList& bans, ops::CounterRegistry& metrics, ops::EventSink& events);
   std::string_view name() const override { return "flood"; }
   Verdict on_raw(const Context& ctx, std::string_view bytes) override;
   size_t memory_bytes() const override { return per_source_.memory_bytes() + per_prefix_.memory_bytes(); }
@@ -28,6 +29,7 @@ class FloodGuard final : public Guard {
   ops::Counter& dropped_;
   ops::Counter& banned_;
   ops::Counter& spared_;
+  ops::EventSink& events_;
 };
 
 }  // namespace imsguard::guard

@@ -7,6 +7,7 @@
 #include "guard/source.h"
 #include "net/flow.h"
 #include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 
 #include <cstdint>

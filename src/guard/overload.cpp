@@ -4,10 +4,10 @@
 
 namespace imsguard::guard {
 
-OverloadGuard::OverloadGuard(const config::OverloadGuard& config)
+OverloadGuard::OverloadGuard(const config::OverloadGuard& config, ops::CounterRegistry& metrics)
     : config_(config),
-      shed_503_(ops::counters().get("imsguard_guard_rejected_total{guard=\"overload\"}")),
-      shed_drop_(ops::counters().get("imsguard_guard_dropped_total{guard=\"overload\"}")) {}
+      shed_503_(metrics.get("imsguard_guard_rejected_total{guard=\"overload\"}")),
+      shed_drop_(metrics.get("imsguard_guard_dropped_total{guard=\"overload\"}")) {}
 
 uint32_t OverloadGuard::count_request(int64_t now_ms) {
   int64_t sec = now_ms / 1000;

@@ -13,7 +13,8 @@ namespace imsguard::guard {
 
 class OverloadGuard final : public Guard {
  public:
-  explicit OverloadGuard(const config::OverloadGuard& config);
+  // `metrics`: the node's registry (guard::ChainDeps).
+  OverloadGuard(const config::OverloadGuard& config, ops::CounterRegistry& metrics);
   std::string_view name() const override { return "overload"; }
   Verdict on_request(const Context& ctx, const sip::Message& msg) override;
 

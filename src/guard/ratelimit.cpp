@@ -5,13 +5,14 @@
 
 namespace imsguard::guard {
 
-RateLimitGuard::RateLimitGuard(const config::RateLimitGuard& config)
+RateLimitGuard::RateLimitGuard(const config::RateLimitGuard& config, ops::CounterRegistry& metrics, ops::EventSink& events)
     : config_(config),
       buckets_(1 << 16),
-      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"ratelimit\"}")),
-      rejected_(ops::counters().get("imsguard_guard_rejected_total{guard=\"ratelimit\"}", "requests refused by guard")),
-      limited_(ops::counters().get("imsguard_guard_limited_total{guard=\"ratelimit\"}",
-                                   "keys that went over a rate limit (one security event each)")) {}
+      dropped_(metrics.get("imsguard_guard_dropped_total{guard=\"ratelimit\"}")),
+      rejected_(metrics.get("imsguard_guard_rejected_total{guard=\"ratelimit\"}", "requests refused by guard")),
+      limited_(metrics.get("imsguard_guard_limited_total{guard=\"ratelimit\"}",
+                                   "keys that went over a rate limit (one security event each)")),
+      events_(events) {}
 
 RateLimitGuard::Take RateLimitGuard::take(uint64_t key, const Context& ctx, uint32_t rate, uint32_t burst) {
   return buckets_.with(key, ctx.now_ms, [&](Limited& l, bool) {
@@ -33,7 +34,7 @@ Verdict RateLimitGuard::over(const Context& ctx, const sip::Message& msg, Take t
     std::string identity(claimed_impi(ctx, msg, storage));
     std::string reason(what);
     reason += ctx.registered ? " (authenticated flow: 503)" : " (dropped)";
-    ops::events().emit({"ratelimit", src, identity, ctx.registered ? "reject" : "drop", reason});
+    events_.emit({"ratelimit", src, identity, ctx.registered ? "reject" : "drop", reason});
   }
   if (ctx.registered) {
     rejected_.inc();

@@ -21,7 +21,8 @@ namespace imsguard::guard {
 
 class RateLimitGuard final : public Guard {
  public:
-  explicit RateLimitGuard(const config::RateLimitGuard& config);
+  // `metrics`, `events`: the node's registry and sink (guard::ChainDeps).
+  RateLimitGuard(const config::RateLimitGuard& config, ops::CounterRegistry& metrics, ops::EventSink& events);
   std::string_view name() const override { return "ratelimit"; }
   Verdict on_request(const Context& ctx, const sip::Message& msg) override;
   size_t memory_bytes() const override { return buckets_.memory_bytes(); }
@@ -41,6 +42,7 @@ class RateLimitGuard final : public Guard {
   ops::Counter& dropped_;
   ops::Counter& rejected_;
   ops::Counter& limited_;
+  ops::EventSink& events_;
 };
 
 }  // namespace imsguard::guard

@@ -108,14 +108,16 @@ bool is_scanner_agent(std::string_view ua) {
   return false;
 }
 
-ScannerGuard::ScannerGuard(const config::ScannerGuard& config, BanList& bans)
+ScannerGuard::ScannerGuard(const config::ScannerGuard& config, BanList& bans, ops::CounterRegistry& metrics,
+                           ops::EventSink& events)
     : config_(config),
       bans_(bans),
       table_(16384),
-      dropped_(ops::counters().get("imsguard_guard_dropped_total{guard=\"scanner\"}")),
-      banned_(ops::counters().get("imsguard_guard_bans_total{guard=\"scanner\"}")),
-      spared_(ops::counters().get("imsguard_guard_bans_withheld_total{guard=\"scanner\"}",
-                                  "bans withheld: UDP evidence against an address with a registered flow")) {}
+      dropped_(metrics.get("imsguard_guard_dropped_total{guard=\"scanner\"}")),
+      banned_(metrics.get("imsguard_guard_bans_total{guard=\"scanner\"}")),
+      spared_(metrics.get("imsguard_guard_bans_withheld_total{guard=\"scanner\"}",
+                                  "bans withheld: UDP evidence against an address with a registered flow")),
+      events_(events) {}
 
 Verdict ScannerGuard::act(const Context& ctx, std::string_view why) {
   dropped_.inc();
@@ -124,14 +126,14 @@ Verdict ScannerGuard::act(const Context& ctx, std::string_view why) {
     // A datagram in the name of a registered phone: drop it, keep the phone (F8).
     spared_.inc();
     std::string reason = std::string(why) + " (UDP from an address with a registered flow: dropped, not banned)";
-    ops::emit_episode({"scanner", src, "", "drop", reason}, episode_key(ctx));
+    ops::emit_episode(events_, {"scanner", src, "", "drop", reason}, episode_key(ctx));
     return Verdict::drop("scanner", "scanner");
   }
   std::string reason(why);
   if (bans_.ban(Prefix{ctx.address, 128}, ctx.registered ? ctx.flow.port : 0, config_.ban_ttl_s, reason, "scanner",
                 true, ctx.now_ms)) {
     banned_.inc();
-    ops::emit_episode({"scanner", src, "", "ban", reason}, episode_key(ctx));
+    ops::emit_episode(events_, {"scanner", src, "", "ban", reason}, episode_key(ctx));
   }
   return Verdict::drop("scanner", "scanner");
 }

@@ -19,7 +19,8 @@ bool is_scanner_agent(std::string_view user_agent);
 
 class ScannerGuard final : public Guard {
  public:
-  ScannerGuard(const config::ScannerGuard& config, BanList& bans);
+  // `metrics`, `events`: the node's registry and sink (guard::ChainDeps).
+  ScannerGuard(const config::ScannerGuard& config, BanList& bans, ops::CounterRegistry& metrics, ops::EventSink& events);
   std::string_view name() const override { return "scanner"; }
   Verdict on_request(const Context& ctx, const sip::Message& msg) override;
   size_t memory_bytes() const override { return table_.memory_bytes(); }
@@ -38,6 +39,7 @@ class ScannerGuard final : public Guard {
   ops::Counter& dropped_;
   ops::Counter& banned_;
   ops::Counter& spared_;
+  ops::EventSink& events_;
 };
 
 }  // namespace imsguard::guard

@@ -11,22 +11,6 @@
 namespace imsguard::guard {
 namespace {
 
-ops::Counter& write_failures() {
-  static ops::Counter& c =
-      ops::counters().get("imsguard_state_ban_write_failures_total", "ban writes (retried) and lockout publications (not retried) the state store refused");
-  return c;
-}
-ops::Counter& remote_bans() {
-  static ops::Counter& c =
-      ops::counters().get("imsguard_state_remote_bans_total", "bans, unbans and lockouts applied from other edges");
-  return c;
-}
-ops::Counter& queue_overflow() {
-  static ops::Counter& c =
-      ops::counters().get("imsguard_state_ban_queue_overflow_total", "automatic bans kept local because the write queue was full");
-  return c;
-}
-
 BruteForceGuard* bruteforce_of(Chain& chain) { return dynamic_cast<BruteForceGuard*>(chain.find("bruteforce")); }
 
 StateSyncOptions on_clock(StateSyncOptions options, const Clock& clock) {
@@ -41,14 +25,24 @@ int64_t StateSync::wall_ms() {
       .count();
 }
 
-StateSync::StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, FailureQueue* failures,
-                     StateSyncOptions options)
-    : bans_(bans), bruteforce_(bruteforce), store_(store), failures_(failures), options_(std::move(options)) {
+StateSync::StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, ops::CounterRegistry& metrics,
+                     FailureQueue* failures, StateSyncOptions options)
+    : bans_(bans),
+      bruteforce_(bruteforce),
+      store_(store),
+      failures_(failures),
+      options_(std::move(options)),
+      write_failures_(metrics.get("imsguard_state_ban_write_failures_total",
+                                  "ban writes (retried) and lockout publications (not retried) the state store refused")),
+      remote_bans_(metrics.get("imsguard_state_remote_bans_total", "bans, unbans and lockouts applied from other edges")),
+      queue_overflow_(metrics.get("imsguard_state_ban_queue_overflow_total",
+                                  "automatic bans kept local because the write queue was full")) {
   if (!options_.clock) options_.clock = &steady_now_ms;
 }
 
 StateSync::StateSync(Chain& chain, store::GuardStateStore& store, FailureQueue* failures, StateSyncOptions options)
-    : StateSync(chain.bans(), bruteforce_of(chain), store, failures, on_clock(std::move(options), chain.clock())) {}
+    : StateSync(chain.bans(), bruteforce_of(chain), store, chain.metrics(), failures,
+                on_clock(std::move(options), chain.clock())) {}
 
 StateSync::~StateSync() { stop(); }
 
@@ -111,7 +105,7 @@ void StateSync::on_ban(const BanInfo& ban) {
     std::lock_guard lock(mu_);
     Key key{r.target, r.port};
     if (pending_.size() >= options_.max_pending && !pending_.count(key) && ban.automatic) {
-      queue_overflow().inc();
+      queue_overflow_.inc();
       return;
     }
     pending_[key] = std::move(r);
@@ -131,7 +125,7 @@ void StateSync::flush_failures() {
   auto batch = failures_->take();
   // Beyond the queue's bound a failure or lockout stays local to this edge.
   if (uint64_t o = failures_->overflowed(); o > failures_overflow_seen_) {
-    queue_overflow().inc(o - failures_overflow_seen_);
+    queue_overflow_.inc(o - failures_overflow_seen_);
     failures_overflow_seen_ = o;
   }
   std::vector<std::pair<std::string, int64_t>> lockouts;  // (key, until_ms on the wall clock)
@@ -145,7 +139,7 @@ void StateSync::flush_failures() {
   }
   // On the failure path (rare for real users); a failure leaves the lockout local.
   for (const auto& [key, until_ms] : lockouts)
-    if (!store_.put_lock({key, until_ms})) write_failures().inc();
+    if (!store_.put_lock({key, until_ms})) write_failures_.inc();
 }
 
 bool StateSync::flush() {
@@ -161,7 +155,7 @@ bool StateSync::flush() {
     if (!ok) break;
   }
   if (it == batch.end()) return true;
-  write_failures().inc();
+  write_failures_.inc();
   // Put back what was not written, unless a newer change for the same ban arrived meanwhile.
   std::lock_guard lock(mu_);
   for (; it != batch.end(); ++it) pending_.try_emplace(it->first, std::move(it->second));
@@ -185,7 +179,7 @@ void StateSync::apply(const store::GuardChanges& changes) {
   uint64_t n = changes.bans.size() + changes.unbans.size() + changes.locks.size();
   if (n && !changes.reset) {
     applied_remote_ += n;
-    remote_bans().inc(n);
+    remote_bans_.inc(n);
   }
 }
 

@@ -40,9 +40,10 @@ class StateSync final : public BanObserver {
  public:
   // `bans`, `store` and `failures` must outlive this object; `bruteforce` may be null.
   // `failures`: the queue the brute-force guard was built with (null: no cross-edge counts).
-  StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, FailureQueue* failures = nullptr,
-            StateSyncOptions options = {});
-  // The chain's ban table, brute-force guard (if enabled) and clock.
+  // `metrics`: the node's registry.
+  StateSync(BanList& bans, BruteForceGuard* bruteforce, store::GuardStateStore& store, ops::CounterRegistry& metrics,
+            FailureQueue* failures = nullptr, StateSyncOptions options = {});
+  // The chain's ban table, brute-force guard (if enabled), clock and counter registry.
   StateSync(Chain& chain, store::GuardStateStore& store, FailureQueue* failures = nullptr, StateSyncOptions options = {});
   ~StateSync() override;
   StateSync(const StateSync&) = delete;
@@ -83,6 +84,9 @@ class StateSync final : public BanObserver {
   store::GuardStateStore& store_;
   FailureQueue* failures_;
   StateSyncOptions options_;
+  ops::Counter& write_failures_;
+  ops::Counter& remote_bans_;
+  ops::Counter& queue_overflow_;
 
   mutable std::mutex mu_;
   std::map<Key, std::optional<store::BanRecord>> pending_;  // nullopt: remove

@@ -330,7 +330,7 @@ void record_negotiation(Outcome outcome, std::string_view side, std::string_view
   std::string text = std::string(side) + " " + std::string(outcome_name(outcome)) + ": " + std::string(reason);
   // One event per source, side and outcome per episode: 400 INVITEs of one attacker are one
   // line and a summary; calls with another outcome are their own episode.
-  ops::emit_episode({"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text},
+  ops::emit_episode(ops::events(), {"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text},
                     std::string(source) + " " + std::string(side) + " " + std::string(outcome_name(outcome)));
 }
 

@@ -1,5 +1,7 @@
 #include "net/server.h"
 
+#include "net/net_counters.h"
+
 #include "net/stream_connection.h"
 #include "ops/counters.h"
 #include "ops/gauges.h"
@@ -20,35 +22,19 @@ namespace imsguard::net {
 
 namespace {
 
-struct NetCounters {
-  ops::Counter& udp_datagrams = ops::counters().get("imsguard_net_udp_datagrams_total", "UDP datagrams received");
-  ops::Counter& udp_send_errors = ops::counters().get("imsguard_net_udp_send_errors_total", "UDP sends that failed");
-  ops::Counter& conn_accepted = ops::counters().get("imsguard_net_connections_accepted_total", "stream connections accepted");
-  ops::Counter& conn_refused_source = ops::counters().get(
-      "imsguard_net_connections_refused_total{reason=\"per_source_limit\"}", "stream connections refused");
-  ops::Counter& conn_refused_total = ops::counters().get("imsguard_net_connections_refused_total{reason=\"total_limit\"}");
-  ops::Counter& conn_evicted = ops::counters().get("imsguard_net_connections_closed_total{reason=\"evicted\"}");
-  ops::Gauge& conn_open = ops::gauges().get("imsguard_net_connections_open", "open TCP/TLS connections");
-};
-
-NetCounters& net_counters() {
-  static NetCounters c;
-  return c;
-}
-
 // Sends one datagram. A socket bound to 0.0.0.0 or :: names its source address in a
 // control message (IP_PKTINFO ipi_spec_dst / IPV6_PKTINFO): left to the kernel, the source is
 // the routing table's choice, so a phone that sent to 127.0.0.2 (or to the public address of
 // a multi-homed host) would get its answer from another address and drop it (connected
 // sockets, NAT bindings and SIP's own symmetric rules all match on it).
 bool send_datagram(asio::ip::udp::socket& socket, bool wildcard, const asio::ip::address& from,
-                   const asio::ip::udp::endpoint& to, std::string_view bytes) {
+                   const asio::ip::udp::endpoint& to, std::string_view bytes, ops::Counter& send_errors) {
   // An IPv4 socket cannot name an IPv6 source: the kernel's choice then (not expected).
   bool nameable = !to.address().is_v4() || from.is_v4() || (from.is_v6() && from.to_v6().is_v4_mapped());
   if (!wildcard || from.is_unspecified() || !nameable) {
     std::error_code ec;
     socket.send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ec);
-    if (ec) net_counters().udp_send_errors.inc();
+    if (ec) send_errors.inc();
     return !ec;
   }
   iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
@@ -84,22 +70,26 @@ bool send_datagram(asio::ip::udp::socket& socket, bool wildcard, const asio::ip:
     msg.msg_controllen = CMSG_SPACE(sizeof info);
   }
   bool sent = ::sendmsg(socket.native_handle(), &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-  if (!sent) net_counters().udp_send_errors.inc();
+  if (!sent) send_errors.inc();
   return sent;
 }
 
 // Replies on a UDP socket to the datagram's sender, from the address it was sent to.
 class UdpResponder final : public Responder {
  public:
-  UdpResponder(asio::ip::udp::socket& socket, bool wildcard, const Flow& flow, const asio::ip::udp::endpoint& to)
-      : socket_(socket), wildcard_(wildcard), flow_(flow), to_(to) {}
-  void send(std::string_view bytes) override { send_datagram(socket_, wildcard_, flow_.local_address, to_, bytes); }
+  UdpResponder(asio::ip::udp::socket& socket, bool wildcard, const Flow& flow, const asio::ip::udp::endpoint& to,
+               ops::Counter& send_errors)
+      : socket_(socket), wildcard_(wildcard), flow_(flow), to_(to), send_errors_(send_errors) {}
+  void send(std::string_view bytes) override {
+    send_datagram(socket_, wildcard_, flow_.local_address, to_, bytes, send_errors_);
+  }
 
  private:
   asio::ip::udp::socket& socket_;
   bool wildcard_;
   const Flow& flow_;
   const asio::ip::udp::endpoint& to_;
+  ops::Counter& send_errors_;
 };
 
 }  // namespace
@@ -160,9 +150,11 @@ struct Server::Acceptor {
   config::Transport transport;
 };
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {
+Server::Server(ServerOptions options, ops::CounterRegistry& metrics)
+    : options_(std::move(options)),
+      counters_(new NetCounters{metrics}),
+      stream_counters_(new StreamCounters{metrics}) {
   if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
-  net_counters();
 }
 
 Server::~Server() { stop(); }
@@ -298,10 +290,10 @@ size_t receive_with_local_address(int fd, char* buffer, size_t size, asio::ip::u
 
 void Server::receive_udp(UdpSocket* sock) {
   auto deliver = [this, sock](size_t n) {
-    net_counters().udp_datagrams.inc();
+    counters_->udp_datagrams.inc();
     sock->flow.address = sock->sender.address();
     sock->flow.port = sock->sender.port();
-    UdpResponder responder(sock->socket, sock->pktinfo, sock->flow, sock->sender);
+    UdpResponder responder(sock->socket, sock->pktinfo, sock->flow, sock->sender, counters_->udp_send_errors);
     timed_handler_->on_message(sock->flow, std::string_view(sock->buffer.data(), n), responder);
   };
   if (sock->pktinfo) {
@@ -348,7 +340,7 @@ void Server::accept_next(Acceptor& acceptor) {
       std::error_code ep_ec;
       auto remote = socket.remote_endpoint(ep_ec);
       if (!ep_ec && admit_connection(remote.address())) {
-        net_counters().conn_accepted.inc();
+        counters_->conn_accepted.inc();
         uint64_t id = next_connection_id();
         auto conn = StreamConnection::create(*this, target.io, std::move(socket), acceptor.transport, id, remote,
                                              acceptor.acceptor.local_endpoint().port());
@@ -369,7 +361,7 @@ bool Server::admit_connection(const asio::ip::address& source) {
     std::string key = source.to_string();
     auto found = connections_per_source_.find(key);
     if (found != connections_per_source_.end() && found->second >= options_.connections.max_per_source) {
-      net_counters().conn_refused_source.inc();
+      counters_->conn_refused_source.inc();
       return false;
     }
     // Connections being evicted still count until they are released, but their slots are
@@ -377,12 +369,12 @@ bool Server::admit_connection(const asio::ip::address& source) {
     auto used = [this] { return total_connections_ - std::min<uint32_t>(total_connections_, evicting_.size()); };
     if (used() >= options_.connections.max_total) choose_evictions_locked(victims);
     if (used() >= options_.connections.max_total) {
-      net_counters().conn_refused_total.inc();
+      counters_->conn_refused_total.inc();
       return false;
     }
     ++connections_per_source_[key];
     ++total_connections_;
-    net_counters().conn_open.add();
+    counters_->conn_open.add();
   }
   for (auto& v : victims) v->post_close();
   return true;
@@ -428,9 +420,9 @@ void Server::release_connection(const asio::ip::address& source, uint64_t id) {
   if (it != connections_per_source_.end() && it->second > 0 && --it->second == 0) connections_per_source_.erase(it);
   if (total_connections_ > 0) {
     --total_connections_;
-    net_counters().conn_open.sub();
+    counters_->conn_open.sub();
   }
-  if (evicting_.erase(id)) net_counters().conn_evicted.inc();
+  if (evicting_.erase(id)) counters_->conn_evicted.inc();
   connections_.erase(id);
 }
 
@@ -468,7 +460,7 @@ bool Server::send_to(const Flow& flow, std::string_view bytes) {
     for (auto& s : udp_sockets_) {
       if (known && s->flow.local_port != flow.local_port) continue;
       return send_datagram(s->socket, s->pktinfo, flow.local_address, asio::ip::udp::endpoint(flow.address, flow.port),
-                           bytes);
+                           bytes, counters_->udp_send_errors);
     }
     return false;
   }

@@ -9,6 +9,7 @@
 // otherwise a few thousand silent sockets lock every new client out (issue 17, F11).
 #include "config/config.h"
 #include "net/flow.h"
+#include "ops/counters.h"
 
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
@@ -24,6 +25,9 @@
 
 namespace imsguard::net {
 
+struct NetCounters;
+struct StreamCounters;
+
 class StreamConnection;
 
 struct ServerOptions {
@@ -38,7 +42,8 @@ class Server final : public FlowSender {
  public:
   // Sending works only once started; the handler comes with start(), so the handler may
   // itself be built on this server as its FlowSender (the edge's timers and relay do).
-  explicit Server(ServerOptions options);
+  // `metrics`: the node's counter registry (app::Node's), resolved once here.
+  Server(ServerOptions options, ops::CounterRegistry& metrics);
   ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -68,6 +73,9 @@ class Server final : public FlowSender {
   // The handler as the transports call it: timed into the message latency histogram.
   MessageHandler& handler() { return *timed_handler_; }
 
+  // The stream connections' counters (net/net_counters.h).
+  StreamCounters& stream_counters() { return *stream_counters_; }
+
  private:
   struct Worker;
   struct UdpSocket;
@@ -85,6 +93,8 @@ class Server final : public FlowSender {
   class TimedHandler;
 
   ServerOptions options_;
+  std::unique_ptr<NetCounters> counters_;
+  std::unique_ptr<StreamCounters> stream_counters_;
   MessageHandler* handler_ = nullptr;              // from start()
   std::unique_ptr<MessageHandler> timed_handler_;  // a TimedHandler around handler_
   // Contexts replaced by set_tls_context: connections accepted with them may still be open.

@@ -1,6 +1,7 @@
 #include "net/stream_connection.h"
 
 #include "net/server.h"
+#include "net/net_counters.h"
 #include "ops/counters.h"
 #include "net/limits.h"
 #include "sip/stream_framer.h"
@@ -14,29 +15,11 @@ namespace imsguard::net {
 
 namespace {
 
-struct StreamCounters {
-  ops::Counter& messages = ops::counters().get("imsguard_net_stream_messages_total", "SIP messages framed on TCP/TLS");
-  ops::Counter& keepalives = ops::counters().get("imsguard_net_stream_keepalives_total", "RFC 5626 CRLF keep-alives");
-  ops::Counter& framing_errors = ops::counters().get("imsguard_net_stream_framing_errors_total", "stream framing errors (connection closed)");
-  ops::Counter& idle_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"idle\"}", "stream connections closed by us");
-  ops::Counter& deadline_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"message_deadline\"}");
-  ops::Counter& first_byte_closed =
-      ops::counters().get("imsguard_net_connections_closed_total{reason=\"first_byte_deadline\"}");
-  ops::Counter& handshake_closed =
-      ops::counters().get("imsguard_net_connections_closed_total{reason=\"tls_handshake_deadline\"}");
-  ops::Counter& tls_handshake_failed = ops::counters().get("imsguard_net_tls_handshake_failures_total", "TLS handshakes that failed");
-  ops::Counter& slow_reader_closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
-  ops::Counter& writes = ops::counters().get("imsguard_net_stream_writes_total", "socket writes on TCP/TLS (answers written together count once)");
-};
 
 // Answers waiting for a peer that does not read are capped: past this the connection is
 // closed rather than the edge buffering without bound.
 constexpr size_t kMaxPendingBytes = 4u << 20;
 
-StreamCounters& stream_counters() {
-  static StreamCounters c;
-  return c;
-}
 
 asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
 asio::ip::tcp::socket& lowest(asio::ssl::stream<asio::ip::tcp::socket>& s) { return s.next_layer(); }
@@ -69,20 +52,20 @@ class Connection final : public StreamConnection {
     arm_idle();
     const auto& c = server_.options().connections;
     if constexpr (std::is_same_v<Stream, asio::ssl::stream<asio::ip::tcp::socket>>) {
-      arm_deadline(c.tls_handshake_deadline_s, stream_counters().handshake_closed);
+      arm_deadline(c.tls_handshake_deadline_s, server_.stream_counters().handshake_closed);
       auto self = shared_from_this();
       stream_.async_handshake(asio::ssl::stream_base::server, [this, self](std::error_code ec) {
         deadline_timer_.cancel();
         if (ec || closed_) {
-          if (ec) stream_counters().tls_handshake_failed.inc();
+          if (ec) server_.stream_counters().tls_handshake_failed.inc();
           close();
           return;
         }
-        arm_deadline(server_.options().connections.first_byte_deadline_s, stream_counters().first_byte_closed);
+        arm_deadline(server_.options().connections.first_byte_deadline_s, server_.stream_counters().first_byte_closed);
         read();
       });
     } else {
-      arm_deadline(c.first_byte_deadline_s, stream_counters().first_byte_closed);
+      arm_deadline(c.first_byte_deadline_s, server_.stream_counters().first_byte_closed);
       read();
     }
   }
@@ -121,7 +104,7 @@ class Connection final : public StreamConnection {
       // A message must complete within the deadline of its first byte. Until the first one
       // has, keep-alive pings do not reset it: a connection that only pings holds no slot.
       if (!spoke_at_all_ ? !first_byte_seen_ : in_.empty())
-        arm_deadline(server_.options().connections.message_deadline_s, stream_counters().deadline_closed);
+        arm_deadline(server_.options().connections.message_deadline_s, server_.stream_counters().deadline_closed);
       first_byte_seen_ = true;
       in_.append(chunk_.data(), n);
       if (!drain()) return;
@@ -150,7 +133,7 @@ class Connection final : public StreamConnection {
       sip::FrameResult frame = framer_.next(view);
       if (frame.kind == sip::FrameKind::kNeedMore) break;
       if (frame.kind == sip::FrameKind::kError) {
-        stream_counters().framing_errors.inc();
+        server_.stream_counters().framing_errors.inc();
         server_.handler().on_stream_error(flow_, frame.code, frame.reason, responder);
         close_after_writes_ = true;
         in_.clear();
@@ -158,10 +141,10 @@ class Connection final : public StreamConnection {
         return false;
       }
       if (frame.kind == sip::FrameKind::kKeepAlive) {
-        stream_counters().keepalives.inc();
+        server_.stream_counters().keepalives.inc();
         if (frame.pong_needed) queue("\r\n");
       } else {
-        stream_counters().messages.inc();
+        server_.stream_counters().messages.inc();
         activity_.last_message_ms.store(steady_now_ms(), std::memory_order_relaxed);
         spoke_at_all_ = true;
         // A new message starts after this one: its deadline starts now.
@@ -177,7 +160,7 @@ class Connection final : public StreamConnection {
   void queue(std::string_view bytes) {
     if (closed_) return;
     if (pending_.size() + bytes.size() > kMaxPendingBytes) {
-      stream_counters().slow_reader_closed.inc();
+      server_.stream_counters().slow_reader_closed.inc();
       close();
       return;
     }
@@ -190,7 +173,7 @@ class Connection final : public StreamConnection {
     writing_ = true;
     sending_.swap(pending_);
     pending_.clear();
-    stream_counters().writes.inc();
+    server_.stream_counters().writes.inc();
     auto self = shared_from_this();
     asio::async_write(stream_, asio::buffer(sending_), [this, self](std::error_code ec, size_t) {
       writing_ = false;
@@ -209,7 +192,7 @@ class Connection final : public StreamConnection {
     auto self = shared_from_this();
     idle_timer_.async_wait([this, self](std::error_code ec) {
       if (ec || closed_) return;
-      stream_counters().idle_closed.inc();
+      server_.stream_counters().idle_closed.inc();
       close();
     });
   }
@@ -267,7 +250,6 @@ std::shared_ptr<StreamConnection> StreamConnection::create(Server& server, asio:
                                                            asio::ip::tcp::socket socket, config::Transport transport,
                                                            uint64_t id, const asio::ip::tcp::endpoint& remote,
                                                            uint16_t local_port) {
-  stream_counters();
   std::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   if (transport == config::Transport::kTls) {

@@ -11,19 +11,6 @@ namespace {
 
 constexpr std::array<Activity, 3> kKinds = {Activity::kRegistration, Activity::kAuthFailure, Activity::kCall};
 
-struct KindState {
-  explicit KindState(Activity kind)
-      : suppressed(counters().get("imsguard_log_lines_suppressed_total{kind=\"" + std::string(activity_name(kind)) + "\"}",
-                                  "info log lines not written: over the cap of 20 a second per kind")) {}
-  ActivityLimiter limiter;
-  Counter& suppressed;
-};
-
-KindState& state_of(Activity kind) {
-  static KindState states[] = {KindState(kKinds[0]), KindState(kKinds[1]), KindState(kKinds[2])};
-  return states[static_cast<size_t>(kind)];
-}
-
 int64_t steady_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
@@ -86,11 +73,18 @@ std::string activity_line(std::string_view line) {
   return out;
 }
 
-bool activity_admitted(Activity kind) {
-  KindState& state = state_of(kind);
-  auto a = state.limiter.admit(steady_ms());
+ActivityLog::ActivityLog(CounterRegistry& counters) {
+  for (Activity kind : kKinds)
+    suppressed_[static_cast<size_t>(kind)] =
+        &counters.get("imsguard_log_lines_suppressed_total{kind=\"" + std::string(activity_name(kind)) + "\"}",
+                      "info log lines not written: over the cap of 20 a second per kind");
+}
+
+bool ActivityLog::admitted(Activity kind) {
+  const auto i = static_cast<size_t>(kind);
+  auto a = limiters_[i].admit(steady_ms());
   if (!a.write) {
-    state.suppressed.inc();
+    suppressed_[i]->inc();
     return false;
   }
   if (a.left_out)
@@ -99,6 +93,6 @@ bool activity_admitted(Activity kind) {
   return true;
 }
 
-void log_activity_line(Activity, std::string_view line) { spdlog::info("{}", activity_line(line)); }
+void ActivityLog::write(std::string_view line) { spdlog::info("{}", activity_line(line)); }
 
 }  // namespace imsguard::ops

@@ -46,16 +46,29 @@ class ActivityLimiter {
 // The line as it is written: control characters escaped, cut at kActivityLineBytes.
 std::string activity_line(std::string_view line);
 
-// Writes one line of `kind` at info when the cap allows; `make` builds it only then (the
-// registration path does not pay for a line that is not written).
-void log_activity_line(Activity kind, std::string_view line);
-bool activity_admitted(Activity kind);
+class Counter;
+class CounterRegistry;
 
-template <class MakeLine>
-void log_activity(Activity kind, MakeLine&& make) {
-  if (!spdlog::should_log(spdlog::level::info)) return;
-  if (!activity_admitted(kind)) return;
-  log_activity_line(kind, make());
-}
+// The caps of every kind and their suppressed-lines counters, resolved once in `counters`
+// (the node's registry). Each role that logs a kind owns one (the registrar: registrations
+// and authentication failures; the proxy: calls), so each kind has one cap per node.
+class ActivityLog {
+ public:
+  explicit ActivityLog(CounterRegistry& counters);
+  // Writes one line of `kind` at info when the cap allows; `make` builds it only then (the
+  // registration path does not pay for a line that is not written).
+  template <class MakeLine>
+  void log(Activity kind, MakeLine&& make) {
+    if (!spdlog::should_log(spdlog::level::info)) return;
+    if (!admitted(kind)) return;
+    write(make());
+  }
+
+ private:
+  bool admitted(Activity kind);
+  static void write(std::string_view line);
+  ActivityLimiter limiters_[3];
+  Counter* suppressed_[3];
+};
 
 }  // namespace imsguard::ops

@@ -47,7 +47,8 @@ AdminResponse admin_error(int status, std::string_view message) {
   return json_response(status, json{{"error", std::string(message)}});
 }
 
-AdminRouter::AdminRouter(std::string token, AdminBackend& backend) : token_(std::move(token)), backend_(backend) {}
+AdminRouter::AdminRouter(std::string token, AdminBackend& backend, const CounterRegistry& counters)
+    : token_(std::move(token)), backend_(backend), counters_(counters) {}
 
 bool AdminRouter::authorized(std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
@@ -69,7 +70,7 @@ AdminResponse AdminRouter::handle(const AdminRequest& r) {
     if (r.method != "GET") return admin_error(405, "GET only");
     AdminResponse resp;
     resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    resp.body = prometheus_text();
+    resp.body = prometheus_text(counters_);
     return resp;
   }
   if (r.path.rfind(kApi, 0) != 0) return admin_error(404, "no such endpoint");

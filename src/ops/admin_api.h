@@ -13,6 +13,8 @@
 
 namespace imsguard::ops {
 
+class CounterRegistry;
+
 struct AdminStatus {
   int status = 200;     // HTTP status: 200/201 ok, 400 bad input, 404 unknown, 503 store down
   std::string message;  // why, when not ok
@@ -119,7 +121,8 @@ struct AdminResponse {
 class AdminRouter {
  public:
   // `token` must be non-empty (an empty token means the API is not started at all).
-  AdminRouter(std::string token, AdminBackend& backend);
+  // `counters`: the node's registry, served on /metrics.
+  AdminRouter(std::string token, AdminBackend& backend, const CounterRegistry& counters);
   AdminResponse handle(const AdminRequest& request);
 
  private:
@@ -131,6 +134,7 @@ class AdminRouter {
 
   std::string token_;
   AdminBackend& backend_;
+  const CounterRegistry& counters_;
 };
 
 // Compares in time that depends only on the lengths, never on where the texts differ.

@@ -22,6 +22,14 @@ std::vector<std::pair<std::string, uint64_t>> CounterRegistry::snapshot() const 
   return out;
 }
 
+std::vector<CounterRegistry::Row> CounterRegistry::rows() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Row> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.push_back({e.name, e.help, e.counter.value()});
+  return out;
+}
+
 std::string CounterRegistry::prometheus_text() const {
   std::vector<MetricRow> rows;
   {

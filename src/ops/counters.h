@@ -22,7 +22,9 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
-// Owns the counters. Names follow Prometheus conventions: "imsguard_sip_requests_total"
+// Owns the counters. One per app::Node (the composition root), passed down to every role
+// that counts: no process-wide registry, so two nodes (or two tests) in one process keep
+// their own figures. Names follow Prometheus conventions: "imsguard_sip_requests_total"
 // with labels written into the name ("...{method=\"REGISTER\"}") by the caller.
 class CounterRegistry {
  public:
@@ -35,6 +37,12 @@ class CounterRegistry {
 
   // Prometheus text exposition format.
   std::string prometheus_text() const;
+  // (name, help, value) in registration order, for an exposition that merges registries.
+  struct Row {
+    std::string name, help;
+    uint64_t value = 0;
+  };
+  std::vector<Row> rows() const;
 
  private:
   struct Entry {
@@ -46,7 +54,8 @@ class CounterRegistry {
   std::deque<Entry> entries_;
 };
 
-// The process-wide registry.
+// The process-wide registry: still used by the modules not yet given one by app::Node
+// (see "What still reaches for a process-wide object" in docs/architecture.md). Being removed.
 CounterRegistry& counters();
 
 }  // namespace imsguard::ops

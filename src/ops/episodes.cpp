@@ -116,11 +116,15 @@ int64_t steady_ms() {
       .count();
 }
 
-// The process-wide log and the thread that closes its episodes.
-struct GlobalEpisodes {
-  EpisodeLog log{EpisodeOptions{}, [](const EpisodeLine& line) {
-                   events().emit(line.event, line.count, line.summary, line.span_ms);
-                 }};
+}  // namespace
+
+// A sink's episode log and the thread that closes its episodes.
+struct EventSink::Episodes {
+  explicit Episodes(EventSink& sink)
+      : log{EpisodeOptions{}, [&sink](const EpisodeLine& line) {
+              sink.emit(line.event, line.count, line.summary, line.span_ms);
+            }} {}
+  EpisodeLog log;
   std::mutex mutex;
   std::condition_variable wake;
   bool stopping = false;
@@ -132,7 +136,7 @@ struct GlobalEpisodes {
       lock.lock();
     }
   }};
-  ~GlobalEpisodes() {
+  ~Episodes() {
     {
       std::lock_guard lock(mutex);
       stopping = true;
@@ -143,14 +147,20 @@ struct GlobalEpisodes {
   }
 };
 
-}  // namespace
+EventSink::EventSink() = default;
 
-EpisodeLog& episodes() {
-  (void)events();  // constructed first, so destroyed after the last summaries are written
-  static GlobalEpisodes global;
-  return global.log;
+EventSink::~EventSink() {
+  episodes_.reset();  // its last summaries are written to this sink, before the file closes
+  if (owns_ && out_) std::fclose(out_);
 }
 
-void emit_episode(const SecurityEvent& event, std::string_view key) { episodes().record(event, key, steady_ms()); }
+EpisodeLog& EventSink::episodes() {
+  std::call_once(episodes_once_, [this] { episodes_ = std::make_unique<Episodes>(*this); });
+  return episodes_->log;
+}
+
+void emit_episode(EventSink& sink, const SecurityEvent& event, std::string_view key) {
+  sink.episodes().record(event, key, steady_ms());
+}
 
 }  // namespace imsguard::ops

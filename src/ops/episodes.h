@@ -78,13 +78,10 @@ class EpisodeLog {
   uint64_t suppressed_total_ = 0;
 };
 
-// The process-wide episode log in front of events(): a thread closes episodes every second
-// and the last ones at exit.
-EpisodeLog& episodes();
-
-// The call for an emit site: ops::emit_episode({"flood", src, "", "ban", reason}) where it
-// was ops::events().emit(...). `key` groups events (a source's prefix, an address without
-// its port); empty: the source.
-void emit_episode(const SecurityEvent& event, std::string_view key = {});
+// The call for an emit site: ops::emit_episode(events_, {"flood", src, "", "ban", reason})
+// where it was events_.emit(...), through the episode log of that sink
+// (EventSink::episodes()). `key` groups events (a source's prefix, an address without its
+// port); empty: the source.
+void emit_episode(EventSink& sink, const SecurityEvent& event, std::string_view key = {});
 
 }  // namespace imsguard::ops

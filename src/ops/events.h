@@ -3,6 +3,7 @@
 // (time, guard, source, identity if known, action, reason), so a SIEM can ingest them
 // without scraping free-form logs.
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -19,9 +20,13 @@ struct SecurityEvent {
   std::string_view reason;    // human readable, stable wording
 };
 
-// Writes events to stdout, to a file (appended, created 0600), or nowhere.
+class EpisodeLog;
+
+// Writes events to stdout, to a file (appended, created 0600), or nowhere. One per app::Node
+// (the composition root), passed down to every role that reports: no process-wide sink.
 class EventSink {
  public:
+  EventSink();
   // output: "stdout", "none", or a file path. kUnavailable when a file cannot be opened, in
   // which case events go nowhere.
   Status open(const std::string& output);
@@ -30,16 +35,25 @@ class EventSink {
   // episode, "summary":true and "span_ms" (first to last event).
   void emit(const SecurityEvent& event, uint64_t count, bool summary, int64_t span_ms);
   uint64_t emitted() const { return emitted_; }
+  // The episode log in front of this sink (ops/episodes.h), made on first use with the
+  // thread that closes its episodes every second; the last ones are written at destruction.
+  EpisodeLog& episodes();
   ~EventSink();
+  EventSink(const EventSink&) = delete;
+  EventSink& operator=(const EventSink&) = delete;
 
  private:
+  struct Episodes;
+  std::once_flag episodes_once_;
+  std::unique_ptr<Episodes> episodes_;
   std::mutex mutex_;
   std::FILE* out_ = nullptr;
   bool owns_ = false;
   uint64_t emitted_ = 0;
 };
 
-// The process-wide sink (none until opened).
+// The process-wide sink: still used by the modules not yet given one by app::Node (see
+// docs/architecture.md). Being removed.
 EventSink& events();
 
 // JSON string escaping for event fields and other JSON lines built by hand on hot paths.

@@ -3,10 +3,14 @@
 // histograms), as served on GET /metrics. The text format wants every sample of a family
 // in one group under one TYPE line; modules register labelled series in any order, so the
 // writer groups them here.
+#include "ops/counters.h"
+
 #include <string>
 #include <vector>
 
 namespace imsguard::ops {
+
+class CounterRegistry;
 
 struct MetricRow {
   std::string name;  // "family{label=\"x\"}" or "family"
@@ -17,7 +21,11 @@ struct MetricRow {
 // Appends rows of one type ("counter", "gauge"), grouped by family in first-seen order.
 void append_families(std::string& out, const char* type, const std::vector<MetricRow>& rows);
 
-// Counters, gauges and histograms of the process-wide registries.
-std::string prometheus_text();
+// The node's counters, then the gauges and histograms of the process-wide registries.
+std::string prometheus_text(const CounterRegistry& counters);
+
+// The node's counters with those of the modules still on the process-wide registry
+// (service, media, store: see docs/architecture.md), summed by name. Goes away with counters().
+std::vector<CounterRegistry::Row> node_counter_rows(const CounterRegistry& node);
 
 }  // namespace imsguard::ops

@@ -36,7 +36,7 @@ std::pair<int, std::string> ContentServer::fetch(std::string_view service, std::
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto check = content_token_verify(key_, token, service, now, active_);
   if (check.status != 0) {
-    ops::emit_episode({"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error},
+    ops::emit_episode(ops::events(), {"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error},
                       check.error);
     return {check.status, check.error + "\n"};
   }

@@ -146,7 +146,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   auto decision = gate_->authorize(profile, barred, service, msg.method_name());
   if (!decision.allowed) {
     counters().refused.inc();
-    ops::emit_episode({"service", source, identity.impi, "reject", decision.reason + " (" + service + ")"},
+    ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject", decision.reason + " (" + service + ")"},
                       identity.impi + " " + service);
     reply.send(sip::make_response(msg, decision.code, sip::default_reason(decision.code), {}, "core"));
     return true;
@@ -158,7 +158,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     // back only on a TLS flow; over UDP or TCP anyone on the path would read it (F18).
     if (flow.transport != config::Transport::kTls) {
       counters().refused_plain.inc();
-      ops::emit_episode({"service", source, identity.impi, "reject",
+      ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject",
                          "content token refused: bearer tokens are only issued over TLS (" + service + ")"},
                         identity.impi + " plain " + service);
       reply.send(sip::make_response(msg, 403, "Forbidden (content tokens are only issued over TLS)", {}, "core"));
@@ -189,7 +189,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     if (stripped.verdict == media::SdesVerdict::kRefused) {
       // A body that might hold keys but cannot be read is refused, never relayed.
       counters().sdes_stripped.inc();
-      ops::emit_episode({"media", source, identity.impi, "reject", "body refused: " + stripped.reason}, source + " body");
+      ops::emit_episode(ops::events(), {"media", source, identity.impi, "reject", "body refused: " + stripped.reason}, source + " body");
       reply.send(sip::make_response(msg, stripped.code, std::string(sip::default_reason(stripped.code)) + " (" +
                                                              stripped.reason + ")",
                                     {}, "core"));
@@ -198,7 +198,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     if (stripped.verdict == media::SdesVerdict::kStripped) {
       w.set_body(stripped.content_type, stripped.body);
       counters().sdes_stripped.inc();
-      ops::emit_episode({"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"},
+      ops::emit_episode(ops::events(), {"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"},
                         source + " sdes");
     }
   }
@@ -219,7 +219,7 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     }
   }
   counters().busy.inc();
-  ops::emit_episode({"service", source, identity.impi, "reject", "servicebox: every exchange slot busy (" + service + ")"},
+  ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject", "servicebox: every exchange slot busy (" + service + ")"},
                     "servicebox busy");
   const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
   reply.send(sip::make_response(msg, 503, "Service Unavailable (service box busy)", extra, "core"));
@@ -255,7 +255,7 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   auto result = client_->exchange(x.outgoing);
   if (!result.ok()) {
     counters().failed.inc();
-    ops::emit_episode({"service", source, x.impi, "reject", "servicebox: " + result.message()}, "servicebox");
+    ops::emit_episode(ops::events(), {"service", source, x.impi, "reject", "servicebox: " + result.message()}, "servicebox");
     reply.send(sip::make_response(msg, 503, "Service Unavailable", {}, "core"));
     return;
   }
@@ -273,7 +273,7 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
     counters().policed_identity.inc();
     std::string ids;
     for (const auto& id : policing.refused_identities) ids += (ids.empty() ? "" : ", ") + id;
-    ops::emit_episode({"service", "servicebox", service, "reject",
+    ops::emit_episode(ops::events(), {"service", "servicebox", service, "reject",
                        "service asserted an identity it may not (" + ids + "); answer refused"},
                       service + " identity");
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
@@ -287,12 +287,12 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
     counters().policed_header.inc();
     std::string names;
     for (const auto& n : policing.removed) names += (names.empty() ? "" : ", ") + n;
-    ops::emit_episode({"service", "servicebox", service, "strip", "service set headers it may not: " + names},
+    ops::emit_episode(ops::events(), {"service", "servicebox", service, "strip", "service set headers it may not: " + names},
                       service + " headers");
   }
   if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
   // The box's address and software stay behind the core (identity.topology_hiding).
-  edge::hide_service_answer(config_, out, answer, service_uri(service, config_.sip.domain));
+  edge::hide_service_answer(ops::counters(), config_, out, answer, service_uri(service, config_.sip.domain));
   bool dialog_created = msg.method_name() == "INVITE" && answer.status_code() >= 200 && answer.status_code() < 300;
   if (auto to = msg.to(); dialog_created && to && to->tag().empty())
     out.prepend_header("Record-Route", edge_record_route(config_, flow));

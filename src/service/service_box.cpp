@@ -29,7 +29,7 @@ ServiceBox::ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, Se
 
 std::string ServiceBox::refuse(const sip::Message& request, int code, std::string_view reason, std::string_view why) {
   ++counters_.refused;
-  ops::emit_episode({"service", "core", std::string(request.call_id()), "refuse", std::string(why)}, why);
+  ops::emit_episode(ops::events(), {"service", "core", std::string(request.call_id()), "refuse", std::string(why)}, why);
   return sip::make_response(request, code, reason, {}, "sb");
 }
 

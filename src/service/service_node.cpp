@@ -1,5 +1,7 @@
 #include "service/service_node.h"
 
+#include "ops/counters.h"
+
 #include <algorithm>
 
 #include <sstream>
@@ -108,7 +110,7 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   opts.connections = n.config.connections;
   opts.limits = n.config.sip.limits;
   opts.tls = tls.value();
-  n.sip = std::make_unique<net::Server>(opts);
+  n.sip = std::make_unique<net::Server>(opts, ops::counters());
   if (auto err = n.sip->start(*n.box); !err.empty()) return "servicebox sip: " + err;
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,

@@ -2,6 +2,7 @@
 // reaches the durable store in order (after flush and at destruction), existing bindings are
 // loaded at start, and a durable store that refuses writes is counted, not fatal.
 #include "edge/binding_cache.h"
+#include "../support/test_telemetry.h"
 #include "store/memory_binding_store.h"
 #include "store/state.h"
 
@@ -65,9 +66,10 @@ class PurgeCountingStore final : public store::BindingStore {
 };
 
 TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush) {
+  test::Telemetry t;
   store::MemoryBindingStore durable;
   std::string error;
-  WriteBehindBindingStore cache(durable, 1000, error);
+  WriteBehindBindingStore cache(t.metrics, t.events, durable, 1000, error);
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_TRUE(cache.upsert(binding("sip:alice@ims.local", "sip:alice@10.0.0.1")).ok());
   EXPECT_EQ(cache.lookup("sip:alice@ims.local", kNow).value().size(), 1u);
@@ -76,10 +78,11 @@ TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush)
 }
 
 TEST(WriteBehindBindingStore, ChangesReachTheDurableStoreInOrder) {
+  test::Telemetry t;
   store::MemoryBindingStore durable;
   std::string error;
   {
-    WriteBehindBindingStore cache(durable, 5, error);
+    WriteBehindBindingStore cache(t.metrics, t.events, durable, 5, error);
     ASSERT_TRUE(error.empty()) << error;
     for (int i = 0; i < 50; ++i) {
       ASSERT_TRUE(cache.upsert(binding("sip:a@ims.local", "sip:a@10.0.0." + std::to_string(i))).ok());
@@ -98,11 +101,12 @@ TEST(WriteBehindBindingStore, ChangesReachTheDurableStoreInOrder) {
 }
 
 TEST(WriteBehindBindingStore, BindingsOfTheDurableStoreAreLoadedAtStart) {
+  test::Telemetry t;
   store::MemoryBindingStore durable;
   ASSERT_TRUE(durable.upsert(binding("sip:c@ims.local", "sip:c@10.0.0.3")).ok());
   ASSERT_TRUE(durable.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.4", kNow - 10)).ok());
   std::string error;
-  WriteBehindBindingStore cache(durable, 20, error);
+  WriteBehindBindingStore cache(t.metrics, t.events, durable, 20, error);
   ASSERT_TRUE(error.empty()) << error;
   auto flows = cache.find_by_flow("udp", "127.0.0.1:5062", "", kNow).value();
   EXPECT_EQ(flows.size(), 1u);  // only the live one
@@ -110,13 +114,14 @@ TEST(WriteBehindBindingStore, BindingsOfTheDurableStoreAreLoadedAtStart) {
 }
 
 TEST(WriteBehindBindingStore, SqliteBindingsSurviveARestart) {
+  test::Telemetry t;
   auto dir = std::filesystem::temp_directory_path() / ("imsguard-wb-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   {
     auto state = store::open_state("sqlite", dir.string());
     ASSERT_TRUE(state.ok()) << state.message();
     std::string error;
-    WriteBehindBindingStore cache(*state.value().bindings, 20, error);
+    WriteBehindBindingStore cache(t.metrics, t.events, *state.value().bindings, 20, error);
     ASSERT_TRUE(error.empty()) << error;
     for (int i = 0; i < 200; ++i)
       ASSERT_TRUE(cache.upsert(binding("sip:u" + std::to_string(i) + "@ims.local", "sip:u@10.0.0.9")).ok());
@@ -146,9 +151,10 @@ class RefusingStore final : public store::BindingStore {
 };
 
 TEST(WriteBehindBindingStore, RefusedWritesAreCountedAndServedFromMemory) {
+  test::Telemetry t;
   RefusingStore durable;
   std::string error;
-  WriteBehindBindingStore cache(durable, 1, error);
+  WriteBehindBindingStore cache(t.metrics, t.events, durable, 1, error);
   ASSERT_TRUE(error.empty());
   ASSERT_TRUE(cache.upsert(binding("sip:d@ims.local", "sip:d@10.0.0.5")).ok());
   cache.flush();
@@ -157,9 +163,10 @@ TEST(WriteBehindBindingStore, RefusedWritesAreCountedAndServedFromMemory) {
 }
 
 TEST(WriteBehindBindingStore, ExpiredBindingsArePurgedFromMemoryAndTheDurableStore) {
+  test::Telemetry t;
   PurgeCountingStore durable;
   std::string error;
-  WriteBehindBindingStore cache(durable, 5, error, /*purge_every_ms=*/50);
+  WriteBehindBindingStore cache(t.metrics, t.events, durable, 5, error, /*purge_every_ms=*/50);
   ASSERT_TRUE(error.empty()) << error;
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   ASSERT_TRUE(cache.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.1", now - 10)).ok());

@@ -4,6 +4,7 @@
 // and a full table are not tracked. The caller's server transaction keeps the 408 and any
 // final answer relayed back; Timer C CANCELs a callee that rang too long, or answers 408.
 #include "edge/cancel_request.h"
+#include "../support/test_telemetry.h"
 #include "edge/client_transactions.h"
 #include "ops/counters.h"
 #include "sip/parser.h"
@@ -58,11 +59,11 @@ std::string response(int code, std::string_view method) {
          "\r\nContent-Length: 0\r\n\r\n";
 }
 
-uint64_t counter(std::string_view name) { return ops::counters().get(name).value(); }
-
 class ClientTransactionsTest : public ::testing::Test {
  protected:
   ClientTransactionsTest() { sender_.now = &now_; }
+  // This test's own registry: counts start from zero.
+  uint64_t counter(std::string_view name) { return t_.value(name); }
 
   const sip::Message& parse(const std::string& text) {
     texts_.push_back(text);
@@ -93,10 +94,11 @@ class ClientTransactionsTest : public ::testing::Test {
     return out;
   }
 
+  test::Telemetry t_;
   int64_t now_ = 0;
   FakeSender sender_;
   Retransmitter timers_{&sender_, {500, 4000}, 64, [this] { return now_; }};
-  ClientTransactions table_{timers_, nullptr, 0};
+  ClientTransactions table_{timers_, nullptr, 0, t_.metrics};
   net::Flow caller_ = udp(5062);
   std::deque<std::string> texts_;
   std::deque<sip::Message> msgs_;
@@ -191,7 +193,7 @@ TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
   EXPECT_EQ(timers_.size(), 0u);
 
   Retransmitter small(&sender_, {500, 4000}, 1, [this] { return now_; });
-  ClientTransactions table(small, nullptr, 0);
+  ClientTransactions table(small, nullptr, 0, t_.metrics);
   uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
   table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, "a");
   table.relayed(caller_, parse(request("OPTIONS")), udp(7000), kOurVia, "b");
@@ -201,7 +203,7 @@ TEST_F(ClientTransactionsTest, AckReliableTargetsAndAFullTableAreNotTracked) {
 
 TEST_F(ClientTransactionsTest, BytesHeldAreBoundedToo) {
   Retransmitter small(&sender_, {500, 4000}, 2, [this] { return now_; });  // 2 entries, 8 KiB
-  ClientTransactions table(small, nullptr, 0);
+  ClientTransactions table(small, nullptr, 0, t_.metrics);
   uint64_t full = counter("imsguard_sip_client_transactions_total{event=\"untracked_table_full\"}");
   table.relayed(caller_, parse(request("MESSAGE")), udp(7000), kOurVia, std::string(9000, 'x'));
   EXPECT_EQ(small.size(), 0u) << "a 9000-byte request does not fit in 8 KiB";
@@ -250,8 +252,8 @@ class RelayedTransactionsTest : public ClientTransactionsTest {
     return out;
   }
 
-  ServerTransactions callers_{4096, 32000, &timers_};
-  ClientTransactions table_c_{timers_, &callers_, 181000};
+  ServerTransactions callers_{t_.metrics, 4096, 32000, &timers_};
+  ClientTransactions table_c_{timers_, &callers_, 181000, t_.metrics};
   Responses caller_replies_;
 };
 
@@ -362,7 +364,7 @@ TEST_F(RelayedTransactionsTest, ACalleeThatIgnoresTheCancelEndsIn408) {
 }
 
 TEST_F(RelayedTransactionsTest, TimerCWithoutAProvisionalAnswers408AndStopsTheInvite) {
-  ClientTransactions short_c(timers_, &callers_, 5000);
+  ClientTransactions short_c(timers_, &callers_, 5000, t_.metrics);
   auto opened = from_caller("INVITE");
   callers_.relayed(opened.key);
   relay_with(short_c, "INVITE");

@@ -92,13 +92,14 @@ class EdgeWithFakes : public ::testing::Test {
       ASSERT_TRUE(sub.ok()) << sub.message();
       ASSERT_TRUE(subscribers_.add(sub.value()).ok());
     }
-    registrar_ = std::make_unique<Registrar>(config_, subscribers_, bindings_, RegistrarDeps{nullptr, &metrics_});
+    registrar_ = std::make_unique<Registrar>(config_, subscribers_, bindings_, RegistrarDeps{nullptr, &metrics_, &events_});
     ASSERT_TRUE(registrar_->ready());
     EdgeDeps deps;
     deps.registrar = registrar_.get();
     deps.sender = &sender_;
     deps.services = &services_;
     deps.metrics = &metrics_;
+    deps.events = &events_;
     deps.clock = [this] { return now_ms_.load(); };
     edge_ = std::make_unique<Edge>(config_, std::move(deps));
   }
@@ -163,6 +164,7 @@ class EdgeWithFakes : public ::testing::Test {
   FakeSender sender_;
   FakeServices services_;
   ops::CounterRegistry metrics_;
+  ops::EventSink events_;
   std::atomic<int64_t> now_ms_{1'000'000};
   std::unique_ptr<Registrar> registrar_;
   std::unique_ptr<Edge> edge_;

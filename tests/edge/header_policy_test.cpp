@@ -1,6 +1,7 @@
 // The header policy table: which header fields cross which boundary, names compared as RFC
 // 3261 7.3.1 says (any case, compact forms), one event per message.
 #include "edge/header_policy.h"
+#include "../support/test_telemetry.h"
 
 #include "sip/parser.h"
 
@@ -35,10 +36,12 @@ std::string lower(std::string s) {
 }
 
 TEST(HeaderPolicy, AClientRequestLosesEveryNetworkAssertedHeaderInAnySpelling) {
+  test::Telemetry t;
+  HeaderPolicyStats stats(t.metrics, t.events);
   sip::Message msg;
   ASSERT_EQ(sip::parse_datagram(kRequest, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
   sip::MessageWriter w(msg);
-  EXPECT_EQ(apply_header_policy(Crossing::kClientRequest, msg, w, "udp:192.0.2.7:5060", "alice"), 10u);
+  EXPECT_EQ(apply_header_policy(stats, Crossing::kClientRequest, msg, w, "udp:192.0.2.7:5060", "alice"), 10u);
   std::string out = lower(w.str());
   for (const char* gone : {"p-asserted-identity", "p-preferred-identity", "\r\ny:", "remote-party-id",
                            "p-charging-vector", "p-charging-function-addresses", "p-access-network-info",
@@ -49,6 +52,8 @@ TEST(HeaderPolicy, AClientRequestLosesEveryNetworkAssertedHeaderInAnySpelling) {
 }
 
 TEST(HeaderPolicy, OnlyTheCoresAnswerMayAssert) {
+  test::Telemetry t;
+  HeaderPolicyStats stats(t.metrics, t.events);
   const char* response =
       "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKhp2\r\n"
       "From: <sip:alice@ims.local>;tag=1\r\nTo: <sip:alice@ims.local>;tag=2\r\nCall-ID: hp2\r\nCSeq: 1 REGISTER\r\n"
@@ -60,7 +65,7 @@ TEST(HeaderPolicy, OnlyTheCoresAnswerMayAssert) {
   ASSERT_EQ(sip::parse_datagram(response, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
   {
     sip::MessageWriter w(msg);
-    EXPECT_EQ(apply_header_policy(Crossing::kUntrustedResponse, msg, w, "callee", {}), 6u);
+    EXPECT_EQ(apply_header_policy(stats, Crossing::kUntrustedResponse, msg, w, "callee", {}), 6u);
     std::string out = w.str();
     for (const char* gone : {"P-Asserted-Identity", "P-Associated-URI", "Service-Route", "Path:", "Remote-Party-ID",
                              "P-Charging-Vector"})
@@ -68,7 +73,7 @@ TEST(HeaderPolicy, OnlyTheCoresAnswerMayAssert) {
   }
   {
     sip::MessageWriter w(msg);
-    EXPECT_EQ(apply_header_policy(Crossing::kCoreResponse, msg, w, "core", {}), 1u);
+    EXPECT_EQ(apply_header_policy(stats, Crossing::kCoreResponse, msg, w, "core", {}), 1u);
     std::string out = w.str();
     for (const char* kept : {"P-Asserted-Identity", "P-Associated-URI", "Service-Route", "Path:", "Remote-Party-ID"})
       EXPECT_NE(out.find(kept), std::string::npos) << kept << "\n" << out;
@@ -77,6 +82,8 @@ TEST(HeaderPolicy, OnlyTheCoresAnswerMayAssert) {
 }
 
 TEST(HeaderPolicy, TheTable) {
+  test::Telemetry t;
+  HeaderPolicyStats stats(t.metrics, t.events);
   // From the core to a client: the identity stays, the network's bookkeeping does not.
   EXPECT_TRUE(header_may_cross(Crossing::kRequestToClient, "P-Asserted-Identity"));
   EXPECT_TRUE(header_may_cross(Crossing::kRequestToClient, "P-Called-Party-ID"));
@@ -97,6 +104,8 @@ TEST(HeaderPolicy, TheTable) {
 }
 
 TEST(HeaderPolicy, NothingToRemoveLeavesTheBytesAlone) {
+  test::Telemetry t;
+  HeaderPolicyStats stats(t.metrics, t.events);
   const char* clean =
       "MESSAGE sip:bob@ims.local SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKhp3\r\n"
       "From: <sip:alice@ims.local>;tag=1\r\nTo: <sip:bob@ims.local>\r\nCall-ID: hp3\r\nCSeq: 1 MESSAGE\r\n"
@@ -104,7 +113,7 @@ TEST(HeaderPolicy, NothingToRemoveLeavesTheBytesAlone) {
   sip::Message msg;
   ASSERT_EQ(sip::parse_datagram(clean, sip::Limits{}, msg).status, sip::ParseStatus::kOk);
   sip::MessageWriter w(msg);
-  EXPECT_EQ(apply_header_policy(Crossing::kClientRequest, msg, w, "x", {}), 0u);
+  EXPECT_EQ(apply_header_policy(stats, Crossing::kClientRequest, msg, w, "x", {}), 0u);
   EXPECT_EQ(w.str(), clean);
 }
 

@@ -3,6 +3,7 @@
 // same edge after a restart: the key lives in data_dir/flow.key), and which sources count as
 // peer edges.
 #include "edge/proxy.h"
+#include "../support/test_telemetry.h"
 
 #include <gtest/gtest.h>
 
@@ -38,9 +39,10 @@ struct Fixture {
       config.sip.peer_key_file = data_dir + "/peer.key";
       std::ofstream(config.sip.peer_key_file, std::ios::binary) << std::string(32, 'k');
     }
-    registrar = std::make_unique<Registrar>(config, subscribers, bindings);
-    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender});
+    registrar = std::make_unique<Registrar>(config, subscribers, bindings, RegistrarDeps{nullptr, &t.metrics, &t.events});
+    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender, nullptr, &t.metrics, &t.events});
   }
+  test::Telemetry t;
   config::Config config;
   store::MemorySubscriberStore subscribers;
   store::MemoryBindingStore bindings;
@@ -220,7 +222,7 @@ TEST(ProxyPeers, OnlyARequestSignedWithTheSharedKeyIsAPeers) {
   Fixture keyless(dir_c);
   keyless.config.sip.peers = {"192.0.2.11:5060"};
   keyless.config.sip.peer_key_file = dir_c + "/missing.key";
-  Proxy no_key(keyless.config, *keyless.registrar);
+  Proxy no_key(keyless.config, *keyless.registrar, ProxyDeps{nullptr, nullptr, &keyless.t.metrics, &keyless.t.events});
   sip::Message m;
   ASSERT_EQ(sip::parse_datagram(*signed_text, sip::Limits{}, m).status, sip::ParseStatus::kOk);
   EXPECT_FALSE(no_key.trusted_peer(peer, m));

@@ -2,6 +2,7 @@
 // the 407 and its answer, and that an answer proving another subscriber does not open a
 // flow registered to this one.
 #include "crypto/digest.h"
+#include "../support/test_telemetry.h"
 #include "crypto/digest_header.h"
 #include "edge/received_from.h"
 #include "edge/request_challenge.h"
@@ -42,7 +43,7 @@ class RequestChallengeTest : public ::testing::Test {
     auto auth = Authenticator::create(Authenticator::options_from(config_), *stores_.subscribers);
     ASSERT_TRUE(auth.ok()) << auth.message();
     auth_ = std::move(auth).value();
-    challenge_ = std::make_unique<RequestChallenge>(config_, *auth_);
+    challenge_ = std::make_unique<RequestChallenge>(config_, *auth_, t_.metrics, t_.events);
     flow_.transport = config::Transport::kUdp;
     flow_.address = asio::ip::make_address("127.0.0.9");
     flow_.port = 5099;
@@ -76,6 +77,7 @@ class RequestChallengeTest : public ::testing::Test {
            "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"cn\"\r\n";
   }
 
+  test::Telemetry t_;
   config::Config config_;
   store::StateStores stores_;
   std::unique_ptr<Authenticator> auth_;

@@ -4,6 +4,7 @@
 // stays within its capacity. Over UDP a non-2xx answer to INVITE is resent on Timer G
 // (fake clock) until its ACK, and given up at Timer H.
 #include "config/config.h"
+#include "../support/test_telemetry.h"
 #include "edge/server_transactions.h"
 #include "ops/counters.h"
 #include "sip/parser.h"
@@ -49,7 +50,8 @@ class ServerTransactionsTest : public ::testing::Test {
     return table_.open(flow, msg_, reply_);
   }
 
-  ServerTransactions table_{4096, 32000};
+  test::Telemetry t_;
+  ServerTransactions table_{t_.metrics, 4096, 32000};
   CapturingResponder reply_;
   sip::Message msg_;
   std::vector<std::string> texts_;
@@ -140,6 +142,7 @@ TEST_F(ServerTransactionsTest, TheNextHopsFinalAnswerIsStoredButNotA2xxToInvite)
 }
 
 TEST(ServerTransactionKey, AResponseFindsItsCallersTransaction) {
+  test::Telemetry t;
   std::string req = request("INVITE", "z9hG4bK-k1");
   std::string resp = "SIP/2.0 486 Busy\r\nVia: SIP/2.0/UDP edge:5060;branch=z9hG4bKours\r\n"
                      "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-k1\r\nFrom: <sip:alice@ims.local>;tag=1\r\n"
@@ -177,7 +180,8 @@ TEST_F(ServerTransactionsTest, NoRfc3261BranchOrAReliableTransportIsNotTracked) 
 }
 
 TEST(ServerTransactionsBound, AFloodOfUniqueRequestsStaysWithinCapacity) {
-  ServerTransactions table(1024, 32000);
+  test::Telemetry t;
+  ServerTransactions table(t.metrics, 1024, 32000);
   CapturingResponder reply;
   sip::Message msg;
   for (int i = 0; i < 20000; ++i) {
@@ -194,11 +198,12 @@ TEST(ServerTransactionsBound, AFloodOfUniqueRequestsStaysWithinCapacity) {
 // stateless) for longer than a lifetime evict no live transaction, and the oldest one still
 // live gets its stored 200 OK when retransmitted. Fake clock: the 40 s pass at once.
 TEST(ServerTransactionsLoad, TenThousandRegistrationsASecondEvictNothingLive) {
+  test::Telemetry t;
   const config::Config defaults;
   const int64_t lifetime = 64 * int64_t{defaults.sip.timers.t1_ms};
   int64_t now = 1'000'000;
-  ServerTransactions table(defaults.sip.max_transactions, lifetime, nullptr, [&] { return now; });
-  ops::Counter& evicted = ops::counters().get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
+  ServerTransactions table(t.metrics, defaults.sip.max_transactions, lifetime, nullptr, [&] { return now; });
+  ops::Counter& evicted = t.metrics.get("imsguard_edge_transactions_total{event=\"evicted_full\"}");
   const uint64_t evicted_before = evicted.value();
   CapturingResponder reply;
   sip::Message msg;
@@ -232,7 +237,8 @@ TEST(ServerTransactionsLoad, TenThousandRegistrationsASecondEvictNothingLive) {
 }
 
 TEST(ServerTransactionsExpiry, AnExpiredTransactionIsNewAgain) {
-  ServerTransactions table(1024, 0);  // lifetime 0: every entry is expired at once
+  test::Telemetry t;
+  ServerTransactions table(t.metrics, 1024, 0);  // lifetime 0: every entry is expired at once
   CapturingResponder reply;
   sip::Message msg;
   std::string text = request("REGISTER", "z9hG4bK-exp");
@@ -273,17 +279,18 @@ class ServerTimerGTest : public ::testing::Test {
     return out;
   }
 
+  test::Telemetry t_;
   int64_t now_ = 0;
   TimedSender sender_;
   Retransmitter timers_{&sender_, {500, 4000}, 64, [this] { return now_; }};
-  ServerTransactions table_{4096, 32000, &timers_};
+  ServerTransactions table_{t_.metrics, 4096, 32000, &timers_};
   CapturingResponder reply_;
   sip::Message msg_;
   std::deque<std::string> texts_;
 };
 
 TEST_F(ServerTimerGTest, NonSuccessAnswerToInviteIsResentUntilTheAck) {
-  uint64_t before = ops::counters().get("imsguard_sip_server_retransmissions_total").value();
+  uint64_t before = t_.metrics.get("imsguard_sip_server_retransmissions_total").value();
   auto invite = open(request("INVITE", "z9hG4bK-g1"));
   ASSERT_EQ(invite.match, ServerTransactions::Match::kNew);
   table_.relayed(invite.key);  // from a registered flow; the proxy then answers itself
@@ -295,11 +302,11 @@ TEST_F(ServerTimerGTest, NonSuccessAnswerToInviteIsResentUntilTheAck) {
   run_until(40000);
   EXPECT_EQ(times().size(), 2u) << "the ACK stopped Timer G";
   EXPECT_EQ(timers_.size(), 0u);
-  EXPECT_EQ(ops::counters().get("imsguard_sip_server_retransmissions_total").value() - before, 2u);
+  EXPECT_EQ(t_.metrics.get("imsguard_sip_server_retransmissions_total").value() - before, 2u);
 }
 
 TEST_F(ServerTimerGTest, WithoutAnAckTimerHGivesUpAt64T1) {
-  uint64_t before = ops::counters().get("imsguard_sip_server_timeouts_total").value();
+  uint64_t before = t_.metrics.get("imsguard_sip_server_timeouts_total").value();
   auto invite = open(request("INVITE", "z9hG4bK-g2"));
   table_.relayed(invite.key);
   table_.responded(invite.key, "SIP/2.0 100 Trying\r\n\r\n");
@@ -310,7 +317,7 @@ TEST_F(ServerTimerGTest, WithoutAnAckTimerHGivesUpAt64T1) {
   // From the answer at 1 s: T1 doubling capped at T2, Timer H at 1 s + 32 s.
   EXPECT_EQ(times(), (std::vector<int64_t>{1500, 2500, 4500, 8500, 12500, 16500, 20500, 24500, 28500, 32500}));
   EXPECT_EQ(timers_.size(), 0u);
-  EXPECT_EQ(ops::counters().get("imsguard_sip_server_timeouts_total").value() - before, 1u);
+  EXPECT_EQ(t_.metrics.get("imsguard_sip_server_timeouts_total").value() - before, 1u);
 }
 
 TEST_F(ServerTimerGTest, SuccessNonInviteAndRefusalsToUnknownSourcesAreNotResent) {

@@ -3,6 +3,7 @@
 // writes elsewhere once the store's change stamp moves (or after the TTL for a store without
 // one), SQN reservations keep the cached SQN current, and backend errors are never cached.
 #include "edge/subscriber_cache.h"
+#include "../support/test_telemetry.h"
 #include "store/memory_subscriber_store.h"
 #include "store/provisioning.h"
 #include "store/sqlite_subscriber_store.h"
@@ -86,9 +87,10 @@ store::Subscriber aka_user(const std::string& name) {
 }
 
 TEST(SubscriberCache, OneReadServesTheChallengeAndTheAnswer) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("alice")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   auto by_impu = cache.find_by_impu("sip:alice@ims.local");
   ASSERT_TRUE(by_impu.ok() && by_impu.value());
   auto by_impi = cache.find("alice@ims.local");
@@ -99,8 +101,9 @@ TEST(SubscriberCache, OneReadServesTheChallengeAndTheAnswer) {
 }
 
 TEST(SubscriberCache, UnknownUsersAreCachedAndProvisioningEndsThat) {
+  test::Telemetry t;
   CountingStore backend;
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   for (int i = 0; i < 3; ++i) {
     auto r = cache.find("carol@ims.local");
     ASSERT_TRUE(r.ok());
@@ -114,18 +117,20 @@ TEST(SubscriberCache, UnknownUsersAreCachedAndProvisioningEndsThat) {
 }
 
 TEST(SubscriberCache, BarringThroughTheCacheAppliesAtOnce) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("dave")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   ASSERT_FALSE(cache.find("dave@ims.local").value()->barred);
   ASSERT_TRUE(cache.set_barred("dave@ims.local", true).ok());
   EXPECT_TRUE(cache.find("dave@ims.local").value()->barred);
 }
 
 TEST(SubscriberCache, ChangesMadeElsewhereAreSeenAfterTheTtl) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("erin")).ok());
-  CachedSubscriberStore cache(backend, 50);
+  CachedSubscriberStore cache(t.metrics, backend, 50);
   ASSERT_FALSE(cache.find("erin@ims.local").value()->barred);
   ASSERT_TRUE(backend.set_barred("erin@ims.local", true).ok());  // another process, in effect
   std::this_thread::sleep_for(std::chrono::milliseconds(120));
@@ -133,10 +138,11 @@ TEST(SubscriberCache, ChangesMadeElsewhereAreSeenAfterTheTtl) {
 }
 
 TEST(SubscriberCache, StampedRecordsOutliveTheRefreshWhileNothingChanges) {
+  test::Telemetry t;
   CountingStore backend;
   backend.stamped = true;
   ASSERT_TRUE(backend.add(digest_user("ivy")).ok());
-  CachedSubscriberStore cache(backend, 20);
+  CachedSubscriberStore cache(t.metrics, backend, 20);
   EXPECT_TRUE(cache.follows_change_stamp());
   ASSERT_TRUE(cache.find("ivy@ims.local").value().has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(70));  // several refresh periods
@@ -146,10 +152,11 @@ TEST(SubscriberCache, StampedRecordsOutliveTheRefreshWhileNothingChanges) {
 }
 
 TEST(SubscriberCache, StampedChangesMadeElsewhereAreSeen) {
+  test::Telemetry t;
   CountingStore backend;
   backend.stamped = true;
   ASSERT_TRUE(backend.add(digest_user("jay")).ok());
-  CachedSubscriberStore cache(backend, 20);
+  CachedSubscriberStore cache(t.metrics, backend, 20);
   ASSERT_FALSE(cache.find("jay@ims.local").value()->barred);
   ASSERT_TRUE(backend.set_barred("jay@ims.local", true).ok());  // another process, in effect
   EXPECT_TRUE(eventually_seen(cache, "jay@ims.local", [](const auto& s) { return s && s->barred; }));
@@ -158,10 +165,11 @@ TEST(SubscriberCache, StampedChangesMadeElsewhereAreSeen) {
 }
 
 TEST(SubscriberCache, AStampThatCannotBeReadCountsAsAChange) {
+  test::Telemetry t;
   CountingStore backend;
   backend.stamped = true;
   ASSERT_TRUE(backend.add(digest_user("kim")).ok());
-  CachedSubscriberStore cache(backend, 20);
+  CachedSubscriberStore cache(t.metrics, backend, 20);
   ASSERT_TRUE(cache.find("kim@ims.local").ok());
   backend.stamp_failing = true;
   ASSERT_TRUE(backend.set_barred("kim@ims.local", true).ok());
@@ -169,6 +177,7 @@ TEST(SubscriberCache, AStampThatCannotBeReadCountsAsAChange) {
 }
 
 TEST(SubscriberCache, OverSqliteABarringByAnotherConnectionIsSeen) {
+  test::Telemetry t;
   char tmpl[] = "/tmp/imsguard-cache-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string path = std::string(tmpl) + "/imsguard.db";
@@ -177,7 +186,7 @@ TEST(SubscriberCache, OverSqliteABarringByAnotherConnectionIsSeen) {
     auto cli = store::SqliteSubscriberStore::open(path);  // `imsguard subscriber bar` elsewhere
     ASSERT_TRUE(server.ok() && cli.ok());
     ASSERT_TRUE(cli.value()->add(aka_user("lou")).ok());
-    CachedSubscriberStore cache(*server.value(), 20);
+    CachedSubscriberStore cache(t.metrics, *server.value(), 20);
     EXPECT_TRUE(cache.follows_change_stamp());
     ASSERT_FALSE(cache.find("lou@ims.local").value()->barred);
     ASSERT_TRUE(cli.value()->set_barred("lou@ims.local", true).ok());
@@ -193,17 +202,19 @@ TEST(SubscriberCache, OverSqliteABarringByAnotherConnectionIsSeen) {
 }
 
 TEST(SubscriberCache, ZeroTtlReadsTheStoreEveryTime) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("fay")).ok());
-  CachedSubscriberStore cache(backend, 0);
+  CachedSubscriberStore cache(t.metrics, backend, 0);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cache.find("fay@ims.local").ok());
   EXPECT_EQ(backend.reads, 4);
 }
 
 TEST(SubscriberCache, BackendErrorsAreNotCached) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("gus")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   backend.failing = true;
   EXPECT_FALSE(cache.find("gus@ims.local").ok());
   backend.failing = false;
@@ -213,9 +224,10 @@ TEST(SubscriberCache, BackendErrorsAreNotCached) {
 }
 
 TEST(SubscriberCache, ReservedSqnIsVisibleInTheCachedRecord) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(aka_user("hank")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   uint64_t before = cache.find("hank@ims.local").value()->sqn;
   auto reserved = cache.reserve_sqn("hank@ims.local", [](uint64_t cur) { return cur + 32; });
   ASSERT_TRUE(reserved.ok()) << reserved.message();
@@ -228,9 +240,10 @@ TEST(SubscriberCache, ReservedSqnIsVisibleInTheCachedRecord) {
 }
 
 TEST(SubscriberCache, SharedLookupsHandOutTheCachedRecordWithoutCopying) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(digest_user("ivy")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   auto first = cache.find_shared_by_impu("sip:ivy@ims.local");
   ASSERT_TRUE(first.ok() && first.value());
   auto again = cache.find_shared("ivy@ims.local");
@@ -243,9 +256,10 @@ TEST(SubscriberCache, SharedLookupsHandOutTheCachedRecordWithoutCopying) {
 }
 
 TEST(SubscriberCache, AReservedSqnReplacesTheSharedRecordAndLeavesHandedOutCopiesAlone) {
+  test::Telemetry t;
   CountingStore backend;
   ASSERT_TRUE(backend.add(aka_user("jack")).ok());
-  CachedSubscriberStore cache(backend, 60000);
+  CachedSubscriberStore cache(t.metrics, backend, 60000);
   store::SharedSubscriber held = cache.find_shared("jack@ims.local").value();
   ASSERT_TRUE(held);
   uint64_t before = held->sqn;
@@ -257,6 +271,7 @@ TEST(SubscriberCache, AReservedSqnReplacesTheSharedRecordAndLeavesHandedOutCopie
 }
 
 TEST(SubscriberCache, TheDefaultSharedLookupOfAStoreCopiesItsRecord) {
+  test::Telemetry t;
   store::MemorySubscriberStore plain;
   ASSERT_TRUE(plain.add(digest_user("kate")).ok());
   auto shared = plain.find_shared_by_impu("sip:kate@ims.local");

@@ -7,6 +7,7 @@
 // With the key off the internal names go through (the control). Also the seal itself and the
 // service box's answers.
 #include "edge/topology_hiding.h"
+#include "../support/test_telemetry.h"
 
 #include "edge/proxy.h"
 #include "edge/registrar.h"
@@ -81,8 +82,8 @@ class TopologyHidingProxy : public ::testing::Test {
     config.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
     config.core.scscf = "sip:10.9.0.5:5060";
     config.identity.topology_hiding = hiding;
-    registrar = std::make_unique<Registrar>(config, subscribers, bindings);
-    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender});
+    registrar = std::make_unique<Registrar>(config, subscribers, bindings, RegistrarDeps{nullptr, &t.metrics, &t.events});
+    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender, nullptr, &t.metrics, &t.events});
   }
 
   // The terminating INVITE the S-CSCF sends toward bob, routed by his Path.
@@ -120,6 +121,7 @@ class TopologyHidingProxy : public ::testing::Test {
     return none;
   }
 
+  test::Telemetry t;
   config::Config config;
   store::MemorySubscriberStore subscribers;
   store::MemoryBindingStore bindings;
@@ -367,6 +369,7 @@ TEST_F(TopologyHidingProxy, TheCoresContactInAnAnswerNamesTheEdgeAndTheAckAndBye
 }
 
 TEST(TopologyHidingSeal, OpensOnlyForItsPurposeBindingAndLifetimeAndUnderItsKey) {
+  test::Telemetry t;
   config::Config config;
   std::array<uint8_t, 32> key{};
   key.fill(7);
@@ -396,6 +399,7 @@ TEST(TopologyHidingSeal, OpensOnlyForItsPurposeBindingAndLifetimeAndUnderItsKey)
 }
 
 TEST(TopologyHidingService, TheBoxsAnswerLosesItsAddressSoftwareAndRecordRoute) {
+  test::Telemetry t;
   config::Config config;
   std::string answer_text =
       "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 198.51.100.7:40000;branch=z9hG4bKs1\r\n"
@@ -406,7 +410,7 @@ TEST(TopologyHidingService, TheBoxsAnswerLosesItsAddressSoftwareAndRecordRoute) 
   sip::Message answer;
   ASSERT_EQ(sip::parse_datagram(answer_text, sip::Limits{}, answer).status, sip::ParseStatus::kOk);
   sip::MessageWriter w(answer);
-  EXPECT_EQ(hide_service_answer(config, w, answer, "sip:media@services.ims.local"), 4u);
+  EXPECT_EQ(hide_service_answer(t.metrics, config, w, answer, "sip:media@services.ims.local"), 4u);
   std::string out = w.str();
   expect_nothing_internal(out);
   EXPECT_EQ(header(out, "Contact"), "<sip:media@services.ims.local>;expires=60");
@@ -414,7 +418,7 @@ TEST(TopologyHidingService, TheBoxsAnswerLosesItsAddressSoftwareAndRecordRoute) 
   // Off: nothing changes.
   config.identity.topology_hiding = false;
   sip::MessageWriter off(answer);
-  EXPECT_EQ(hide_service_answer(config, off, answer, "sip:media@services.ims.local"), 0u);
+  EXPECT_EQ(hide_service_answer(t.metrics, config, off, answer, "sip:media@services.ims.local"), 0u);
   EXPECT_NE(off.str().find("box.core.internal"), std::string::npos);
 }
 

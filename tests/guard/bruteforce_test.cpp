@@ -1,4 +1,5 @@
 #include "guard/bruteforce.h"
+#include "../support/test_telemetry.h"
 
 #include "crypto/credentials.h"
 
@@ -12,7 +13,8 @@ using namespace testing;  // the shared fixture of helpers.h
 config::BruteForceGuard limits() { return brute_force_limits(5, 20, 30); }
 
 TEST(BruteForceGuard, SourceIsLockedOutAfterMaxFailures) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.1");
   for (int i = 0; i < 4; ++i) {
     fail(g, f, "alice", 1000 + i);
@@ -29,7 +31,8 @@ TEST(BruteForceGuard, SourceIsLockedOutAfterMaxFailures) {
 }
 
 TEST(BruteForceGuard, LockoutGrowsEachTimeUpToTheCap) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.3");
   int64_t now = 1000;
   std::vector<int64_t> lockouts;
@@ -46,7 +49,8 @@ TEST(BruteForceGuard, LockoutGrowsEachTimeUpToTheCap) {
 }
 
 TEST(BruteForceGuard, SlowAttackFromManySourcesLocksTheIdentity) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 20; ++i) fail(g, flow("10.1.0." + std::to_string(i)), "alice", 1000 + i * 1000);
   EXPECT_GT(g.impi_locked_ms("alice@ims.local", 30'000), 0);
   Verdict v = attempt(g, flow("10.1.1.1"), "alice", 30'000);
@@ -59,13 +63,15 @@ TEST(BruteForceGuard, SlowAttackFromManySourcesLocksTheIdentity) {
 }
 
 TEST(BruteForceGuard, UnknownUsersAreLockedLikeRealOnes) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 20; ++i) fail(g, flow("10.2.0." + std::to_string(i)), "nobody", 1000);
   EXPECT_EQ(attempt(g, flow("10.2.1.1"), "nobody", 2000).code, 403);
 }
 
 TEST(BruteForceGuard, UnauthenticatedRegistersPerImpiAreCappedForTheHss) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   int passed = 0;
   for (int i = 0; i < 100; ++i) {
     auto f = flow("10.3." + std::to_string(i / 250) + "." + std::to_string(i % 250));
@@ -83,7 +89,8 @@ TEST(BruteForceGuard, UnauthenticatedRegistersPerImpiAreCappedForTheHss) {
 }
 
 TEST(BruteForceGuard, RepeatedResyncsLockTheIdentity) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.9");
   for (int i = 0; i < 4; ++i) {
     auto r = request("REGISTER", "bob", "x", digest("bob@ims.local"));
@@ -93,7 +100,8 @@ TEST(BruteForceGuard, RepeatedResyncsLockTheIdentity) {
 }
 
 TEST(BruteForceGuard, SuccessClearsTheSourceFailures) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.4");
   for (int i = 0; i < 4; ++i) fail(g, f, "alice", 1000);
   auto ok = request("REGISTER", "alice", "x", digest("alice@ims.local"));
@@ -103,7 +111,8 @@ TEST(BruteForceGuard, SuccessClearsTheSourceFailures) {
 }
 
 TEST(BruteForceGuard, ReplayedNonceCountsAreRetransmissionsNotGuesses) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.5");
   for (int i = 0; i < 10; ++i) {
     auto r = request("REGISTER", "alice", "x", digest("alice@ims.local"));
@@ -115,9 +124,10 @@ TEST(BruteForceGuard, ReplayedNonceCountsAreRetransmissionsNotGuesses) {
 }
 
 TEST(BruteForceGuard, FailuresThatDoNotAnswerOurChallengeAreNotGuesses) {
+  test::Telemetry t;
   // A spoofer sending from its victim's address never sees the challenges sent there: its
   // failures carry nonces we did not issue, and must not lock the victim out (issue 17 F8c).
-  BruteForceGuard g(limits());
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.6");
   for (int i = 0; i < 50; ++i) {
     auto r = request("REGISTER", "alice", "x", digest("alice@ims.local"));
@@ -128,9 +138,10 @@ TEST(BruteForceGuard, FailuresThatDoNotAnswerOurChallengeAreNotGuesses) {
 }
 
 TEST(BruteForceGuard, TheCapHoldsWhateverCredentialsTheRequestCarries) {
+  test::Telemetry t;
   // Any Authorization used to lift max_challenges_per_impi (issue 17 F10): only an answer
   // whose nonce we issued to this source for this identity passes over the cap.
-  BruteForceGuard g(limits());
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.7");
   int passed = 0;
   for (int i = 0; i < 60; ++i) {
@@ -153,7 +164,8 @@ TEST(BruteForceGuard, TheCapHoldsWhateverCredentialsTheRequestCarries) {
 }
 
 TEST(BruteForceGuard, AnEscapedUsernameIsTheSameIdentity) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 20; ++i) {
     auto r = request("REGISTER", "alice", "x", digest("a\\lice@ims.local"));
     crypto::RequestCredentials creds = crypto::read_credentials(r->msg, sip::HeaderId::kAuthorization, "ims.local");

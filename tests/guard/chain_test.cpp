@@ -1,4 +1,5 @@
 #include "guard/chain.h"
+#include "../support/test_telemetry.h"
 
 #include "guard/bruteforce.h"
 #include "guard/control.h"
@@ -15,11 +16,12 @@ using testing::flow;
 using testing::request;
 
 TEST(Chain, FollowsTheConfiguredOrderAndSwitches) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.order = {"overload", "scanner", "banlist", "flood", "ratelimit", "bruteforce"};
   cfg.guards.ratelimit.enabled = false;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   auto names = chain->names();
   std::vector<std::string_view> expected{"overload", "scanner", "banlist", "flood", "bruteforce"};
@@ -28,19 +30,21 @@ TEST(Chain, FollowsTheConfiguredOrderAndSwitches) {
 }
 
 TEST(Chain, BadAllowlistIsAnError) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.flood.allowlist = {"10.0.0.0/8", "300.1.1.1"};
   std::string error;
-  EXPECT_FALSE(Chain::create(cfg, error));
+  EXPECT_FALSE(Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events}));
   EXPECT_NE(error.find("guards.flood.allowlist"), std::string::npos) << error;
 }
 
 TEST(Chain, AllowlistedSourceIsNeverBanned) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.flood.allowlist = {"192.0.2.0/24"};
   cfg.guards.flood.max_per_source = 10;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   auto f = flow("192.0.2.5");
   for (int i = 0; i < 100; ++i) ASSERT_FALSE(chain->on_raw(chain->context(f, 1000), "x").stops());
@@ -49,9 +53,10 @@ TEST(Chain, AllowlistedSourceIsNeverBanned) {
 }
 
 TEST(Chain, ScannerBanIsEnforcedOnRawBytesAndAuthenticationMarksTheFlow) {
+  test::Telemetry t;
   config::Config cfg;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   auto scanner = flow("192.0.2.66"), phone = flow("192.0.2.66", 7000);
   auto r = request("OPTIONS", "100", "friendly-scanner");
@@ -68,9 +73,10 @@ TEST(Chain, ScannerBanIsEnforcedOnRawBytesAndAuthenticationMarksTheFlow) {
 // The chain remembers the addresses of authenticated flows too: a UDP message from another
 // port of that address may be a spoofer's, so the guards must not ban on it (F8).
 TEST(Chain, AuthenticationMarksTheAddressForEveryFlowFromIt) {
+  test::Telemetry t;
   config::Config cfg;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   auto phone = flow("192.0.2.80", 7000), other = flow("192.0.2.80", 7001), stranger = flow("192.0.2.81", 7000);
   EXPECT_FALSE(chain->context(other, 1000).address_registered);
@@ -86,29 +92,31 @@ TEST(Chain, AuthenticationMarksTheAddressForEveryFlowFromIt) {
 }
 
 TEST(Control, BanAddListRemove) {
+  test::Telemetry t;
   BanList bans;
-  std::string out = handle_control_line(bans, 3600, "ban add 192.0.2.9 120 brute force from the lab", 0);
+  std::string out = handle_control_line(bans, t.events, 3600, "ban add 192.0.2.9 120 brute force from the lab", 0);
   EXPECT_EQ(out, "banned 192.0.2.9 for 120 s\nOK\n");
-  out = handle_control_line(bans, 3600, "ban add 198.51.100.0/24 - 42 is the reason", 0);
+  out = handle_control_line(bans, t.events, 3600, "ban add 198.51.100.0/24 - 42 is the reason", 0);
   EXPECT_EQ(out, "banned 198.51.100.0/24 for 3600 s\nOK\n");
-  out = handle_control_line(bans, 3600, "ban list", 1000);
+  out = handle_control_line(bans, t.events, 3600, "ban list", 1000);
   EXPECT_NE(out.find("192.0.2.9 ttl=119s hits=0 by=admin reason=\"brute force from the lab\""), std::string::npos) << out;
   EXPECT_NE(out.find("198.51.100.0/24 ttl=3599s hits=0 by=admin reason=\"42 is the reason\""), std::string::npos) << out;
-  EXPECT_EQ(handle_control_line(bans, 3600, "ban remove 192.0.2.9", 0), "removed 192.0.2.9\nOK\n");
-  EXPECT_EQ(handle_control_line(bans, 3600, "ban remove 192.0.2.9", 0).rfind("ERROR no ban", 0), 0u);
-  EXPECT_EQ(handle_control_line(bans, 3600, "ban add nonsense", 0).rfind("ERROR not an IP", 0), 0u);
-  EXPECT_EQ(handle_control_line(bans, 3600, "ban add 10.0.0.1 0", 0).rfind("ERROR ttl", 0), 0u);
-  EXPECT_EQ(handle_control_line(bans, 3600, "shutdown", 0).rfind("ERROR expected", 0), 0u);
-  EXPECT_EQ(handle_control_line(bans, 3600, "", 0).rfind("ERROR", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "ban remove 192.0.2.9", 0), "removed 192.0.2.9\nOK\n");
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "ban remove 192.0.2.9", 0).rfind("ERROR no ban", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "ban add nonsense", 0).rfind("ERROR not an IP", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "ban add 10.0.0.1 0", 0).rfind("ERROR ttl", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "shutdown", 0).rfind("ERROR expected", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "", 0).rfind("ERROR", 0), 0u);
 }
 
 TEST(Control, SocketRoundTrip) {
+  test::Telemetry t;
   char dir[] = "/tmp/imsguard-control-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/control.sock";
   BanList bans;
   {
-    ControlServer server(bans, &steady_now_ms, [] { return 600u; });
+    ControlServer server(bans, t.events, &steady_now_ms, [] { return 600u; });
     ASSERT_EQ(server.start(path), "");
     auto added = control_request(path, "ban add 203.0.113.7 - test");
     EXPECT_TRUE(added.ok) << added.text;
@@ -150,9 +158,10 @@ config::Config brute_force_only() {
 }
 
 TEST(ChainDeps, ALockoutEndsOnTheInjectedClockWithoutSleeping) {
+  test::Telemetry t;
   int64_t now = 5'000'000;  // fake monotonic milliseconds
   std::string error;
-  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, nullptr});
+  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   EXPECT_EQ(chain->now_ms(), now);
   const auto f = testing::flow("192.0.2.31");
@@ -173,10 +182,11 @@ TEST(ChainDeps, ALockoutEndsOnTheInjectedClockWithoutSleeping) {
 }
 
 TEST(ChainDeps, TheBruteForceGuardCountsIntoTheSharedStateItWasBuiltWith) {
+  test::Telemetry t;
   RecordingShared shared;
   int64_t now = 1'000;
   std::string error;
-  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, &shared});
+  auto chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, &shared, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   const auto f = testing::flow("192.0.2.32");
   auto r = testing::request("REGISTER", "bob", "x", testing::digest("bob@ims.local"));
@@ -194,6 +204,38 @@ TEST(ChainDeps, TheBruteForceGuardCountsIntoTheSharedStateItWasBuiltWith) {
   chain->on_auth(chain->context(testing::flow("192.0.2.33")), r->msg,
                  AuthInfo{AuthEvent::kFailed, "bob@ims.local", "wrong", true});
   EXPECT_EQ(std::count(shared.counted.begin(), shared.counted.end(), "impi:bob@ims.local"), 4);
+}
+
+// A guard reports into the sink and registry its chain was built with (ChainDeps), and
+// nowhere else: another node's (here another test::Telemetry) sees nothing.
+TEST(ChainDeps, AGuardsEventsAndCountersGoToTheSinkAndRegistryItWasBuiltWith) {
+  test::Telemetry mine, other;
+  std::string error;
+  config::Config cfg;
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &mine.metrics, &mine.events});
+  ASSERT_TRUE(chain) << error;
+  ASSERT_TRUE(chain->find("scanner"));
+  auto scan = testing::request("OPTIONS", "probe", "friendly-scanner");
+  EXPECT_TRUE(chain->on_request(chain->context(testing::flow("198.51.100.7")), scan->msg).stops());
+  EXPECT_EQ(mine.value("imsguard_guard_dropped_total{guard=\"scanner\"}"), 1u);
+  EXPECT_GE(mine.events.emitted(), 1u) << "the scanner's drop was not reported to the chain's sink";
+  EXPECT_EQ(other.events.emitted(), 0u);
+  EXPECT_TRUE(other.metrics.snapshot().empty());
+
+  // The brute-force guard's lockout (written directly, not through an episode) likewise.
+  test::Telemetry bf_sink;
+  int64_t now = 1'000;
+  auto bf_chain = Chain::create(brute_force_only(), error, ChainDeps{[&now] { return now; }, nullptr, &bf_sink.metrics, &bf_sink.events});
+  ASSERT_TRUE(bf_chain) << error;
+  const uint64_t before = mine.events.emitted();
+  auto r = testing::request("REGISTER", "carol", "x", testing::digest("carol@ims.local"));
+  for (int i = 0; i < 3; ++i)
+    bf_chain->on_auth(bf_chain->context(testing::flow("192.0.2.44")), r->msg,
+                      AuthInfo{AuthEvent::kFailed, "carol@ims.local", "wrong", true});
+  EXPECT_EQ(bf_sink.value("imsguard_guard_lockouts_total"), 1u);
+  EXPECT_EQ(bf_sink.events.emitted(), 1u) << "one lockout, one event in the sink the chain was built with";
+  EXPECT_EQ(mine.events.emitted(), before) << "the other chain's sink saw the lockout";
+  EXPECT_EQ(other.events.emitted(), 0u);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "guard/flood.h"
+#include "../support/test_telemetry.h"
 
 #include "helpers.h"
 
@@ -27,8 +28,9 @@ int send(FloodGuard& g, const net::Flow& f, int n, int64_t now, bool registered 
 }
 
 TEST(FloodGuard, BansASourceOverItsLimitAndNotOneUnder) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   auto attacker = flow("192.0.2.1"), quiet = flow("198.51.100.1");
   EXPECT_EQ(send(g, quiet, 90, 1000), 0);
   EXPECT_EQ(send(g, attacker, 150, 1000), 50);
@@ -41,19 +43,21 @@ TEST(FloodGuard, BansASourceOverItsLimitAndNotOneUnder) {
 }
 
 TEST(FloodGuard, WindowSlidesSoASteadySourceUnderTheRateIsNeverBanned) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   auto f = flow("192.0.2.1");
   // 40 per second = 80 per 2 s window, under 100, for 20 s.
   int dropped = 0;
-  for (int64_t t = 0; t < 20'000; t += 25) dropped += send(g, f, 1, t);
+  for (int64_t at = 0; at < 20'000; at += 25) dropped += send(g, f, 1, at);
   EXPECT_EQ(dropped, 0);
   EXPECT_EQ(bans.size(), 0u);
 }
 
 TEST(FloodGuard, ManySourcesEachUnderTheLimitBanTheirPrefix) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   int dropped = 0;
   for (int round = 0; round < 10; ++round)
     for (int i = 0; i < 256; ++i) dropped += send(g, flow("127.0.1." + std::to_string(i)), 1, 1000 + round);
@@ -70,9 +74,10 @@ TEST(FloodGuard, ManySourcesEachUnderTheLimitBanTheirPrefix) {
 // in all, 16 per source per 2 s against a per-source limit of 1 500) is a flood of the prefix;
 // 7 each (1 792) is not. A phone of that /24 that authenticated keeps passing after the ban.
 TEST(FloodGuard, DefaultPrefixLimitCatchesASlowManySourceFlood) {
+  test::Telemetry t;
   config::FloodGuard defaults;
   auto run = [&](int rounds, BanList& bans) {
-    FloodGuard g(defaults, bans);
+    FloodGuard g(defaults, bans, t.metrics, t.events);
     int dropped = 0;
     for (int round = 0; round < rounds; ++round)
       for (int i = 0; i < 256; ++i) dropped += send(g, flow("127.0.1." + std::to_string(i)), 1, 2000 + round * 200);
@@ -93,8 +98,9 @@ TEST(FloodGuard, DefaultPrefixLimitCatchesASlowManySourceFlood) {
 }
 
 TEST(FloodGuard, RegisteredPhonesBehindOneNatAreCountedPerFlow) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   auto abusive = flow("203.0.113.5", 40000), neighbour = flow("203.0.113.5", 40001);
   // Over TCP the source is proven: the abusive flow itself is banned.
   abusive.transport = neighbour.transport = config::Transport::kTcp;
@@ -110,8 +116,9 @@ TEST(FloodGuard, RegisteredPhonesBehindOneNatAreCountedPerFlow) {
 // F8: over UDP anyone can write a registered phone's address and port. What goes over the
 // limit is dropped for the window, but never turned into a ban of the phone or its address.
 TEST(FloodGuard, UdpEvidenceNeverBansAnAddressWithARegisteredFlow) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   auto phone = flow("203.0.113.6", 40000), other_port = flow("203.0.113.6", 40002);
   EXPECT_EQ(send(g, phone, 300, 1000, true), 200);
   EXPECT_FALSE(bans.banned(Address::from(phone.address), phone.port, true, 1001));
@@ -128,8 +135,9 @@ TEST(FloodGuard, UdpEvidenceNeverBansAnAddressWithARegisteredFlow) {
 }
 
 TEST(FloodGuard, AllowlistedSourcesAreNeverCounted) {
+  test::Telemetry t;
   BanList bans;
-  FloodGuard g(small_limits(), bans);
+  FloodGuard g(small_limits(), bans, t.metrics, t.events);
   auto f = flow("192.0.2.1");
   int dropped = 0;
   for (int i = 0; i < 1000; ++i) dropped += g.on_raw(ctx_at(f, 1000, false, true), "x").stops();
@@ -138,6 +146,7 @@ TEST(FloodGuard, AllowlistedSourcesAreNeverCounted) {
 }
 
 TEST(WindowSketch, WidthFollowsTheBudget) {
+  test::Telemetry t;
   WindowSketch small(1000, 64 * 1024), large(1000, 1024 * 1024);
   EXPECT_LE(small.memory_bytes(), 64u * 1024 + 256);
   EXPECT_LE(large.memory_bytes(), 1024u * 1024 + 256);

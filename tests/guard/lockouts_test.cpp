@@ -2,6 +2,7 @@
 // lock and why, bounded, lifted by `imsguard unlock` (BruteForceGuard::unlock and the control
 // socket's `unlock` and `ban list`).
 #include "guard/bruteforce.h"
+#include "../support/test_telemetry.h"
 #include "guard/control.h"
 #include "guard/lockouts.h"
 
@@ -17,6 +18,7 @@ using namespace testing;  // the shared fixture of helpers.h
 config::BruteForceGuard limits() { return brute_force_limits(3, 5, 1000); }
 
 TEST(LockoutList, KeepsTheSubjectReasonAndEndSoonestFirst) {
+  test::Telemetry t;
   LockoutList list(8);
   list.add({Lockout::Kind::kIdentity, "alice@ims.local", "20 failures", 90'000, 1}, 0);
   list.add({Lockout::Kind::kSource, "192.0.2.7", "5 failures", 60'000, 2}, 0);
@@ -34,6 +36,7 @@ TEST(LockoutList, KeepsTheSubjectReasonAndEndSoonestFirst) {
 }
 
 TEST(LockoutList, IsBoundedAndDropsWhatEndsSoonest) {
+  test::Telemetry t;
   LockoutList list(4);
   for (int i = 0; i < 10; ++i)
     list.add({Lockout::Kind::kIdentity, "u" + std::to_string(i) + "@x", "r", 10'000 + i * 1000, uint64_t(i) + 1}, 0);
@@ -44,7 +47,8 @@ TEST(LockoutList, IsBoundedAndDropsWhatEndsSoonest) {
 }
 
 TEST(BruteForceLockouts, AnIdentityLockoutIsListedWithItsReasonAndUnlockLiftsIt) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 5; ++i) fail(g, flow("10.9.0." + std::to_string(i)), "alice", 1000 + i);
   ASSERT_EQ(attempt(g, flow("10.9.1.1"), "alice", 2000).action, Action::kReject);
   auto locks = g.lockouts(2000);
@@ -63,7 +67,8 @@ TEST(BruteForceLockouts, AnIdentityLockoutIsListedWithItsReasonAndUnlockLiftsIt)
 }
 
 TEST(BruteForceLockouts, ASourceLockoutIsListedByAddressAndUnlockLiftsIt) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.44");
   for (int i = 0; i < 3; ++i) fail(g, f, "user" + std::to_string(i), 1000 + i);
   ASSERT_EQ(attempt(g, f, "anyone", 1100).action, Action::kDrop);
@@ -76,7 +81,8 @@ TEST(BruteForceLockouts, ASourceLockoutIsListedByAddressAndUnlockLiftsIt) {
 }
 
 TEST(BruteForceLockouts, ALockoutFromAnotherEdgeIsListedAndLiftable) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   g.apply_lockout("impi:bob@ims.local", 50'000, 1000);
   auto locks = g.lockouts(1000);
   ASSERT_EQ(locks.size(), 1u);
@@ -89,7 +95,8 @@ TEST(BruteForceLockouts, ALockoutFromAnotherEdgeIsListedAndLiftable) {
 // (which would evict the counts of a key that is counting) and no count is reset (an
 // operator's typo must not clear a brute force in progress).
 TEST(BruteForceLockouts, UnlockingWhatIsNotLockedTouchesNoSlot) {
-  BruteForceGuard g(limits());
+  test::Telemetry t;
+  BruteForceGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.45");
   fail(g, f, "carol", 1000);
   fail(g, f, "carol", 1001);                 // the source: 2 of 3
@@ -117,17 +124,18 @@ TEST(BruteForceLockouts, UnlockingWhatIsNotLockedTouchesNoSlot) {
 }
 
 TEST(ControlSocket, BanListShowsLockoutsAndUnlockLiftsThem) {
+  test::Telemetry t;
   BanList bans;
-  BruteForceGuard g(limits());
+  BruteForceGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 5; ++i) fail(g, flow("10.9.0." + std::to_string(i)), "alice", 1000 + i);
-  std::string list = handle_control_line(bans, 3600, "ban list", 2000, &g);
+  std::string list = handle_control_line(bans, t.events, 3600, "ban list", 2000, &g);
   EXPECT_NE(list.find("lockout identity alice@ims.local  locked 60 s more  reason: failed authentications"), std::string::npos)
       << list;
   EXPECT_EQ(list.substr(list.size() - 3), "OK\n");
-  EXPECT_EQ(handle_control_line(bans, 3600, "unlock alice@ims.local", 2000, &g).rfind("unlocked identity alice@ims.local", 0), 0u);
-  EXPECT_EQ(handle_control_line(bans, 3600, "ban list", 2001, &g), "OK\n");
-  EXPECT_EQ(handle_control_line(bans, 3600, "unlock alice@ims.local", 2002, &g), "ERROR no lockout for alice@ims.local\n");
-  EXPECT_EQ(handle_control_line(bans, 3600, "unlock alice@ims.local", 2002, nullptr).rfind("ERROR the brute-force guard is off", 0),
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "unlock alice@ims.local", 2000, &g).rfind("unlocked identity alice@ims.local", 0), 0u);
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "ban list", 2001, &g), "OK\n");
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "unlock alice@ims.local", 2002, &g), "ERROR no lockout for alice@ims.local\n");
+  EXPECT_EQ(handle_control_line(bans, t.events, 3600, "unlock alice@ims.local", 2002, nullptr).rfind("ERROR the brute-force guard is off", 0),
             0u);
 }
 

@@ -2,6 +2,7 @@
 // guards' state past the configured budget nor allocate at all on the raw-bytes path.
 // Counting replaces the global operator new for this test binary only.
 #include "helpers.h"
+#include "../support/test_telemetry.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -27,12 +28,13 @@ namespace imsguard::guard {
 namespace {
 
 TEST(GuardMemory, AMillionSpoofedSourcesStayWithinTheBudgetWithoutAllocating) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.flood.max_per_source = 1500;
   cfg.guards.flood.max_per_prefix = 6000;
   cfg.guards.flood.memory_budget_kb = 4096;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   Guard* flood = chain->find("flood");
   ASSERT_NE(flood, nullptr);
@@ -61,11 +63,12 @@ TEST(GuardMemory, AMillionSpoofedSourcesStayWithinTheBudgetWithoutAllocating) {
 }
 
 TEST(GuardMemory, SpoofedFloodOverTheLimitIsBannedWithinTheBanTableCap) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.flood.max_per_source = 5;
   cfg.guards.flood.max_per_prefix = 1'000'000;
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   ASSERT_TRUE(chain) << error;
   net::Flow spoofed;
   // 200,000 sources each over its limit: more bans than the table holds.

@@ -1,4 +1,5 @@
 #include "guard/overload.h"
+#include "../support/test_telemetry.h"
 
 #include "helpers.h"
 
@@ -10,11 +11,12 @@ using testing::flow;
 using testing::request;
 
 TEST(OverloadGuard, ShedsStrangersFirstWith503ThenSilently) {
+  test::Telemetry t;
   config::OverloadGuard c;
   c.max_inflight = 1000;
   c.max_rps = 100;
   c.retry_after_s = 7;
-  OverloadGuard g(c);
+  OverloadGuard g(c, t.metrics);
   auto stranger = flow("192.0.2.1"), phone = flow("192.0.2.2");
   auto r = request("REGISTER", "alice");
   int passed = 0, rejected = 0, dropped = 0, phone_stopped = 0;
@@ -38,9 +40,10 @@ TEST(OverloadGuard, ShedsStrangersFirstWith503ThenSilently) {
 }
 
 TEST(OverloadGuard, InflightPastCapacityShedsUnauthenticatedTraffic) {
+  test::Telemetry t;
   config::OverloadGuard c;
   c.max_inflight = 2;
-  OverloadGuard g(c);
+  OverloadGuard g(c, t.metrics);
   auto r = request("OPTIONS", "x");
   for (int i = 0; i < 3; ++i) g.enter();
   EXPECT_EQ(g.on_request(ctx_at(flow("192.0.2.1"), 1000), r->msg).code, 503);

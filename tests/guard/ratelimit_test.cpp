@@ -1,4 +1,5 @@
 #include "guard/ratelimit.h"
+#include "../support/test_telemetry.h"
 
 #include "helpers.h"
 #include "ops/events.h"
@@ -34,28 +35,31 @@ size_t count(const std::string& text, const std::string& what) {
 // Security events written to a file for the duration of a test.
 class EventCapture {
  public:
-  EventCapture() : path_(std::filesystem::temp_directory_path() / ("ratelimit-events-" + std::to_string(::getpid()))) {
+  explicit EventCapture(ops::EventSink& sink)
+      : sink_(sink), path_(std::filesystem::temp_directory_path() / ("ratelimit-events-" + std::to_string(::getpid()))) {
     std::filesystem::remove(path_);
-    EXPECT_TRUE(ops::events().open(path_.string()).ok());
+    EXPECT_TRUE(sink_.open(path_.string()).ok());
   }
   ~EventCapture() {
-    (void)ops::events().open("none");
+    (void)sink_.open("none");
     std::filesystem::remove(path_);
   }
   std::string text() {
-    (void)ops::events().open("none");  // closes (flushes) the file
+    (void)sink_.open("none");  // closes (flushes) the file
     std::ifstream in(path_);
     std::stringstream ss;
     ss << in.rdbuf();
-    EXPECT_TRUE(ops::events().open(path_.string()).ok());
+    EXPECT_TRUE(sink_.open(path_.string()).ok());
     return ss.str();
   }
 
  private:
+  ops::EventSink& sink_;
   std::filesystem::path path_;
 };
 
 TEST(TokenBucket, BurstThenRate) {
+  test::Telemetry t;
   TokenBucket b;
   int ok = 0;
   for (int i = 0; i < 20; ++i) ok += b.take(0, 10, 5);
@@ -66,7 +70,8 @@ TEST(TokenBucket, BurstThenRate) {
 }
 
 TEST(RateLimitGuard, StrangerOverTheSourceRateIsDroppedSilently) {
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  RateLimitGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.1");
   int passed = 0;
   for (int i = 0; i < 40; ++i) {
@@ -82,7 +87,8 @@ TEST(RateLimitGuard, StrangerOverTheSourceRateIsDroppedSilently) {
 }
 
 TEST(RateLimitGuard, RegisteredFlowGets503WithRetryAfter) {
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  RateLimitGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.2");
   Verdict last;
   for (int i = 0; i < 40; ++i) {
@@ -95,7 +101,8 @@ TEST(RateLimitGuard, RegisteredFlowGets503WithRetryAfter) {
 }
 
 TEST(RateLimitGuard, PerImpiLimitHoldsAcrossSources) {
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  RateLimitGuard g(limits(), t.metrics, t.events);
   int passed = 0;
   for (int i = 0; i < 40; ++i) {
     auto r = request("REGISTER", "alice");
@@ -107,7 +114,8 @@ TEST(RateLimitGuard, PerImpiLimitHoldsAcrossSources) {
 }
 
 TEST(RateLimitGuard, AuthenticatedFlowHasItsOwnDeepBucket) {
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  RateLimitGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.3");
   // What a busy client queued during a stall arrives at once: the whole authenticated burst
   // passes, far beyond the stranger's per-source and per-method burst of 10.
@@ -120,7 +128,8 @@ TEST(RateLimitGuard, AuthenticatedFlowHasItsOwnDeepBucket) {
 }
 
 TEST(RateLimitGuard, StrangersClaimingAnIdentityDoNotLimitItsAuthenticatedFlow) {
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  RateLimitGuard g(limits(), t.metrics, t.events);
   for (int i = 0; i < 40; ++i) {
     auto r = request("REGISTER", "erin");
     g.on_request(ctx_at(flow("198.51.100." + std::to_string(i)), 1000), r->msg);
@@ -132,10 +141,11 @@ TEST(RateLimitGuard, StrangersClaimingAnIdentityDoNotLimitItsAuthenticatedFlow) 
 }
 
 TEST(RateLimitGuard, GoingOverALimitEmitsOneCountedEventPerEpisode) {
-  EventCapture events;
-  auto& limited = ops::counters().get("imsguard_guard_limited_total{guard=\"ratelimit\"}");
+  test::Telemetry t;
+  EventCapture events(t.events);
+  auto& limited = t.metrics.get("imsguard_guard_limited_total{guard=\"ratelimit\"}");
   uint64_t before = limited.value();
-  RateLimitGuard g(limits());
+  RateLimitGuard g(limits(), t.metrics, t.events);
   auto f = flow("203.0.113.7", 5070);
   for (int i = 0; i < 40; ++i) {
     auto r = request("REGISTER", "frank");
@@ -163,8 +173,9 @@ TEST(RateLimitGuard, GoingOverALimitEmitsOneCountedEventPerEpisode) {
 }
 
 TEST(RateLimitGuard, AuthenticatedFlowOverItsLimitIsReportedAsAReject) {
-  EventCapture events;
-  RateLimitGuard g(limits());
+  test::Telemetry t;
+  EventCapture events(t.events);
+  RateLimitGuard g(limits(), t.metrics, t.events);
   auto f = flow("192.0.2.9", 5080);
   for (int i = 0; i < 40; ++i) {
     auto r = request("MESSAGE", "gina");

@@ -1,4 +1,5 @@
 #include "guard/scanner.h"
+#include "../support/test_telemetry.h"
 
 #include "helpers.h"
 
@@ -10,6 +11,7 @@ using testing::flow;
 using testing::request;
 
 TEST(ScannerGuard, KnownToolsAreRecognisedByUserAgent) {
+  test::Telemetry t;
   for (const char* ua : {"friendly-scanner", "SIPVicious 0.3", "sipcli/v1.8", "sipsak 0.9.6", "sundayddr",
                          "VaxSIPUserAgent/3.1", "Friendly-Scanner"})
     EXPECT_TRUE(is_scanner_agent(ua)) << ua;
@@ -19,6 +21,7 @@ TEST(ScannerGuard, KnownToolsAreRecognisedByUserAgent) {
 
 // RFC 3261 20.41: product tokens, compared whole (case-insensitively, 7.3.1); comments skipped.
 TEST(ScannerGuard, FingerprintsMatchWholeProductTokensOnly) {
+  test::Telemetry t;
   for (const char* ua : {"MyCorp SIPClient", "MyCorp SIPClient/2.1", "smapper/1.0", "Nmapped-Phone",
                          "Acme (friendly-scanner inside a comment)", "iwarehouse/3", "sipsakura"})
     EXPECT_FALSE(is_scanner_agent(ua)) << ua;
@@ -29,8 +32,9 @@ TEST(ScannerGuard, FingerprintsMatchWholeProductTokensOnly) {
 }
 
 TEST(ScannerGuard, FingerprintDropsSilentlyAndBans) {
+  test::Telemetry t;
   BanList bans;
-  ScannerGuard g(config::ScannerGuard{}, bans);
+  ScannerGuard g(config::ScannerGuard{}, bans, t.metrics, t.events);
   auto f = flow("192.0.2.66");
   auto r = request("OPTIONS", "100", "friendly-scanner");
   Verdict v = g.on_request(ctx_at(f, 1000), r->msg);
@@ -43,10 +47,11 @@ TEST(ScannerGuard, FingerprintDropsSilentlyAndBans) {
 }
 
 TEST(ScannerGuard, ManyDistinctUsersFromOneStrangerIsASweep) {
+  test::Telemetry t;
   BanList bans;
   config::ScannerGuard c;
   c.max_distinct_users = 20;
-  ScannerGuard g(c, bans);
+  ScannerGuard g(c, bans, t.metrics, t.events);
   auto f = flow("192.0.2.7");
   int passed = 0;
   for (int i = 0; i < 100; ++i) {
@@ -60,8 +65,9 @@ TEST(ScannerGuard, ManyDistinctUsersFromOneStrangerIsASweep) {
 }
 
 TEST(ScannerGuard, OneUserRegisteringRepeatedlyIsNotASweep) {
+  test::Telemetry t;
   BanList bans;
-  ScannerGuard g(config::ScannerGuard{}, bans);
+  ScannerGuard g(config::ScannerGuard{}, bans, t.metrics, t.events);
   auto f = flow("192.0.2.8");
   for (int i = 0; i < 200; ++i) {
     auto r = request("REGISTER", "alice", "Linphone/5.0");
@@ -71,10 +77,11 @@ TEST(ScannerGuard, OneUserRegisteringRepeatedlyIsNotASweep) {
 }
 
 TEST(ScannerGuard, OptionsSweepIsCaughtAndRegisteredFlowsAreLeftAlone) {
+  test::Telemetry t;
   BanList bans;
   config::ScannerGuard c;
   c.max_distinct_users = 10;
-  ScannerGuard g(c, bans);
+  ScannerGuard g(c, bans, t.metrics, t.events);
   auto stranger = flow("192.0.2.9"), phone = flow("192.0.2.10");
   int stopped = 0;
   for (int i = 0; i < 30; ++i) {
@@ -91,11 +98,12 @@ TEST(ScannerGuard, OptionsSweepIsCaughtAndRegisteredFlowsAreLeftAlone) {
 }
 
 TEST(ScannerGuard, WindowEndsTheCount) {
+  test::Telemetry t;
   BanList bans;
   config::ScannerGuard c;
   c.max_distinct_users = 20;
   c.window_s = 10;
-  ScannerGuard g(c, bans);
+  ScannerGuard g(c, bans, t.metrics, t.events);
   auto f = flow("192.0.2.11");
   // 10 new users every 11 s: never 20 within one window.
   for (int round = 0; round < 10; ++round)
@@ -108,8 +116,9 @@ TEST(ScannerGuard, WindowEndsTheCount) {
 // F8: a fingerprint in a datagram from an address with a registered flow (anyone can write
 // it over UDP) is dropped but bans nothing; over TCP the source is proven and is banned.
 TEST(ScannerGuard, UdpFingerprintFromARegisteredAddressIsDroppedNotBanned) {
+  test::Telemetry t;
   BanList bans;
-  ScannerGuard g(config::ScannerGuard{}, bans);
+  ScannerGuard g(config::ScannerGuard{}, bans, t.metrics, t.events);
   auto phone = flow("192.0.2.70", 5070);
   auto r = request("OPTIONS", "100", "friendly-scanner");
   EXPECT_EQ(g.on_request(ctx_at(phone, 1000, true), r->msg).action, Action::kDrop);

@@ -3,6 +3,7 @@
 // wall clock in the store), and, with a shared store, other edges' bans and lockouts applied
 // here and brute-force failures counted across edges.
 #include "guard/state_sync.h"
+#include "../support/test_telemetry.h"
 
 #include "helpers.h"
 #include "store/memory_guard_store.h"
@@ -64,11 +65,12 @@ class FakeSharedStore final : public store::GuardStateStore {
 config::BruteForceGuard limits() { return brute_force_limits(5, 4, 100); }
 
 TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
+  test::Telemetry t;
   store::MemoryGuardStore stored;
   const int64_t mono = steady_now_ms();
   {
     BanList bans;
-    StateSync sync(bans, nullptr, stored);
+    StateSync sync(bans, nullptr, stored, t.metrics);
     ASSERT_EQ(sync.start(), "");
     bans.ban(*parse_prefix("192.0.2.7"), 0, 600, "svmap fingerprint", "scanner", true, mono);
     bans.ban(*parse_prefix("198.51.100.0/24"), 0, 3600, "operator", "admin", false, mono);
@@ -84,7 +86,7 @@ TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
   }
   // "Restart": a new table, the same store.
   BanList bans;
-  StateSync sync(bans, nullptr, stored);
+  StateSync sync(bans, nullptr, stored, t.metrics);
   ASSERT_EQ(sync.start(), "");
   const int64_t now = steady_now_ms();
   EXPECT_TRUE(bans.banned(addr("192.0.2.7"), 5060, false, now));
@@ -102,12 +104,13 @@ TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
 }
 
 TEST(StateSync, ExpiredBansAreNotRestoredAndLiftedBansAreDeleted) {
+  test::Telemetry t;
   store::MemoryGuardStore stored;
   const int64_t wall = StateSync::wall_ms();
   ASSERT_TRUE(stored.put_ban({"192.0.2.1", 0, "old", "flood", wall - 10'000, wall - 1, true}).ok());
   ASSERT_TRUE(stored.put_ban({"192.0.2.2", 0, "live", "flood", wall - 10'000, wall + 60'000, true}).ok());
   BanList bans;
-  StateSync sync(bans, nullptr, stored);
+  StateSync sync(bans, nullptr, stored, t.metrics);
   ASSERT_EQ(sync.start(), "");
   EXPECT_EQ(bans.size(), 1u);
   EXPECT_TRUE(bans.remove(*parse_prefix("192.0.2.2")));
@@ -116,12 +119,13 @@ TEST(StateSync, ExpiredBansAreNotRestoredAndLiftedBansAreDeleted) {
 }
 
 TEST(StateSync, StopWritesWhatIsQueued) {
+  test::Telemetry t;
   store::MemoryGuardStore stored;
   BanList bans;
   {
     StateSyncOptions slow;
     slow.poll_ms = 60'000;  // the thread would not get to it
-    StateSync sync(bans, nullptr, stored, nullptr, slow);
+    StateSync sync(bans, nullptr, stored, t.metrics, nullptr, slow);
     ASSERT_EQ(sync.start(), "");
     bans.ban(*parse_prefix("203.0.113.5"), 5070, 60, "flow flood", "flood", true, steady_now_ms());
     EXPECT_EQ(sync.pending(), 1u);
@@ -137,13 +141,14 @@ TEST(StateSync, StopWritesWhatIsQueued) {
 }
 
 TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
+  test::Telemetry t;
   std::string dir = (std::filesystem::temp_directory_path() / "imsguard-sync-XXXXXX").string();
   ASSERT_NE(::mkdtemp(dir.data()), nullptr);
   {
     auto state = store::open_state("sqlite", dir);
     ASSERT_TRUE(state.ok()) << state.message();
     BanList bans;
-    StateSync sync(bans, nullptr, *state.value().guard);
+    StateSync sync(bans, nullptr, *state.value().guard, t.metrics);
     ASSERT_EQ(sync.start(), "");
     bans.ban(*parse_prefix("2001:db8::1"), 0, 300, "scanner sweep", "scanner", true, steady_now_ms());
     sync.stop();
@@ -151,7 +156,7 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
   auto state = store::open_state("sqlite", dir);
   ASSERT_TRUE(state.ok()) << state.message();
   BanList bans;
-  StateSync sync(bans, nullptr, *state.value().guard);
+  StateSync sync(bans, nullptr, *state.value().guard, t.metrics);
   ASSERT_EQ(sync.start(), "");
   EXPECT_TRUE(bans.banned(addr("2001:db8::1"), 1, false, steady_now_ms()));
   std::filesystem::remove_all(dir);
@@ -160,16 +165,18 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
 // One edge of a domain as app::Node builds it on a shared store: the brute-force guard
 // counts into the failure queue its state sync drains.
 struct SharedEdge {
+  test::Telemetry t;
   FakeSharedStore shared;
   BanList bans;
   FailureQueue failures;
-  BruteForceGuard bf{limits(), &failures};
-  StateSync sync{bans, &bf, shared, &failures};
+  BruteForceGuard bf{limits(), t.metrics, t.events, &failures};
+  StateSync sync{bans, &bf, shared, t.metrics, &failures};
 };
 
 TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
+  test::Telemetry t;
   SharedEdge edge;
-  auto& [shared, bans, failures, bf, sync] = edge;
+  auto& [telemetry, shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   const int64_t wall = StateSync::wall_ms();
   shared.incoming.bans.push_back({"192.0.2.50", 0, "flood elsewhere", "flood", wall, wall + 60'000, true});
@@ -190,8 +197,9 @@ TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
 }
 
 TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
+  test::Telemetry t;
   SharedEdge edge;
-  auto& [shared, bans, failures, bf, sync] = edge;
+  auto& [telemetry, shared, bans, failures, bf, sync] = edge;
   // Two failures were made on another edge against alice.
   shared.counts["impi:alice@ims.local"] = 2;
   ASSERT_EQ(sync.start(), "");
@@ -210,8 +218,9 @@ TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
 }
 
 TEST(StateSync, SharedStoreDownLeavesLocalCountingAndRepublishesBansWhenBack) {
+  test::Telemetry t;
   SharedEdge edge;
-  auto& [shared, bans, failures, bf, sync] = edge;
+  auto& [telemetry, shared, bans, failures, bf, sync] = edge;
   ASSERT_EQ(sync.start(), "");
   shared.down = true;
   const int64_t now = steady_now_ms();

@@ -2,6 +2,7 @@
 // reach the handler whole, replies go back on the same flow, and the connection limits and
 // deadlines cut off what they must.
 #include "net/pki.h"
+#include "../support/test_telemetry.h"
 #include "net/server.h"
 #include "net/tls_context.h"
 #include "ops/counters.h"
@@ -59,8 +60,9 @@ net::ServerOptions options(std::vector<config::Listener> listeners) {
 }  // namespace
 
 TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
+  test::Telemetry t;
   EchoHandler h;
-  net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}));
+  net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::UdpPeer peer;
   ASSERT_TRUE(peer.send("hello", s.bound_port(0)));
@@ -73,8 +75,9 @@ TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
 }
 
 TEST(Server, TcpFramesByContentLengthAcrossSegments) {
+  test::Telemetry t;
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -92,10 +95,11 @@ TEST(Server, TcpFramesByContentLengthAcrossSegments) {
 }
 
 TEST(Server, PipelinedMessagesAreAnsweredInFewerWritesThanAnswers) {
+  test::Telemetry t;
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
-  auto& writes = ops::counters().get("imsguard_net_stream_writes_total");
+  auto& writes = t.metrics.get("imsguard_net_stream_writes_total");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   const uint64_t before = writes.value();
@@ -122,10 +126,11 @@ class BigAnswerHandler final : public net::MessageHandler {
 };
 
 TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
+  test::Telemetry t;
   BigAnswerHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
-  auto& closed = ops::counters().get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
+  auto& closed = t.metrics.get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
   const uint64_t before = closed.value();
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -136,8 +141,9 @@ TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
 }
 
 TEST(Server, TcpFramingErrorClosesTheConnection) {
+  test::Telemetry t;
   EchoHandler h;
-  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -147,10 +153,11 @@ TEST(Server, TcpFramingErrorClosesTheConnection) {
 }
 
 TEST(Server, PerSourceConnectionLimitRefusesTheExtraConnection) {
+  test::Telemetry t;
   EchoHandler h;
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.max_per_source = 2;
-  net::Server s(o);
+  net::Server s(o, t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer a, b, c;
   ASSERT_TRUE(a.connect(s.bound_port(0)));
@@ -162,10 +169,11 @@ TEST(Server, PerSourceConnectionLimitRefusesTheExtraConnection) {
 }
 
 TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
+  test::Telemetry t;
   EchoHandler h;
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.message_deadline_s = 1;
-  net::Server s(o);
+  net::Server s(o, t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -177,6 +185,7 @@ TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
 }
 
 TEST(Server, TlsHandshakeThenFramedMessages) {
+  test::Telemetry t;
   std::string dir = testkit::make_temp_dir("imsguard-tls");
   ASSERT_TRUE(net::pki_init(dir).ok());
   ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok());
@@ -185,7 +194,7 @@ TEST(Server, TlsHandshakeThenFramedMessages) {
   EchoHandler h;
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
   o.tls = server_ctx.value();
-  net::Server s(o);
+  net::Server s(o, t.metrics);
   ASSERT_EQ(s.start(h), "");
 
   auto client_ctx = net::make_tls_context({dir + "/ca.crt", "", ""}, net::TlsRole::kClient, false);
@@ -203,6 +212,7 @@ TEST(Server, TlsHandshakeThenFramedMessages) {
 }
 
 TEST(Server, TlsRefusesAPlainTextClient) {
+  test::Telemetry t;
   std::string dir = testkit::make_temp_dir("imsguard-tls");
   ASSERT_TRUE(net::pki_init(dir).ok());
   ASSERT_TRUE(net::pki_issue(dir, "edge", {"127.0.0.1"}, false).ok());
@@ -211,7 +221,7 @@ TEST(Server, TlsRefusesAPlainTextClient) {
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
   ASSERT_TRUE(ctx.ok()) << ctx.message();
   o.tls = ctx.value();
-  net::Server s(o);
+  net::Server s(o, t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -223,10 +233,11 @@ TEST(Server, TlsRefusesAPlainTextClient) {
 }
 
 TEST(Server, PortInUseIsAClearStartError) {
+  test::Telemetry t;
   EchoHandler h;
-  net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}));
+  net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
   ASSERT_EQ(a.start(h), "");
-  net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}));
+  net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}), t.metrics);
   // SO_REUSEADDR does not allow two listeners on one TCP port.
   EXPECT_NE(b.start(h), "");
 }
@@ -261,9 +272,10 @@ class RecordingHandler final : public net::MessageHandler {
 // would pick (127.0.0.1): a listener on 0.0.0.0 names the source of each datagram it sends,
 // as an answer on the same flow (Responder) and as a request sent later (send_to).
 TEST(Server, AWildcardUdpListenerSendsFromTheAddressThePeerSentTo) {
+  test::Telemetry t;
   RecordingHandler h;
   h.echo = true;
-  net::Server s(options({{config::Transport::kUdp, "0.0.0.0", 0}}));
+  net::Server s(options({{config::Transport::kUdp, "0.0.0.0", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::UdpPeer peer;  // bound to 127.0.0.1
   for (const std::string to : {"127.0.0.2", "127.0.0.3"}) {
@@ -291,10 +303,11 @@ TEST(Server, AWildcardUdpListenerSendsFromTheAddressThePeerSentTo) {
 // sent: spread over workers, a 200 overtakes the 180 sent before it (bench/edge/call_bench.sh
 // saw it on about 23% of relayed calls). A burst of 2000 from one socket to four workers.
 TEST(Server, DatagramsOfOneSourceStayOnOneWorkerInTheirOrder) {
+  test::Telemetry t;
   RecordingHandler h;
   auto o = options({{config::Transport::kUdp, "127.0.0.1", 0}});
   o.workers = 4;
-  net::Server s(o);
+  net::Server s(o, t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::UdpPeer peer;
   constexpr int kBurst = 2000;
@@ -314,9 +327,10 @@ TEST(Server, DatagramsOfOneSourceStayOnOneWorkerInTheirOrder) {
 // The same on a dual-stack listener bound to ::: an IPv4 phone that sent to 127.0.0.2 hears
 // back from 127.0.0.2 (IPV6_PKTINFO naming the IPv4-mapped address).
 TEST(Server, ADualStackWildcardListenerAnswersAnIpv4PeerFromTheAddressItSentTo) {
+  test::Telemetry t;
   RecordingHandler h;
   h.echo = true;
-  net::Server s(options({{config::Transport::kUdp, "::", 0}}));
+  net::Server s(options({{config::Transport::kUdp, "::", 0}}), t.metrics);
   ASSERT_EQ(s.start(h), "");
   testkit::UdpPeer peer;
   ASSERT_TRUE(peer.send("mapped", s.bound_port(0), "127.0.0.2"));

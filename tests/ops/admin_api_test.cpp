@@ -1,4 +1,5 @@
 #include "ops/admin_api.h"
+#include "../support/test_telemetry.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -75,8 +76,9 @@ AdminRequest request(std::string method, std::string path, std::string auth = "B
 
 class AdminRouterTest : public ::testing::Test {
  protected:
+  test::Telemetry t;
   FakeBackend backend;
-  AdminRouter router{kToken, backend};
+  AdminRouter router{kToken, backend, t.metrics};
 };
 
 TEST_F(AdminRouterTest, EveryRouteNeedsTheBearerToken) {
@@ -97,7 +99,7 @@ TEST_F(AdminRouterTest, EveryRouteNeedsTheBearerToken) {
 }
 
 TEST_F(AdminRouterTest, AnEmptyTokenAuthorizesNothing) {
-  AdminRouter open("", backend);
+  AdminRouter open("", backend, t.metrics);
   EXPECT_EQ(open.handle(request("GET", "/api/v1/bans", "Bearer ")).status, 401);
   EXPECT_EQ(open.handle(request("GET", "/api/v1/bans", "")).status, 401);
 }
@@ -224,6 +226,7 @@ TEST_F(AdminRouterTest, ShowsASubscriber) {
 }
 
 TEST(ConstantTimeEqual, ComparesWholeStrings) {
+  test::Telemetry t;
   EXPECT_TRUE(constant_time_equal("secret-token", "secret-token"));
   EXPECT_FALSE(constant_time_equal("secret-tokem", "secret-token"));
   EXPECT_FALSE(constant_time_equal("secret", "secret-token"));

@@ -3,6 +3,7 @@
 #define CPPHTTPLIB_ZLIB_SUPPORT
 #define CPPHTTPLIB_BROTLI_SUPPORT
 #include "ops/admin_server.h"
+#include "../support/test_telemetry.h"
 
 #include "ops/counters.h"
 
@@ -22,12 +23,13 @@ class NoBackend final : public AdminBackend {
 };
 
 TEST(AdminServer, ServesMetricsWithTheTokenAnd401Without) {
+  test::Telemetry t;
   NoBackend backend;
-  AdminRouter router("test-token-0123456789", backend);
+  AdminRouter router("test-token-0123456789", backend, t.metrics);
   AdminServer server(router);
   ASSERT_EQ(server.start("127.0.0.1", 0), "");
   ASSERT_NE(server.port(), 0);
-  counters().get("test_admin_server_total", "seen over http").inc(3);
+  t.metrics.get("test_admin_server_total", "seen over http").inc(3);
 
   httplib::Client client("127.0.0.1", server.port());
   auto anonymous = client.Get("/metrics");
@@ -57,8 +59,9 @@ TEST(AdminServer, ServesMetricsWithTheTokenAnd401Without) {
 }
 
 TEST(AdminServer, QuickStartAndStopDoNotHang) {
+  test::Telemetry t;
   NoBackend backend;
-  AdminRouter router("test-token-0123456789", backend);
+  AdminRouter router("test-token-0123456789", backend, t.metrics);
   for (int i = 0; i < 5; ++i) {
     AdminServer server(router);
     ASSERT_EQ(server.start("127.0.0.1", 0), "");

@@ -2,6 +2,7 @@
 // the guards learned survives where the settings did not change, and a bad config changes
 // nothing.
 #include "guard/chain.h"
+#include "../support/test_telemetry.h"
 
 #include "guard/bruteforce.h"
 #include "guard/control.h"
@@ -19,9 +20,9 @@ namespace {
 using testing::flow;
 using testing::request;
 
-std::unique_ptr<Chain> make(const config::Config& cfg) {
+std::unique_ptr<Chain> make(test::Telemetry& t, const config::Config& cfg) {
   std::string error;
-  auto chain = Chain::create(cfg, error);
+  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
   EXPECT_TRUE(chain) << error;
   return chain;
 }
@@ -39,8 +40,9 @@ bool has_note(const Chain::ReloadResult& r, const std::string& text) {
 }
 
 TEST(ChainReload, NewFloodThresholdAppliesAndBansAreKept) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   chain->bans().ban(*parse_prefix("192.0.2.99"), 0, 600, "operator", "admin", false, 1000);
   EXPECT_EQ(drops(*chain, flow("192.0.2.1"), 20, 1000), 0);
 
@@ -54,8 +56,9 @@ TEST(ChainReload, NewFloodThresholdAppliesAndBansAreKept) {
 }
 
 TEST(ChainReload, AllowlistIsReplaced) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   auto f = flow("198.51.100.7");
   EXPECT_FALSE(chain->context(f, 1000).allowlisted);
   cfg.guards.flood.allowlist = {"198.51.100.0/24"};
@@ -69,9 +72,10 @@ TEST(ChainReload, AllowlistIsReplaced) {
 }
 
 TEST(ChainReload, ABadConfigChangesNothing) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.flood.max_per_source = 7;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   auto* flood = chain->find("flood");
   config::Config bad = cfg;
   bad.guards.flood.max_per_source = 3;
@@ -84,8 +88,9 @@ TEST(ChainReload, ABadConfigChangesNothing) {
 }
 
 TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   auto* flood = chain->find("flood");
   auto* bf = dynamic_cast<BruteForceGuard*>(chain->find("bruteforce"));
   ASSERT_NE(bf, nullptr);
@@ -120,8 +125,9 @@ TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
 }
 
 TEST(ChainReload, GuardsSwitchOnAndOff) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   config::Config next = cfg;
   next.guards.ratelimit.enabled = false;
   auto r = chain->reload(next);
@@ -134,14 +140,15 @@ TEST(ChainReload, GuardsSwitchOnAndOff) {
 }
 
 TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> handled{0};
   std::vector<std::thread> workers;
-  for (int t = 0; t < 2; ++t)
-    workers.emplace_back([&, t] {
-      auto f = flow("192.0.2." + std::to_string(10 + t));
+  for (int w = 0; w < 2; ++w)
+    workers.emplace_back([&, w] {
+      auto f = flow("192.0.2." + std::to_string(10 + w));
       auto r = request("OPTIONS", "carol");
       for (int i = 0; i < 20000 && !stop; ++i) {
         Chain::Inflight inflight(chain->load_tracker());
@@ -166,8 +173,9 @@ TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
 // A replaced generation is held for 120 s (a message may still be inside it) and freed by the
 // first reload after that: the clock is passed, so the test reaches the grace period.
 TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
+  test::Telemetry t;
   config::Config cfg;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   auto next = [&](uint32_t n) {
     config::Config c = cfg;
     c.guards.flood.max_per_source = 1000 + n;
@@ -194,9 +202,10 @@ TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
 // guards.banlist.default_ttl_s is applied on reload: the control socket (`imsguard ban add`
 // without a TTL) reads the TTL in force, also while reloads run beside it.
 TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
+  test::Telemetry t;
   config::Config cfg;
   cfg.guards.banlist.default_ttl_s = 600;
-  auto chain = make(cfg);
+  auto chain = make(t, cfg);
   char dir[] = "/tmp/imsguard-control-ttl-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/control.sock";

@@ -1,4 +1,5 @@
 #include "ops/exposition.h"
+#include "../support/test_telemetry.h"
 
 #include "ops/counters.h"
 #include "ops/gauges.h"
@@ -10,6 +11,7 @@ namespace imsguard::ops {
 namespace {
 
 TEST(Exposition, GroupsInterleavedSeriesOfOneFamily) {
+  test::Telemetry t;
   std::string out;
   append_families(out, "counter",
                   {{"a_total{x=\"1\"}", "", "1"}, {"b_total", "b help", "2"}, {"a_total{x=\"2\"}", "a help", "3"}});
@@ -19,10 +21,11 @@ TEST(Exposition, GroupsInterleavedSeriesOfOneFamily) {
 }
 
 TEST(Exposition, ProcessTextHoldsCountersGaugesAndHistograms) {
-  counters().get("test_expo_total{k=\"v\"}", "a counter").inc(4);
+  test::Telemetry t;
+  t.metrics.get("test_expo_total{k=\"v\"}", "a counter").inc(4);
   gauges().get("test_expo_open").set(2);
   histograms().get("test_expo_seconds", "a histogram", {0.5}).observe_seconds(0.25);
-  std::string text = prometheus_text();
+  std::string text = prometheus_text(t.metrics);
   EXPECT_NE(text.find("# TYPE test_expo_total counter\ntest_expo_total{k=\"v\"} 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE test_expo_open gauge\ntest_expo_open 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("test_expo_seconds_bucket{le=\"0.5\"} 1\n"), std::string::npos) << text;

@@ -74,7 +74,7 @@ class PooledClient : public ::testing::Test {
     net::ServerOptions opts;
     opts.listeners = {config::Listener{config::Transport::kTls, "127.0.0.1", port}};
     opts.tls = tls.value();
-    box_ = std::make_unique<net::Server>(opts);
+    box_ = std::make_unique<net::Server>(opts, metrics_);
     if (!box_->start(recorder_).empty()) return false;
     port_ = box_->bound_port(0);
     return true;
@@ -93,6 +93,7 @@ class PooledClient : public ::testing::Test {
   std::string dir_;
   ServiceNodeFiles files_;
   Recorder recorder_;
+  ops::CounterRegistry metrics_;
   std::unique_ptr<net::Server> box_;
   uint16_t port_ = 0;
 };
