@@ -160,16 +160,9 @@ std::string file_certificate(const std::string& path) {
 
 // The certificate a fresh TLS connection to 127.0.0.1:port is shown (DER), "" on failure.
 std::string served_certificate(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string der;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+  int fd = connect_loopback("127.0.0.1", port, std::chrono::seconds(5));
+  if (fd >= 0) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // only the certificate shown matters here
     SSL* ssl = SSL_new(ctx);
@@ -184,8 +177,8 @@ std::string served_certificate(uint16_t port) {
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    ::close(fd);
   }
-  ::close(fd);
   return der;
 }
 
