@@ -126,9 +126,9 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   void start_baresip(const LinphoneCall& call) {
     bdir_ = edge_.data_dir() + "/baresip";
     std::filesystem::create_directories(bdir_);
-    uint16_t sip_port = free_port();
-    do ctrl_port_ = free_port();
-    while (ctrl_port_ == sip_port + 1);  // baresip's TLS listener is sip_listen + 1
+    BaresipPorts ports = baresip_ports();
+    const uint16_t sip_port = ports.sip;
+    ctrl_port_ = ports.ctrl;
     // The keying modules load before account.so reads the account's mediaenc.
     std::string modules = "g711.so ausine.so aubridge.so ctrl_tcp.so";
     if (call.encryption == "srtp") modules += " srtp.so";

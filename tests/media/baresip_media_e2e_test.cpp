@@ -78,9 +78,9 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
   void start_baresip(const std::string& mediaenc) {
     dir_ = node_.data_dir() + "/baresip";
     ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
-    uint16_t sip_port = testkit::free_port();
-    ctrl_port_ = testkit::free_port();
-    if (ctrl_port_ == sip_port + 1) ctrl_port_ = testkit::free_port();
+    testkit::BaresipPorts ports = testkit::baresip_ports();
+    const uint16_t sip_port = ports.sip;
+    ctrl_port_ = ports.ctrl;
     testkit::write_file(dir_ + "/config",
                         "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(sip_port) + "\nsip_cafile " +
                             node_.data_dir() + "/pki/ca.crt\nmodule_path /usr/lib/baresip/modules\n"

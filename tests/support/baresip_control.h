@@ -14,6 +14,22 @@
 
 namespace imsguard::testkit {
 
+// The ports of one baresip: `sip` for sip_listen (UDP and TCP) with sip + 1 free too (baresip
+// 1.0 opens its TLS listener there; a phone once failed with "tcp: sock_bind: Address already
+// in use" on it), and ctrl_tcp's port, neither of those two.
+struct BaresipPorts {
+  uint16_t sip = 0;
+  uint16_t ctrl = 0;
+};
+
+inline BaresipPorts baresip_ports() {
+  BaresipPorts p;
+  p.sip = free_port_pair();
+  do p.ctrl = free_port();
+  while (p.ctrl == p.sip || p.ctrl == p.sip + 1);
+  return p;
+}
+
 struct BaresipAnswer {
   bool ok = false;    // baresip answered "ok":true
   std::string text;   // everything read (events and the response)
