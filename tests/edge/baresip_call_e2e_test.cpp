@@ -13,6 +13,7 @@
 #include "imsguard_process.h"
 #include "process.h"
 #include "loopback_capture.h"
+#include "private_loopback.h"
 
 #include <sys/stat.h>
 
@@ -68,6 +69,8 @@ struct Call {
 class BaresipCall : public ::testing::TestWithParam<Call> {
  protected:
   void start_edge(const std::string& policy) {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture sees this test's datagrams only
     ImsguardOptions o;
     o.digest_algorithms = "[MD5]";
     o.extra_yaml = "media:\n  srtp_policy: " + policy + "\n";
@@ -133,6 +136,7 @@ class BaresipCall : public ::testing::TestWithParam<Call> {
     return methods;
   }
 
+  PrivateLoopback net_;  // first: left after the processes are stopped
   ImsguardProcess edge_;
   Phone alice_, carol_;
 };

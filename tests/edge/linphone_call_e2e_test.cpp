@@ -10,6 +10,8 @@
 // the call ended up with. linphonec reads its commands from a FIFO held open by the test.
 #include "baresip_control.h"
 #include "imsguard_process.h"
+#include "loopback_capture.h"
+#include "private_loopback.h"
 #include "process.h"
 
 #include <fcntl.h>
@@ -71,6 +73,8 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   }
 
   void start_edge() {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture counts this test's packets only
     ImsguardOptions o;  // SHA-256 first, MD5 too; baresip and sipp get MD5 alone (the default policy)
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     ASSERT_EQ(edge_.add_subscriber("carol@ims.local", "sip:carol@ims.local", "carol-secret"), "");
@@ -160,6 +164,7 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   }
   std::string baresip_log() const { return read_file(bdir_ + "/log"); }
 
+  PrivateLoopback net_;  // first: left after the processes are stopped
   ImsguardProcess edge_;
   ChildProcess linphone_, baresip_;
   std::string dir_, bdir_;

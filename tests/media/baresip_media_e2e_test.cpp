@@ -18,6 +18,7 @@
 #include "baresip_control.h"
 #include "imsguard_process.h"
 #include "loopback_capture.h"
+#include "private_loopback.h"
 #include "process.h"
 
 namespace imsguard::media {
@@ -58,6 +59,8 @@ long received_packets(const std::string& trace, const std::string& row) {
 class BaresipMedia : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture counts this test's packets only
     testkit::ImsguardOptions o;
     o.roles = "[edge, core, servicebox]";
     o.digest_algorithms = "[MD5]";
@@ -101,6 +104,7 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
   }
   std::string trace() const { return read_file(dir_ + "/log"); }
 
+  testkit::PrivateLoopback net_;  // first: left after the processes are stopped
   testkit::ImsguardProcess node_;
   ChildProcess baresip_;
   std::string dir_;
