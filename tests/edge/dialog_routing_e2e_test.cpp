@@ -10,8 +10,7 @@
 #include "process.h"
 #include "sip_socket.h"
 
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
+#include "digest_phone.h"
 
 #include <gtest/gtest.h>
 
@@ -72,19 +71,11 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
   p.peer.send(req(1, ""), edge_port, edge_address);
   auto challenge = next_response(p.peer, 5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return 0;
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "0a4f113b", "auth", ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return 0;
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
-                     ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  p.peer.send(req(2, auth + "\r\n"), edge_port, edge_address);
+  auto c = DigestPhone::challenge_of(*challenge);
+  if (!c) return 0;
+  std::string auth = DigestPhone::answer(*c, impi, password);
+  if (auth.empty()) return 0;
+  p.peer.send(req(2, auth), edge_port, edge_address);
   auto final = next_response(p.peer, 5s);
   return final ? status_of(*final) : 0;
 }

@@ -17,9 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
-#include "crypto/hash.h"
+#include "digest_phone.h"
 #include "imsguard_process.h"
 #include "net/pki.h"
 #include "sip_socket.h"
@@ -90,21 +88,11 @@ int register_alice(TcpPeer& peer, const std::string& password) {
   if (!peer.send(sip_request("REGISTER", peer.local_port(), 1))) return 0;
   auto challenge = peer.receive_message(5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return 0;
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, "alice@ims.local", c.realm, password);
-  std::string qop = c.qop_options.empty() ? "" : "auth";
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return 0;
-  std::string auth = "Authorization: Digest username=\"alice@ims.local\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  if (!peer.send(sip_request("REGISTER", peer.local_port(), 2, auth + "\r\n"))) return 0;
+  auto c = DigestPhone::challenge_of(*challenge);
+  if (!c) return 0;
+  std::string auth = DigestPhone::answer(*c, "alice@ims.local", password);
+  if (auth.empty()) return 0;
+  if (!peer.send(sip_request("REGISTER", peer.local_port(), 2, auth))) return 0;
   auto final = peer.receive_message(5s);
   return final ? status_of(*final) : 0;
 }
