@@ -174,6 +174,13 @@ class DialogRoutingE2e : public ::testing::Test {
   std::string roles_ = "[edge, core]";
   std::string more_yaml_;  // top-level sections
   ImsguardProcess edge_;
+  // erin's 200 to `inv` with `sdp` as its body.
+  std::string erin_ok_with(const std::string& inv, const std::string& sdp) const {
+    std::string ok = response_to(inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+    return ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+                      "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+  }
+
   // erin's BYE to alice in dialog `call_id` along `route`, its Via branch ending in `branch`.
   std::string erin_bye(const std::string& call_id, const std::string& branch, const std::string& route) const {
     return "BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via(branch) + "Route: " + route +
@@ -213,10 +220,7 @@ class MandatoryDialogRoutingE2e : public DialogRoutingE2e {
     std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
                         "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
                         "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
-    std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
-    ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
-               "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
-    erin_.peer.send(ok, port());
+    erin_.peer.send(erin_ok_with(*inv, offer), port());
     auto ok_at_alice = next_response(alice_.peer, 5s);
     ASSERT_TRUE(ok_at_alice) << edge_.log();
     ASSERT_EQ(status_of(*ok_at_alice), 200) << "a DTLS-SRTP offer in the 2xx passes: " << *ok_at_alice;
@@ -243,10 +247,7 @@ TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerEndsTheCallOnBothSides) {
   auto inv = next_request(erin_.peer, 5s, "INVITE");
   ASSERT_TRUE(inv) << "a DTLS-SRTP offer passes under mandatory: " << edge_.log();
   std::string plain = kSdpHead + "m=audio 40002 RTP/AVP 0\r\n";
-  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
-  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
-             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(plain.size()) + "\r\n\r\n" + plain);
-  erin_.peer.send(ok, port());
+  erin_.peer.send(erin_ok_with(*inv, plain), port());
   auto refused = next_response(alice_.peer, 5s);
   ASSERT_TRUE(refused) << edge_.log();
   EXPECT_EQ(status_of(*refused), 488) << *refused;
