@@ -161,15 +161,8 @@ inline std::string events_after(const ImsguardProcess& proc, size_t mark) {
 // The certificates a new TLS connection to 127.0.0.1:port is shown, leaf first, as DER.
 inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0, const std::string& address = "127.0.0.1") {
   std::vector<std::string> out;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+  int fd = connect_loopback(address, port, std::chrono::seconds(5));
+  if (fd >= 0) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // what is shown is the question here
     if (max_version) SSL_CTX_set_max_proto_version(ctx, max_version);
@@ -187,8 +180,8 @@ inline std::vector<std::string> served_chain(uint16_t port, int max_version = 0,
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    ::close(fd);
   }
-  ::close(fd);
   return out;
 }
 
@@ -221,22 +214,16 @@ inline double metric(const std::string& text, const std::string& name) {
 // line's code and the body (0 and "" when nothing answered).
 inline std::pair<int, std::string> admin_get(uint16_t port, const std::string& path, const std::string& token,
                                              const std::string& address = "127.0.0.1") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
   std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+  int fd = connect_loopback(address, port, std::chrono::seconds(5));
+  if (fd >= 0) {
     std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
                       (token.empty() ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n";
     (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     char buf[8192];
     for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+    ::close(fd);
   }
-  ::close(fd);
   if (reply.rfind("HTTP/1.1 ", 0) != 0) return {0, ""};
   size_t body = reply.find("\r\n\r\n");
   return {std::stoi(reply.substr(9, 3)), body == std::string::npos ? "" : reply.substr(body + 4)};
@@ -259,29 +246,17 @@ inline std::vector<std::string> headers_named(const std::string& message, const 
 
 // Whether a TCP connection to address:port is accepted.
 inline bool tcp_accepts(const std::string& address, uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
+  int fd = connect_loopback(address, port, std::chrono::seconds(5));
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
 }
 
 // One SIP request over a fresh TLS connection (no client certificate) to address:port; the
 // first answer, "" when the handshake or the answer failed.
 inline std::string tls_request(const std::string& address, uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
   std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+  int fd = connect_loopback(address, port, std::chrono::seconds(5));
+  if (fd >= 0) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     SSL* ssl = SSL_new(ctx);
@@ -293,8 +268,8 @@ inline std::string tls_request(const std::string& address, uint16_t port, const 
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    ::close(fd);
   }
-  ::close(fd);
   return answer;
 }
 

@@ -13,12 +13,9 @@
 #include "imsguard_process.h"
 #include "process.h"
 #include "loopback_capture.h"
+#include "private_loopback.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -72,6 +69,8 @@ struct Call {
 class BaresipCall : public ::testing::TestWithParam<Call> {
  protected:
   void start_edge(const std::string& policy) {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture sees this test's datagrams only
     ImsguardOptions o;
     o.digest_algorithms = "[MD5]";
     o.extra_yaml = "media:\n  srtp_policy: " + policy + "\n";
@@ -92,22 +91,9 @@ class BaresipCall : public ::testing::TestWithParam<Call> {
                    const Call& call, const std::string& answermode) {
     p.dir = edge_.data_dir() + "/" + name;
     ASSERT_EQ(::mkdir(p.dir.c_str(), 0700), 0);
-    // baresip listens for TLS on sip_port + 1 too: both must be free (a CI run once lost a
-    // phone to "Address already in use" on the second one).
-    auto tcp_free = [](uint16_t port) {
-      int t = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      a.sin_port = htons(port);
-      bool ok = t >= 0 && ::bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      if (t >= 0) ::close(t);
-      return ok;
-    };
-    do p.sip_port = free_port();
-    while (p.sip_port == 0xffff || !tcp_free(static_cast<uint16_t>(p.sip_port + 1)));
-    do p.ctrl_port = free_port();
-    while (p.ctrl_port == p.sip_port + 1);
+    BaresipPorts ports = baresip_ports();
+    p.sip_port = ports.sip;
+    p.ctrl_port = ports.ctrl;
     std::string modules = "module g711.so\nmodule ausine.so\nmodule aubridge.so\nmodule rtcpsummary.so\n";
     if (call.mediaenc == "srtp-mand") modules += "module srtp.so\n";
     if (call.mediaenc == "dtls_srtp") modules += "module dtls_srtp.so\n";
@@ -150,6 +136,7 @@ class BaresipCall : public ::testing::TestWithParam<Call> {
     return methods;
   }
 
+  PrivateLoopback net_;  // first: left after the processes are stopped
   ImsguardProcess edge_;
   Phone alice_, carol_;
 };

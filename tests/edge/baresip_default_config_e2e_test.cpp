@@ -49,7 +49,8 @@ TEST_P(BaresipDefaultConfig, RegistersWithTheDefaultAlgorithmsOnlyThroughTheUser
 
   std::string dir = edge.data_dir() + "/baresip";
   ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
-  write_file(dir + "/config", "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(free_port()) +
+  // free_port_pair: baresip takes sip_listen + 1 for TLS.
+  write_file(dir + "/config", "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(free_port_pair()) +
                                   "\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule_tmp account.so\n");
   write_file(dir + "/accounts", "<sip:alice@ims.local;transport=udp>;auth_user=alice@ims.local;auth_pass=" +
                                     edge.demo("digest", "password") + ";outbound=\"sip:127.0.0.1:" +

@@ -41,7 +41,8 @@ TEST(BaresipE2e, RegistersOverTlsAndExchangesMessagesThroughTheEdge) {
   // baresip: the demo digest user alice, over TLS to the edge, trusting the edge's CA.
   std::string bs = dir + "/baresip";
   ASSERT_EQ(::mkdir(bs.c_str(), 0700), 0);
-  uint16_t sip_port = free_port(), ctrl_port = free_port();
+  BaresipPorts ports = baresip_ports();
+  const uint16_t sip_port = ports.sip, ctrl_port = ports.ctrl;
   write_file(bs + "/config", "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(sip_port) +
                                  "\nsip_cafile " + dir + "/pki/ca.crt\nmodule_path /usr/lib/baresip/modules\n"
                                  "module g711.so\nmodule_tmp account.so\nmodule_app contact.so\nmodule_app menu.so\n"

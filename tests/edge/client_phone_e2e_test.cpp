@@ -104,8 +104,9 @@ TEST_F(ClientPhone, AnswersBaresipAndHangsUpThroughTheEdge) {
   if (HasFatalFailure()) return;
   std::string dir = edge_.data_dir() + "/baresip";
   ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
-  uint16_t ctrl = free_port();
-  write_file(dir + "/config", "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(free_port()) +
+  BaresipPorts ports = baresip_ports();
+  const uint16_t ctrl = ports.ctrl;
+  write_file(dir + "/config", "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(ports.sip) +
                                   "\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule ausine.so\n"
                                   "module aubridge.so\nmodule_tmp account.so\nmodule_app menu.so\nmodule ctrl_tcp.so\n"
                                   "ctrl_tcp_listen 127.0.0.1:" + std::to_string(ctrl) +

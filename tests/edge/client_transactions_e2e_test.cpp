@@ -11,8 +11,7 @@
 #include "process.h"
 #include "sip_socket.h"
 
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
+#include "digest_phone.h"
 
 #include <gtest/gtest.h>
 
@@ -85,21 +84,11 @@ int register_udp(UdpPeer& peer, uint16_t edge_port, const std::string& impi, con
   peer.send(request("REGISTER", "sip:ims.local", impu, impu, peer, 1, call_id, contact), edge_port);
   auto challenge = next_response(peer, 5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return 0;
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  std::string qop = c.qop_options.empty() ? "" : "auth";
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return 0;
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  peer.send(request("REGISTER", "sip:ims.local", impu, impu, peer, 2, call_id, contact + auth + "\r\n"), edge_port);
+  auto c = DigestPhone::challenge_of(*challenge);
+  if (!c) return 0;
+  std::string auth = DigestPhone::answer(*c, impi, password);
+  if (auth.empty()) return 0;
+  peer.send(request("REGISTER", "sip:ims.local", impu, impu, peer, 2, call_id, contact + auth), edge_port);
   auto final = next_response(peer, 5s);
   return final ? status_of(*final) : 0;
 }

@@ -7,6 +7,7 @@
 // S-CSCF's signed requests keep what they assert, and a spoofed or badly signed one does not.
 #include "imsguard_process.h"
 #include "process.h"
+#include "scscf_peer.h"
 #include "sip_socket.h"
 #include "spoofed_udp.h"
 
@@ -25,12 +26,6 @@ using namespace imsguard::testkit;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::optional<std::string> next(UdpPeer& peer, bool want_response, std::chrono::milliseconds timeout = 5s) {
-  for (auto got = peer.receive(timeout); got; got = peer.receive(timeout))
-    if ((status_of(*got) > 0) == want_response) return got;
-  return std::nullopt;
-}
 
 int64_t unix_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -51,47 +46,9 @@ class CoreTrustE2e : public ::testing::Test {
     o.data_dir = dir;
     o.extra_yaml = extra;
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
-    // alice registers through the edge; the S-CSCF accepts.
-    ASSERT_TRUE(alice_.send(client_request("REGISTER", "core-reg", "Expires: 600\r\n"), edge_.sip_port()));
-    auto reg = next(scscf_, false);
-    ASSERT_TRUE(reg) << edge_.log();
-    ASSERT_TRUE(scscf_.send(answer_to(*reg, "P-Associated-URI: <sip:alice@ims.local>\r\nContact: <sip:alice@127.0.0.1:" +
-                                                std::to_string(alice_.local_port()) + ">;expires=600\r\n"),
-                            edge_.sip_port()));
-    auto registered = next(alice_, true);
-    ASSERT_TRUE(registered) << edge_.log();
-    ASSERT_EQ(status_of(*registered), 200) << *registered;
-    // Her INVITE reaches the S-CSCF with the edge's Record-Route: what the callee sees.
-    ASSERT_TRUE(alice_.send(client_request("INVITE", "core-dialog", ""), edge_.sip_port()));
-    auto invite = next(scscf_, false);
-    ASSERT_TRUE(invite) << edge_.log();
-    rr_ = header_of(*invite, "Record-Route");
-    ASSERT_NE(rr_.find(";igf="), std::string::npos) << *invite;
-  }
-
-  std::string client_request(const std::string& method, const std::string& call_id, const std::string& extra) const {
-    std::string port = std::to_string(alice_.local_port());
-    std::string to = method == "REGISTER" ? "sip:alice@ims.local" : "sip:bob@ims.local";
-    return method + " " + (method == "REGISTER" ? std::string("sip:ims.local") : to) +
-           " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + call_id +
-           "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=a" + port + "\r\nTo: <" + to +
-           ">\r\nCall-ID: " + call_id + "\r\nCSeq: 1 " + method + "\r\nContact: <sip:alice@127.0.0.1:" + port + ">\r\n" +
-           extra + "Content-Length: 0\r\n\r\n";
-  }
-
-  static std::string answer_to(const std::string& request, const std::string& extra) {
-    std::string out = "SIP/2.0 200 OK\r\n";
-    size_t line = request.find("\r\n") + 2;
-    while (line < request.size()) {
-      size_t end = request.find("\r\n", line);
-      std::string h = request.substr(line, end - line);
-      if (h.empty()) break;
-      std::string name = h.substr(0, h.find(':'));
-      if (name == "Via" || name == "From" || name == "Call-ID" || name == "CSeq") out += h + "\r\n";
-      if (name == "To") out += h + ";tag=core1\r\n";
-      line = end + 2;
-    }
-    return out + extra + "Content-Length: 0\r\n\r\n";
+    // alice registers through the edge, the S-CSCF accepts; her INVITE reaches the S-CSCF with
+    // the edge's Record-Route: what the callee sees.
+    ASSERT_NO_FATAL_FAILURE(peers_.register_and_invite(edge_, "core-reg", "core-dialog", rr_));
   }
 
   // A MESSAGE toward alice inside her dialog, asserting `identity`; `body` tells copies apart.
@@ -112,12 +69,14 @@ class CoreTrustE2e : public ::testing::Test {
   }
   // The MESSAGE alice receives carrying `body`.
   std::optional<std::string> alice_gets(const std::string& body) {
-    for (auto got = next(alice_, false); got; got = next(alice_, false))
+    for (auto got = next_datagram(alice_, false); got; got = next_datagram(alice_, false))
       if (got->find(body) != std::string::npos) return got;
     return std::nullopt;
   }
 
-  UdpPeer scscf_, alice_;
+  ScscfAndClient peers_;
+  UdpPeer& scscf_ = peers_.scscf;
+  UdpPeer& alice_ = peers_.alice;
   ImsguardProcess edge_;
   std::vector<uint8_t> key_;
   std::string rr_;

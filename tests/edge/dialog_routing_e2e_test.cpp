@@ -10,8 +10,7 @@
 #include "process.h"
 #include "sip_socket.h"
 
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
+#include "digest_phone.h"
 
 #include <gtest/gtest.h>
 
@@ -72,19 +71,11 @@ int register_phone(Phone& p, uint16_t edge_port, const std::string& impi, const 
   p.peer.send(req(1, ""), edge_port, edge_address);
   auto challenge = next_response(p.peer, 5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return 0;
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, "00000001", "0a4f113b", "auth", ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return 0;
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm) +
-                     ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  p.peer.send(req(2, auth + "\r\n"), edge_port, edge_address);
+  auto c = DigestPhone::challenge_of(*challenge);
+  if (!c) return 0;
+  std::string auth = DigestPhone::answer(*c, impi, password);
+  if (auth.empty()) return 0;
+  p.peer.send(req(2, auth), edge_port, edge_address);
   auto final = next_response(p.peer, 5s);
   return final ? status_of(*final) : 0;
 }
@@ -183,6 +174,20 @@ class DialogRoutingE2e : public ::testing::Test {
   std::string roles_ = "[edge, core]";
   std::string more_yaml_;  // top-level sections
   ImsguardProcess edge_;
+  // erin's 200 to `inv` with `sdp` as its body.
+  std::string erin_ok_with(const std::string& inv, const std::string& sdp) const {
+    std::string ok = response_to(inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
+    return ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
+                      "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+  }
+
+  // erin's BYE to alice in dialog `call_id` along `route`, its Via branch ending in `branch`.
+  std::string erin_bye(const std::string& call_id, const std::string& branch, const std::string& route) const {
+    return "BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via(branch) + "Route: " + route +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" + alice_.impu +
+           ">;tag=" + alice_.tag + "\r\nCall-ID: " + call_id + "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+  }
+
   Phone alice_, erin_, mallory_;
 };
 
@@ -203,6 +208,33 @@ TEST_F(DialogRoutingE2e, AnSavpOfferWhoseKeysCannotCrossAPlainHopIsRefused) {
 class MandatoryDialogRoutingE2e : public DialogRoutingE2e {
  protected:
   MandatoryDialogRoutingE2e() { policy_ = "mandatory"; }
+
+  // A late offer answered plain: alice's INVITE `call_id` has no SDP (it passes), erin offers
+  // DTLS-SRTP in her 200 (it passes to alice), and alice answers plain RTP in the ACK (a
+  // transaction of its own: another branch).
+  void late_offer_answered_plain(const std::string& call_id, const std::string& invite_branch,
+                                 const std::string& ack_branch) {
+    alice_.peer.send(invite(call_id, invite_branch), port());
+    auto inv = next_request(erin_.peer, 5s, "INVITE");
+    ASSERT_TRUE(inv) << "an INVITE without SDP passes: " << edge_.log();
+    std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
+                        "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                        "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
+    erin_.peer.send(erin_ok_with(*inv, offer), port());
+    auto ok_at_alice = next_response(alice_.peer, 5s);
+    ASSERT_TRUE(ok_at_alice) << edge_.log();
+    ASSERT_EQ(status_of(*ok_at_alice), 200) << "a DTLS-SRTP offer in the 2xx passes: " << *ok_at_alice;
+    auto rr = headers_named(*ok_at_alice, "Record-Route");
+    ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
+    std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
+    alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via(ack_branch) + "Route: " + rr[0] +
+                         "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
+                         "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: " + call_id +
+                         "\r\nCSeq: 1 ACK\r\nContact: <" + alice_.contact() +
+                         ">\r\nContent-Type: application/sdp\r\nContent-Length: " + std::to_string(plain.size()) +
+                         "\r\n\r\n" + plain,
+                     port());
+  }
 };
 
 // media.srtp_policy mandatory on the answer: a plain-RTP answer to a DTLS-SRTP offer ends the
@@ -215,10 +247,7 @@ TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerEndsTheCallOnBothSides) {
   auto inv = next_request(erin_.peer, 5s, "INVITE");
   ASSERT_TRUE(inv) << "a DTLS-SRTP offer passes under mandatory: " << edge_.log();
   std::string plain = kSdpHead + "m=audio 40002 RTP/AVP 0\r\n";
-  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
-  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
-             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(plain.size()) + "\r\n\r\n" + plain);
-  erin_.peer.send(ok, port());
+  erin_.peer.send(erin_ok_with(*inv, plain), port());
   auto refused = next_response(alice_.peer, 5s);
   ASSERT_TRUE(refused) << edge_.log();
   EXPECT_EQ(status_of(*refused), 488) << *refused;
@@ -402,11 +431,7 @@ TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrive
   ASSERT_TRUE(ack) << edge_.log();
   EXPECT_TRUE(headers_named(*ack, "Route").empty()) << *ack;
   // erin's route set is the Record-Route as is: 127.0.0.1 first.
-  erin_.peer.send("BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via("wbye") + "Route: " + rr[0] + ", " + rr[1] +
-                      "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" +
-                      alice_.impu + ">;tag=" + alice_.tag + "\r\nCall-ID: dr-wild\r\nCSeq: 1 BYE\r\n"
-                      "Content-Length: 0\r\n\r\n",
-                  port());
+  erin_.peer.send(erin_bye("dr-wild", "wbye", rr[0] + ", " + rr[1]), port());
   auto bye = next_request(alice_.peer, 5s, "BYE");
   ASSERT_TRUE(bye) << edge_.log();
   // Toward alice the edge is the address she reached (the dialog token keeps it): the Via
@@ -419,29 +444,7 @@ TEST_F(WildcardDialogRoutingE2e, RecordRouteAndViaNameTheAddressTheRequestArrive
 // on both legs: erin gets an ACK without the refused answer and a BYE, alice a BYE, both with
 // Reason cause=488, and one media event says so.
 TEST_F(MandatoryDialogRoutingE2e, APlainRtpAnswerInTheAckEndsTheCallWithByeOnBothLegs) {
-  alice_.peer.send(invite("dr-late", "late"), port());
-  auto inv = next_request(erin_.peer, 5s, "INVITE");
-  ASSERT_TRUE(inv) << "an INVITE without SDP passes: " << edge_.log();
-  std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
-                      "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
-                      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
-  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
-  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
-             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
-  erin_.peer.send(ok, port());
-  auto ok_at_alice = next_response(alice_.peer, 5s);
-  ASSERT_TRUE(ok_at_alice) << edge_.log();
-  ASSERT_EQ(status_of(*ok_at_alice), 200) << "a DTLS-SRTP offer in the 2xx passes: " << *ok_at_alice;
-  auto rr = headers_named(*ok_at_alice, "Record-Route");
-  ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
-
-  std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
-  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("lack") + "Route: " + rr[0] +
-                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
-                       "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: dr-late\r\nCSeq: 1 ACK\r\n"
-                       "Contact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
-                       std::to_string(plain.size()) + "\r\n\r\n" + plain,
-                   port());
+  ASSERT_NO_FATAL_FAILURE(late_offer_answered_plain("dr-late", "late", "lack"));
   auto ack = next_request(erin_.peer, 5s, "ACK");
   ASSERT_TRUE(ack) << edge_.log();
   EXPECT_EQ(ack->find("m=audio"), std::string::npos) << "the refused answer is not relayed: " << *ack;
@@ -485,28 +488,7 @@ TEST_F(DialogRoutingE2e, ACallGoesToTheBindingRegisteredLast) {
 // sent again (RFC 3261 17.1.2.2, Timer E, T1 = 500 ms here) with the same branch, and an
 // answered one is not. erin drops the first BYE; alice answers hers at once.
 TEST_F(MandatoryDialogRoutingE2e, TheEdgesOwnByeIsSentAgainOverUdpUntilItIsAnswered) {
-  alice_.peer.send(invite("dr-rebye", "rebye"), port());
-  auto inv = next_request(erin_.peer, 5s, "INVITE");
-  ASSERT_TRUE(inv) << edge_.log();
-  std::string offer = kSdpHead + "m=audio 40002 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"
-                      "a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
-                      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n";
-  std::string ok = response_to(*inv, 200, "OK", erin_.tag, "Contact: <" + erin_.contact() + ">\r\n");
-  ok.replace(ok.rfind("Content-Length: 0\r\n\r\n"), std::string::npos,
-             "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
-  erin_.peer.send(ok, port());
-  auto ok_at_alice = next_response(alice_.peer, 5s);
-  ASSERT_TRUE(ok_at_alice) << edge_.log();
-  ASSERT_EQ(status_of(*ok_at_alice), 200) << *ok_at_alice;
-  auto rr = headers_named(*ok_at_alice, "Record-Route");
-  ASSERT_EQ(rr.size(), 1u) << *ok_at_alice;
-  std::string plain = kSdpHead + "m=audio 40000 RTP/AVP 0\r\n";
-  alice_.peer.send("ACK " + erin_.contact() + " SIP/2.0\r\n" + alice_.via("rback") + "Route: " + rr[0] +
-                       "\r\nMax-Forwards: 70\r\nFrom: <" + alice_.impu + ">;tag=" + alice_.tag +
-                       "\r\nTo: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nCall-ID: dr-rebye\r\nCSeq: 1 ACK\r\n"
-                       "Contact: <" + alice_.contact() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
-                       std::to_string(plain.size()) + "\r\n\r\n" + plain,
-                   port());
+  ASSERT_NO_FATAL_FAILURE(late_offer_answered_plain("dr-rebye", "rebye", "rback"));
   auto first = next_request(erin_.peer, 5s, "BYE");
   ASSERT_TRUE(first) << edge_.log();
   auto bye_alice = next_request(alice_.peer, 5s, "BYE");
@@ -548,11 +530,7 @@ TEST_F(WildcardDialogRoutingE2e, EveryDatagramToAPhoneLeavesFromTheAddressThePho
   EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "the callee's answer relayed back";
   auto rr = headers_named(*ok, "Record-Route");
   ASSERT_EQ(rr.size(), 2u) << *ok;
-  erin_.peer.send("BYE " + alice_.contact() + " SIP/2.0\r\n" + erin_.via("sbye") + "Route: " + rr[0] + ", " + rr[1] +
-                      "\r\nMax-Forwards: 70\r\nFrom: <sip:erin@ims.local>;tag=" + erin_.tag + "\r\nTo: <" +
-                      alice_.impu + ">;tag=" + alice_.tag + "\r\nCall-ID: dr-src\r\nCSeq: 1 BYE\r\n"
-                      "Content-Length: 0\r\n\r\n",
-                  port());
+  erin_.peer.send(erin_bye("dr-src", "sbye", rr[0] + ", " + rr[1]), port());
   auto bye = next_request(alice_.peer, 5s, "BYE");
   ASSERT_TRUE(bye) << edge_.log();
   EXPECT_EQ(alice_.peer.last_sender(), "127.0.0.2") << "an in-dialog request relayed to alice";

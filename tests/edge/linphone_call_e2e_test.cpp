@@ -8,8 +8,12 @@
 // baresip's rtp_stats (packets received from linphone and sent to it) and the loud samples of
 // linphone's recording (baresip sends a 440 Hz tone). The edge's media event names the keying
 // the call ended up with. linphonec reads its commands from a FIFO held open by the test.
+// The call lasts until a capture on the test's own loopback (a PrivateLoopback) has seen
+// enough RTP both ways at linphone's RTP port.
 #include "baresip_control.h"
 #include "imsguard_process.h"
+#include "loopback_capture.h"
+#include "private_loopback.h"
 #include "process.h"
 
 #include <fcntl.h>
@@ -71,6 +75,8 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   }
 
   void start_edge() {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture counts this test's packets only
     ImsguardOptions o;  // SHA-256 first, MD5 too; baresip and sipp get MD5 alone (the default policy)
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
     ASSERT_EQ(edge_.add_subscriber("carol@ims.local", "sip:carol@ims.local", "carol-secret"), "");
@@ -95,7 +101,7 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
                sip + "[proxy_0]\nreg_proxy=" + proxy + "\nreg_route=" + proxy +
                    "\nreg_identity=sip:carol@ims.local\nreg_expires=600\nreg_sendregister=1\n"
                    "[auth_info_0]\nusername=carol\nuserid=carol@ims.local\npasswd=carol-secret\nrealm=ims.local\n"
-                   "algorithm=SHA-256\n[rtp]\naudio_rtp_port=" + std::to_string(free_port()) +
+                   "algorithm=SHA-256\n[rtp]\naudio_rtp_port=" + std::to_string(linphone_rtp_port_ = free_port()) +
                    "\n[sound]\nplayback_dev_id=\ncapture_dev_id=\n");
     std::string fifo = dir_ + "/commands";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -126,9 +132,9 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   void start_baresip(const LinphoneCall& call) {
     bdir_ = edge_.data_dir() + "/baresip";
     std::filesystem::create_directories(bdir_);
-    uint16_t sip_port = free_port();
-    do ctrl_port_ = free_port();
-    while (ctrl_port_ == sip_port + 1);  // baresip's TLS listener is sip_listen + 1
+    BaresipPorts ports = baresip_ports();
+    const uint16_t sip_port = ports.sip;
+    ctrl_port_ = ports.ctrl;
     // The keying modules load before account.so reads the account's mediaenc.
     std::string modules = "g711.so ausine.so aubridge.so ctrl_tcp.so";
     if (call.encryption == "srtp") modules += " srtp.so";
@@ -160,11 +166,13 @@ class LinphoneWithBaresip : public ::testing::TestWithParam<LinphoneCall> {
   }
   std::string baresip_log() const { return read_file(bdir_ + "/log"); }
 
+  PrivateLoopback net_;  // first: left after the processes are stopped
   ImsguardProcess edge_;
   ChildProcess linphone_, baresip_;
   std::string dir_, bdir_;
   int fifo_ = -1;
   uint16_t ctrl_port_ = 0;
+  uint16_t linphone_rtp_port_ = 0;
 };
 
 TEST_P(LinphoneWithBaresip, RegistersCallsMediaBothWaysAndBye) {
@@ -178,12 +186,21 @@ TEST_P(LinphoneWithBaresip, RegistersCallsMediaBothWaysAndBye) {
   // linphone answered SHA-256 (it is not in auth.md5_only_user_agents): its REGISTER carried it.
   EXPECT_NE(read_file(dir_ + "/linphone.log").find("algorithm=SHA-256, username=\"carol@ims.local\""), std::string::npos);
 
+  RtpCapture capture;
+  std::string capture_error;
+  ASSERT_TRUE(capture.start(capture_error)) << capture_error;
   if (call.linphone_calls) linphone_command("call sip:alice@ims.local");
   else ASSERT_TRUE(baresip_command(ctrl_port_, "dial", "sip:carol@ims.local").ok) << baresip_log();
   ASSERT_TRUE(eventually([&] { return baresip_log().find("Call established") != std::string::npos; }, 20s))
       << baresip_log() << linphone_out() << edge_.log();
   ASSERT_TRUE(eventually([&] { return linphone_out().find("connected.") != std::string::npos; }, 10s)) << linphone_out();
-  std::this_thread::sleep_for(3s);  // media both ways
+  // Media both ways (50 packets/s each), until 150 each way crossed linphone's RTP port: baresip
+  // then counts its 100 sent and received with room for the packets still in flight.
+  EXPECT_TRUE(eventually([&] { return capture.rtp_like_from(linphone_rtp_port_) >= 150 &&
+                                      capture.rtp_like_to(linphone_rtp_port_) >= 150; },
+                         30s))
+      << "from linphone " << capture.rtp_like_from(linphone_rtp_port_) << ", to linphone "
+      << capture.rtp_like_to(linphone_rtp_port_) << ", all RTP " << capture.rtp_like();
 
   // The callee hangs up: a BYE through the edge to the caller.
   if (call.linphone_calls) ASSERT_TRUE(baresip_command(ctrl_port_, "hangup", "").ok) << baresip_log();

@@ -10,45 +10,25 @@
 #include <filesystem>
 #include <fstream>
 
-#include "edge/registrar.h"
-#include "store/memory_binding_store.h"
-#include "store/memory_subscriber_store.h"
+#include "proxy_under_test.h"
 #include "sip/parser.h"
 #include "store/state.h"
 
 namespace imsguard::edge {
 namespace {
 
-// Records what the proxy sends, and where.
-class RecordingSender final : public net::FlowSender {
- public:
-  bool send_to(const net::Flow& flow, std::string_view bytes) override {
-    sent.emplace_back(flow, std::string(bytes));
-    return true;
-  }
-  std::vector<std::pair<net::Flow, std::string>> sent;
-};
-
-struct Fixture {
+// A proxy of its own data directory (its flow key there), naming `peers` as peer edges.
+struct Fixture : ProxyUnderTest {
   explicit Fixture(const std::string& data_dir, std::vector<std::string> peers = {}) {
     config.data_dir = data_dir;
-    config.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
     config.sip.peers = std::move(peers);
     if (!config.sip.peers.empty()) {
       // The shared peer key: the same bytes for every fixture of a test that names peers.
       config.sip.peer_key_file = data_dir + "/peer.key";
       std::ofstream(config.sip.peer_key_file, std::ios::binary) << std::string(32, 'k');
     }
-    registrar = std::make_unique<Registrar>(config, subscribers, bindings, RegistrarDeps{nullptr, &t.metrics, &t.events});
-    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender, nullptr, &t.metrics, &t.events});
+    build();
   }
-  test::Telemetry t;
-  config::Config config;
-  store::MemorySubscriberStore subscribers;
-  store::MemoryBindingStore bindings;
-  RecordingSender sender;
-  std::unique_ptr<Registrar> registrar;
-  std::unique_ptr<Proxy> proxy;
 };
 
 std::string temp_dir() {
@@ -56,14 +36,6 @@ std::string temp_dir() {
                                                        std::to_string(std::rand()));
   std::filesystem::create_directories(dir);
   return dir.string();
-}
-
-net::Flow udp(const std::string& address, uint16_t port) {
-  net::Flow f;
-  f.transport = config::Transport::kUdp;
-  f.address = asio::ip::make_address(address);
-  f.port = port;
-  return f;
 }
 
 TEST(ProxyCore, GarbageScscfValuesAreRefusedWithTheKeyPath) {

@@ -9,11 +9,8 @@
 #include "edge/topology_hiding.h"
 #include "../support/test_telemetry.h"
 
-#include "edge/proxy.h"
-#include "edge/registrar.h"
+#include "proxy_under_test.h"
 #include "sip/parser.h"
-#include "store/memory_binding_store.h"
-#include "store/memory_subscriber_store.h"
 
 #include <gtest/gtest.h>
 
@@ -23,29 +20,6 @@
 
 namespace imsguard::edge {
 namespace {
-
-class RecordingSender final : public net::FlowSender {
- public:
-  bool send_to(const net::Flow& flow, std::string_view bytes) override {
-    sent.emplace_back(flow, std::string(bytes));
-    return true;
-  }
-  std::vector<std::pair<net::Flow, std::string>> sent;
-};
-
-class RecordingResponder final : public net::Responder {
- public:
-  void send(std::string_view bytes) override { sent.emplace_back(bytes); }
-  std::vector<std::string> sent;
-};
-
-net::Flow udp(const std::string& address, uint16_t port) {
-  net::Flow f;
-  f.transport = config::Transport::kUdp;
-  f.address = asio::ip::make_address(address);
-  f.port = port;
-  return f;
-}
 
 // A parsed message that owns its bytes, with its source recorded as the transport does.
 struct Parsed {
@@ -76,14 +50,12 @@ void expect_nothing_internal(const std::string& bytes) {
   for (const char* needle : kInternal) EXPECT_EQ(bytes.find(needle), std::string::npos) << needle << " in:\n" << bytes;
 }
 
-class TopologyHidingProxy : public ::testing::Test {
+class TopologyHidingProxy : public ::testing::Test, protected ProxyUnderTest {
  protected:
   void build(bool hiding) {
-    config.sip.listen = {{config::Transport::kUdp, "192.0.2.10", 5060}};
     config.core.scscf = "sip:10.9.0.5:5060";
     config.identity.topology_hiding = hiding;
-    registrar = std::make_unique<Registrar>(config, subscribers, bindings, RegistrarDeps{nullptr, &t.metrics, &t.events});
-    proxy = std::make_unique<Proxy>(config, *registrar, ProxyDeps{&sender, nullptr, &t.metrics, &t.events});
+    ProxyUnderTest::build();
   }
 
   // The terminating INVITE the S-CSCF sends toward bob, routed by his Path.
@@ -114,6 +86,31 @@ class TopologyHidingProxy : public ::testing::Test {
     return out + extra + "Content-Length: 0\r\n\r\n";
   }
 
+  // bob's `request`, relayed toward the core with no answer to bob: `out` gets what the core got.
+  void forward_from_bob(const std::string& request, std::string& out) {
+    Parsed m(request, client);
+    ASSERT_TRUE(m.ok) << request;
+    RecordingResponder to_bob;
+    size_t before = sender.sent.size();
+    proxy->forward_request(client, bob, m.msg, to_bob);
+    ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
+    ASSERT_GT(sender.sent.size(), before) << "nothing relayed: " << request;
+    out = last_to(core);
+  }
+
+  // bob's `request` (a sealed entry moved to another dialog, or tampered with) is refused with
+  // 403 and nothing is sent on.
+  void expect_refused_with_403(const std::string& request) {
+    Parsed moved(request, client);
+    ASSERT_TRUE(moved.ok);
+    RecordingResponder refused;
+    size_t before = sender.sent.size();
+    proxy->forward_request(client, bob, moved.msg, refused);
+    ASSERT_EQ(refused.sent.size(), 1u);
+    EXPECT_EQ(refused.sent.front().rfind("SIP/2.0 403", 0), 0u) << refused.sent.front();
+    EXPECT_EQ(sender.sent.size(), before);
+  }
+
   const std::string& last_to(const net::Flow& to) const {
     static const std::string none;
     for (auto it = sender.sent.rbegin(); it != sender.sent.rend(); ++it)
@@ -121,13 +118,6 @@ class TopologyHidingProxy : public ::testing::Test {
     return none;
   }
 
-  test::Telemetry t;
-  config::Config config;
-  store::MemorySubscriberStore subscribers;
-  store::MemoryBindingStore bindings;
-  RecordingSender sender;
-  std::unique_ptr<Registrar> registrar;
-  std::unique_ptr<Proxy> proxy;
   net::Flow core = udp("10.9.0.5", 5060);
   net::Flow client = udp("198.51.100.7", 40000);
   FlowIdentity bob{"bob@ims.local", {"sip:bob@ims.local"}, 0};
@@ -177,25 +167,14 @@ TEST_F(TopologyHidingProxy, ATerminatingDialogNamesOnlyTheEdgeAndTheCoreGetsItsR
                     "Route: " + header(delivered, "Record-Route") +
                     "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b1\r\nTo: <sip:alice@ims.local>;tag=a1\r\n"
                     "Call-ID: th-call-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
-  Parsed bye_msg(bye, client);
-  ASSERT_TRUE(bye_msg.ok);
-  RecordingResponder to_bob;
-  proxy->forward_request(client, bob, bye_msg.msg, to_bob);
-  ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
-  const std::string bye_out = last_to(core);
+  std::string bye_out;
+  ASSERT_NO_FATAL_FAILURE(forward_from_bob(bye, bye_out));
   EXPECT_EQ(header(bye_out, "Route"), "<sip:scscf1.core.internal;lr>, <sip:10.20.30.40;lr>") << bye_out;
 
   // The sealed entry of another dialog, or a tampered one, routes nothing.
   std::string other = bye;
   other.replace(other.find("Call-ID: th-call-1"), 18, "Call-ID: th-call-2");
-  Parsed moved(other, client);
-  ASSERT_TRUE(moved.ok);
-  RecordingResponder refused;
-  size_t before = sender.sent.size();
-  proxy->forward_request(client, bob, moved.msg, refused);
-  ASSERT_EQ(refused.sent.size(), 1u);
-  EXPECT_EQ(refused.sent.front().rfind("SIP/2.0 403", 0), 0u) << refused.sent.front();
-  EXPECT_EQ(sender.sent.size(), before);
+  expect_refused_with_403(other);
 }
 
 TEST_F(TopologyHidingProxy, TheRegisterAnswerHidesServiceRoutePathServerAndWarningAndTheServiceRouteStillRoutes) {
@@ -236,12 +215,9 @@ TEST_F(TopologyHidingProxy, TheRegisterAnswerHidesServiceRoutePathServerAndWarni
                         "Route: <sip:192.0.2.10:5060;lr>, " + service_route +
                         "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=m1\r\nTo: <sip:alice@ims.local>\r\n"
                         "Call-ID: th-msg-1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n";
-  Parsed message_msg(message, client);
-  ASSERT_TRUE(message_msg.ok);
-  RecordingResponder refused;
-  proxy->forward_request(client, bob, message_msg.msg, refused);
-  ASSERT_TRUE(refused.sent.empty()) << refused.sent.front();
-  EXPECT_EQ(header(last_to(core), "Route"), "<sip:orig@scscf1.core.internal:6060;lr>, <sip:10.20.30.41;lr>");
+  std::string message_out;
+  ASSERT_NO_FATAL_FAILURE(forward_from_bob(message, message_out));
+  EXPECT_EQ(header(message_out, "Route"), "<sip:orig@scscf1.core.internal:6060;lr>, <sip:10.20.30.41;lr>");
 }
 
 TEST_F(TopologyHidingProxy, WithTheKeyOffTheClientSeesTheInternalHops) {
@@ -290,12 +266,8 @@ TEST_F(TopologyHidingProxy, TheCoresContactInARequestNamesTheEdgeAndTheInDialogR
            "Max-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b1\r\nTo: <sip:alice@ims.local>;tag=a1\r\n"
            "Call-ID: " + call_id + "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
   };
-  Parsed bye(bye_to(target, "th-call-1", header(delivered, "Record-Route")), client);
-  ASSERT_TRUE(bye.ok) << bye.bytes;
-  RecordingResponder to_bob;
-  proxy->forward_request(client, bob, bye.msg, to_bob);
-  ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
-  const std::string bye_out = last_to(core);
+  std::string bye_out;
+  ASSERT_NO_FATAL_FAILURE(forward_from_bob(bye_to(target, "th-call-1", header(delivered, "Record-Route")), bye_out));
   EXPECT_EQ(bye_out.rfind("BYE sip:as@10.20.30.60:5070;transport=udp SIP/2.0\r\n", 0), 0u) << bye_out;
   EXPECT_EQ(bye_out.find("igh="), std::string::npos) << bye_out;
 
@@ -304,14 +276,8 @@ TEST_F(TopologyHidingProxy, TheCoresContactInARequestNamesTheEdgeAndTheInDialogR
   size_t mid = tampered.find("igh=") + 10;
   tampered[mid] = tampered[mid] == 'A' ? 'B' : 'A';
   for (const auto& [ruri, call_id] : {std::pair{target, std::string("th-call-2")}, std::pair{tampered, std::string("th-call-1")}}) {
-    Parsed moved(bye_to(ruri, call_id, ""), client);
-    ASSERT_TRUE(moved.ok);
-    RecordingResponder refused;
-    size_t before = sender.sent.size();
-    proxy->forward_request(client, bob, moved.msg, refused);
-    ASSERT_EQ(refused.sent.size(), 1u) << ruri;
-    EXPECT_EQ(refused.sent.front().rfind("SIP/2.0 403", 0), 0u) << refused.sent.front();
-    EXPECT_EQ(sender.sent.size(), before);
+    SCOPED_TRACE(ruri);
+    ASSERT_NO_FATAL_FAILURE(expect_refused_with_403(bye_to(ruri, call_id, "")));
   }
 }
 
@@ -323,12 +289,8 @@ TEST_F(TopologyHidingProxy, TheCoresContactInAnAnswerNamesTheEdgeAndTheAckAndBye
                        "Max-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b2\r\nTo: <sip:carol@ims.local>\r\n"
                        "Call-ID: th-call-3\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@198.51.100.7:40000>\r\n"
                        "Content-Length: 0\r\n\r\n";
-  Parsed invite_msg(invite, client);
-  ASSERT_TRUE(invite_msg.ok);
-  RecordingResponder to_bob;
-  proxy->forward_request(client, bob, invite_msg.msg, to_bob);
-  ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
-  const std::string relayed = last_to(core);
+  std::string relayed;
+  ASSERT_NO_FATAL_FAILURE(forward_from_bob(invite, relayed));
   ASSERT_FALSE(relayed.empty());
   // bob's own Contact goes to the core as he wrote it.
   EXPECT_EQ(header(relayed, "Contact"), "<sip:bob@198.51.100.7:40000>");
@@ -357,12 +319,8 @@ TEST_F(TopologyHidingProxy, TheCoresContactInAnAnswerNamesTheEdgeAndTheAckAndBye
                       "\r\nMax-Forwards: 70\r\nFrom: <sip:bob@ims.local>;tag=b2\r\nTo: <sip:carol@ims.local>;tag=b1\r\n"
                       "Call-ID: th-call-3\r\nCSeq: " + (std::string(method) == "ACK" ? "1" : "2") + " " + method +
                       "\r\nContent-Length: 0\r\n\r\n";
-    Parsed m(req, client);
-    ASSERT_TRUE(m.ok) << req;
-    RecordingResponder refused;
-    proxy->forward_request(client, bob, m.msg, refused);
-    ASSERT_TRUE(refused.sent.empty()) << refused.sent.front();
-    const std::string out = last_to(core);
+    std::string out;
+    ASSERT_NO_FATAL_FAILURE(forward_from_bob(req, out));
     EXPECT_EQ(out.rfind(std::string(method) + " sip:as@10.20.30.60:5070 SIP/2.0\r\n", 0), 0u) << out;
     EXPECT_EQ(header(out, "Route"), "<sip:scscf1.core.internal;lr>") << out;
   }

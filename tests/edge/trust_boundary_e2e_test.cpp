@@ -7,6 +7,7 @@
 #include "imsguard_process.h"
 #include "process.h"
 #include "digest_phone.h"
+#include "scscf_peer.h"
 #include "sip_socket.h"
 
 #include <gtest/gtest.h>
@@ -31,13 +32,6 @@ size_t occurrences(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
   return n;
-}
-
-// The next datagram that is a response (status > 0) or a request (status 0).
-std::optional<std::string> next(UdpPeer& peer, bool want_response, std::chrono::milliseconds timeout = 5s) {
-  for (auto got = peer.receive(timeout); got; got = peer.receive(timeout))
-    if ((status_of(*got) > 0) == want_response) return got;
-  return std::nullopt;
 }
 
 class TrustBoundaryE2e : public ::testing::Test {
@@ -96,7 +90,7 @@ TEST_F(TrustBoundaryE2e, NetworkAssertedHeadersAClientWritesNeverReachTheCallee)
       "Subject: still here\r\n";
   size_t events_before = occurrences(edge_.events(), "\"guard\":\"header_policy\"");
   ASSERT_TRUE(alice_.send(message("f14-1", forged), edge_.sip_port()));
-  auto delivered = next(bob_, false);
+  auto delivered = next_datagram(bob_, false);
   ASSERT_TRUE(delivered) << edge_.log();
   ASSERT_EQ(delivered->rfind("MESSAGE ", 0), 0u) << *delivered;
   std::string seen = lower(*delivered);
@@ -118,7 +112,7 @@ TEST_F(TrustBoundaryE2e, NetworkAssertedHeadersAClientWritesNeverReachTheCallee)
 TEST_F(TrustBoundaryE2e, TheCalleesAnswerCannotAssertAnIdentityOrRouteSetTowardTheCaller) {
   // F7: bob answers alice's MESSAGE asserting the bank's identity and handing her a route set.
   ASSERT_TRUE(alice_.send(message("f7-1", ""), edge_.sip_port()));
-  auto delivered = next(bob_, false);
+  auto delivered = next_datagram(bob_, false);
   ASSERT_TRUE(delivered) << edge_.log();
   // A UAS answer copies Via, From, To, Call-ID and CSeq (RFC 3261 8.2.6).
   std::string answer = "SIP/2.0 200 OK\r\n";
@@ -145,7 +139,7 @@ TEST_F(TrustBoundaryE2e, TheCalleesAnswerCannotAssertAnIdentityOrRouteSetTowardT
       "P-Charging-Vector: icid-value=forged\r\n"
       "Content-Length: 0\r\n\r\n";
   ASSERT_TRUE(bob_.send(answer, edge_.sip_port()));
-  auto relayed = next(alice_, true);
+  auto relayed = next_datagram(alice_, true);
   ASSERT_TRUE(relayed) << edge_.log();
   EXPECT_EQ(status_of(*relayed), 200) << *relayed;
   std::string seen = lower(*relayed);
@@ -171,33 +165,6 @@ class FlowTokenBindingE2e : public ::testing::Test {
     ASSERT_TRUE(edge_.start(o)) << edge_.log();
   }
 
-  // A request from the client with `extra` header lines.
-  std::string client_request(const std::string& method, const std::string& call_id, const std::string& extra) const {
-    std::string port = std::to_string(alice_.local_port());
-    std::string to = method == "REGISTER" ? "sip:alice@ims.local" : "sip:bob@ims.local";
-    return method + " " + (method == "REGISTER" ? std::string("sip:ims.local") : to) +
-           " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + call_id +
-           "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@ims.local>;tag=a" + port + "\r\nTo: <" + to +
-           ">\r\nCall-ID: " + call_id + "\r\nCSeq: 1 " + method + "\r\nContact: <sip:alice@127.0.0.1:" + port + ">\r\n" +
-           extra + "Content-Length: 0\r\n\r\n";
-  }
-
-  // The S-CSCF's answer to `request`, as a UAS builds it (RFC 3261 8.2.6).
-  static std::string answer_to(const std::string& request, const std::string& extra) {
-    std::string out = "SIP/2.0 200 OK\r\n";
-    size_t line = request.find("\r\n") + 2;
-    while (line < request.size()) {
-      size_t end = request.find("\r\n", line);
-      std::string h = request.substr(line, end - line);
-      if (h.empty()) break;
-      std::string name = lower(h.substr(0, h.find(':')));
-      if (name == "via" || name == "from" || name == "call-id" || name == "cseq") out += h + "\r\n";
-      if (name == "to") out += h + ";tag=core1\r\n";
-      line = end + 2;
-    }
-    return out + extra + "Content-Length: 0\r\n\r\n";
-  }
-
   // A request the S-CSCF sends toward the client along `route`.
   std::string from_core(const std::string& method, const std::string& call_id, const std::string& route) const {
     return method + " sip:alice@127.0.0.1:" + std::to_string(alice_.local_port()) +
@@ -208,37 +175,27 @@ class FlowTokenBindingE2e : public ::testing::Test {
            "Content-Length: 0\r\n\r\n";
   }
 
-  UdpPeer scscf_, alice_;
+  ScscfAndClient peers_;
+  UdpPeer& scscf_ = peers_.scscf;
+  UdpPeer& alice_ = peers_.alice;
   ImsguardProcess edge_;
 };
 
 TEST_F(FlowTokenBindingE2e, ACallersRecordRouteTokenRoutesOnlyWithinItsDialog) {
-  // alice registers through the edge; the S-CSCF accepts.
-  ASSERT_TRUE(alice_.send(client_request("REGISTER", "rr-reg", "Expires: 600\r\n"), edge_.sip_port()));
-  auto reg = next(scscf_, false);
-  ASSERT_TRUE(reg) << edge_.log();
-  ASSERT_TRUE(scscf_.send(answer_to(*reg, "P-Associated-URI: <sip:alice@ims.local>\r\nContact: <sip:alice@127.0.0.1:" +
-                                               std::to_string(alice_.local_port()) + ">;expires=600\r\n"),
-                          edge_.sip_port()));
-  auto registered = next(alice_, true);
-  ASSERT_TRUE(registered) << edge_.log();
-  ASSERT_EQ(status_of(*registered), 200) << *registered;
-  // Her INVITE reaches the S-CSCF with the edge's Record-Route: what the callee will see.
-  ASSERT_TRUE(alice_.send(client_request("INVITE", "rr-dialog", ""), edge_.sip_port()));
-  auto invite = next(scscf_, false);
-  ASSERT_TRUE(invite) << edge_.log() << alice_.receive(100ms).value_or("(alice got nothing)");
-  std::string rr = header_of(*invite, "Record-Route");
-  ASSERT_NE(rr.find(";igf="), std::string::npos) << *invite;
+  // alice registers through the edge, the S-CSCF accepts; her INVITE reaches the S-CSCF with
+  // the edge's Record-Route: what the callee will see.
+  std::string rr;
+  ASSERT_NO_FATAL_FAILURE(peers_.register_and_invite(edge_, "rr-reg", "rr-dialog", rr));
   // Out of its dialog, the token names nobody: 404, and alice sees nothing.
   ASSERT_TRUE(scscf_.send(from_core("MESSAGE", "rr-elsewhere", rr), edge_.sip_port()));
-  auto refused = next(scscf_, true);
+  auto refused = next_datagram(scscf_, true);
   ASSERT_TRUE(refused) << edge_.log();
   EXPECT_EQ(status_of(*refused), 404) << *refused;
   for (auto got = alice_.receive(1000ms); got; got = alice_.receive(300ms))
     EXPECT_EQ(got->find("rr-elsewhere"), std::string::npos) << "delivered out of its dialog:\n" << *got;
   // Inside its dialog it routes as it should (the BYE of that call reaches alice).
   ASSERT_TRUE(scscf_.send(from_core("BYE", "rr-dialog", rr), edge_.sip_port()));
-  auto bye = next(alice_, false);
+  auto bye = next_datagram(alice_, false);
   ASSERT_TRUE(bye) << edge_.log();
   EXPECT_EQ(bye->rfind("BYE ", 0), 0u) << *bye;
   EXPECT_EQ(header_of(*bye, "Call-ID"), "rr-dialog") << *bye;

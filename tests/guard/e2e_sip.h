@@ -2,8 +2,7 @@
 // Helpers of the guards' end-to-end tests: requests as a phone writes them, Digest
 // registration over a loopback UDP peer, and a raw socket that sends a UDP datagram with any
 // IPv4 source address and port (a spoofer's datagram; the tests run as root).
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
+#include "digest_phone.h"
 #include "imsguard_process.h"
 #include "sip_socket.h"
 
@@ -43,24 +42,12 @@ inline std::optional<std::string> next_response(UdpPeer& peer, std::chrono::mill
   return std::nullopt;
 }
 
-// The Authorization header answering the Digest challenge `challenge` (a 401).
+// The Authorization header answering the Digest challenge `challenge` (a 401): DigestPhone's
+// answer, the one Digest client of the tests ("" when the challenge does not parse).
 inline std::string digest_authorization(const std::string& challenge, const std::string& impi,
                                         const std::string& password) {
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return {};
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, impi, c.realm, password);
-  std::string qop = c.qop_options.empty() ? "" : "auth";
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return {};
-  std::string auth = "Authorization: Digest username=\"" + impi + "\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  return auth + "\r\n";
+  auto c = DigestPhone::challenge_of(challenge);
+  return c ? DigestPhone::answer(*c, impi, password) : std::string();
 }
 
 // Registers `impi` with Digest over UDP from `peer` (challenge, answer); the final status.

@@ -18,6 +18,7 @@
 #include "baresip_control.h"
 #include "imsguard_process.h"
 #include "loopback_capture.h"
+#include "private_loopback.h"
 #include "process.h"
 
 namespace imsguard::media {
@@ -58,6 +59,8 @@ long received_packets(const std::string& trace, const std::string& row) {
 class BaresipMedia : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;  // the capture counts this test's packets only
     testkit::ImsguardOptions o;
     o.roles = "[edge, core, servicebox]";
     o.digest_algorithms = "[MD5]";
@@ -78,9 +81,9 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
   void start_baresip(const std::string& mediaenc) {
     dir_ = node_.data_dir() + "/baresip";
     ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
-    uint16_t sip_port = testkit::free_port();
-    ctrl_port_ = testkit::free_port();
-    if (ctrl_port_ == sip_port + 1) ctrl_port_ = testkit::free_port();
+    testkit::BaresipPorts ports = testkit::baresip_ports();
+    const uint16_t sip_port = ports.sip;
+    ctrl_port_ = ports.ctrl;
     testkit::write_file(dir_ + "/config",
                         "poll_method epoll\nsip_listen 127.0.0.1:" + std::to_string(sip_port) + "\nsip_cafile " +
                             node_.data_dir() + "/pki/ca.crt\nmodule_path /usr/lib/baresip/modules\n"
@@ -101,6 +104,7 @@ class BaresipMedia : public ::testing::TestWithParam<std::string> {
   }
   std::string trace() const { return read_file(dir_ + "/log"); }
 
+  testkit::PrivateLoopback net_;  // first: left after the processes are stopped
   testkit::ImsguardProcess node_;
   ChildProcess baresip_;
   std::string dir_;

@@ -1,13 +1,22 @@
 // End to end through `imsguard run` (edge + core + servicebox, stopped by PID) with the
 // real `imsguard client call`: the service box streams the tone, SRTP when both ends
-// choose it, and a raw capture on loopback shows whether the tone crossed in clear.
+// choose it, and a raw capture on loopback shows whether the tone crossed in clear. Each test
+// runs in a PrivateLoopback, so the capture counts this test's packets only.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "imsguard_process.h"
 #include "loopback_capture.h"
+#include "media/rtp.h"
+#include "private_loopback.h"
 #include "process.h"
 
 namespace imsguard::media {
@@ -24,9 +33,35 @@ struct ClientRun {
   uint64_t receiver_reports = 0;
 };
 
+// `count` datagrams that the capture takes for PCMU RTP carrying the tone in clear (RTP v2,
+// PT 0, the tone as payload) from one socket to 127.0.0.1:9 (discard): another session's
+// plain call, as the capture would see it. The number sent.
+int send_rtp_like(int count) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return 0;
+  std::vector<uint8_t> packet(kRtpHeaderSize, 0);
+  packet[0] = 0x80;  // v2, PT 0
+  packet.insert(packet.end(), tone_frame().begin(), tone_frame().end());
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int sent = 0;
+  for (int i = 0; i < count; ++i) {
+    packet[3] = static_cast<uint8_t>(i);  // sequence number
+    if (::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+        static_cast<ssize_t>(packet.size()))
+      ++sent;
+  }
+  ::close(fd);
+  return sent;
+}
+
 class MediaCalls : public ::testing::Test {
  protected:
   void start(const std::string& policy, const std::string& more_yaml = {}) {
+    std::string error;
+    ASSERT_TRUE(net_.enter(error)) << error;
     testkit::ImsguardOptions o;
     o.roles = "[edge, core, servicebox]";
     o.extra_yaml = "servicebox:\n  sip_listen: { address: 127.0.0.1, port: " + std::to_string(testkit::free_port()) +
@@ -41,7 +76,9 @@ class MediaCalls : public ::testing::Test {
     std::filesystem::remove_all(node_.data_dir());
   }
 
-  ClientRun call(const std::string& transport, const std::vector<std::string>& extra) {
+  // `during` runs while the client is in its call and the capture is on.
+  ClientRun call(const std::string& transport, const std::vector<std::string>& extra,
+                 const std::function<void()>& during = {}) {
     uint16_t port = transport == "tls" ? node_.tls_port() : node_.sip_port();
     std::vector<std::string> argv{IMSGUARD_BIN, "client", "call", "--server", "127.0.0.1:" + std::to_string(port),
                                   "--transport", transport, "--data-dir", node_.data_dir(), "--impi",
@@ -55,6 +92,7 @@ class MediaCalls : public ::testing::Test {
     ChildProcess c;
     std::string log = node_.data_dir() + "/call-" + std::to_string(++runs_) + ".log";
     if (!c.start(argv, log)) return r;
+    if (during) during();
     r.exit = c.wait(std::chrono::seconds(60));
     capture.stop();
     r.out = c.log();
@@ -66,6 +104,7 @@ class MediaCalls : public ::testing::Test {
     return r;
   }
 
+  testkit::PrivateLoopback net_;  // first: left after the node is stopped
   testkit::ImsguardProcess node_;
   int runs_ = 0;
 };
@@ -82,6 +121,32 @@ TEST_F(MediaCalls, SdesOverTlsIsEncryptedOnTheWire) {
   EXPECT_TRUE(testkit::eventually(
       [&] { return node_.events().find("answer srtp-sdes") != std::string::npos; }, std::chrono::seconds(5)))
       << node_.events();
+}
+
+// Another session's plain RTP on the machine's loopback during an encrypted call is not
+// counted: no tone in clear, one stream. The same datagrams sent on the test's own loopback
+// are all counted, so the capture would have seen them had they been on its `lo`.
+TEST_F(MediaCalls, CountsItsOwnTrafficNotOtherSessionsOnTheMachineLoopback) {
+  start("optional");
+  int foreign = 0;
+  auto r = call("udp", {"--srtp", "mandatory", "--keying", "dtls"},
+                [&] { EXPECT_TRUE(net_.on_host_loopback([&] { foreign = send_rtp_like(100); })); });
+  EXPECT_EQ(foreign, 100);
+  EXPECT_EQ(r.exit, 0) << r.out << node_.log();
+  EXPECT_NE(r.out.find("packets ok 100, auth failures 0"), std::string::npos) << r.out;
+  EXPECT_GE(r.rtp_like, 100u) << "the capture saw no media at all";
+  EXPECT_EQ(r.tone, 0u) << "another session's plain RTP was counted";
+  EXPECT_EQ(r.rtp_sources, 1u) << "another session's stream was counted";
+
+  testkit::RtpCapture own;
+  std::string error;
+  ASSERT_TRUE(own.start(error)) << error;
+  EXPECT_EQ(send_rtp_like(100), 100);
+  own.stop();
+  EXPECT_EQ(own.rtp_like(), 100u) << "capture drops " << own.drops();
+  EXPECT_EQ(own.plaintext_tone(), 100u);
+  EXPECT_EQ(own.rtp_like_from(9), 0u);
+  EXPECT_EQ(own.rtp_like_to(9), 100u);
 }
 
 // The admin API's metrics, through `imsguard admin metrics`.

@@ -17,9 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto/digest.h"
-#include "crypto/digest_header.h"
-#include "crypto/hash.h"
+#include "digest_phone.h"
 #include "imsguard_process.h"
 #include "net/pki.h"
 #include "sip_socket.h"
@@ -90,21 +88,11 @@ int register_alice(TcpPeer& peer, const std::string& password) {
   if (!peer.send(sip_request("REGISTER", peer.local_port(), 1))) return 0;
   auto challenge = peer.receive_message(5s);
   if (!challenge || status_of(*challenge) != 401) return challenge ? status_of(*challenge) : 0;
-  auto ch = imsguard::crypto::parse_digest_challenge(header_of(*challenge, "WWW-Authenticate"));
-  if (!ch.ok()) return 0;
-  const auto& c = *ch;
-  std::string ha1 = imsguard::crypto::digest_ha1(c.algorithm.hash, "alice@ims.local", c.realm, password);
-  std::string qop = c.qop_options.empty() ? "" : "auth";
-  imsguard::crypto::DigestInput in{c.algorithm, ha1, "REGISTER", "sip:ims.local", c.nonce, qop.empty() ? "" : "00000001",
-                                   qop.empty() ? "" : "0a4f113b", qop, ""};
-  auto response = imsguard::crypto::digest_response(in);
-  if (!response.ok()) return 0;
-  std::string auth = "Authorization: Digest username=\"alice@ims.local\", realm=\"" + c.realm + "\", nonce=\"" + c.nonce +
-                     "\", uri=\"sip:ims.local\", response=\"" + *response +
-                     "\", algorithm=" + imsguard::crypto::digest_algorithm_name(c.algorithm);
-  if (!qop.empty()) auth += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
-  if (!c.opaque.empty()) auth += ", opaque=\"" + c.opaque + "\"";
-  if (!peer.send(sip_request("REGISTER", peer.local_port(), 2, auth + "\r\n"))) return 0;
+  auto c = DigestPhone::challenge_of(*challenge);
+  if (!c) return 0;
+  std::string auth = DigestPhone::answer(*c, "alice@ims.local", password);
+  if (auth.empty()) return 0;
+  if (!peer.send(sip_request("REGISTER", peer.local_port(), 2, auth))) return 0;
   auto final = peer.receive_message(5s);
   return final ? status_of(*final) : 0;
 }
@@ -160,16 +148,9 @@ std::string file_certificate(const std::string& path) {
 
 // The certificate a fresh TLS connection to 127.0.0.1:port is shown (DER), "" on failure.
 std::string served_certificate(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string der;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+  int fd = connect_loopback("127.0.0.1", port, std::chrono::seconds(5));
+  if (fd >= 0) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // only the certificate shown matters here
     SSL* ssl = SSL_new(ctx);
@@ -184,8 +165,8 @@ std::string served_certificate(uint16_t port) {
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    ::close(fd);
   }
-  ::close(fd);
   return der;
 }
 

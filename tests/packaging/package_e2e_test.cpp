@@ -11,6 +11,7 @@
 // upgrades and purge, and the release build (package.sh builds it when --binary is not given;
 // here the test binary is packaged, so its sanitizer libraries are among the Depends).
 #include "process.h"
+#include "sip_socket.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -59,17 +60,9 @@ std::string options_over_tls_in(pid_t pid, uint16_t port) {
       return;
     }
     ::close(ns);
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    int fd = connect_loopback("127.0.0.1", port, std::chrono::seconds(10));
+    if (fd < 0) {
       result = "cannot connect";
-      ::close(fd);
       return;
     }
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());

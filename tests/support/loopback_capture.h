@@ -4,7 +4,9 @@
 // and three views of it. RtpCapture counts the media (PCMU RTP, the test tone in clear,
 // RTCP receiver reports); MarkerSniffer keeps the UDP and TCP payloads that contain a
 // marker (SDES keys, content tokens: TLS never shows it in clear); SipCapture lists which
-// port sent which SIP message to which port.
+// port sent which SIP message to which port. The tap sees the `lo` of the network namespace
+// it was started in: a test that counts packets runs in a PrivateLoopback
+// (private_loopback.h), so other sessions' traffic on the machine's loopback is not counted.
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -19,8 +21,8 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -140,8 +142,14 @@ class RtpCapture {
   uint64_t drops() const { return tap_.drops(); }
   // RTCP receiver reports (PT 201; the header stays in clear under SRTCP).
   uint64_t receiver_reports() const { return receiver_reports_; }
-  // Distinct UDP source ports of the RTP-like datagrams: the number of streams (after stop()).
-  size_t rtp_sources() const { return rtp_source_ports_.size(); }
+  // Distinct UDP source ports of the RTP-like datagrams: the number of streams.
+  size_t rtp_sources() const {
+    std::lock_guard lock(mutex_);
+    return rtp_from_.size();
+  }
+  // RTP-like datagrams sent from / to `port` (one party's RTP port): one direction of a call.
+  uint64_t rtp_like_from(uint16_t port) const { return of(rtp_from_, port); }
+  uint64_t rtp_like_to(uint16_t port) const { return of(rtp_to_, port); }
 
  private:
   void count(const LoopbackPacket& p) {
@@ -151,15 +159,24 @@ class RtpCapture {
     ++udp_;
     if (payload >= media::kRtpHeaderSize + media::kPcmuFrameSamples && (udp[0] & 0xc0) == 0x80 && (udp[1] & 0x7f) == 0) {
       ++rtp_like_;
-      rtp_source_ports_.insert(p.from_port);
+      std::lock_guard lock(mutex_);
+      ++rtp_from_[p.from_port];
+      ++rtp_to_[p.to_port];
     }
     if (payload >= 8 && (udp[0] & 0xc0) == 0x80 && udp[1] == 201) ++receiver_reports_;
     if (std::search(udp, udp + payload, tone_.begin(), tone_.begin() + 32) != udp + payload) ++tone_count_;
   }
 
+  uint64_t of(const std::map<uint16_t, uint64_t>& counts, uint16_t port) const {
+    std::lock_guard lock(mutex_);
+    auto it = counts.find(port);
+    return it == counts.end() ? 0 : it->second;
+  }
+
   const std::vector<uint8_t>& tone_ = media::tone_frame();
   std::atomic<uint64_t> rtp_like_{0}, tone_count_{0}, udp_{0}, receiver_reports_{0};
-  std::set<uint16_t> rtp_source_ports_;  // capture thread only until stop() joins it
+  mutable std::mutex mutex_;
+  std::map<uint16_t, uint64_t> rtp_from_, rtp_to_;  // RTP-like datagrams by source / destination port
   LoopbackTap tap_{[this](const LoopbackPacket& p) { count(p); }, 64 << 20};  // last: stopped first
 };
 

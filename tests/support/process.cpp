@@ -84,22 +84,60 @@ void ChildProcess::kill_hard() {
 
 std::string ChildProcess::log() const { return read_file(log_); }
 
+namespace {
+
+// Binds `type` on 127.0.0.1:port (0: any) and returns the fd (-1 on failure), its port in `bound`.
+int bind_loopback(int type, uint16_t port, uint16_t& bound) {
+  int fd = ::socket(AF_INET, type, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  bound = ntohs(a.sin_port);
+  return fd;
+}
+
+// True when `port` is free for both UDP and TCP on 127.0.0.1 right now.
+bool free_for_both(uint16_t port) {
+  uint16_t bound = 0;
+  int t = bind_loopback(SOCK_STREAM, port, bound);
+  if (t < 0) return false;
+  int u = bind_loopback(SOCK_DGRAM, port, bound);
+  ::close(t);
+  if (u < 0) return false;
+  ::close(u);
+  return true;
+}
+
+}  // namespace
+
 uint16_t free_port() {
   for (int attempt = 0; attempt < 50; ++attempt) {
-    int t = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(t, reinterpret_cast<sockaddr*>(&a), &len);
-    uint16_t port = ntohs(a.sin_port);
+    uint16_t port = 0;
+    int t = bind_loopback(SOCK_STREAM, 0, port);
+    if (t < 0) continue;
     // The same number must be free for UDP too.
-    int u = ::socket(AF_INET, SOCK_DGRAM, 0);
-    bool udp_ok = ::bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(u);
+    uint16_t same = 0;
+    int u = bind_loopback(SOCK_DGRAM, port, same);
     ::close(t);
-    if (udp_ok) return port;
+    if (u < 0) continue;
+    ::close(u);
+    return port;
+  }
+  return 0;
+}
+
+uint16_t free_port_pair() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    uint16_t port = free_port();
+    if (port != 0 && port != 0xffff && free_for_both(static_cast<uint16_t>(port + 1))) return port;
   }
   return 0;
 }

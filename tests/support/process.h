@@ -37,6 +37,9 @@ class ChildProcess {
 
 // A free port on 127.0.0.1 for both UDP and TCP (bound and released; racy but fine for tests).
 uint16_t free_port();
+// A port free on 127.0.0.1 for UDP and TCP whose next port is free for both too (for peers that
+// take sip_port + 1 themselves: baresip's TLS listener). 0 when none was found.
+uint16_t free_port_pair();
 
 // A fresh private temp directory.
 std::string make_temp_dir(const std::string& prefix);

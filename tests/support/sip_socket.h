@@ -42,6 +42,11 @@ class TcpPeer {
   std::string buffer_;
 };
 
+// A TCP connection to address:port (IPv4, on loopback) whose connect, sends and receives each
+// give up after `timeout` (SO_SNDTIMEO bounds connect too): its fd, for the caller to close,
+// or -1. For the tests that speak TLS or HTTP over it (OpenSSL on the fd).
+int connect_loopback(const std::string& address, uint16_t port, std::chrono::milliseconds timeout);
+
 // The status code of a SIP response (0 if not a response).
 int status_of(const std::string& response);
 // The first value of a header (case-insensitive name, compact forms not expanded).
