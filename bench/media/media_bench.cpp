@@ -272,7 +272,8 @@ void BM_Streams(benchmark::State& state) {
       return;
     }
     std::atomic<uint64_t> rtp_sent{0}, completed{0}, rtcp{0};
-    MediaPump pump([&](const StreamReport& r) {
+    imsguard::ops::CounterRegistry metrics;
+    MediaPump pump(metrics, [&](const StreamReport& r) {
       rtp_sent += r.packets_sent;
       rtcp += r.rtcp_sent;
       if (r.end_reason == "complete") ++completed;

@@ -248,12 +248,12 @@ Status start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
     return unavailable_error(std::move(err));
   auto files = service::default_service_files(pki);
   if (c.has_role("servicebox")) {
-    n.service_box = std::make_unique<service::ServiceNode>(c, files);
+    n.service_box = std::make_unique<service::ServiceNode>(c, files, n.metrics, n.events);
     if (auto err = n.service_box->start(n.subscriber_cache.get(), &bindings); !err.empty())
       return unavailable_error(std::move(err));
   }
   if (c.has_role("core")) {
-    auto router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache);
+    auto router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache, n.metrics, n.events);
     if (!router.ok()) return prefixed("core service routing: ", router.status());
     n.service_router = std::move(router).value();
   }
@@ -268,9 +268,6 @@ Status start_parts(Node::Impl& n) {
   spdlog::set_level(*level);
   spdlog::flush_on(spdlog::level::trace);  // a log file shows each line when it happens
   if (Status opened = n.events.open(c.events_output); !opened.ok()) return opened;
-  // The modules not given the node's sink yet (service, media, store: docs/architecture.md)
-  // still write to the process-wide one: it goes to the same output until they are moved.
-  (void)ops::events().open(c.events_output);
 
   if (auto core = Proxy::parse_core(c.core.scscf); !core.ok()) return core.status();
   if (Status s = Proxy::check_peer_key(c); !s.ok()) return s;
@@ -280,7 +277,7 @@ Status start_parts(Node::Impl& n) {
   if (auto why = read_only(c.data_dir); !why.empty()) return unavailable_error("data_dir: " + why);
   if (auto key = store::load_or_create_secret(Proxy::flow_key_path(c.data_dir), 32); !key.ok())
     return prefixed("data_dir: ", key.status());
-  auto state = store::open_state(c.state, c.data_dir);
+  auto state = store::open_state(c.state, c.data_dir, n.metrics, n.events);
   if (!state.ok()) return prefixed("state: ", state.status());
   n.state = std::move(state.value());
   if (n.demo)
@@ -402,7 +399,6 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     // Same file reopened: a rotated log gets a fresh file.
     report.notes.push_back("events.output: cannot reopen: " + opened.message());
   }
-  (void)ops::events().open(next.events_output);  // the process-wide sink follows (modules not moved yet)
   auto guards = n.guards->reload(next);
   if (!guards.error.empty()) {
     report.error = invalid_argument("guards: " + guards.error);
@@ -477,7 +473,7 @@ std::string Node::banner() const {
 
 std::string Node::counters_summary() const {
   std::ostringstream out;
-  for (const auto& r : ops::node_counter_rows(impl_->metrics))
+  for (const auto& r : impl_->metrics.rows())
     if (r.value) out << r.name << " " << r.value << "\n";
   return out.str();
 }

@@ -123,7 +123,10 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     ua.log = log;
 
     std::signal(SIGPIPE, SIG_IGN);
-    imsguard::service::MediaService answerer(mopts);
+    // The answering client's own counters and events (nowhere: a client, not a node).
+    imsguard::ops::CounterRegistry metrics;
+    imsguard::ops::EventSink events;
+    imsguard::service::MediaService answerer(mopts, metrics, events);
     if (auto err = answerer.start(); !err.empty()) return fail("media: " + err, 1);
     auto opened = open_transport(topts);
     if (!opened.ok()) return fail(opened.message(), 1);

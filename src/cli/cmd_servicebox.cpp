@@ -3,6 +3,7 @@
 // the same data_dir state as the core for the revocation view (SQLite state).
 #include "cli/command.h"
 #include "config/config.h"
+#include "ops/counters.h"
 #include "ops/events.h"
 #include "service/service_node.h"
 
@@ -42,7 +43,10 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string pki = opts->pki_dir.empty() ? config.data_dir + "/pki" : opts->pki_dir;
     auto files = imsguard::service::default_service_files(pki);
     if (!opts->core_cert.empty()) files.core_cert = opts->core_cert;
-    if (auto opened = imsguard::ops::events().open(config.events_output); !opened.ok()) {
+    // The standalone box is its own composition root: its counters and security events.
+    imsguard::ops::CounterRegistry metrics;
+    imsguard::ops::EventSink events;
+    if (auto opened = events.open(config.events_output); !opened.ok()) {
       std::cerr << "imsguard servicebox: " << opened.message() << "\n";
       imsguard::cli::exit_status() = 2;
       return;
@@ -50,7 +54,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
 
     sigset_t stop_signals = imsguard::cli::block_stop_signals();
 
-    imsguard::service::ServiceNode node(std::move(config), files);
+    imsguard::service::ServiceNode node(std::move(config), files, metrics, events);
     if (auto err = node.start(); !err.empty()) {
       std::cerr << "imsguard servicebox: " << err << "\n";
       // Configuration problems (missing certificate, unknown service) are the usual cause.

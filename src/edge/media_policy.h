@@ -9,7 +9,7 @@
 // the proxy does with a refusal (488, or ACK+BYE toward the callee and 488 to the caller)
 // lives in Proxy. src/media/negotiation decides for an endpoint that terminates media (it
 // needs a codec in common); here only keying matters, so the outcome and audit types are
-// shared (media::Outcome, media::record_negotiation) and the rule is this file's.
+// shared (media::Outcome, media::NegotiationLog) and the rule is this file's.
 #include "config/config.h"
 #include "media/negotiation.h"
 #include "sip/message.h"

@@ -126,7 +126,8 @@ Proxy::Proxy(const config::Config& config, Registrar& registrar, ProxyDeps deps)
       client_transactions_(deps.client_transactions),
       events_(*deps.events),
       activity_(*deps.metrics),
-      header_policy_(*deps.metrics, *deps.events) {
+      header_policy_(*deps.metrics, *deps.events),
+      negotiation_(*deps.metrics, *deps.events) {
   // Flow tokens sit in stored bindings (Path) and in dialogs' route sets: a key kept in the
   // data directory keeps them valid across a restart. Node::start has created it; a bare
   // Proxy (unit tests, no data directory) uses a random key.
@@ -632,13 +633,13 @@ void Proxy::forward_request(const net::Flow& flow, const FlowIdentity& identity,
       // on both sides (RFC 3261 13.3.1.4 lets a UAS end a session whose answer it cannot
       // accept with BYE; the edge does it for both).
       counters_.media_refused_answer.inc();
-      media::record_negotiation(media::Outcome::kRefused, "answer", flow.to_string(), identity.impi,
+      negotiation_.record(media::Outcome::kRefused, "answer", flow.to_string(), identity.impi,
                                 verdict.reason + " (answer in ACK: call ended with BYE on both legs)");
       end_refused_late_answer(flow, routed->flow, msg);
       return;
     }
     counters_.media_refused_offer.inc();
-    media::record_negotiation(media::Outcome::kRefused, "offer", flow.to_string(), identity.impi, verdict.reason);
+    negotiation_.record(media::Outcome::kRefused, "offer", flow.to_string(), identity.impi, verdict.reason);
     refuse(msg, reply, 488, "Not Acceptable Here (" + verdict.reason + ")");
     return;
   }
@@ -738,14 +739,14 @@ void Proxy::forward_response(const net::Flow& flow, const sip::Message& msg) {
     if (verdict.outcome == media::Outcome::kRefused) {
       counters_.media_refused_answer.inc();
       if (msg.status_code() >= 200 && call_reports_.first(msg.call_id()))
-        media::record_negotiation(media::Outcome::kRefused, "answer", flow.to_string(), "", verdict.reason);
+        negotiation_.record(media::Outcome::kRefused, "answer", flow.to_string(), "", verdict.reason);
       if (msg.status_code() >= 200 && invite) end_refused_answer(flow, *origin, msg, verdict.reason);
       return;
     }
     if (verdict.has_sdp && invite && msg.status_code() >= 200 && call_reports_.first(msg.call_id())) {
       std::string legs = "caller leg " + std::string(config::transport_name(origin->transport)) + ", callee leg " +
                          std::string(config::transport_name(flow.transport));
-      media::record_negotiation(verdict.outcome, "answer", origin->to_string(), "", legs);
+      negotiation_.record(verdict.outcome, "answer", origin->to_string(), "", legs);
     }
   }
   sip::MessageWriter w(msg);

@@ -158,6 +158,7 @@ class Proxy final : public PathMaker {
   ops::EventSink& events_;
   mutable ops::ActivityLog activity_;  // the call lines' cap
   HeaderPolicyStats header_policy_;
+  media::NegotiationLog negotiation_;  // the media outcomes of the calls it relays
 };
 
 }  // namespace imsguard::edge

@@ -19,17 +19,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(kPacketIntervalMs);
 constexpr uint32_t kRtcpEvery = 50;  // one sender report per second
 
-// The sinks' receiver reports, process-wide: authenticated (or plain) vs rejected SRTCP.
-ops::Counter& rtcp_ok_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"ok\"}",
-                                               "(S)RTCP reports received from media sinks");
-  return c;
-}
-ops::Counter& rtcp_rejected_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_media_rtcp_received_total{result=\"rejected\"}");
-  return c;
-}
-
 // Initial sequence, timestamp and SSRC: public values (RFC 3550 5.1 wants them random against
 // known-plaintext guesses; the SRTP keys are drawn and checked elsewhere). A failed CSPRNG
 // falls back to the OS source rather than a constant.
@@ -52,7 +41,11 @@ struct MediaPump::Stream {
   bool done = false;
 };
 
-MediaPump::MediaPump(EndCallback on_end) : on_end_(std::move(on_end)) {}
+MediaPump::MediaPump(ops::CounterRegistry& metrics, EndCallback on_end)
+    : on_end_(std::move(on_end)),
+      srtp_counters_(metrics),
+      rtcp_ok_(metrics.get("imsguard_media_rtcp_received_total{result=\"ok\"}", "(S)RTCP reports received from media sinks")),
+      rtcp_rejected_(metrics.get("imsguard_media_rtcp_received_total{result=\"rejected\"}")) {}
 
 MediaPump::~MediaPump() { stop(); }
 
@@ -119,8 +112,8 @@ void MediaPump::flush_dtls(Stream& s) {
   if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kFailed) return finish(s, "dtls: " + s.cfg.dtls->error());
   if (s.cfg.dtls->state() == DtlsSrtpEndpoint::State::kConnected && !s.cfg.tx) {
     const auto& keys = s.cfg.dtls->keys();
-    auto tx = SrtpSession::create(keys.suite, keys.local, SrtpSession::Direction::kSend);
-    auto rx = SrtpSession::create(keys.suite, keys.remote, SrtpSession::Direction::kReceive);
+    auto tx = SrtpSession::create(keys.suite, keys.local, SrtpSession::Direction::kSend, &srtp_counters_);
+    auto rx = SrtpSession::create(keys.suite, keys.remote, SrtpSession::Direction::kReceive, &srtp_counters_);
     if (!tx.ok() || !rx.ok()) return finish(s, "srtp: " + (tx.ok() ? rx : tx).message());
     s.cfg.tx = std::move(tx).value();
     s.cfg.rx = std::move(rx).value();
@@ -145,10 +138,10 @@ void MediaPump::on_readable(Stream& s) {
       if (!s.cfg.rx || s.cfg.rx->unprotect_rtcp(buf, len) == SrtpStatus::kOk) {
         ++s.report.rtcp_received;
         ++stats_.rtcp_received;
-        rtcp_ok_counter().inc();
+        rtcp_ok_.inc();
       } else {
         ++stats_.rtcp_rejected;
-        rtcp_rejected_counter().inc();
+        rtcp_rejected_.inc();
       }
     }
   }

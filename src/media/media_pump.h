@@ -50,7 +50,9 @@ struct PumpStats {
 class MediaPump {
  public:
   using EndCallback = std::function<void(const StreamReport&)>;
-  explicit MediaPump(EndCallback on_end = {});
+  // `metrics`: the owner's registry (app::Node's); the pump's counters and those of the SRTP
+  // sessions it keys (srtp_counters()) are resolved here.
+  explicit MediaPump(ops::CounterRegistry& metrics, EndCallback on_end = {});
   ~MediaPump();
   MediaPump(const MediaPump&) = delete;
   MediaPump& operator=(const MediaPump&) = delete;
@@ -66,6 +68,8 @@ class MediaPump {
   void end(uint64_t id, std::string reason);
   size_t active() const { return active_.load(); }
   const PumpStats& stats() const { return stats_; }
+  // For the SRTP sessions handed to this pump (SrtpSession::create).
+  const SrtpCounters& srtp_counters() const { return srtp_counters_; }
 
  private:
   struct Stream;
@@ -76,6 +80,9 @@ class MediaPump {
   void flush_dtls(Stream& s);
 
   EndCallback on_end_;
+  SrtpCounters srtp_counters_;
+  ops::Counter& rtcp_ok_;        // the sinks' receiver reports: authenticated (or plain)
+  ops::Counter& rtcp_rejected_;  // and rejected SRTCP
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::mutex mutex_;  // guards pending_, ending_, the end generations

@@ -317,20 +317,21 @@ AnswerCheck check_answer(const OfferSpec& spec, const sip::Sdp& answer) {
   return c;
 }
 
-void record_negotiation(Outcome outcome, std::string_view side, std::string_view source, std::string_view identity,
-                        std::string_view reason) {
-  static ops::Counter* counters[] = {
-      &ops::counters().get("imsguard_srtp_sessions_total{outcome=\"srtp-sdes\"}",
-                           "media negotiations by outcome (SRTP keyed by SDES or DTLS, plain RTP, refused)"),
-      &ops::counters().get("imsguard_srtp_sessions_total{outcome=\"srtp-dtls\"}"),
-      &ops::counters().get("imsguard_srtp_sessions_total{outcome=\"rtp\"}"),
-      &ops::counters().get("imsguard_srtp_sessions_total{outcome=\"refused\"}"),
-  };
-  counters[static_cast<size_t>(outcome)]->inc();
+NegotiationLog::NegotiationLog(ops::CounterRegistry& metrics, ops::EventSink& events)
+    : events_(events),
+      by_outcome_{&metrics.get("imsguard_srtp_sessions_total{outcome=\"srtp-sdes\"}",
+                               "media negotiations by outcome (SRTP keyed by SDES or DTLS, plain RTP, refused)"),
+                  &metrics.get("imsguard_srtp_sessions_total{outcome=\"srtp-dtls\"}"),
+                  &metrics.get("imsguard_srtp_sessions_total{outcome=\"rtp\"}"),
+                  &metrics.get("imsguard_srtp_sessions_total{outcome=\"refused\"}")} {}
+
+void NegotiationLog::record(Outcome outcome, std::string_view side, std::string_view source,
+                            std::string_view identity, std::string_view reason) const {
+  by_outcome_[static_cast<size_t>(outcome)]->inc();
   std::string text = std::string(side) + " " + std::string(outcome_name(outcome)) + ": " + std::string(reason);
   // One event per source, side and outcome per episode: 400 INVITEs of one attacker are one
   // line and a summary; calls with another outcome are their own episode.
-  ops::emit_episode(ops::events(), {"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text},
+  ops::emit_episode(events_, {"media", source, identity, outcome == Outcome::kRefused ? "reject" : "accept", text},
                     std::string(source) + " " + std::string(side) + " " + std::string(outcome_name(outcome)));
 }
 

@@ -7,6 +7,7 @@
 //     or a mandatory end facing an offer without usable keying: 488 with the reason;
 //   - otherwise RTP.
 // SDES is usable only when every signaling hop is TLS (keys travel in the SDP).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include "config/config.h"
 #include "media/sdes.h"
 #include "media/srtp_suite.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/sdp.h"
 
 namespace imsguard::media {
@@ -98,9 +101,20 @@ AnswerCheck check_answer(const OfferSpec& spec, const sip::Sdp& answer);
 
 // ----- audit -----
 
-// Counts imsguard_srtp_sessions_total{outcome="..."} and emits a "media" security event
-// (accept/reject, with the reason). `side` is "answer" or "offer".
-void record_negotiation(Outcome outcome, std::string_view side, std::string_view source, std::string_view identity,
-                        std::string_view reason);
+// Where the outcome of every offer/answer goes: imsguard_srtp_sessions_total{outcome="..."}
+// in the owner's registry and a "media" security event (accept/reject, with the reason) in its
+// sink. One per role that negotiates (the edge's proxy, the service box's media service), the
+// counters resolved here.
+class NegotiationLog {
+ public:
+  NegotiationLog(ops::CounterRegistry& metrics, ops::EventSink& events);
+  // `side` is "answer" or "offer".
+  void record(Outcome outcome, std::string_view side, std::string_view source, std::string_view identity,
+              std::string_view reason) const;
+
+ private:
+  ops::EventSink& events_;
+  std::array<ops::Counter*, 4> by_outcome_;  // indexed by Outcome
+};
 
 }  // namespace imsguard::media

@@ -13,18 +13,6 @@
 namespace imsguard::media {
 namespace {
 
-struct SrtpCounters {
-  ops::Counter& auth_failures =
-      ops::counters().get("imsguard_srtp_auth_failures_total", "SRTP/SRTCP packets that failed authentication");
-  ops::Counter& replays = ops::counters().get("imsguard_srtp_replays_total", "SRTP/SRTCP packets rejected as replays");
-  ops::Counter& malformed = ops::counters().get("imsguard_srtp_malformed_total", "SRTP/SRTCP packets too short to be one");
-};
-
-SrtpCounters& counters() {
-  static SrtpCounters c;
-  return c;
-}
-
 void set_policy(SrtpSuite suite, srtp_policy_t& p) {
   switch (suite) {
     case SrtpSuite::kAesCm128HmacSha1_80:
@@ -43,6 +31,11 @@ void set_policy(SrtpSuite suite, srtp_policy_t& p) {
 }
 
 }  // namespace
+
+SrtpCounters::SrtpCounters(ops::CounterRegistry& metrics)
+    : auth_failures(metrics.get("imsguard_srtp_auth_failures_total", "SRTP/SRTCP packets that failed authentication")),
+      replays(metrics.get("imsguard_srtp_replays_total", "SRTP/SRTCP packets rejected as replays")),
+      malformed(metrics.get("imsguard_srtp_malformed_total", "SRTP/SRTCP packets too short to be one")) {}
 
 struct SrtpSession::Ctx {
   srtp_t session = nullptr;
@@ -74,13 +67,13 @@ std::string srtp_library_init() {
 }
 
 StatusOr<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, std::span<const uint8_t> key_salt,
-                                                           Direction direction) {
+                                                           Direction direction, const SrtpCounters* counters) {
   if (std::string error = srtp_library_init(); !error.empty()) return internal_error(std::move(error));
   if (key_salt.size() != master_length(suite))
     return invalid_argument(std::string(suite_info(suite).sdes_name) + " needs " +
                             std::to_string(master_length(suite)) + " bytes of master key and salt, got " +
                             std::to_string(key_salt.size()));
-  std::unique_ptr<SrtpSession> s(new SrtpSession(suite, direction));
+  std::unique_ptr<SrtpSession> s(new SrtpSession(suite, direction, counters));
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof policy);
   set_policy(suite, policy);
@@ -110,17 +103,17 @@ SrtpStatus SrtpSession::inbound_result(int st) {
       return SrtpStatus::kOk;
     case srtp_err_status_auth_fail:
       ++stats_.auth_failures;
-      counters().auth_failures.inc();
+      if (counters_) counters_->auth_failures.inc();
       return SrtpStatus::kAuthFailed;
     case srtp_err_status_replay_fail:
     case srtp_err_status_replay_old:
       ++stats_.replays;
-      counters().replays.inc();
+      if (counters_) counters_->replays.inc();
       return SrtpStatus::kReplay;
     case srtp_err_status_bad_param:
     case srtp_err_status_parse_err:
       ++stats_.malformed;
-      counters().malformed.inc();
+      if (counters_) counters_->malformed.inc();
       return SrtpStatus::kMalformed;
     default:
       return SrtpStatus::kError;

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "media/srtp_suite.h"
+#include "ops/counters.h"
 
 namespace imsguard::media {
 
@@ -29,14 +30,25 @@ struct SrtpStats {
   uint64_t malformed = 0;
 };
 
+// The node-wide SRTP counters (names operators grep), resolved once from the registry of the
+// process that owns the sessions (app::Node's, a test's); sessions of a client or a benchmark
+// count nothing (nullptr).
+struct SrtpCounters {
+  explicit SrtpCounters(ops::CounterRegistry& metrics);
+  ops::Counter& auth_failures;
+  ops::Counter& replays;
+  ops::Counter& malformed;
+};
+
 class SrtpSession {
  public:
   enum class Direction { kSend, kReceive };
   // key_salt is the master key followed by the master salt (RFC 4568 inline key order);
   // its length must match the suite. kInvalid for a key of the wrong length, kInternal for a
   // libsrtp failure. Per call, not per packet: packets get an SrtpStatus (no message).
+  // `counters` (not owned, outlives the session): where inbound failures are counted.
   static StatusOr<std::unique_ptr<SrtpSession>> create(SrtpSuite suite, std::span<const uint8_t> key_salt,
-                                                       Direction direction);
+                                                       Direction direction, const SrtpCounters* counters = nullptr);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
@@ -59,13 +71,15 @@ class SrtpSession {
   const SrtpStats& stats() const { return stats_; }
 
  private:
-  SrtpSession(SrtpSuite suite, Direction direction) : suite_(suite), direction_(direction) {}
+  SrtpSession(SrtpSuite suite, Direction direction, const SrtpCounters* counters)
+      : suite_(suite), direction_(direction), counters_(counters) {}
   SrtpStatus inbound_result(int libsrtp_status);
 
   struct Ctx;
   Ctx* ctx_ = nullptr;  // libsrtp's srtp_t
   SrtpSuite suite_;
   Direction direction_;
+  const SrtpCounters* counters_;
   SrtpStats stats_;
 };
 

@@ -42,9 +42,4 @@ std::string CounterRegistry::prometheus_text() const {
   return out;
 }
 
-CounterRegistry& counters() {
-  static CounterRegistry registry;
-  return registry;
-}
-
 }  // namespace imsguard::ops

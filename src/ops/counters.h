@@ -54,8 +54,4 @@ class CounterRegistry {
   std::deque<Entry> entries_;
 };
 
-// The process-wide registry: still used by the modules not yet given one by app::Node
-// (see "What still reaches for a process-wide object" in docs/architecture.md). Being removed.
-CounterRegistry& counters();
-
 }  // namespace imsguard::ops

@@ -123,9 +123,4 @@ void EventSink::emit(const SecurityEvent& e, uint64_t count, bool summary, int64
 
 // The constructor and destructor are in episodes.cpp, where EventSink::Episodes is defined.
 
-EventSink& events() {
-  static EventSink sink;
-  return sink;
-}
-
 }  // namespace imsguard::ops

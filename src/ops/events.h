@@ -52,10 +52,6 @@ class EventSink {
   uint64_t emitted_ = 0;
 };
 
-// The process-wide sink: still used by the modules not yet given one by app::Node (see
-// docs/architecture.md). Being removed.
-EventSink& events();
-
 // JSON string escaping for event fields and other JSON lines built by hand on hot paths.
 void append_json_string(std::string& out, std::string_view s);
 

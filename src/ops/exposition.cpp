@@ -26,27 +26,9 @@ void append_families(std::string& out, const char* type, const std::vector<Metri
   }
 }
 
-std::vector<CounterRegistry::Row> node_counter_rows(const CounterRegistry& node) {
-  auto rows = node.rows();
-  if (&node == &counters()) return rows;
-  std::map<std::string, size_t> at;
-  for (size_t i = 0; i < rows.size(); ++i) at[rows[i].name] = i;
-  for (auto& r : counters().rows()) {
-    auto it = at.find(r.name);
-    if (it == at.end()) {
-      at[r.name] = rows.size();
-      rows.push_back(std::move(r));
-    } else {
-      rows[it->second].value += r.value;
-      if (rows[it->second].help.empty()) rows[it->second].help = r.help;
-    }
-  }
-  return rows;
-}
-
 std::string prometheus_text(const CounterRegistry& node) {
   std::vector<MetricRow> rows;
-  for (auto& r : node_counter_rows(node)) rows.push_back({std::move(r.name), std::move(r.help), std::to_string(r.value)});
+  for (auto& r : node.rows()) rows.push_back({std::move(r.name), std::move(r.help), std::to_string(r.value)});
   std::string out;
   append_families(out, "counter", rows);
   out += gauges().prometheus_text();

@@ -24,8 +24,5 @@ void append_families(std::string& out, const char* type, const std::vector<Metri
 // The node's counters, then the gauges and histograms of the process-wide registries.
 std::string prometheus_text(const CounterRegistry& counters);
 
-// The node's counters with those of the modules still on the process-wide registry
-// (service, media, store: see docs/architecture.md), summed by name. Goes away with counters().
-std::vector<CounterRegistry::Row> node_counter_rows(const CounterRegistry& node);
 
 }  // namespace imsguard::ops

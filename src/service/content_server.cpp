@@ -20,8 +20,9 @@
 
 namespace imsguard::service {
 
-ContentServer::ContentServer(const ServiceCatalog& catalog, Es256Key core_cert_key, SubscriberActive active)
-    : catalog_(catalog), key_(std::move(core_cert_key)), active_(std::move(active)) {}
+ContentServer::ContentServer(const ServiceCatalog& catalog, Es256Key core_cert_key, SubscriberActive active,
+                             ops::EventSink& events)
+    : catalog_(catalog), key_(std::move(core_cert_key)), active_(std::move(active)), events_(events) {}
 
 ContentServer::~ContentServer() { stop(); }
 
@@ -36,7 +37,7 @@ std::pair<int, std::string> ContentServer::fetch(std::string_view service, std::
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto check = content_token_verify(key_, token, service, now, active_);
   if (check.status != 0) {
-    ops::emit_episode(ops::events(), {"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error},
+    ops::emit_episode(events_, {"content", "https", check.claims ? check.claims->subscriber : "", "reject", check.error},
                       check.error);
     return {check.status, check.error + "\n"};
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "ops/events.h"
 #include "service/catalog.h"
 #include "service/content_token.h"
 
@@ -25,7 +26,8 @@ struct ContentServerOptions {
 
 class ContentServer {
  public:
-  ContentServer(const ServiceCatalog& catalog, Es256Key core_cert_key, SubscriberActive active);
+  // `events`: the owner's sink (refused tokens are reported there).
+  ContentServer(const ServiceCatalog& catalog, Es256Key core_cert_key, SubscriberActive active, ops::EventSink& events);
   ~ContentServer();
   ContentServer(const ContentServer&) = delete;
   ContentServer& operator=(const ContentServer&) = delete;
@@ -43,6 +45,7 @@ class ContentServer {
   const ServiceCatalog& catalog_;
   Es256Key key_;
   SubscriberActive active_;
+  ops::EventSink& events_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   uint16_t port_ = 0;

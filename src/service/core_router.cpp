@@ -16,32 +16,6 @@
 namespace imsguard::service {
 namespace {
 
-struct RouterCounters {
-  ops::Counter& refused = ops::counters().get("imsguard_service_requests_total{outcome=\"refused\"}",
-                                              "requests to a service refused by the core (profile, barred, method)");
-  ops::Counter& tokens = ops::counters().get("imsguard_service_requests_total{outcome=\"token_issued\"}",
-                                             "content tokens issued over signaling");
-  ops::Counter& refused_plain =
-      ops::counters().get("imsguard_service_requests_total{outcome=\"token_refused_plain_flow\"}",
-                          "content token requests refused because the flow is not TLS");
-  ops::Counter& relayed = ops::counters().get("imsguard_service_requests_total{outcome=\"relayed\"}");
-  ops::Counter& failed = ops::counters().get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
-  ops::Counter& busy = ops::counters().get("imsguard_service_requests_total{outcome=\"queue_full\"}",
-                                           "requests refused at once: every exchange slot with the service box taken");
-  ops::Counter& policed_identity =
-      ops::counters().get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
-                          "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
-  ops::Counter& policed_header = ops::counters().get("imsguard_service_assertions_policed_total{kind=\"header\"}");
-  // The same series as the edge's relay: SDES keys removed because a hop was not TLS.
-  ops::Counter& sdes_stripped = ops::counters().get("imsguard_sdes_stripped_total",
-                                                    "SDP bodies whose a=crypto keys were removed on a hop without TLS");
-};
-
-RouterCounters& counters() {
-  static RouterCounters c;
-  return c;
-}
-
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -66,20 +40,50 @@ std::string signalling_ip(const net::Flow& flow) {
 
 }  // namespace
 
-CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& subscribers)
-    : config_(config), subscribers_(subscribers), services_host_("services." + config.sip.domain) {}
+struct CoreRouter::Counters {
+  explicit Counters(ops::CounterRegistry& r) : registry(r) {}
+  ops::CounterRegistry& registry;
+  ops::Counter& refused = registry.get("imsguard_service_requests_total{outcome=\"refused\"}",
+                                              "requests to a service refused by the core (profile, barred, method)");
+  ops::Counter& tokens = registry.get("imsguard_service_requests_total{outcome=\"token_issued\"}",
+                                             "content tokens issued over signaling");
+  ops::Counter& refused_plain =
+      registry.get("imsguard_service_requests_total{outcome=\"token_refused_plain_flow\"}",
+                          "content token requests refused because the flow is not TLS");
+  ops::Counter& relayed = registry.get("imsguard_service_requests_total{outcome=\"relayed\"}");
+  ops::Counter& failed = registry.get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
+  ops::Counter& busy = registry.get("imsguard_service_requests_total{outcome=\"queue_full\"}",
+                                           "requests refused at once: every exchange slot with the service box taken");
+  ops::Counter& policed_identity =
+      registry.get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
+                          "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
+  ops::Counter& policed_header = registry.get("imsguard_service_assertions_policed_total{kind=\"header\"}");
+  // The same series as the edge's relay: SDES keys removed because a hop was not TLS.
+  ops::Counter& sdes_stripped = registry.get("imsguard_sdes_stripped_total",
+                                                    "SDP bodies whose a=crypto keys were removed on a hop without TLS");
+};
+
+CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& subscribers,
+                       ops::CounterRegistry& metrics, ops::EventSink& events)
+    : config_(config),
+      subscribers_(subscribers),
+      metrics_(metrics),
+      events_(events),
+      counters_(std::make_unique<Counters>(metrics)),
+      services_host_("services." + config.sip.domain) {}
 
 StatusOr<std::unique_ptr<CoreRouter>> CoreRouter::create(const config::Config& config, const ServiceNodeFiles& files,
                                                          const std::string& core_key,
-                                                         store::SubscriberStore& subscribers) {
-  std::unique_ptr<CoreRouter> r(new CoreRouter(config, subscribers));
+                                                         store::SubscriberStore& subscribers,
+                                                         ops::CounterRegistry& metrics, ops::EventSink& events) {
+  std::unique_ptr<CoreRouter> r(new CoreRouter(config, subscribers, metrics, events));
   r->catalog_ = std::make_unique<ServiceCatalog>(config.servicebox, config.sip.domain);
   if (std::string error = r->catalog_->validate(); !error.empty()) return invalid_argument(std::move(error));
   auto key = Es256Key::load_private(core_key);
   if (!key.ok()) return key.status();
   r->gate_ = std::make_unique<ServiceGate>(*r->catalog_, *key, "https://" + config.sip.domain + "/core.crt",
                                            config.servicebox.token_lifetime_s);
-  auto client = ServiceClient::create(files, core_key, config.servicebox.sip_listen);
+  auto client = ServiceClient::create(metrics, files, core_key, config.servicebox.sip_listen);
   if (!client.ok()) return client.status();
   r->client_ = std::move(client).value();
   for (size_t i = 0; i < kThreads; ++i) r->threads_.emplace_back([router = r.get()] { router->run(); });
@@ -145,8 +149,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
   }
   auto decision = gate_->authorize(profile, barred, service, msg.method_name());
   if (!decision.allowed) {
-    counters().refused.inc();
-    ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject", decision.reason + " (" + service + ")"},
+    counters_->refused.inc();
+    ops::emit_episode(events_, {"service", source, identity.impi, "reject", decision.reason + " (" + service + ")"},
                       identity.impi + " " + service);
     reply.send(sip::make_response(msg, decision.code, sip::default_reason(decision.code), {}, "core"));
     return true;
@@ -157,15 +161,15 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     // A content token is a bearer credential: whoever reads it fetches the content. It goes
     // back only on a TLS flow; over UDP or TCP anyone on the path would read it (F18).
     if (flow.transport != config::Transport::kTls) {
-      counters().refused_plain.inc();
-      ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject",
+      counters_->refused_plain.inc();
+      ops::emit_episode(events_, {"service", source, identity.impi, "reject",
                          "content token refused: bearer tokens are only issued over TLS (" + service + ")"},
                         identity.impi + " plain " + service);
       reply.send(sip::make_response(msg, 403, "Forbidden (content tokens are only issued over TLS)", {}, "core"));
       return true;
     }
     std::string token = gate_->issue_token(impu, service, unix_now());
-    counters().tokens.inc();
+    counters_->tokens.inc();
     sip::HeaderPair extra[] = {{kContentTokenHeader, token}};
     reply.send(sip::make_response(msg, 200, "OK", extra, "core"));
     return true;
@@ -188,8 +192,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     auto stripped = media::strip_sdes_from_message(msg);
     if (stripped.verdict == media::SdesVerdict::kRefused) {
       // A body that might hold keys but cannot be read is refused, never relayed.
-      counters().sdes_stripped.inc();
-      ops::emit_episode(ops::events(), {"media", source, identity.impi, "reject", "body refused: " + stripped.reason}, source + " body");
+      counters_->sdes_stripped.inc();
+      ops::emit_episode(events_, {"media", source, identity.impi, "reject", "body refused: " + stripped.reason}, source + " body");
       reply.send(sip::make_response(msg, stripped.code, std::string(sip::default_reason(stripped.code)) + " (" +
                                                              stripped.reason + ")",
                                     {}, "core"));
@@ -197,8 +201,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
     }
     if (stripped.verdict == media::SdesVerdict::kStripped) {
       w.set_body(stripped.content_type, stripped.body);
-      counters().sdes_stripped.inc();
-      ops::emit_episode(ops::events(), {"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"},
+      counters_->sdes_stripped.inc();
+      ops::emit_episode(events_, {"media", source, identity.impi, "strip", "a=crypto removed: SDES keys on a hop without TLS"},
                         source + " sdes");
     }
   }
@@ -218,8 +222,8 @@ bool CoreRouter::route(const net::Flow& flow, const edge::FlowIdentity& identity
       return true;
     }
   }
-  counters().busy.inc();
-  ops::emit_episode(ops::events(), {"service", source, identity.impi, "reject", "servicebox: every exchange slot busy (" + service + ")"},
+  counters_->busy.inc();
+  ops::emit_episode(events_, {"service", source, identity.impi, "reject", "servicebox: every exchange slot busy (" + service + ")"},
                     "servicebox busy");
   const std::pair<std::string_view, std::string_view> extra[] = {{"Retry-After", "5"}};
   reply.send(sip::make_response(msg, 503, "Service Unavailable (service box busy)", extra, "core"));
@@ -234,7 +238,7 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   limits.max_via = config_.sip.limits.max_via;
   sip::Message msg;
   if (sip::parse_datagram(x.request, limits, msg).status != sip::ParseStatus::kOk) {
-    counters().failed.inc();  // the edge parsed the same bytes with the same limits: not expected
+    counters_->failed.inc();  // the edge parsed the same bytes with the same limits: not expected
     return;
   }
   msg.set_received_from(x.received_from);
@@ -254,15 +258,15 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   }
   auto result = client_->exchange(x.outgoing);
   if (!result.ok()) {
-    counters().failed.inc();
-    ops::emit_episode(ops::events(), {"service", source, x.impi, "reject", "servicebox: " + result.message()}, "servicebox");
+    counters_->failed.inc();
+    ops::emit_episode(events_, {"service", source, x.impi, "reject", "servicebox: " + result.message()}, "servicebox");
     reply.send(sip::make_response(msg, 503, "Service Unavailable", {}, "core"));
     return;
   }
   sip::Message answer;
   if (sip::parse_stream_message(result.value(), {}, answer).status != sip::ParseStatus::kOk ||
       answer.is_request()) {
-    counters().failed.inc();
+    counters_->failed.inc();
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
     return;
   }
@@ -270,10 +274,10 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   if (!policing.refused_identities.empty()) {
     // A service claiming an identity it was not given is misconfigured or compromised: its
     // answer does not reach the subscriber at all.
-    counters().policed_identity.inc();
+    counters_->policed_identity.inc();
     std::string ids;
     for (const auto& id : policing.refused_identities) ids += (ids.empty() ? "" : ", ") + id;
-    ops::emit_episode(ops::events(), {"service", "servicebox", service, "reject",
+    ops::emit_episode(events_, {"service", "servicebox", service, "reject",
                        "service asserted an identity it may not (" + ids + "); answer refused"},
                       service + " identity");
     reply.send(sip::make_response(msg, 502, "Bad Gateway", {}, "core"));
@@ -284,19 +288,19 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   // Bearer credentials never go back on a plain flow, whatever a service's allowed_headers say.
   if (flow.transport != config::Transport::kTls) out.remove_all(kContentTokenHeader);
   if (!policing.removed.empty()) {
-    counters().policed_header.inc();
+    counters_->policed_header.inc();
     std::string names;
     for (const auto& n : policing.removed) names += (names.empty() ? "" : ", ") + n;
-    ops::emit_episode(ops::events(), {"service", "servicebox", service, "strip", "service set headers it may not: " + names},
+    ops::emit_episode(events_, {"service", "servicebox", service, "strip", "service set headers it may not: " + names},
                       service + " headers");
   }
   if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
   // The box's address and software stay behind the core (identity.topology_hiding).
-  edge::hide_service_answer(ops::counters(), config_, out, answer, service_uri(service, config_.sip.domain));
+  edge::hide_service_answer(metrics_, config_, out, answer, service_uri(service, config_.sip.domain));
   bool dialog_created = msg.method_name() == "INVITE" && answer.status_code() >= 200 && answer.status_code() < 300;
   if (auto to = msg.to(); dialog_created && to && to->tag().empty())
     out.prepend_header("Record-Route", edge_record_route(config_, flow));
-  counters().relayed.inc();
+  counters_->relayed.inc();
   reply.send(out.str());
 }
 

@@ -22,14 +22,20 @@
 #include "service/service_gate.h"
 #include "store/subscriber_store.h"
 
+namespace imsguard::ops {
+class EventSink;
+}  // namespace imsguard::ops
+
 namespace imsguard::service {
 
 class CoreRouter final : public edge::ServiceRouter {
  public:
   // Loads the core key (<pki>/core.key) and the client context. kInvalid: the service
   // catalogue or a key/certificate is wrong; kNotFound: a file is missing.
+  // `metrics`, `events`: the node's (app::Node); the router's counters are resolved here.
   static StatusOr<std::unique_ptr<CoreRouter>> create(const config::Config& config, const ServiceNodeFiles& files,
-                                                      const std::string& core_key, store::SubscriberStore& subscribers);
+                                                      const std::string& core_key, store::SubscriberStore& subscribers,
+                                                      ops::CounterRegistry& metrics, ops::EventSink& events);
 
   ~CoreRouter() override;
 
@@ -48,12 +54,17 @@ class CoreRouter final : public edge::ServiceRouter {
   struct Exchange;  // one relayed request waiting for the box
 
  private:
-  CoreRouter(const config::Config& config, store::SubscriberStore& subscribers);
+  CoreRouter(const config::Config& config, store::SubscriberStore& subscribers, ops::CounterRegistry& metrics,
+             ops::EventSink& events);
   void run();
   void relay(Exchange& x, bool give_up);
 
   const config::Config& config_;
   store::SubscriberStore& subscribers_;
+  ops::CounterRegistry& metrics_;
+  ops::EventSink& events_;
+  struct Counters;
+  std::unique_ptr<Counters> counters_;
   std::unique_ptr<ServiceCatalog> catalog_;
   std::unique_ptr<ServiceGate> gate_;
   std::unique_ptr<ServiceClient> client_;

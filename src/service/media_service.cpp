@@ -12,27 +12,18 @@
 #include "sip/writer.h"
 
 namespace imsguard::service {
-namespace {
 
-struct CapCounters {
-  ops::Counter& per_subscriber = ops::counters().get(
-      "imsguard_media_sessions_refused_total{cap=\"subscriber\"}",
-      "media INVITEs refused because the subscriber (or the box) holds its maximum of streams");
-  ops::Counter& total = ops::counters().get("imsguard_media_sessions_refused_total{cap=\"total\"}");
-  ops::Counter& redirected = ops::counters().get(
-      "imsguard_media_destination_redirected_total",
-      "media streams sent to the signalling address rather than another address named in the SDP");
-};
-
-CapCounters& cap_counters() {
-  static CapCounters c;
-  return c;
-}
-
-}  // namespace
-
-MediaService::MediaService(MediaServiceOptions options)
-    : options_(std::move(options)), pump_([this](const media::StreamReport& r) {
+MediaService::MediaService(MediaServiceOptions options, ops::CounterRegistry& metrics, ops::EventSink& events)
+    : options_(std::move(options)),
+      events_(events),
+      negotiation_(metrics, events),
+      refused_per_subscriber_(
+          metrics.get("imsguard_media_sessions_refused_total{cap=\"subscriber\"}",
+                      "media INVITEs refused because the subscriber (or the box) holds its maximum of streams")),
+      refused_total_(metrics.get("imsguard_media_sessions_refused_total{cap=\"total\"}")),
+      redirected_(metrics.get("imsguard_media_destination_redirected_total",
+                              "media streams sent to the signalling address rather than another address named in the SDP")),
+      pump_(metrics, [this](const media::StreamReport& r) {
         std::lock_guard lock(mutex_);
         auto it = calls_.find(r.label);
         if (it == calls_.end()) return;
@@ -91,21 +82,21 @@ std::string MediaService::over_cap(std::string_view identity, std::string_view s
   auto it = active_by_caller_.find(identity);
   uint32_t mine = it == active_by_caller_.end() ? 0 : it->second;
   if (mine >= options_.media.max_sessions_per_subscriber) {
-    cap_counters().per_subscriber.inc();
+    refused_per_subscriber_.inc();
     code = 486;
     std::string why = "media session limit per subscriber reached (" +
                       std::to_string(options_.media.max_sessions_per_subscriber) + ")";
     if (capped_callers_.emplace(std::string(identity), true).second)
-      ops::events().emit({"media", std::string(source), std::string(identity), "reject",
+      events_.emit({"media", std::string(source), std::string(identity), "reject",
                           why + "; further INVITEs refused silently until one of its streams ends"});
     return why;
   }
   if (active_total_ >= options_.media.max_sessions) {
-    cap_counters().total.inc();
+    refused_total_.inc();
     code = 503;
     std::string why = "media session limit reached (" + std::to_string(options_.media.max_sessions) + ")";
     if (!total_capped_)
-      ops::events().emit({"media", std::string(source), std::string(identity), "reject",
+      events_.emit({"media", std::string(source), std::string(identity), "reject",
                           why + "; further INVITEs refused silently until a stream ends"});
     total_capped_ = true;
     return why;
@@ -117,7 +108,7 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
                                         std::string_view identity, std::string_view source,
                                         std::string_view signalling_address) {
   auto refuse = [&](int code, std::string_view reason, const std::string& why) {
-    media::record_negotiation(media::Outcome::kRefused, "answer", source, identity, why);
+    negotiation_.record(media::Outcome::kRefused, "answer", source, identity, why);
     // The reason phrase carries the why: the core passes no Warning header back.
     return respond(invite, code, std::string(reason) + " (" + why + ")", to_tag);
   };
@@ -157,7 +148,7 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
   // The stream goes to the caller's signalling address, whatever address the SDP names
   // (a NAT'd client names its private one; an attacker names its victim's).
   std::string destination(signalling_address);
-  if (plan.remote_address != destination) cap_counters().redirected.inc();
+  if (plan.remote_address != destination) redirected_.inc();
   if (auto err = media::connect_udp(sock.fd, destination, plan.remote_port); !err.empty()) {
     ::close(sock.fd);
     return refuse(488, "Not Acceptable Here", err);
@@ -171,9 +162,9 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
     std::string error = "no random key";
     if (local.sdes_key) {
       auto tx = media::SrtpSession::create(local.sdes_key->suite, local.sdes_key->key_salt,
-                                           media::SrtpSession::Direction::kSend);
+                                           media::SrtpSession::Direction::kSend, &pump_.srtp_counters());
       auto rx = media::SrtpSession::create(plan.remote_key->suite, plan.remote_key->key_salt,
-                                           media::SrtpSession::Direction::kReceive);
+                                           media::SrtpSession::Direction::kReceive, &pump_.srtp_counters());
       if (tx.ok() && rx.ok()) {
         stream.tx = std::move(tx).value();
         stream.rx = std::move(rx).value();
@@ -201,7 +192,7 @@ std::string MediaService::handle_invite(const sip::Message& invite, std::string_
     ::close(sock.fd);
     return refuse(500, "Server Internal Error", "SDP answer: " + answer.message());
   }
-  media::record_negotiation(plan.outcome, "answer", source, identity, plan.reason);
+  negotiation_.record(plan.outcome, "answer", source, identity, plan.reason);
   std::string label = stream.label;
   // Registered before the stream starts, so its end (even an immediate one) finds the dialog.
   std::unique_lock lock(mutex_);

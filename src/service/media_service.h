@@ -28,6 +28,8 @@
 #include "media/dtls_srtp.h"
 #include "media/media_pump.h"
 #include "media/negotiation.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "sip/message.h"
 
 namespace imsguard::service {
@@ -40,7 +42,8 @@ struct MediaServiceOptions {
 
 class MediaService {
  public:
-  explicit MediaService(MediaServiceOptions options);
+  // `metrics`, `events`: the owner's (app::Node's, or the standalone service box's).
+  MediaService(MediaServiceOptions options, ops::CounterRegistry& metrics, ops::EventSink& events);
   ~MediaService();
 
   // Checks the suites, makes the DTLS identity and starts the pump; "" or an error.
@@ -70,6 +73,11 @@ class MediaService {
                       std::string_view contact = {}, std::string_view sdp = {});
 
   MediaServiceOptions options_;
+  ops::EventSink& events_;
+  media::NegotiationLog negotiation_;
+  ops::Counter& refused_per_subscriber_;  // imsguard_media_sessions_refused_total{cap=...}
+  ops::Counter& refused_total_;
+  ops::Counter& redirected_;  // imsguard_media_destination_redirected_total
   media::MediaPolicy policy_;
   std::shared_ptr<media::DtlsIdentity> identity_;
   media::MediaPump pump_;

@@ -19,17 +19,19 @@ int64_t system_now() {
 
 }  // namespace
 
-ServiceBox::ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, ServiceBoxOptions options, Clock clock)
+ServiceBox::ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, ServiceBoxOptions options,
+                       ops::EventSink& events, Clock clock)
     : catalog_(catalog),
       key_(std::move(core_cert_key)),
       options_(std::move(options)),
+      events_(events),
       clock_(clock ? std::move(clock) : Clock(system_now)),
       replay_(options_.replay_capacity, options_.max_age_s + 10),
       media_(options_.media) {}
 
 std::string ServiceBox::refuse(const sip::Message& request, int code, std::string_view reason, std::string_view why) {
   ++counters_.refused;
-  ops::emit_episode(ops::events(), {"service", "core", std::string(request.call_id()), "refuse", std::string(why)}, why);
+  ops::emit_episode(events_, {"service", "core", std::string(request.call_id()), "refuse", std::string(why)}, why);
   return sip::make_response(request, code, reason, {}, "sb");
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "net/flow.h"
+#include "ops/events.h"
 #include "service/catalog.h"
 #include "service/es256.h"
 #include "service/replay_cache.h"
@@ -35,7 +36,9 @@ struct BoxCounters {
 class ServiceBox final : public net::MessageHandler {
  public:
   using Clock = std::function<int64_t()>;  // seconds since the epoch
-  ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, ServiceBoxOptions options, Clock clock = {});
+  // `events`: the owner's sink (app::Node's, or the standalone service box's).
+  ServiceBox(const ServiceCatalog& catalog, Es256Key core_cert_key, ServiceBoxOptions options, ops::EventSink& events,
+             Clock clock = {});
 
   // The whole decision for one request: the response bytes (empty for a request we drop,
   // such as an ACK).
@@ -52,6 +55,7 @@ class ServiceBox final : public net::MessageHandler {
   const ServiceCatalog& catalog_;
   Es256Key key_;
   ServiceBoxOptions options_;
+  ops::EventSink& events_;
   Clock clock_;
   ReplayCache replay_;
   BoxCounters counters_;

@@ -18,12 +18,6 @@
 namespace imsguard::service {
 namespace {
 
-ops::Counter& handshake_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_service_tls_handshakes_total",
-                                               "mutual TLS handshakes the core started with the service box (failed ones included)");
-  return c;
-}
-
 constexpr size_t kMaxAnswer = 65535;
 
 // Length of the first complete SIP message in `data` (headers, then Content-Length bytes),
@@ -110,13 +104,18 @@ struct ServiceClient::Connection {
   }
 };
 
-ServiceClient::ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box,
-                             ServiceClientOptions options)
-    : ctx_(std::move(ctx)), box_(std::move(box)), options_(options) {}
+ServiceClient::ServiceClient(ops::CounterRegistry& metrics, std::shared_ptr<asio::ssl::context> ctx,
+                             config::Endpoint box, ServiceClientOptions options)
+    : ctx_(std::move(ctx)),
+      box_(std::move(box)),
+      options_(options),
+      handshake_counter_(metrics.get("imsguard_service_tls_handshakes_total",
+                                     "mutual TLS handshakes the core started with the service box (failed ones included)")) {}
 
 ServiceClient::~ServiceClient() = default;
 
-StatusOr<std::unique_ptr<ServiceClient>> ServiceClient::create(const ServiceNodeFiles& files,
+StatusOr<std::unique_ptr<ServiceClient>> ServiceClient::create(ops::CounterRegistry& metrics,
+                                                               const ServiceNodeFiles& files,
                                                                const std::string& core_key, config::Endpoint box,
                                                                ServiceClientOptions options) {
   auto pin = certificate_fingerprint(files.cert);
@@ -124,7 +123,7 @@ StatusOr<std::unique_ptr<ServiceClient>> ServiceClient::create(const ServiceNode
   auto tls = net::make_tls_context({files.ca, files.core_cert, core_key, "1.2"}, net::TlsRole::kClient, false);
   if (!tls.ok()) return Status(tls.code(), "core -> servicebox tls: " + tls.message());
   pin_peer_certificate(**tls, *pin);
-  return std::unique_ptr<ServiceClient>(new ServiceClient(tls.value(), std::move(box), options));
+  return std::unique_ptr<ServiceClient>(new ServiceClient(metrics, tls.value(), std::move(box), options));
 }
 
 size_t ServiceClient::idle() const {
@@ -157,7 +156,7 @@ StatusOr<std::unique_ptr<ServiceClient::Connection>> ServiceClient::connect() {
   if (auto why = connect_within(c->stream.lowest_layer(), {address, box_.port}, options_.timeout); !why.empty())
     return unavailable_error("servicebox unreachable: " + why);
   ++handshakes_;
-  handshake_counter().inc();
+  handshake_counter_.inc();
   ec = c->bounded(options_.timeout, [&](auto handler) {
     c->stream.async_handshake(asio::ssl::stream_base::client,
                               [handler](const asio::error_code& e) mutable { handler(e); });

@@ -20,6 +20,11 @@
 #include "config/config.h"
 #include "service/service_node.h"
 
+namespace imsguard::ops {
+class Counter;
+class CounterRegistry;
+}  // namespace imsguard::ops
+
 namespace imsguard::service {
 
 struct ServiceClientOptions {
@@ -34,8 +39,10 @@ class ServiceClient {
  public:
   // Builds the TLS context from the core's certificate and pins `files.cert` (the box's).
   // Fails with the code of the certificate or context that could not be loaded.
-  static StatusOr<std::unique_ptr<ServiceClient>> create(const ServiceNodeFiles& files, const std::string& core_key,
-                                                         config::Endpoint box, ServiceClientOptions options = {});
+  // `metrics`: the node's registry (imsguard_service_tls_handshakes_total).
+  static StatusOr<std::unique_ptr<ServiceClient>> create(ops::CounterRegistry& metrics, const ServiceNodeFiles& files,
+                                                         const std::string& core_key, config::Endpoint box,
+                                                         ServiceClientOptions options = {});
   ~ServiceClient();
 
   // The service box's answer (one SIP message). Thread-safe: concurrent callers use
@@ -49,7 +56,8 @@ class ServiceClient {
   struct Connection;
 
  private:
-  ServiceClient(std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box, ServiceClientOptions options);
+  ServiceClient(ops::CounterRegistry& metrics, std::shared_ptr<asio::ssl::context> ctx, config::Endpoint box,
+                ServiceClientOptions options);
   std::unique_ptr<Connection> take_idle();
   StatusOr<std::unique_ptr<Connection>> connect();
   void give_back(std::unique_ptr<Connection> c);
@@ -60,6 +68,7 @@ class ServiceClient {
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::atomic<uint64_t> handshakes_{0};
+  ops::Counter& handshake_counter_;
 };
 
 }  // namespace imsguard::service

@@ -20,6 +20,9 @@
 namespace imsguard::service {
 
 struct ServiceNode::Impl {
+  Impl(ops::CounterRegistry& m, ops::EventSink& e) : metrics(m), events(e) {}
+  ops::CounterRegistry& metrics;
+  ops::EventSink& events;
   config::Config config;
   ServiceNodeFiles files;
   store::StateStores state;
@@ -48,7 +51,9 @@ std::string ensure_service_pki(const std::string& pki, const std::vector<std::st
   return {};
 }
 
-ServiceNode::ServiceNode(config::Config config, ServiceNodeFiles files) : impl_(std::make_unique<Impl>()) {
+ServiceNode::ServiceNode(config::Config config, ServiceNodeFiles files, ops::CounterRegistry& metrics,
+                         ops::EventSink& events)
+    : impl_(std::make_unique<Impl>(metrics, events)) {
   impl_->config = std::move(config);
   impl_->files = std::move(files);
 }
@@ -71,7 +76,7 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   if (!pin.ok()) return "servicebox: " + pin.message();
 
   if (!shared_subscribers || !shared_bindings) {
-    auto state = store::open_state(n.config.state, n.config.data_dir);
+    auto state = store::open_state(n.config.state, n.config.data_dir, n.metrics, n.events);
     if (!state.ok()) return "state: " + state.message();
     n.state = std::move(state.value());
     shared_subscribers = n.state.subscribers.get();
@@ -101,20 +106,20 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   MediaServiceOptions media_opts;
   media_opts.media = n.config.media;
   media_opts.media_address = sb.sip_listen.address;
-  n.media = std::make_unique<MediaService>(media_opts);
+  n.media = std::make_unique<MediaService>(media_opts, n.metrics, n.events);
   if (auto err = n.media->start(); !err.empty()) return "servicebox " + err;
   box_opts.media = n.media.get();
-  n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts);
+  n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts, n.events);
   net::ServerOptions opts;
   opts.listeners = {config::Listener{config::Transport::kTls, sb.sip_listen.address, sb.sip_listen.port}};
   opts.connections = n.config.connections;
   opts.limits = n.config.sip.limits;
   opts.tls = tls.value();
-  n.sip = std::make_unique<net::Server>(opts, ops::counters());
+  n.sip = std::make_unique<net::Server>(opts, n.metrics);
   if (auto err = n.sip->start(*n.box); !err.empty()) return "servicebox sip: " + err;
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
-                                              store_revocation_view(*shared_subscribers, *shared_bindings));
+                                              store_revocation_view(*shared_subscribers, *shared_bindings), n.events);
   ContentServerOptions copts{sb.https_listen.address, sb.https_listen.port, n.files.cert, n.files.key};
   if (auto err = n.content->start(copts); !err.empty()) {
     n.sip->stop();

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "config/config.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "store/binding_store.h"
 #include "store/subscriber_store.h"
 
@@ -29,7 +31,9 @@ std::string ensure_service_pki(const std::string& pki_dir, const std::vector<std
 
 class ServiceNode {
  public:
-  ServiceNode(config::Config config, ServiceNodeFiles files);
+  // `metrics`, `events`: the owner's (app::Node's, or `imsguard servicebox`'s), outliving the
+  // node; every part of the box (SIP server, media, content) reports into them.
+  ServiceNode(config::Config config, ServiceNodeFiles files, ops::CounterRegistry& metrics, ops::EventSink& events);
   ~ServiceNode();
   ServiceNode(const ServiceNode&) = delete;
   ServiceNode& operator=(const ServiceNode&) = delete;

@@ -96,16 +96,6 @@ end
 return out
 )lua";
 
-ops::Counter& queued_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_state_bindings_queued_total",
-                                               "binding writes queued locally while Redis was unreachable");
-  return c;
-}
-ops::Counter& dropped_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_state_bindings_queue_dropped_total",
-                                               "queued binding writes dropped because the queue was full");
-  return c;
-}
 
 std::vector<Binding> decode_all(const RedisReply& r, int64_t now) {
   std::vector<Binding> out;
@@ -158,7 +148,12 @@ std::optional<Binding> decode_binding(std::string_view text) {
 }
 
 RedisBindingStore::RedisBindingStore(std::shared_ptr<RedisClient> client, int replay_ms)
-    : client_(std::move(client)), replay_ms_(replay_ms) {
+    : client_(std::move(client)),
+      queued_counter_(client_->metrics().get("imsguard_state_bindings_queued_total",
+                                             "binding writes queued locally while Redis was unreachable")),
+      dropped_counter_(client_->metrics().get("imsguard_state_bindings_queue_dropped_total",
+                                              "queued binding writes dropped because the queue was full")),
+      replay_ms_(replay_ms) {
   replayer_ = std::thread([this] { run(); });
 }
 
@@ -226,10 +221,10 @@ void RedisBindingStore::write(Change c) {
   if (queue_.size() >= kMaxPending) {
     queue_.pop_front();
     ++dropped_;
-    dropped_counter().inc();
+    dropped_counter_.inc();
   }
   queue_.push_back(std::move(c));
-  queued_counter().inc();
+  queued_counter_.inc();
   lock.unlock();
   wake_.notify_all();
 }

@@ -23,6 +23,7 @@ namespace imsguard::store {
 
 class RedisBindingStore final : public BindingStore {
  public:
+  // Counts into the client's registry (RedisClient::metrics()).
   explicit RedisBindingStore(std::shared_ptr<RedisClient> client, int replay_ms = 200);
   ~RedisBindingStore() override;
 
@@ -57,6 +58,8 @@ class RedisBindingStore final : public BindingStore {
   void run();
 
   std::shared_ptr<RedisClient> client_;
+  ops::Counter& queued_counter_;   // imsguard_state_bindings_queued_total
+  ops::Counter& dropped_counter_;  // imsguard_state_bindings_queue_dropped_total
   MemoryBindingStore mirror_;
   int replay_ms_;
 

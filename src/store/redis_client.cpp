@@ -37,14 +37,6 @@ RedisReply copy_reply(const redisReply* r) {
   return out;
 }
 
-ops::Counter& outage_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_state_redis_outages_total", "times the shared state (Redis) became unreachable");
-  return c;
-}
-ops::Counter& error_counter() {
-  static ops::Counter& c = ops::counters().get("imsguard_state_redis_errors_total", "shared-state (Redis) calls that failed");
-  return c;
-}
 
 }  // namespace
 
@@ -53,14 +45,20 @@ int64_t RedisClient::mono_ms() {
       .count();
 }
 
-RedisClient::RedisClient(config::RedisUrl url) : url_(std::move(url)) {
+RedisClient::RedisClient(config::RedisUrl url, ops::CounterRegistry& metrics, ops::EventSink& events)
+    : url_(std::move(url)),
+      metrics_(metrics),
+      events_(events),
+      outage_counter_(metrics.get("imsguard_state_redis_outages_total", "times the shared state (Redis) became unreachable")),
+      error_counter_(metrics.get("imsguard_state_redis_errors_total", "shared-state (Redis) calls that failed")) {
   for (int i = 0; i < url_.pool; ++i) pool_.push_back(std::make_unique<Conn>());
 }
 
 RedisClient::~RedisClient() = default;
 
-StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const config::RedisUrl& url, bool allow_down) {
-  std::unique_ptr<RedisClient> client(new RedisClient(url));
+StoreResult<std::unique_ptr<RedisClient>> RedisClient::connect(const config::RedisUrl& url, ops::CounterRegistry& metrics,
+                                                               ops::EventSink& events, bool allow_down) {
+  std::unique_ptr<RedisClient> client(new RedisClient(url, metrics, events));
   std::string err;
   {
     std::lock_guard lock(client->pool_[0]->mu);
@@ -109,7 +107,7 @@ std::string RedisClient::open_locked(Conn& conn) {
 }
 
 void RedisClient::mark_down(const std::string& why) {
-  error_counter().inc();
+  error_counter_.inc();
   epoch_.fetch_add(1, std::memory_order_acq_rel);
   next_retry_ms_.store(mono_ms() + retry_ms_, std::memory_order_release);
   std::lock_guard lock(state_mu_);
@@ -117,9 +115,9 @@ void RedisClient::mark_down(const std::string& why) {
   if (reported_down_) return;
   reported_down_ = true;
   outages_.fetch_add(1);
-  outage_counter().inc();
+  outage_counter_.inc();
   spdlog::error("shared state: Redis at {} unreachable ({}); serving from local state", url_.redacted(), why);
-  ops::events().emit({"state", url_.redacted(), "", "outage", "Redis unreachable: " + why});
+  events_.emit({"state", url_.redacted(), "", "outage", "Redis unreachable: " + why});
 }
 
 void RedisClient::mark_up() {
@@ -129,7 +127,7 @@ void RedisClient::mark_up() {
   reported_down_ = false;
   recoveries_.fetch_add(1);
   spdlog::warn("shared state: Redis at {} reachable again", url_.redacted());
-  ops::events().emit({"state", url_.redacted(), "", "recovered", "Redis reachable again"});
+  events_.emit({"state", url_.redacted(), "", "recovered", "Redis reachable again"});
 }
 
 StoreResult<RedisReply> RedisClient::command(const std::vector<std::string>& args) {
@@ -186,7 +184,7 @@ StoreResult<RedisReply> RedisClient::command(const std::vector<std::string>& arg
     // not yet "back".
     if (e.rfind("LOADING", 0) == 0 || e.rfind("BUSY", 0) == 0) return unavailable("Redis: " + e);
     if (!was_up) mark_up();
-    error_counter().inc();
+    error_counter_.inc();
     return invalid("Redis: " + e);
   }
   if (!was_up) mark_up();

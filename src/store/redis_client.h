@@ -15,6 +15,8 @@
 
 #include "store/redis_link.h"
 #include "config/redis_url.h"
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "store/result.h"
 
 
@@ -36,7 +38,10 @@ class RedisClient {
   // Connects once to check the URL and credentials: an error when Redis cannot be reached
   // at start (misconfiguration should fail loudly), unless `allow_down` (then it starts down
   // and keeps retrying).
-  static StoreResult<std::unique_ptr<RedisClient>> connect(const config::RedisUrl& url, bool allow_down = false);
+  // `metrics`, `events`: the owner's (app::Node's), outliving the client; the stores built on
+  // the client (RedisBindingStore) count into metrics() too.
+  static StoreResult<std::unique_ptr<RedisClient>> connect(const config::RedisUrl& url, ops::CounterRegistry& metrics,
+                                                          ops::EventSink& events, bool allow_down = false);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -51,6 +56,7 @@ class RedisClient {
   // Key under the configured prefix.
   std::string key(std::string_view suffix) const { return url_.prefix + std::string(suffix); }
   const config::RedisUrl& url() const { return url_; }
+  ops::CounterRegistry& metrics() const { return metrics_; }
 
   bool up() const { return up_.load(std::memory_order_acquire); }
   // Times the connection was lost / regained, for tests and the metrics page.
@@ -66,7 +72,7 @@ class RedisClient {
     std::unique_ptr<RedisLink> link;
     uint64_t epoch = 0;  // the client's epoch when opened; older connections are reopened
   };
-  explicit RedisClient(config::RedisUrl url);
+  RedisClient(config::RedisUrl url, ops::CounterRegistry& metrics, ops::EventSink& events);
   // Opens, authenticates and selects the database on conn (its mutex held). Error text or "".
   std::string open_locked(Conn& conn);
   void mark_down(const std::string& why);
@@ -74,6 +80,10 @@ class RedisClient {
   static int64_t mono_ms();
 
   config::RedisUrl url_;
+  ops::CounterRegistry& metrics_;
+  ops::EventSink& events_;
+  ops::Counter& outage_counter_;  // imsguard_state_redis_outages_total
+  ops::Counter& error_counter_;   // imsguard_state_redis_errors_total
   std::vector<std::unique_ptr<Conn>> pool_;
   std::atomic<size_t> next_{0};
   std::atomic<bool> up_{false};

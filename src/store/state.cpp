@@ -77,7 +77,8 @@ std::string database_path(const std::string& data_dir) {
   return data_dir + "/imsguard.db";
 }
 
-StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir) {
+StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir, ops::CounterRegistry& metrics,
+                                    ops::EventSink& events) {
   StateStores stores;
   if (kind == "memory") {
     stores.subscribers = std::make_unique<MemorySubscriberStore>();
@@ -99,7 +100,7 @@ StoreResult<StateStores> open_state(std::string_view kind, const std::string& da
   auto subscribers = SqliteSubscriberStore::open(path);
   if (!subscribers) return subscribers.error();
   if (redis) {
-    auto client = RedisClient::connect(*url);
+    auto client = RedisClient::connect(*url, metrics, events);
     if (!client) return client.error();
     stores.redis = std::shared_ptr<RedisClient>(std::move(client).value());
     stores.subscribers = std::make_unique<RedisSqnSubscriberStore>(std::move(subscribers).value(), stores.redis);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/counters.h"
+#include "ops/events.h"
 #include "store/binding_store.h"
 #include "store/guard_store.h"
 #include "store/subscriber_store.h"
@@ -39,6 +41,9 @@ std::string database_path(const std::string& data_dir);
 // Redis, shared by every edge using the same URL; subscriber records in the local SQLite
 // database of data_dir. Redis must answer at start (a wrong URL or password fails here).
 // Anything else: kInvalid.
-StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir);
+// `metrics`, `events`: the owner's (app::Node's), outliving the stores; only the Redis client
+// and its binding store report into them.
+StoreResult<StateStores> open_state(std::string_view kind, const std::string& data_dir, ops::CounterRegistry& metrics,
+                                    ops::EventSink& events);
 
 }  // namespace imsguard::store

@@ -3,6 +3,7 @@
 // algorithm order and for IMS AKA, including the USIM's refusal of a forged AUTN and the
 // AUTS resynchronisation.
 #include "client/credentials.h"
+#include "../support/test_telemetry.h"
 #include "crypto/aka.h"
 #include "crypto/digest_aka.h"
 #include "crypto/digest_header.h"
@@ -49,7 +50,7 @@ std::unique_ptr<Parsed> parse(std::string text) {
 class ClientAgainstAuthenticator : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = store::open_state("memory", "");
+    auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());
     stores_ = std::move(state.value());
     store::ProvisioningOptions po;

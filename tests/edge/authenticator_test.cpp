@@ -2,6 +2,7 @@
 // every way to fail (wrong answer, unknown or barred user, replayed nc, foreign or stale
 // nonce, AKA resynchronisation), with the anti-enumeration property checked on the wire form.
 #include "crypto/aka.h"
+#include "../support/test_telemetry.h"
 #include "crypto/digest.h"
 #include "crypto/digest_aka.h"
 #include "crypto/digest_header.h"
@@ -29,7 +30,7 @@ constexpr const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
 class AuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = store::open_state("memory", "");
+    auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());
     stores_ = std::move(state.value());
     store::ProvisioningOptions po;

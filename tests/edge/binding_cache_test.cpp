@@ -118,7 +118,7 @@ TEST(WriteBehindBindingStore, SqliteBindingsSurviveARestart) {
   auto dir = std::filesystem::temp_directory_path() / ("imsguard-wb-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   {
-    auto state = store::open_state("sqlite", dir.string());
+    auto state = store::open_state("sqlite", dir.string(), t.metrics, t.events);
     ASSERT_TRUE(state.ok()) << state.message();
     std::string error;
     WriteBehindBindingStore cache(t.metrics, t.events, *state.value().bindings, 20, error);
@@ -126,7 +126,7 @@ TEST(WriteBehindBindingStore, SqliteBindingsSurviveARestart) {
     for (int i = 0; i < 200; ++i)
       ASSERT_TRUE(cache.upsert(binding("sip:u" + std::to_string(i) + "@ims.local", "sip:u@10.0.0.9")).ok());
   }
-  auto state = store::open_state("sqlite", dir.string());
+  auto state = store::open_state("sqlite", dir.string(), t.metrics, t.events);
   ASSERT_TRUE(state.ok()) << state.message();
   EXPECT_EQ(state.value().bindings->list(kNow).value().size(), 200u);
   std::filesystem::remove_all(dir);

@@ -26,7 +26,7 @@ class Captured final : public net::Responder {
 class RequestChallengeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = store::open_state("memory", "");
+    auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());
     stores_ = std::move(state.value());
     store::ProvisioningOptions po;

@@ -141,11 +141,12 @@ TEST(StateSync, StopWritesWhatIsQueued) {
 }
 
 TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   test::Telemetry t;
   std::string dir = (std::filesystem::temp_directory_path() / "imsguard-sync-XXXXXX").string();
   ASSERT_NE(::mkdtemp(dir.data()), nullptr);
   {
-    auto state = store::open_state("sqlite", dir);
+    auto state = store::open_state("sqlite", dir, telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok()) << state.message();
     BanList bans;
     StateSync sync(bans, nullptr, *state.value().guard, t.metrics);
@@ -153,7 +154,7 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
     bans.ban(*parse_prefix("2001:db8::1"), 0, 300, "scanner sweep", "scanner", true, steady_now_ms());
     sync.stop();
   }
-  auto state = store::open_state("sqlite", dir);
+  auto state = store::open_state("sqlite", dir, telemetry.metrics, telemetry.events);
   ASSERT_TRUE(state.ok()) << state.message();
   BanList bans;
   StateSync sync(bans, nullptr, *state.value().guard, t.metrics);

@@ -21,8 +21,9 @@ T made(StatusOr<T> result, std::string& error) {
 }
 
 inline std::unique_ptr<SrtpSession> make_session(SrtpSuite suite, std::span<const uint8_t> key_salt,
-                                                 SrtpSession::Direction direction, std::string& error) {
-  return made(SrtpSession::create(suite, key_salt, direction), error);
+                                                 SrtpSession::Direction direction, std::string& error,
+                                                 const SrtpCounters* counters = nullptr) {
+  return made(SrtpSession::create(suite, key_salt, direction, counters), error);
 }
 
 inline std::shared_ptr<DtlsIdentity> make_identity(std::string& error) { return made(DtlsIdentity::generate(), error); }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "ops/counters.h"
+#include "../support/test_telemetry.h"
 
 namespace imsguard::media {
 namespace {
@@ -200,11 +201,13 @@ TEST(Negotiation, OffererRejectsAnswersItDidNotAskFor) {
 }
 
 TEST(Negotiation, EveryOutcomeIsCounted) {
+  test::Telemetry t;
+  NegotiationLog log(t.metrics, t.events);
   for (Outcome o : {Outcome::kSrtpSdes, Outcome::kSrtpDtls, Outcome::kRtp, Outcome::kRefused}) {
-    auto& c = ops::counters().get("imsguard_srtp_sessions_total{outcome=\"" + std::string(outcome_name(o)) + "\"}");
-    uint64_t before = c.value();
-    record_negotiation(o, "answer", "test", "alice", "because");
-    EXPECT_EQ(c.value(), before + 1) << outcome_name(o);
+    std::string name = "imsguard_srtp_sessions_total{outcome=\"" + std::string(outcome_name(o)) + "\"}";
+    EXPECT_EQ(t.value(name), 0u) << outcome_name(o);
+    log.record(o, "answer", "test", "alice", "because");
+    EXPECT_EQ(t.value(name), 1u) << outcome_name(o);
   }
 }
 

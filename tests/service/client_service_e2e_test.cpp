@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "imsguard_process.h"
+#include "../support/test_telemetry.h"
 #include "process.h"
 #include "store/state.h"
 
@@ -119,6 +120,7 @@ TEST_F(ClientServices, BadUsageIsExit2) {
 }
 
 TEST_F(ClientServices, ForgedTokenIs401AndBarredSubscriberLosesAccessWithinTheTokenLifetime) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   start();
   // alice stays registered (so her token stays good) while separate fetches use the token.
   ChildProcess holder;
@@ -155,7 +157,7 @@ TEST_F(ClientServices, ForgedTokenIs401AndBarredSubscriberLosesAccessWithinTheTo
 
   {
     // The operator bars alice (as `imsguard subscriber bar` would) in the shared state.
-    auto state = store::open_state("sqlite", node_.data_dir());
+    auto state = store::open_state("sqlite", node_.data_dir(), telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok()) << state.message();
     ASSERT_TRUE(state.value().subscribers->set_barred("alice@ims.local", true).ok());
   }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "sip_text.h"
+#include "../support/test_telemetry.h"
 
 namespace imsguard::service {
 namespace {
@@ -90,7 +91,8 @@ struct MediaDialogs : ::testing::Test {
     o.max_packets = 1500;
     return o;
   }();
-  MediaService service{options};
+  test::Telemetry telemetry;
+  MediaService service{options, telemetry.metrics, telemetry.events};
   UdpSink sink;
 
   void SetUp() override { ASSERT_EQ(service.start(), ""); }
@@ -149,7 +151,7 @@ TEST_F(MediaDialogs, CancelAfterTheAnswerHasNoEffect) {
 
 TEST_F(MediaDialogs, ByeAfterTheStreamEndedStillCloses) {
   options.max_packets = 3;
-  MediaService short_service{options};
+  MediaService short_service{options, telemetry.metrics, telemetry.events};
   ASSERT_EQ(short_service.start(), "");
   auto req = dialog_request("INVITE", "", sdp_offer(sink.port()));
   ASSERT_EQ(status_of(short_service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", kAlice, "t", "127.0.0.1")), 200);
@@ -170,6 +172,7 @@ struct MediaCaps : ::testing::Test {
     o.media.max_sessions = 3;
     return o;
   }();
+  test::Telemetry telemetry;
   UdpSink sink;
 
   std::string invite(MediaService& service, int n, std::string_view identity, const std::string& sdp_address = "127.0.0.1",
@@ -188,7 +191,7 @@ struct MediaCaps : ::testing::Test {
 };
 
 TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
-  MediaService service{options};
+  MediaService service{options, telemetry.metrics, telemetry.events};
   ASSERT_EQ(service.start(), "");
   EXPECT_EQ(status_of(invite(service, 1, kAlice)), 200);
   EXPECT_EQ(status_of(invite(service, 2, kAlice)), 200);
@@ -200,6 +203,8 @@ TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
   EXPECT_EQ(status_of(total), 503) << total;
   EXPECT_NE(total.find("Retry-After: 30"), std::string::npos) << total;
   EXPECT_EQ(service.active_streams(), 3u);
+  EXPECT_EQ(telemetry.value("imsguard_media_sessions_refused_total{cap=\"subscriber\"}"), 1u);
+  EXPECT_EQ(telemetry.value("imsguard_media_sessions_refused_total{cap=\"total\"}"), 1u);
   // alice hangs up one call: she may place another.
   std::string bye_text = testing::request("BYE", kRuri, {});
   bye_text.replace(bye_text.find("c1@test"), 7, "cap1@test");
@@ -210,7 +215,7 @@ TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
 }
 
 TEST_F(MediaCaps, TheStreamGoesToTheSignallingAddressNotTheOneInTheSdp) {
-  MediaService service{options};
+  MediaService service{options, telemetry.metrics, telemetry.events};
   ASSERT_EQ(service.start(), "");
   // The SDP names 127.0.0.2 (a victim); the signalling flow was 127.0.0.1, where the sink is.
   ASSERT_EQ(status_of(invite(service, 1, kAlice, "127.0.0.2")), 200);

@@ -4,6 +4,7 @@
 
 #include "service/service_gate.h"
 #include "sip_text.h"
+#include "../support/test_telemetry.h"
 
 namespace imsguard::service {
 namespace {
@@ -18,7 +19,8 @@ struct Box : ::testing::Test {
   Es256Key core = Es256Key::generate();
   ServiceGate gate{catalog, core, "https://core/cert", 300};
   int64_t now = 1'800'000'000;
-  ServiceBox box{catalog, core, ServiceBoxOptions{}, [this] { return now; }};
+  test::Telemetry telemetry;
+  ServiceBox box{catalog, core, ServiceBoxOptions{}, telemetry.events, [this] { return now; }};
   const std::string ruri = "sip:media@services.ims.local";
 
   std::string signed_headers(const std::string& orig, const std::string& service, int64_t at) {

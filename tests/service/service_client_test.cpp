@@ -80,7 +80,7 @@ class PooledClient : public ::testing::Test {
     return true;
   }
   std::unique_ptr<ServiceClient> client(ServiceClientOptions options = {}) {
-    auto c = ServiceClient::create(files_, dir_ + "/core.key", {"127.0.0.1", port_}, options);
+    auto c = ServiceClient::create(metrics_, files_, dir_ + "/core.key", {"127.0.0.1", port_}, options);
     EXPECT_TRUE(c.ok()) << c.message();
     return c.ok() ? std::move(c).value() : nullptr;
   }

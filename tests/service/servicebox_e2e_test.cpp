@@ -21,6 +21,7 @@
 #include <filesystem>
 
 #include "net/pki.h"
+#include "../support/test_telemetry.h"
 #include "net/tls_context.h"
 #include "process.h"
 #include "service/catalog.h"
@@ -124,7 +125,8 @@ class ServiceBoxE2E : public ::testing::Test {
     ASSERT_TRUE(net::pki_init(rogue_).ok());
     ASSERT_TRUE(net::pki_issue(rogue_, "core", {"127.0.0.1"}, false).ok());
     {
-      auto state = store::open_state("sqlite", dir_ + "/data");
+      test::Telemetry telemetry;
+      auto state = store::open_state("sqlite", dir_ + "/data", telemetry.metrics, telemetry.events);
       ASSERT_TRUE(state.ok()) << state.message();
       add_subscriber(state.value(), "alice", {"media", "content"}, true);
       add_subscriber(state.value(), "carol", {"messaging"}, true);
@@ -269,13 +271,14 @@ TEST_F(ServiceBoxE2E, ContentOnlyForAValidTokenOfThatService) {
 }
 
 TEST_F(ServiceBoxE2E, BarredSubscriberLosesAccessWithinTheTokenLifetime) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   auto gate = core_gate();
   std::string dave = gate.issue_token("sip:dave@ims.local", "content", unix_now());
   dave = dave.substr(0, dave.find(';'));
   ASSERT_EQ(fetch("content", dave).first, 200);
   {
     // The core bars dave (as `imsguard subscriber bar` would) in the shared state.
-    auto state = store::open_state("sqlite", dir_ + "/data");
+    auto state = store::open_state("sqlite", dir_ + "/data", telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok()) << state.message();
     ASSERT_TRUE(state.value().subscribers->set_barred("dave@ims.local", true).ok());
   }
@@ -292,13 +295,14 @@ TEST(ServiceBoxStart, MissingCertificateIsAClearError) {
 }
 
 TEST(ServiceBoxStart, UnknownServiceInAProfileIsAClearError) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   std::string dir = testkit::make_temp_dir("imsguard-sb-badprofile");
   std::string pki = dir + "/data/pki";
   std::filesystem::create_directories(pki);
   ASSERT_TRUE(net::pki_init(pki).ok());
   for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(pki, name, {"127.0.0.1"}, false).ok());
   {
-    auto state = store::open_state("sqlite", dir + "/data");
+    auto state = store::open_state("sqlite", dir + "/data", telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok());
     add_subscriber(state.value(), "frank", {"media", "gaming"}, false);
   }

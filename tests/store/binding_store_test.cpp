@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "backends.h"
+#include "../support/test_telemetry.h"
 #include "store/binding_store.h"
 #include "store/state.h"
 #include "temp_dir.h"
@@ -36,13 +37,14 @@ template <typename Backend>
 class BindingStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = open_state(Backend::kKind, dir_.path());
+    auto state = open_state(Backend::kKind, dir_.path(), telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok()) << state.message();
     stores_ = std::move(state).value();
     store_ = stores_.bindings.get();
   }
 
   TempDir dir_;
+  test::Telemetry telemetry_;  // outlives the stores
   StateStores stores_;
   BindingStore* store_ = nullptr;
 };

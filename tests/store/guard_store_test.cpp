@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backends.h"
+#include "../support/test_telemetry.h"
 #include "store/guard_store.h"
 #include "store/sqlite_guard_store.h"
 #include "store/state.h"
@@ -27,13 +28,14 @@ template <typename Backend>
 class GuardStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = open_state(Backend::kKind, dir_.path());
+    auto state = open_state(Backend::kKind, dir_.path(), telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok()) << state.message();
     stores_ = std::move(state).value();
     ASSERT_NE(stores_.guard, nullptr);
     store_ = stores_.guard.get();
   }
   TempDir dir_;
+  test::Telemetry telemetry_;  // outlives the stores
   StateStores stores_;
   GuardStateStore* store_ = nullptr;
 };
@@ -97,14 +99,15 @@ TYPED_TEST(GuardStoreTest, EmptyTargetIsRefusedAndLocalBackendsShareNothing) {
 }
 
 TEST(SqliteGuardStore, BansSurviveReopeningTheDatabase) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   BanRecord a = ban("198.51.100.0/24", 0, kNow, kNow + 3'600'000, false);
   {
-    auto state = open_state("sqlite", dir.path());
+    auto state = open_state("sqlite", dir.path(), telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok()) << state.message();
     ASSERT_TRUE(state.value().guard->put_ban(a).ok());
   }
-  auto state = open_state("sqlite", dir.path());
+  auto state = open_state("sqlite", dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_TRUE(state.ok()) << state.message();
   auto live = state.value().guard->live_bans(kNow + 1000);
   ASSERT_TRUE(live.ok());

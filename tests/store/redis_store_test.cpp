@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "redis_server.h"
+#include "../support/test_telemetry.h"
 #include "store/redis_binding_store.h"
 #include "store/redis_client.h"
 #include "store/redis_guard_store.h"
@@ -42,10 +43,11 @@ Binding binding(const std::string& aor, const std::string& contact, int64_t expi
   return b;
 }
 
-std::shared_ptr<RedisClient> client_for(const RedisServer& redis) {
+// `t`: where the client (and the stores built on it) report; it outlives them.
+std::shared_ptr<RedisClient> client_for(const RedisServer& redis, test::Telemetry& t) {
   auto url = config::parse_redis_url(redis.url("timeout_ms=300"));
   EXPECT_TRUE(url.ok()) << url.message();
-  auto c = RedisClient::connect(*url);
+  auto c = RedisClient::connect(*url, t.metrics, t.events);
   EXPECT_TRUE(c.ok()) << c.message();
   if (!c.ok()) return nullptr;
   std::shared_ptr<RedisClient> shared(std::move(c).value());
@@ -68,11 +70,12 @@ Subscriber aka_subscriber(const std::string& impi, uint64_t sqn = 0) {
 class RedisStore : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(redis_.start()) << testkit::read_file(redis_.log_path()); }
+  test::Telemetry telemetry_;  // outlives the clients of a test
   RedisServer redis_;
 };
 
 TEST_F(RedisStore, BindingContract) {
-  auto client = client_for(redis_);
+  auto client = client_for(redis_, telemetry_);
   ASSERT_TRUE(client);
   RedisBindingStore store(client);
   Binding a = binding("sip:alice@ims.local", "sip:alice@127.0.0.1:5070", kNow + 600);
@@ -111,7 +114,7 @@ TEST_F(RedisStore, BindingContract) {
 
 TEST_F(RedisStore, PurgeExpiredOfOneAorKeepsOtherAorsAndRefreshedBindings) {
   // The registrar's purge before it adds a Contact (issue 17 F3), seen from two edges.
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   ASSERT_TRUE(ca && cb);
   RedisBindingStore a(ca), b(cb);
   ASSERT_TRUE(a.upsert(binding("sip:alice@ims.local", "sip:a@1", kNow - 5)).ok());
@@ -129,7 +132,7 @@ TEST_F(RedisStore, PurgeExpiredOfOneAorKeepsOtherAorsAndRefreshedBindings) {
 }
 
 TEST_F(RedisStore, TwoEdgesSeeEachOthersBindings) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   ASSERT_TRUE(ca && cb);
   RedisBindingStore a(ca), b(cb);
   Binding alice = binding("sip:alice@ims.local", "sip:alice@127.0.0.1:5070", kNow + 600);
@@ -144,7 +147,7 @@ TEST_F(RedisStore, TwoEdgesSeeEachOthersBindings) {
 }
 
 TEST_F(RedisStore, MalformedValuesInRedisAreSkippedNotTrusted) {
-  auto client = client_for(redis_);
+  auto client = client_for(redis_, telemetry_);
   RedisBindingStore store(client);
   redis_.cli({"HSET", "imsguard:b:sip:x@ims.local", "c", "99999:short"});
   redis_.cli({"SADD", "imsguard:aors", "sip:x@ims.local"});
@@ -157,7 +160,7 @@ TEST_F(RedisStore, MalformedValuesInRedisAreSkippedNotTrusted) {
 }
 
 TEST_F(RedisStore, ConcurrentSqnReservationsFromTwoEdgesAreAllDistinct) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   ASSERT_TRUE(ca && cb);
   auto records_a = std::make_unique<MemorySubscriberStore>();
   auto records_b = std::make_unique<MemorySubscriberStore>();
@@ -192,7 +195,7 @@ TEST_F(RedisStore, ConcurrentSqnReservationsFromTwoEdgesAreAllDistinct) {
 }
 
 TEST_F(RedisStore, SqnIsNeverReusedAfterRedisRestartsEmpty) {
-  auto client = client_for(redis_);
+  auto client = client_for(redis_, telemetry_);
   auto records = std::make_unique<MemorySubscriberStore>();
   ASSERT_TRUE(records->add(aka_subscriber("bob@ims.local")).ok());
   RedisSqnSubscriberStore store(std::move(records), client);
@@ -214,7 +217,7 @@ TEST_F(RedisStore, SqnIsNeverReusedAfterRedisRestartsEmpty) {
 }
 
 TEST_F(RedisStore, SetSqnAfterResyncIsSharedAndMayGoBack) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   auto ra = std::make_unique<MemorySubscriberStore>();
   auto rb = std::make_unique<MemorySubscriberStore>();
   ASSERT_TRUE(ra->add(aka_subscriber("bob@ims.local")).ok());
@@ -229,7 +232,7 @@ TEST_F(RedisStore, SetSqnAfterResyncIsSharedAndMayGoBack) {
 }
 
 TEST_F(RedisStore, GuardStateIsSharedBetweenEdges) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   RedisGuardStore a(ca), b(cb);
   const int64_t now = 1'800'000'000'000;
   std::string cursor_b;
@@ -267,7 +270,7 @@ TEST_F(RedisStore, GuardStateIsSharedBetweenEdges) {
 }
 
 TEST_F(RedisStore, FailureCountersAddUpAcrossEdgesAndExpire) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   RedisGuardStore a(ca), b(cb);
   EXPECT_EQ(a.add_count("impi:alice@ims.local", 60'000).value(), 1u);
   EXPECT_EQ(b.add_count("impi:alice@ims.local", 60'000).value(), 2u);
@@ -280,7 +283,7 @@ TEST_F(RedisStore, FailureCountersAddUpAcrossEdgesAndExpire) {
 }
 
 TEST_F(RedisStore, NonceCountReplayAcrossEdgesIsRefused) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   RedisGuardStore a(ca), b(cb);
   EXPECT_TRUE(a.use_nonce_count("nonce-1", 1, 30'000).value());
   EXPECT_FALSE(b.use_nonce_count("nonce-1", 1, 30'000).value());  // the same answer, replayed at B
@@ -290,7 +293,7 @@ TEST_F(RedisStore, NonceCountReplayAcrossEdgesIsRefused) {
 }
 
 TEST_F(RedisStore, BindingsMadeDuringAnOutageAreServedLocallyAndReplayed) {
-  auto ca = client_for(redis_), cb = client_for(redis_);
+  auto ca = client_for(redis_, telemetry_), cb = client_for(redis_, telemetry_);
   RedisBindingStore a(ca, 50), b(cb, 50);
   Binding alice = binding("sip:alice@ims.local", "sip:alice@127.0.0.1:5070", kNow + 600);
   ASSERT_TRUE(a.upsert(alice).ok());
@@ -319,23 +322,24 @@ TEST_F(RedisStore, BindingsMadeDuringAnOutageAreServedLocallyAndReplayed) {
 }
 
 TEST(RedisStoreConnect, WrongPasswordAndUnreachableServerFailAtOpenWithAClearError) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   RedisServer redis(false, "s3cret");
   ASSERT_TRUE(redis.start());
   TempDir dir;
-  auto ok = open_state(redis.url(), dir.path());
+  auto ok = open_state(redis.url(), dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_TRUE(ok.ok()) << ok.message();
   EXPECT_TRUE(ok.value().guard->shared());
   std::string wrong = "redis://:nope@127.0.0.1:" + std::to_string(redis.port()) + "/0";
-  auto bad = open_state(wrong, dir.path());
+  auto bad = open_state(wrong, dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("AUTH failed"), std::string::npos) << bad.message();
   EXPECT_EQ(bad.message().find("nope"), std::string::npos) << "the password must not be echoed";
   uint16_t closed = testkit::free_port();
-  auto none = open_state("redis://127.0.0.1:" + std::to_string(closed) + "/0", dir.path());
+  auto none = open_state("redis://127.0.0.1:" + std::to_string(closed) + "/0", dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.code(), StoreErrc::kUnavailable);
   EXPECT_NE(none.message().find("cannot reach Redis"), std::string::npos) << none.message();
-  auto garbage = open_state("redis://127.0.0.1:notaport", dir.path());
+  auto garbage = open_state("redis://127.0.0.1:notaport", dir.path(), telemetry.metrics, telemetry.events);
   EXPECT_EQ(garbage.code(), StoreErrc::kInvalid);
 }
 

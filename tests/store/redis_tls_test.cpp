@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "redis_server.h"
+#include "../support/test_telemetry.h"
 #include "store/redis_binding_store.h"
 #include "store/redis_client.h"
 #include "store/state.h"
@@ -59,11 +60,12 @@ Binding binding(const std::string& aor) {
 }
 
 TEST(RedisTlsLink, BindingsTravelOverTlsWithTheServerVerified) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   ASSERT_TRUE(make_pki(dir.path(), "good"));
   RedisServer redis(false, "s3cret", server_tls(dir.path(), "good", false));
   ASSERT_TRUE(redis.start()) << redis.log_path();
-  auto state = open_state(redis.url(), dir.path());
+  auto state = open_state(redis.url(), dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_TRUE(state.ok()) << state.message();
   ASSERT_TRUE(state.value().bindings->upsert(binding("sip:tls@ims.local")).ok());
   auto found = state.value().bindings->lookup("sip:tls@ims.local", kNow);
@@ -75,38 +77,41 @@ TEST(RedisTlsLink, BindingsTravelOverTlsWithTheServerVerified) {
 }
 
 TEST(RedisTlsLink, AServerSignedByAnotherCaIsRefusedWithTheReason) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   ASSERT_TRUE(make_pki(dir.path(), "good"));
   ASSERT_TRUE(make_pki(dir.path(), "rogue"));
   RedisServer rogue(false, "", server_tls(dir.path(), "rogue", false));
   ASSERT_TRUE(rogue.start()) << rogue.log_path();
   std::string url = "rediss://127.0.0.1:" + std::to_string(rogue.port()) + "/0?ca=" + dir.path() + "/good-ca.crt";
-  auto state = open_state(url, dir.path());
+  auto state = open_state(url, dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(state.ok());
   EXPECT_EQ(state.code(), StoreErrc::kUnavailable);
   EXPECT_NE(state.message().find("server certificate rejected"), std::string::npos) << state.message();
   // A plain client to a TLS port fails too (no silent downgrade).
-  auto plain = open_state("redis://127.0.0.1:" + std::to_string(rogue.port()) + "/0?timeout_ms=300", dir.path());
+  auto plain = open_state("redis://127.0.0.1:" + std::to_string(rogue.port()) + "/0?timeout_ms=300", dir.path(), telemetry.metrics, telemetry.events);
   EXPECT_FALSE(plain.ok());
 }
 
 TEST(RedisTlsLink, ClientCertificateIsPresentedWhenTheServerRequiresOne) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   ASSERT_TRUE(make_pki(dir.path(), "good"));
   RedisServer redis(false, "", server_tls(dir.path(), "good", true));
   ASSERT_TRUE(redis.start()) << redis.log_path();
-  auto without = open_state(redis.url("timeout_ms=1000"), dir.path());
+  auto without = open_state(redis.url("timeout_ms=1000"), dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(without.ok());
   auto with = open_state(redis.url("cert=" + dir.path() + "/good-client.crt&key=" + dir.path() + "/good-client.key"),
-                         dir.path());
+                         dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_TRUE(with.ok()) << with.message();
   ASSERT_TRUE(with.value().bindings->upsert(binding("sip:mtls@ims.local")).ok());
   EXPECT_EQ(with.value().bindings->lookup("sip:mtls@ims.local", kNow).value().size(), 1u);
 }
 
 TEST(RedisTlsLink, MissingCaFileIsAClearError) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
-  auto state = open_state("rediss://127.0.0.1:1/0?ca=" + dir.path() + "/nowhere.crt", dir.path());
+  auto state = open_state("rediss://127.0.0.1:1/0?ca=" + dir.path() + "/nowhere.crt", dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(state.ok());
   EXPECT_NE(state.message().find("nowhere.crt"), std::string::npos) << state.message();
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "store/sqlite_binding_store.h"
+#include "../support/test_telemetry.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_subscriber_store.h"
 #include "store/state.h"
@@ -43,10 +44,11 @@ Subscriber aka_user() {
 }
 
 TEST(SqliteStoreTest, DatabaseAndWalFilesAreCreated0600EvenWithPermissiveUmask) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   UmaskGuard umask_guard(0);  // SQLite alone would create 0644 & ~umask = 0644 here
   std::string data_dir = dir.file("data");
-  auto state = open_state("sqlite", data_dir);
+  auto state = open_state("sqlite", data_dir, telemetry.metrics, telemetry.events);
   ASSERT_TRUE(state.ok()) << state.message();
   ASSERT_TRUE(state->subscribers->add(aka_user()).ok());  // forces the WAL file into existence
   EXPECT_EQ(mode_of(data_dir), 0700u);
@@ -78,19 +80,21 @@ TEST(SqliteStoreTest, ExistingDataDirectoryIsKept) {
 }
 
 TEST(SqliteStoreTest, DataDirThatIsAFileIsAnError) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   std::string path = dir.file("plain");
   FILE* f = std::fopen(path.c_str(), "w");
   ASSERT_NE(f, nullptr);
   std::fclose(f);
-  auto state = open_state("sqlite", path);
+  auto state = open_state("sqlite", path, telemetry.metrics, telemetry.events);
   ASSERT_FALSE(state.ok());
   EXPECT_NE(state.message().find("not a directory"), std::string::npos) << state.message();
 }
 
 TEST(SqliteStoreTest, UnknownBackendIsInvalid) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
-  auto state = open_state("etcd", dir.path());
+  auto state = open_state("etcd", dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_FALSE(state.ok());
   EXPECT_EQ(state.code(), StoreErrc::kInvalid);
 }
@@ -131,6 +135,7 @@ TEST(SqliteStoreTest, ReopeningTwiceDoesNotReapplyMigrations) {
 }
 
 TEST(SqliteStoreTest, SubscribersAndBindingsSurviveRestart) {
+  test::Telemetry telemetry;  // the Redis client of a redis:// state reports into it
   TempDir dir;
   Binding b;
   b.aor = "sip:bob@ims.local";
@@ -143,14 +148,14 @@ TEST(SqliteStoreTest, SubscribersAndBindingsSurviveRestart) {
   b.cseq = 2;
   b.expires_at = 2'000'000'000;
   {
-    auto state = open_state("sqlite", dir.path());
+    auto state = open_state("sqlite", dir.path(), telemetry.metrics, telemetry.events);
     ASSERT_TRUE(state.ok()) << state.message();
     ASSERT_TRUE(state->subscribers->add(aka_user()).ok());
     ASSERT_TRUE(state->subscribers->set_barred("bob@ims.local", true).ok());
     ASSERT_TRUE(state->subscribers->reserve_sqn("bob@ims.local", [](uint64_t c) { return c + 32; }).ok());
     ASSERT_TRUE(state->bindings->upsert(b).ok());
   }
-  auto state = open_state("sqlite", dir.path());
+  auto state = open_state("sqlite", dir.path(), telemetry.metrics, telemetry.events);
   ASSERT_TRUE(state.ok()) << state.message();
   auto bob = state->subscribers->find("bob@ims.local");
   ASSERT_TRUE(bob.ok());

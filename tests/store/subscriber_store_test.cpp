@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "crypto/hash.h"
+#include "../support/test_telemetry.h"
 #include "store/state.h"
 #include "store/subscriber_store.h"
 #include "backends.h"
@@ -50,13 +51,14 @@ template <typename Backend>
 class SubscriberStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto state = open_state(Backend::kKind, dir_.path());
+    auto state = open_state(Backend::kKind, dir_.path(), telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok()) << state.message();
     stores_ = std::move(state).value();
     store_ = stores_.subscribers.get();
   }
 
   TempDir dir_;
+  test::Telemetry telemetry_;  // outlives the stores
   StateStores stores_;
   SubscriberStore* store_ = nullptr;
 };
