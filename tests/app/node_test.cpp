@@ -39,6 +39,12 @@ uint64_t value(ops::CounterRegistry& r, std::string_view name) {
   return 0;
 }
 
+bool registered(ops::CounterRegistry& r, std::string_view name) {
+  for (const auto& [n, v] : r.snapshot())
+    if (n == name) return true;
+  return false;
+}
+
 void send_options(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(fd, 0);
@@ -106,6 +112,11 @@ TEST(Node, TwoNodesInOneProcessKeepTheirOwnCounters) {
   ASSERT_TRUE(reaches(b.metrics(), kParsed, 2)) << "node b never counted its datagrams";
   EXPECT_EQ(value(b.metrics(), kParsed), 2u);
   EXPECT_EQ(value(a.metrics(), kParsed), 1u) << "traffic to node b moved node a's counter";
+  // The media outcomes of the calls each edge relays (media::NegotiationLog, once on the
+  // process-wide registry) are resolved in that node's registry when its proxy is built.
+  constexpr std::string_view kMediaRefused = "imsguard_srtp_sessions_total{outcome=\"refused\"}";
+  EXPECT_TRUE(registered(a.metrics(), kMediaRefused));
+  EXPECT_TRUE(registered(b.metrics(), kMediaRefused));
   // The shutdown summary is the node's own.
   EXPECT_NE(a.counters_summary().find(std::string(kParsed) + " 1\n"), std::string::npos) << a.counters_summary();
   EXPECT_NE(b.counters_summary().find(std::string(kParsed) + " 2\n"), std::string::npos) << b.counters_summary();
