@@ -42,25 +42,24 @@ std::string signalling_ip(const net::Flow& flow) {
 
 struct CoreRouter::Counters {
   explicit Counters(ops::CounterRegistry& r) : registry(r) {}
-  ops::CounterRegistry& registry;
+  ops::CounterRegistry& registry;  // first: the members below are made from it
   ops::Counter& refused = registry.get("imsguard_service_requests_total{outcome=\"refused\"}",
-                                              "requests to a service refused by the core (profile, barred, method)");
+                                       "requests to a service refused by the core (profile, barred, method)");
   ops::Counter& tokens = registry.get("imsguard_service_requests_total{outcome=\"token_issued\"}",
-                                             "content tokens issued over signaling");
-  ops::Counter& refused_plain =
-      registry.get("imsguard_service_requests_total{outcome=\"token_refused_plain_flow\"}",
-                          "content token requests refused because the flow is not TLS");
+                                      "content tokens issued over signaling");
+  ops::Counter& refused_plain = registry.get("imsguard_service_requests_total{outcome=\"token_refused_plain_flow\"}",
+                                             "content token requests refused because the flow is not TLS");
   ops::Counter& relayed = registry.get("imsguard_service_requests_total{outcome=\"relayed\"}");
   ops::Counter& failed = registry.get("imsguard_service_requests_total{outcome=\"servicebox_failed\"}");
   ops::Counter& busy = registry.get("imsguard_service_requests_total{outcome=\"queue_full\"}",
-                                           "requests refused at once: every exchange slot with the service box taken");
+                                    "requests refused at once: every exchange slot with the service box taken");
   ops::Counter& policed_identity =
       registry.get("imsguard_service_assertions_policed_total{kind=\"identity\"}",
-                          "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
+                   "service answers refused or cleaned: identities (refused) or headers (removed) it may not assert");
   ops::Counter& policed_header = registry.get("imsguard_service_assertions_policed_total{kind=\"header\"}");
   // The same series as the edge's relay: SDES keys removed because a hop was not TLS.
-  ops::Counter& sdes_stripped = registry.get("imsguard_sdes_stripped_total",
-                                                    "SDP bodies whose a=crypto keys were removed on a hop without TLS");
+  ops::Counter& sdes_stripped =
+      registry.get("imsguard_sdes_stripped_total", "SDP bodies whose a=crypto keys were removed on a hop without TLS");
 };
 
 CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& subscribers,

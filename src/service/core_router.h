@@ -61,7 +61,7 @@ class CoreRouter final : public edge::ServiceRouter {
 
   const config::Config& config_;
   store::SubscriberStore& subscribers_;
-  ops::CounterRegistry& metrics_;
+  ops::CounterRegistry& metrics_;  // for edge::hide_service_answer
   ops::EventSink& events_;
   struct Counters;
   std::unique_ptr<Counters> counters_;

@@ -49,6 +49,7 @@ std::unique_ptr<Parsed> parse(std::string text) {
 
 class ClientAgainstAuthenticator : public ::testing::Test {
  protected:
+  test::Telemetry telemetry_;  // outlives the stores
   void SetUp() override {
     auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());

@@ -29,6 +29,7 @@ constexpr const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
+  test::Telemetry telemetry_;  // outlives the stores
   void SetUp() override {
     auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());

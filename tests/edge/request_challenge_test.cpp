@@ -25,6 +25,7 @@ class Captured final : public net::Responder {
 
 class RequestChallengeTest : public ::testing::Test {
  protected:
+  test::Telemetry telemetry_;  // outlives the stores
   void SetUp() override {
     auto state = store::open_state("memory", "", telemetry_.metrics, telemetry_.events);
     ASSERT_TRUE(state.ok());
