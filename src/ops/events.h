@@ -2,6 +2,7 @@
 // Security events: one JSON line per action a guard or the authentication layer takes
 // (time, guard, source, identity if known, action, reason), so a SIEM can ingest them
 // without scraping free-form logs.
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -34,7 +35,7 @@ class EventSink {
   // A line of an episode (ops/episodes.h): adds "count" and, for the summary that closes an
   // episode, "summary":true and "span_ms" (first to last event).
   void emit(const SecurityEvent& event, uint64_t count, bool summary, int64_t span_ms);
-  uint64_t emitted() const { return emitted_; }
+  uint64_t emitted() const { return emitted_.load(std::memory_order_relaxed); }
   // The episode log in front of this sink (ops/episodes.h), made on first use with the
   // thread that closes its episodes every second; the last ones are written at destruction.
   EpisodeLog& episodes();
@@ -49,7 +50,8 @@ class EventSink {
   std::mutex mutex_;
   std::FILE* out_ = nullptr;
   bool owns_ = false;
-  uint64_t emitted_ = 0;
+  // Read without the lock (tests, the shutdown summary) while emitters write under it.
+  std::atomic<uint64_t> emitted_{0};
 };
 
 // JSON string escaping for event fields and other JSON lines built by hand on hot paths.
