@@ -21,10 +21,10 @@ using testing::flow;
 using testing::request;
 
 std::unique_ptr<Chain> make(test::Telemetry& t, const config::Config& cfg) {
-  std::string error;
-  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
-  EXPECT_TRUE(chain) << error;
-  return chain;
+  auto created = Chain::create(cfg, ChainDeps{{}, nullptr, &t.metrics, &t.events});
+  EXPECT_TRUE(created.ok()) << created.message();
+  if (!created.ok()) return nullptr;
+  return std::move(created).value();
 }
 
 int drops(Chain& chain, const net::Flow& f, int messages, int64_t now) {
@@ -209,7 +209,7 @@ TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
   char dir[] = "/tmp/imsguard-control-ttl-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/control.sock";
-  ASSERT_EQ(chain->start_control(path), "");
+  ASSERT_TRUE(chain->start_control(path).ok());
   auto first = control_request(path, "ban add 203.0.113.1 - first");
   EXPECT_NE(first.text.find("for 600 s"), std::string::npos) << first.text;
   std::atomic<bool> stop{false};
