@@ -402,8 +402,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
   }
   (void)ops::events().open(next.events_output);  // the process-wide sink follows (modules not moved yet)
   auto guards = n.guards->reload(next);
-  if (!guards.error.empty()) {
-    report.error = invalid_argument("guards: " + guards.error);
+  if (!guards.error.ok()) {
+    report.error = prefixed("guards: ", guards.error);
     return report;
   }
   report.notes.insert(report.notes.end(), guards.notes.begin(), guards.notes.end());

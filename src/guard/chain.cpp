@@ -164,7 +164,7 @@ Chain::ReloadResult Chain::reload(const config::Config& config, int64_t now) {
   ReloadResult result;
   auto next = build(config, live_.get(), &result.notes);
   if (!next.ok()) {
-    result.error = next.message();
+    result.error = next.status();
     return result;
   }
   current_.store(next->get(), std::memory_order_release);

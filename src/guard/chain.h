@@ -96,7 +96,7 @@ class Chain {
   // changes. `notes` tells what was changed (the brute-force guard keeps its instance and
   // its lockouts and takes the new thresholds in place).
   struct ReloadResult {
-    std::string error;
+    Status error;  // kInvalid: the new settings cannot be used (nothing changed)
     std::vector<std::string> notes;
   };
   ReloadResult reload(const config::Config& config);
