@@ -209,8 +209,7 @@ Status start_admin(Node::Impl& n) {
   n.admin_backend->set_registrar(n.registrar.get());
   n.admin_router = std::make_unique<ops::AdminRouter>(c.admin.token, *n.admin_backend, n.metrics);
   n.admin_server = std::make_unique<ops::AdminServer>(*n.admin_router);
-  if (auto err = n.admin_server->start(c.admin.listen.address, c.admin.listen.port); !err.empty())
-    return unavailable_error(std::move(err));
+  if (Status s = n.admin_server->start(c.admin.listen.address, c.admin.listen.port); !s.ok()) return s;
   return {};
 }
 
@@ -285,9 +284,9 @@ Status start_parts(Node::Impl& n) {
   n.subscriber_cache = std::make_unique<CachedSubscriberStore>(n.metrics, *n.state.subscribers, c.registrar.subscriber_cache_ms);
   store::BindingStore* bindings = n.state.bindings.get();
   if (c.state == "sqlite" && c.registrar.binding_flush_ms > 0) {
-    std::string binding_error;
-    n.binding_cache = std::make_unique<WriteBehindBindingStore>(n.metrics, n.events, *n.state.bindings, c.registrar.binding_flush_ms, binding_error);
-    if (!binding_error.empty()) return unavailable_error("state: " + binding_error);
+    auto cache = WriteBehindBindingStore::create(n.metrics, n.events, *n.state.bindings, c.registrar.binding_flush_ms);
+    if (!cache.ok()) return prefixed("state: ", cache.status());
+    n.binding_cache = std::move(cache).value();
     bindings = n.binding_cache.get();
   }
 
@@ -310,14 +309,13 @@ Status start_parts(Node::Impl& n) {
   // One monotonic clock for the guards, their state sync and the edge's transaction tables.
   const guard::Clock clock = &guard::steady_now_ms;
   if (n.state.guard && n.state.guard->shared()) n.shared_failures = std::make_unique<guard::FailureQueue>();
-  std::string guard_error;
-  n.guards = guard::Chain::create(c, guard_error, guard::ChainDeps{clock, n.shared_failures.get(), &n.metrics, &n.events});
-  if (!n.guards) return invalid_argument("guards: " + guard_error);
-  if (auto err = n.guards->start_control(c.data_dir + "/control.sock"); !err.empty())
-    return unavailable_error(std::move(err));
+  auto guards = guard::Chain::create(c, guard::ChainDeps{clock, n.shared_failures.get(), &n.metrics, &n.events});
+  if (!guards.ok()) return prefixed("guards: ", guards.status());
+  n.guards = std::move(guards).value();
+  if (Status s = n.guards->start_control(c.data_dir + "/control.sock"); !s.ok()) return s;
   if (n.state.guard) {
     n.state_sync = std::make_unique<guard::StateSync>(*n.guards, *n.state.guard, n.shared_failures.get());
-    if (auto err = n.state_sync->start(); !err.empty()) return unavailable_error("state: " + err);
+    if (Status s = n.state_sync->start(); !s.ok()) return prefixed("state: ", s);
   }
   n.registrar = std::make_unique<Registrar>(c, *n.subscriber_cache, *bindings, RegistrarDeps{n.guards.get(), &n.metrics, &n.events});
   if (!n.registrar->ready()) return internal_error("registrar: no authenticator (see the log)");
@@ -331,7 +329,7 @@ Status start_parts(Node::Impl& n) {
   deps.events = &n.events;
   deps.clock = clock;
   n.edge = std::make_unique<Edge>(c, std::move(deps));
-  if (auto err = n.server->start(*n.edge); !err.empty()) return unavailable_error("cannot listen: " + err);
+  if (Status s = n.server->start(*n.edge); !s.ok()) return prefixed("cannot listen: ", s);
   n.bindings = bindings;
   return start_admin(n);
 }
@@ -380,8 +378,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     tls = made.value();
   }
   for (const auto& p : next.guards.flood.allowlist)
-    if (std::string why; !guard::parse_prefix(p, &why)) {
-      report.error = invalid_argument("guards.flood.allowlist: " + why);
+    if (auto prefix = guard::parse_prefix(p); !prefix.ok()) {
+      report.error = prefixed("guards.flood.allowlist: ", prefix.status());
       return report;
     }
   auto level = log_level(next.log_level);
@@ -400,8 +398,8 @@ Node::ReloadReport Node::reload(const config::Config& next) {
     report.notes.push_back("events.output: cannot reopen: " + opened.message());
   }
   auto guards = n.guards->reload(next);
-  if (!guards.error.empty()) {
-    report.error = invalid_argument("guards: " + guards.error);
+  if (!guards.error.ok()) {
+    report.error = prefixed("guards: ", guards.error);
     return report;
   }
   report.notes.insert(report.notes.end(), guards.notes.begin(), guards.notes.end());

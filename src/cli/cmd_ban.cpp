@@ -57,9 +57,9 @@ void send(BanOptions& o, const std::string& line) {
 }
 
 bool valid_address(const std::string& text) {
-  std::string why;
-  if (imsguard::guard::parse_prefix(text, &why)) return true;
-  std::cerr << "imsguard ban: " << why << "\n";
+  auto prefix = imsguard::guard::parse_prefix(text);
+  if (prefix.ok()) return true;
+  std::cerr << "imsguard ban: " << prefix.message() << "\n";
   imsguard::cli::exit_status() = 2;
   return false;
 }

@@ -9,8 +9,22 @@
 
 namespace imsguard::edge {
 
+StatusOr<std::unique_ptr<WriteBehindBindingStore>> WriteBehindBindingStore::create(
+    ops::CounterRegistry& metrics, ops::EventSink& events, store::BindingStore& durable, uint32_t flush_ms,
+    uint32_t purge_every_ms) {
+  auto live = durable.list(static_cast<int64_t>(std::time(nullptr)));
+  if (!live.ok()) return Status(live.code(), "cannot load bindings: " + live.message());
+  std::unique_ptr<WriteBehindBindingStore> cache(new WriteBehindBindingStore(metrics, events, durable, flush_ms, purge_every_ms));
+  for (const auto& b : live.value()) {
+    auto r = cache->memory_.upsert(b);
+    (void)r;  // the durable store only holds bindings it validated
+  }
+  cache->writer_ = std::thread([c = cache.get()] { c->run(); });
+  return cache;
+}
+
 WriteBehindBindingStore::WriteBehindBindingStore(ops::CounterRegistry& metrics, ops::EventSink& events,
-                                                 store::BindingStore& durable, uint32_t flush_ms, std::string& error,
+                                                 store::BindingStore& durable, uint32_t flush_ms,
                                                  uint32_t purge_every_ms)
     : durable_(durable),
       flush_ms_(flush_ms == 0 ? 1 : flush_ms),
@@ -19,18 +33,7 @@ WriteBehindBindingStore::WriteBehindBindingStore(ops::CounterRegistry& metrics, 
                                    "binding changes the state store refused (kept in memory only)")),
       purged_counter_(
           metrics.get("imsguard_bindings_purged_total", "expired bindings removed from memory and the state store")),
-      events_(events) {
-  auto live = durable_.list(static_cast<int64_t>(std::time(nullptr)));
-  if (!live.ok()) {
-    error = "cannot load bindings: " + live.message();
-    return;
-  }
-  for (const auto& b : live.value()) {
-    auto r = memory_.upsert(b);
-    (void)r;  // the durable store only holds bindings it validated
-  }
-  writer_ = std::thread([this] { run(); });
-}
+      events_(events) {}
 
 WriteBehindBindingStore::~WriteBehindBindingStore() {
   {

@@ -7,12 +7,14 @@
 // loses at most the last `flush_ms` of changes (those clients re-register on refresh).
 // Only for a store this process owns alone (SQLite): a shared backend (Redis) must be read
 // through, or edges would not see each other's bindings.
+#include "common/status.h"
 #include "ops/counters.h"
 #include "ops/events.h"
 #include "store/binding_store.h"
 #include "store/memory_binding_store.h"
 
 #include <condition_variable>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -23,16 +25,16 @@ namespace imsguard::edge {
 
 class WriteBehindBindingStore final : public store::BindingStore {
  public:
-  // Loads the live bindings of `durable` (which must outlive this object) into memory.
-  // `error` is set (and nothing is started) if they cannot be read. Every `purge_every_ms`
+  // Loads the live bindings of `durable` (which must outlive this object) into memory and
+  // starts the writer; if they cannot be read, the store's error (nothing is started). Every `purge_every_ms`
   // the writer removes expired bindings from memory and from the durable store (a scan of
   // the memory map under the lock: registrations wait for it, so its length grows with the
   // number of bindings held).
   // `metrics`, `events`: the node's registry and sink.
-  WriteBehindBindingStore(ops::CounterRegistry& metrics, ops::EventSink& events, store::BindingStore& durable,
-                          uint32_t flush_ms, std::string& error,
-                          uint32_t purge_every_ms = kPurgeEveryMs);
   static constexpr uint32_t kPurgeEveryMs = 60000;
+  static StatusOr<std::unique_ptr<WriteBehindBindingStore>> create(ops::CounterRegistry& metrics, ops::EventSink& events,
+                                                                   store::BindingStore& durable, uint32_t flush_ms,
+                                                                   uint32_t purge_every_ms = kPurgeEveryMs);
   // Stops the writer after it has written every pending change.
   ~WriteBehindBindingStore() override;
 
@@ -51,6 +53,8 @@ class WriteBehindBindingStore final : public store::BindingStore {
   uint64_t write_failures() const;
 
  private:
+  WriteBehindBindingStore(ops::CounterRegistry& metrics, ops::EventSink& events, store::BindingStore& durable,
+                          uint32_t flush_ms, uint32_t purge_every_ms);
   struct Change {
     enum class Kind { kUpsert, kRemove, kRemoveAll, kPurge, kPurgeAor } kind;
     store::Binding binding;  // kUpsert: the binding; kRemove/kRemoveAll: aor (+ contact)

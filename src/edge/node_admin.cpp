@@ -35,9 +35,8 @@ std::vector<ops::AdminBan> NodeAdmin::list_bans() {
 }
 
 ops::AdminStatus NodeAdmin::add_ban(std::string_view text, uint32_t ttl_s, std::string_view reason) {
-  std::string why;
-  auto prefix = guard::parse_prefix(text, &why);
-  if (!prefix) return {400, "prefix: " + why};
+  auto prefix = guard::parse_prefix(text);
+  if (!prefix) return {400, "prefix: " + prefix.message()};
   if (ttl_s == 0) ttl_s = guards_.settings().banlist.default_ttl_s;
   guards_.bans().ban(*prefix, 0, ttl_s, reason, "admin", false, guards_.now_ms());
   guards_.events().emit({"banlist", prefix->to_string(), "", "ban", reason});
@@ -45,9 +44,8 @@ ops::AdminStatus NodeAdmin::add_ban(std::string_view text, uint32_t ttl_s, std::
 }
 
 ops::AdminStatus NodeAdmin::remove_ban(std::string_view text, uint16_t port) {
-  std::string why;
-  auto prefix = guard::parse_prefix(text, &why);
-  if (!prefix) return {400, "prefix: " + why};
+  auto prefix = guard::parse_prefix(text);
+  if (!prefix) return {400, "prefix: " + prefix.message()};
   if (!guards_.bans().remove(*prefix, port)) return {404, "no ban for " + prefix->to_string()};
   guards_.events().emit({"banlist", prefix->to_string(), "", "unban", "removed by an operator (admin API)"});
   return {};

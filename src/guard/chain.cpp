@@ -80,26 +80,23 @@ Chain::Chain(const config::Config& config, ChainDeps deps)
 
 Chain::~Chain() { stop_control(); }
 
-std::unique_ptr<Chain> Chain::create(const config::Config& config, std::string& error, ChainDeps deps) {
+StatusOr<std::unique_ptr<Chain>> Chain::create(const config::Config& config, ChainDeps deps) {
   std::unique_ptr<Chain> chain(new Chain(config, std::move(deps)));
-  chain->live_ = chain->build(config, nullptr, error, nullptr);
-  if (!chain->live_) return nullptr;
+  auto live = chain->build(config, nullptr, nullptr);
+  if (!live.ok()) return live.status();
+  chain->live_ = std::move(live).value();
   chain->current_.store(chain->live_.get(), std::memory_order_release);
   return chain;
 }
 
-std::unique_ptr<Chain::Generation> Chain::build(const config::Config& config, const Generation* previous,
-                                                std::string& error, std::vector<std::string>* notes) {
+StatusOr<std::unique_ptr<Chain::Generation>> Chain::build(const config::Config& config, const Generation* previous,
+                                                          std::vector<std::string>* notes) {
   auto gen = std::make_unique<Generation>();
   const auto& g = config.guards;
   gen->settings = g;
   for (const auto& text : g.flood.allowlist) {
-    std::string why;
-    auto p = parse_prefix(text, &why);
-    if (!p) {
-      error = "guards.flood.allowlist: " + why;
-      return nullptr;
-    }
+    auto p = parse_prefix(text);
+    if (!p) return invalid_argument("guards.flood.allowlist: " + p.message());
     gen->allowlist.push_back(*p);
   }
   auto note = [&](std::string text) {
@@ -165,11 +162,14 @@ size_t Chain::retired_generations() const {
 Chain::ReloadResult Chain::reload(const config::Config& config, int64_t now) {
   std::lock_guard lock(reload_mutex_);
   ReloadResult result;
-  auto next = build(config, live_.get(), result.error, &result.notes);
-  if (!next) return result;
-  current_.store(next.get(), std::memory_order_release);
+  auto next = build(config, live_.get(), &result.notes);
+  if (!next.ok()) {
+    result.error = next.status();
+    return result;
+  }
+  current_.store(next->get(), std::memory_order_release);
   retired_.emplace_back(now, std::move(live_));
-  live_ = std::move(next);
+  live_ = std::move(next).value();
   std::erase_if(retired_, [now](const auto& r) { return now - r.first > kRetireGraceMs; });
   return result;
 }
@@ -235,14 +235,14 @@ size_t Chain::memory_bytes() const {
   return n;
 }
 
-std::string Chain::start_control(const std::string& socket_path) {
+Status Chain::start_control(const std::string& socket_path) {
   stop_control();
   control_ = std::make_unique<ControlServer>(
       bans_, events_, clock_, [this] { return current().settings.banlist.default_ttl_s; },
       [this] { return dynamic_cast<BruteForceGuard*>(find("bruteforce")); });  // lockouts for `ban list` and `unlock`
-  std::string err = control_->start(socket_path);
-  if (!err.empty()) control_.reset();
-  return err;
+  Status started = control_->start(socket_path);
+  if (!started.ok()) control_.reset();
+  return started;
 }
 
 void Chain::stop_control() {

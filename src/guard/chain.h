@@ -15,6 +15,7 @@
 // The edge's own stages (the SIP parser's limits, sip::check_request, the authenticator,
 // identity assertion) are not guards: they always run, between the raw-bytes guards and the
 // request guards, and guards.order does not list them.
+#include "common/status.h"
 #include "config/config.h"
 #include "guard/banlist.h"
 #include "guard/clock.h"
@@ -48,8 +49,8 @@ struct ChainDeps {
 
 class Chain {
  public:
-  // nullptr and `error` when the guard config cannot be used (a bad allowlist entry, ...).
-  static std::unique_ptr<Chain> create(const config::Config& config, std::string& error, ChainDeps deps);
+  // kInvalid when the guard config cannot be used (a bad allowlist entry, ...).
+  static StatusOr<std::unique_ptr<Chain>> create(const config::Config& config, ChainDeps deps);
   ~Chain();
 
   // Monotonic milliseconds on the clock the chain was given: the guards' time (ban TTLs,
@@ -95,7 +96,7 @@ class Chain {
   // changes. `notes` tells what was changed (the brute-force guard keeps its instance and
   // its lockouts and takes the new thresholds in place).
   struct ReloadResult {
-    std::string error;
+    Status error;  // kInvalid: the new settings cannot be used (nothing changed)
     std::vector<std::string> notes;
   };
   ReloadResult reload(const config::Config& config);
@@ -107,15 +108,15 @@ class Chain {
   config::Guards settings() const;
 
   // Ban management for a running process: a unix socket (see guard/control.h).
-  std::string start_control(const std::string& socket_path);
+  Status start_control(const std::string& socket_path);
   void stop_control();
 
  private:
   struct Generation;
   Chain(const config::Config& config, ChainDeps deps);
   // A generation for `config`, reusing the guards of `previous` whose settings are equal.
-  std::unique_ptr<Generation> build(const config::Config& config, const Generation* previous, std::string& error,
-                                    std::vector<std::string>* notes);
+  StatusOr<std::unique_ptr<Generation>> build(const config::Config& config, const Generation* previous,
+                                              std::vector<std::string>* notes);
   const Generation& current() const { return *current_.load(std::memory_order_acquire); }
 
   const Clock clock_;

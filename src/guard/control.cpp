@@ -86,9 +86,8 @@ std::string handle_control_line(BanList& bans, ops::EventSink& events, uint32_t 
     return out + "OK\n";
   }
   if ((w[1] == "add" || w[1] == "remove") && w.size() >= 3) {
-    std::string why;
-    auto p = parse_prefix(w[2], &why);
-    if (!p) return err(why);
+    auto p = parse_prefix(w[2]);
+    if (!p) return err(p.message());
     if (w[1] == "remove") {
       if (!bans.remove(*p)) return err("no ban for " + p->to_string());
       events.emit({"banlist", p->to_string(), "", "unban", "removed by an operator"});
@@ -117,11 +116,11 @@ std::string handle_control_line(BanList& bans, ops::EventSink& events, uint32_t 
   return err("unknown command '" + std::string(line.substr(0, 80)) + "'");
 }
 
-std::string ControlServer::start(const std::string& path) {
+Status ControlServer::start(const std::string& path) {
   sockaddr_un addr;
-  if (!fill_addr(path, addr)) return "control socket path too long: " + path;
+  if (!fill_addr(path, addr)) return invalid_argument("control socket path too long: " + path);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::string("control socket: ") + std::strerror(errno);
+  if (fd < 0) return unavailable_error(std::string("control socket: ") + std::strerror(errno));
   ::unlink(path.c_str());  // a stale socket of a previous run
   mode_t old = ::umask(0177);
   int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
@@ -129,7 +128,7 @@ std::string ControlServer::start(const std::string& path) {
   if (rc != 0 || ::listen(fd, 16) != 0) {
     std::string e = std::strerror(errno);
     ::close(fd);
-    return "control socket " + path + ": " + e;
+    return unavailable_error("control socket " + path + ": " + e);
   }
   fd_ = fd;
   path_ = path;

@@ -7,6 +7,7 @@
 //   ban add <address[/prefix]> [ttl_s|-] [reason words...]   (- : the default TTL)
 //   ban remove <address[/prefix]>
 //   unlock <impi|address>     (lifts a brute-force lockout)
+#include "common/status.h"
 #include "guard/banlist.h"
 #include "guard/clock.h"
 #include "ops/events.h"
@@ -35,8 +36,9 @@ class ControlServer {
                 BruteForceFinder bruteforce = {})
       : bans_(bans), events_(events), clock_(std::move(clock)), default_ttl_s_(std::move(default_ttl_s)), bruteforce_(std::move(bruteforce)) {}
   ~ControlServer() { stop(); }
-  // Binds the socket (replacing a stale one) and serves it on a thread. Error text or "".
-  std::string start(const std::string& path);
+  // Binds the socket (replacing a stale one) and serves it on a thread. kInvalid: the path
+  // is too long for a unix socket; kUnavailable: it cannot be bound.
+  Status start(const std::string& path);
   void stop();
 
  private:

@@ -82,11 +82,8 @@ std::string Prefix::to_string() const {
   return text;
 }
 
-std::optional<Prefix> parse_prefix(std::string_view text, std::string* error) {
-  auto fail = [&](std::string why) -> std::optional<Prefix> {
-    if (error) *error = std::move(why);
-    return std::nullopt;
-  };
+StatusOr<Prefix> parse_prefix(std::string_view text) {
+  auto fail = [](std::string why) -> StatusOr<Prefix> { return invalid_argument(std::move(why)); };
   std::string_view addr = text;
   std::optional<unsigned> len;
   if (auto slash = text.find('/'); slash != std::string_view::npos) {

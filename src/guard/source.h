@@ -2,6 +2,7 @@
 // A source address reduced to 16 bytes (IPv4 as ::ffff:a.b.c.d) plus the prefixes the guards
 // count and ban by, and a keyed 64-bit hash of them. The key is random per process so a
 // spoofing attacker cannot choose addresses that collide in our fixed-size tables.
+#include "common/status.h"
 #include "net/flow.h"
 
 #include <array>
@@ -34,7 +35,8 @@ struct Prefix {
   std::string to_string() const;
   bool operator==(const Prefix&) const = default;
 };
-std::optional<Prefix> parse_prefix(std::string_view text, std::string* error = nullptr);
+// kInvalid with the reason ("not an IP address: 'x'") when the text is not one.
+StatusOr<Prefix> parse_prefix(std::string_view text);
 
 // Keyed hashes (per-process random key).
 uint64_t hash_bytes(const void* data, size_t n, uint64_t salt = 0);

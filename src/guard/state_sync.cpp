@@ -46,18 +46,18 @@ StateSync::StateSync(Chain& chain, store::GuardStateStore& store, FailureQueue* 
 
 StateSync::~StateSync() { stop(); }
 
-std::string StateSync::start() {
+Status StateSync::start() {
   {
     std::lock_guard lock(sync_mu_);
     const int64_t wall = wall_ms(), mono = mono_ms();
     generation_ = store_.generation();
     if (store_.shared()) {
       auto changes = store_.changes(cursor_, wall);
-      if (!changes) return "cannot read shared guard state: " + changes.message();
+      if (!changes) return Status(changes.code(), "cannot read shared guard state: " + changes.message());
       apply(changes.value());
     } else {
       auto live = store_.live_bans(wall);
-      if (!live) return "cannot read stored bans: " + live.message();
+      if (!live) return Status(live.code(), "cannot read stored bans: " + live.message());
       for (const auto& b : live.value()) apply_ban(b, mono, wall);
       if (!live.value().empty()) spdlog::info("guard state: {} ban(s) restored from the state store", live.value().size());
     }

@@ -9,6 +9,7 @@
 // When the store cannot be reached, writes wait in a bounded queue (coalesced per ban) and
 // are retried; after the shared store comes back every local ban is published again (Redis
 // may have restarted empty) and the changes made meanwhile are read in full.
+#include "common/status.h"
 #include "guard/banlist.h"
 #include "guard/bruteforce.h"
 #include "guard/clock.h"
@@ -50,9 +51,9 @@ class StateSync final : public BanObserver {
   StateSync& operator=(const StateSync&) = delete;
 
   // Loads the stored bans (and, shared, the live lockouts), attaches to the ban table and the
-  // brute-force guard, starts the thread. Error text, or "" (a store that cannot be read at
-  // start is an error: the caller decides whether to run without it).
-  std::string start();
+  // brute-force guard, starts the thread. A store that cannot be read at start is an error
+  // (with the store's code): the caller decides whether to run without it.
+  Status start();
   // Writes what is queued (bounded by the store's own timeouts) and stops the thread.
   void stop();
   // One round now (tests): write the queue, read changes. True when the queue is empty.

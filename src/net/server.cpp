@@ -163,8 +163,8 @@ uint16_t Server::bound_port(size_t listener_index) const {
   return listener_index < bound_ports_.size() ? bound_ports_[listener_index] : 0;
 }
 
-std::string Server::start(MessageHandler& handler) {
-  if (started_) return "server already started";
+Status Server::start(MessageHandler& handler) {
+  if (started_) return internal_error("server already started");
   handler_ = &handler;
   timed_handler_ = std::make_unique<TimedHandler>(handler);
   for (uint32_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Worker>());
@@ -183,13 +183,14 @@ std::string Server::start(MessageHandler& handler) {
     udp_sockets_.clear();
     acceptors_.clear();
     workers_.clear();
-    return msg;
+    return unavailable_error(msg);
   } catch (const std::runtime_error& e) {
+    // The configuration is at fault (a TLS listener without certificates).
     std::string msg = where + e.what();
     udp_sockets_.clear();
     acceptors_.clear();
     workers_.clear();
-    return msg;
+    return invalid_argument(msg);
   }
   for (auto& w : workers_) threads_.emplace_back([&io = w->io] { io.run(); });
   started_ = true;

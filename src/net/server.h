@@ -7,6 +7,7 @@
 // total, idle, message deadline) are enforced here, before any SIP parsing. A full table
 // makes room by closing strangers' idle connections rather than refusing every newcomer:
 // otherwise a few thousand silent sockets lock every new client out (issue 17, F11).
+#include "common/status.h"
 #include "config/config.h"
 #include "net/flow.h"
 #include "ops/counters.h"
@@ -49,9 +50,10 @@ class Server final : public FlowSender {
   Server& operator=(const Server&) = delete;
 
   // Binds every listener and starts the workers, which hand every message to `handler`
-  // (it must outlive stop()). Returns an error message (port in use, bad address, missing
-  // TLS context) and starts nothing on failure.
-  std::string start(MessageHandler& handler);
+  // (it must outlive stop()). On failure starts nothing: kUnavailable (port in use, address
+  // not on this host), kInvalid (a TLS listener without certificates); the message names
+  // the listener.
+  Status start(MessageHandler& handler);
   // Stops the workers and closes every socket. Idempotent.
   void stop();
 

@@ -155,7 +155,7 @@ AdminServer::AdminServer(AdminRouter& router, AdminServerLimits limits) : router
 
 AdminServer::~AdminServer() { stop(); }
 
-std::string AdminServer::start(const std::string& address, uint16_t port) {
+Status AdminServer::start(const std::string& address, uint16_t port) {
   stop();
   server_ = std::make_unique<Guarded>(limits_);
   auto& s = *server_;
@@ -195,13 +195,13 @@ std::string AdminServer::start(const std::string& address, uint16_t port) {
     int bound = s.bind_to_any_port(address);
     if (bound <= 0) {
       server_.reset();
-      return "admin.listen: cannot bind " + address + ":0";
+      return unavailable_error("admin.listen: cannot bind " + address + ":0");
     }
     port_ = static_cast<uint16_t>(bound);
   } else {
     if (!s.bind_to_port(address, port)) {
       server_.reset();
-      return "admin.listen: cannot bind " + address + ":" + std::to_string(port) + " (in use or bad address)";
+      return unavailable_error("admin.listen: cannot bind " + address + ":" + std::to_string(port) + " (in use or bad address)");
     }
     port_ = port;
   }

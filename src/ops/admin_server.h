@@ -6,6 +6,7 @@
 // a deadline in all (not per read), an idle keep-alive connection is closed quickly, and
 // one source address holds at most a few of the pool's threads, so the others stay free
 // for the scraper. Plain HTTP: keep it on loopback, or put a TLS proxy in front.
+#include "common/status.h"
 #include "ops/admin_api.h"
 
 #include <cstddef>
@@ -34,8 +35,9 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Binds address:port (port 0: any free port) and serves from a thread. Error text or "".
-  std::string start(const std::string& address, uint16_t port);
+  // Binds address:port (port 0: any free port) and serves from a thread. kUnavailable when
+  // it cannot bind (in use, or not an address of this host).
+  Status start(const std::string& address, uint16_t port);
   void stop();
   uint16_t port() const { return port_; }
 

@@ -116,7 +116,7 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   opts.limits = n.config.sip.limits;
   opts.tls = tls.value();
   n.sip = std::make_unique<net::Server>(opts, n.metrics);
-  if (auto err = n.sip->start(*n.box); !err.empty()) return "servicebox sip: " + err;
+  if (auto started = n.sip->start(*n.box); !started.ok()) return "servicebox sip: " + started.message();
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
                                               store_revocation_view(*shared_subscribers, *shared_bindings), n.events);

@@ -394,17 +394,17 @@ class Parser {
     if (!is_token(name)) return fail(cat("bad attribute name '", name, "'"));
     std::optional<std::string_view> value;
     if (colon != std::string_view::npos) value = v.substr(colon + 1);
-    std::string err;
     if (name == "rtpmap") {
-      if (!value || !parse_rtpmap(*value, &err)) return fail(cat("bad a=rtpmap: ", value ? std::string_view(err) : std::string_view("no value")));
+      if (!value) return fail("bad a=rtpmap: no value");
+      if (auto r = parse_rtpmap(*value); !r.ok()) return fail(cat("bad a=rtpmap: ", r.message()));
     } else if (name == "crypto") {
-      std::optional<SdpCrypto> c;
-      if (!value || !(c = parse_crypto(*value, &err))) return fail(cat("bad a=crypto: ", value ? std::string_view(err) : std::string_view("no value")));
+      if (!value) return fail("bad a=crypto: no value");
+      auto c = parse_crypto(*value);
+      if (!c.ok()) return fail(cat("bad a=crypto: ", c.message()));
       if (!crypto_tags_.insert(c->tag).second) return fail(cat("a=crypto tag ", std::to_string(c->tag), " repeated"));
     } else if (name == "fingerprint") {
-      if (!value || !parse_fingerprint(*value, &err)) {
-        return fail(cat("bad a=fingerprint: ", value ? std::string_view(err) : std::string_view("no value")));
-      }
+      if (!value) return fail("bad a=fingerprint: no value");
+      if (auto f = parse_fingerprint(*value); !f.ok()) return fail(cat("bad a=fingerprint: ", f.message()));
     } else if (name == "setup") {
       if (!value || !parse_setup(*value)) return fail("a=setup must be active, passive, actpass or holdconn");
       if (attrs.has("setup")) return fail("repeated a=setup");
@@ -575,78 +575,69 @@ std::optional<std::vector<uint8_t>> SdpFingerprint::bytes() const {
   return out;
 }
 
-std::optional<SdpRtpMap> parse_rtpmap(std::string_view value, std::string* error) {
+StatusOr<SdpRtpMap> parse_rtpmap(std::string_view value) {
   size_t sp = value.find(' ');
   if (sp == std::string_view::npos) {
-    set_error(error, "expected <payload type> <encoding>/<clock rate>");
-    return std::nullopt;
+    return invalid_argument("expected <payload type> <encoding>/<clock rate>");
   }
   auto pt = parse_number<uint32_t>(value.substr(0, sp));
   if (!pt || *pt > 127) {
-    set_error(error, "payload type must be 0..127");
-    return std::nullopt;
+    return invalid_argument("payload type must be 0..127");
   }
   SdpRtpMap r;
   r.payload_type = static_cast<uint8_t>(*pt);
   auto parts = split(value.substr(sp + 1), '/');
   if (parts.size() > 3 || !is_token(parts[0])) {
-    set_error(error, "expected <encoding>/<clock rate>[/<parameters>]");
-    return std::nullopt;
+    return invalid_argument("expected <encoding>/<clock rate>[/<parameters>]");
   }
   r.encoding = std::string(parts[0]);
   if (parts.size() >= 2) {
     auto rate = parse_number<uint32_t>(parts[1]);
     if (!rate || *rate == 0) {
-      set_error(error, cat("bad clock rate '", parts[1], "'"));
-      return std::nullopt;
+      return invalid_argument(cat("bad clock rate '", parts[1], "'"));
     }
     r.clock_rate = rate;
   }
   if (parts.size() == 3) {
     if (!is_token(parts[2])) {
-      set_error(error, "bad encoding parameters");
-      return std::nullopt;
+      return invalid_argument("bad encoding parameters");
     }
     r.encoding_params = std::string(parts[2]);
   }
   return r;
 }
 
-std::optional<SdpCrypto> parse_crypto(std::string_view value, std::string* error) {
+StatusOr<SdpCrypto> parse_crypto(std::string_view value) {
   auto f = split(value, ' ');
   if (f.size() < 3) {
-    set_error(error, "expected <tag> <crypto-suite> <key-params> [<session-params>]");
-    return std::nullopt;
+    return invalid_argument("expected <tag> <crypto-suite> <key-params> [<session-params>]");
   }
   SdpCrypto c;
   auto tag = parse_number<uint32_t>(f[0]);
   if (!tag || f[0].size() > 9) {
-    set_error(error, "tag must be 1 to 9 digits");
-    return std::nullopt;
+    return invalid_argument("tag must be 1 to 9 digits");
   }
   c.tag = *tag;
   if (f[1].empty() || !std::all_of(f[1].begin(), f[1].end(), [](char ch) {
         return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
       })) {
-    set_error(error, cat("bad crypto-suite '", f[1], "'"));
-    return std::nullopt;
+    return invalid_argument(cat("bad crypto-suite '", f[1], "'"));
   }
   c.suite = std::string(f[1]);
   for (auto kp : split(f[2], ';')) {
     size_t colon = kp.find(':');
     if (colon == std::string_view::npos || !is_token(kp.substr(0, colon)) || colon + 1 == kp.size()) {
-      set_error(error, "key-param must be <method>:<key-info>");
-      return std::nullopt;
+      return invalid_argument("key-param must be <method>:<key-info>");
     }
     SdpCryptoKey key;
     key.method = std::string(kp.substr(0, colon));
     std::string_view info = kp.substr(colon + 1);
     if (!is_word(info)) {
-      set_error(error, "bad key-info");
-      return std::nullopt;
+      return invalid_argument("bad key-info");
     }
     if (key.method == "inline") {
-      if (!parse_inline_key(info, c.suite, key, error)) return std::nullopt;
+      std::string why;
+      if (!parse_inline_key(info, c.suite, key, &why)) return invalid_argument(std::move(why));
     } else {
       key.key_salt = std::string(info);
     }
@@ -657,31 +648,27 @@ std::optional<SdpCrypto> parse_crypto(std::string_view value, std::string* error
     std::set<uint64_t> mkis;
     for (const auto& k : c.keys) {
       if (!k.mki_value || k.mki_length != c.keys[0].mki_length || !mkis.insert(*k.mki_value).second) {
-        set_error(error, "several keys need distinct MKIs of the same length");
-        return std::nullopt;
+        return invalid_argument("several keys need distinct MKIs of the same length");
       }
     }
   }
   for (size_t i = 3; i < f.size(); ++i) {
     if (!is_word(f[i])) {
-      set_error(error, "bad session parameter");
-      return std::nullopt;
+      return invalid_argument("bad session parameter");
     }
     c.session_params.emplace_back(f[i]);
   }
   return c;
 }
 
-std::optional<SdpFingerprint> parse_fingerprint(std::string_view value, std::string* error) {
+StatusOr<SdpFingerprint> parse_fingerprint(std::string_view value) {
   size_t sp = value.find(' ');
   if (sp == std::string_view::npos || !is_token(value.substr(0, sp))) {
-    set_error(error, "expected <hash-func> <fingerprint>");
-    return std::nullopt;
+    return invalid_argument("expected <hash-func> <fingerprint>");
   }
   SdpFingerprint fp{std::string(value.substr(0, sp)), std::string(value.substr(sp + 1))};
   if (!fp.bytes()) {
-    set_error(error, "fingerprint must be hex pairs separated by ':'");
-    return std::nullopt;
+    return invalid_argument("fingerprint must be hex pairs separated by ':'");
   }
   return fp;
 }
@@ -745,7 +732,7 @@ size_t SdpAttributes::remove(std::string_view name) {
 std::vector<SdpRtpMap> SdpAttributes::rtpmaps() const {
   std::vector<SdpRtpMap> out;
   for (auto v : values("rtpmap")) {
-    if (auto r = parse_rtpmap(v)) out.push_back(std::move(*r));
+    if (auto r = parse_rtpmap(v); r.ok()) out.push_back(std::move(r).value());
   }
   return out;
 }
@@ -760,14 +747,14 @@ std::optional<SdpRtpMap> SdpAttributes::rtpmap(uint8_t payload_type) const {
 std::vector<SdpCrypto> SdpAttributes::cryptos() const {
   std::vector<SdpCrypto> out;
   for (auto v : values("crypto")) {
-    if (auto c = parse_crypto(v)) out.push_back(std::move(*c));
+    if (auto c = parse_crypto(v); c.ok()) out.push_back(std::move(c).value());
   }
   return out;
 }
 
 std::optional<SdpFingerprint> SdpAttributes::fingerprint() const {
   for (auto v : values("fingerprint")) {
-    if (auto f = parse_fingerprint(v)) return f;
+    if (auto f = parse_fingerprint(v); f.ok()) return std::move(f).value();
   }
   return std::nullopt;
 }

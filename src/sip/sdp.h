@@ -109,11 +109,11 @@ std::string_view direction_name(SdpDirection d);
 // RFC 6188, RFC 7714); nullopt for any other suite name.
 std::optional<size_t> srtp_key_salt_length(std::string_view suite);
 
-// Parses the value of one typed attribute (the part after "a=<name>:"). On failure the
-// result is nullopt and *error (if given) says why.
-std::optional<SdpRtpMap> parse_rtpmap(std::string_view value, std::string* error = nullptr);
-std::optional<SdpCrypto> parse_crypto(std::string_view value, std::string* error = nullptr);
-std::optional<SdpFingerprint> parse_fingerprint(std::string_view value, std::string* error = nullptr);
+// Parses the value of one typed attribute (the part after "a=<name>:"). On failure kInvalid
+// and the reason ("payload type must be 0..127").
+StatusOr<SdpRtpMap> parse_rtpmap(std::string_view value);
+StatusOr<SdpCrypto> parse_crypto(std::string_view value);
+StatusOr<SdpFingerprint> parse_fingerprint(std::string_view value);
 std::optional<SdpSetup> parse_setup(std::string_view value);
 std::string format_rtpmap(const SdpRtpMap& r);
 std::string format_crypto(const SdpCrypto& c);

@@ -68,9 +68,9 @@ class PurgeCountingStore final : public store::BindingStore {
 TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush) {
   test::Telemetry t;
   store::MemoryBindingStore durable;
-  std::string error;
-  WriteBehindBindingStore cache(t.metrics, t.events, durable, 1000, error);
-  ASSERT_TRUE(error.empty()) << error;
+  auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 1000);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& cache = **created;
   ASSERT_TRUE(cache.upsert(binding("sip:alice@ims.local", "sip:alice@10.0.0.1")).ok());
   EXPECT_EQ(cache.lookup("sip:alice@ims.local", kNow).value().size(), 1u);
   cache.flush();
@@ -80,10 +80,10 @@ TEST(WriteBehindBindingStore, ReadsSeeWritesAtOnceAndTheDurableStoreAfterAFlush)
 TEST(WriteBehindBindingStore, ChangesReachTheDurableStoreInOrder) {
   test::Telemetry t;
   store::MemoryBindingStore durable;
-  std::string error;
   {
-    WriteBehindBindingStore cache(t.metrics, t.events, durable, 5, error);
-    ASSERT_TRUE(error.empty()) << error;
+    auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 5);
+    ASSERT_TRUE(created.ok()) << created.message();
+    auto& cache = **created;
     for (int i = 0; i < 50; ++i) {
       ASSERT_TRUE(cache.upsert(binding("sip:a@ims.local", "sip:a@10.0.0." + std::to_string(i))).ok());
       if (i % 2) {
@@ -105,9 +105,9 @@ TEST(WriteBehindBindingStore, BindingsOfTheDurableStoreAreLoadedAtStart) {
   store::MemoryBindingStore durable;
   ASSERT_TRUE(durable.upsert(binding("sip:c@ims.local", "sip:c@10.0.0.3")).ok());
   ASSERT_TRUE(durable.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.4", kNow - 10)).ok());
-  std::string error;
-  WriteBehindBindingStore cache(t.metrics, t.events, durable, 20, error);
-  ASSERT_TRUE(error.empty()) << error;
+  auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 20);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& cache = **created;
   auto flows = cache.find_by_flow("udp", "127.0.0.1:5062", "", kNow).value();
   EXPECT_EQ(flows.size(), 1u);  // only the live one
   EXPECT_EQ(cache.lookup("sip:c@ims.local", kNow).value().size(), 1u);
@@ -120,9 +120,9 @@ TEST(WriteBehindBindingStore, SqliteBindingsSurviveARestart) {
   {
     auto state = store::open_state("sqlite", dir.string(), t.metrics, t.events);
     ASSERT_TRUE(state.ok()) << state.message();
-    std::string error;
-    WriteBehindBindingStore cache(t.metrics, t.events, *state.value().bindings, 20, error);
-    ASSERT_TRUE(error.empty()) << error;
+    auto created = WriteBehindBindingStore::create(t.metrics, t.events, *state.value().bindings, 20);
+    ASSERT_TRUE(created.ok()) << created.message();
+    auto& cache = **created;
     for (int i = 0; i < 200; ++i)
       ASSERT_TRUE(cache.upsert(binding("sip:u" + std::to_string(i) + "@ims.local", "sip:u@10.0.0.9")).ok());
   }
@@ -153,21 +153,49 @@ class RefusingStore final : public store::BindingStore {
 TEST(WriteBehindBindingStore, RefusedWritesAreCountedAndServedFromMemory) {
   test::Telemetry t;
   RefusingStore durable;
-  std::string error;
-  WriteBehindBindingStore cache(t.metrics, t.events, durable, 1, error);
-  ASSERT_TRUE(error.empty());
+  auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 1);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& cache = **created;
   ASSERT_TRUE(cache.upsert(binding("sip:d@ims.local", "sip:d@10.0.0.5")).ok());
   cache.flush();
   EXPECT_EQ(cache.write_failures(), 1u);
   EXPECT_EQ(cache.lookup("sip:d@ims.local", kNow).value().size(), 1u);
 }
 
+// A durable store that cannot be read at start: nothing starts, and the store's code comes
+// through (the node refuses to start with "state: cannot load bindings: ...").
+class UnreadableStore final : public store::BindingStore {
+ public:
+  store::StoreResult<void> upsert(const store::Binding&) override { return store::unavailable("locked"); }
+  store::StoreResult<bool> remove(std::string_view, std::string_view) override { return store::unavailable("locked"); }
+  store::StoreResult<std::size_t> remove_all(std::string_view) override { return store::unavailable("locked"); }
+  store::StoreResult<std::vector<store::Binding>> lookup(std::string_view, int64_t) override {
+    return store::unavailable("locked");
+  }
+  store::StoreResult<std::vector<store::Binding>> find_by_flow(std::string_view, std::string_view, std::string_view,
+                                                               int64_t) override {
+    return store::unavailable("locked");
+  }
+  store::StoreResult<std::size_t> purge_expired(int64_t) override { return store::unavailable("locked"); }
+  store::StoreResult<std::size_t> purge_expired_of(std::string_view, int64_t) override { return store::unavailable("locked"); }
+  store::StoreResult<std::vector<store::Binding>> list(int64_t) override { return store::unavailable("database is locked"); }
+};
+
+TEST(WriteBehindBindingStore, AStoreThatCannotBeReadIsAnErrorWithItsCode) {
+  test::Telemetry t;
+  UnreadableStore durable;
+  auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 5);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.code(), Code::kUnavailable);
+  EXPECT_EQ(created.message(), "cannot load bindings: database is locked");
+}
+
 TEST(WriteBehindBindingStore, ExpiredBindingsArePurgedFromMemoryAndTheDurableStore) {
   test::Telemetry t;
   PurgeCountingStore durable;
-  std::string error;
-  WriteBehindBindingStore cache(t.metrics, t.events, durable, 5, error, /*purge_every_ms=*/50);
-  ASSERT_TRUE(error.empty()) << error;
+  auto created = WriteBehindBindingStore::create(t.metrics, t.events, durable, 5, /*purge_every_ms=*/50);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& cache = **created;
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   ASSERT_TRUE(cache.upsert(binding("sip:old@ims.local", "sip:old@10.0.0.1", now - 10)).ok());
   ASSERT_TRUE(cache.upsert(binding("sip:new@ims.local", "sip:new@10.0.0.2", now + 600)).ok());

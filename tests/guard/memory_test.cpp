@@ -33,9 +33,9 @@ TEST(GuardMemory, AMillionSpoofedSourcesStayWithinTheBudgetWithoutAllocating) {
   cfg.guards.flood.max_per_source = 1500;
   cfg.guards.flood.max_per_prefix = 6000;
   cfg.guards.flood.memory_budget_kb = 4096;
-  std::string error;
-  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
-  ASSERT_TRUE(chain) << error;
+  auto created = Chain::create(cfg, ChainDeps{{}, nullptr, &t.metrics, &t.events});
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto chain = std::move(created).value();
   Guard* flood = chain->find("flood");
   ASSERT_NE(flood, nullptr);
   EXPECT_LE(flood->memory_bytes(), size_t{4096} * 1024 + 1024);
@@ -67,9 +67,9 @@ TEST(GuardMemory, SpoofedFloodOverTheLimitIsBannedWithinTheBanTableCap) {
   config::Config cfg;
   cfg.guards.flood.max_per_source = 5;
   cfg.guards.flood.max_per_prefix = 1'000'000;
-  std::string error;
-  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
-  ASSERT_TRUE(chain) << error;
+  auto created = Chain::create(cfg, ChainDeps{{}, nullptr, &t.metrics, &t.events});
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto chain = std::move(created).value();
   net::Flow spoofed;
   // 200,000 sources each over its limit: more bans than the table holds.
   for (uint32_t i = 0; i < 200'000; ++i) {

@@ -22,14 +22,15 @@ TEST(Source, ParsesAddressesAndPrefixes) {
 }
 
 TEST(Source, RefusesBadInputWithAReason) {
-  std::string why;
-  EXPECT_FALSE(parse_prefix("192.0.2.1/33", &why));
-  EXPECT_NE(why.find("longer"), std::string::npos);
-  EXPECT_FALSE(parse_prefix("not-an-ip", &why));
-  EXPECT_NE(why.find("not an IP"), std::string::npos);
-  EXPECT_FALSE(parse_prefix("10.0.0.0/", &why));
-  EXPECT_FALSE(parse_prefix("10.0.0.0/x", &why));
-  EXPECT_FALSE(parse_prefix("", &why));
+  auto too_long = parse_prefix("192.0.2.1/33");
+  EXPECT_EQ(too_long.code(), Code::kInvalid);
+  EXPECT_NE(too_long.message().find("longer"), std::string::npos);
+  auto not_ip = parse_prefix("not-an-ip");
+  EXPECT_EQ(not_ip.code(), Code::kInvalid);
+  EXPECT_NE(not_ip.message().find("not an IP"), std::string::npos);
+  EXPECT_FALSE(parse_prefix("10.0.0.0/").ok());
+  EXPECT_FALSE(parse_prefix("10.0.0.0/x").ok());
+  EXPECT_FALSE(parse_prefix("").ok());
 }
 
 TEST(Source, MappedIpv4IsTheSameSource) {

@@ -71,7 +71,7 @@ TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
   {
     BanList bans;
     StateSync sync(bans, nullptr, stored, t.metrics);
-    ASSERT_EQ(sync.start(), "");
+    ASSERT_TRUE(sync.start().ok());
     bans.ban(*parse_prefix("192.0.2.7"), 0, 600, "svmap fingerprint", "scanner", true, mono);
     bans.ban(*parse_prefix("198.51.100.0/24"), 0, 3600, "operator", "admin", false, mono);
     EXPECT_TRUE(sync.sync_once());
@@ -87,7 +87,7 @@ TEST(StateSync, BansAreWrittenWithWallClockExpiryAndRestoredByANewProcess) {
   // "Restart": a new table, the same store.
   BanList bans;
   StateSync sync(bans, nullptr, stored, t.metrics);
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   const int64_t now = steady_now_ms();
   EXPECT_TRUE(bans.banned(addr("192.0.2.7"), 5060, false, now));
   EXPECT_TRUE(bans.banned(addr("198.51.100.20"), 5060, true, now));  // an operator's ban spares nobody
@@ -111,7 +111,7 @@ TEST(StateSync, ExpiredBansAreNotRestoredAndLiftedBansAreDeleted) {
   ASSERT_TRUE(stored.put_ban({"192.0.2.2", 0, "live", "flood", wall - 10'000, wall + 60'000, true}).ok());
   BanList bans;
   StateSync sync(bans, nullptr, stored, t.metrics);
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   EXPECT_EQ(bans.size(), 1u);
   EXPECT_TRUE(bans.remove(*parse_prefix("192.0.2.2")));
   EXPECT_TRUE(sync.sync_once());
@@ -126,7 +126,7 @@ TEST(StateSync, StopWritesWhatIsQueued) {
     StateSyncOptions slow;
     slow.poll_ms = 60'000;  // the thread would not get to it
     StateSync sync(bans, nullptr, stored, t.metrics, nullptr, slow);
-    ASSERT_EQ(sync.start(), "");
+    ASSERT_TRUE(sync.start().ok());
     bans.ban(*parse_prefix("203.0.113.5"), 5070, 60, "flow flood", "flood", true, steady_now_ms());
     EXPECT_EQ(sync.pending(), 1u);
     sync.stop();
@@ -150,7 +150,7 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
     ASSERT_TRUE(state.ok()) << state.message();
     BanList bans;
     StateSync sync(bans, nullptr, *state.value().guard, t.metrics);
-    ASSERT_EQ(sync.start(), "");
+    ASSERT_TRUE(sync.start().ok());
     bans.ban(*parse_prefix("2001:db8::1"), 0, 300, "scanner sweep", "scanner", true, steady_now_ms());
     sync.stop();
   }
@@ -158,7 +158,7 @@ TEST(StateSync, SqliteStateKeepsBansAcrossProcesses) {
   ASSERT_TRUE(state.ok()) << state.message();
   BanList bans;
   StateSync sync(bans, nullptr, *state.value().guard, t.metrics);
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   EXPECT_TRUE(bans.banned(addr("2001:db8::1"), 1, false, steady_now_ms()));
   std::filesystem::remove_all(dir);
 }
@@ -178,7 +178,7 @@ TEST(StateSync, OtherEdgesBansUnbansAndLockoutsAreApplied) {
   test::Telemetry t;
   SharedEdge edge;
   auto& [telemetry, shared, bans, failures, bf, sync] = edge;
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   const int64_t wall = StateSync::wall_ms();
   shared.incoming.bans.push_back({"192.0.2.50", 0, "flood elsewhere", "flood", wall, wall + 60'000, true});
   shared.incoming.locks.push_back({"impi:alice@ims.local", wall + 30'000});
@@ -203,7 +203,7 @@ TEST(StateSync, BruteForceSplitAcrossEdgesIsCountedOnceAndPublished) {
   auto& [telemetry, shared, bans, failures, bf, sync] = edge;
   // Two failures were made on another edge against alice.
   shared.counts["impi:alice@ims.local"] = 2;
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   const int64_t now = steady_now_ms();
   // A failure is only queued on the worker; the sync thread (or this round) counts it.
   fail(bf, flow("192.0.2.1"), "alice", now);
@@ -222,7 +222,7 @@ TEST(StateSync, SharedStoreDownLeavesLocalCountingAndRepublishesBansWhenBack) {
   test::Telemetry t;
   SharedEdge edge;
   auto& [telemetry, shared, bans, failures, bf, sync] = edge;
-  ASSERT_EQ(sync.start(), "");
+  ASSERT_TRUE(sync.start().ok());
   shared.down = true;
   const int64_t now = steady_now_ms();
   for (int i = 0; i < 3; ++i) fail(bf, flow("192.0.2.1"), "carol", now);

@@ -11,10 +11,9 @@ namespace {
 
 sip::SdpCrypto crypto_of(const std::string& line) {
   std::string value = line.substr(line.find(':') + 1);
-  std::string error;
-  auto c = sip::parse_crypto(value, &error);
-  EXPECT_TRUE(c) << line << ": " << error;
-  return c.value_or(sip::SdpCrypto{});
+  auto c = sip::parse_crypto(value);
+  EXPECT_TRUE(c.ok()) << line << ": " << c.message();
+  return c.ok() ? c.value() : sip::SdpCrypto{};
 }
 
 TEST(Sdes, GeneratedKeysRoundTripThroughTheSdpLine) {
@@ -75,9 +74,8 @@ TEST(Sdes, RefusalsSayWhy) {
        "2 keys"},
   };
   for (const auto& c : cases) {
-    std::string error;
-    auto crypto = sip::parse_crypto(c.value, &error);
-    if (!crypto) continue;  // the SDP layer refused it already: also a refusal
+    auto crypto = sip::parse_crypto(c.value);
+    if (!crypto.ok()) continue;  // the SDP layer refused it already: also a refusal
     auto parsed = parse_sdes(*crypto);
     EXPECT_EQ(parsed.code(), Code::kInvalid) << c.value;
     EXPECT_NE(parsed.message().find(c.why), std::string::npos) << c.value << " -> " << parsed.message();

@@ -63,7 +63,7 @@ TEST(Server, UdpDatagramReachesHandlerAndReplyReturns) {
   test::Telemetry t;
   EchoHandler h;
   net::Server s(options({{config::Transport::kUdp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::UdpPeer peer;
   ASSERT_TRUE(peer.send("hello", s.bound_port(0)));
   auto reply = peer.receive(2000ms);
@@ -78,7 +78,7 @@ TEST(Server, TcpFramesByContentLengthAcrossSegments) {
   test::Telemetry t;
   EchoHandler h;
   net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   // Two messages, the first split mid-header, plus a keep-alive in between.
@@ -98,7 +98,7 @@ TEST(Server, PipelinedMessagesAreAnsweredInFewerWritesThanAnswers) {
   test::Telemetry t;
   EchoHandler h;
   net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   auto& writes = t.metrics.get("imsguard_net_stream_writes_total");
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
@@ -129,7 +129,7 @@ TEST(Server, PeerThatNeverReadsIsClosedRatherThanBufferedWithoutBound) {
   test::Telemetry t;
   BigAnswerHandler h;
   net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   auto& closed = t.metrics.get("imsguard_net_connections_closed_total{reason=\"slow_reader\"}");
   const uint64_t before = closed.value();
   testkit::TcpPeer peer;
@@ -144,7 +144,7 @@ TEST(Server, TcpFramingErrorClosesTheConnection) {
   test::Telemetry t;
   EchoHandler h;
   net::Server s(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nContent-Length: -5\r\n\r\n"));
@@ -158,7 +158,7 @@ TEST(Server, PerSourceConnectionLimitRefusesTheExtraConnection) {
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.max_per_source = 2;
   net::Server s(o, t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::TcpPeer a, b, c;
   ASSERT_TRUE(a.connect(s.bound_port(0)));
   ASSERT_TRUE(b.connect(s.bound_port(0)));
@@ -174,7 +174,7 @@ TEST(Server, SlowHeaderClientIsCutOffAtTheMessageDeadline) {
   auto o = options({{config::Transport::kTcp, "127.0.0.1", 0}});
   o.connections.message_deadline_s = 1;
   net::Server s(o, t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send("OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/TCP x"));
@@ -195,7 +195,7 @@ TEST(Server, TlsHandshakeThenFramedMessages) {
   auto o = options({{config::Transport::kTls, "127.0.0.1", 0}});
   o.tls = server_ctx.value();
   net::Server s(o, t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
 
   auto client_ctx = net::make_tls_context({dir + "/ca.crt", "", ""}, net::TlsRole::kClient, false);
   ASSERT_TRUE(client_ctx.ok()) << client_ctx.message();
@@ -222,7 +222,7 @@ TEST(Server, TlsRefusesAPlainTextClient) {
   ASSERT_TRUE(ctx.ok()) << ctx.message();
   o.tls = ctx.value();
   net::Server s(o, t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::TcpPeer peer;
   ASSERT_TRUE(peer.connect(s.bound_port(0)));
   ASSERT_TRUE(peer.send(kOptions));
@@ -236,10 +236,13 @@ TEST(Server, PortInUseIsAClearStartError) {
   test::Telemetry t;
   EchoHandler h;
   net::Server a(options({{config::Transport::kTcp, "127.0.0.1", 0}}), t.metrics);
-  ASSERT_EQ(a.start(h), "");
+  ASSERT_TRUE(a.start(h).ok());
   net::Server b(options({{config::Transport::kTcp, "127.0.0.1", a.bound_port(0)}}), t.metrics);
   // SO_REUSEADDR does not allow two listeners on one TCP port.
-  EXPECT_NE(b.start(h), "");
+  auto second = b.start(h);
+  EXPECT_FALSE(second.ok());
+  EXPECT_EQ(second.code(), Code::kUnavailable);
+  EXPECT_NE(second.message().find("tcp 127.0.0.1:"), std::string::npos) << second.message();
 }
 
 namespace {
@@ -276,7 +279,7 @@ TEST(Server, AWildcardUdpListenerSendsFromTheAddressThePeerSentTo) {
   RecordingHandler h;
   h.echo = true;
   net::Server s(options({{config::Transport::kUdp, "0.0.0.0", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::UdpPeer peer;  // bound to 127.0.0.1
   for (const std::string to : {"127.0.0.2", "127.0.0.3"}) {
     ASSERT_TRUE(peer.send("to " + to, s.bound_port(0), to));
@@ -308,7 +311,7 @@ TEST(Server, DatagramsOfOneSourceStayOnOneWorkerInTheirOrder) {
   auto o = options({{config::Transport::kUdp, "127.0.0.1", 0}});
   o.workers = 4;
   net::Server s(o, t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::UdpPeer peer;
   constexpr int kBurst = 2000;
   for (int i = 0; i < kBurst; ++i) ASSERT_TRUE(peer.send(std::to_string(i), s.bound_port(0)));
@@ -331,7 +334,7 @@ TEST(Server, ADualStackWildcardListenerAnswersAnIpv4PeerFromTheAddressItSentTo) 
   RecordingHandler h;
   h.echo = true;
   net::Server s(options({{config::Transport::kUdp, "::", 0}}), t.metrics);
-  ASSERT_EQ(s.start(h), "");
+  ASSERT_TRUE(s.start(h).ok());
   testkit::UdpPeer peer;
   ASSERT_TRUE(peer.send("mapped", s.bound_port(0), "127.0.0.2"));
   auto reply = peer.receive(2000ms);

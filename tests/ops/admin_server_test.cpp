@@ -27,7 +27,7 @@ TEST(AdminServer, ServesMetricsWithTheTokenAnd401Without) {
   NoBackend backend;
   AdminRouter router("test-token-0123456789", backend, t.metrics);
   AdminServer server(router);
-  ASSERT_EQ(server.start("127.0.0.1", 0), "");
+  ASSERT_TRUE(server.start("127.0.0.1", 0).ok());
   ASSERT_NE(server.port(), 0);
   t.metrics.get("test_admin_server_total", "seen over http").inc(3);
 
@@ -53,7 +53,10 @@ TEST(AdminServer, ServesMetricsWithTheTokenAnd401Without) {
 
   // A second server cannot share the port (no SO_REUSEPORT).
   AdminServer second(router);
-  EXPECT_NE(second.start("127.0.0.1", server.port()), "");
+  auto clash = second.start("127.0.0.1", server.port());
+  EXPECT_FALSE(clash.ok());
+  EXPECT_EQ(clash.code(), Code::kUnavailable);
+  EXPECT_NE(clash.message().find("admin.listen: cannot bind"), std::string::npos) << clash.message();
   server.stop();
   EXPECT_FALSE(client.Get("/metrics"));
 }
@@ -64,7 +67,7 @@ TEST(AdminServer, QuickStartAndStopDoNotHang) {
   AdminRouter router("test-token-0123456789", backend, t.metrics);
   for (int i = 0; i < 5; ++i) {
     AdminServer server(router);
-    ASSERT_EQ(server.start("127.0.0.1", 0), "");
+    ASSERT_TRUE(server.start("127.0.0.1", 0).ok());
     server.stop();
   }
 }

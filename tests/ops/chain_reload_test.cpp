@@ -21,10 +21,10 @@ using testing::flow;
 using testing::request;
 
 std::unique_ptr<Chain> make(test::Telemetry& t, const config::Config& cfg) {
-  std::string error;
-  auto chain = Chain::create(cfg, error, ChainDeps{{}, nullptr, &t.metrics, &t.events});
-  EXPECT_TRUE(chain) << error;
-  return chain;
+  auto created = Chain::create(cfg, ChainDeps{{}, nullptr, &t.metrics, &t.events});
+  EXPECT_TRUE(created.ok()) << created.message();
+  if (!created.ok()) return nullptr;
+  return std::move(created).value();
 }
 
 int drops(Chain& chain, const net::Flow& f, int messages, int64_t now) {
@@ -48,7 +48,7 @@ TEST(ChainReload, NewFloodThresholdAppliesAndBansAreKept) {
 
   cfg.guards.flood.max_per_source = 5;
   auto r = chain->reload(cfg);
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.ok());
   EXPECT_TRUE(has_note(r, "guards.flood: new settings applied")) << ::testing::PrintToString(r.notes);
   EXPECT_EQ(chain->settings().flood.max_per_source, 5u);
   EXPECT_GT(drops(*chain, flow("192.0.2.2"), 20, 1001), 0);
@@ -63,11 +63,11 @@ TEST(ChainReload, AllowlistIsReplaced) {
   EXPECT_FALSE(chain->context(f, 1000).allowlisted);
   cfg.guards.flood.allowlist = {"198.51.100.0/24"};
   auto r = chain->reload(cfg);
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.ok());
   EXPECT_TRUE(has_note(r, "guards.flood.allowlist: 1 entries applied"));
   EXPECT_TRUE(chain->context(f, 1000).allowlisted);
   cfg.guards.flood.allowlist.clear();
-  ASSERT_EQ(chain->reload(cfg).error, "");
+  ASSERT_TRUE(chain->reload(cfg).error.ok());
   EXPECT_FALSE(chain->context(f, 1000).allowlisted);
 }
 
@@ -81,7 +81,8 @@ TEST(ChainReload, ABadConfigChangesNothing) {
   bad.guards.flood.max_per_source = 3;
   bad.guards.flood.allowlist = {"10.0.0.0/8", "not-an-address"};
   auto r = chain->reload(bad);
-  EXPECT_NE(r.error.find("guards.flood.allowlist"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.code(), Code::kInvalid);
+  EXPECT_NE(r.error.message().find("guards.flood.allowlist"), std::string::npos) << r.error.message();
   EXPECT_EQ(chain->settings().flood.max_per_source, 7u);
   EXPECT_EQ(chain->find("flood"), flood);
   EXPECT_FALSE(chain->context(flow("10.1.2.3"), 1000).allowlisted);
@@ -107,7 +108,7 @@ TEST(ChainReload, UnchangedGuardsKeepTheirStateAndBruteForceLockoutsSurvive) {
   next.guards.scanner.max_distinct_users = 3;
   next.guards.bruteforce.max_failures = 50;
   auto result = chain->reload(next);
-  ASSERT_EQ(result.error, "");
+  ASSERT_TRUE(result.error.ok());
   EXPECT_TRUE(has_note(result, "guards.bruteforce: new thresholds applied"));
   EXPECT_EQ(chain->find("flood"), flood);       // unchanged: the same instance, its windows kept
   EXPECT_EQ(chain->find("bruteforce"), bf);     // kept whatever changed: its lockouts are state
@@ -131,7 +132,7 @@ TEST(ChainReload, GuardsSwitchOnAndOff) {
   config::Config next = cfg;
   next.guards.ratelimit.enabled = false;
   auto r = chain->reload(next);
-  ASSERT_EQ(r.error, "");
+  ASSERT_TRUE(r.error.ok());
   EXPECT_TRUE(has_note(r, "guards.ratelimit: switched off"));
   EXPECT_EQ(chain->find("ratelimit"), nullptr);
   r = chain->reload(cfg);
@@ -162,7 +163,7 @@ TEST(ChainReload, MessagesKeepFlowingWhileReloading) {
     next.guards.flood.max_per_source = 1000 + static_cast<uint32_t>(i);
     next.guards.overload.max_inflight = 4000 + static_cast<uint32_t>(i);
     next.guards.ratelimit.per_source_rps = 100 + static_cast<uint32_t>(i);
-    ASSERT_EQ(chain->reload(next).error, "");
+    ASSERT_TRUE(chain->reload(next).error.ok());
   }
   stop = true;
   for (auto& w : workers) w.join();
@@ -183,15 +184,15 @@ TEST(ChainReload, ReplacedGenerationsAreFreedAfterTheGracePeriod) {
   };
   const int64_t t0 = chain->now_ms();
   EXPECT_EQ(chain->retired_generations(), 0u);
-  ASSERT_EQ(chain->reload(next(1), t0).error, "");  // the first generation retired at t0
+  ASSERT_TRUE(chain->reload(next(1), t0).error.ok());  // the first generation retired at t0
   EXPECT_EQ(chain->retired_generations(), 1u);
-  ASSERT_EQ(chain->reload(next(2), t0 + 60'000).error, "");
+  ASSERT_TRUE(chain->reload(next(2), t0 + 60'000).error.ok());
   EXPECT_EQ(chain->retired_generations(), 2u);
-  ASSERT_EQ(chain->reload(next(3), t0 + 120'000).error, "");  // exactly 120 s: still held
+  ASSERT_TRUE(chain->reload(next(3), t0 + 120'000).error.ok());  // exactly 120 s: still held
   EXPECT_EQ(chain->retired_generations(), 3u);
-  ASSERT_EQ(chain->reload(next(4), t0 + 120'001).error, "");  // the one retired at t0 is freed
+  ASSERT_TRUE(chain->reload(next(4), t0 + 120'001).error.ok());  // the one retired at t0 is freed
   EXPECT_EQ(chain->retired_generations(), 3u);
-  ASSERT_EQ(chain->reload(next(5), t0 + 250'000).error, "");  // all older than 130 s are freed
+  ASSERT_TRUE(chain->reload(next(5), t0 + 250'000).error.ok());  // all older than 130 s are freed
   EXPECT_EQ(chain->retired_generations(), 1u);
   EXPECT_EQ(chain->settings().flood.max_per_source, 1005u);
   // The chain in force still works after its predecessors were freed.
@@ -209,7 +210,7 @@ TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
   char dir[] = "/tmp/imsguard-control-ttl-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/control.sock";
-  ASSERT_EQ(chain->start_control(path), "");
+  ASSERT_TRUE(chain->start_control(path).ok());
   auto first = control_request(path, "ban add 203.0.113.1 - first");
   EXPECT_NE(first.text.find("for 600 s"), std::string::npos) << first.text;
   std::atomic<bool> stop{false};
@@ -229,7 +230,7 @@ TEST(ChainReload, TheControlSocketBansForTheDefaultTtlInForce) {
   stop = true;
   reloads.join();
   cfg.guards.banlist.default_ttl_s = 777;
-  ASSERT_EQ(chain->reload(cfg).error, "");
+  ASSERT_TRUE(chain->reload(cfg).error.ok());
   auto last = control_request(path, "ban add 203.0.113.2 - last");
   EXPECT_NE(last.text.find("for 777 s"), std::string::npos) << last.text;
   chain->stop_control();

@@ -75,7 +75,7 @@ class PooledClient : public ::testing::Test {
     opts.listeners = {config::Listener{config::Transport::kTls, "127.0.0.1", port}};
     opts.tls = tls.value();
     box_ = std::make_unique<net::Server>(opts, metrics_);
-    if (!box_->start(recorder_).empty()) return false;
+    if (!box_->start(recorder_).ok()) return false;
     port_ = box_->bound_port(0);
     return true;
   }

@@ -92,9 +92,8 @@ TEST(SdpTest, Rfc4568CryptoLinesFromVectors) {
     SCOPED_TRACE(line);
     ASSERT_EQ(line.rfind("a=crypto:", 0), 0u);
     std::string value = line.substr(9);
-    std::string err;
-    auto c = parse_crypto(value, &err);
-    ASSERT_TRUE(c) << err;
+    auto c = parse_crypto(value);
+    ASSERT_TRUE(c.ok()) << c.message();
     EXPECT_EQ(c->tag, ex["tag"].get<uint32_t>());
     EXPECT_EQ(c->suite, ex["crypto_suite"].get<std::string>());
     ASSERT_EQ(c->keys.size(), ex["keys"].size());
@@ -124,9 +123,8 @@ TEST(SdpTest, Rfc4568KeyParamsExamples) {
   for (const auto& ex : v["key_params_examples"]) {
     std::string value = "1 AES_CM_128_HMAC_SHA1_80 " + ex["key_params"].get<std::string>();
     SCOPED_TRACE(value);
-    std::string err;
-    auto c = parse_crypto(value, &err);
-    ASSERT_TRUE(c) << err;
+    auto c = parse_crypto(value);
+    ASSERT_TRUE(c.ok()) << c.message();
     ASSERT_EQ(c->keys.size(), 1u);
     const auto& key = c->keys[0];
     EXPECT_EQ(key.mki_value, ex["mki_value"].get<uint64_t>());
@@ -487,13 +485,12 @@ TEST(SdpTest, SuiteKeyLengths) {
   EXPECT_EQ(srtp_key_salt_length("AEAD_AES_128_GCM"), 28u);
   EXPECT_FALSE(srtp_key_salt_length("NOT_A_SUITE"));
   // An unknown suite is kept; only its base64 is checked.
-  std::string err;
-  auto c = parse_crypto("3 FUTURE_SUITE inline:TWFu", &err);
-  ASSERT_TRUE(c) << err;
+  auto c = parse_crypto("3 FUTURE_SUITE inline:TWFu");
+  ASSERT_TRUE(c.ok()) << c.message();
   EXPECT_EQ(c->keys[0].decode_key_salt()->size(), 3u);
   // Non-inline key methods keep their key-info untouched.
-  auto other = parse_crypto("4 AES_CM_128_HMAC_SHA1_80 uri:https://keys.example.com/k1", &err);
-  ASSERT_TRUE(other) << err;
+  auto other = parse_crypto("4 AES_CM_128_HMAC_SHA1_80 uri:https://keys.example.com/k1");
+  ASSERT_TRUE(other.ok()) << other.message();
   EXPECT_EQ(other->keys[0].method, "uri");
   EXPECT_FALSE(other->keys[0].decode_key_salt());
   EXPECT_EQ(format_crypto(*other), "4 AES_CM_128_HMAC_SHA1_80 uri:https://keys.example.com/k1");
@@ -507,8 +504,13 @@ TEST(SdpTest, RtpmapAndFingerprintFormatters) {
   ASSERT_TRUE(f);
   EXPECT_EQ(format_fingerprint(*f), "sha-1 4a:ad:b9");
   EXPECT_EQ(f->bytes(), (std::vector<uint8_t>{0x4a, 0xad, 0xb9}));
-  EXPECT_FALSE(parse_fingerprint("sha-1 4a:ad:b"));
-  EXPECT_FALSE(parse_fingerprint("sha-1 4a::ad"));
+  auto odd = parse_fingerprint("sha-1 4a:ad:b");
+  EXPECT_EQ(odd.code(), Code::kInvalid);
+  EXPECT_EQ(odd.message(), "fingerprint must be hex pairs separated by ':'");
+  EXPECT_FALSE(parse_fingerprint("sha-1 4a::ad").ok());
+  auto pt = parse_rtpmap("200 PCMU/8000");
+  EXPECT_EQ(pt.code(), Code::kInvalid);
+  EXPECT_EQ(pt.message(), "payload type must be 0..127");
   EXPECT_EQ(parse_setup("holdconn"), SdpSetup::kHoldconn);
   EXPECT_FALSE(parse_setup("Active"));
 }
