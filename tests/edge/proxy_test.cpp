@@ -116,7 +116,7 @@ class NullResponder final : public net::Responder {
 TEST(ProxyPeers, APathNamingAPeerRoutesThereAndAGarbagePathFallsBackToTheFlow) {
   std::string dir = temp_dir();
   Fixture edge(dir, {"192.0.2.11:5060"});
-  RecordingSender& sender = edge.sender;
+  ProxyTestSender& sender = edge.sender;
   store::Binding b;
   b.aor = "sip:carol@ims.local";
   b.contact = "sip:carol@198.51.100.9:5070";

@@ -17,8 +17,10 @@
 
 namespace imsguard::edge {
 
-// Records what the proxy sends, and where.
-class RecordingSender final : public net::FlowSender {
+// Records what the proxy sends, and where. (Named for these tests: a header shares its
+// namespace with the product, and src/edge has a RecordingResponder of its own; two classes
+// of one name would break the one-definition rule.)
+class ProxyTestSender final : public net::FlowSender {
  public:
   bool send_to(const net::Flow& flow, std::string_view bytes) override {
     sent.emplace_back(flow, std::string(bytes));
@@ -28,7 +30,7 @@ class RecordingSender final : public net::FlowSender {
 };
 
 // Records the answers sent back on the flow a request came on.
-class RecordingResponder final : public net::Responder {
+class ProxyTestResponder final : public net::Responder {
  public:
   void send(std::string_view bytes) override { sent.emplace_back(bytes); }
   std::vector<std::string> sent;
@@ -54,7 +56,7 @@ struct ProxyUnderTest {
   config::Config config;
   store::MemorySubscriberStore subscribers;
   store::MemoryBindingStore bindings;
-  RecordingSender sender;
+  ProxyTestSender sender;
   std::unique_ptr<Registrar> registrar;
   std::unique_ptr<Proxy> proxy;
 };

@@ -90,7 +90,7 @@ class TopologyHidingProxy : public ::testing::Test, protected ProxyUnderTest {
   void forward_from_bob(const std::string& request, std::string& out) {
     Parsed m(request, client);
     ASSERT_TRUE(m.ok) << request;
-    RecordingResponder to_bob;
+    ProxyTestResponder to_bob;
     size_t before = sender.sent.size();
     proxy->forward_request(client, bob, m.msg, to_bob);
     ASSERT_TRUE(to_bob.sent.empty()) << to_bob.sent.front();
@@ -103,7 +103,7 @@ class TopologyHidingProxy : public ::testing::Test, protected ProxyUnderTest {
   void expect_refused_with_403(const std::string& request) {
     Parsed moved(request, client);
     ASSERT_TRUE(moved.ok);
-    RecordingResponder refused;
+    ProxyTestResponder refused;
     size_t before = sender.sent.size();
     proxy->forward_request(client, bob, moved.msg, refused);
     ASSERT_EQ(refused.sent.size(), 1u);
@@ -127,7 +127,7 @@ TEST_F(TopologyHidingProxy, ATerminatingDialogNamesOnlyTheEdgeAndTheCoreGetsItsR
   build(true);
   Parsed invite(core_invite(), core);
   ASSERT_TRUE(invite.ok);
-  RecordingResponder to_core;
+  ProxyTestResponder to_core;
   proxy->deliver_from_core(core, invite.msg, to_core);
   const std::string delivered = last_to(client);
   ASSERT_FALSE(delivered.empty()) << (to_core.sent.empty() ? "" : to_core.sent.front());
@@ -185,7 +185,7 @@ TEST_F(TopologyHidingProxy, TheRegisterAnswerHidesServiceRoutePathServerAndWarni
                     "Expires: 600\r\nContent-Length: 0\r\n\r\n";
   Parsed reg_msg(reg, client);
   ASSERT_TRUE(reg_msg.ok);
-  RecordingResponder to_bob;
+  ProxyTestResponder to_bob;
   proxy->forward_register(client, reg_msg.msg, to_bob);
   const std::string relayed = last_to(core);
   ASSERT_FALSE(relayed.empty());
@@ -224,7 +224,7 @@ TEST_F(TopologyHidingProxy, WithTheKeyOffTheClientSeesTheInternalHops) {
   build(false);
   Parsed invite(core_invite(), core);
   ASSERT_TRUE(invite.ok);
-  RecordingResponder to_core;
+  ProxyTestResponder to_core;
   proxy->deliver_from_core(core, invite.msg, to_core);
   const std::string delivered = last_to(client);
   ASSERT_FALSE(delivered.empty());
@@ -237,7 +237,7 @@ TEST_F(TopologyHidingProxy, WithTheKeyOffTheCoresContactGoesThroughUnchanged) {
   build(false);
   Parsed invite(core_invite("<sip:as@10.20.30.60:5070>;isfocus"), core);
   ASSERT_TRUE(invite.ok);
-  RecordingResponder to_core;
+  ProxyTestResponder to_core;
   proxy->deliver_from_core(core, invite.msg, to_core);
   const std::string delivered = last_to(client);
   ASSERT_FALSE(delivered.empty());
@@ -250,7 +250,7 @@ TEST_F(TopologyHidingProxy, TheCoresContactInARequestNamesTheEdgeAndTheInDialogR
   build(true);
   Parsed invite(core_invite("\"AS\" <sip:as@10.20.30.60:5070;transport=udp>;isfocus;expires=60"), core);
   ASSERT_TRUE(invite.ok);
-  RecordingResponder to_core;
+  ProxyTestResponder to_core;
   proxy->deliver_from_core(core, invite.msg, to_core);
   const std::string delivered = last_to(client);
   ASSERT_FALSE(delivered.empty());
