@@ -427,15 +427,14 @@ TopologyHiding::Target TopologyHiding::restore_target(std::string_view request_u
   return out;
 }
 
-size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
-                           std::string_view service_uri) {
+size_t hide_service_answer(const ServiceAnswerCounters& counters, const config::Config& config, sip::MessageWriter& w,
+                           const sip::Message& answer, std::string_view service_uri) {
   if (!config.identity.topology_hiding) return 0;
-  auto& m = metrics;
   size_t changes = 0;
   if (answer.has(sip::HeaderId::kServer) || answer.has(sip::HeaderId::kUserAgent)) {
     w.remove_all(sip::HeaderId::kServer);
     w.remove_all(sip::HeaderId::kUserAgent);
-    m.get("imsguard_topology_hidden_total{header=\"server\"}").inc();
+    counters.server.inc();
     ++changes;
   }
   if (answer.has(sip::HeaderId::kWarning)) {
@@ -445,12 +444,12 @@ size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& 
         if (auto v = rewrite_warnings(f.value, config.sip.domain)) values.insert(values.end(), v->begin(), v->end());
     if (values.empty()) w.remove_all(sip::HeaderId::kWarning);
     else w.replace_header(sip::HeaderId::kWarning, join(values, ", "));
-    m.get("imsguard_topology_hidden_total{header=\"warning\"}").inc();
+    counters.warning.inc();
     ++changes;
   }
   if (answer.has(sip::HeaderId::kRecordRoute)) {
     w.remove_all(sip::HeaderId::kRecordRoute);
-    m.get("imsguard_topology_hidden_total{header=\"record_route\"}").inc();
+    counters.record_route.inc();
     ++changes;
   }
   if (answer.has(sip::HeaderId::kContact)) {
@@ -464,7 +463,7 @@ size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& 
     if (foreign) {
       std::string params = contacts && contacts->size() == 1 ? std::string(contacts->front().params) : std::string();
       w.replace_header(sip::HeaderId::kContact, "<" + std::string(service_uri) + ">" + params);
-      m.get("imsguard_topology_hidden_total{header=\"contact\"}").inc();
+      counters.contact.inc();
       ++changes;
     }
   }

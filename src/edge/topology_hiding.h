@@ -135,7 +135,19 @@ class TopologyHiding {
 // core adds the edge's), and a Contact naming anything but the service's URI is replaced by
 // it (the box's address is the operator's; in-dialog requests reach the box by that URI).
 // Returns the number of changes; counted in imsguard_topology_hidden_total.
-size_t hide_service_answer(ops::CounterRegistry& metrics, const config::Config& config, sip::MessageWriter& w, const sip::Message& answer,
-                           std::string_view service_uri);
+// Its counters, resolved once by the owner (the core router), not looked up per answer.
+struct ServiceAnswerCounters {
+  explicit ServiceAnswerCounters(ops::CounterRegistry& m)
+      : server(m.get("imsguard_topology_hidden_total{header=\"server\"}")),
+        warning(m.get("imsguard_topology_hidden_total{header=\"warning\"}")),
+        record_route(m.get("imsguard_topology_hidden_total{header=\"record_route\"}")),
+        contact(m.get("imsguard_topology_hidden_total{header=\"contact\"}")) {}
+  ops::Counter& server;
+  ops::Counter& warning;
+  ops::Counter& record_route;
+  ops::Counter& contact;
+};
+size_t hide_service_answer(const ServiceAnswerCounters& counters, const config::Config& config, sip::MessageWriter& w,
+                           const sip::Message& answer, std::string_view service_uri);
 
 }  // namespace imsguard::edge

@@ -66,7 +66,7 @@ CoreRouter::CoreRouter(const config::Config& config, store::SubscriberStore& sub
                        ops::CounterRegistry& metrics, ops::EventSink& events)
     : config_(config),
       subscribers_(subscribers),
-      metrics_(metrics),
+      hidden_(metrics),
       events_(events),
       counters_(std::make_unique<Counters>(metrics)),
       services_host_("services." + config.sip.domain) {}
@@ -295,7 +295,7 @@ void CoreRouter::relay(Exchange& x, bool give_up) {
   }
   if (!policing.asserted) out.add_header("P-Asserted-Identity", "<" + entry->identity + ">");
   // The box's address and software stay behind the core (identity.topology_hiding).
-  edge::hide_service_answer(metrics_, config_, out, answer, service_uri(service, config_.sip.domain));
+  edge::hide_service_answer(hidden_, config_, out, answer, service_uri(service, config_.sip.domain));
   bool dialog_created = msg.method_name() == "INVITE" && answer.status_code() >= 200 && answer.status_code() < 300;
   if (auto to = msg.to(); dialog_created && to && to->tag().empty())
     out.prepend_header("Record-Route", edge_record_route(config_, flow));

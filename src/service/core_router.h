@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "edge/registrar.h"
 #include "edge/service_router.h"
+#include "edge/topology_hiding.h"
 #include "service/catalog.h"
 #include "service/service_client.h"
 #include "service/service_gate.h"
@@ -61,7 +62,7 @@ class CoreRouter final : public edge::ServiceRouter {
 
   const config::Config& config_;
   store::SubscriberStore& subscribers_;
-  ops::CounterRegistry& metrics_;  // for edge::hide_service_answer
+  edge::ServiceAnswerCounters hidden_;  // edge::hide_service_answer's, resolved once
   ops::EventSink& events_;
   struct Counters;
   std::unique_ptr<Counters> counters_;

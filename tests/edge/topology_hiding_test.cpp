@@ -368,7 +368,7 @@ TEST(TopologyHidingService, TheBoxsAnswerLosesItsAddressSoftwareAndRecordRoute) 
   sip::Message answer;
   ASSERT_EQ(sip::parse_datagram(answer_text, sip::Limits{}, answer).status, sip::ParseStatus::kOk);
   sip::MessageWriter w(answer);
-  EXPECT_EQ(hide_service_answer(t.metrics, config, w, answer, "sip:media@services.ims.local"), 4u);
+  EXPECT_EQ(hide_service_answer(ServiceAnswerCounters(t.metrics), config, w, answer, "sip:media@services.ims.local"), 4u);
   std::string out = w.str();
   expect_nothing_internal(out);
   EXPECT_EQ(header(out, "Contact"), "<sip:media@services.ims.local>;expires=60");
@@ -376,7 +376,7 @@ TEST(TopologyHidingService, TheBoxsAnswerLosesItsAddressSoftwareAndRecordRoute) 
   // Off: nothing changes.
   config.identity.topology_hiding = false;
   sip::MessageWriter off(answer);
-  EXPECT_EQ(hide_service_answer(t.metrics, config, off, answer, "sip:media@services.ims.local"), 0u);
+  EXPECT_EQ(hide_service_answer(ServiceAnswerCounters(t.metrics), config, off, answer, "sip:media@services.ims.local"), 0u);
   EXPECT_NE(off.str().find("box.core.internal"), std::string::npos);
 }
 
