@@ -16,6 +16,10 @@
 #                             DIR/imsguard.yaml: edge + core, 2 workers, one listener, MD5 first
 #                             (sipp), the generator's source exempt from the per-source guards
 #   bench_host                "date=... commit=... nproc=... load average: ..."
+#   sipp_register_round OUT PORT CSV   one closed-loop round of authenticated REGISTERs (UDP,
+#                             bench/sipp/register_auth.xml) against 127.0.0.1:PORT for DURATION
+#                             seconds with LIMIT in flight, on gen_cpu; stats in OUT (reads root,
+#                             DURATION, LIMIT and gen_cpu of the calling script)
 
 bench_pids=()
 bench_track() { bench_pids+=("$1"); }
@@ -112,4 +116,13 @@ YAML
 
 bench_host() {
   echo "date=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD 2>/dev/null || echo none) nproc=$(nproc) $(uptime | sed 's/.*load/load/')"
+}
+
+sipp_register_round() {
+  local out=$1 port=$2 csv=$3
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$out" && timeout $((DURATION + 30)) "${gen_cpu[@]}" sipp -sf "$root/bench/sipp/register_auth.xml" -auth_uri ims.local -inf "$csv" \
+      "127.0.0.1:$port" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
+      -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 -buff_size 4194304 \
+      -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
 }

@@ -30,7 +30,7 @@ std::unique_ptr<SrtpSession> session(SrtpSuite suite, SrtpSession::Direction dir
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool initialised = srtp_library_init().empty();
+  static const bool initialised = srtp_library_init().ok();
   if (!initialised) std::abort();
   if (size == 0) return 0;
   constexpr SrtpSuite kSuites[] = {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAesCm128HmacSha1_32,

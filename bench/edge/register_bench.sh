@@ -81,14 +81,7 @@ csv=$work/sipp-users.csv
 
 # --- sipp closed loop: one round against one server. Rates and latencies are computed over
 # all rounds at the end (successful calls / seconds of load; per-call RTD samples).
-run_sipp() {  # name port round
-  local out=$work/sipp-$1-$3
-  rm -rf "$out"; mkdir -p "$out"
-  (cd "$out" && timeout $((DURATION + 30)) "${gen_cpu[@]}" sipp -sf "$root/bench/sipp/register_auth.xml" -auth_uri ims.local -inf "$csv" \
-      "127.0.0.1:$2" -i 127.0.0.1 -r 50000 -l "$LIMIT" -timeout "${DURATION}s" -nostdin \
-      -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -max_socket 1024 -buff_size 4194304 \
-      -watchdog_minor_maxtriggers 1000 -watchdog_major_maxtriggers 100 > screen.txt 2>&1) || true
-}
+run_sipp() { sipp_register_round "$work/sipp-$1-$3" "$2" "$csv"; }  # name port round
 
 summary() {  # name -> "rate p50 p99 failed retrans samples" over every round of that server
   local dirs=() r

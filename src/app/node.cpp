@@ -52,8 +52,9 @@ using edge::WriteBehindBindingStore;
 
 struct Node::Impl {
   config::Config config;
-  // This node's counters and security events: every role gets these (no process-wide ones),
-  // so two nodes in one process keep their own figures. Declared first: destroyed last.
+  // This node's counters (with its gauges and histograms) and security events: every role
+  // gets these (no process-wide ones), so two nodes in one process keep their own figures.
+  // Declared first: destroyed last.
   ops::CounterRegistry metrics;
   ops::EventSink events;
   store::StateStores state;
@@ -192,15 +193,15 @@ std::string read_only(const std::string& data_dir) {
 // The admin listener and the gauges sampled from this node's tables.
 Status start_admin(Node::Impl& n) {
   const auto& c = n.config;
-  n.gauges.push_back(ops::gauges().sample("imsguard_guard_bans_active", "bans in force (expired ones until swept)",
-                                          [g = n.guards.get()] { return static_cast<double>(g->bans().size()); }));
-  n.gauges.push_back(ops::gauges().sample("imsguard_messages_inflight", "SIP messages being handled now", [g = n.guards.get()] {
+  n.gauges.push_back(n.metrics.gauges().sample("imsguard_guard_bans_active", "bans in force (expired ones until swept)",
+                                               [g = n.guards.get()] { return static_cast<double>(g->bans().size()); }));
+  n.gauges.push_back(n.metrics.gauges().sample("imsguard_messages_inflight", "SIP messages being handled now", [g = n.guards.get()] {
     auto* load = g->load_tracker();
     return load ? static_cast<double>(load->inflight()) : 0.0;
   }));
-  n.gauges.push_back(ops::gauges().sample("imsguard_guard_memory_bytes",
-                                          "bytes the guards' tables hold (the flood sketches: guards.flood.memory_budget_kb)",
-                                          [g = n.guards.get()] { return static_cast<double>(g->memory_bytes()); }));
+  n.gauges.push_back(n.metrics.gauges().sample("imsguard_guard_memory_bytes",
+                                               "bytes the guards' tables hold (the flood sketches: guards.flood.memory_budget_kb)",
+                                               [g = n.guards.get()] { return static_cast<double>(g->memory_bytes()); }));
   if (c.admin.token.empty()) return {};  // the admin API is off
   if (c.admin.token.size() < 16)
     return invalid_argument("admin.token: too short (at least 16 characters; e.g. `openssl rand -hex 32`)");
@@ -241,15 +242,15 @@ Status start_service_roles(Node::Impl& n, store::BindingStore& bindings) {
   const auto& c = n.config;
   if (!c.has_role("servicebox") && !c.has_role("core")) return {};
   std::string pki = c.data_dir + "/pki";
-  if (auto err = service::ensure_service_pki(
+  if (Status made = service::ensure_service_pki(
           pki, {c.servicebox.sip_listen.address, c.servicebox.https_listen.address});
-      !err.empty())
-    return unavailable_error(std::move(err));
+      !made.ok())
+    return made;
   auto files = service::default_service_files(pki);
   if (c.has_role("servicebox")) {
     n.service_box = std::make_unique<service::ServiceNode>(c, files, n.metrics, n.events);
-    if (auto err = n.service_box->start(n.subscriber_cache.get(), &bindings); !err.empty())
-      return unavailable_error(std::move(err));
+    if (auto started = n.service_box->start(n.subscriber_cache.get(), &bindings); !started.ok())
+      return started;
   }
   if (c.has_role("core")) {
     auto router = service::CoreRouter::create(c, files, pki + "/core.key", *n.subscriber_cache, n.metrics, n.events);

@@ -60,8 +60,9 @@ class Node {
 
   // Human-readable lines describing what is listening and how to register the demo users.
   std::string banner() const;
-  // This node's counter registry and security event sink (every role of the node reports
-  // into these; `imsguard run` writes its reload events to the sink).
+  // This node's counter registry (with its gauges and histograms: what /metrics prints) and
+  // security event sink (every role of the node reports into these; `imsguard run` writes
+  // its reload events to the sink).
   ops::CounterRegistry& metrics();
   ops::EventSink& events();
   // Counter snapshot for the shutdown log.

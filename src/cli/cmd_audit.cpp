@@ -2,7 +2,8 @@
 // imsguard configuration (a file, the embedded lab default, or the effective configuration of a
 // running edge read from its admin API), findings about the configuration, and what to enable
 // next. Exit 1 when the gate fails (a critical residual risk without a valid risk-register
-// decision, or an expired decision), so the command can gate a deployment; 2 for bad input.
+// decision, or an expired decision), so the command can gate a deployment; 2 for bad input;
+// 1 when an input cannot be read for a reason other than its path (or the edge fails).
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "config/config.h"
 #include "ops/admin_client.h"
 #include "tvra/audit.h"
+#include "tvra/input_file.h"
 #include "tvra/report.h"
 #include "tvra/run.h"
 
@@ -56,52 +58,53 @@ std::string trim_token(std::string s) {
   return s;
 }
 
-// Fills `source` from --config, --live or the embedded default; false (message printed) on error.
-bool read_config_source(const Options& o, imsguard::tvra::ConfigSource& source) {
-  using imsguard::tvra::read_file;
+// Fills `source` from --config, --live or the embedded default. The error is printed as is;
+// its code gives the exit status (2: a bad option, path or token; 1: the edge or the file
+// system failed).
+imsguard::Status read_config_source(const Options& o, imsguard::tvra::ConfigSource& source) {
+  using imsguard::tvra::read_input_file;
   if (!o.live.empty()) {
     std::string host;
     uint16_t port = 0;
-    if (!parse_url(o.live, host, port)) {
-      std::cerr << "error: --live '" << o.live << "' is not http://HOST:PORT (hint: the admin listener, admin.listen)\n";
-      return false;
-    }
+    if (!parse_url(o.live, host, port))
+      return imsguard::invalid_argument("error: --live '" + o.live +
+                                        "' is not http://HOST:PORT (hint: the admin listener, admin.listen)");
     std::string token;
     if (const char* env = std::getenv("IMSGUARD_ADMIN_TOKEN"); env && *env) token = env;
-    if (!o.token_file.empty() && !read_file(o.token_file, token)) {
-      std::cerr << "error: cannot read " << o.token_file << "\n";
-      return false;
+    if (!o.token_file.empty()) {
+      auto read = read_input_file(o.token_file);
+      if (!read.ok()) return {read.code(), "error: " + read.message()};
+      token = std::move(read).value();
     }
     token = trim_token(token);
-    if (token.empty()) {
-      std::cerr << "error: --live needs the admin token (--token-file FILE or IMSGUARD_ADMIN_TOKEN)\n";
-      return false;
-    }
+    if (token.empty())
+      return imsguard::invalid_argument("error: --live needs the admin token (--token-file FILE or IMSGUARD_ADMIN_TOKEN)");
     auto call = imsguard::ops::admin_request(host, port, token, "GET", kEffectivePath);
-    if (!call.reached) {
-      std::cerr << "error: " << o.live << ": " << call.error << "\n";
-      return false;
-    }
+    if (!call.reached) return imsguard::unavailable_error("error: " + o.live + ": " + call.error);
     if (call.status != 200) {
-      std::cerr << "error: " << o.live << kEffectivePath << " answered " << call.status << ": " << call.body << "\n";
-      return false;
+      // 401/403: the token is wrong (the user's input); anything else: the edge failed.
+      imsguard::Code code = call.status == 401 || call.status == 403 ? imsguard::Code::kInvalid
+                                                                      : imsguard::Code::kUnavailable;
+      return {code, "error: " + o.live + kEffectivePath + " answered " + std::to_string(call.status) + ": " + call.body};
     }
     std::string base = o.live;
     while (!base.empty() && base.back() == '/') base.pop_back();
     source = {o.live, base + kEffectivePath, call.body};
-    return true;
+    return {};
   }
   if (o.config.empty()) {
     source = {"<embedded default config: the lab profile>", "config/imsguard.yaml",
               std::string(imsguard::config::default_yaml())};
-    return true;
+    return {};
   }
-  if (!read_file(o.config, source.text)) {
-    std::cerr << o.config << ": error: cannot read the file\n";
-    return false;
+  auto read = read_input_file(o.config);
+  if (!read.ok()) {
+    imsguard::tvra::Diagnostic d = imsguard::tvra::unreadable(o.config, "file", read.status());
+    return {read.code(), o.config + ": error: " + d.message};
   }
+  source.text = std::move(read).value();
   source.origin = source.uri = o.config;
-  return true;
+  return {};
 }
 
 imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
@@ -132,8 +135,9 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
       return;
     }
     ConfigSource source;
-    if (!read_config_source(*opt, source)) {
-      status = 2;
+    if (auto read = read_config_source(*opt, source); !read.ok()) {
+      std::cerr << read.message() << "\n";
+      status = imsguard::cli::exit_status_for(read.code());
       return;
     }
     auto cfg = imsguard::config::load_string(source.text, source.origin);
@@ -147,7 +151,7 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     if (!loaded.ok()) {
       for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
       std::cerr << loaded.errors.size() << " error(s); nothing computed\n";
-      status = 2;
+      status = imsguard::cli::exit_status_for(loaded.status.code());
       return;
     }
     AuditResult result = audit(*cfg.config, source, *loaded.model, *loaded.tables);

@@ -143,8 +143,8 @@ void check_tls(Findings& f, const Config& c) {
 void check_services(Findings& f, const Config& c) {
   if (!c.has_role("servicebox")) return;
   imsguard::service::ServiceCatalog catalog(c.servicebox, c.sip.domain);
-  if (auto err = catalog.validate(); !err.empty()) {
-    f.errors.push_back(err);
+  if (auto valid = catalog.validate(); !valid.ok()) {
+    f.errors.push_back(valid.message());
     return;
   }
   if (c.state == "memory") return;
@@ -163,8 +163,8 @@ void check_services(Findings& f, const Config& c) {
       return;
     }
     for (const auto& s : page.value())
-      if (auto err = catalog.unknown_services(s.services); !err.empty())
-        f.errors.push_back("servicebox.services: subscriber " + s.impi + " in " + db + ": " + err +
+      if (auto known = catalog.unknown_services(s.services); !known.ok())
+        f.errors.push_back("servicebox.services: subscriber " + s.impi + " in " + db + ": " + known.message() +
                            " (add the service, or `imsguard subscriber` to change the profile)");
     if (page.value().size() < 500) break;
   }

@@ -77,99 +77,73 @@ void add_common(CLI::App* cmd, Options& o, bool registration_required = true) {
   cmd->add_flag("-v,--verbose", o.verbose, "progress lines on stderr");
 }
 
-std::optional<imsguard::crypto::Key> key_of(const std::string& hex, const char* name, std::string& error) {
+using imsguard::Status;
+using imsguard::StatusOr;
+
+// kInvalid unless `hex` is 32 hex digits.
+StatusOr<imsguard::crypto::Key> key_of(const std::string& hex, const char* name) {
   auto bytes = imsguard::crypto::from_hex(hex);
-  if (!bytes || bytes->size() != 16) {
-    error = std::string(name) + " must be 32 hex digits";
-    return std::nullopt;
-  }
+  if (!bytes || bytes->size() != 16) return imsguard::invalid_argument(std::string(name) + " must be 32 hex digits");
   imsguard::crypto::Key key{};
   std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
 }
 
-// Everything the options must say before any packet leaves; errors are usage errors (2).
+// Everything the options must say before any packet leaves.
 struct Prepared {
   TransportOptions transport;
   UserAgentOptions ua;
 };
 
-std::optional<Prepared> prepare(const Options& o, std::string& error) {
+// kInvalid for a usage error (exit 2); kInternal when OpenSSL cannot derive OPc (exit 1).
+StatusOr<Prepared> prepare(const Options& o) {
+  auto usage = [](std::string message) { return imsguard::invalid_argument(std::move(message)); };
   Prepared p;
   auto kind = parse_transport_kind(o.transport);
-  if (!kind) {
-    error = "--transport must be udp, tcp or tls";
-    return std::nullopt;
-  }
+  if (!kind) return usage("--transport must be udp, tcp or tls");
   auto server = parse_server_address(o.server);
-  if (!server) {
-    error = server.message();
-    return std::nullopt;
-  }
+  if (!server) return server.status();
   p.transport.kind = *kind;
   p.transport.server = *server;
-  if (o.timeout_s <= 0 || o.timeout_s > 32) {
-    error = "--timeout must be in (0, 32] seconds (RFC 3261 Timer F is 32 s)";
-    return std::nullopt;
-  }
-  if (o.keep_s < 0 || o.keep_s > 7 * 86400) {
-    error = "--keep must be between 0 and 604800 seconds";
-    return std::nullopt;
-  }
+  if (o.timeout_s <= 0 || o.timeout_s > 32)
+    return usage("--timeout must be in (0, 32] seconds (RFC 3261 Timer F is 32 s)");
+  if (o.keep_s < 0 || o.keep_s > 7 * 86400) return usage("--keep must be between 0 and 604800 seconds");
   auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
   p.transport.connect_timeout = timeout;
   if (*kind == TransportKind::kTls) {
     p.transport.ca_file = !o.ca.empty() ? o.ca : (!o.data_dir.empty() ? o.data_dir + "/pki/ca.crt" : "");
-    if (p.transport.ca_file.empty()) {
-      error = "--transport tls needs --ca FILE (or --data-dir DIR for DIR/pki/ca.crt): the edge's certificate is always verified";
-      return std::nullopt;
-    }
+    if (p.transport.ca_file.empty())
+      return usage("--transport tls needs --ca FILE (or --data-dir DIR for DIR/pki/ca.crt): the edge's certificate "
+                   "is always verified");
   }
-  if (impu_domain(o.impu).empty() || impu_user(o.impu).empty()) {
-    error = "--impu must be a sip: or sips: URI with a user, e.g. sip:alice@ims.local";
-    return std::nullopt;
-  }
-  if (o.impi.empty()) {
-    error = "--impi must not be empty";
-    return std::nullopt;
-  }
+  if (impu_domain(o.impu).empty() || impu_user(o.impu).empty())
+    return usage("--impu must be a sip: or sips: URI with a user, e.g. sip:alice@ims.local");
+  if (o.impi.empty()) return usage("--impi must not be empty");
   auto& c = p.ua.credentials;
   c.impi = o.impi;
   c.realm = o.realm.empty() ? impu_domain(o.impu) : o.realm;
   bool aka = !o.k.empty() || !o.op.empty() || !o.opc.empty();
-  if (aka == !o.password.empty()) {
-    error = "give either --password (Digest) or --k with --op/--opc (AKA)";
-    return std::nullopt;
-  }
+  if (aka == !o.password.empty()) return usage("give either --password (Digest) or --k with --op/--opc (AKA)");
   if (aka) {
-    if (o.k.empty() || o.op.empty() == o.opc.empty()) {
-      error = "AKA needs --k and exactly one of --op, --opc";
-      return std::nullopt;
-    }
+    if (o.k.empty() || o.op.empty() == o.opc.empty()) return usage("AKA needs --k and exactly one of --op, --opc");
     UsimProfile usim;
-    auto k = key_of(o.k, "--k", error);
-    if (!k) return std::nullopt;
+    auto k = key_of(o.k, "--k");
+    if (!k) return k.status();
     usim.k = *k;
     if (!o.opc.empty()) {
-      auto opc = key_of(o.opc, "--opc", error);
-      if (!opc) return std::nullopt;
+      auto opc = key_of(o.opc, "--opc");
+      if (!opc) return opc.status();
       usim.opc = *opc;
     } else {
-      auto op = key_of(o.op, "--op", error);
-      if (!op) return std::nullopt;
+      auto op = key_of(o.op, "--op");
+      if (!op) return op.status();
       auto opc = imsguard::crypto::Milenage::compute_opc(*k, *op);
-      if (!opc) {
-        error = "cannot derive OPc (OpenSSL failed)";
-        return std::nullopt;
-      }
+      if (!opc) return imsguard::internal_error("cannot derive OPc (OpenSSL failed)");
       usim.opc = *opc;
     }
     if (!o.amf.empty()) {
       auto amf = imsguard::crypto::from_hex(o.amf);
-      if (!amf || amf->size() != 2) {
-        error = "--amf must be 4 hex digits";
-        return std::nullopt;
-      }
+      if (!amf || amf->size() != 2) return usage("--amf must be 4 hex digits");
       usim.expected_amf = imsguard::crypto::Amf{(*amf)[0], (*amf)[1]};
     }
     if (!o.usim_sqn.empty()) {
@@ -180,10 +154,7 @@ std::optional<Prepared> prepare(const Options& o, std::string& error) {
         if (d < 0) ok = false;
         else sqn = sqn * 16 + static_cast<uint64_t>(d);
       }
-      if (!ok) {
-        error = "--usim-sqn must be at most 12 hex digits";
-        return std::nullopt;
-      }
+      if (!ok) return usage("--usim-sqn must be at most 12 hex digits");
       usim.sqn_ms = sqn;
     }
     c.usim = usim;
@@ -191,8 +162,8 @@ std::optional<Prepared> prepare(const Options& o, std::string& error) {
     c.password = o.password;
   }
   for (const auto& h : o.headers) {
-    auto parsed = parse_extra_header(h, error);
-    if (!parsed) return std::nullopt;
+    auto parsed = parse_extra_header(h);
+    if (!parsed) return parsed.status();
     p.ua.extra_headers.push_back(*parsed);
   }
   p.ua.impu = o.impu;
@@ -208,6 +179,9 @@ void fail(const std::string& error, int status = 1) {
   imsguard::cli::exit_status() = status;
 }
 
+// The message, and the exit status for its code: 2 when the input was at fault, 1 otherwise.
+void fail(const Status& error) { fail(error.message(), imsguard::cli::exit_status_for(error.code())); }
+
 // Stays registered until --keep runs out or SIGINT/SIGTERM, then un-registers.
 bool keep_and_unregister(UserAgent& ua, double keep_s) {
   if (keep_s > 0) {
@@ -216,15 +190,15 @@ bool keep_and_unregister(UserAgent& ua, double keep_s) {
       // Short slices so a stop signal is noticed quickly.
       auto slice = std::min(until, Clock::now() + std::chrono::milliseconds(200));
       Outcome served = ua.serve(slice);
-      if (!served.ok) {
+      if (!served.ok()) {
         fail(served.error);
         return false;
       }
     }
   }
   Outcome un = ua.unregister();
-  if (!un.ok) {
-    fail("un-register failed: " + un.error);
+  if (!un.ok()) {
+    fail(Status(un.error.code(), "un-register failed: " + un.error.message()));
     return false;
   }
   return true;
@@ -237,10 +211,9 @@ struct Session {
 };
 
 std::optional<Session> open_session(const Options& o) {
-  std::string error;
-  auto prepared = prepare(o, error);
+  auto prepared = prepare(o);
   if (!prepared) {
-    fail(error, 2);
+    fail(prepared.status());
     return std::nullopt;
   }
   std::signal(SIGINT, on_stop_signal);
@@ -248,14 +221,14 @@ std::optional<Session> open_session(const Options& o) {
   std::signal(SIGPIPE, SIG_IGN);
   auto opened = open_transport(prepared->transport);
   if (!opened.ok()) {
-    fail(opened.message());
+    fail(opened.status());
     return std::nullopt;
   }
   Session s;
   s.transport = std::move(opened).value();
   s.ua = std::make_unique<UserAgent>(*s.transport, std::move(prepared->ua));
   Outcome reg = s.ua->register_binding();
-  if (!reg.ok) {
+  if (!reg.ok()) {
     fail(reg.error);
     return std::nullopt;
   }
@@ -314,7 +287,7 @@ void install_request(CLI::App* parent, const std::string& method) {
     Outcome r = s->ua->send_request(method, target, is_message ? o->content_type : std::string(),
                                     is_message ? o->text : std::string());
     if (r.status != 0) std::cout << method << " " << target << ": " << r.status << " " << r.reason << std::endl;
-    if (!r.ok) fail(r.error);
+    if (!r.ok()) fail(r.error);
     // Un-register even after a failed request: the client is leaving, its flow with it.
     keep_and_unregister(*s->ua, o->keep_s);
   });
@@ -340,7 +313,7 @@ Invoked invoke_service(const Options& o, Session& s) {
                                  o.method == "MESSAGE" ? o.text : std::string());
   if (r.status != 0) std::cout << o.method << " " << target << ": " << r.status << " " << r.reason << std::endl;
   Invoked out;
-  if (!r.ok) {
+  if (!r.ok()) {
     fail(r.error);
     return out;
   }
@@ -370,7 +343,7 @@ bool fetch_and_print(const Options& o, const HttpsUrl& url, const std::string& t
   f.ca_file = fetch_ca(o);
   f.timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
   FetchResult r = fetch_content(f);
-  if (r.status == 0) {
+  if (!r.error.ok()) {
     fail(r.error);
     return false;
   }
@@ -419,9 +392,8 @@ void install_fetch(CLI::App* parent) {
   token->excludes(inv);
   cmd->add_option("--service", o->service, "with --invoke: the service (default: the URL's last path segment)");
   cmd->callback([o] {
-    std::string error;
-    auto url = parse_https_url(o->url, error);
-    if (!url) return fail(error, 2);
+    auto url = parse_https_url(o->url);
+    if (!url) return fail(url.status());
     if (fetch_ca(*o).empty())
       return fail("fetch needs --ca FILE (or --data-dir DIR for DIR/pki/ca.crt): the content server's "
                   "certificate is always verified", 2);

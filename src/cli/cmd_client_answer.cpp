@@ -37,6 +37,9 @@ void fail(const std::string& error, int status) {
   imsguard::cli::exit_status() = status;
 }
 
+// The message, and the exit status for its code: 2 when the input was at fault, 1 otherwise.
+void fail(const imsguard::Status& error) { fail(error.message(), imsguard::cli::exit_status_for(error.code())); }
+
 // The dialog as the callee keeps it (RFC 3261 12.1.1).
 struct Dialog {
   std::string call_id, local_tag, local_uri, remote_uri, remote_from, remote_target, identity;
@@ -89,11 +92,10 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
   cmd->add_option("--media-address", o->media_address, "local RTP address")->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "progress lines on stderr");
   cmd->callback([o] {
-    std::string error;
     auto kind = parse_transport_kind(o->transport);
     if (!kind) return fail("--transport must be udp, tcp or tls", 2);
     auto server = parse_server_address(o->server);
-    if (!server) return fail(server.message(), 2);
+    if (!server) return fail(server.status());
     if (o->wait_s <= 0 || o->wait_s > 3600) return fail("--wait must be in (0, 3600] seconds", 2);
     if (o->hangup_after_s < 0 || o->hangup_after_s > 3600) return fail("--hangup-after must be in [0, 3600] seconds", 2);
     if (impu_domain(o->impu).empty() || impu_user(o->impu).empty())
@@ -127,13 +129,13 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     imsguard::ops::CounterRegistry metrics;
     imsguard::ops::EventSink events;
     imsguard::service::MediaService answerer(mopts, metrics, events);
-    if (auto err = answerer.start(); !err.empty()) return fail("media: " + err, 1);
+    if (auto started = answerer.start(); !started.ok()) return fail("media: " + started.message(), 1);
     auto opened = open_transport(topts);
-    if (!opened.ok()) return fail(opened.message(), 1);
+    if (!opened.ok()) return fail(opened.status());
     Transport& t = **opened;
     UserAgent agent(t, ua);
     Outcome reg_outcome = agent.register_binding();
-    if (!reg_outcome.ok) return fail(reg_outcome.error, 1);
+    if (!reg_outcome.ok()) return fail(reg_outcome.error);
     std::cerr << "imsguard client: registered " << o->impu << " over " << t.describe() << ", waiting for a call"
               << std::endl;
     ViaAddress via{t.kind(), t.local_host(), t.local_port()};
@@ -142,6 +144,8 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     std::string ended_by;
     auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o->wait_s * 1000));
     std::optional<Clock::time_point> hangup_at;
+    // Sends below are not checked one by one: a failed send means the flow is gone, and the
+    // next receive() reports that and ends the command with exit 1.
     while (!ended && Clock::now() < deadline) {
       auto wake = hangup_at ? std::min(deadline, *hangup_at) : deadline;
       Received r = t.receive(wake);
@@ -166,7 +170,7 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
           std::string plain_to = "To: <" + dialog->remote_uri + ">\r\n";
           if (auto at = bye.find(plain_to); at != std::string::npos)
             bye.replace(at, plain_to.size(), "To: " + dialog->remote_from + "\r\n");
-          t.send(bye, error);
+          (void)t.send(bye);
           std::cout << "BYE sent" << std::endl;
           hangup_at.reset();
           deadline = std::min(deadline, Clock::now() + std::chrono::seconds(5));  // for its 200
@@ -193,7 +197,7 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
           auto to = msg.to();
           bool initial = to && to->tag().empty();
           if (initial && dialog && dialog->call_id != msg.call_id()) {
-            t.send(sip::make_response(msg, 486, "Busy Here", {}, random_tag()), error);
+            (void)t.send(sip::make_response(msg, 486, "Busy Here", {}, random_tag()));
             break;
           }
           if (initial && !dialog) {
@@ -212,7 +216,7 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
           }
           std::string tag = dialog ? dialog->local_tag : random_tag();
           std::string resp = with_record_route(answerer.handle_invite(msg, tag, contact, identity, t.describe(), offer_address(msg)), msg);
-          t.send(resp, error);
+          (void)t.send(resp);
           int code = resp.size() > 12 ? std::atoi(resp.substr(8, 3).c_str()) : 0;
           std::cout << (initial ? "INVITE from " : "re-INVITE from ") << identity << ": " << code << std::endl;
           if (initial && code >= 300) {
@@ -229,7 +233,7 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
         case sip::Method::kBye: {
           std::string tag = dialog ? dialog->local_tag : random_tag();
           std::string resp = answerer.handle_bye(msg, tag, identity);
-          t.send(resp, error);
+          (void)t.send(resp);
           if (dialog && msg.call_id() == dialog->call_id) {
             std::cout << "BYE from " << identity << ": answered 200" << std::endl;
             ended = true;
@@ -238,13 +242,13 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
           break;
         }
         case sip::Method::kCancel: {
-          t.send(answerer.handle_cancel(msg, dialog ? dialog->local_tag : random_tag(), identity), error);
+          (void)t.send(answerer.handle_cancel(msg, dialog ? dialog->local_tag : random_tag(), identity));
           break;
         }
         default:
-          t.send(sip::make_response(msg, msg.method() == sip::Method::kOptions ? 200 : 405,
-                                    msg.method() == sip::Method::kOptions ? "OK" : "Method Not Allowed", {}, random_tag()),
-                 error);
+          (void)t.send(sip::make_response(msg, msg.method() == sip::Method::kOptions ? 200 : 405,
+                                          msg.method() == sip::Method::kOptions ? "OK" : "Method Not Allowed", {},
+                                          random_tag()));
           break;
       }
     }

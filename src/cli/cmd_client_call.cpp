@@ -1,7 +1,9 @@
 // `imsguard client call`: register, call a media service (INVITE with an SDP offer made by
 // --srtp and --keying), receive and verify the stream (SRTP authentication, replay,
-// sequence, the expected tone), hang up (BYE), un-register, print a summary. Exits 1 when
-// the call or any packet check fails, 2 on bad options.
+// sequence, the expected tone), hang up (BYE), un-register, print a summary. Exits 2 on bad
+// options, including options the call cannot be made with (SDES keys over a plain flow, a
+// --media-address that is not an IP address); 1 when the call or any packet check fails
+// (cli::exit_status_for of the failure's code).
 #include "cli/command.h"
 #include "client/call.h"
 #include "client/transport.h"
@@ -29,62 +31,66 @@ struct CallCliOptions {
   bool verbose = false;
 };
 
-void fail(const std::string& error, int status) {
-  std::cerr << "imsguard client call: " << error << std::endl;
-  imsguard::cli::exit_status() = status;
+using imsguard::Status;
+using imsguard::StatusOr;
+
+// The message, and the exit status for its code: 2 when the input was at fault, 1 otherwise.
+void fail(const Status& error) {
+  std::cerr << "imsguard client call: " << error.message() << std::endl;
+  imsguard::cli::exit_status() = imsguard::cli::exit_status_for(error.code());
 }
 
-std::optional<imsguard::crypto::Key> key16(const std::string& hex, const char* name, std::string& error) {
+Status usage(std::string message) { return imsguard::invalid_argument(std::move(message)); }
+
+// kInvalid unless `hex` is 32 hex digits.
+StatusOr<imsguard::crypto::Key> key16(const std::string& hex, const char* name) {
   auto bytes = imsguard::crypto::from_hex(hex);
-  if (!bytes || bytes->size() != 16) {
-    error = std::string(name) + " must be 32 hex digits";
-    return std::nullopt;
-  }
+  if (!bytes || bytes->size() != 16) return usage(std::string(name) + " must be 32 hex digits");
   imsguard::crypto::Key key{};
   std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
 }
 
-// Usage errors (exit 2) before any packet leaves.
-bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions& ua, CallOptions& call,
-             std::string& error) {
+// Before any packet leaves: kInvalid for a usage error (exit 2); kInternal when OpenSSL
+// cannot derive OPc (exit 1).
+Status prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions& ua, CallOptions& call) {
   auto kind = parse_transport_kind(o.transport);
-  if (!kind) return error = "--transport must be udp, tcp or tls", false;
+  if (!kind) return usage("--transport must be udp, tcp or tls");
   auto server = parse_server_address(o.server);
-  if (!server) return error = server.message(), false;
-  if (o.timeout_s <= 0 || o.timeout_s > 32) return error = "--timeout must be in (0, 32] seconds", false;
-  if (o.media_timeout_s <= 0 || o.media_timeout_s > 600) return error = "--media-timeout must be in (0, 600] seconds", false;
-  if (o.packets == 0 || o.packets > 30000) return error = "--packets must be 1..30000", false;
+  if (!server) return server.status();
+  if (o.timeout_s <= 0 || o.timeout_s > 32) return usage("--timeout must be in (0, 32] seconds");
+  if (o.media_timeout_s <= 0 || o.media_timeout_s > 600) return usage("--media-timeout must be in (0, 600] seconds");
+  if (o.packets == 0 || o.packets > 30000) return usage("--packets must be 1..30000");
   if (o.reinvite_after >= o.packets && o.reinvite_after != 0)
-    return error = "--reinvite-after must be below --packets", false;
+    return usage("--reinvite-after must be below --packets");
   if (o.listen_after_bye_s < 0 || o.listen_after_bye_s > 30)
-    return error = "--listen-after-bye must be in [0, 30] seconds", false;
+    return usage("--listen-after-bye must be in [0, 30] seconds");
   topts.kind = *kind;
   topts.server = *server;
   topts.connect_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
   if (*kind == TransportKind::kTls) {
     topts.ca_file = !o.ca.empty() ? o.ca : (!o.data_dir.empty() ? o.data_dir + "/pki/ca.crt" : "");
-    if (topts.ca_file.empty()) return error = "--transport tls needs --ca FILE or --data-dir DIR", false;
+    if (topts.ca_file.empty()) return usage("--transport tls needs --ca FILE or --data-dir DIR");
   }
   if (impu_domain(o.impu).empty() || impu_user(o.impu).empty())
-    return error = "--impu must be a sip: or sips: URI with a user, e.g. sip:alice@ims.local", false;
+    return usage("--impu must be a sip: or sips: URI with a user, e.g. sip:alice@ims.local");
   ua.impu = o.impu;
   ua.timeout = topts.connect_timeout;
   ua.credentials.impi = o.impi;
   ua.credentials.realm = o.realm.empty() ? impu_domain(o.impu) : o.realm;
   bool aka = !o.k.empty();
-  if (aka == !o.password.empty()) return error = "give either --password (Digest) or --k with --op/--opc (AKA)", false;
+  if (aka == !o.password.empty()) return usage("give either --password (Digest) or --k with --op/--opc (AKA)");
   if (aka) {
-    if (o.op.empty() == o.opc.empty()) return error = "AKA needs --k and exactly one of --op, --opc", false;
+    if (o.op.empty() == o.opc.empty()) return usage("AKA needs --k and exactly one of --op, --opc");
     UsimProfile usim;
-    auto k = key16(o.k, "--k", error);
-    if (!k) return false;
+    auto k = key16(o.k, "--k");
+    if (!k) return k.status();
     usim.k = *k;
-    auto second = key16(o.opc.empty() ? o.op : o.opc, o.opc.empty() ? "--op" : "--opc", error);
-    if (!second) return false;
+    auto second = key16(o.opc.empty() ? o.op : o.opc, o.opc.empty() ? "--op" : "--opc");
+    if (!second) return second.status();
     if (o.opc.empty()) {
       auto opc = imsguard::crypto::Milenage::compute_opc(*k, *second);
-      if (!opc) return error = "cannot derive OPc", false;
+      if (!opc) return imsguard::internal_error("cannot derive OPc");
       usim.opc = *opc;
     } else {
       usim.opc = *second;
@@ -100,15 +106,15 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
   if (o.srtp == "off") call.policy = imsguard::config::SrtpPolicy::kOff;
   else if (o.srtp == "optional") call.policy = imsguard::config::SrtpPolicy::kOptional;
   else if (o.srtp == "mandatory") call.policy = imsguard::config::SrtpPolicy::kMandatory;
-  else return error = "--srtp must be off, optional or mandatory", false;
+  else return usage("--srtp must be off, optional or mandatory");
   if (o.keying == "sdes") call.keying = imsguard::media::Keying::kSdes;
   else if (o.keying == "dtls") call.keying = imsguard::media::Keying::kDtls;
-  else return error = "--keying must be sdes or dtls", false;
+  else return usage("--keying must be sdes or dtls");
   if (!o.suites.empty()) {
     call.suites.clear();
     for (const auto& name : o.suites) {
       auto s = imsguard::media::suite_from_sdes_name(name);
-      if (!s) return error = "--suite " + name + ": not one of " + imsguard::media::sdes_names(), false;
+      if (!s) return usage("--suite " + name + ": not one of " + imsguard::media::sdes_names());
       call.suites.push_back(*s);
     }
   }
@@ -121,7 +127,7 @@ bool prepare(const CallCliOptions& o, TransportOptions& topts, UserAgentOptions&
   call.media_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.media_timeout_s * 1000));
   call.log = ua.log;
   call.credentials = ua.credentials;  // a 401/407 to the INVITE is answered (the edge's 407 over UDP)
-  return true;
+  return {};
 }
 
 imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
@@ -159,21 +165,20 @@ imsguard::cli::ClientCommandRegistration reg{[](CLI::App& client) {
     TransportOptions topts;
     UserAgentOptions ua;
     CallOptions call;
-    std::string error;
-    if (!prepare(*o, topts, ua, call, error)) return fail(error, 2);
+    if (Status prepared = prepare(*o, topts, ua, call); !prepared.ok()) return fail(prepared);
     std::signal(SIGPIPE, SIG_IGN);
     auto opened = open_transport(topts);
-    if (!opened.ok()) return fail(opened.message(), 1);
+    if (!opened.ok()) return fail(opened.status());
     Transport& transport = **opened;
     UserAgent agent(transport, ua);
     Outcome reg_outcome = agent.register_binding();
-    if (!reg_outcome.ok) return fail(reg_outcome.error, 1);
+    if (!reg_outcome.ok()) return fail(reg_outcome.error);
     std::cerr << "imsguard client: registered " << o->impu << " over " << transport.describe() << std::endl;
     CallResult r = place_call(transport, call);
     if (r.status) std::cout << "INVITE " << call.target << ": " << r.status << " " << r.reason << std::endl;
     if (r.outcome != imsguard::media::Outcome::kRefused || r.status == 200) std::cout << summary_line(r) << std::endl;
     agent.unregister();
-    if (!r.ok) fail(r.error, 1);
+    if (!r.ok()) fail(r.error);
   });
 }};
 

@@ -43,7 +43,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     std::string pki = opts->pki_dir.empty() ? config.data_dir + "/pki" : opts->pki_dir;
     auto files = imsguard::service::default_service_files(pki);
     if (!opts->core_cert.empty()) files.core_cert = opts->core_cert;
-    // The standalone box is its own composition root: its counters and security events.
+    // The standalone box is its own composition root: its counters (with the gauges and
+    // histograms of its SIP server) and security events.
     imsguard::ops::CounterRegistry metrics;
     imsguard::ops::EventSink events;
     if (auto opened = events.open(config.events_output); !opened.ok()) {
@@ -55,10 +56,10 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     sigset_t stop_signals = imsguard::cli::block_stop_signals();
 
     imsguard::service::ServiceNode node(std::move(config), files, metrics, events);
-    if (auto err = node.start(); !err.empty()) {
-      std::cerr << "imsguard servicebox: " << err << "\n";
-      // Configuration problems (missing certificate, unknown service) are the usual cause.
-      imsguard::cli::exit_status() = 2;
+    if (auto started = node.start(); !started.ok()) {
+      std::cerr << "imsguard servicebox: " << started.message() << "\n";
+      // 2: the configuration (missing certificate, unknown service); 1: a port in use, the store.
+      imsguard::cli::exit_status() = imsguard::cli::exit_status_for(started.code());
       return;
     }
     std::cerr << "imsguard servicebox running\n" << node.banner() << std::flush;

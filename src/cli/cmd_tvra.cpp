@@ -1,6 +1,7 @@
 // `imsguard tvra [MODEL]`: ETSI TVRA (TS 102 165-1) of a system model: threats ranked by risk
 // before and after countermeasures, and the interfaces ranked. Output is rendered whole before
-// anything is written, so a model error never leaves half a report behind (exit 2).
+// anything is written, so a model error never leaves half a report behind (exit 2; exit 1 when
+// an input cannot be read for a reason other than its path).
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -46,7 +47,8 @@ imsguard::cli::CommandRegistration reg{[](CLI::App& app) {
     if (!loaded.ok()) {
       for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
       std::cerr << loaded.errors.size() << " error(s); nothing computed\n";
-      imsguard::cli::exit_status() = 2;
+      // 2: the user's file is wrong or missing; 1: it could not be read, or the embedded data is broken.
+      imsguard::cli::exit_status() = imsguard::cli::exit_status_for(loaded.status.code());
       return;
     }
     Analysis analysis = analyse(*loaded.model, *loaded.tables, applied_in_model(*loaded.model));

@@ -22,9 +22,10 @@ struct Response {
 
 // One client transaction (INVITE retransmits like a non-INVITE below T2, RFC 3261 17.1.1.2
 // is close enough for a client that stops at the first final answer).
-std::unique_ptr<Response> transact(Transport& t, const std::string& bytes, const std::string& branch,
-                                   std::chrono::milliseconds timeout, std::string& error) {
-  if (!t.send(bytes, error)) return nullptr;
+// kUnavailable: no final answer in time, or the flow failed.
+StatusOr<std::unique_ptr<Response>> transact(Transport& t, const std::string& bytes, const std::string& branch,
+                                             std::chrono::milliseconds timeout) {
+  if (Status sent = t.send(bytes); !sent.ok()) return sent;
   auto start = Clock::now();
   auto deadline = start + timeout;
   Clock::duration interval = kT1;
@@ -47,17 +48,11 @@ std::unique_ptr<Response> transact(Transport& t, const std::string& bytes, const
       }
       return p;
     }
-    if (r.status != Received::Status::kTimeout) {
-      error = "flow to the edge lost: " + r.error;
-      return nullptr;
-    }
+    if (r.status != Received::Status::kTimeout) return unavailable_error("flow to the edge lost: " + r.error);
     auto now = Clock::now();
-    if (now >= deadline) {
-      error = "no final answer within " + std::to_string(timeout.count()) + " ms";
-      return nullptr;
-    }
+    if (now >= deadline) return unavailable_error("no final answer within " + std::to_string(timeout.count()) + " ms");
     if (!t.reliable() && !provisional && now >= next) {
-      if (!t.send(bytes, error)) return nullptr;
+      if (Status sent = t.send(bytes); !sent.ok()) return sent;
       interval = std::min<Clock::duration>(interval * 2, kT2);
       next = now + interval;
     }
@@ -78,6 +73,14 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
+// Once the INVITE is out, a failure is the far end's (its answer, its keys, its stream) or
+// the flow's, not the caller's options: kUnavailable, message kept. kInternal (our own
+// crypto) stays what it is.
+Status far_end(const Status& s) {
+  if (s.ok() || s.code() == Code::kInternal) return s;
+  return unavailable_error(s.message());
+}
+
 }  // namespace
 
 CallResult place_call(Transport& t, const CallOptions& o) {
@@ -85,12 +88,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   auto log = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
-  std::string error;
-  auto sink = MediaSink::open(o.media_address, error);
-  if (!sink) {
-    r.error = "media port: " + error;
+  auto opened = MediaSink::open(o.media_address);
+  if (!opened.ok()) {
+    r.error = Status(opened.code(), "media port: " + opened.message());
     return r;
   }
+  std::unique_ptr<MediaSink> sink = std::move(opened).value();
   media::OfferSpec spec;
   spec.policy.policy = o.policy;
   spec.policy.suites = o.suites;
@@ -103,7 +106,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   if (o.policy != config::SrtpPolicy::kOff && o.keying == media::Keying::kDtls) {
     auto generated = media::DtlsIdentity::generate();
     if (!generated.ok()) {
-      r.error = "dtls: " + generated.message();
+      r.error = Status(generated.code(), "dtls: " + generated.message());
       return r;
     }
     identity = generated.value();
@@ -114,7 +117,7 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     for (auto suite : o.suites) {
       auto k = media::generate_sdes_key(suite, tag++);
       if (!k) {
-        r.error = "cannot generate an SDES key";
+        r.error = unavailable_error("cannot generate an SDES key");  // no randomness
         return r;
       }
       spec.sdes_keys.push_back(std::move(*k));
@@ -122,12 +125,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   }
   auto offer = media::build_offer(spec);
   if (!offer.error.empty()) {
-    r.error = offer.error;
+    r.error = invalid_argument(offer.error);  // the options ask for an offer that cannot be made
     return r;
   }
   auto offer_text = sip::write_sdp(offer.sdp);
   if (!offer_text) {
-    r.error = "SDP offer: " + offer_text.message();
+    r.error = Status(offer_text.code(), "SDP offer: " + offer_text.message());
     return r;
   }
 
@@ -147,11 +150,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   invite.body = *offer_text;
   log("INVITE " + o.target + " offering " + std::string(config::srtp_policy_name(o.policy)) +
       (o.policy == config::SrtpPolicy::kOff ? "" : o.keying == media::Keying::kSdes ? " SDES" : " DTLS-SRTP"));
-  auto answer = transact(t, build_request(invite, via), invite.branch, o.timeout, error);
-  if (!answer) {
-    r.error = "INVITE: " + error;
+  auto transacted = transact(t, build_request(invite, via), invite.branch, o.timeout);
+  if (!transacted.ok()) {
+    r.error = Status(transacted.code(), "INVITE: " + transacted.message());
     return r;
   }
+  std::unique_ptr<Response> answer = std::move(transacted).value();
   // A 401/407 (RFC 3261 22.2, 22.3): ACK it on its branch, then the INVITE again with our
   // credentials, the next CSeq and a new branch. Once: a second challenge is a refusal.
   if (int code = answer->msg.status_code(); (code == 401 || code == 407) && o.credentials) {
@@ -163,7 +167,8 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     challenge_ack.body.clear();
     challenge_ack.content_type.clear();
     challenge_ack.contact.clear();
-    t.send(with_to_tag(build_request(challenge_ack, via), o.target, challenge_tag), error);
+    // ACKs are best effort (no answer comes to them); a lost flow shows in the next transaction.
+    (void)t.send(with_to_tag(build_request(challenge_ack, via), o.target, challenge_tag));
     ChallengeAnswerer answerer(*o.credentials);
     Answer creds = answerer.answer(answer->msg, "INVITE", invite.request_uri, invite.body);
     if (creds.status == AnswerStatus::kOk) {
@@ -171,11 +176,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
       invite.cseq += 1;
       invite.branch = new_branch();
       invite.headers.emplace_back(creds.header_name, creds.header_value);
-      answer = transact(t, build_request(invite, via), invite.branch, o.timeout, error);
-      if (!answer) {
-        r.error = "INVITE: " + error;
+      auto again = transact(t, build_request(invite, via), invite.branch, o.timeout);
+      if (!again.ok()) {
+        r.error = Status(again.code(), "INVITE: " + again.message());
         return r;
       }
+      answer = std::move(again).value();
     }
   }
   r.status = answer->msg.status_code();
@@ -211,12 +217,12 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   ack.content_type.clear();
   ack.contact.clear();
   if (r.status >= 300) {
-    t.send(with_to_tag(build_request(ack, via), o.target, to_tag), error);
-    r.error = "INVITE refused: " + std::to_string(r.status) + " " + r.reason;
+    (void)t.send(with_to_tag(build_request(ack, via), o.target, to_tag));
+    r.error = unavailable_error("INVITE refused: " + std::to_string(r.status) + " " + r.reason);
     return r;
   }
   ack.branch = new_branch();
-  t.send(with_to_tag(build_request(in_dialog(ack), via), o.target, to_tag), error);
+  (void)t.send(with_to_tag(build_request(in_dialog(ack), via), o.target, to_tag));
 
   auto bye = [&] {
     RequestSpec b = invite;
@@ -226,37 +232,35 @@ CallResult place_call(Transport& t, const CallOptions& o) {
     b.body.clear();
     b.content_type.clear();
     b.contact.clear();
-    std::string err;
-    auto resp = transact(t, with_to_tag(build_request(in_dialog(b), via), o.target, to_tag), b.branch, o.timeout, err);
-    r.bye_status = resp ? resp->msg.status_code() : 0;
-    log("BYE: " + (resp ? std::to_string(r.bye_status) + " " + sanitize(resp->msg.reason()) : err));
+    auto resp = transact(t, with_to_tag(build_request(in_dialog(b), via), o.target, to_tag), b.branch, o.timeout);
+    r.bye_status = resp.ok() ? (*resp)->msg.status_code() : 0;
+    log("BYE: " + (resp.ok() ? std::to_string(r.bye_status) + " " + sanitize((*resp)->msg.reason()) : resp.message()));
   };
   // The same offer again inside the dialog: the answer must be the same session.
   auto reinvite = [&] {
     RequestSpec re = invite;
     re.cseq = invite.cseq + 1;
     re.branch = new_branch();
-    std::string err;
-    auto resp = transact(t, with_to_tag(build_request(in_dialog(re), via), o.target, to_tag), re.branch, o.timeout, err);
-    r.reinvite_status = resp ? resp->msg.status_code() : 0;
-    r.reinvite_same_session = resp && resp->msg.body() == answer->msg.body();
-    log("re-INVITE: " + (resp ? std::to_string(r.reinvite_status) + " " + sanitize(resp->msg.reason()) +
-                                    (r.reinvite_same_session ? ", same session" : ", another session")
-                              : err));
-    if (resp && r.reinvite_status < 300) {
+    auto resp = transact(t, with_to_tag(build_request(in_dialog(re), via), o.target, to_tag), re.branch, o.timeout);
+    r.reinvite_status = resp.ok() ? (*resp)->msg.status_code() : 0;
+    r.reinvite_same_session = resp.ok() && (*resp)->msg.body() == answer->msg.body();
+    log("re-INVITE: " + (resp.ok() ? std::to_string(r.reinvite_status) + " " + sanitize((*resp)->msg.reason()) +
+                                         (r.reinvite_same_session ? ", same session" : ", another session")
+                                   : resp.message()));
+    if (resp.ok() && r.reinvite_status < 300) {
       RequestSpec a = re;
       a.method = "ACK";
       a.branch = new_branch();
       a.body.clear();
       a.content_type.clear();
       a.contact.clear();
-      t.send(with_to_tag(build_request(in_dialog(a), via), o.target, to_tag), err);
+      (void)t.send(with_to_tag(build_request(in_dialog(a), via), o.target, to_tag));
     }
   };
 
   auto parsed = sip::parse_sdp(answer->msg.body());
   if (!parsed) {
-    r.error = "the 200 OK carries no valid SDP answer: " + parsed.message();
+    r.error = unavailable_error("the 200 OK carries no valid SDP answer: " + parsed.message());
     bye();
     return r;
   }
@@ -264,54 +268,54 @@ CallResult place_call(Transport& t, const CallOptions& o) {
   r.outcome = check.outcome;
   r.negotiated = std::string(media::outcome_name(check.outcome)) + " (" + check.reason + ")";
   if (check.outcome == media::Outcome::kRefused) {
-    r.error = "answer not acceptable: " + check.reason;
+    r.error = unavailable_error("answer not acceptable: " + check.reason);
     bye();
     return r;
   }
   log("negotiated " + r.negotiated + "; media from " + check.remote_address + ":" + std::to_string(check.remote_port));
-  if (auto err = sink->connect(check.remote_address, check.remote_port); !err.empty()) {
-    r.error = err;
+  if (Status connected = sink->connect(check.remote_address, check.remote_port); !connected.ok()) {
+    r.error = far_end(connected);
     bye();
     return r;
   }
-  std::string setup_error;
+  Status setup;
   if (check.outcome == media::Outcome::kSrtpSdes) {
     auto local = std::find_if(spec.sdes_keys.begin(), spec.sdes_keys.end(),
                               [&](const media::SdesKey& k) { return k.tag == check.remote_key->tag; });
-    setup_error = local == spec.sdes_keys.end() ? "the answer's crypto tag matches none we offered"
-                                                : sink->use_sdes(*check.remote_key, *local);
+    setup = local == spec.sdes_keys.end() ? unavailable_error("the answer's crypto tag matches none we offered")
+                                          : sink->use_sdes(*check.remote_key, *local);
   }
   else if (check.outcome == media::Outcome::kSrtpDtls)
-    setup_error = sink->use_dtls(identity,
-                                 check.dtls_client ? media::DtlsSrtpEndpoint::Role::kClient
-                                                   : media::DtlsSrtpEndpoint::Role::kServer,
-                                 *check.remote_fingerprint, o.suites);
+    setup = sink->use_dtls(identity,
+                           check.dtls_client ? media::DtlsSrtpEndpoint::Role::kClient
+                                             : media::DtlsSrtpEndpoint::Role::kServer,
+                           *check.remote_fingerprint, o.suites);
   else sink->use_plain();
-  if (!setup_error.empty()) {
-    r.error = setup_error;
+  if (!setup.ok()) {
+    r.error = far_end(setup);
     bye();
     return r;
   }
   auto media_deadline = Clock::now() + o.media_timeout;
   if (o.reinvite_after > 0 && o.reinvite_after < o.packets) {
     r.media = sink->run(o.reinvite_after, media_deadline);
-    if (r.media.error.empty() && !r.media.timed_out) reinvite();
+    if (r.media.error.ok() && !r.media.timed_out) reinvite();
   }
-  if (r.media.error.empty() && !r.media.timed_out) r.media = sink->run(o.packets, media_deadline);
+  if (r.media.error.ok() && !r.media.timed_out) r.media = sink->run(o.packets, media_deadline);
   bye();
   if (o.listen_after_bye.count() > 0 && r.bye_status == 200)
     r.after_bye_packets = sink->count_late_arrivals(Clock::now() + o.listen_after_bye);
   const auto& s = r.media.stats;
-  if (!r.media.error.empty()) r.error = r.media.error;
+  if (!r.media.error.ok()) r.error = far_end(r.media.error);
   else if (o.reinvite_after > 0 && o.reinvite_after < o.packets &&
            (r.reinvite_status != 200 || !r.reinvite_same_session))
-    r.error = "the re-INVITE was not answered with the same session";
+    r.error = unavailable_error("the re-INVITE was not answered with the same session");
   else if (r.after_bye_packets > 0)
-    r.error = std::to_string(r.after_bye_packets) + " datagrams arrived after the 200 to BYE";
-  else if (s.ok < o.packets) r.error = "received " + std::to_string(s.ok) + " good packets of " + std::to_string(o.packets);
+    r.error = unavailable_error(std::to_string(r.after_bye_packets) + " datagrams arrived after the 200 to BYE");
+  else if (s.ok < o.packets)
+    r.error = unavailable_error("received " + std::to_string(s.ok) + " good packets of " + std::to_string(o.packets));
   else if (s.auth_failures || s.replays || s.payload_mismatches || s.malformed)
-    r.error = "the stream had bad packets";
-  r.ok = r.error.empty();
+    r.error = unavailable_error("the stream had bad packets");
   return r;
 }
 

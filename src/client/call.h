@@ -40,11 +40,17 @@ struct CallOptions {
   std::optional<Credentials> credentials;
 };
 
+// An outcome struct: what was negotiated and how every packet fared are the result, printed
+// whether or not the call succeeded; `error` says why it did not.
 struct CallResult {
-  bool ok = false;
+  // Not ok: why, in one line. Before the INVITE leaves, the code of what refused our
+  // options (kInvalid: --media-address not an IP address, SDES offered over a plain flow);
+  // from the INVITE on, whatever the far end, the flow or the stream did is kUnavailable
+  // (no answer, a refusal, an unacceptable answer, bad or missing packets); kInternal when
+  // our crypto failed.
+  Status error;
   int status = 0;       // final status of the INVITE
   std::string reason;
-  std::string error;    // why !ok, one line
   media::Outcome outcome = media::Outcome::kRefused;
   std::string negotiated;  // "srtp-sdes AES_CM_128_HMAC_SHA1_80", "rtp", ...
   SinkResult media;
@@ -52,6 +58,8 @@ struct CallResult {
   int reinvite_status = 0;          // 0: no re-INVITE sent
   bool reinvite_same_session = false;
   uint64_t after_bye_packets = 0;   // datagrams during listen_after_bye
+
+  bool ok() const { return error.ok(); }
 };
 
 CallResult place_call(Transport& transport, const CallOptions& options);

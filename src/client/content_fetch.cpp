@@ -51,11 +51,10 @@ std::optional<ContentToken> parse_content_token(std::string_view value) {
   return out;
 }
 
-std::optional<HttpsUrl> parse_https_url(std::string_view url, std::string& error) {
+StatusOr<HttpsUrl> parse_https_url(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
   if (url.substr(0, kScheme.size()) != kScheme) {
-    error = "--url must start with https:// (content is never fetched in the clear)";
-    return std::nullopt;
+    return invalid_argument("--url must start with https:// (content is never fetched in the clear)");
   }
   std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find('/');
@@ -66,22 +65,19 @@ std::optional<HttpsUrl> parse_https_url(std::string_view url, std::string& error
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
     if (close == std::string_view::npos) {
-      error = "--url: unterminated [IPv6] address";
-      return std::nullopt;
+      return invalid_argument("--url: unterminated [IPv6] address");
     }
     out.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {
-        error = "--url: junk after ]";
-        return std::nullopt;
+        return invalid_argument("--url: junk after ]");
       }
       port = after.substr(1);
     }
     in6_addr a6{};
     if (inet_pton(AF_INET6, out.host.c_str(), &a6) != 1) {
-      error = "--url: '" + out.host + "' is not an IPv6 address";
-      return std::nullopt;
+      return invalid_argument("--url: '" + out.host + "' is not an IPv6 address");
     }
   } else {
     size_t colon = authority.find(':');
@@ -89,29 +85,25 @@ std::optional<HttpsUrl> parse_https_url(std::string_view url, std::string& error
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (out.host.empty() || out.host.find('@') != std::string::npos) {
-    error = "--url needs a host (and no user@)";
-    return std::nullopt;
+    return invalid_argument("--url needs a host (and no user@)");
   }
   if (std::any_of(out.host.begin(), out.host.end(), [](char c) {
         return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':');
       })) {
-    error = "--url: bad host '" + out.host + "'";
-    return std::nullopt;
+    return invalid_argument("--url: bad host '" + out.host + "'");
   }
   if (port.data() != nullptr) {
     bool ok = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), ::isdigit);
     long p = ok ? std::stol(std::string(port)) : 0;
     if (!ok || p < 1 || p > 65535) {
-      error = "--url: port must be 1..65535";
-      return std::nullopt;
+      return invalid_argument("--url: port must be 1..65535");
     }
     out.port = static_cast<uint16_t>(p);
   }
   if (std::any_of(out.path.begin(), out.path.end(), [](char c) {
         return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#';
       })) {
-    error = "--url: the path may not contain spaces, control characters or a fragment";
-    return std::nullopt;
+    return invalid_argument("--url: the path may not contain spaces, control characters or a fragment");
   }
   return out;
 }
@@ -136,11 +128,20 @@ FetchResult fetch_content(const FetchOptions& o) {
     return true;
   });
   if (!res) {
-    out.error = too_large ? "content larger than " + std::to_string(o.max_body) + " bytes"
-                          : "HTTPS to " + o.url.host + ":" + std::to_string(o.url.port) + " failed: " +
-                                httplib::to_string(res.error());
+    if (too_large) {
+      out.error = unavailable_error("content larger than " + std::to_string(o.max_body) + " bytes");
+      return out;
+    }
+    std::string why = "HTTPS to " + o.url.host + ":" + std::to_string(o.url.port) + " failed: " +
+                      httplib::to_string(res.error());
     if (res.error() == httplib::Error::SSLServerVerification)
-      out.error += " (the server's certificate does not verify against " + o.ca_file + ")";
+      why += " (the server's certificate does not verify against " + o.ca_file + ")";
+    // The CA file is ours to give; everything else is the server's or the network's doing.
+    if (res.error() == httplib::Error::SSLLoadingCerts) {
+      out.error = invalid_argument(why + " (cannot load the CA file " + o.ca_file + ")");
+      return out;
+    }
+    out.error = unavailable_error(std::move(why));
     return out;
   }
   out.status = res->status;

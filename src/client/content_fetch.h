@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace imsguard::client {
 
 // The header of the core's 200 OK to a content service request (service/service_gate.h).
@@ -30,7 +32,8 @@ struct HttpsUrl {
   uint16_t port = 443;
   std::string path;  // starts with '/'
 };
-std::optional<HttpsUrl> parse_https_url(std::string_view url, std::string& error);
+// kInvalid saying what is wrong (not https, no host, a user@, a bad port or path).
+StatusOr<HttpsUrl> parse_https_url(std::string_view url);
 
 struct FetchOptions {
   HttpsUrl url;
@@ -40,10 +43,15 @@ struct FetchOptions {
   size_t max_body = 1 << 20;
 };
 
+// An outcome struct: an HTTP answer, whatever its status, is a result the caller prints
+// (a 403 with its reason); `error` is for when there was no answer at all.
 struct FetchResult {
   int status = 0;     // HTTP status; 0 when there was none (connection, TLS, timeout)
   std::string body;   // as received (bounded by max_body)
-  std::string error;  // one line when status is 0
+  // Not ok exactly when status is 0: kInvalid when the CA file cannot be used (the caller's
+  // --ca), kUnavailable when the server could not be reached, did not verify against the
+  // CA, timed out or sent more than max_body.
+  Status error;
 };
 
 FetchResult fetch_content(const FetchOptions& options);

@@ -12,15 +12,25 @@
 
 #include "media/rtp.h"
 #include "media/udp.h"
+#include "sip/uri.h"
 
 namespace imsguard::client {
+namespace {
 
-std::unique_ptr<MediaSink> MediaSink::open(const std::string& address, std::string& error) {
+// media::bind_udp and connect_udp say why in words only: an address that is not an IP
+// address (v4, v6, [v6]) is the caller's fault, any other failure the system's.
+Status udp_failure(const std::string& address, std::string message) {
+  std::string_view host = address;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (!sip::is_ipv4(host) && !sip::is_ipv6(host)) return invalid_argument(std::move(message));
+  return unavailable_error(std::move(message));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<MediaSink>> MediaSink::open(const std::string& address) {
   auto sock = media::bind_udp(address);
-  if (!sock) {
-    error = sock.error;
-    return nullptr;
-  }
+  if (!sock) return udp_failure(address, sock.error);
   std::unique_ptr<MediaSink> s(new MediaSink);
   s->fd_ = sock.fd;
   s->port_ = sock.port;
@@ -34,27 +44,28 @@ MediaSink::~MediaSink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string MediaSink::connect(const std::string& address, uint16_t port) {
-  return media::connect_udp(fd_, address, port);
+Status MediaSink::connect(const std::string& address, uint16_t port) {
+  if (auto err = media::connect_udp(fd_, address, port); !err.empty()) return udp_failure(address, std::move(err));
+  return {};
 }
 
 void MediaSink::use_plain() { receiver_ = std::make_unique<media::StreamReceiver>(nullptr); }
 
-std::string MediaSink::use_sdes(const media::SdesKey& remote, const media::SdesKey& local) {
+Status MediaSink::use_sdes(const media::SdesKey& remote, const media::SdesKey& local) {
   auto rx = media::SrtpSession::create(remote.suite, remote.key_salt, media::SrtpSession::Direction::kReceive);
-  if (!rx.ok()) return rx.message();
+  if (!rx.ok()) return rx.status();
   auto tx = media::SrtpSession::create(local.suite, local.key_salt, media::SrtpSession::Direction::kSend);
-  if (!tx.ok()) return tx.message();
+  if (!tx.ok()) return tx.status();
   tx_ = std::move(tx).value();
   suite_ = std::string(media::suite_info(remote.suite).sdes_name);
   receiver_ = std::make_unique<media::StreamReceiver>(std::move(rx).value());
   return {};
 }
 
-std::string MediaSink::use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
-                                const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites) {
+Status MediaSink::use_dtls(std::shared_ptr<media::DtlsIdentity> identity, media::DtlsSrtpEndpoint::Role role,
+                           const sip::SdpFingerprint& remote, const std::vector<media::SrtpSuite>& suites) {
   auto dtls = media::DtlsSrtpEndpoint::create(std::move(identity), role, remote, suites);
-  if (!dtls.ok()) return dtls.message();
+  if (!dtls.ok()) return dtls.status();
   dtls_ = std::move(dtls).value();
   dtls_->start();
   flush_dtls();
@@ -63,13 +74,14 @@ std::string MediaSink::use_dtls(std::shared_ptr<media::DtlsIdentity> identity, m
 
 void MediaSink::flush_dtls() {
   for (auto& d : dtls_->take_outgoing()) ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL);
-  if (dtls_->state() == media::DtlsSrtpEndpoint::State::kFailed && error_.empty()) error_ = "dtls: " + dtls_->error();
+  if (dtls_->state() == media::DtlsSrtpEndpoint::State::kFailed && error_.ok())
+    error_ = unavailable_error("dtls: " + dtls_->error());
   if (dtls_->state() == media::DtlsSrtpEndpoint::State::kConnected && !receiver_) {
     const auto& keys = dtls_->keys();
     auto rx = media::SrtpSession::create(keys.suite, keys.remote, media::SrtpSession::Direction::kReceive);
     auto tx = media::SrtpSession::create(keys.suite, keys.local, media::SrtpSession::Direction::kSend);
     if (!rx.ok() || !tx.ok()) {
-      error_ = "srtp: " + (rx.ok() ? tx : rx).message();
+      error_ = internal_error("srtp: " + (rx.ok() ? tx : rx).message());
       return;
     }
     tx_ = std::move(tx).value();
@@ -81,7 +93,7 @@ void MediaSink::flush_dtls() {
 SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
   SinkResult r;
   uint8_t buf[4096];
-  while (error_.empty()) {
+  while (error_.ok()) {
     if (receiver_ && receiver_->stats().ok >= packets) break;
     auto now = Clock::now();
     if (now >= deadline) {
@@ -96,7 +108,7 @@ SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) + 1;
     int ready = ::poll(&pfd, 1, ms);
     if (ready < 0 && errno != EINTR) {
-      error_ = std::string("poll: ") + std::strerror(errno);
+      error_ = unavailable_error(std::string("poll: ") + std::strerror(errno));
       break;
     }
     if (dtls_ && dtls_->state() == media::DtlsSrtpEndpoint::State::kHandshaking) {
@@ -133,7 +145,7 @@ SinkResult MediaSink::run(uint32_t packets, Clock::time_point deadline) {
   r.suite = suite_;
   r.reports_sent = reports_sent_;
   r.error = error_;
-  if (r.error.empty() && !receiver_ && dtls_) r.error = "dtls: the handshake did not finish";
+  if (r.error.ok() && !receiver_ && dtls_) r.error = unavailable_error("dtls: the handshake did not finish");
   return r;
 }
 

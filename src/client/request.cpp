@@ -39,31 +39,27 @@ std::string build_request(const RequestSpec& s, const ViaAddress& via) {
   return m;
 }
 
-std::optional<Header> parse_extra_header(std::string_view text, std::string& error) {
+StatusOr<Header> parse_extra_header(std::string_view text) {
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    error = "--header '" + std::string(text) + "': expected \"Name: value\"";
-    return std::nullopt;
+    return invalid_argument("--header '" + std::string(text) + "': expected \"Name: value\"");
   }
   std::string_view name = text.substr(0, colon);
   while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
   std::string_view value = text.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   if (name.empty()) {
-    error = "--header '" + std::string(text) + "': empty header name";
-    return std::nullopt;
+    return invalid_argument("--header '" + std::string(text) + "': empty header name");
   }
   for (char c : name) {
     if (!is_token_char(c)) {
-      error = "--header '" + std::string(text) + "': the name must be a SIP token";
-      return std::nullopt;
+      return invalid_argument("--header '" + std::string(text) + "': the name must be a SIP token");
     }
   }
   for (char c : value) {
     auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\t') || u == 0x7f) {
-      error = "--header '" + std::string(name) + "': control characters (CR, LF, ...) are not allowed in the value";
-      return std::nullopt;
+      return invalid_argument("--header '" + std::string(name) + "': control characters (CR, LF, ...) are not allowed in the value");
     }
   }
   static const sip::HeaderId kOwned[] = {sip::HeaderId::kVia,    sip::HeaderId::kCSeq,          sip::HeaderId::kCallId,
@@ -72,8 +68,7 @@ std::optional<Header> parse_extra_header(std::string_view text, std::string& err
   sip::HeaderId id = sip::lookup_header(name);
   for (auto owned : kOwned) {
     if (id == owned) {
-      error = "--header '" + std::string(name) + "': the client sets this header itself";
-      return std::nullopt;
+      return invalid_argument("--header '" + std::string(name) + "': the client sets this header itself");
     }
   }
   return Header{std::string(name), std::string(value)};

@@ -46,6 +46,7 @@ std::string new_branch();
 // Parses a --header option "Name: value". Errors: no colon, a name that is not a SIP token,
 // a CR, LF or other control character, or a header the client must own (Via, CSeq,
 // Call-ID, From, To, Content-Length, Max-Forwards).
-std::optional<Header> parse_extra_header(std::string_view text, std::string& error);
+// All are kInvalid: the text is the user's.
+StatusOr<Header> parse_extra_header(std::string_view text);
 
 }  // namespace imsguard::client

@@ -52,14 +52,15 @@ class StreamTransport final : public Transport {
     drain(io_, [&] { return !reading_ && !writing_; });
   }
 
-  std::string connect(const TransportOptions& o) {
+  // kUnavailable: no resolution, no connection or no trusted handshake within the timeout.
+  Status connect(const TransportOptions& o) {
     Clock::time_point deadline = Clock::now() + o.connect_timeout;
     std::string where = std::string(transport_token(kind_)) + " " + uri_host(o.server.host) + ":" +
                         std::to_string(o.server.port);
     asio::error_code ec;
     asio::ip::tcp::resolver resolver(io_);
     auto endpoints = resolver.resolve(o.server.host, std::to_string(o.server.port), ec);
-    if (ec || endpoints.empty()) return "cannot resolve '" + o.server.host + "': " + ec.message();
+    if (ec || endpoints.empty()) return unavailable_error("cannot resolve '" + o.server.host + "': " + ec.message());
 
     std::optional<asio::error_code> connected;
     asio::async_connect(layer_.lowest(), endpoints,
@@ -67,17 +68,17 @@ class StreamTransport final : public Transport {
     if (!run_until(io_, deadline, [&] { return connected.has_value(); })) {
       layer_.lowest().close(ec);
       drain(io_, [&] { return connected.has_value(); });
-      return "cannot connect to " + where + ": no answer within " +
-             std::to_string(o.connect_timeout.count()) + " ms";
+      return unavailable_error("cannot connect to " + where + ": no answer within " +
+                               std::to_string(o.connect_timeout.count()) + " ms");
     }
-    if (*connected) return "cannot connect to " + where + ": " + connected->message();
+    if (*connected) return unavailable_error("cannot connect to " + where + ": " + connected->message());
     layer_.lowest().set_option(asio::ip::tcp::no_delay(true), ec);
 
     if constexpr (std::is_same_v<Layer, TlsLayer>) {
-      if (auto err = handshake(o, deadline, where); !err.empty()) return err;
+      if (Status shaken = handshake(o, deadline, where); !shaken.ok()) return shaken;
     }
     auto local = layer_.lowest().local_endpoint(ec);
-    if (ec) return where + ": " + ec.message();
+    if (ec) return unavailable_error(where + ": " + ec.message());
     local_host_ = local.address().to_string();
     local_port_ = local.port();
     describe_ = where;
@@ -89,11 +90,8 @@ class StreamTransport final : public Transport {
   uint16_t local_port() const override { return local_port_; }
   std::string describe() const override { return describe_; }
 
-  bool send(std::string_view bytes, std::string& error) override {
-    if (!failure_.empty()) {
-      error = failure_;
-      return false;
-    }
+  Status send(std::string_view bytes) override {
+    if (!failure_.empty()) return unavailable_error(failure_);
     // Stream writes are queued and run by the same loop as the pending read (an SSL stream
     // must not be written synchronously while a read is in flight).
     std::optional<asio::error_code> done;
@@ -108,15 +106,13 @@ class StreamTransport final : public Transport {
       layer_.lowest().close(ec);
       drain(io_, [&] { return done.has_value(); });
       failure_ = describe_ + ": send blocked for 10 s; connection closed";
-      error = failure_;
-      return false;
+      return unavailable_error(failure_);
     }
     if (*done) {
       failure_ = describe_ + ": send failed: " + done->message();
-      error = failure_;
-      return false;
+      return unavailable_error(failure_);
     }
-    return true;
+    return {};
   }
 
   Received receive(Clock::time_point deadline) override {
@@ -138,7 +134,7 @@ class StreamTransport final : public Transport {
   }
 
  private:
-  std::string handshake(const TransportOptions& o, Clock::time_point deadline, const std::string& where) {
+  Status handshake(const TransportOptions& o, Clock::time_point deadline, const std::string& where) {
     auto& s = layer_.stream;
     asio::error_code ec;
     s.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
@@ -150,14 +146,15 @@ class StreamTransport final : public Transport {
     if (!run_until(io_, deadline, [&] { return done.has_value(); })) {
       layer_.lowest().close(ec);
       drain(io_, [&] { return done.has_value(); });
-      return "TLS handshake with " + where + " did not complete in time";
+      return unavailable_error("TLS handshake with " + where + " did not complete in time");
     }
     if (*done) {
       long verify = SSL_get_verify_result(s.native_handle());
       std::string why = verify != X509_V_OK ? std::string("certificate not trusted: ") +
                                                   X509_verify_cert_error_string(verify)
                                             : done->message();
-      return "TLS handshake with " + where + " failed: " + why + " (CA file " + o.ca_file + ")";
+      return unavailable_error("TLS handshake with " + where + " failed: " + why + " (CA file " + o.ca_file +
+                               ")");
     }
     return {};
   }
@@ -223,7 +220,7 @@ class StreamTransport final : public Transport {
 StatusOr<std::unique_ptr<Transport>> open_stream(const TransportOptions& o) {
   if (o.kind == TransportKind::kTcp) {
     auto t = std::make_unique<StreamTransport<TcpLayer>>(TransportKind::kTcp);
-    if (auto err = t->connect(o); !err.empty()) return unavailable_error(std::move(err));
+    if (Status connected = t->connect(o); !connected.ok()) return connected;
     return std::unique_ptr<Transport>(std::move(t));
   }
   if (o.ca_file.empty())
@@ -233,7 +230,7 @@ StatusOr<std::unique_ptr<Transport>> open_stream(const TransportOptions& o) {
   auto ctx = net::make_tls_context(files, net::TlsRole::kClient, false);
   if (!ctx.ok()) return Status(ctx.code(), "TLS: " + ctx.message());
   auto t = std::make_unique<StreamTransport<TlsLayer>>(TransportKind::kTls, ctx.value());
-  if (auto err = t->connect(o); !err.empty()) return unavailable_error(std::move(err));
+  if (Status connected = t->connect(o); !connected.ok()) return connected;
   return std::unique_ptr<Transport>(std::move(t));
 }
 

@@ -65,8 +65,9 @@ class Transport {
   // "udp 127.0.0.1:5060" for messages.
   virtual std::string describe() const = 0;
 
-  // Sends one complete message. false with `error` set when the flow is gone.
-  virtual bool send(std::string_view bytes, std::string& error) = 0;
+  // Sends one complete message. kUnavailable when the flow is gone (the send failed or
+  // blocked, the connection was closed or lost), with the message saying which flow and why.
+  virtual Status send(std::string_view bytes) = 0;
   // The next message from the server, waiting at most until `deadline`.
   virtual Received receive(Clock::time_point deadline) = 0;
 };

@@ -16,17 +16,20 @@ class UdpTransport final : public Transport {
  public:
   UdpTransport() : socket_(io_) {}
 
-  std::string connect(const TransportOptions& o) {
+  // kUnavailable: the name does not resolve, or no socket to it.
+  Status connect(const TransportOptions& o) {
     asio::error_code ec;
     asio::ip::udp::resolver resolver(io_);
     auto endpoints = resolver.resolve(o.server.host, std::to_string(o.server.port), ec);
-    if (ec || endpoints.empty()) return "cannot resolve '" + o.server.host + "': " + ec.message();
+    if (ec || endpoints.empty()) return unavailable_error("cannot resolve '" + o.server.host + "': " + ec.message());
     // Connecting a UDP socket sends nothing; it fixes the peer and picks our local address.
     asio::connect(socket_, endpoints, ec);
-    if (ec) return "cannot use udp " + o.server.host + ":" + std::to_string(o.server.port) + ": " + ec.message();
+    if (ec)
+      return unavailable_error("cannot use udp " + o.server.host + ":" + std::to_string(o.server.port) + ": " +
+                               ec.message());
     auto local = socket_.local_endpoint(ec);
     auto remote = socket_.remote_endpoint(ec);
-    if (ec) return "udp socket: " + ec.message();
+    if (ec) return unavailable_error("udp socket: " + ec.message());
     local_host_ = local.address().to_string();
     local_port_ = local.port();
     describe_ = "udp " + uri_host(remote.address().to_string()) + ":" + std::to_string(remote.port());
@@ -38,14 +41,11 @@ class UdpTransport final : public Transport {
   uint16_t local_port() const override { return local_port_; }
   std::string describe() const override { return describe_; }
 
-  bool send(std::string_view bytes, std::string& error) override {
+  Status send(std::string_view bytes) override {
     asio::error_code ec;
     socket_.send(asio::buffer(bytes.data(), bytes.size()), 0, ec);
-    if (ec) {
-      error = describe_ + ": send failed: " + ec.message();
-      return false;
-    }
-    return true;
+    if (ec) return unavailable_error(describe_ + ": send failed: " + ec.message());
+    return {};
   }
 
   Received receive(Clock::time_point deadline) override {
@@ -106,7 +106,7 @@ class UdpTransport final : public Transport {
 
 StatusOr<std::unique_ptr<Transport>> open_udp(const TransportOptions& options) {
   auto t = std::make_unique<UdpTransport>();
-  if (auto err = t->connect(options); !err.empty()) return unavailable_error(std::move(err));
+  if (Status connected = t->connect(options); !connected.ok()) return connected;
   return std::unique_ptr<Transport>(std::move(t));
 }
 

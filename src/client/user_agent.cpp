@@ -111,10 +111,8 @@ std::unique_ptr<ParsedResponse> UserAgent::dispatch(std::string bytes) {
                                              : sip::parse_datagram(p->bytes, limits, p->msg);
   if (r.status == sip::ParseStatus::kDrop) return nullptr;
   if (r.status == sip::ParseStatus::kReject) {
-    if (p->msg.is_request()) {
-      std::string err;
-      transport_.send(sip::make_response(p->msg, r.code, r.reason), err);
-    }
+    // A lost flow shows in the next receive(); the answer to a bad request is best effort.
+    if (p->msg.is_request()) (void)transport_.send(sip::make_response(p->msg, r.code, r.reason));
     return nullptr;
   }
   if (p->msg.is_request()) {
@@ -125,13 +123,13 @@ std::unique_ptr<ParsedResponse> UserAgent::dispatch(std::string bytes) {
   return p;
 }
 
+// The answers are best effort: when the flow is gone, the next receive() says so.
 void UserAgent::on_request(const sip::Message& req) {
-  std::string err;
   switch (req.method()) {
     case sip::Method::kAck:
       return;
     case sip::Method::kMessage: {
-      transport_.send(sip::make_response(req, 200, "OK", {}, local_tag_), err);
+      (void)transport_.send(sip::make_response(req, 200, "OK", {}, local_tag_));
       auto cseq = req.cseq();
       std::string key = std::string(req.call_id()) + "|" + (cseq ? std::to_string(cseq->number) : std::string());
       if (std::find(seen_messages_.begin(), seen_messages_.end(), key) != seen_messages_.end()) return;
@@ -143,20 +141,20 @@ void UserAgent::on_request(const sip::Message& req) {
     }
     case sip::Method::kOptions: {
       const sip::HeaderPair extra[] = {{"Allow", kAllow}, {"Accept", "text/plain"}};
-      transport_.send(sip::make_response(req, 200, "OK", extra, local_tag_), err);
+      (void)transport_.send(sip::make_response(req, 200, "OK", extra, local_tag_));
       return;
     }
     default: {
       const sip::HeaderPair extra[] = {{"Allow", kAllow}};
-      transport_.send(sip::make_response(req, 405, "Method Not Allowed", extra, local_tag_), err);
+      (void)transport_.send(sip::make_response(req, 405, "Method Not Allowed", extra, local_tag_));
       return;
     }
   }
 }
 
-std::unique_ptr<ParsedResponse> UserAgent::transact(const RequestSpec& spec, std::string& error) {
+StatusOr<std::unique_ptr<ParsedResponse>> UserAgent::transact(const RequestSpec& spec) {
   std::string bytes = build_request(spec, via_);
-  if (!transport_.send(bytes, error)) return nullptr;
+  if (Status sent = transport_.send(bytes); !sent.ok()) return sent;
   auto limit = std::min<std::chrono::milliseconds>(options_.timeout, kTimerF);
   Clock::time_point start = Clock::now();
   Clock::time_point deadline = start + limit;
@@ -180,18 +178,14 @@ std::unique_ptr<ParsedResponse> UserAgent::transact(const RequestSpec& spec, std
       }
       return p;
     }
-    if (r.status != Received::Status::kTimeout) {
-      error = r.error;
-      return nullptr;
-    }
+    if (r.status != Received::Status::kTimeout) return unavailable_error(r.error);
     Clock::time_point now = Clock::now();
     if (now >= deadline) {
-      error = "no final answer to " + spec.method + " from " + transport_.describe() + " within " +
-              seconds_text(limit) + (provisional ? " (only provisional answers)" : "");
-      return nullptr;
+      return unavailable_error("no final answer to " + spec.method + " from " + transport_.describe() + " within " +
+                               seconds_text(limit) + (provisional ? " (only provisional answers)" : ""));
     }
     if (!transport_.reliable() && now >= next_retransmit) {
-      if (!transport_.send(bytes, error)) return nullptr;
+      if (Status sent = transport_.send(bytes); !sent.ok()) return sent;
       // RFC 3261 17.1.2.2: double up to T2; after a provisional answer, every T2.
       interval = provisional ? std::chrono::duration_cast<Clock::duration>(kT2)
                              : std::min<Clock::duration>(interval * 2, kT2);
@@ -219,12 +213,12 @@ Outcome UserAgent::authenticated(RequestSpec spec, bool is_register) {
     spec.headers.clear();
     if (auth) spec.headers.push_back(*auth);
     for (const auto& h : options_.extra_headers) spec.headers.push_back(h);
-    std::string error;
-    auto p = transact(spec, error);
-    if (!p) {
-      out.error = error;
+    auto transacted = transact(spec);
+    if (!transacted.ok()) {
+      out.error = transacted.status();
       return out;
     }
+    std::unique_ptr<ParsedResponse> p = std::move(transacted).value();
     const sip::Message& m = p->msg;
     int code = m.status_code();
     out.status = code;
@@ -237,12 +231,15 @@ Outcome UserAgent::authenticated(RequestSpec spec, bool is_register) {
         case AnswerStatus::kNoUsableChallenge:
         case AnswerStatus::kNetworkAuthFailed:
         case AnswerStatus::kRefused:
+          out.error = unavailable_error(a.error);
+          return out;
         case AnswerStatus::kInternalError:
-          out.error = a.error;
+          out.error = internal_error(a.error);
           return out;
         case AnswerStatus::kResync:
           if (++resyncs > 1) {
-            out.error = "authentication failed: the network's SQN is still not fresh after a resynchronisation";
+            out.error = unavailable_error(
+                "authentication failed: the network's SQN is still not fresh after a resynchronisation");
             return out;
           }
           log("AKA: SQN not fresh for our USIM; answering with AUTS (resynchronisation)");
@@ -251,12 +248,13 @@ Outcome UserAgent::authenticated(RequestSpec spec, bool is_register) {
           continue;
         case AnswerStatus::kOk:
           if (answered_fresh && !a.stale) {
-            out.error = "authentication failed: " + method + " challenged again (" + status_text(m) +
-                        ") after our answer; wrong " + (answerer_.is_aka() ? "keys" : "password") + " or identity?";
+            out.error = unavailable_error("authentication failed: " + method + " challenged again (" +
+                                          status_text(m) + ") after our answer; wrong " +
+                                          (answerer_.is_aka() ? "keys" : "password") + " or identity?");
             return out;
           }
           if (a.stale && ++stale > 2) {
-            out.error = "authentication failed: the server keeps calling our nonce stale";
+            out.error = unavailable_error("authentication failed: the server keeps calling our nonce stale");
             return out;
           }
           log(std::string("challenged (") + status_text(m) + "); answering");
@@ -276,14 +274,13 @@ Outcome UserAgent::authenticated(RequestSpec spec, bool is_register) {
       }
     }
     if (code >= 200 && code < 300) {
-      out.ok = true;
       if (is_register) note_registration(m, spec.expires.value_or(options_.expires));
       return out;
     }
-    out.error = method + " refused: " + status_text(m);
+    out.error = unavailable_error(method + " refused: " + status_text(m));
     return out;
   }
-  out.error = method + ": too many challenges; giving up";
+  out.error = unavailable_error(method + ": too many challenges; giving up");
   return out;
 }
 
@@ -321,7 +318,8 @@ void UserAgent::note_registration(const sip::Message& ok, uint32_t requested) {
   refresh_at_ = now + std::chrono::seconds(refresh_in);
 }
 
-Outcome UserAgent::register_binding() {
+// Every REGISTER of this agent: one dialog-like Call-ID and From tag for the binding's life.
+RequestSpec UserAgent::register_spec(uint32_t expires) const {
   RequestSpec spec;
   spec.method = "REGISTER";
   spec.request_uri = register_uri_;
@@ -330,22 +328,15 @@ Outcome UserAgent::register_binding() {
   spec.to_uri = options_.impu;
   spec.call_id = register_call_id_;
   spec.contact = contact_;
-  spec.expires = options_.expires;
-  return authenticated(std::move(spec), true);
+  spec.expires = expires;
+  return spec;
 }
 
+Outcome UserAgent::register_binding() { return authenticated(register_spec(options_.expires), true); }
+
 Outcome UserAgent::unregister() {
-  RequestSpec spec;
-  spec.method = "REGISTER";
-  spec.request_uri = register_uri_;
-  spec.from_uri = options_.impu;
-  spec.from_tag = register_tag_;
-  spec.to_uri = options_.impu;
-  spec.call_id = register_call_id_;
-  spec.contact = contact_;
-  spec.expires = 0;
-  Outcome o = authenticated(std::move(spec), true);
-  if (o.ok) registered_until_.reset();
+  Outcome o = authenticated(register_spec(0), true);
+  if (o.ok()) registered_until_.reset();
   return o;
 }
 
@@ -371,8 +362,8 @@ Outcome UserAgent::serve(Clock::time_point until) {
     if (registered_until_ && now >= refresh_at_) {
       log("refreshing the registration");
       Outcome r = register_binding();
-      if (!r.ok) {
-        r.error = "registration refresh failed: " + r.error;
+      if (!r.ok()) {
+        r.error = Status(r.error.code(), "registration refresh failed: " + r.error.message());
         return r;
       }
       ++refreshes_;
@@ -385,11 +376,10 @@ Outcome UserAgent::serve(Clock::time_point until) {
       continue;
     }
     if (r.status != Received::Status::kTimeout) {
-      out.error = "flow to the edge lost: " + r.error;
+      out.error = unavailable_error("flow to the edge lost: " + r.error);
       return out;
     }
   }
-  out.ok = true;
   return out;
 }
 

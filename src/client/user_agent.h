@@ -36,16 +36,20 @@ struct UserAgentOptions {
   std::function<void(const std::string&)> log;
 };
 
-// How a request ended.
+// How a request ended: an outcome struct, because a refusal still carries the final answer
+// (status, reason, headers) the caller prints beside the failure.
 struct Outcome {
-  bool ok = false;
+  // Not ok: why, in one line. kUnavailable for everything the far end or the flow did (no
+  // answer, the flow lost, a refusal, authentication failed); kInternal when our crypto
+  // failed. Nothing here is the caller's input: the options were checked before.
+  Status error;
   int status = 0;      // final status code, 0 when there was none (timeout, transport, auth)
   std::string reason;  // its reason phrase
-  std::string error;   // one line saying why, when !ok
   // The final response's header fields (name as written, value), e.g. the Content-Token a
   // core puts in the 200 OK to a service request. Empty when there was no final response.
   std::vector<Header> headers;
 
+  bool ok() const { return error.ok(); }
   // The first value of header `name` (case-insensitive), if present.
   std::optional<std::string> header(std::string_view name) const;
 };
@@ -81,9 +85,10 @@ class UserAgent {
   const std::string& contact() const { return contact_; }
 
  private:
+  RequestSpec register_spec(uint32_t expires) const;
   Outcome authenticated(RequestSpec spec, bool is_register);
-  // One client transaction; nullptr with `error` on timeout or a lost flow.
-  std::unique_ptr<ParsedResponse> transact(const RequestSpec& spec, std::string& error);
+  // One client transaction: its final response; kUnavailable on timeout or a lost flow.
+  StatusOr<std::unique_ptr<ParsedResponse>> transact(const RequestSpec& spec);
   // A received message: a response is returned (parsed) for the caller to match; a request
   // is answered here.
   std::unique_ptr<ParsedResponse> dispatch(std::string bytes);

@@ -230,13 +230,11 @@ crypto::RequestCredentials Authenticator::read(const sip::Message& msg, sip::Hea
   return r;
 }
 
-std::optional<Challenge> Authenticator::digest_challenge(std::string_view identity, std::string_view client_address,
-                                                         bool stale, std::string& error) {
+StatusOr<Challenge> Authenticator::digest_challenge(std::string_view identity, std::string_view client_address,
+                                                    bool stale) {
   std::string nonce = nonces_->make(digest_binding(identity), client_address);
-  if (nonce.empty()) {  // the MAC or the CSPRNG failed: no challenge rather than an unbound nonce
-    error = "cannot make a nonce (MAC or randomness failed)";
-    return std::nullopt;
-  }
+  // The MAC or the CSPRNG failed: no challenge rather than an unbound nonce.
+  if (nonce.empty()) return internal_error("cannot make a nonce (MAC or randomness failed)");
   crypto::ChallengeParams p;
   p.realm = options_.realm;
   p.nonce = nonce;
@@ -247,44 +245,27 @@ std::optional<Challenge> Authenticator::digest_challenge(std::string_view identi
   return c;
 }
 
-std::optional<Challenge> Authenticator::aka_challenge(const store::Subscriber* sub, std::string_view identity,
-                                                      std::string_view client_address, bool stale, std::string& error) {
+StatusOr<Challenge> Authenticator::aka_challenge(const store::Subscriber* sub, std::string_view identity,
+                                                 std::string_view client_address, bool stale) {
   auto rand = crypto::random_rand();
-  if (!rand) {
-    error = "no randomness for RAND";
-    return std::nullopt;
-  }
+  if (!rand) return unavailable_error("no randomness for RAND");
   crypto::Autn autn{};
   if (sub) {
     // From the batch reserved durably ahead of use: memory only, except once per batch.
     auto sqn = sqns_.next(sub->impi);
-    if (!sqn.ok()) {
-      error = "cannot reserve SQN: " + sqn.message();
-      return std::nullopt;
-    }
+    if (!sqn.ok()) return Status(sqn.code(), "cannot reserve SQN: " + sqn.message());
     auto m = crypto::Milenage::from_opc(sub->k, sub->opc);
-    if (!m) {
-      error = "milenage failed";
-      return std::nullopt;
-    }
+    if (!m) return internal_error("milenage failed");
     auto v = crypto::make_vector(*m, *rand, sqn.value(), sub->amf);
-    if (!v.ok()) {
-      error = v.message();
-      return std::nullopt;
-    }
+    if (!v.ok()) return v.status();
     autn = v->autn;
   } else {
     // A decoy: random AUTN has the same shape as a real one; only the USIM could tell.
-    if (RAND_bytes(autn.data(), static_cast<int>(autn.size())) != 1) {
-      error = "no randomness for the decoy AUTN";
-      return std::nullopt;
-    }
+    if (RAND_bytes(autn.data(), static_cast<int>(autn.size())) != 1)
+      return unavailable_error("no randomness for the decoy AUTN");
   }
   std::string server = nonces_->make(aka_binding(options_.realm, *rand, identity), client_address);
-  if (server.empty()) {
-    error = "cannot make a nonce (MAC or randomness failed)";
-    return std::nullopt;
-  }
+  if (server.empty()) return internal_error("cannot make a nonce (MAC or randomness failed)");
   std::string nonce = crypto::make_aka_nonce(
       *rand, autn, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(server.data()), server.size()));
   crypto::ChallengeParams p;
@@ -331,13 +312,12 @@ AuthResult Authenticator::challenge_for(const crypto::RequestCredentials& creds,
   }
   if (aka && !options_.aka_enabled) aka = false;
   if (!aka && !options_.digest_enabled) aka = true;
-  std::string error;
   // The nonce is bound to the identity the request claimed, the key the guards count on.
-  std::optional<Challenge> c = aka ? aka_challenge(sub.get(), creds.impi, client_address, stale, error)
-                                   : digest_challenge(creds.impi, client_address, stale, error);
-  if (!c) return unavailable(error);
+  StatusOr<Challenge> c = aka ? aka_challenge(sub.get(), creds.impi, client_address, stale)
+                              : digest_challenge(creds.impi, client_address, stale);
+  if (!c.ok()) return unavailable(c.message());  // the edge answers 500/503 whatever the code
   r.scheme = aka ? AuthScheme::kAka : AuthScheme::kDigest;
-  r.challenge = std::move(*c);
+  r.challenge = std::move(c).value();
   return r;
 }
 

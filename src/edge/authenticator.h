@@ -133,14 +133,19 @@ class Authenticator {
   // by a keyed hash of it, matching the population's mix (see decoy_is_aka).
   AuthResult challenge_for(const crypto::RequestCredentials& creds, std::string_view aor, std::string_view client_address,
                            bool stale, AuthOutcome outcome, AuthReason reason);
-  std::optional<Challenge> digest_challenge(std::string_view identity, std::string_view client_address, bool stale,
-                                            std::string& error);
-  std::optional<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view identity,
-                                         std::string_view client_address, bool stale, std::string& error);
+  // No challenge rather than one whose nonce binds nothing: kInternal when no nonce can be
+  // made (its MAC or randomness failed; NonceAuthority does not tell which) or Milenage fails,
+  // kUnavailable without randomness for RAND or a decoy AUTN, the store's code when no SQN
+  // can be reserved.
+  StatusOr<Challenge> digest_challenge(std::string_view identity, std::string_view client_address, bool stale);
+  StatusOr<Challenge> aka_challenge(const store::Subscriber* sub, std::string_view identity,
+                                    std::string_view client_address, bool stale);
   bool decoy_is_aka(std::string_view identity) const;
   std::string digest_binding(std::string_view identity) const;
   // Records the nonce count of verified credentials; kReplay for a missing or repeated nc.
   crypto::NcTracker::Verdict record_nc(const crypto::DigestCredentials& c, int64_t issued_at_ms);
+
+  friend struct AuthenticatorTestPeer;  // tests reach the challenge makers' codes
 
   AuthenticatorOptions options_;
   store::SubscriberStore& subscribers_;

@@ -52,12 +52,12 @@ std::string_view srtp_status_name(SrtpStatus s) {
   return "error";
 }
 
-std::string srtp_library_init() {
+Status srtp_library_init() {
   static std::once_flag once;
-  static std::string error;
+  static Status error;
   std::call_once(once, [] {
     if (srtp_err_status_t s = srtp_init(); s != srtp_err_status_ok) {
-      error = "libsrtp init failed (" + std::to_string(s) + ")";
+      error = internal_error("libsrtp init failed (" + std::to_string(s) + ")");
       return;
     }
     // A refusal keeps libsrtp's own (NSS) types: slower with many sessions, still correct.
@@ -68,7 +68,7 @@ std::string srtp_library_init() {
 
 StatusOr<std::unique_ptr<SrtpSession>> SrtpSession::create(SrtpSuite suite, std::span<const uint8_t> key_salt,
                                                            Direction direction, const SrtpCounters* counters) {
-  if (std::string error = srtp_library_init(); !error.empty()) return internal_error(std::move(error));
+  if (Status init = srtp_library_init(); !init.ok()) return init;
   if (key_salt.size() != master_length(suite))
     return invalid_argument(std::string(suite_info(suite).sdes_name) + " needs " +
                             std::to_string(master_length(suite)) + " bytes of master key and salt, got " +

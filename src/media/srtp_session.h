@@ -83,7 +83,8 @@ class SrtpSession {
   SrtpStats stats_;
 };
 
-// libsrtp's one-time global initialisation (thread-safe, idempotent); "" or an error.
-std::string srtp_library_init();
+// libsrtp's one-time global initialisation (thread-safe, idempotent); kInternal when libsrtp
+// refuses (every later call returns the same).
+Status srtp_library_init();
 
 }  // namespace imsguard::media

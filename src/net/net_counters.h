@@ -1,9 +1,11 @@
 #pragma once
-// The transports' counters, resolved once in the node's registry when a net::Server is built
-// (app::Node passes its registry to the Server's constructor): the server and its stream
-// connections increment these on their hot paths, never look a name up.
+// The transports' counters, gauge and handling-time histograms, resolved once in the node's
+// registry when a net::Server is built (app::Node passes its registry to the Server's
+// constructor): the server and its stream connections move these on their hot paths, never
+// look a name up, and a second node's server moves its own.
 #include "ops/counters.h"
 #include "ops/gauges.h"
+#include "ops/histogram.h"
 
 namespace imsguard::net {
 
@@ -16,7 +18,18 @@ struct NetCounters {
       "imsguard_net_connections_refused_total{reason=\"per_source_limit\"}", "stream connections refused");
   ops::Counter& conn_refused_total = m.get("imsguard_net_connections_refused_total{reason=\"total_limit\"}");
   ops::Counter& conn_evicted = m.get("imsguard_net_connections_closed_total{reason=\"evicted\"}");
-  ops::Gauge& conn_open = ops::gauges().get("imsguard_net_connections_open", "open TCP/TLS connections");
+  ops::Gauge& conn_open = m.gauges().get("imsguard_net_connections_open", "open TCP/TLS connections");
+  // Every call into the SIP handler (parse, guards, authentication, routing), per transport.
+  ops::Histogram& handling_udp = handling("udp");
+  ops::Histogram& handling_tcp = handling("tcp");
+  ops::Histogram& handling_tls = handling("tls");
+
+ private:
+  ops::Histogram& handling(const char* transport) {
+    return m.histograms().get(std::string("imsguard_message_handling_seconds{transport=\"") + transport + "\"}",
+                              "time to handle one SIP message (parse, guards, authentication, routing)",
+                              ops::message_latency_buckets());
+  }
 };
 
 struct StreamCounters {

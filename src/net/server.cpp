@@ -98,13 +98,8 @@ class UdpResponder final : public Responder {
 // cost of a message) into one histogram per transport.
 class Server::TimedHandler final : public MessageHandler {
  public:
-  explicit TimedHandler(MessageHandler& inner) : inner_(inner) {
-    static constexpr const char* kHelp = "time to handle one SIP message (parse, guards, authentication, routing)";
-    auto buckets = ops::message_latency_buckets();
-    udp_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"udp\"}", kHelp, buckets);
-    tcp_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"tcp\"}", kHelp, buckets);
-    tls_ = &ops::histograms().get("imsguard_message_handling_seconds{transport=\"tls\"}", kHelp, buckets);
-  }
+  TimedHandler(MessageHandler& inner, const NetCounters& counters)
+      : inner_(inner), udp_(&counters.handling_udp), tcp_(&counters.handling_tcp), tls_(&counters.handling_tls) {}
   void on_message(const Flow& flow, std::string_view bytes, Responder& reply) override {
     auto start = std::chrono::steady_clock::now();
     inner_.on_message(flow, bytes, reply);
@@ -166,7 +161,7 @@ uint16_t Server::bound_port(size_t listener_index) const {
 Status Server::start(MessageHandler& handler) {
   if (started_) return internal_error("server already started");
   handler_ = &handler;
-  timed_handler_ = std::make_unique<TimedHandler>(handler);
+  timed_handler_ = std::make_unique<TimedHandler>(handler, *counters_);
   for (uint32_t i = 0; i < options_.workers; ++i) workers_.push_back(std::make_unique<Worker>());
   bound_ports_.assign(options_.listeners.size(), 0);
   // An error names the listener it came from (transport, address, port).

@@ -43,7 +43,8 @@ class Server final : public FlowSender {
  public:
   // Sending works only once started; the handler comes with start(), so the handler may
   // itself be built on this server as its FlowSender (the edge's timers and relay do).
-  // `metrics`: the node's counter registry (app::Node's), resolved once here.
+  // `metrics`: the node's counter registry (app::Node's): its counters, its open-connections
+  // gauge and its message handling histograms are resolved once here.
   Server(ServerOptions options, ops::CounterRegistry& metrics);
   ~Server() override;
   Server(const Server&) = delete;

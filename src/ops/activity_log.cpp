@@ -1,5 +1,7 @@
 #include "ops/activity_log.h"
 
+#include "common/log_text.h"
+
 #include "ops/counters.h"
 
 #include <array>
@@ -52,26 +54,7 @@ uint64_t ActivityLimiter::suppressed_total() const {
   return suppressed_total_;
 }
 
-std::string activity_line(std::string_view line) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(std::min(line.size(), kActivityLineBytes) + 8);
-  for (char ch : line) {
-    if (out.size() >= kActivityLineBytes) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c != 0x7f) {
-      out.push_back(ch);
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string activity_line(std::string_view line) { return log_safe(line, kActivityLineBytes); }
 
 ActivityLog::ActivityLog(CounterRegistry& counters) {
   for (Activity kind : kKinds)

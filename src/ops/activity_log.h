@@ -43,7 +43,7 @@ class ActivityLimiter {
   uint64_t suppressed_total_ = 0;
 };
 
-// The line as it is written: control characters escaped, cut at kActivityLineBytes.
+// The line as it is written: made safe by log_safe (common/log_text.h), cut at kActivityLineBytes.
 std::string activity_line(std::string_view line);
 
 class Counter;

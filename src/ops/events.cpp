@@ -1,5 +1,7 @@
 #include "ops/events.h"
 
+#include "common/utf8.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,14 +15,13 @@ namespace imsguard::ops {
 // the line stays valid JSON whatever the bytes: control characters are escaped, and bytes
 // that are not well-formed UTF-8 (stray continuation bytes, truncated sequences, overlong
 // forms, UTF-16 surrogates, code points above U+10FFFF) become U+FFFD, one per maximal
-// ill-formed subpart (Unicode 15, 3.9), as a browser's decoder would read them.
+// ill-formed subpart (Unicode 15, 3.9, read by common/utf8.h), as a browser's decoder would read them.
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  auto byte = [&](size_t at) { return static_cast<unsigned char>(s[at]); };
   out.push_back('"');
   size_t i = 0;
   while (i < s.size()) {
-    unsigned char c = byte(i);
+    auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
         case '"': out += "\\\""; break;
@@ -40,29 +41,10 @@ void append_json_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    // Length of the sequence c starts, and the range of its second byte (the first
-    // continuation byte is where overlongs, surrogates and > U+10FFFF are excluded).
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) length = 2;
-    else if (c == 0xe0) length = 3, low = 0xa0;
-    else if (c == 0xed) length = 3, high = 0x9f;
-    else if (c >= 0xe1 && c <= 0xef) length = 3;
-    else if (c == 0xf0) length = 4, low = 0x90;
-    else if (c >= 0xf1 && c <= 0xf3) length = 4;
-    else if (c == 0xf4) length = 4, high = 0x8f;
-    size_t n = 1;  // bytes of the sequence seen well-formed so far
-    while (length != 0 && n < length && i + n < s.size()) {
-      unsigned char next = byte(i + n);
-      if (next < (n == 1 ? low : 0x80) || next > (n == 1 ? high : 0xbf)) break;
-      ++n;
-    }
-    if (length != 0 && n == length) {
-      out.append(s.substr(i, n));
-    } else {
-      out += "\\ufffd";
-    }
-    i += n;
+    Utf8Step step = utf8_step(s, i);
+    if (step.well_formed) out.append(s.substr(i, step.length));
+    else out += "\\ufffd";
+    i += step.length;
   }
   out.push_back('"');
 }

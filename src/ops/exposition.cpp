@@ -31,8 +31,8 @@ std::string prometheus_text(const CounterRegistry& node) {
   for (auto& r : node.rows()) rows.push_back({std::move(r.name), std::move(r.help), std::to_string(r.value)});
   std::string out;
   append_families(out, "counter", rows);
-  out += gauges().prometheus_text();
-  out += histograms().prometheus_text();
+  out += node.gauges().prometheus_text();
+  out += node.histograms().prometheus_text();
   return out;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The Prometheus text exposition of everything the process measures (counters, gauges,
+// The Prometheus text exposition of everything a node measures (counters, gauges,
 // histograms), as served on GET /metrics. The text format wants every sample of a family
 // in one group under one TYPE line; modules register labelled series in any order, so the
 // writer groups them here.
@@ -21,7 +21,7 @@ struct MetricRow {
 // Appends rows of one type ("counter", "gauge"), grouped by family in first-seen order.
 void append_families(std::string& out, const char* type, const std::vector<MetricRow>& rows);
 
-// The node's counters, then the gauges and histograms of the process-wide registries.
+// The node's counters, then its gauges and histograms (all three owned by `counters`).
 std::string prometheus_text(const CounterRegistry& counters);
 
 

@@ -55,9 +55,4 @@ std::string GaugeRegistry::prometheus_text() const {
   return out;
 }
 
-GaugeRegistry& gauges() {
-  static GaugeRegistry registry;
-  return registry;
-}
-
 }  // namespace imsguard::ops

@@ -46,6 +46,8 @@ class SampledGauge {
   uint64_t id_ = 0;
 };
 
+// Owns one node's gauges: a member of the node's CounterRegistry (ops/counters.h), reached
+// through it, so two nodes in one process never share a connection count.
 class GaugeRegistry {
  public:
   // The gauge with this name ("family{label=\"x\"}"), created on first use; valid for the
@@ -76,7 +78,5 @@ class GaugeRegistry {
   std::list<Sampled> sampled_;
   uint64_t next_id_ = 1;
 };
-
-GaugeRegistry& gauges();
 
 }  // namespace imsguard::ops

@@ -105,9 +105,4 @@ std::string HistogramRegistry::prometheus_text() const {
   return out;
 }
 
-HistogramRegistry& histograms() {
-  static HistogramRegistry registry;
-  return registry;
-}
-
 }  // namespace imsguard::ops

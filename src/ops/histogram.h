@@ -42,7 +42,9 @@ class Histogram {
 // Bounds for per-message handling time: 25 us to 2.5 s.
 std::vector<double> message_latency_buckets();
 
-// Owns the histograms. Name and labels as for counters: "imsguard_x_seconds{transport=\"udp\"}".
+// Owns one node's histograms: a member of the node's CounterRegistry (ops/counters.h),
+// reached through it, so two nodes in one process time their own messages. Name and labels
+// as for counters: "imsguard_x_seconds{transport=\"udp\"}".
 class HistogramRegistry {
  public:
   // The histogram with this name, created with `bounds_s` on first use (later calls get the
@@ -59,8 +61,6 @@ class HistogramRegistry {
   mutable std::mutex mutex_;
   std::deque<Entry> entries_;
 };
-
-HistogramRegistry& histograms();
 
 // "1e-05" style text Prometheus accepts for le="" and sample values.
 std::string format_metric_value(double v);

@@ -109,42 +109,45 @@ const ServiceEntry* ServiceCatalog::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string ServiceCatalog::unknown_services(const std::vector<std::string>& profile) const {
+Status ServiceCatalog::unknown_services(const std::vector<std::string>& profile) const {
   std::string out;
   for (const auto& name : profile) {
     if (find(name)) continue;
     out += out.empty() ? "unknown service(s) in profile: " : ", ";
     out += "'" + name + "'";
   }
-  return out;
+  if (out.empty()) return {};
+  return invalid_argument(std::move(out));
 }
 
-std::string ServiceCatalog::validate() const {
+Status ServiceCatalog::validate() const {
   std::set<std::string> seen;
   for (const auto& e : entries_) {
-    if (e.name.empty()) return "servicebox.services: a service without a name";
+    if (e.name.empty()) return invalid_argument("servicebox.services: a service without a name");
     for (char c : e.name)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
-        return "servicebox.services: name '" + e.name + "' must be letters, digits, '-' or '_'";
-    if (!seen.insert(e.name).second) return "servicebox.services: '" + e.name + "' listed twice";
+        return invalid_argument("servicebox.services: name '" + e.name + "' must be letters, digits, '-' or '_'");
+    if (!seen.insert(e.name).second) return invalid_argument("servicebox.services: '" + e.name + "' listed twice");
     if (e.method != "INVITE" && e.method != "MESSAGE" && e.method != "OPTIONS" && e.method != "GET")
-      return "servicebox.services." + e.name + ": method '" + e.method + "' is not INVITE, MESSAGE, OPTIONS or GET";
+      return invalid_argument("servicebox.services." + e.name + ": method '" + e.method +
+                              "' is not INVITE, MESSAGE, OPTIONS or GET");
     for (const auto& p : e.may_assert) {
       bool scheme = p.rfind("sip:", 0) == 0 || p.rfind("sips:", 0) == 0 || p.rfind("tel:", 0) == 0;
       bool clean = std::none_of(p.begin(), p.end(), [](char c) {
         return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"';
       });
       if (!scheme || !clean || p.size() > 256)
-        return "servicebox.services." + e.name + ".may_assert: '" + p +
-               "' is not a sip:, sips: or tel: URI pattern (no spaces or <>, '*' as wildcard)";
+        return invalid_argument("servicebox.services." + e.name + ".may_assert: '" + p +
+                                "' is not a sip:, sips: or tel: URI pattern (no spaces or <>, '*' as wildcard)");
     }
     for (const auto& h : e.allowed_headers) {
-      if (!is_token(h)) return "servicebox.services." + e.name + ".allowed_headers: '" + h + "' is not a header name";
+      if (!is_token(h))
+        return invalid_argument("servicebox.services." + e.name + ".allowed_headers: '" + h + "' is not a header name");
       bool owned = std::any_of(std::begin(kCoreOwned), std::end(kCoreOwned),
                                [&](std::string_view o) { return same_header(o, h); });
       if (owned)
-        return "servicebox.services." + e.name + ".allowed_headers: '" + h +
-               "' is set by the core only (identities a service may assert go in may_assert)";
+        return invalid_argument("servicebox.services." + e.name + ".allowed_headers: '" + h +
+                                "' is set by the core only (identities a service may assert go in may_assert)");
     }
   }
   return {};

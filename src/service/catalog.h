@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
 
 namespace imsguard::service {
@@ -43,14 +44,15 @@ class ServiceCatalog {
   const ServiceEntry* find(std::string_view name) const;
   const std::vector<ServiceEntry>& entries() const { return entries_; }
 
-  // An error naming each service in `profile` that the catalogue does not know ("" if none):
-  // provisioning a service that does not exist is a configuration mistake worth stopping on.
-  std::string unknown_services(const std::vector<std::string>& profile) const;
+  // kInvalid naming each service in `profile` that the catalogue does not know: provisioning
+  // a service that does not exist is a configuration mistake worth stopping on.
+  Status unknown_services(const std::vector<std::string>& profile) const;
 
   // Config checks: names unique and non-empty, methods INVITE/MESSAGE/OPTIONS/GET,
   // may_assert patterns are sip:/sips:/tel: URIs, allowed_headers are header names the core
   // does not own (identity headers are governed by may_assert, routing by the core).
-  std::string validate() const;
+  // kInvalid naming the first key at fault.
+  Status validate() const;
 
  private:
   std::vector<ServiceEntry> entries_;

@@ -44,11 +44,13 @@ std::pair<int, std::string> ContentServer::fetch(std::string_view service, std::
   return {200, "content of service " + std::string(service) + " for " + check.claims->subscriber + "\n"};
 }
 
-std::string ContentServer::start(const ContentServerOptions& options) {
+Status ContentServer::start(const ContentServerOptions& options) {
   auto server = std::make_unique<httplib::SSLServer>(options.cert.c_str(), options.key.c_str());
-  if (!server->is_valid()) return "content server: cannot load certificate " + options.cert + " / key " + options.key;
+  if (!server->is_valid())
+    return invalid_argument("content server: cannot load certificate " + options.cert + " / key " + options.key);
   // httplib's own cipher list admits CBC suites (LUCKY13): the same AEAD-only policy as SIP over TLS.
-  if (Status s = net::apply_tls_policy(server->ssl_context(), "1.2"); !s.ok()) return "content server: " + s.message();
+  if (Status s = net::apply_tls_policy(server->ssl_context(), "1.2"); !s.ok())
+    return {s.code(), "content server: " + s.message()};
   server->Get(R"(/content/([A-Za-z0-9_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
     auto [status, body] = fetch(req.matches[1].str(), req.get_header_value("Authorization"));
     res.status = status;
@@ -58,10 +60,14 @@ std::string ContentServer::start(const ContentServerOptions& options) {
   int port = options.port == 0 ? server->bind_to_any_port(options.address)
                                : (server->bind_to_port(options.address, options.port) ? options.port : -1);
   if (port <= 0)
-    return "content server: cannot bind " + options.address + ":" + std::to_string(options.port);
+    return unavailable_error("content server: cannot bind " + options.address + ":" + std::to_string(options.port));
   port_ = static_cast<uint16_t>(port);
   server_ = std::move(server);
   thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop has begun: a stop() right after start()
+  // would leave the loop running and stop()'s join waiting forever. The loop begins at once;
+  // the wait is bounded all the same.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return {};
 }
 

@@ -32,8 +32,9 @@ class ContentServer {
   ContentServer(const ContentServer&) = delete;
   ContentServer& operator=(const ContentServer&) = delete;
 
-  // Binds and serves on a thread. Returns an error message (bad certificate, port in use).
-  std::string start(const ContentServerOptions& options);
+  // Binds and serves on a thread. kInvalid: the certificate or key does not load;
+  // kUnavailable: the address cannot be bound (port in use, not an address of this host).
+  Status start(const ContentServerOptions& options);
   void stop();
   uint16_t port() const { return port_; }
 

@@ -77,7 +77,7 @@ StatusOr<std::unique_ptr<CoreRouter>> CoreRouter::create(const config::Config& c
                                                          ops::CounterRegistry& metrics, ops::EventSink& events) {
   std::unique_ptr<CoreRouter> r(new CoreRouter(config, subscribers, metrics, events));
   r->catalog_ = std::make_unique<ServiceCatalog>(config.servicebox, config.sip.domain);
-  if (std::string error = r->catalog_->validate(); !error.empty()) return invalid_argument(std::move(error));
+  if (Status valid = r->catalog_->validate(); !valid.ok()) return valid;
   auto key = Es256Key::load_private(core_key);
   if (!key.ok()) return key.status();
   r->gate_ = std::make_unique<ServiceGate>(*r->catalog_, *key, "https://" + config.sip.domain + "/core.crt",

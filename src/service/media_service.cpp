@@ -32,20 +32,19 @@ MediaService::MediaService(MediaServiceOptions options, ops::CounterRegistry& me
 
 MediaService::~MediaService() { stop(); }
 
-std::string MediaService::start() {
+Status MediaService::start() {
   policy_.policy = options_.media.srtp_policy;
   policy_.sdes_allowed = true;  // see the header: plain client hops lose a=crypto at the edge
   policy_.suites.clear();
   for (const auto& name : options_.media.crypto_suites) {
     auto suite = media::suite_from_sdes_name(name);
-    if (!suite)
-      return "media.crypto_suites: '" + name + "' is not one of " + media::sdes_names();
+    if (!suite) return invalid_argument("media.crypto_suites: '" + name + "' is not one of " + media::sdes_names());
     policy_.suites.push_back(*suite);
   }
   if (options_.media.crypto_suites.empty()) policy_.suites = media::all_suites();
-  if (auto err = media::srtp_library_init(); !err.empty()) return err;
+  if (Status init = media::srtp_library_init(); !init.ok()) return init;
   auto identity = media::DtlsIdentity::generate();
-  if (!identity.ok()) return "media: " + identity.message();
+  if (!identity.ok()) return {identity.code(), "media: " + identity.message()};
   identity_ = identity.value();
   pump_.start();
   return {};

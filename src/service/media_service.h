@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/status.h"
 #include "config/config.h"
 #include "media/dtls_srtp.h"
 #include "media/media_pump.h"
@@ -46,8 +47,9 @@ class MediaService {
   MediaService(MediaServiceOptions options, ops::CounterRegistry& metrics, ops::EventSink& events);
   ~MediaService();
 
-  // Checks the suites, makes the DTLS identity and starts the pump; "" or an error.
-  std::string start();
+  // Checks the suites, makes the DTLS identity and starts the pump. kInvalid: a suite in
+  // media.crypto_suites is unknown; kInternal: libsrtp or OpenSSL refused.
+  Status start();
   void stop();
 
   // The whole response (200 with the SDP answer, 488 with the reason, 400 for a body that is

@@ -37,8 +37,17 @@ ServiceNodeFiles default_service_files(const std::string& pki) {
   return {pki + "/ca.crt", pki + "/servicebox.crt", pki + "/servicebox.key", pki + "/core.crt"};
 }
 
-std::string ensure_service_pki(const std::string& pki, const std::vector<std::string>& box_addresses) {
-  if (auto r = net::pki_init(pki); !r.ok()) return "pki: " + r.message();
+namespace {
+
+// The same failure, told where it happened; its code survives.
+Status prefixed(std::string_view where, const Status& status) {
+  return {status.code(), std::string(where) + status.message()};
+}
+
+}  // namespace
+
+Status ensure_service_pki(const std::string& pki, const std::vector<std::string>& box_addresses) {
+  if (Status r = net::pki_init(pki); !r.ok()) return prefixed("pki: ", r);
   for (const char* name : {"core", "servicebox"}) {
     if (net::file_exists(pki + "/" + name + ".crt")) continue;
     std::vector<std::string> sans{"127.0.0.1", "::1", "localhost"};
@@ -46,7 +55,7 @@ std::string ensure_service_pki(const std::string& pki, const std::vector<std::st
       for (const auto& a : box_addresses)
         if (!a.empty() && a != "0.0.0.0" && a != "::" && std::find(sans.begin(), sans.end(), a) == sans.end())
           sans.push_back(a);
-    if (auto r = net::pki_issue(pki, name, sans, false); !r.ok()) return "pki: " + r.message();
+    if (Status r = net::pki_issue(pki, name, sans, false); !r.ok()) return prefixed("pki: ", r);
   }
   return {};
 }
@@ -60,24 +69,24 @@ ServiceNode::ServiceNode(config::Config config, ServiceNodeFiles files, ops::Cou
 
 ServiceNode::~ServiceNode() { stop(); }
 
-std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store::BindingStore* shared_bindings) {
+Status ServiceNode::start(store::SubscriberStore* shared_subscribers, store::BindingStore* shared_bindings) {
   auto& n = *impl_;
   const auto& sb = n.config.servicebox;
   n.catalog = std::make_unique<ServiceCatalog>(sb, n.config.sip.domain);
-  if (auto err = n.catalog->validate(); !err.empty()) return err;
+  if (Status valid = n.catalog->validate(); !valid.ok()) return valid;
   for (const auto* path : {&n.files.ca, &n.files.cert, &n.files.key, &n.files.core_cert}) {
     if (!net::file_exists(*path))
-      return "servicebox: missing certificate file " + *path +
-             " (create it with `imsguard pki init` / `imsguard pki issue`, or point --pki-dir at it)";
+      return not_found_error("servicebox: missing certificate file " + *path +
+                             " (create it with `imsguard pki init` / `imsguard pki issue`, or point --pki-dir at it)");
   }
   auto core_key = Es256Key::load_certificate(n.files.core_cert);
-  if (!core_key.ok()) return "servicebox: core certificate: " + core_key.message();
+  if (!core_key.ok()) return prefixed("servicebox: core certificate: ", core_key.status());
   auto pin = certificate_fingerprint(n.files.core_cert);
-  if (!pin.ok()) return "servicebox: " + pin.message();
+  if (!pin.ok()) return prefixed("servicebox: ", pin.status());
 
   if (!shared_subscribers || !shared_bindings) {
     auto state = store::open_state(n.config.state, n.config.data_dir, n.metrics, n.events);
-    if (!state.ok()) return "state: " + state.message();
+    if (!state.ok()) return prefixed("state: ", state.status());
     n.state = std::move(state.value());
     shared_subscribers = n.state.subscribers.get();
     shared_bindings = n.state.bindings.get();
@@ -86,17 +95,18 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   // found only when that subscriber is refused.
   for (size_t offset = 0;; offset += 500) {
     auto page = shared_subscribers->list(offset, 500);
-    if (!page.ok()) return "state: " + page.message();
+    if (!page.ok()) return prefixed("state: ", page.status());
     for (const auto& s : page.value()) {
-      if (auto err = n.catalog->unknown_services(s.services); !err.empty())
-        return "subscriber " + s.impi + ": " + err + " (servicebox.services lists the known ones)";
+      if (Status known = n.catalog->unknown_services(s.services); !known.ok())
+        return invalid_argument("subscriber " + s.impi + ": " + known.message() +
+                                " (servicebox.services lists the known ones)");
     }
     if (page.value().size() < 500) break;
   }
 
   auto tls = net::make_tls_context({n.files.ca, n.files.cert, n.files.key, n.config.tls.min_version},
                                    net::TlsRole::kServer, sb.require_mtls);
-  if (!tls.ok()) return "servicebox tls: " + tls.message();
+  if (!tls.ok()) return prefixed("servicebox tls: ", tls.status());
   if (sb.require_mtls) pin_peer_certificate(**tls, *pin);
 
   ServiceBoxOptions box_opts;
@@ -107,7 +117,7 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   media_opts.media = n.config.media;
   media_opts.media_address = sb.sip_listen.address;
   n.media = std::make_unique<MediaService>(media_opts, n.metrics, n.events);
-  if (auto err = n.media->start(); !err.empty()) return "servicebox " + err;
+  if (Status media_started = n.media->start(); !media_started.ok()) return prefixed("servicebox ", media_started);
   box_opts.media = n.media.get();
   n.box = std::make_unique<ServiceBox>(*n.catalog, *core_key, box_opts, n.events);
   net::ServerOptions opts;
@@ -116,14 +126,18 @@ std::string ServiceNode::start(store::SubscriberStore* shared_subscribers, store
   opts.limits = n.config.sip.limits;
   opts.tls = tls.value();
   n.sip = std::make_unique<net::Server>(opts, n.metrics);
-  if (auto started = n.sip->start(*n.box); !started.ok()) return "servicebox sip: " + started.message();
+  if (Status started = n.sip->start(*n.box); !started.ok()) {
+    n.media->stop();
+    return prefixed("servicebox sip: ", started);
+  }
 
   n.content = std::make_unique<ContentServer>(*n.catalog, *core_key,
                                               store_revocation_view(*shared_subscribers, *shared_bindings), n.events);
   ContentServerOptions copts{sb.https_listen.address, sb.https_listen.port, n.files.cert, n.files.key};
-  if (auto err = n.content->start(copts); !err.empty()) {
+  if (Status started = n.content->start(copts); !started.ok()) {
     n.sip->stop();
-    return err;
+    n.media->stop();
+    return started;
   }
   return {};
 }

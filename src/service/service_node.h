@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
 #include "config/config.h"
 #include "ops/counters.h"
 #include "ops/events.h"
@@ -26,8 +27,8 @@ ServiceNodeFiles default_service_files(const std::string& pki_dir);
 // Creates the CA, core and servicebox certificates in <pki_dir> when missing (one-process
 // deployments, where the core and the box share the data directory). The box's certificate
 // names loopback and `box_addresses` (its configured listen addresses), so clients of a box
-// on another address can verify it.
-std::string ensure_service_pki(const std::string& pki_dir, const std::vector<std::string>& box_addresses = {});
+// on another address can verify it. The PKI's code: kUnavailable when a file cannot be written.
+Status ensure_service_pki(const std::string& pki_dir, const std::vector<std::string>& box_addresses = {});
 
 class ServiceNode {
  public:
@@ -39,11 +40,13 @@ class ServiceNode {
   ServiceNode& operator=(const ServiceNode&) = delete;
 
   // Checks the config (catalogue, certificates, every subscriber profile names known
-  // services), opens state, binds both listeners. An error message and nothing running on
-  // failure.
+  // services), opens state, binds both listeners. Nothing running on failure: kInvalid for the
+  // configuration (catalogue, a profile naming an unknown service, an unusable certificate),
+  // kNotFound for a missing certificate file, kUnavailable for a port in use or the state
+  // store failing, kInternal when OpenSSL or libsrtp refuse.
   // With `subscribers`/`bindings` given (one process with the core), those stores are used
   // instead of opening data_dir's state a second time.
-  std::string start(store::SubscriberStore* subscribers = nullptr, store::BindingStore* bindings = nullptr);
+  Status start(store::SubscriberStore* subscribers = nullptr, store::BindingStore* bindings = nullptr);
   void stop();
   uint16_t sip_port() const;
   uint16_t https_port() const;

@@ -13,4 +13,11 @@ std::string Diagnostic::to_string() const {
   return out;
 }
 
+Status failed_load(Code code, const Diagnostics& errors) {
+  if (errors.empty()) return {code, "the load failed"};
+  std::string message = errors.front().to_string();
+  if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more)";
+  return {code, std::move(message)};
+}
+
 }  // namespace imsguard::tvra

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace imsguard::tvra {
 
 struct Diagnostic {
@@ -19,5 +21,10 @@ struct Diagnostic {
 };
 
 using Diagnostics = std::vector<Diagnostic>;
+
+// The Status of a load that failed with `errors`: `code` says whose fault it is (kInvalid: the
+// file's content; kNotFound/kUnavailable: it could not be read; kInternal: a copy compiled
+// into the binary is broken), the message is the first error ("... (and 2 more)").
+Status failed_load(Code code, const Diagnostics& errors);
 
 }  // namespace imsguard::tvra

@@ -1,10 +1,9 @@
 #include "tvra/model.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "tvra/input_file.h"
 #include "tvra/yaml_reader.h"
 
 namespace imsguard::tvra {
@@ -373,15 +372,17 @@ std::string_view embedded_model_yaml() { return kDefaultModelYaml; }
 ModelResult load_model_string(std::string_view yaml, const std::string& origin, const Tables& tables) {
   ModelResult result;
   auto root = parse_yaml(yaml, origin, result.errors);
-  if (!root) return result;
   try {
-    ModelReader reader(origin, tables, result.errors);
-    result.model = reader.read(*root);
+    if (root) {
+      ModelReader reader(origin, tables, result.errors);
+      result.model = reader.read(*root);
+    }
   } catch (const YAML::Exception& e) {  // defensive: the reader avoids throwing conversions
     result.model.reset();
     result.errors.push_back({origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "unreadable model: " + e.msg, ""});
   }
   if (!result.errors.empty()) result.model.reset();
+  if (!result.ok()) result.status = failed_load(Code::kInvalid, result.errors);
   return result;
 }
 
@@ -390,15 +391,14 @@ ModelResult load_embedded_model(const Tables& tables) {
 }
 
 ModelResult load_model_file(const std::string& path, const Tables& tables) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_input_file(path);
+  if (!text.ok()) {
     ModelResult r;
-    r.errors.push_back({path, 0, 0, "cannot read the model file", "check the path"});
+    r.errors.push_back(unreadable(path, "model file", text.status()));
+    r.status = failed_load(text.code(), r.errors);
     return r;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_model_string(ss.str(), path, tables);
+  return load_model_string(*text, path, tables);
 }
 
 }  // namespace imsguard::tvra

@@ -90,16 +90,23 @@ const std::vector<std::string>& security_objectives();
 // The TVRA top-level family of a finer family (masquerade -> manipulation, ...).
 std::string_view tvra_family(std::string_view family);
 
+// The model, or why not: `status` carries the code, `errors` every problem with its line
+// (as TablesResult).
 struct ModelResult {
   std::optional<Model> model;
-  Diagnostics errors;
+  Status status;       // ok exactly when `model` is set
+  Diagnostics errors;  // not ok: at least one, each with its file and line
   bool ok() const { return model.has_value(); }
 };
 
-// The IMS model compiled into the binary (models/ims.yaml).
+// The IMS model compiled into the binary (models/ims.yaml). kInvalid when it does not fit
+// `tables` (the caller knows whether those were the embedded tables too: then it is a broken
+// build, see tvra::load).
 std::string_view embedded_model_yaml();
 ModelResult load_embedded_model(const Tables& tables);
+// kNotFound: no such file; kUnavailable: it cannot be read; kInvalid: its content.
 ModelResult load_model_file(const std::string& path, const Tables& tables);
+// kInvalid with every error of the text.
 ModelResult load_model_string(std::string_view yaml, const std::string& origin, const Tables& tables);
 
 }  // namespace imsguard::tvra

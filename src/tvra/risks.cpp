@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "tvra/input_file.h"
 #include "tvra/yaml_reader.h"
 
 namespace imsguard::tvra {
@@ -45,12 +44,18 @@ std::string utc_today() {
 RiskRegisterResult load_risks_string(std::string_view yaml, const std::string& origin, const Model& model) {
   RiskRegisterResult result;
   auto root = parse_yaml(yaml, origin, result.errors);
-  if (!root) return result;
+  if (!root) {
+    result.status = failed_load(Code::kInvalid, result.errors);
+    return result;
+  }
   YamlReader r(origin, result.errors);
   RiskRegister reg;
   reg.origin = origin;
   try {
-    if (!r.mapping(*root, "risk register", {"tvra_risks", "model", "decisions"})) return result;
+    if (!r.mapping(*root, "risk register", {"tvra_risks", "model", "decisions"})) {
+      result.status = failed_load(Code::kInvalid, result.errors);
+      return result;
+    }
     auto version = r.integer(*root, "tvra_risks", "risk register", true, 1, 1000);
     if (version && *version != 1)
       r.error((*root)["tvra_risks"], "unsupported risk register version " + std::to_string(*version), "tvra_risks: 1");
@@ -91,19 +96,19 @@ RiskRegisterResult load_risks_string(std::string_view yaml, const std::string& o
     result.errors.push_back({origin, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "unreadable risk register: " + e.msg, ""});
   }
   if (result.errors.empty()) result.risks = std::move(reg);
+  else result.status = failed_load(Code::kInvalid, result.errors);
   return result;
 }
 
 RiskRegisterResult load_risks_file(const std::string& path, const Model& model) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_input_file(path);
+  if (!text.ok()) {
     RiskRegisterResult r;
-    r.errors.push_back({path, 0, 0, "cannot read the risk register", "check the path"});
+    r.errors.push_back(unreadable(path, "risk register", text.status()));
+    r.status = failed_load(text.code(), r.errors);
     return r;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_risks_string(ss.str(), path, model);
+  return load_risks_string(*text, path, model);
 }
 
 Gate evaluate_gate(const Analysis& a, const RiskRegister* risks, const std::string& today) {

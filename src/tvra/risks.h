@@ -31,14 +31,18 @@ struct RiskRegister {
 
 const std::vector<std::string>& risk_decision_kinds();
 
+// The register, or why not: `status` carries the code, `errors` every problem with its line
+// (as TablesResult).
 struct RiskRegisterResult {
   std::optional<RiskRegister> risks;
-  Diagnostics errors;
+  Status status;       // ok exactly when `risks` is set
+  Diagnostics errors;  // not ok: at least one, each with its file and line
   bool ok() const { return risks.has_value(); }
 };
 
-// Every threat id must exist in `model`; every field is required.
+// Every threat id must exist in `model`; every field is required. kInvalid with every error.
 RiskRegisterResult load_risks_string(std::string_view yaml, const std::string& origin, const Model& model);
+// kNotFound: no such file; kUnavailable: it cannot be read; kInvalid: its content.
 RiskRegisterResult load_risks_file(const std::string& path, const Model& model);
 
 // Today's date (UTC) as YYYY-MM-DD.

@@ -22,19 +22,20 @@ struct LoadOptions {
   std::string version = "unknown";
 };
 
+// Every input, or why not: `status` says whose fault (the CLI exits with
+// cli::exit_status_for(code): 2 for the user's files, 1 for the system), `errors` where.
 struct Loaded {
   std::optional<Tables> tables;
   std::optional<Model> model;
   std::optional<RiskRegister> risks;
   Provenance provenance;
-  Diagnostics errors;
-  bool ok() const { return tables && model && errors.empty(); }
+  Status status;       // kNotFound / kUnavailable: an input could not be read; kInvalid: a
+                       // user's file is wrong; kInternal: the embedded tables or model are broken
+  Diagnostics errors;  // not ok: each error with its file and line
+  bool ok() const { return status.ok() && tables && model; }
 };
 
 Loaded load(const LoadOptions& options);
-
-// Reads a whole file; false when it cannot be read.
-bool read_file(const std::string& path, std::string& out);
 
 enum class Format { kText, kJson, kSarif, kHtml };
 std::optional<Format> parse_format(const std::string& name);

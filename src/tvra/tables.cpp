@@ -1,8 +1,6 @@
 #include "tvra/tables.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "tvra/input_file.h"
 #include "tvra/yaml_reader.h"
 
 namespace imsguard::tvra {
@@ -134,9 +132,8 @@ void read_factors(YamlReader& r, const YAML::Node& list, Tables& t) {
   }
 }
 
-}  // namespace
-
-TablesResult load_tables_string(std::string_view yaml, const std::string& origin) {
+// The tables of `yaml`; `result.status` is left for the caller to set.
+TablesResult read_tables(std::string_view yaml, const std::string& origin) {
   TablesResult result;
   auto root = parse_yaml(yaml, origin, result.errors);
   if (!root) return result;
@@ -218,18 +215,30 @@ TablesResult load_tables_string(std::string_view yaml, const std::string& origin
   return result;
 }
 
-TablesResult load_embedded_tables() { return load_tables_string(kTablesYaml, "<embedded ts102165-1.yaml>"); }
+TablesResult with_status(TablesResult result, Code code) {
+  if (!result.ok()) result.status = failed_load(code, result.errors);
+  return result;
+}
+
+}  // namespace
+
+TablesResult load_tables_string(std::string_view yaml, const std::string& origin) {
+  return with_status(read_tables(yaml, origin), Code::kInvalid);
+}
+
+// The copy compiled in is ours, not the user's: a failure is a broken build.
+TablesResult load_embedded_tables() {
+  return with_status(read_tables(kTablesYaml, "<embedded ts102165-1.yaml>"), Code::kInternal);
+}
 
 TablesResult load_tables_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_input_file(path);
+  if (!text.ok()) {
     TablesResult r;
-    r.errors.push_back({path, 0, 0, "cannot read the file", "check the path"});
-    return r;
+    r.errors.push_back(unreadable(path, "file", text.status()));
+    return with_status(std::move(r), text.code());
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_tables_string(ss.str(), path);
+  return load_tables_string(*text, path);
 }
 
 }  // namespace imsguard::tvra

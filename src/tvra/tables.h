@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "tvra/diagnostic.h"
 
 namespace imsguard::tvra {
@@ -87,16 +88,22 @@ struct Tables {
   static int index_of(const std::vector<Grade>& grades, std::string_view id);
 };
 
+// The tables, or why not: `status` carries the code a caller decides on (exit 2 or 1), and
+// `errors` every problem with its line, so an analyst fixes them all in one pass (one Status
+// would stop at the first).
 struct TablesResult {
   std::optional<Tables> tables;
-  Diagnostics errors;
+  Status status;       // ok exactly when `tables` is set
+  Diagnostics errors;  // not ok: at least one, each with its file and line
   bool ok() const { return tables.has_value(); }
 };
 
-// The tables compiled into the binary (data/tvra/ts102165-1.yaml).
+// The tables compiled into the binary (data/tvra/ts102165-1.yaml); kInternal if they do not load.
 std::string_view embedded_tables_yaml();
 TablesResult load_embedded_tables();
+// kNotFound: no such file; kUnavailable: it cannot be read; kInvalid: its content.
 TablesResult load_tables_file(const std::string& path);
+// kInvalid with every error of the text.
 TablesResult load_tables_string(std::string_view yaml, const std::string& origin);
 
 }  // namespace imsguard::tvra

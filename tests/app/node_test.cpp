@@ -1,9 +1,13 @@
-// app::Node owns its counter registry and its security event sink and hands them to every
-// role it builds: two nodes in one process never mix their figures.
+// app::Node owns its counter registry (with its gauges and histograms) and its security
+// event sink and hands them to every role it builds: two nodes in one process never mix
+// their figures.
+#include "registry_probe.h"
 #include "app/node.h"
 
+#include "ops/admin_client.h"
 #include "ops/counters.h"
 #include "ops/events.h"
+#include "ops/exposition.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -33,17 +37,8 @@ config::Config edge_config(const std::string& name) {
   return c;
 }
 
-uint64_t value(ops::CounterRegistry& r, std::string_view name) {
-  for (const auto& [n, v] : r.snapshot())
-    if (n == name) return v;
-  return 0;
-}
-
-bool registered(ops::CounterRegistry& r, std::string_view name) {
-  for (const auto& [n, v] : r.snapshot())
-    if (n == name) return true;
-  return false;
-}
+using registry_probe::registered;
+using registry_probe::value;
 
 void send_options(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -71,12 +66,16 @@ bool reaches(ops::CounterRegistry& r, std::string_view name, uint64_t want) {
   return false;
 }
 
-uint16_t udp_port(const Node& node) {
-  // "listening: udp 127.0.0.1:PORT" is the banner's first line.
+// The port of the node's listener of `transport` ("listening: udp 127.0.0.1:PORT" in the banner).
+uint16_t listen_port(const Node& node, const std::string& transport) {
   std::string banner = node.banner();
-  auto colon = banner.find(':', banner.find("127.0.0.1"));
+  auto line = banner.find("listening: " + transport + " 127.0.0.1:");
+  if (line == std::string::npos) return 0;
+  auto colon = banner.find(':', banner.find("127.0.0.1", line));
   return static_cast<uint16_t>(std::stoi(banner.substr(colon + 1)));
 }
+
+uint16_t udp_port(const Node& node) { return listen_port(node, "udp"); }
 
 // Removes the nodes' data directories however the test ends.
 struct RemoveDirs {
@@ -120,6 +119,111 @@ TEST(Node, TwoNodesInOneProcessKeepTheirOwnCounters) {
   // The shutdown summary is the node's own.
   EXPECT_NE(a.counters_summary().find(std::string(kParsed) + " 1\n"), std::string::npos) << a.counters_summary();
   EXPECT_NE(b.counters_summary().find(std::string(kParsed) + " 2\n"), std::string::npos) << b.counters_summary();
+
+  a.stop();
+  b.stop();
+}
+
+constexpr const char* kAdminToken = "node-test-admin-token-5e0d";
+
+// As edge_config, plus a TCP listener and the admin API (its /metrics) on free loopback ports.
+config::Config metered_config(const std::string& name) {
+  config::Config c = edge_config(name);
+  c.sip.listen.push_back({config::Transport::kTcp, "127.0.0.1", 0});
+  c.admin.listen = {"127.0.0.1", 0};
+  c.admin.token = kAdminToken;
+  return c;
+}
+
+// The node's /metrics as a scraper reads it ("" when the admin API did not answer 200).
+std::string scrape(const Node& node) {
+  auto r = ops::admin_request("127.0.0.1", node.admin_port(), kAdminToken, "GET", "/metrics");
+  return r.reached && r.status == 200 ? r.body : std::string();
+}
+
+// The value of the sample line "name value" in a /metrics text; -1 when the line is absent.
+double sample(const std::string& text, const std::string& name) {
+  for (size_t at = text.find(name + " "); at != std::string::npos; at = text.find(name + " ", at + 1))
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + name.size() + 1));
+  return -1;
+}
+
+// Scrapes (bounded: 10 s) until the sample equals `want`; returns the last value seen.
+double await_sample(const Node& node, const std::string& name, double want) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  double seen = sample(scrape(node), name);
+  while (seen != want && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    seen = sample(scrape(node), name);
+  }
+  return seen;
+}
+
+// A TCP connection from loopback; closed when destroyed.
+struct TcpConnection {
+  int fd = -1;
+  explicit TcpConnection(uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) close();
+  }
+  ~TcpConnection() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+// The gauges and histograms are the node's too (they live in its registry): a connection to
+// node a, a message handled by it and a ban it holds show on a's /metrics and leave b's at 0.
+TEST(Node, TwoNodesInOneProcessKeepTheirOwnGaugesAndHistograms) {
+  const std::string kOpen = "imsguard_net_connections_open";
+  const std::string kHandledUdp = "imsguard_message_handling_seconds_count{transport=\"udp\"}";
+  const std::string kBans = "imsguard_guard_bans_active";
+  RemoveDirs cleanup;
+  Node a(metered_config("a"));
+  Node b(metered_config("b"));
+  Status started_a = a.start();
+  ASSERT_TRUE(started_a.ok()) << started_a.to_string();
+  Status started_b = b.start();
+  ASSERT_TRUE(started_b.ok()) << started_b.to_string();
+  ASSERT_NE(a.admin_port(), 0);
+  ASSERT_NE(b.admin_port(), 0);
+  ASSERT_NE(listen_port(a, "tcp"), 0) << a.banner();
+  // Every series is there from the start, at 0, on both nodes.
+  for (const Node* node : {&a, &b}) {
+    std::string text = scrape(*node);
+    ASSERT_FALSE(text.empty()) << "no /metrics from a node's admin API";
+    EXPECT_EQ(sample(text, kOpen), 0) << text;
+    EXPECT_EQ(sample(text, kHandledUdp), 0) << text;
+    EXPECT_EQ(sample(text, kBans), 0) << text;
+  }
+
+  {
+    TcpConnection to_a(listen_port(a, "tcp"));
+    ASSERT_GE(to_a.fd, 0) << "cannot connect to node a";
+    EXPECT_EQ(await_sample(a, kOpen, 1), 1) << "node a never counted its open connection";
+    EXPECT_EQ(sample(scrape(b), kOpen), 0) << "node a's connection counted by node b";
+  }
+  EXPECT_EQ(await_sample(a, kOpen, 0), 0) << "node a's gauge did not come down when the connection closed";
+
+  send_options(udp_port(a));
+  EXPECT_EQ(await_sample(a, kHandledUdp, 1), 1) << "node a never timed the datagram it handled";
+  EXPECT_EQ(sample(scrape(b), kHandledUdp), 0) << "node a's message timed in node b's histogram";
+  // The same figures through the registry the node hands its roles.
+  EXPECT_NE(ops::prometheus_text(a.metrics()).find("\n" + kHandledUdp + " 1\n"), std::string::npos);
+  EXPECT_NE(ops::prometheus_text(b.metrics()).find("\n" + kHandledUdp + " 0\n"), std::string::npos);
+
+  // A gauge sampled from the node's own tables: a ban through a's admin API.
+  auto added = ops::admin_request("127.0.0.1", a.admin_port(), kAdminToken, "POST", "/api/v1/bans",
+                                  R"({"prefix": "198.51.100.0/24", "ttl_s": 600, "reason": "node test"})");
+  ASSERT_TRUE(added.reached) << added.error;
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(sample(scrape(a), kBans), 1);
+  EXPECT_EQ(sample(scrape(b), kBans), 0) << "node a's ban sampled into node b's gauge";
 
   a.stop();
   b.stop();

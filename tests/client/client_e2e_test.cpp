@@ -11,6 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <vector>
@@ -203,12 +208,54 @@ TEST_F(ClientE2e, BadOptionsExitWithUsageStatus) {
        "sip:b@x", "--text", "t", "--header", "X-A: 1\nVia: forged"},
       {"message", "--server", "127.0.0.1:5060", "--impi", "a", "--impu", "sip:a@x", "--password", "p", "--to",
        "sip:b@x"},  // no --text
+      {"fetch", "--url", "http://127.0.0.1:8443/content/content", "--token", "abc.def", "--ca", "ca.crt"},
+      {"call", "--server", "127.0.0.1:5060", "--impi", "a", "--impu", "sip:a@x", "--k", "0011", "--opc",
+       "00112233445566778899aabbccddeeff"},
+      {"answer", "--server", "127.0.0.1", "--impi", "a", "--impu", "sip:a@x", "--password", "p"},
+      {"register", "--server", "127.0.0.1:5061", "--transport", "tls", "--ca", dir + "/missing-ca.crt", "--impi",
+       "a", "--impu", "sip:a@x", "--password", "p"},  // a CA file that cannot be loaded (kInvalid)
   };
   for (const auto& args : cases) {
     ClientRun r = run_client(dir, args);
     EXPECT_EQ(r.status, 2) << args[args.size() - 1] << ": " << r.output;
     EXPECT_FALSE(r.output.empty());
   }
+  // The reason is the one the parser gave (a kInvalid Status), on one line.
+  ClientRun key = run_client(dir, cases[10]);
+  EXPECT_NE(key.output.find("imsguard client call: --k must be 32 hex digits\n"), std::string::npos) << key.output;
+  ClientRun url = run_client(dir, cases[9]);
+  EXPECT_NE(url.output.find("imsguard client: --url must start with https://"), std::string::npos) << url.output;
+}
+
+// `client fetch` says whose fault a failure was: a CA file that cannot be loaded is the
+// operator's input (2), a content server that cannot be reached is not (1).
+TEST_F(ClientE2e, FetchExitStatusSaysWhoseFaultItWas) {
+  std::string dir = make_temp_dir("imsguard-client-fetch");
+  // A TCP port that accepts (the kernel completes connections in the backlog) but never answers.
+  int listening = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listening, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(listening, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ASSERT_EQ(::getsockname(listening, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ASSERT_EQ(::listen(listening, 8), 0);
+  std::string url = "https://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/content/content";
+
+  ClientRun no_ca = run_client(dir, {"fetch", "--url", url, "--token", "abc.def", "--ca", dir + "/missing-ca.crt",
+                                     "--timeout", "2"});
+  EXPECT_EQ(no_ca.status, 2) << no_ca.output;
+  EXPECT_NE(no_ca.output.find("cannot load the CA file " + dir + "/missing-ca.crt"), std::string::npos)
+      << no_ca.output;
+
+  ::close(listening);  // now nothing listens there
+  ClientRun refused = run_client(dir, {"fetch", "--url", url, "--token", "abc.def", "--ca", dir + "/missing-ca.crt",
+                                       "--timeout", "2"});
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("HTTPS to 127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + " failed"),
+            std::string::npos)
+      << refused.output;
 }
 
 TEST_F(ClientE2e, MessageThroughTheEdgeCarriesTheSendersAuthenticatedIdentity) {

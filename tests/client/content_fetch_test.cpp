@@ -1,5 +1,10 @@
 #include "client/content_fetch.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 namespace imsguard::client {
@@ -28,33 +33,92 @@ TEST(ContentToken, RejectsWhatIsNotAJws) {
 }
 
 TEST(HttpsUrl, ParsesHostPortAndPath) {
-  std::string err;
-  auto u = parse_https_url("https://127.0.0.1:8443/content/content", err);
-  ASSERT_TRUE(u) << err;
+  auto u = parse_https_url("https://127.0.0.1:8443/content/content");
+  ASSERT_TRUE(u) << u.message();
   EXPECT_EQ(u->host, "127.0.0.1");
   EXPECT_EQ(u->port, 8443);
   EXPECT_EQ(u->path, "/content/content");
-  auto v6 = parse_https_url("https://[::1]:9443/content/x", err);
-  ASSERT_TRUE(v6) << err;
+  auto v6 = parse_https_url("https://[::1]:9443/content/x");
+  ASSERT_TRUE(v6) << v6.message();
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 9443);
-  auto plain = parse_https_url("https://box.ims.local", err);
-  ASSERT_TRUE(plain) << err;
+  auto plain = parse_https_url("https://box.ims.local");
+  ASSERT_TRUE(plain) << plain.message();
   EXPECT_EQ(plain->port, 443);
   EXPECT_EQ(plain->path, "/");
 }
 
-TEST(HttpsUrl, RefusesCleartextAndMalformedUrls) {
-  std::string err;
-  EXPECT_FALSE(parse_https_url("http://127.0.0.1/content/content", err));
-  EXPECT_NE(err.find("https://"), std::string::npos);
-  EXPECT_FALSE(parse_https_url("https://user@host/x", err));
-  EXPECT_FALSE(parse_https_url("https://host:0/x", err));
-  EXPECT_FALSE(parse_https_url("https://host:65536/x", err));
-  EXPECT_FALSE(parse_https_url("https://[::1/x", err));
-  EXPECT_FALSE(parse_https_url("https://[nothost]:1/x", err));
-  EXPECT_FALSE(parse_https_url("https://host/a b", err));
-  EXPECT_FALSE(parse_https_url("https:///x", err));
+TEST(HttpsUrl, RefusesCleartextAndMalformedUrlsAsInvalid) {
+  auto clear = parse_https_url("http://127.0.0.1/content/content");
+  EXPECT_FALSE(clear);
+  EXPECT_EQ(clear.code(), Code::kInvalid);
+  EXPECT_NE(clear.message().find("https://"), std::string::npos) << clear.message();
+  for (const char* bad : {"https://user@host/x", "https://host:0/x", "https://host:65536/x", "https://[::1/x",
+                          "https://[nothost]:1/x", "https://host/a b", "https:///x", "https://[::1]x/y"}) {
+    auto r = parse_https_url(bad);
+    EXPECT_FALSE(r) << bad;
+    EXPECT_EQ(r.code(), Code::kInvalid) << bad;
+    EXPECT_EQ(r.message().rfind("--url", 0), 0u) << bad << ": " << r.message();
+  }
+}
+
+// A loopback TCP port: listening (connections complete in the backlog, nobody accepts)
+// or closed (nothing listens: connections are refused).
+class LoopbackPort {
+ public:
+  explicit LoopbackPort(bool listening) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || (listening && ::listen(fd_, 8) != 0))
+      return;
+    port_ = ntohs(a.sin_port);
+    if (!listening) {
+      ::close(fd_);  // bound once, so the port was free; now nothing listens on it
+      fd_ = -1;
+    }
+  }
+  ~LoopbackPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+FetchOptions fetch_to(uint16_t port, const std::string& ca_file) {
+  FetchOptions f;
+  f.url = *parse_https_url("https://127.0.0.1:" + std::to_string(port) + "/content/content");
+  f.token = "abc.def.ghi";
+  f.ca_file = ca_file;
+  f.timeout = std::chrono::milliseconds(2000);
+  return f;
+}
+
+TEST(FetchContent, AServerThatCannotBeReachedIsUnavailable) {
+  LoopbackPort closed(false);
+  ASSERT_NE(closed.port(), 0);
+  FetchResult r = fetch_content(fetch_to(closed.port(), "/nonexistent/ca.crt"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error.code(), Code::kUnavailable) << r.error.message();
+  EXPECT_NE(r.error.message().find("HTTPS to 127.0.0.1:" + std::to_string(closed.port()) + " failed"),
+            std::string::npos)
+      << r.error.message();
+}
+
+TEST(FetchContent, ACaFileThatCannotBeLoadedIsTheCallersInput) {
+  LoopbackPort listening(true);
+  ASSERT_NE(listening.port(), 0);
+  std::string missing = ::testing::TempDir() + "imsguard-no-such-ca.crt";
+  FetchResult r = fetch_content(fetch_to(listening.port(), missing));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error.code(), Code::kInvalid) << r.error.message();
+  EXPECT_NE(r.error.message().find(missing), std::string::npos) << r.error.message();
 }
 
 TEST(PrintableBody, NeutralisesControlCharacters) {

@@ -49,22 +49,22 @@ TEST(BuildRequest, BranchesAreFreshAndCarryTheCookie) {
 }
 
 TEST(ExtraHeader, AcceptsANormalHeader) {
-  std::string error;
-  auto h = parse_extra_header("P-Asserted-Identity:  <sip:bob@ims.local>", error);
-  ASSERT_TRUE(h) << error;
+  auto h = parse_extra_header("P-Asserted-Identity:  <sip:bob@ims.local>");
+  ASSERT_TRUE(h) << h.message();
   EXPECT_EQ(h->first, "P-Asserted-Identity");
   EXPECT_EQ(h->second, "<sip:bob@ims.local>");
 }
 
 TEST(ExtraHeader, RefusesInjectionAndOwnedHeaders) {
-  std::string error;
-  EXPECT_FALSE(parse_extra_header("X-Test: a\r\nVia: SIP/2.0/UDP evil", error));
-  EXPECT_NE(error.find("control"), std::string::npos);
-  EXPECT_FALSE(parse_extra_header("no colon here", error));
-  EXPECT_FALSE(parse_extra_header("Bad Name: x", error));
-  EXPECT_FALSE(parse_extra_header("Call-ID: x", error));
-  EXPECT_FALSE(parse_extra_header("v: SIP/2.0/UDP x", error));  // compact Via
-  EXPECT_NE(error.find("client sets"), std::string::npos);
+  auto split = parse_extra_header("X-Test: a\r\nVia: SIP/2.0/UDP evil");
+  EXPECT_FALSE(split);
+  EXPECT_EQ(split.code(), Code::kInvalid);
+  EXPECT_NE(split.message().find("control"), std::string::npos) << split.message();
+  for (const char* bad : {"no colon here", "Bad Name: x", ": x", "Call-ID: x"})
+    EXPECT_EQ(parse_extra_header(bad).code(), Code::kInvalid) << bad;
+  auto via = parse_extra_header("v: SIP/2.0/UDP x");  // compact Via
+  EXPECT_EQ(via.code(), Code::kInvalid);
+  EXPECT_NE(via.message().find("client sets"), std::string::npos) << via.message();
 }
 
 TEST(ServerAddress, ParsesHostPortAndBracketedIpv6) {

@@ -18,6 +18,19 @@
 
 #include <regex>
 
+namespace imsguard::edge {
+// The challenge makers are private: their codes end in AuthResult as "unavailable" (the edge
+// answers 500/503 whatever the code), so their codes are pinned down here.
+struct AuthenticatorTestPeer {
+  static StatusOr<Challenge> digest(Authenticator& a, std::string_view identity) {
+    return a.digest_challenge(identity, "127.0.0.5", false);
+  }
+  static StatusOr<Challenge> aka(Authenticator& a, const store::Subscriber* sub, std::string_view identity) {
+    return a.aka_challenge(sub, identity, "127.0.0.5", false);
+  }
+};
+}  // namespace imsguard::edge
+
 using namespace imsguard;
 using namespace imsguard::edge;
 
@@ -142,6 +155,46 @@ TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt
 
   fail = false;  // the same answer, its nonce checkable again: it was right all along
   EXPECT_EQ(send("alice@ims.local", answer).outcome, AuthOutcome::kAuthenticated);
+}
+
+// A MAC that fails is a library failure (kInternal) for both challenge makers, a real AKA
+// subscriber's and a decoy's alike; when it works again so do they.
+TEST_F(AuthenticatorTest, TheChallengeMakersSayWhyThereIsNoChallenge) {
+  bool fail = false;
+  AuthenticatorOptions o;
+  o.realm = kRealm;
+  o.digest_order = crypto::default_algorithm_order(false);
+  o.clock = [this] { return now_ms_; };
+  o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<crypto::Sha256Mac> {
+    if (fail) return std::nullopt;
+    return crypto::hmac_sha256(key, data);
+  };
+  auto auth = Authenticator::create(o, *stores_.subscribers);
+  ASSERT_TRUE(auth.ok()) << auth.message();
+  auto bob = stores_.subscribers->find_shared("bob@ims.local");
+  ASSERT_TRUE(bob.ok() && bob.value());
+
+  fail = true;
+  auto digest = AuthenticatorTestPeer::digest(**auth, "alice@ims.local");
+  EXPECT_EQ(digest.code(), Code::kInternal);
+  EXPECT_EQ(digest.message(), "cannot make a nonce (MAC or randomness failed)");
+  auto aka = AuthenticatorTestPeer::aka(**auth, bob.value().get(), "bob@ims.local");
+  EXPECT_EQ(aka.code(), Code::kInternal);
+  auto decoy = AuthenticatorTestPeer::aka(**auth, nullptr, "nobody@ims.local");
+  EXPECT_EQ(decoy.code(), Code::kInternal);
+  // What the edge sees of it: unavailable, with the reason in the detail.
+  auth_ = std::move(auth).value();
+  AuthResult r = send("alice@ims.local", "");
+  EXPECT_EQ(r.outcome, AuthOutcome::kUnavailable);
+  EXPECT_EQ(r.detail, "cannot make a nonce (MAC or randomness failed)");
+
+  fail = false;
+  auto ok = AuthenticatorTestPeer::digest(*auth_, "alice@ims.local");
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok->www_authenticate.size(), 2u);
+  auto aka_ok = AuthenticatorTestPeer::aka(*auth_, bob.value().get(), "bob@ims.local");
+  ASSERT_TRUE(aka_ok.ok()) << aka_ok.message();
+  EXPECT_EQ(aka_ok->www_authenticate.size(), 1u);
 }
 
 TEST_F(AuthenticatorTest, UnusableOptionsAreInvalid) {

@@ -160,12 +160,18 @@ TEST_P(BaresipCall, CallHoldResumeAndByeThroughTheEdge) {
                                       carol_.trace().find("Call established") != std::string::npos; },
                          20s))
       << alice_.trace() << carol_.trace() << edge_.log();
-  std::this_thread::sleep_for(2s);  // media both ways
-  // Hold and resume from the caller: two re-INVITEs through the edge, answered 200.
+  std::this_thread::sleep_for(2s);  // the call's length: media both ways (at 50 packets a second)
+  // Hold and resume from the caller: two re-INVITEs through the edge, each answered 200 and
+  // acknowledged before the next step (the ACKs alice sends count the transactions done).
+  auto acks_sent = [&] {
+    auto sent = sent_requests(alice_.trace(), edge_port);
+    return std::count_if(sent.begin(), sent.end(), [](const auto& r) { return r.first == "ACK"; });
+  };
   EXPECT_TRUE(alice_.command("hold").ok) << alice_.trace();
-  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(eventually([&] { return acks_sent() >= 2; }, 10s)) << "the hold was answered: " << alice_.trace();
   EXPECT_TRUE(alice_.command("resume").ok) << alice_.trace();
-  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(eventually([&] { return acks_sent() >= 3; }, 10s)) << "the resume was answered: " << alice_.trace();
+  std::this_thread::sleep_for(1500ms);  // media again after the resume
   // The callee hangs up over TCP, the caller otherwise: BYE from each side.
   Phone& ender = call.transport == "tcp" ? carol_ : alice_;
   Phone& other = call.transport == "tcp" ? alice_ : carol_;

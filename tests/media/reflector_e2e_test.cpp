@@ -137,7 +137,7 @@ class Reflector : public ::testing::Test {
     uo.impu = "sip:alice@ims.local";
     client::UserAgent ua(**opened, uo);
     auto reg = ua.register_binding();
-    EXPECT_TRUE(reg.ok) << reg.error;
+    EXPECT_TRUE(reg.ok()) << reg.error.message();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     for (int i = 0; i < n && std::chrono::steady_clock::now() < deadline; ++i) {
       auto out = ua.send_request("INVITE", "sip:media@services.ims.local", "application/sdp", offer_toward(victim->port()));

@@ -30,7 +30,7 @@ TEST(ActivityLimiter, EverySecondGetsItsOwnBudget) {
 }
 
 TEST(ActivityLine, EscapesControlCharactersAndCutsLongLines) {
-  EXPECT_EQ(activity_line("auth failure: eve\r\n[info] forged line"), "auth failure: eve\\x0d\\x0a[info] forged line");
+  EXPECT_EQ(activity_line("auth failure: eve\r\n[info] forged line"), "auth failure: eve\\r\\n[info] forged line");
   EXPECT_EQ(activity_line(std::string("a\0b", 3)), "a\\x00b");
   std::string long_line(5000, 'x');
   std::string out = activity_line(long_line);

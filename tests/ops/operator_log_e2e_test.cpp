@@ -137,6 +137,31 @@ TEST_F(OperatorLogE2e, WrongPasswordUnknownUserAndRealmMismatchAreToldApartInThe
     EXPECT_NE(events.find(reason), std::string::npos) << reason << "\n" << events;
 }
 
+// A name the attacker chooses reaches the operator's log: it must not forge a line, drive the
+// terminal (ESC sequences, C1 controls, a right-to-left override) or break the log's UTF-8
+// (the name is lower-cased as an identity before it is logged).
+TEST_F(OperatorLogE2e, AHostileUserNameCannotForgeReorderOrCorruptTheLog) {
+  start("", "debug");
+  DigestPhone eve("eve", edge_.sip_port());
+  auto first = eve.exchange(eve.register_request(""));
+  ASSERT_TRUE(first);
+  auto c = DigestPhone::challenge_of(*first);
+  ASSERT_TRUE(c);
+  // RFC 3261 quoted-string: UTF-8 text is allowed, and a quoted-pair may carry any byte but CR/LF.
+  const std::string hostile = "eve\\\x1b[2J\xc2\x9b" "31m\xe2\x80\xae" "admin\xff@ims.local";
+  auto failed = eve.exchange(eve.register_request(DigestPhone::answer(*c, hostile, "x")));
+  ASSERT_TRUE(failed);
+  ASSERT_TRUE(eventually([&] { return edge_.log().find("auth failure: eve") != std::string::npos; }, 5s)) << edge_.log();
+  std::string log = edge_.log();
+  std::string line = log.substr(log.find("auth failure: eve"));
+  line = line.substr(0, line.find('\n'));
+  EXPECT_NE(line.find("\\x1b[2j\\u{009b}31m\\u{202e}admin\\xff@ims.local"), std::string::npos) << line;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "no raw ESC anywhere in the log (the SIP trace included)";
+  EXPECT_EQ(log.find("\xe2\x80\xae"), std::string::npos) << "no raw right-to-left override";
+  EXPECT_EQ(log.find("\xc2\x9b"), std::string::npos) << "no raw C1 control";
+  EXPECT_EQ(log.find('\xff'), std::string::npos) << "no byte that is not UTF-8";
+}
+
 TEST_F(OperatorLogE2e, AFloodOfFailuresWritesAtMostTwentyLinesASecondAndCountsTheRest) {
   // Thresholds far away: every wrong answer is a failure, none is locked out or limited.
   start("guards:\n  bruteforce: { max_failures: 1000, per_impi_distributed: 1000, max_challenges_per_impi: 1000 }\n"

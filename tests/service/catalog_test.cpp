@@ -18,22 +18,25 @@ TEST(ServiceCatalog, FindsServicesAndTheirIdentity) {
   ASSERT_NE(cat.find("media"), nullptr);
   EXPECT_EQ(cat.find("media")->identity, "sip:media@services.ims.local");
   EXPECT_EQ(cat.find("nope"), nullptr);
-  EXPECT_EQ(cat.validate(), "");
+  EXPECT_TRUE(cat.validate().ok()) << cat.validate().message();
 }
 
 TEST(ServiceCatalog, UnknownServiceInProfileIsNamed) {
   ServiceCatalog cat(box({{"media", "INVITE"}}), "ims.local");
-  EXPECT_EQ(cat.unknown_services({"media"}), "");
-  std::string err = cat.unknown_services({"media", "gaming"});
+  EXPECT_TRUE(cat.unknown_services({"media"}).ok());
+  Status unknown = cat.unknown_services({"media", "gaming"});
+  EXPECT_EQ(unknown.code(), Code::kInvalid);
+  const std::string& err = unknown.message();
   EXPECT_NE(err.find("'gaming'"), std::string::npos);
   EXPECT_EQ(err.find("'media'"), std::string::npos);
 }
 
 TEST(ServiceCatalog, BadConfigIsExplained) {
-  EXPECT_NE(ServiceCatalog(box({{"media", "INVITE"}, {"media", "MESSAGE"}}), "d").validate().find("twice"),
+  EXPECT_EQ(ServiceCatalog(box({{"media", "BYE"}}), "d").validate().code(), Code::kInvalid);
+  EXPECT_NE(ServiceCatalog(box({{"media", "INVITE"}, {"media", "MESSAGE"}}), "d").validate().message().find("twice"),
             std::string::npos);
-  EXPECT_NE(ServiceCatalog(box({{"media", "BYE"}}), "d").validate().find("BYE"), std::string::npos);
-  EXPECT_NE(ServiceCatalog(box({{"a b", "INVITE"}}), "d").validate().find("'a b'"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({{"media", "BYE"}}), "d").validate().message().find("BYE"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({{"a b", "INVITE"}}), "d").validate().message().find("'a b'"), std::string::npos);
 }
 
 TEST(ServiceCatalog, ByDefaultAServiceMayAssertOnlyItsOwnUriAndTheDefaultHeaders) {
@@ -54,7 +57,7 @@ TEST(ServiceCatalog, ConfiguredIdentitiesAndHeadersReplaceTheDefaults) {
   svc.may_assert = std::vector<std::string>{"sip:conf-*@services.ims.local", "tel:+4930123"};
   svc.allowed_headers = std::vector<std::string>{"Subject"};
   ServiceCatalog cat(box({svc}), "ims.local");
-  ASSERT_EQ(cat.validate(), "");
+  ASSERT_TRUE(cat.validate().ok()) << cat.validate().message();
   const ServiceEntry& e = *cat.find("conference");
   EXPECT_TRUE(e.may_assert_identity("sip:conf-42@services.ims.local"));
   EXPECT_TRUE(e.may_assert_identity("tel:+4930123"));
@@ -73,16 +76,16 @@ TEST(ServiceCatalog, ConfiguredIdentitiesAndHeadersReplaceTheDefaults) {
 TEST(ServiceCatalog, BadAssertionConfigIsExplained) {
   config::Service a{"m", "MESSAGE"};
   a.may_assert = std::vector<std::string>{"http://x"};
-  EXPECT_NE(ServiceCatalog(box({a}), "d").validate().find("may_assert"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({a}), "d").validate().message().find("may_assert"), std::string::npos);
   a.may_assert = std::vector<std::string>{"<sip:x@y>"};
-  EXPECT_NE(ServiceCatalog(box({a}), "d").validate().find("may_assert"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({a}), "d").validate().message().find("may_assert"), std::string::npos);
   config::Service b{"m", "MESSAGE"};
   b.allowed_headers = std::vector<std::string>{"P-Asserted-Identity"};
-  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().find("may_assert"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().message().find("may_assert"), std::string::npos);
   b.allowed_headers = std::vector<std::string>{"Bad Header"};
-  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().find("not a header name"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().message().find("not a header name"), std::string::npos);
   b.allowed_headers = std::vector<std::string>{"Route"};
-  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().find("core only"), std::string::npos);
+  EXPECT_NE(ServiceCatalog(box({b}), "d").validate().message().find("core only"), std::string::npos);
 }
 
 TEST(ServiceCatalog, ConfigKeysAreReadFromYaml) {

@@ -95,7 +95,10 @@ struct MediaDialogs : ::testing::Test {
   MediaService service{options, telemetry.metrics, telemetry.events};
   UdpSink sink;
 
-  void SetUp() override { ASSERT_EQ(service.start(), ""); }
+  void SetUp() override {
+    Status started = service.start();
+    ASSERT_TRUE(started.ok()) << started.message();
+  }
   std::string invite(const std::string& to_tag, std::string_view identity = kAlice) {
     auto req = dialog_request("INVITE", to_tag, sdp_offer(sink.port()));
     return service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", identity, "test", "127.0.0.1");
@@ -152,7 +155,8 @@ TEST_F(MediaDialogs, CancelAfterTheAnswerHasNoEffect) {
 TEST_F(MediaDialogs, ByeAfterTheStreamEndedStillCloses) {
   options.max_packets = 3;
   MediaService short_service{options, telemetry.metrics, telemetry.events};
-  ASSERT_EQ(short_service.start(), "");
+  Status started = short_service.start();
+  ASSERT_TRUE(started.ok()) << started.message();
   auto req = dialog_request("INVITE", "", sdp_offer(sink.port()));
   ASSERT_EQ(status_of(short_service.handle_invite(req->msg, "sb", "<sip:media@services.ims.local>", kAlice, "t", "127.0.0.1")), 200);
   for (int i = 0; i < 100 && short_service.active_streams() != 0; ++i)
@@ -190,9 +194,19 @@ struct MediaCaps : ::testing::Test {
   std::vector<std::unique_ptr<testing::Parsed>> keep_;
 };
 
+// A suite name the box does not know is the configuration's fault: kInvalid, named.
+TEST_F(MediaCaps, AnUnknownCryptoSuiteIsInvalid) {
+  options.media.crypto_suites = {"AES_CM_128_HMAC_SHA1_80", "ROT13_80"};
+  MediaService service{options, telemetry.metrics, telemetry.events};
+  Status started = service.start();
+  EXPECT_EQ(started.code(), Code::kInvalid);
+  EXPECT_NE(started.message().find("media.crypto_suites: 'ROT13_80'"), std::string::npos) << started.message();
+}
+
 TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
   MediaService service{options, telemetry.metrics, telemetry.events};
-  ASSERT_EQ(service.start(), "");
+  Status started = service.start();
+  ASSERT_TRUE(started.ok()) << started.message();
   EXPECT_EQ(status_of(invite(service, 1, kAlice)), 200);
   EXPECT_EQ(status_of(invite(service, 2, kAlice)), 200);
   std::string third = invite(service, 3, kAlice);
@@ -216,7 +230,8 @@ TEST_F(MediaCaps, PerSubscriberAndTotalCapsRefuseAndFreeUpOnBye) {
 
 TEST_F(MediaCaps, TheStreamGoesToTheSignallingAddressNotTheOneInTheSdp) {
   MediaService service{options, telemetry.metrics, telemetry.events};
-  ASSERT_EQ(service.start(), "");
+  Status started = service.start();
+  ASSERT_TRUE(started.ok()) << started.message();
   // The SDP names 127.0.0.2 (a victim); the signalling flow was 127.0.0.1, where the sink is.
   ASSERT_EQ(status_of(invite(service, 1, kAlice, "127.0.0.2")), 200);
   EXPECT_GT(sink.receive_for(200), 0) << "the stream did not go to the signalling address";

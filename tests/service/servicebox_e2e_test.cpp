@@ -15,7 +15,9 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -314,6 +316,34 @@ TEST(ServiceBoxStart, UnknownServiceInAProfileIsAClearError) {
   EXPECT_EQ(p.wait(std::chrono::seconds(20)), 2);
   EXPECT_NE(p.log().find("'gaming'"), std::string::npos) << p.log();
   EXPECT_NE(p.log().find("frank@ims.local"), std::string::npos) << p.log();
+  std::filesystem::remove_all(dir);
+}
+
+// The host refused (its SIP port is taken), not the configuration: exit 1, where a missing
+// certificate or an unknown service exit 2.
+TEST(ServiceBoxStart, APortInUseExitsOne) {
+  std::string dir = testkit::make_temp_dir("imsguard-sb-busy");
+  std::string pki = dir + "/data/pki";
+  std::filesystem::create_directories(pki);
+  ASSERT_TRUE(net::pki_init(pki).ok());
+  for (const char* name : {"core", "servicebox"}) ASSERT_TRUE(net::pki_issue(pki, name, {"127.0.0.1"}, false).ok());
+  int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(held, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(held, 1), 0);
+  ASSERT_EQ(::getsockname(held, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ChildProcess p;
+  ASSERT_TRUE(p.start({IMSGUARD_BIN, "servicebox", "--data-dir", dir + "/data", "--sip-port",
+                       std::to_string(ntohs(a.sin_port)), "--https-port", std::to_string(testkit::free_port()),
+                       "--duration", "2"},
+                      dir + "/log"));
+  EXPECT_EQ(p.wait(std::chrono::seconds(20)), 1);
+  EXPECT_NE(p.log().find("imsguard servicebox: servicebox sip: "), std::string::npos) << p.log();
+  ::close(held);
   std::filesystem::remove_all(dir);
 }
 

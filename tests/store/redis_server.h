@@ -1,7 +1,10 @@
 #pragma once
 // A private redis-server for one test: a free loopback port, no persistence unless asked,
-// stopped by its PID. Restartable on the same port (fault tests).
+// stopped by its PID, its directory removed. Restartable on the same port (fault tests).
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +30,15 @@ class RedisServer {
     dir_ = testkit::make_temp_dir("imsguard-redis");
     port_ = testkit::free_port();
   }
-  ~RedisServer() { stop(); }
+  // Stopped, and its directory removed unless the test failed (then its log and data stay
+  // in /tmp for whoever reads the failure).
+  ~RedisServer() {
+    stop();
+    if (!::testing::Test::HasFailure()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
 
   bool start() {
     std::vector<std::string> argv = {"/usr/bin/redis-server", "--bind", "127.0.0.1", "--dir", dir_, "--save", "",

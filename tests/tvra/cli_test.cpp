@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "process.h"
 #include "run_process.h"
 
 namespace imsguard::tvra {
@@ -53,6 +54,24 @@ TEST(TvraCli, BadFormatAndMissingFileExitTwo) {
   auto r = run({kBin, "tvra", "/nonexistent/model.yaml"}, kLimit);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("/nonexistent/model.yaml: error: cannot read the model file: No such file or directory"),
+            std::string::npos) << r.err;
+  auto dir = run({kBin, "audit", "--config", "/"}, kLimit);  // a directory: the user's path
+  EXPECT_EQ(dir.status, 2);
+  EXPECT_NE(dir.err.find("/: error: cannot read the file: Is a directory"), std::string::npos) << dir.err;
+}
+
+// A file that opens but cannot be read is the system's fault, not the user's: exit 1 (its own
+// memory at address 0 gives the process EIO), for the model of `tvra` and the register of `audit`.
+TEST(TvraCli, AnInputTheSystemCannotReadExitsOne) {
+  auto r = run({kBin, "tvra", "/proc/self/mem"}, kLimit);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("/proc/self/mem: error: cannot read the model file: Input/output error"), std::string::npos)
+      << r.err;
+  auto risks = run({kBin, "audit", "--risks", "/proc/self/mem"}, kLimit);
+  EXPECT_EQ(risks.status, 1) << risks.err;
+  EXPECT_NE(risks.err.find("cannot read the risk register: Input/output error"), std::string::npos) << risks.err;
 }
 
 TEST(TvraCli, SarifAndHtmlToAFile) {
@@ -134,6 +153,22 @@ TEST(SarifCli, ValidatesAgainstTheSarif210SchemaAndPointsAtConfigKeys) {
   EXPECT_NE(loc.find("\"startLine\": " + std::to_string(line)), std::string::npos) << loc;
   // Accepted lab risks are suppressions, not silent passes.
   EXPECT_NE(sarif.find("\"status\": \"accepted\""), std::string::npos);
+}
+
+// An edge that does not answer is the system failing, not the user's input: exit 1 (a wrong
+// token, 401, stays 2: live_audit_test.cpp).
+TEST(AuditCli, AnUnreachableLiveEdgeExitsOne) {
+  std::string dir = testing::temp_dir();
+  std::ofstream(dir + "/token") << "a-token-a-token-a-token\n";
+  std::string url = "http://127.0.0.1:" + std::to_string(testkit::free_port());
+  auto r = run({kBin, "audit", "--live", url, "--token-file", dir + "/token"}, kLimit);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("error: " + url + ": "), std::string::npos) << r.err;
+  auto missing = run({kBin, "audit", "--live", url, "--token-file", dir + "/none"}, kLimit);
+  EXPECT_EQ(missing.status, 2) << missing.err;  // the token file's path is the user's
+  EXPECT_NE(missing.err.find("error: cannot read " + dir + "/none: No such file or directory"), std::string::npos)
+      << missing.err;
 }
 
 TEST(AuditCli, WeakenedConfigFailsTheGate) {

@@ -68,6 +68,7 @@ TEST(Model, LoadsAndFillsFactorsFromTheExposure) {
 TEST(Model, UnknownReferenceNamesTheLineAndTheKnownIds) {
   auto r = load(with(kSmall, "    interface: I-C", "    interface: I-X"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   ASSERT_FALSE(r.errors.empty());
   const Diagnostic& d = r.errors.front();
   EXPECT_EQ(d.file, "m.yaml");
@@ -75,11 +76,28 @@ TEST(Model, UnknownReferenceNamesTheLineAndTheKnownIds) {
   EXPECT_NE(d.message.find("unknown interface 'I-X'"), std::string::npos);
   EXPECT_NE(d.hint.find("I-C"), std::string::npos);
   EXPECT_EQ(d.to_string().rfind("m.yaml:16:", 0), 0u);
+  EXPECT_EQ(r.status.message().rfind(d.to_string(), 0), 0u) << r.status.message();
+}
+
+// A model file that is not there is the user's path, not its content: kNotFound (exit 2), with
+// the same diagnostic shape as every other error.
+TEST(Model, AMissingFileIsNotFound) {
+  Tables t = tables();
+  auto r = load_model_file("/nonexistent/imsguard/model.yaml", t);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kNotFound);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors.front().file, "/nonexistent/imsguard/model.yaml");
+  EXPECT_NE(r.errors.front().message.find("cannot read the model file: No such file or directory"), std::string::npos)
+      << r.errors.front().message;
+  EXPECT_NE(r.status.message().find("cannot read the model file"), std::string::npos) << r.status.message();
+  EXPECT_TRUE(load_model_file(std::string(IMSGUARD_SOURCE_DIR) + "/models/ims.yaml", t).status.ok());
 }
 
 TEST(Model, UnknownThreatInACountermeasure) {
   auto r = load(with(kSmall, "addresses: [T1]", "addresses: [T9]"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_EQ(r.errors.front().line, 21);
   EXPECT_NE(r.errors.front().message.find("unknown threat 'T9'"), std::string::npos);
 }
@@ -88,6 +106,7 @@ TEST(Model, MissingFactorWithoutExposureDefault) {
   // Without the exposure section nothing supplies window, knowledge or equipment.
   auto r = load(with(kSmall, "  public: { window: unlimited, knowledge: public, equipment: standard }\n", ""));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_NE(r.errors[0].message.find("missing factor 'knowledge'"), std::string::npos);
   EXPECT_EQ(r.errors[0].line, 18);  // the threat's factors mapping (one line earlier: exposure line removed)
@@ -97,6 +116,7 @@ TEST(Model, MissingFactorWithoutExposureDefault) {
 TEST(Model, ValueOutOfRange) {
   auto r = load(with(kSmall, "expertise: layman }", "expertise: 5 }"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_EQ(r.errors.front().line, 19);
   EXPECT_NE(r.errors.front().message.find("value 5 is out of range for factor 'expertise'"), std::string::npos);
   EXPECT_NE(r.errors.front().hint.find("proficient=3"), std::string::npos);
@@ -107,15 +127,18 @@ TEST(Model, ValueOutOfRange) {
 TEST(Model, UnknownLevelAndUnknownKeyAndDuplicateId) {
   auto r = load(with(kSmall, "expertise: layman }", "expertise: guru }"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_NE(r.errors.front().message.find("'guru' is not a level of factor 'expertise'"), std::string::npos);
 
   r = load(with(kSmall, "    objective: availability", "    objective: availability\n    factor: {}"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_EQ(r.errors.front().line, 19);
   EXPECT_NE(r.errors.front().message.find("unknown key 'factor'"), std::string::npos);
 
   r = load(with(kSmall, "  - { id: edge, name: edge", "  - { id: ue, name: edge"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_EQ(r.errors.front().line, 7);
   EXPECT_NE(r.errors.front().message.find("duplicate component id 'ue'"), std::string::npos);
 }
@@ -123,6 +146,7 @@ TEST(Model, UnknownLevelAndUnknownKeyAndDuplicateId) {
 TEST(Model, ObjectiveTheAssetDoesNotHave) {
   auto r = load(with(kSmall, "    objective: availability", "    objective: integrity"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_EQ(r.errors.front().line, 18);
   EXPECT_NE(r.errors.front().hint.find("availability"), std::string::npos);
 }
@@ -130,6 +154,7 @@ TEST(Model, ObjectiveTheAssetDoesNotHave) {
 TEST(Model, YamlSyntaxErrorHasItsLine) {
   auto r = load(with(kSmall, "    family: denial_of_service", "    family: [denial_of_service"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors.front().message.find("YAML syntax"), std::string::npos);
   EXPECT_GE(r.errors.front().line, 15);
@@ -141,9 +166,11 @@ TEST(Model, WrongTypesAreErrorsNotCrashes) {
     auto r = load(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_FALSE(r.errors.empty()) << bad;
+    EXPECT_EQ(r.status.code(), Code::kInvalid) << bad;
   }
   auto r = load(with(kSmall, "between: [ue, edge]", "between: ue"));
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_NE(r.errors.front().message.find("exactly two"), std::string::npos);
 }
 
@@ -154,11 +181,13 @@ TEST(Model, TruncatedAndMangledModelsGiveErrorsNotCrashes) {
   for (size_t n = 0; n < yaml.size(); n += 211) {
     auto r = load(yaml.substr(0, n));
     EXPECT_TRUE(r.ok() || !r.errors.empty()) << "prefix " << n;
+    EXPECT_EQ(r.ok(), r.status.ok()) << "prefix " << n;
     failures += !r.ok();
     std::string mangled = yaml;
     mangled[n] = mangled[n] == ':' ? '[' : ':';
     auto m = load(mangled);
     EXPECT_TRUE(m.ok() || !m.errors.empty()) << "mangled at " << n;
+    EXPECT_EQ(m.ok(), m.status.ok()) << "mangled at " << n;
   }
   EXPECT_GT(failures, 0);
 }

@@ -60,11 +60,24 @@ TEST(RiskRegister, RejectsWhatAReviewerCouldNotTrust) {
   for (const auto& c : cases) {
     auto r = load_risks_string("tvra_risks: 1\ndecisions:\n" + c.body, "r.yaml", f.model);
     ASSERT_FALSE(r.ok()) << c.body;
+    EXPECT_EQ(r.status.code(), Code::kInvalid) << c.body;
     std::string all;
     for (const auto& e : r.errors) all += e.to_string() + "\n";
     EXPECT_NE(all.find(c.message), std::string::npos) << all;
     EXPECT_NE(all.find(c.at), std::string::npos) << all;
   }
+}
+
+// A register path that does not exist is kNotFound (the user's path: exit 2).
+TEST(RiskRegister, AMissingFileIsNotFound) {
+  Fixture f = embedded();
+  auto r = load_risks_file("/nonexistent/imsguard/risks.yaml", f.model);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kNotFound);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors.front().message.find("cannot read the risk register"), std::string::npos) << r.errors.front().message;
+  auto lab = load_risks_file(std::string(IMSGUARD_SOURCE_DIR) + "/models/lab.risks.yaml", f.model);
+  EXPECT_TRUE(lab.ok()) << lab.status.message();
 }
 
 TEST(Gate, ValidDecisionCoversExpiredFailsMissingFails) {

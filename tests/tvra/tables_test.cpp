@@ -129,6 +129,7 @@ TEST_F(TablesTest, EmbeddedCopyIsTheFileOnDisk) {
   ss << in.rdbuf();
   EXPECT_EQ(std::string(embedded_tables_yaml()), ss.str());
   EXPECT_TRUE(load_embedded_tables().ok());
+  EXPECT_TRUE(load_embedded_tables().status.ok());
 }
 
 TEST(TablesErrors, GapBetweenAttackPotentialClassesIsRejectedWithItsLine) {
@@ -138,6 +139,7 @@ TEST(TablesErrors, GapBetweenAttackPotentialClassesIsRejectedWithItsLine) {
   yaml.replace(at, 16, "min: 11, max: 13");
   auto r = load_tables_string(yaml, "bad.yaml");
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   int expected_line = 1;
   for (size_t i = 0; i < at; ++i) expected_line += yaml[i] == '\n';
   EXPECT_EQ(r.errors.front().line, expected_line);
@@ -153,7 +155,41 @@ TEST(TablesErrors, MissingFactorIsRejected) {
   yaml.erase(from, to - from);
   auto r = load_tables_string(yaml, "bad.yaml");
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
   EXPECT_NE(r.errors.front().message.find("five TVRA factors"), std::string::npos);
+}
+
+// A class naming a likelihood the file does not define: the file's fault (kInvalid), with the
+// line of the class, and the status message is that diagnostic.
+TEST(TablesErrors, UnknownLikelihoodLevelIsInvalidWithItsLine) {
+  std::string yaml(embedded_tables_yaml());
+  const std::string from = "min: 14, max: 19, likelihood: possible";
+  auto at = yaml.find(from);
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, from.size(), "min: 14, max: 19, likelihood: probable");
+  auto r = load_tables_string(yaml, "bad.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status.code(), Code::kInvalid);
+  int expected_line = 1;
+  for (size_t i = 0; i < at; ++i) expected_line += yaml[i] == '\n';
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_EQ(r.errors.front().line, expected_line);
+  EXPECT_NE(r.errors.front().message.find("unknown likelihood 'probable'"), std::string::npos) << r.errors.front().message;
+  EXPECT_EQ(r.status.message().rfind("bad.yaml:" + std::to_string(expected_line) + ":", 0), 0u) << r.status.message();
+}
+
+// The path is wrong (kNotFound), or names a directory (kInvalid): both the user's to fix.
+TEST(TablesErrors, AMissingFileIsNotFoundAndADirectoryInvalid) {
+  auto missing = load_tables_file("/nonexistent/imsguard/tables.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status.code(), Code::kNotFound);
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(missing.errors.front().message.find("cannot read the file: No such file or directory"), std::string::npos)
+      << missing.errors.front().message;
+  auto dir = load_tables_file(std::string(IMSGUARD_SOURCE_DIR) + "/data/tvra");
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.status.code(), Code::kInvalid);
+  EXPECT_NE(dir.status.message().find("Is a directory"), std::string::npos) << dir.status.message();
 }
 
 }  // namespace

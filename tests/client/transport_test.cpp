@@ -1,0 +1,103 @@
+// A flow that is gone says so on the next send, as kUnavailable (the system's doing, not
+// the caller's input), in words that name the flow; opening one to a port where nothing
+// listens is kUnavailable too, and TLS without a CA is the caller's (kInvalid).
+#include "client/transport.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace imsguard::client {
+namespace {
+
+// A listening loopback TCP socket the test accepts from and closes.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || ::listen(fd_, 8) != 0)
+      return;
+    port_ = ntohs(a.sin_port);
+  }
+  ~Listener() { close_listener(); }
+  uint16_t port() const { return port_; }
+  int accept_one() const { return ::accept(fd_, nullptr, nullptr); }
+  void close_listener() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+TransportOptions tcp_to(uint16_t port) {
+  TransportOptions o;
+  o.kind = TransportKind::kTcp;
+  o.server = {"127.0.0.1", port};
+  o.connect_timeout = std::chrono::milliseconds(2000);
+  return o;
+}
+
+TEST(Transport, SendOnAConnectionTheServerClosedIsUnavailable) {
+  Listener server;
+  ASSERT_NE(server.port(), 0);
+  auto opened = open_transport(tcp_to(server.port()));
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  Transport& t = **opened;
+  int conn = server.accept_one();
+  ASSERT_GE(conn, 0);
+  timeval bounded{5, 0};  // the reads below never wait longer
+  ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &bounded, sizeof bounded);
+  const std::string ping = "OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  EXPECT_TRUE(t.send(ping).ok());
+  // Read what was sent before closing: unread data would make the close a reset, not an EOF.
+  std::string got(ping.size(), '\0');
+  size_t n = 0;
+  while (n < got.size()) {
+    ssize_t r = ::recv(conn, got.data() + n, got.size() - n, 0);
+    if (r <= 0) break;
+    n += static_cast<size_t>(r);
+  }
+  EXPECT_EQ(got, ping);
+  ::close(conn);
+  Received r = t.receive(Clock::now() + std::chrono::seconds(5));
+  ASSERT_EQ(r.status, Received::Status::kClosed) << r.error;
+  Status sent = t.send("OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_FALSE(sent.ok());
+  EXPECT_NE(sent.code(), Code::kInvalid);
+  EXPECT_EQ(sent.code(), Code::kUnavailable);
+  EXPECT_EQ(sent.message(), t.describe() + ": the server closed the connection");
+}
+
+TEST(Transport, OpeningAFlowWhereNothingListensIsUnavailable) {
+  Listener gone;
+  uint16_t port = gone.port();
+  ASSERT_NE(port, 0);
+  gone.close_listener();
+  auto opened = open_transport(tcp_to(port));
+  EXPECT_FALSE(opened.ok());
+  EXPECT_EQ(opened.code(), Code::kUnavailable);
+  EXPECT_NE(opened.message().find("cannot connect to tcp 127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << opened.message();
+}
+
+TEST(Transport, TlsWithoutACaIsTheCallersInput) {
+  TransportOptions o = tcp_to(5061);
+  o.kind = TransportKind::kTls;
+  auto opened = open_transport(o);
+  EXPECT_EQ(opened.code(), Code::kInvalid) << opened.message();
+}
+
+}  // namespace
+}  // namespace imsguard::client
