@@ -16,7 +16,6 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <deque>
 #include <memory>
 
 #include "net/tls_context.h"
@@ -91,7 +90,7 @@ class StreamTransport final : public Transport {
   std::string describe() const override { return describe_; }
 
   Status send(std::string_view bytes) override {
-    if (!failure_.empty()) return unavailable_error(failure_);
+    if (inbox_.failed()) return unavailable_error(inbox_.failure());
     // Stream writes are queued and run by the same loop as the pending read (an SSL stream
     // must not be written synchronously while a read is in flight).
     std::optional<asio::error_code> done;
@@ -105,35 +104,24 @@ class StreamTransport final : public Transport {
       asio::error_code ec;
       layer_.lowest().close(ec);
       drain(io_, [&] { return done.has_value(); });
-      failure_ = describe_ + ": send blocked for 10 s; connection closed";
-      return unavailable_error(failure_);
+      lose(describe_ + ": send blocked for 10 s; connection closed");
+      return unavailable_error(inbox_.failure());
     }
     if (*done) {
-      failure_ = describe_ + ": send failed: " + done->message();
-      return unavailable_error(failure_);
+      lose(describe_ + ": send failed: " + done->message());
+      return unavailable_error(inbox_.failure());
     }
     return {};
   }
 
   Received receive(Clock::time_point deadline) override {
-    run_until(io_, deadline, [&] {
-      if (!inbox_.empty() || !failure_.empty()) return true;
-      if (!reading_) start_read();
-      return false;
-    });
-    Received r;
-    if (!inbox_.empty()) {
-      r.status = Received::Status::kMessage;
-      r.bytes = std::move(inbox_.front());
-      inbox_.pop_front();
-    } else if (!failure_.empty()) {
-      r.status = closed_ ? Received::Status::kClosed : Received::Status::kError;
-      r.error = failure_;
-    }
-    return r;
+    return receive_until(io_, deadline, inbox_, reading_, [this] { start_read(); });
   }
 
  private:
+  // The flow is unusable from now on: every later send() and receive() reports `why`.
+  void lose(std::string why) { inbox_.fail(Received::Status::kError, std::move(why), Inbox::Repeat::kSticky); }
+
   Status handshake(const TransportOptions& o, Clock::time_point deadline, const std::string& where) {
     auto& s = layer_.stream;
     asio::error_code ec;
@@ -165,8 +153,11 @@ class StreamTransport final : public Transport {
       reading_ = false;
       if (ec == asio::error::operation_aborted) return;
       if (ec) {
-        closed_ = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-        failure_ = closed_ ? describe_ + ": the server closed the connection" : describe_ + ": " + ec.message();
+        bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+        if (closed)
+          inbox_.fail(Received::Status::kClosed, describe_ + ": the server closed the connection", Inbox::Repeat::kSticky);
+        else
+          lose(describe_ + ": " + ec.message());
         return;
       }
       buffer_.append(chunk_.data(), n);
@@ -179,11 +170,11 @@ class StreamTransport final : public Transport {
       sip::FrameResult f = framer_.next(buffer_);
       if (f.kind == sip::FrameKind::kNeedMore) return;
       if (f.kind == sip::FrameKind::kError) {
-        failure_ = describe_ + ": unframeable stream from the server (" + std::string(f.reason) + ")";
+        lose(describe_ + ": unframeable stream from the server (" + std::string(f.reason) + ")");
         buffer_.clear();
         return;
       }
-      if (f.kind == sip::FrameKind::kMessage) inbox_.emplace_back(buffer_.substr(0, f.length));
+      if (f.kind == sip::FrameKind::kMessage) inbox_.deliver(buffer_.substr(0, f.length));
       if (f.kind == sip::FrameKind::kKeepAlive && f.pong_needed) pong_ = true;
       buffer_.erase(0, f.length);
       framer_.reset();
@@ -204,9 +195,7 @@ class StreamTransport final : public Transport {
   sip::StreamFramer framer_;
   std::array<char, 16384> chunk_{};
   std::string buffer_;
-  std::deque<std::string> inbox_;
-  std::string failure_;
-  bool closed_ = false;
+  Inbox inbox_;
   bool reading_ = false;
   bool writing_ = false;
   bool pong_ = false;

@@ -81,3 +81,27 @@ std::string uri_host(const std::string& host) {
 }  // namespace detail
 
 }  // namespace imsguard::client
+
+namespace imsguard::client::detail {
+
+void Inbox::fail(Received::Status status, std::string why, Repeat repeat) {
+  failure_ = std::move(why);
+  failure_status_ = status;
+  repeat_ = repeat;
+}
+
+Received Inbox::take() {
+  Received r;
+  if (!messages_.empty()) {
+    r.status = Received::Status::kMessage;
+    r.bytes = std::move(messages_.front());
+    messages_.pop_front();
+  } else if (failed()) {
+    r.status = failure_status_;
+    r.error = failure_;
+    if (repeat_ == Repeat::kOnce) failure_.clear();
+  }
+  return r;
+}
+
+}  // namespace imsguard::client::detail

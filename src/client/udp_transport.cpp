@@ -6,7 +6,6 @@
 #include <asio/ip/udp.hpp>
 
 #include <array>
-#include <deque>
 
 namespace imsguard::client::detail {
 
@@ -49,22 +48,7 @@ class UdpTransport final : public Transport {
   }
 
   Received receive(Clock::time_point deadline) override {
-    run_until(io_, deadline, [&] {
-      if (!inbox_.empty() || !failure_.empty()) return true;
-      if (!reading_) start_read();
-      return false;
-    });
-    Received r;
-    if (!inbox_.empty()) {
-      r.status = Received::Status::kMessage;
-      r.bytes = std::move(inbox_.front());
-      inbox_.pop_front();
-    } else if (!failure_.empty()) {
-      r.status = Received::Status::kError;
-      r.error = std::move(failure_);
-      failure_.clear();
-    }
-    return r;
+    return receive_until(io_, deadline, inbox_, reading_, [this] { start_read(); });
   }
 
   ~UdpTransport() override {
@@ -80,22 +64,22 @@ class UdpTransport final : public Transport {
       reading_ = false;
       if (ec == asio::error::operation_aborted) return;
       if (ec == asio::error::connection_refused) {
-        failure_ = "nothing listens on " + describe_ + " (ICMP port unreachable)";
+        inbox_.fail(Received::Status::kError, "nothing listens on " + describe_ + " (ICMP port unreachable)",
+                    Inbox::Repeat::kOnce);
         return;
       }
       if (ec) {
-        failure_ = describe_ + ": receive failed: " + ec.message();
+        inbox_.fail(Received::Status::kError, describe_ + ": receive failed: " + ec.message(), Inbox::Repeat::kOnce);
         return;
       }
-      if (n > 0) inbox_.emplace_back(buffer_.data(), n);
+      if (n > 0) inbox_.deliver(std::string(buffer_.data(), n));
     });
   }
 
   asio::io_context io_;
   asio::ip::udp::socket socket_;
   std::array<char, 65536> buffer_{};
-  std::deque<std::string> inbox_;
-  std::string failure_;
+  Inbox inbox_;
   bool reading_ = false;
   std::string local_host_;
   uint16_t local_port_ = 0;

@@ -1,7 +1,10 @@
 // A flow that is gone says so on the next send, as kUnavailable (the system's doing, not
 // the caller's input), in words that name the flow; opening one to a port where nothing
-// listens is kUnavailable too, and TLS without a CA is the caller's (kInvalid).
+// listens is kUnavailable too, and TLS without a CA is the caller's (kInvalid). A closed
+// stream stays closed for every later receive; a UDP port-unreachable is reported once.
 #include "client/transport.h"
+
+#include "client/transport_impl.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -73,6 +76,9 @@ TEST(Transport, SendOnAConnectionTheServerClosedIsUnavailable) {
   ::close(conn);
   Received r = t.receive(Clock::now() + std::chrono::seconds(5));
   ASSERT_EQ(r.status, Received::Status::kClosed) << r.error;
+  Received again = t.receive(Clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(again.status, Received::Status::kClosed) << again.error;
+  EXPECT_EQ(again.error, r.error);
   Status sent = t.send("OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n");
   EXPECT_FALSE(sent.ok());
   EXPECT_NE(sent.code(), Code::kInvalid);
@@ -90,6 +96,61 @@ TEST(Transport, OpeningAFlowWhereNothingListensIsUnavailable) {
   EXPECT_EQ(opened.code(), Code::kUnavailable);
   EXPECT_NE(opened.message().find("cannot connect to tcp 127.0.0.1:" + std::to_string(port)), std::string::npos)
       << opened.message();
+}
+
+TEST(Transport, UdpReportsAPortUnreachableOnceAndThenWaitsAgain) {
+  // A loopback UDP port that was just free: the kernel answers a datagram to it with ICMP
+  // port-unreachable, which the connected socket reports as ECONNREFUSED.
+  int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(probe, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  uint16_t port = ntohs(a.sin_port);
+  ::close(probe);
+
+  TransportOptions o;
+  o.kind = TransportKind::kUdp;
+  o.server = {"127.0.0.1", port};
+  auto opened = open_transport(o);
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  Transport& t = **opened;
+  ASSERT_TRUE(t.send("OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n").ok());
+  Received r = t.receive(Clock::now() + std::chrono::seconds(5));
+  ASSERT_EQ(r.status, Received::Status::kError) << r.error;
+  EXPECT_EQ(r.error, "nothing listens on " + t.describe() + " (ICMP port unreachable)");
+  // The socket still works: the next receive waits for a datagram instead of repeating the error.
+  Received next = t.receive(Clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(next.status, Received::Status::kTimeout) << next.error;
+}
+
+TEST(TransportInbox, HandsOutEveryMessageBeforeTheFailureThatFollowedThem) {
+  detail::Inbox inbox;
+  EXPECT_FALSE(inbox.ready());
+  EXPECT_EQ(inbox.take().status, Received::Status::kTimeout);
+  inbox.deliver("first");
+  inbox.deliver("second");
+  inbox.fail(Received::Status::kClosed, "gone", detail::Inbox::Repeat::kSticky);
+  EXPECT_EQ(inbox.take().bytes, "first");
+  EXPECT_EQ(inbox.take().bytes, "second");
+  for (int i = 0; i < 2; ++i) {
+    Received r = inbox.take();
+    EXPECT_EQ(r.status, Received::Status::kClosed);
+    EXPECT_EQ(r.error, "gone");
+  }
+  EXPECT_TRUE(inbox.failed());
+}
+
+TEST(TransportInbox, AFailureReportedOnceIsCleared) {
+  detail::Inbox inbox;
+  inbox.fail(Received::Status::kError, "refused", detail::Inbox::Repeat::kOnce);
+  EXPECT_TRUE(inbox.ready());
+  EXPECT_EQ(inbox.take().error, "refused");
+  EXPECT_FALSE(inbox.ready());
+  EXPECT_EQ(inbox.take().status, Received::Status::kTimeout);
 }
 
 TEST(Transport, TlsWithoutACaIsTheCallersInput) {
