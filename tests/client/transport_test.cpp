@@ -5,6 +5,7 @@
 #include "client/transport.h"
 
 #include "client/transport_impl.h"
+#include "process.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -101,16 +102,8 @@ TEST(Transport, OpeningAFlowWhereNothingListensIsUnavailable) {
 TEST(Transport, UdpReportsAPortUnreachableOnceAndThenWaitsAgain) {
   // A loopback UDP port that was just free: the kernel answers a datagram to it with ICMP
   // port-unreachable, which the connected socket reports as ECONNREFUSED.
-  int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(probe, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), len), 0);
-  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  uint16_t port = ntohs(a.sin_port);
-  ::close(probe);
+  uint16_t port = testkit::free_port();
+  ASSERT_NE(port, 0);
 
   TransportOptions o;
   o.kind = TransportKind::kUdp;
