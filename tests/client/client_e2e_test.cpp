@@ -8,13 +8,9 @@
 #include "net/pki.h"
 #include "process.h"
 #include "sip_socket.h"
+#include "tcp_listener.h"
 
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <string>
@@ -232,16 +228,9 @@ TEST_F(ClientE2e, BadOptionsExitWithUsageStatus) {
 TEST_F(ClientE2e, FetchExitStatusSaysWhoseFaultItWas) {
   std::string dir = make_temp_dir("imsguard-client-fetch");
   // A TCP port that accepts (the kernel completes connections in the backlog) but never answers.
-  int listening = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listening, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::bind(listening, reinterpret_cast<sockaddr*>(&a), len), 0);
-  ASSERT_EQ(::getsockname(listening, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  ASSERT_EQ(::listen(listening, 8), 0);
-  std::string url = "https://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/content/content";
+  TcpListener listening;
+  ASSERT_NE(listening.port(), 0);
+  std::string url = "https://127.0.0.1:" + std::to_string(listening.port()) + "/content/content";
 
   ClientRun no_ca = run_client(dir, {"fetch", "--url", url, "--token", "abc.def", "--ca", dir + "/missing-ca.crt",
                                      "--timeout", "2"});
@@ -249,11 +238,11 @@ TEST_F(ClientE2e, FetchExitStatusSaysWhoseFaultItWas) {
   EXPECT_NE(no_ca.output.find("cannot load the CA file " + dir + "/missing-ca.crt"), std::string::npos)
       << no_ca.output;
 
-  ::close(listening);  // now nothing listens there
+  listening.stop_listening();
   ClientRun refused = run_client(dir, {"fetch", "--url", url, "--token", "abc.def", "--ca", dir + "/missing-ca.crt",
                                        "--timeout", "2"});
   EXPECT_EQ(refused.status, 1) << refused.output;
-  EXPECT_NE(refused.output.find("HTTPS to 127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + " failed"),
+  EXPECT_NE(refused.output.find("HTTPS to 127.0.0.1:" + std::to_string(listening.port()) + " failed"),
             std::string::npos)
       << refused.output;
 }

@@ -1,9 +1,7 @@
 #include "client/content_fetch.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "process.h"
+#include "tcp_listener.h"
 
 #include <gtest/gtest.h>
 
@@ -62,35 +60,6 @@ TEST(HttpsUrl, RefusesCleartextAndMalformedUrlsAsInvalid) {
   }
 }
 
-// A loopback TCP port: listening (connections complete in the backlog, nobody accepts)
-// or closed (nothing listens: connections are refused).
-class LoopbackPort {
- public:
-  explicit LoopbackPort(bool listening) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || (listening && ::listen(fd_, 8) != 0))
-      return;
-    port_ = ntohs(a.sin_port);
-    if (!listening) {
-      ::close(fd_);  // bound once, so the port was free; now nothing listens on it
-      fd_ = -1;
-    }
-  }
-  ~LoopbackPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
-
 FetchOptions fetch_to(uint16_t port, const std::string& ca_file) {
   FetchOptions f;
   f.url = *parse_https_url("https://127.0.0.1:" + std::to_string(port) + "/content/content");
@@ -101,18 +70,18 @@ FetchOptions fetch_to(uint16_t port, const std::string& ca_file) {
 }
 
 TEST(FetchContent, AServerThatCannotBeReachedIsUnavailable) {
-  LoopbackPort closed(false);
-  ASSERT_NE(closed.port(), 0);
-  FetchResult r = fetch_content(fetch_to(closed.port(), "/nonexistent/ca.crt"));
+  uint16_t closed = testkit::free_port();  // was free a moment ago: nothing listens there
+  ASSERT_NE(closed, 0);
+  FetchResult r = fetch_content(fetch_to(closed, "/nonexistent/ca.crt"));
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.error.code(), Code::kUnavailable) << r.error.message();
-  EXPECT_NE(r.error.message().find("HTTPS to 127.0.0.1:" + std::to_string(closed.port()) + " failed"),
+  EXPECT_NE(r.error.message().find("HTTPS to 127.0.0.1:" + std::to_string(closed) + " failed"),
             std::string::npos)
       << r.error.message();
 }
 
 TEST(FetchContent, ACaFileThatCannotBeLoadedIsTheCallersInput) {
-  LoopbackPort listening(true);
+  testkit::TcpListener listening;
   ASSERT_NE(listening.port(), 0);
   std::string missing = ::testing::TempDir() + "imsguard-no-such-ca.crt";
   FetchResult r = fetch_content(fetch_to(listening.port(), missing));

@@ -6,9 +6,8 @@
 
 #include "client/transport_impl.h"
 #include "process.h"
+#include "tcp_listener.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -17,33 +16,6 @@
 
 namespace imsguard::client {
 namespace {
-
-// A listening loopback TCP socket the test accepts from and closes.
-class Listener {
- public:
-  Listener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || ::listen(fd_, 8) != 0)
-      return;
-    port_ = ntohs(a.sin_port);
-  }
-  ~Listener() { close_listener(); }
-  uint16_t port() const { return port_; }
-  int accept_one() const { return ::accept(fd_, nullptr, nullptr); }
-  void close_listener() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
 
 TransportOptions tcp_to(uint16_t port) {
   TransportOptions o;
@@ -54,7 +26,7 @@ TransportOptions tcp_to(uint16_t port) {
 }
 
 TEST(Transport, SendOnAConnectionTheServerClosedIsUnavailable) {
-  Listener server;
+  testkit::TcpListener server;
   ASSERT_NE(server.port(), 0);
   auto opened = open_transport(tcp_to(server.port()));
   ASSERT_TRUE(opened.ok()) << opened.message();
@@ -88,10 +60,10 @@ TEST(Transport, SendOnAConnectionTheServerClosedIsUnavailable) {
 }
 
 TEST(Transport, OpeningAFlowWhereNothingListensIsUnavailable) {
-  Listener gone;
+  testkit::TcpListener gone;
   uint16_t port = gone.port();
   ASSERT_NE(port, 0);
-  gone.close_listener();
+  gone.stop_listening();
   auto opened = open_transport(tcp_to(port));
   EXPECT_FALSE(opened.ok());
   EXPECT_EQ(opened.code(), Code::kUnavailable);
