@@ -54,13 +54,29 @@ class AuthenticatorTest : public ::testing::Test {
     ASSERT_TRUE(stores_.subscribers->set_barred("mallory@ims.local", true).ok());
     add({.impi = "bob@ims.local", .impus = {"sip:bob@ims.local"}, .k = kK, .opc = kOpc, .amf = "0000", .sqn = "0"}, po);
 
+    auto auth = Authenticator::create(options(), *stores_.subscribers);
+    ASSERT_TRUE(auth.ok()) << auth.message();
+    auth_ = std::move(auth).value();
+  }
+
+  // The fixture's authenticator: the test realm, the default Digest order, the test's clock.
+  AuthenticatorOptions options() {
     AuthenticatorOptions o;
     o.realm = kRealm;
     o.digest_order = crypto::default_algorithm_order(false);
     o.clock = [this] { return now_ms_; };
-    auto auth = Authenticator::create(o, *stores_.subscribers);
-    ASSERT_TRUE(auth.ok()) << auth.message();
-    auth_ = std::move(auth).value();
+    return o;
+  }
+
+  // The fixture's options with a MAC that fails while `fail` is true (the OpenSSL HMAC the
+  // authenticator uses otherwise cannot be made to fail on demand).
+  AuthenticatorOptions options_with_mac_failing_while(const bool& fail) {
+    AuthenticatorOptions o = options();
+    o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<crypto::Sha256Mac> {
+      if (fail) return std::nullopt;
+      return crypto::hmac_sha256(key, data);
+    };
+    return o;
   }
 
   void add(const store::SubscriberSpec& spec, const store::ProvisioningOptions& po) {
@@ -129,15 +145,7 @@ class AuthenticatorTest : public ::testing::Test {
 // nothing, and it accepts no answer whose nonce it cannot check, however right the answer.
 TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt) {
   bool fail = false;
-  AuthenticatorOptions o;
-  o.realm = kRealm;
-  o.digest_order = crypto::default_algorithm_order(false);
-  o.clock = [this] { return now_ms_; };
-  o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<crypto::Sha256Mac> {
-    if (fail) return std::nullopt;
-    return crypto::hmac_sha256(key, data);
-  };
-  auto auth = Authenticator::create(o, *stores_.subscribers);
+  auto auth = Authenticator::create(options_with_mac_failing_while(fail), *stores_.subscribers);
   ASSERT_TRUE(auth.ok()) << auth.message();
   auth_ = std::move(auth).value();
   const std::string answer = digest_answer("alice@ims.local", "secret", first_challenge(send("alice@ims.local", "")));
@@ -161,15 +169,7 @@ TEST_F(AuthenticatorTest, AMacFailureRefusesAndNeverChallengesOrAcceptsWithoutIt
 // subscriber's and a decoy's alike; when it works again so do they.
 TEST_F(AuthenticatorTest, TheChallengeMakersSayWhyThereIsNoChallenge) {
   bool fail = false;
-  AuthenticatorOptions o;
-  o.realm = kRealm;
-  o.digest_order = crypto::default_algorithm_order(false);
-  o.clock = [this] { return now_ms_; };
-  o.mac = [&fail](std::span<const uint8_t> key, std::string_view data) -> std::optional<crypto::Sha256Mac> {
-    if (fail) return std::nullopt;
-    return crypto::hmac_sha256(key, data);
-  };
-  auto auth = Authenticator::create(o, *stores_.subscribers);
+  auto auth = Authenticator::create(options_with_mac_failing_while(fail), *stores_.subscribers);
   ASSERT_TRUE(auth.ok()) << auth.message();
   auto bob = stores_.subscribers->find_shared("bob@ims.local");
   ASSERT_TRUE(bob.ok() && bob.value());

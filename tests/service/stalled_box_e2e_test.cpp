@@ -10,6 +10,7 @@
 #include "process.h"
 #include "digest_phone.h"
 #include "sip_socket.h"
+#include "tcp_listener.h"
 
 #include <gtest/gtest.h>
 
@@ -69,31 +70,6 @@ class Inbox {
   std::vector<std::string> kept_;
 };
 
-// Listens, never accepts, never reads: connections complete in the kernel's backlog and a
-// TLS handshake sent to them waits for an answer that does not come.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 64) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      return;
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
-
 class StalledServiceBox : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -135,7 +111,9 @@ class StalledServiceBox : public ::testing::Test {
            ">\r\nCall-ID: " + call_id + "\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
   }
 
-  SilentListener box_;
+  // Listens, never accepts, never reads: connections complete in the kernel's backlog and a
+  // TLS handshake sent to them waits for an answer that does not come.
+  TcpListener box_{64};
   ImsguardProcess edge_;
   UdpPeer alice_, carol_;
 };
