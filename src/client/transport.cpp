@@ -78,12 +78,6 @@ std::string uri_host(const std::string& host) {
   return host;
 }
 
-}  // namespace detail
-
-}  // namespace imsguard::client
-
-namespace imsguard::client::detail {
-
 void Inbox::fail(Received::Status status, std::string why, Repeat repeat) {
   failure_ = std::move(why);
   failure_status_ = status;
@@ -104,4 +98,6 @@ Received Inbox::take() {
   return r;
 }
 
-}  // namespace imsguard::client::detail
+}  // namespace detail
+
+}  // namespace imsguard::client
